@@ -1,0 +1,118 @@
+package io.flotilla.model;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything that changes the cluster. Commands are appended to the Raft log and applied by one
+ * deterministic function, so they carry every id and instant they need: applying reads no clock
+ * and draws no random number. Lists batch many changes into one log entry.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Command.DeployStack.class, name = "DeployStack"),
+        @JsonSubTypes.Type(value = Command.RemoveStack.class, name = "RemoveStack"),
+        @JsonSubTypes.Type(value = Command.CreateService.class, name = "CreateService"),
+        @JsonSubTypes.Type(value = Command.UpdateService.class, name = "UpdateService"),
+        @JsonSubTypes.Type(value = Command.RemoveService.class, name = "RemoveService"),
+        @JsonSubTypes.Type(value = Command.ScaleService.class, name = "ScaleService"),
+        @JsonSubTypes.Type(value = Command.CreateTasks.class, name = "CreateTasks"),
+        @JsonSubTypes.Type(value = Command.SetDesiredStates.class, name = "SetDesiredStates"),
+        @JsonSubTypes.Type(value = Command.AssignTasks.class, name = "AssignTasks"),
+        @JsonSubTypes.Type(value = Command.UpdateTaskStatuses.class, name = "UpdateTaskStatuses"),
+        @JsonSubTypes.Type(value = Command.DeleteTasks.class, name = "DeleteTasks"),
+        @JsonSubTypes.Type(value = Command.UpsertNode.class, name = "UpsertNode"),
+        @JsonSubTypes.Type(value = Command.SetNodeStates.class, name = "SetNodeStates"),
+        @JsonSubTypes.Type(value = Command.UpdateNodeSpec.class, name = "UpdateNodeSpec"),
+        @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "RemoveNode"),
+})
+public sealed interface Command {
+
+    /**
+     * Make a stack's services match {@code services}: create the missing ones (with the ids in
+     * {@code newServiceIds}, keyed by full name), update the others, remove the stack's services
+     * that are no longer listed.
+     */
+    record DeployStack(String stack, List<ServiceSpec> services, Map<String, String> newServiceIds, Instant at)
+            implements Command {
+        public DeployStack {
+            Checks.requireText(stack, "stack");
+            services = Checks.list(services);
+            newServiceIds = Checks.map(newServiceIds);
+        }
+    }
+
+    record RemoveStack(String stack, Instant at) implements Command {}
+
+    record CreateService(String serviceId, ServiceSpec spec, Instant at) implements Command {}
+
+    record UpdateService(String serviceId, ServiceSpec spec, Instant at) implements Command {}
+
+    record RemoveService(String serviceId, Instant at) implements Command {}
+
+    record ScaleService(String serviceId, int replicas, Instant at) implements Command {}
+
+    record CreateTasks(List<Task> tasks) implements Command {
+        public CreateTasks {
+            tasks = Checks.list(tasks);
+        }
+    }
+
+    record DesiredStateChange(String taskId, TaskState desiredState) {}
+
+    record SetDesiredStates(List<DesiredStateChange> changes, Instant at) implements Command {
+        public SetDesiredStates {
+            changes = Checks.list(changes);
+        }
+    }
+
+    /** The scheduler's decision: {@code taskId} runs on {@code nodeId}, with {@code env} added. */
+    record Assignment(String taskId, String nodeId, Map<String, String> env) {
+        public Assignment {
+            env = Checks.map(env);
+        }
+    }
+
+    record AssignTasks(List<Assignment> assignments, Instant at) implements Command {
+        public AssignTasks {
+            assignments = Checks.list(assignments);
+        }
+    }
+
+    /** A status observed for a task. Applied only if it moves the task forward (or refreshes it). */
+    record TaskStatusUpdate(String taskId, TaskStatus status) {}
+
+    /**
+     * Task statuses from an agent ({@code reporterNodeId}: updates for tasks not assigned to it are
+     * ignored) or from the manager itself ({@code reporterNodeId} null: pending reasons, orphaning).
+     */
+    record UpdateTaskStatuses(String reporterNodeId, List<TaskStatusUpdate> updates) implements Command {
+        public UpdateTaskStatuses {
+            updates = Checks.list(updates);
+        }
+    }
+
+    record DeleteTasks(List<String> taskIds) implements Command {
+        public DeleteTasks {
+            taskIds = Checks.list(taskIds);
+        }
+    }
+
+    /** A node joins or describes itself again; its operator spec is kept if it is known already. */
+    record UpsertNode(Node node) implements Command {}
+
+    record NodeStateChange(String nodeId, NodeState state, String message) {}
+
+    record SetNodeStates(List<NodeStateChange> changes, Instant at) implements Command {
+        public SetNodeStates {
+            changes = Checks.list(changes);
+        }
+    }
+
+    record UpdateNodeSpec(String nodeId, NodeSpec spec) implements Command {}
+
+    record RemoveNode(String nodeId) implements Command {}
+}

@@ -1,0 +1,3 @@
+package io.flotilla.model;
+
+public enum NodeRole { MANAGER, WORKER }

@@ -1,0 +1,58 @@
+package io.flotilla.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A service as the user wants it. The system never modifies a spec: it replaces it only when the
+ * user deploys or updates.
+ *
+ * @param name      the full name, {@code <stack>_<service>} (Swarm's convention)
+ * @param stack     the stack it belongs to; null for a service created on its own
+ * @param replicas  the wanted count for {@link ServiceMode#REPLICATED}; ignored for global
+ * @param ports     published and exposed ports; each gets a host port per task
+ * @param dependsOn depends_on, by short service name within the stack
+ * @param labels    service labels (compose {@code deploy.labels})
+ */
+public record ServiceSpec(String name, String stack, ServiceMode mode, int replicas, TaskTemplate task,
+                          List<PortSpec> ports, List<DependencySpec> dependsOn, Map<String, String> labels,
+                          UpdateConfig updateConfig, UpdateConfig rollbackConfig) {
+    public ServiceSpec {
+        Checks.requireText(name, "service name");
+        mode = mode == null ? ServiceMode.REPLICATED : mode;
+        Checks.nonNegative(replicas, "replicas");
+        java.util.Objects.requireNonNull(task, "task template");
+        ports = Checks.list(ports);
+        dependsOn = Checks.list(dependsOn);
+        labels = Checks.map(labels);
+        updateConfig = updateConfig == null ? UpdateConfig.DEFAULT : updateConfig;
+        rollbackConfig = rollbackConfig == null ? UpdateConfig.DEFAULT : rollbackConfig;
+    }
+
+    /** The name within its stack ({@code web} for {@code shop_web}). */
+    public String shortName() {
+        return stack != null && name.startsWith(stack + "_") ? name.substring(stack.length() + 1) : name;
+    }
+
+    public ServiceSpec withReplicas(int newReplicas) {
+        return new ServiceSpec(name, stack, mode, newReplicas, task, ports, dependsOn, labels, updateConfig, rollbackConfig);
+    }
+
+    public ServiceSpec withTask(TaskTemplate newTask) {
+        return new ServiceSpec(name, stack, mode, replicas, newTask, ports, dependsOn, labels, updateConfig, rollbackConfig);
+    }
+
+    public ServiceSpec withPorts(List<PortSpec> newPorts) {
+        return new ServiceSpec(name, stack, mode, replicas, task, newPorts, dependsOn, labels, updateConfig, rollbackConfig);
+    }
+
+    public ServiceSpec withDependsOn(List<DependencySpec> newDependsOn) {
+        return new ServiceSpec(name, stack, mode, replicas, task, ports, newDependsOn, labels, updateConfig, rollbackConfig);
+    }
+
+    /** A replicated process service: for tests and simple callers. */
+    public static ServiceSpec process(String name, int replicas, List<String> command) {
+        return new ServiceSpec(name, null, ServiceMode.REPLICATED, replicas, TaskTemplate.process(command), List.of(),
+                List.of(), Map.of(), null, null);
+    }
+}

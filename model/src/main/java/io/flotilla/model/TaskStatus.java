@@ -1,0 +1,31 @@
+package io.flotilla.model;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What was last observed of a task.
+ *
+ * @param message   a short description of the step ({@code started}, {@code waiting for …})
+ * @param error     why a task failed or cannot be placed, in words a user can act on; null if none
+ * @param exitCode  the exit code once the task ended (128+n for a signal), else null
+ * @param pid       the task's process id for the process driver, else null
+ * @param hostPorts port name → host port the task listens on
+ * @param health    {@code starting}, {@code healthy} or {@code unhealthy}; null without a healthcheck
+ */
+public record TaskStatus(TaskState state, Instant timestamp, String message, String error, Integer exitCode,
+                         Long pid, String containerId, Map<String, Integer> hostPorts, String health) {
+    public TaskStatus {
+        java.util.Objects.requireNonNull(state, "state");
+        java.util.Objects.requireNonNull(timestamp, "timestamp");
+        hostPorts = Checks.map(hostPorts);
+    }
+
+    public static TaskStatus of(TaskState state, Instant at, String message) {
+        return new TaskStatus(state, at, message, null, null, null, null, Map.of(), null);
+    }
+
+    public TaskStatus withError(String newError) {
+        return new TaskStatus(state, timestamp, message, newError, exitCode, pid, containerId, hostPorts, health);
+    }
+}

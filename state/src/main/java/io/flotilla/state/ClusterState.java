@@ -1,0 +1,219 @@
+package io.flotilla.state;
+
+import io.flotilla.model.Node;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.pcollections.HashTreePMap;
+import org.pcollections.HashTreePSet;
+import org.pcollections.PMap;
+import org.pcollections.PSet;
+
+/**
+ * The whole replicated state of the cluster, immutable. {@link StateMachine#apply} makes a new
+ * one from an old one and a command; anyone may hold a ClusterState as long as they like (the
+ * scheduler and reconciler work on one without locks).
+ *
+ * <p>Invariants kept by apply: every task in {@code tasksByService} and {@code tasksByNode} is in
+ * {@code tasks} and vice versa; service names are unique; {@code index} is the last Raft log
+ * index applied (0 for an empty state).
+ */
+public final class ClusterState {
+    public static final ClusterState EMPTY = new ClusterState(0, HashTreePMap.empty(), HashTreePMap.empty(),
+            HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty());
+
+    private final long index;
+    private final PMap<String, Service> services;
+    private final PMap<String, String> serviceIdsByName;
+    private final PMap<String, Task> tasks;
+    private final PMap<String, PSet<String>> taskIdsByService;
+    private final PMap<String, PSet<String>> taskIdsByNode;
+    private final PMap<String, Node> nodes;
+
+    ClusterState(long index, PMap<String, Service> services, PMap<String, String> serviceIdsByName,
+                 PMap<String, Task> tasks, PMap<String, PSet<String>> taskIdsByService,
+                 PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes) {
+        this.index = index;
+        this.services = services;
+        this.serviceIdsByName = serviceIdsByName;
+        this.tasks = tasks;
+        this.taskIdsByService = taskIdsByService;
+        this.taskIdsByNode = taskIdsByNode;
+        this.nodes = nodes;
+    }
+
+    /** Rebuilds a state from plain collections (a snapshot), recomputing the indexes. */
+    public static ClusterState of(long index, Collection<Service> services, Collection<Task> tasks,
+                                  Collection<Node> nodes) {
+        ClusterState state = EMPTY.withIndex(index);
+        for (Service service : services) {
+            state = state.putService(service);
+        }
+        for (Node node : nodes) {
+            state = state.putNode(node);
+        }
+        for (Task task : tasks) {
+            state = state.putTask(task);
+        }
+        return state;
+    }
+
+    public long index() {
+        return index;
+    }
+
+    public Collection<Service> services() {
+        return services.values();
+    }
+
+    public Optional<Service> service(String id) {
+        return Optional.ofNullable(services.get(id));
+    }
+
+    public Optional<Service> serviceByName(String name) {
+        String id = serviceIdsByName.get(name);
+        return id == null ? Optional.empty() : service(id);
+    }
+
+    /** A service by full name, id, or unique id prefix (as the Docker CLI resolves them). */
+    public Optional<Service> findService(String nameOrId) {
+        Optional<Service> byName = serviceByName(nameOrId);
+        if (byName.isPresent()) {
+            return byName;
+        }
+        Optional<Service> byId = service(nameOrId);
+        if (byId.isPresent()) {
+            return byId;
+        }
+        List<Service> prefixed = services.values().stream().filter(s -> s.id().startsWith(nameOrId)).toList();
+        return prefixed.size() == 1 ? Optional.of(prefixed.getFirst()) : Optional.empty();
+    }
+
+    public List<Service> servicesOfStack(String stack) {
+        return services.values().stream().filter(s -> stack.equals(s.spec().stack())).toList();
+    }
+
+    /** Stack names, sorted. */
+    public Set<String> stacks() {
+        TreeSet<String> names = new TreeSet<>();
+        for (Service service : services.values()) {
+            if (service.spec().stack() != null) {
+                names.add(service.spec().stack());
+            }
+        }
+        return names;
+    }
+
+    public Collection<Task> tasks() {
+        return tasks.values();
+    }
+
+    public Optional<Task> task(String id) {
+        return Optional.ofNullable(tasks.get(id));
+    }
+
+    public List<Task> tasksOfService(String serviceId) {
+        return lookup(taskIdsByService.get(serviceId));
+    }
+
+    public List<Task> tasksOfNode(String nodeId) {
+        return lookup(taskIdsByNode.get(nodeId));
+    }
+
+    private List<Task> lookup(PSet<String> ids) {
+        if (ids == null) {
+            return List.of();
+        }
+        List<Task> result = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            result.add(tasks.get(id));
+        }
+        return result;
+    }
+
+    public Collection<Node> nodes() {
+        return nodes.values();
+    }
+
+    public Optional<Node> node(String id) {
+        return Optional.ofNullable(nodes.get(id));
+    }
+
+    // ---- copy-on-write building blocks, used by StateMachine only ----
+
+    ClusterState withIndex(long newIndex) {
+        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes);
+    }
+
+    ClusterState putService(Service service) {
+        PMap<String, String> names = serviceIdsByName;
+        Service old = services.get(service.id());
+        if (old != null && !old.spec().name().equals(service.spec().name())) {
+            names = names.minus(old.spec().name());
+        }
+        return new ClusterState(index, services.plus(service.id(), service),
+                names.plus(service.spec().name(), service.id()), tasks, taskIdsByService, taskIdsByNode, nodes);
+    }
+
+    ClusterState removeService(String serviceId) {
+        Service old = services.get(serviceId);
+        if (old == null) {
+            return this;
+        }
+        return new ClusterState(index, services.minus(serviceId), serviceIdsByName.minus(old.spec().name()), tasks,
+                taskIdsByService, taskIdsByNode, nodes);
+    }
+
+    ClusterState putTask(Task task) {
+        Task old = tasks.get(task.id());
+        PMap<String, PSet<String>> byNode = taskIdsByNode;
+        if (old != null && old.nodeId() != null && !old.nodeId().equals(task.nodeId())) {
+            byNode = removeFrom(byNode, old.nodeId(), task.id());
+        }
+        if (task.nodeId() != null) {
+            byNode = addTo(byNode, task.nodeId(), task.id());
+        }
+        return new ClusterState(index, services, serviceIdsByName, tasks.plus(task.id(), task),
+                addTo(taskIdsByService, task.serviceId(), task.id()), byNode, nodes);
+    }
+
+    ClusterState removeTask(String taskId) {
+        Task old = tasks.get(taskId);
+        if (old == null) {
+            return this;
+        }
+        PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
+                : removeFrom(taskIdsByNode, old.nodeId(), taskId);
+        return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
+                removeFrom(taskIdsByService, old.serviceId(), taskId), byNode, nodes);
+    }
+
+    ClusterState putNode(Node node) {
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
+                nodes.plus(node.id(), node));
+    }
+
+    ClusterState removeNode(String nodeId) {
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
+                nodes.minus(nodeId));
+    }
+
+    private static PMap<String, PSet<String>> addTo(PMap<String, PSet<String>> index, String key, String id) {
+        PSet<String> ids = index.get(key);
+        return index.plus(key, ids == null ? HashTreePSet.singleton(id) : ids.plus(id));
+    }
+
+    private static PMap<String, PSet<String>> removeFrom(PMap<String, PSet<String>> index, String key, String id) {
+        PSet<String> ids = index.get(key);
+        if (ids == null) {
+            return index;
+        }
+        PSet<String> left = ids.minus(id);
+        return left.isEmpty() ? index.minus(key) : index.plus(key, left);
+    }
+}

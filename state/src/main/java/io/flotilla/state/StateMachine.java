@@ -1,0 +1,219 @@
+package io.flotilla.state;
+
+import io.flotilla.model.Command;
+import io.flotilla.model.Command.AssignTasks;
+import io.flotilla.model.Command.CreateService;
+import io.flotilla.model.Command.CreateTasks;
+import io.flotilla.model.Command.DeleteTasks;
+import io.flotilla.model.Command.DeployStack;
+import io.flotilla.model.Command.RemoveNode;
+import io.flotilla.model.Command.RemoveService;
+import io.flotilla.model.Command.RemoveStack;
+import io.flotilla.model.Command.ScaleService;
+import io.flotilla.model.Command.SetDesiredStates;
+import io.flotilla.model.Command.SetNodeStates;
+import io.flotilla.model.Command.UpdateNodeSpec;
+import io.flotilla.model.Command.UpdateService;
+import io.flotilla.model.Command.UpdateTaskStatuses;
+import io.flotilla.model.Command.UpsertNode;
+import io.flotilla.model.Node;
+import io.flotilla.model.Service;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The one function that changes the cluster: {@code apply(state, index, command) → state}.
+ *
+ * <p>Deterministic: it reads no clock, draws no random number and does no I/O; ids and instants
+ * come in the command. Every replica applying the same log reaches the same state. A command that
+ * refers to something gone (a task deleted meanwhile, a node removed) changes nothing: handlers
+ * validate before proposing, and races between proposals are harmless.
+ *
+ * <p>Task states only move forward: a status update that would move a task back is dropped.
+ */
+public final class StateMachine {
+    private StateMachine() {}
+
+    public static ClusterState apply(ClusterState state, long index, Command command) {
+        ClusterState next = switch (command) {
+            case DeployStack c -> deployStack(state, c);
+            case RemoveStack c -> {
+                ClusterState s = state;
+                for (Service service : state.servicesOfStack(c.stack())) {
+                    s = removeService(s, service.id());
+                }
+                yield s;
+            }
+            case CreateService c -> state.serviceByName(c.spec().name()).isPresent() || state.service(c.serviceId()).isPresent()
+                    ? state
+                    : state.putService(new Service(c.serviceId(), 1, c.spec(), null, c.at(), c.at()));
+            case UpdateService c -> state.service(c.serviceId())
+                    .map(service -> state.putService(service.withSpec(c.spec(), c.at())))
+                    .orElse(state);
+            case RemoveService c -> removeService(state, c.serviceId());
+            case ScaleService c -> state.service(c.serviceId())
+                    .map(service -> state.putService(service.withSpec(service.spec().withReplicas(c.replicas()), c.at())))
+                    .orElse(state);
+            case CreateTasks c -> createTasks(state, c);
+            case SetDesiredStates c -> setDesiredStates(state, c);
+            case AssignTasks c -> assignTasks(state, c);
+            case UpdateTaskStatuses c -> updateTaskStatuses(state, c);
+            case DeleteTasks c -> {
+                ClusterState s = state;
+                for (String id : c.taskIds()) {
+                    s = s.removeTask(id);
+                }
+                yield s;
+            }
+            case UpsertNode c -> {
+                Node incoming = c.node();
+                yield state.node(incoming.id())
+                        .map(existing -> state.putNode(existing.withStatus(incoming.status())))
+                        .orElseGet(() -> state.putNode(incoming));
+            }
+            case SetNodeStates c -> {
+                ClusterState s = state;
+                for (Command.NodeStateChange change : c.changes()) {
+                    Node node = s.node(change.nodeId()).orElse(null);
+                    if (node != null) {
+                        s = s.putNode(node.withStatus(node.status().withState(change.state(), c.at(), change.message())));
+                    }
+                }
+                yield s;
+            }
+            case UpdateNodeSpec c -> state.node(c.nodeId())
+                    .map(node -> state.putNode(node.withSpec(c.spec())))
+                    .orElse(state);
+            case RemoveNode c -> state.removeNode(c.nodeId());
+        };
+        return next.withIndex(index);
+    }
+
+    private static ClusterState deployStack(ClusterState state, DeployStack c) {
+        ClusterState s = state;
+        Set<String> listed = new HashSet<>();
+        for (ServiceSpec spec : c.services()) {
+            listed.add(spec.name());
+            Service existing = s.serviceByName(spec.name()).orElse(null);
+            if (existing != null) {
+                s = s.putService(existing.withSpec(spec, c.at()));
+            } else {
+                String id = c.newServiceIds().get(spec.name());
+                if (id != null && s.service(id).isEmpty()) {
+                    s = s.putService(new Service(id, 1, spec, null, c.at(), c.at()));
+                }
+            }
+        }
+        for (Service service : state.servicesOfStack(c.stack())) {
+            if (!listed.contains(service.spec().name())) {
+                s = removeService(s, service.id());
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Removes a service. Its tasks that never reached a node are deleted at once; the others are
+     * asked to shut down, and the orchestrator deletes them once their agent reports them ended.
+     */
+    private static ClusterState removeService(ClusterState state, String serviceId) {
+        ClusterState s = state.removeService(serviceId);
+        for (Task task : state.tasksOfService(serviceId)) {
+            if (task.nodeId() == null) {
+                s = s.removeTask(task.id());
+            } else if (task.desiredState() != TaskState.SHUTDOWN) {
+                s = s.putTask(task.withDesiredState(TaskState.SHUTDOWN));
+            }
+        }
+        return s;
+    }
+
+    private static ClusterState createTasks(ClusterState state, CreateTasks c) {
+        ClusterState s = state;
+        for (Task task : c.tasks()) {
+            if (s.task(task.id()).isEmpty() && s.service(task.serviceId()).isPresent()) {
+                s = s.putTask(task);
+            }
+        }
+        return s;
+    }
+
+    private static ClusterState setDesiredStates(ClusterState state, SetDesiredStates c) {
+        ClusterState s = state;
+        for (Command.DesiredStateChange change : c.changes()) {
+            Task task = s.task(change.taskId()).orElse(null);
+            if (task == null || task.desiredState() == change.desiredState()) {
+                continue;
+            }
+            Task changed = task.withDesiredState(change.desiredState());
+            // A task that never reached a node has nobody to stop it: it ends here.
+            if (task.nodeId() == null && change.desiredState().isTerminal() && !task.state().isTerminal()) {
+                changed = changed.withStatus(TaskStatus.of(TaskState.SHUTDOWN, c.at(), "shut down before it was assigned"));
+            }
+            s = s.putTask(changed);
+        }
+        return s;
+    }
+
+    private static ClusterState assignTasks(ClusterState state, AssignTasks c) {
+        ClusterState s = state;
+        for (Command.Assignment assignment : c.assignments()) {
+            Task task = s.task(assignment.taskId()).orElse(null);
+            if (task == null || task.nodeId() != null || task.state().compareTo(TaskState.ASSIGNED) >= 0
+                    || task.desiredState() != TaskState.RUNNING || s.node(assignment.nodeId()).isEmpty()) {
+                continue;
+            }
+            s = s.putTask(task.withAssignment(assignment.nodeId(), assignment.env(),
+                    TaskStatus.of(TaskState.ASSIGNED, c.at(), "assigned to node")));
+        }
+        return s;
+    }
+
+    private static ClusterState updateTaskStatuses(ClusterState state, UpdateTaskStatuses c) {
+        ClusterState s = state;
+        for (Command.TaskStatusUpdate update : c.updates()) {
+            Task task = s.task(update.taskId()).orElse(null);
+            if (task == null) {
+                continue;
+            }
+            if (c.reporterNodeId() != null && !c.reporterNodeId().equals(task.nodeId())) {
+                continue;
+            }
+            TaskStatus status = update.status();
+            if (!task.state().canMoveTo(status.state())) {
+                continue;
+            }
+            if (status.timestamp().isBefore(task.status().timestamp()) && status.state() == task.state()) {
+                continue;
+            }
+            s = s.putTask(task.withStatus(status));
+        }
+        return s;
+    }
+
+    /** For tests and tools: the instant a command carries, if any. */
+    public static Instant instantOf(Command command) {
+        return switch (command) {
+            case DeployStack c -> c.at();
+            case RemoveStack c -> c.at();
+            case CreateService c -> c.at();
+            case UpdateService c -> c.at();
+            case RemoveService c -> c.at();
+            case ScaleService c -> c.at();
+            case SetDesiredStates c -> c.at();
+            case AssignTasks c -> c.at();
+            case SetNodeStates c -> c.at();
+            case CreateTasks c -> null;
+            case UpdateTaskStatuses c -> null;
+            case DeleteTasks c -> null;
+            case UpsertNode c -> null;
+            case UpdateNodeSpec c -> null;
+            case RemoveNode c -> null;
+        };
+    }
+}

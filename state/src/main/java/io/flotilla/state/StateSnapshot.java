@@ -1,0 +1,19 @@
+package io.flotilla.state;
+
+import io.flotilla.model.Node;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import java.util.List;
+
+/** The plain, serializable form of a {@link ClusterState}: what snapshots and {@code inspect} hold. */
+public record StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes) {
+    public static StateSnapshot of(ClusterState state) {
+        return new StateSnapshot(state.index(), List.copyOf(state.services()), List.copyOf(state.tasks()),
+                List.copyOf(state.nodes()));
+    }
+
+    public ClusterState toState() {
+        return ClusterState.of(index, services == null ? List.of() : services, tasks == null ? List.of() : tasks,
+                nodes == null ? List.of() : nodes);
+    }
+}
