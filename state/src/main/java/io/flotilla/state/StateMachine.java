@@ -164,7 +164,8 @@ public final class StateMachine {
         ClusterState s = state;
         for (Command.Assignment assignment : c.assignments()) {
             Task task = s.task(assignment.taskId()).orElse(null);
-            if (task == null || task.nodeId() != null || task.state().compareTo(TaskState.ASSIGNED) >= 0
+            if (task == null || (task.nodeId() != null && !task.nodeId().equals(assignment.nodeId()))
+                    || task.state().compareTo(TaskState.ASSIGNED) >= 0
                     || task.desiredState() != TaskState.RUNNING || s.node(assignment.nodeId()).isEmpty()) {
                 continue;
             }
