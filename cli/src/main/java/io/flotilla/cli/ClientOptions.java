@@ -1,0 +1,16 @@
+package io.flotilla.cli;
+
+import io.flotilla.cli.client.ApiClient;
+import picocli.CommandLine.Option;
+
+/** How a client command finds the cluster: {@code --host}, else FLOTILLA_HOST, else the local default. */
+public final class ClientOptions {
+    @Option(names = {"-H", "--host"}, paramLabel = "HOST[:PORT]",
+            defaultValue = "${env:FLOTILLA_HOST:-127.0.0.1:" + ApiClient.DEFAULT_PORT + "}",
+            description = "Flotilla API to talk to (default: $FLOTILLA_HOST or 127.0.0.1:" + ApiClient.DEFAULT_PORT + ").")
+    String host;
+
+    public ApiClient client() {
+        return new ApiClient(host);
+    }
+}

@@ -1,0 +1,41 @@
+package io.flotilla.cli;
+
+import io.flotilla.cli.bench.BenchCommand;
+import io.flotilla.cli.client.ApiException;
+import io.flotilla.cli.commands.DemoCommand;
+import io.flotilla.cli.commands.DevCommand;
+import io.flotilla.cli.commands.NodeCommands;
+import io.flotilla.cli.commands.ServiceCommands;
+import io.flotilla.cli.commands.StackCommands;
+import io.flotilla.cli.demo.DemoAppCommand;
+import io.flotilla.compose.ComposeException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one binary: every role (dev node, CLI client, demo apps, benchmarks) is a subcommand. */
+@Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
+        description = "Keeps Compose stacks running across a cluster.",
+        subcommands = {DevCommand.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
+                NodeCommands.class, DemoAppCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            switch (e) {
+                case ApiException api -> System.err.println("Error: " + api.getMessage());
+                case ComposeException compose -> System.err.println("Error: " + compose.getMessage());
+                case IllegalArgumentException bad -> System.err.println("Error: " + bad.getMessage());
+                default -> {
+                    System.err.println("Error: " + e);
+                    e.printStackTrace(System.err);
+                }
+            }
+            return 1;
+        });
+        return commandLine.execute(args);
+    }
+}

@@ -1,0 +1,44 @@
+package io.flotilla.cli.commands;
+
+import io.flotilla.cli.LocalNode;
+import io.flotilla.cli.client.ApiClient;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "dev", description = {"Run a one-node cluster (manager and worker in one process) in the foreground.",
+        "State and task files live under --data; restarting on the same directory restores every stack and adopts the tasks that kept running."})
+public final class DevCommand implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = "${env:FLOTILLA_DATA:-.flotilla/dev}", paramLabel = "DIR",
+            description = "Data directory: Raft log, snapshots, task files (default: .flotilla/dev).")
+    Path data;
+
+    @Option(names = "--api", defaultValue = "127.0.0.1:" + ApiClient.DEFAULT_PORT, paramLabel = "HOST:PORT",
+            description = "Address of the HTTP API (default 127.0.0.1:" + ApiClient.DEFAULT_PORT + ").")
+    String api;
+
+    @Option(names = "--raft", paramLabel = "HOST:PORT", description = "Address of the Raft server (default: the API port + 1).")
+    String raft;
+
+    @Override
+    public Integer call() throws Exception {
+        LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT),
+                raft == null ? null : LocalNode.parseAddress(raft, ApiClient.DEFAULT_PORT + 1));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("Stopping Flotilla (tasks keep running; `flotilla dev --data " + data
+                    + "` adopts them again).");
+            node.close();
+            stopped.countDown();
+        }, "flotilla-shutdown"));
+        System.out.println("Flotilla dev node " + node.nodeId() + " is up.");
+        System.out.println("  API:  http://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
+        System.out.println("  Data: " + data.toAbsolutePath().normalize());
+        System.out.println("Try: flotilla stack deploy -c examples/shop/compose.yaml shop");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,193 @@
+package io.flotilla.cli.commands;
+
+import io.flotilla.cli.ClientOptions;
+import io.flotilla.cli.FormatOptions;
+import io.flotilla.cli.Humanize;
+import io.flotilla.cli.Table;
+import io.flotilla.cli.Views;
+import io.flotilla.cli.client.ApiClient;
+import io.flotilla.model.Json;
+import io.flotilla.model.Node;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import io.flotilla.model.api.ServiceSummary;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "service", description = "Manage services.", subcommands = {
+        ServiceCommands.Ls.class, ServiceCommands.Ps.class, ServiceCommands.Scale.class,
+        ServiceCommands.Inspect.class, ServiceCommands.Logs.class})
+public final class ServiceCommands {
+
+    @Command(name = "ls", aliases = "list", description = "List services.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Mixin FormatOptions format;
+        @Option(names = "--stack", description = "Only the services of this stack.") String stack;
+        @Option(names = {"-q", "--quiet"}, description = "Only display IDs.") boolean quiet;
+
+        @Override
+        public Integer call() {
+            List<Map<String, Object>> rows = client.client().services(stack).stream()
+                    .sorted(java.util.Comparator.comparing((ServiceSummary s) -> s.service().spec().name()))
+                    .map(Views::service).toList();
+            printServices(rows, format, quiet);
+            return 0;
+        }
+    }
+
+    static void printServices(List<Map<String, Object>> rows, FormatOptions format, boolean quiet) {
+        if (format.json()) {
+            format.printJson(System.out, rows);
+        } else if (quiet) {
+            rows.forEach(r -> System.out.println(Humanize.shortId((String) r.get("id"))));
+        } else {
+            Table table = new Table("ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS");
+            for (Map<String, Object> r : rows) {
+                table.row(Humanize.shortId((String) r.get("id")), r.get("name"), r.get("mode"), r.get("replicas"),
+                        r.get("image"), r.get("ports"));
+            }
+            table.print(System.out);
+        }
+    }
+
+    @Command(name = "ps", description = "List the tasks of one or more services.")
+    static final class Ps implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Mixin FormatOptions format;
+        @Parameters(arity = "1..*", paramLabel = "SERVICE") List<String> services;
+        @Option(names = "--no-trunc", description = "Do not truncate output.") boolean noTrunc;
+        @Option(names = {"-q", "--quiet"}, description = "Only display task IDs.") boolean quiet;
+
+        @Override
+        public Integer call() {
+            ApiClient api = client.client();
+            List<Task> tasks = new ArrayList<>();
+            for (String service : services) {
+                tasks.addAll(api.serviceTasks(service));
+            }
+            printTasks(api, tasks, format, noTrunc, quiet);
+            return 0;
+        }
+    }
+
+    /** Shared by {@code service ps} and {@code stack ps}. */
+    static void printTasks(ApiClient api, List<Task> tasks, FormatOptions format, boolean noTrunc, boolean quiet) {
+        Map<String, Node> nodes = api.nodes().stream().collect(Collectors.toMap(Node::id, Function.identity()));
+        List<Task> sorted = Views.sorted(tasks);
+        if (format.json()) {
+            format.printJson(System.out, sorted.stream().map(t -> Views.task(t, nodes)).toList());
+            return;
+        }
+        if (quiet) {
+            sorted.forEach(t -> System.out.println(noTrunc ? t.id() : Humanize.shortId(t.id())));
+            return;
+        }
+        Instant now = Instant.now();
+        Table table = new Table("ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR", "PORTS");
+        String previousSlot = null;
+        for (Task task : sorted) {
+            Map<String, Object> view = Views.task(task, nodes);
+            String slotKey = task.serviceName() + "." + (task.slot() > 0 ? task.slot() : task.nodeId());
+            String name = slotKey.equals(previousSlot) ? " \\_ " + task.displayName() : task.displayName();
+            previousSlot = slotKey;
+            String error = task.status().error() == null ? "" : task.status().error();
+            if (!noTrunc && error.length() > 60) {
+                error = error.substring(0, 57) + "...";
+            }
+            table.row(noTrunc ? task.id() : Humanize.shortId(task.id()), name, view.get("image"),
+                    view.get("node") == null ? "" : view.get("node"),
+                    Humanize.capitalize(task.desiredState().displayName()), Views.currentState(task, now),
+                    error.isEmpty() ? "" : "\"" + error + "\"", Views.hostPorts(task));
+        }
+        table.print(System.out);
+    }
+
+    @Command(name = "scale", description = "Scale one or more replicated services (SERVICE=REPLICAS).")
+    static final class Scale implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Parameters(arity = "1..*", paramLabel = "SERVICE=REPLICAS") List<String> targets;
+
+        @Override
+        public Integer call() {
+            ApiClient api = client.client();
+            int failures = 0;
+            for (String target : targets) {
+                int eq = target.lastIndexOf('=');
+                if (eq <= 0) {
+                    System.err.println("Error: invalid scale specifier '" + target + "': expected SERVICE=REPLICAS");
+                    failures++;
+                    continue;
+                }
+                String service = target.substring(0, eq);
+                int replicas;
+                try {
+                    replicas = Integer.parseInt(target.substring(eq + 1));
+                } catch (NumberFormatException e) {
+                    System.err.println("Error: invalid replicas value for " + service + ": " + target.substring(eq + 1));
+                    failures++;
+                    continue;
+                }
+                if (replicas < 0) {
+                    System.err.println("Error: invalid replicas value for " + service + ": must not be negative");
+                    failures++;
+                    continue;
+                }
+                api.scale(service, replicas);
+                System.out.println(service + " scaled to " + replicas);
+            }
+            return failures == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "inspect", description = "Display detailed information on one or more services (JSON).")
+    static final class Inspect implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Parameters(arity = "1..*", paramLabel = "SERVICE") List<String> services;
+
+        @Override
+        public Integer call() {
+            ApiClient api = client.client();
+            List<Service> found = new ArrayList<>();
+            for (String ref : services) {
+                found.add(api.service(ref));
+            }
+            System.out.println(Json.pretty(found));
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", description = "Fetch the logs of a service's tasks.")
+    static final class Logs implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Parameters(paramLabel = "SERVICE") String service;
+        @Option(names = {"-f", "--follow"}, description = "Follow log output.") boolean follow;
+        @Option(names = {"-n", "--tail"}, defaultValue = "all", description = "Number of lines to show from the end (default all).") String tail;
+
+        @Override
+        public Integer call() throws Exception {
+            int lines = tail.equals("all") ? -1 : Integer.parseInt(tail);
+            try (InputStream in = client.client().logs(service, follow, lines);
+                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    System.out.println(line);
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.flotilla.cli.commands;
+
+import io.flotilla.cli.ClientOptions;
+import io.flotilla.cli.Convergence;
+import io.flotilla.cli.FormatOptions;
+import io.flotilla.cli.StackFiles;
+import io.flotilla.cli.Table;
+import io.flotilla.cli.client.ApiClient;
+import io.flotilla.compose.LoadedStack;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.Task;
+import io.flotilla.state.StateSnapshot;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "stack", description = "Manage stacks (Compose files deployed to the cluster).", subcommands = {
+        StackCommands.Deploy.class, StackCommands.Ls.class, StackCommands.Ps.class, StackCommands.Rm.class,
+        StackCommands.Config.class, StackCommands.Services.class})
+public final class StackCommands {
+
+    @Command(name = "deploy", aliases = "up", description = "Deploy a new stack or update an existing one, then follow it until it converges.")
+    static final class Deploy implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Option(names = {"-c", "--compose-file"}, required = true, paramLabel = "FILE", description = "Path to a Compose file.")
+        Path file;
+        @Parameters(paramLabel = "STACK") String stack;
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the stack to converge.")
+        boolean detach;
+        @Option(names = "--timeout", defaultValue = "180s", description = "How long to wait for convergence (default 180s).")
+        String timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            LoadedStack loaded = StackFiles.load(file, stack);
+            ApiClient api = client.client();
+            java.util.Set<String> existing = new java.util.HashSet<>();
+            api.services(stack).forEach(s -> existing.add(s.service().spec().name()));
+            for (ServiceSpec service : loaded.stack().services()) {
+                System.out.println((existing.contains(service.name()) ? "Updating" : "Creating") + " service " + service.name());
+            }
+            api.deploy(loaded.stack());
+            if (detach) {
+                return 0;
+            }
+            boolean converged = new Convergence(api, System.out).await(stack, StackFiles.duration(timeout));
+            if (converged) {
+                System.out.println("Stack " + stack + " converged.");
+                return 0;
+            }
+            System.err.println("Stack " + stack + " did not converge within " + timeout
+                    + "; it keeps converging in the background. See `flotilla stack ps " + stack + "`.");
+            return 1;
+        }
+    }
+
+    @Command(name = "config", description = "Validate a Compose file and print the normalized stack.")
+    static final class Config implements Callable<Integer> {
+        @Option(names = {"-c", "--compose-file"}, required = true, paramLabel = "FILE") Path file;
+        @Option(names = "--stack", defaultValue = "stack", description = "Stack name used for service names (default: stack).") String stack;
+
+        @Override
+        public Integer call() throws Exception {
+            LoadedStack loaded = StackFiles.load(file, stack);
+            System.out.print(loaded.normalizedYaml());
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List stacks.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Mixin FormatOptions format;
+
+        @Override
+        public Integer call() {
+            List<Map<String, Object>> rows = client.client().stacks();
+            if (format.json()) {
+                format.printJson(System.out, rows);
+                return 0;
+            }
+            Table table = new Table("NAME", "SERVICES");
+            rows.forEach(r -> table.row(r.get("name"), r.get("services")));
+            table.print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "services", description = "List the services of a stack.")
+    static final class Services implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Mixin FormatOptions format;
+        @Parameters(paramLabel = "STACK") String stack;
+
+        @Override
+        public Integer call() {
+            List<Map<String, Object>> rows = client.client().services(stack).stream()
+                    .sorted(java.util.Comparator.comparing(s -> s.service().spec().name()))
+                    .map(io.flotilla.cli.Views::service).toList();
+            ServiceCommands.printServices(rows, format, false);
+            return 0;
+        }
+    }
+
+    @Command(name = "ps", description = "List the tasks of a stack.")
+    static final class Ps implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Mixin FormatOptions format;
+        @Parameters(paramLabel = "STACK") String stack;
+        @Option(names = "--no-trunc") boolean noTrunc;
+        @Option(names = {"-q", "--quiet"}) boolean quiet;
+
+        @Override
+        public Integer call() {
+            ApiClient api = client.client();
+            List<Task> tasks = api.tasks(stack);
+            if (tasks.isEmpty() && api.stacks().stream().noneMatch(s -> stack.equals(s.get("name")))) {
+                System.err.println("Error: nothing found in stack: " + stack);
+                return 1;
+            }
+            ServiceCommands.printTasks(api, tasks, format, noTrunc, quiet);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = {"remove", "down"}, description = "Remove one or more stacks; waits until their tasks have stopped.")
+    static final class Rm implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Parameters(arity = "1..*", paramLabel = "STACK") List<String> stacks;
+        @Option(names = {"-d", "--detach"}, description = "Do not wait for the tasks to stop.") boolean detach;
+        @Option(names = "--timeout", defaultValue = "60s") String timeout;
+
+        @Override
+        public Integer call() {
+            ApiClient api = client.client();
+            int status = 0;
+            for (String stack : stacks) {
+                List<String> services = api.services(stack).stream().map(s -> s.service().spec().name()).sorted().toList();
+                if (services.isEmpty()) {
+                    System.err.println("Nothing found in stack: " + stack);
+                    status = 1;
+                    continue;
+                }
+                services.forEach(s -> System.out.println("Removing service " + s));
+                api.removeStack(stack);
+            }
+            if (detach || status != 0) {
+                return status;
+            }
+            Instant deadline = Instant.now().plus(io.flotilla.cli.StackFiles.duration(timeout));
+            long index = 0;
+            while (true) {
+                StateSnapshot state = index == 0 ? api.state() : api.awaitState(index, Duration.ofSeconds(2));
+                index = state.index();
+                long left = state.tasks().stream().filter(t -> stacks.stream().anyMatch(s -> t.serviceName().startsWith(s + "_"))
+                        && !t.state().isTerminal()).count();
+                if (left == 0) {
+                    return 0;
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    System.err.println(left + " task(s) still stopping; they stop in the background.");
+                    return 1;
+                }
+            }
+        }
+    }
+
+    static Map<String, Object> stackRow(String name, int services) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("name", name);
+        row.put("services", services);
+        return row;
+    }
+}
