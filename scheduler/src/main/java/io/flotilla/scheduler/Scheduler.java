@@ -1,13 +1,125 @@
 package io.flotilla.scheduler;
 
 import io.flotilla.model.Command;
+import io.flotilla.model.Command.Assignment;
+import io.flotilla.model.Node;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
 import io.flotilla.state.ClusterState;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** STUB: to be written. Unassigned tasks → nodes. Pure: state and now in, commands out. */
+/**
+ * Unassigned tasks → nodes. Pure: a state and {@code now} in, commands out; the caller applies
+ * them. On a state with nothing to place (or nothing whose pending reason changed) it returns an
+ * empty list, so calling it on every tick costs no log entries.
+ *
+ * <p>Candidates are tasks desired RUNNING, not yet ASSIGNED, whose {@code notBefore} has come.
+ * Each is checked, in order, for its restart backoff, its dependencies, then nodes through the
+ * {@link PlacementFilter}s; among feasible nodes the choice spreads: fewest tasks of the service
+ * in the spread-preference label groups, then on the node, then fewest tasks overall, then node
+ * id. Assignments made earlier in the same call count. A task that cannot be placed gets (once per
+ * change of reason) a PENDING status whose {@code error} says why.
+ *
+ * <p>Cost: O(tasks + nodes) to build usage, then per group of identical tasks (one service
+ * version) O(nodes) for the static filters and O(tasks × feasible nodes) to choose. Nodes that
+ * fail a dynamic filter are dropped for the rest of the group (usage only grows within a call).
+ * TODO(scale): a priority queue over feasible nodes for groups without spread preferences would
+ * make the choice O(log nodes) per task — needed for the million-task target.
+ */
 public final class Scheduler {
+
+    public Scheduler() {
+    }
+
     public List<Command> place(ClusterState state, Instant now) {
-        return List.of();
+        Map<String, NodeUsage> usage = usage(state);
+        List<NodeUsage> allNodes = new ArrayList<>(usage.values());
+        allNodes.sort(Comparator.comparing(NodeUsage::id));
+
+        Map<String, List<Task>> groups = new LinkedHashMap<>();
+        for (Task task : candidates(state)) {
+            groups.computeIfAbsent(task.serviceId() + "#" + task.serviceVersion(), k -> new ArrayList<>()).add(task);
+        }
+
+        Dependencies dependencies = new Dependencies(state);
+        List<Assignment> assignments = new ArrayList<>();
+        List<Command.TaskStatusUpdate> pending = new ArrayList<>();
+        for (List<Task> group : groups.values()) {
+            Service service = state.service(group.getFirst().serviceId()).orElseThrow();
+            new GroupPlacement(service, group, allNodes, usage, dependencies, now, assignments, pending).run();
+        }
+
+        List<Command> commands = new ArrayList<>(2);
+        if (!assignments.isEmpty()) {
+            commands.add(new Command.AssignTasks(assignments, now));
+        }
+        if (!pending.isEmpty()) {
+            commands.add(new Command.UpdateTaskStatuses(null, pending));
+        }
+        return commands;
+    }
+
+    /** Tasks to place, pre-placed (global) ones first since they have no choice, then by service and slot. */
+    static List<Task> candidates(ClusterState state) {
+        List<Task> candidates = new ArrayList<>();
+        for (Task task : state.tasks()) {
+            if (task.desiredState() == TaskState.RUNNING && task.state().compareTo(TaskState.ASSIGNED) < 0
+                    && state.service(task.serviceId()).isPresent()) {
+                candidates.add(task);
+            }
+        }
+        candidates.sort(Comparator.comparing((Task t) -> t.nodeId() == null)
+                .thenComparing(Task::serviceId)
+                .thenComparingLong(Task::serviceVersion)
+                .thenComparingInt(Task::slot)
+                .thenComparing(Task::id));
+        return candidates;
+    }
+
+    /** What each node already holds: tasks assigned there (state ≥ ASSIGNED) that have not ended. */
+    static Map<String, NodeUsage> usage(ClusterState state) {
+        Map<String, NodeUsage> usage = new HashMap<>();
+        for (Node node : state.nodes()) {
+            NodeUsage nodeUsage = new NodeUsage(node);
+            usage.put(node.id(), nodeUsage);
+            for (Task task : state.tasksOfNode(node.id())) {
+                if (task.state().compareTo(TaskState.ASSIGNED) >= 0 && !task.state().isTerminal()) {
+                    Service service = state.service(task.serviceId()).orElse(null);
+                    nodeUsage.add(task.serviceId(), task.spec().resources().reservations(),
+                            service == null ? java.util.Set.of() : PlacementRequest.hostPorts(service.spec()));
+                }
+            }
+        }
+        return usage;
+    }
+
+    static String backoffReason(Task task) {
+        Duration wait = task.createdAt() == null ? Duration.ZERO : Duration.between(task.createdAt(), task.notBefore());
+        return "waiting " + format(wait) + " before restart (backoff)";
+    }
+
+    static String format(Duration duration) {
+        long seconds = Math.max(0, duration.toSeconds());
+        if (seconds < 60 || seconds % 60 != 0) {
+            return seconds + "s";
+        }
+        return (seconds / 60) + "m";
+    }
+
+    static void markPending(Task task, String reason, Instant now, List<Command.TaskStatusUpdate> out) {
+        if (task.state() == TaskState.PENDING && reason.equals(task.status().error())) {
+            return;
+        }
+        out.add(new Command.TaskStatusUpdate(task.id(),
+                new TaskStatus(TaskState.PENDING, now, "pending", reason, null, null, null, Map.of(), null)));
     }
 }

@@ -124,7 +124,7 @@ public final class StateMachine {
     private static ClusterState removeService(ClusterState state, String serviceId) {
         ClusterState s = state.removeService(serviceId);
         for (Task task : state.tasksOfService(serviceId)) {
-            if (task.nodeId() == null) {
+            if (task.state().compareTo(TaskState.ASSIGNED) < 0) { // incl. global tasks pre-placed, never assigned
                 s = s.removeTask(task.id());
             } else if (task.desiredState() != TaskState.SHUTDOWN) {
                 s = s.putTask(task.withDesiredState(TaskState.SHUTDOWN));
@@ -152,7 +152,8 @@ public final class StateMachine {
             }
             Task changed = task.withDesiredState(change.desiredState());
             // A task that never reached a node has nobody to stop it: it ends here.
-            if (task.nodeId() == null && change.desiredState().isTerminal() && !task.state().isTerminal()) {
+            // (A global task is created pre-placed, with nodeId set, but is not ASSIGNED until scheduled.)
+            if (task.state().compareTo(TaskState.ASSIGNED) < 0 && change.desiredState().isTerminal()) {
                 changed = changed.withStatus(TaskStatus.of(TaskState.SHUTDOWN, c.at(), "shut down before it was assigned"));
             }
             s = s.putTask(changed);

@@ -1,0 +1,159 @@
+package io.flotilla.scheduler;
+
+import io.flotilla.model.Command;
+import io.flotilla.model.Command.Assignment;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Places one group of identical tasks (same service, same version, so same request). See
+ * {@link Scheduler} for the rules; this class holds the per-group working set: the nodes still
+ * feasible, why the others were ruled out, and the spread-preference counts.
+ */
+final class GroupPlacement {
+    private final Service service;
+    private final List<Task> tasks;
+    private final List<NodeUsage> allNodes;
+    private final Map<String, NodeUsage> usage;
+    private final Dependencies dependencies;
+    private final Instant now;
+    private final List<Assignment> assignments;
+    private final List<Command.TaskStatusUpdate> pending;
+    private final PlacementRequest request;
+    /** Per spread label: label value (empty when the node lacks it) → tasks of this service there. */
+    private final List<Map<String, Integer>> spreadCounts = new ArrayList<>();
+
+    GroupPlacement(Service service, List<Task> tasks, List<NodeUsage> allNodes, Map<String, NodeUsage> usage,
+                   Dependencies dependencies, Instant now, List<Assignment> assignments,
+                   List<Command.TaskStatusUpdate> pending) {
+        this.service = service;
+        this.tasks = tasks;
+        this.allNodes = allNodes;
+        this.usage = usage;
+        this.dependencies = dependencies;
+        this.now = now;
+        this.assignments = assignments;
+        this.pending = pending;
+        this.request = PlacementRequest.of(service, tasks.getFirst().spec());
+    }
+
+    void run() {
+        List<NodeUsage> feasible = null;
+        PlacementFailures failures = null;
+        for (Task task : tasks) {
+            if (task.notBefore() != null && now.isBefore(task.notBefore())) {
+                Scheduler.markPending(task, Scheduler.backoffReason(task), now, pending);
+                continue;
+            }
+            Dependencies.Resolution resolution = dependencies.resolve(service);
+            if (resolution.waitingReason() != null) {
+                Scheduler.markPending(task, resolution.waitingReason(), now, pending);
+                continue;
+            }
+            if (task.nodeId() != null) {
+                placeOnGivenNode(task, resolution);
+                continue;
+            }
+            if (feasible == null) {
+                failures = new PlacementFailures();
+                feasible = staticallyFeasible(failures);
+                initSpread();
+            }
+            NodeUsage best = null;
+            int kept = 0;
+            for (NodeUsage node : feasible) {
+                int failing = PlacementFailures.firstFailing(request, node, false, true);
+                if (failing >= 0) {
+                    failures.count(failing); // dropped for the rest of the group: usage only grows
+                    continue;
+                }
+                feasible.set(kept++, node);
+                if (best == null || better(node, best)) {
+                    best = node;
+                }
+            }
+            feasible.subList(kept, feasible.size()).clear();
+            if (best == null) {
+                Scheduler.markPending(task, failures.reason(), now, pending);
+                continue;
+            }
+            assign(task, best, resolution);
+        }
+    }
+
+    private void placeOnGivenNode(Task task, Dependencies.Resolution resolution) {
+        NodeUsage node = usage.get(task.nodeId());
+        if (node == null) {
+            Scheduler.markPending(task, "no suitable node (node " + task.nodeId() + " not found)", now, pending);
+            return;
+        }
+        int failing = PlacementFailures.firstFailing(request, node, true, true);
+        if (failing >= 0) {
+            PlacementFailures one = new PlacementFailures();
+            one.count(failing);
+            Scheduler.markPending(task, one.reason(), now, pending);
+            return;
+        }
+        assign(task, node, resolution);
+    }
+
+    private List<NodeUsage> staticallyFeasible(PlacementFailures failures) {
+        List<NodeUsage> feasible = new ArrayList<>();
+        for (NodeUsage node : allNodes) {
+            int failing = PlacementFailures.firstFailing(request, node, true, false);
+            if (failing >= 0) {
+                failures.count(failing);
+            } else {
+                feasible.add(node);
+            }
+        }
+        return feasible;
+    }
+
+    private void initSpread() {
+        for (String label : request.spreadLabels()) {
+            Map<String, Integer> counts = new HashMap<>();
+            for (NodeUsage node : allNodes) {
+                counts.merge(labelValue(node, label), node.tasksOf(service.id()), Integer::sum);
+            }
+            spreadCounts.add(counts);
+        }
+    }
+
+    private static String labelValue(NodeUsage node, String label) {
+        return node.node().spec().labels().getOrDefault(label, "");
+    }
+
+    private boolean better(NodeUsage candidate, NodeUsage best) {
+        for (int i = 0; i < spreadCounts.size(); i++) {
+            String label = request.spreadLabels().get(i);
+            int a = spreadCounts.get(i).getOrDefault(labelValue(candidate, label), 0);
+            int b = spreadCounts.get(i).getOrDefault(labelValue(best, label), 0);
+            if (a != b) {
+                return a < b;
+            }
+        }
+        int a = candidate.tasksOf(service.id());
+        int b = best.tasksOf(service.id());
+        if (a != b) {
+            return a < b;
+        }
+        if (candidate.tasks() != best.tasks()) {
+            return candidate.tasks() < best.tasks();
+        }
+        return candidate.id().compareTo(best.id()) < 0;
+    }
+
+    private void assign(Task task, NodeUsage node, Dependencies.Resolution resolution) {
+        assignments.add(new Assignment(task.id(), node.id(), dependencies.environment(resolution, task)));
+        node.add(service.id(), request.reservations(), request.hostPorts());
+        for (int i = 0; i < spreadCounts.size(); i++) {
+            spreadCounts.get(i).merge(labelValue(node, request.spreadLabels().get(i)), 1, Integer::sum);
+        }
+    }
+}

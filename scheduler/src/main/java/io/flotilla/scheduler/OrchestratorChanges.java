@@ -1,0 +1,77 @@
+package io.flotilla.scheduler;
+
+import io.flotilla.model.Command;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/** The changes one reconcile pass decides, batched into at most one command of each kind. */
+final class OrchestratorChanges {
+    private final Instant now;
+    private final Supplier<String> taskIds;
+    private final List<Command.TaskStatusUpdate> statusUpdates = new ArrayList<>();
+    private final Set<String> shutdowns = new LinkedHashSet<>();
+    private final List<Task> creates = new ArrayList<>();
+    private final Set<String> deletes = new LinkedHashSet<>();
+
+    OrchestratorChanges(Instant now, Supplier<String> taskIds) {
+        this.now = now;
+        this.taskIds = taskIds;
+    }
+
+    Instant now() {
+        return now;
+    }
+
+    void shutdown(Task task) {
+        if (task.desiredState() != TaskState.SHUTDOWN) {
+            shutdowns.add(task.id());
+        }
+    }
+
+    void delete(Task task) {
+        deletes.add(task.id());
+    }
+
+    void orphan(Task task, String reason) {
+        statusUpdates.add(new Command.TaskStatusUpdate(task.id(),
+                new TaskStatus(TaskState.ORPHANED, now, "orphaned", reason, null, null, null, Map.of(), null)));
+    }
+
+    /** A new task of {@code service}'s current version in {@code slot}. */
+    Task create(Service service, Slot slot, int restartCount, Instant notBefore) {
+        String nodeId = slot.number() == 0 ? slot.nodeId() : null;
+        Task task = new Task(taskIds.get(), service.id(), service.spec().name(), slot.number(), service.version(), nodeId,
+                TaskState.RUNNING, TaskStatus.of(TaskState.NEW, now, "created"), service.spec().task(), now, notBefore,
+                restartCount, Map.of());
+        creates.add(task);
+        return task;
+    }
+
+    /** Status fixes first (they inform the rest), then stops, then new tasks, then deletions. */
+    List<Command> commands() {
+        List<Command> commands = new ArrayList<>(4);
+        if (!statusUpdates.isEmpty()) {
+            commands.add(new Command.UpdateTaskStatuses(null, statusUpdates));
+        }
+        if (!shutdowns.isEmpty()) {
+            commands.add(new Command.SetDesiredStates(shutdowns.stream()
+                    .map(id -> new Command.DesiredStateChange(id, TaskState.SHUTDOWN)).toList(), now));
+        }
+        if (!creates.isEmpty()) {
+            commands.add(new Command.CreateTasks(creates));
+        }
+        if (!deletes.isEmpty()) {
+            commands.add(new Command.DeleteTasks(List.copyOf(deletes)));
+        }
+        return commands;
+    }
+}
