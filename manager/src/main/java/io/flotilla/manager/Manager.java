@@ -1,0 +1,141 @@
+package io.flotilla.manager;
+
+import io.flotilla.manager.api.ApiServer;
+import io.flotilla.manager.dispatcher.Dispatcher;
+import io.flotilla.manager.loops.LeaderLoop;
+import io.flotilla.manager.raft.RaftClusterStore;
+import io.flotilla.model.Command;
+import io.flotilla.model.api.TaskLogSource;
+import io.flotilla.scheduler.Orchestrator;
+import io.flotilla.scheduler.Scheduler;
+import io.flotilla.state.ClusterState;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One manager: the Raft peer holding the cluster state, and — while it leads — the control loop
+ * (orchestrator, scheduler, node liveness), the dispatcher and the HTTP API.
+ *
+ * <p>Lifecycle: {@code new} → {@link #start} (Raft up, leader, log replayed; then loop and API)
+ * → {@link #close} (API, loop, Raft, in that order; no snapshot on stop, so a clean stop leaves
+ * the disk as a crash would and the next start replays the log).
+ */
+public final class Manager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Manager.class);
+
+    private final ManagerConfig config;
+    private final InstantSource clock;
+    private final TaskLogSource logs;
+    private final ManagerTuning tuning;
+    private final IdGenerator ids;
+    private RaftClusterStore store;
+    private Dispatcher dispatcher;
+    private LeaderLoop loop;
+    private ApiServer api;
+
+    public Manager(ManagerConfig config, InstantSource clock, TaskLogSource logs) {
+        this(config, clock, logs, ManagerTuning.defaults());
+    }
+
+    public Manager(ManagerConfig config, InstantSource clock, TaskLogSource logs, ManagerTuning tuning) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.logs = logs == null ? TaskLogSource.NONE : logs;
+        this.tuning = Objects.requireNonNull(tuning, "tuning");
+        this.ids = new IdGenerator(tuning.random());
+    }
+
+    /**
+     * Starts the Raft peer (a one-peer group for now), waits until it leads and has replayed its
+     * log, then starts the control loop and the API.
+     */
+    public synchronized void start() throws IOException {
+        if (store != null) {
+            throw new IllegalStateException("manager already started");
+        }
+        try {
+            store = new RaftClusterStore(config.nodeId(), config.raftAddress(), config.dataDir().resolve("raft"),
+                    tuning.snapshotThreshold());
+            store.start(tuning.startTimeout());
+            dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout());
+            loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(), clock, tuning.loopTick(),
+                    tuning.orchestrate());
+            loop.start();
+            api = new ApiServer(config.apiAddress(), config.nodeId(), store, dispatcher, clock, ids, logs,
+                    store::leaderId);
+            api.start();
+            LOG.info("manager {} started: state index {}, API {}", config.nodeId(), store.state().index(),
+                    api.address());
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The latest applied state. */
+    public ClusterState state() {
+        return requireStarted().state();
+    }
+
+    /** Submits through Raft; completes once applied locally, with a state that includes the command. */
+    public CompletableFuture<ClusterState> submit(Command command) {
+        return requireStarted().submit(command);
+    }
+
+    /** The API's bound address (the actual port when configured with port 0). */
+    public InetSocketAddress apiAddress() {
+        ApiServer current = api;
+        if (current == null) {
+            throw new IllegalStateException("manager not started");
+        }
+        return current.address();
+    }
+
+    /** Takes a Raft snapshot now; returns its log index. For operators and tests. */
+    public long takeSnapshot() throws IOException {
+        return requireStarted().takeSnapshot();
+    }
+
+    /** True while this manager leads and has applied its whole log. */
+    public boolean isLeader() {
+        RaftClusterStore current = store;
+        return current != null && current.isLeader();
+    }
+
+    /** The dispatcher, for in-process agents and tests. */
+    public Dispatcher dispatcher() {
+        Dispatcher current = dispatcher;
+        if (current == null) {
+            throw new IllegalStateException("manager not started");
+        }
+        return current;
+    }
+
+    private RaftClusterStore requireStarted() {
+        RaftClusterStore current = store;
+        if (current == null) {
+            throw new IllegalStateException("manager not started");
+        }
+        return current;
+    }
+
+    /** Stops the API, the loop and Raft. Takes no snapshot. */
+    @Override
+    public synchronized void close() {
+        if (api != null) {
+            api.close();
+        }
+        if (loop != null) {
+            loop.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+        LOG.info("manager {} stopped", config.nodeId());
+    }
+}

@@ -1,0 +1,46 @@
+package io.flotilla.manager;
+
+import io.flotilla.manager.raft.RaftClusterStore;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * The knobs of a manager that operators rarely touch and tests often do.
+ *
+ * @param snapshotThreshold a snapshot is taken every this many applied log entries
+ * @param loopTick          the control loop looks at the state at least this often
+ * @param startTimeout      how long {@code start} waits for leadership and log replay
+ * @param random            where service and task ids come from
+ * @param orchestrate       false: the control loop only judges node liveness, it neither reconciles
+ *                          nor schedules (for tests that drive tasks by hand, and for debugging)
+ */
+public record ManagerTuning(long snapshotThreshold, Duration loopTick, Duration startTimeout, RandomGenerator random,
+                            boolean orchestrate) {
+    public ManagerTuning {
+        if (snapshotThreshold < 1) {
+            throw new IllegalArgumentException("snapshotThreshold must be positive: " + snapshotThreshold);
+        }
+        Objects.requireNonNull(loopTick, "loopTick");
+        Objects.requireNonNull(startTimeout, "startTimeout");
+        Objects.requireNonNull(random, "random");
+    }
+
+    public static ManagerTuning defaults() {
+        return new ManagerTuning(RaftClusterStore.DEFAULT_SNAPSHOT_THRESHOLD, Duration.ofMillis(200),
+                Duration.ofSeconds(60), new SecureRandom(), true);
+    }
+
+    public ManagerTuning withSnapshotThreshold(long threshold) {
+        return new ManagerTuning(threshold, loopTick, startTimeout, random, orchestrate);
+    }
+
+    public ManagerTuning withRandom(RandomGenerator newRandom) {
+        return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, newRandom, orchestrate);
+    }
+
+    public ManagerTuning withOrchestration(boolean enabled) {
+        return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, random, enabled);
+    }
+}

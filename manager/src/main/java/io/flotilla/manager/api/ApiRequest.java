@@ -1,0 +1,88 @@
+package io.flotilla.manager.api;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.flotilla.model.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One HTTP request as the endpoints see it: method, path segments, query parameters, JSON body. */
+record ApiRequest(HttpExchange exchange, String method, List<String> path, Map<String, String> query) {
+    static final Duration MAX_WAIT = Duration.ofMinutes(5);
+
+    static ApiRequest of(HttpExchange exchange) {
+        String rawPath = exchange.getRequestURI().getPath();
+        List<String> path = Arrays.stream(rawPath.split("/")).filter(s -> !s.isEmpty()).toList();
+        Map<String, String> query = new HashMap<>();
+        String rawQuery = exchange.getRequestURI().getRawQuery();
+        if (rawQuery != null) {
+            for (String pair : rawQuery.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                query.put(key, value);
+            }
+        }
+        return new ApiRequest(exchange, exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT), path, query);
+    }
+
+    String segment(int i) {
+        return path.get(i);
+    }
+
+    /** The JSON body as {@code type}; Jackson's errors surface as 400 invalid. */
+    <T> T body(Class<T> type) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] bytes = in.readAllBytes();
+            if (bytes.length == 0) {
+                throw ApiException.invalid("a JSON body is required");
+            }
+            T value = Json.MAPPER.readValue(bytes, type);
+            if (value == null) {
+                throw ApiException.invalid("a JSON body is required");
+            }
+            return value;
+        }
+    }
+
+    String param(String name) {
+        String value = query.get(name);
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    long longParam(String name, long fallback) {
+        String value = param(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid("query parameter " + name + " must be a number: " + value);
+        }
+    }
+
+    boolean booleanParam(String name) {
+        String value = param(name);
+        return value != null && (value.equals("true") || value.equals("1") || value.equals("yes"));
+    }
+
+    /** A wait in milliseconds, capped at {@link #MAX_WAIT}. */
+    Duration waitParam(String name, Duration fallback) {
+        long millis = longParam(name, fallback.toMillis());
+        if (millis < 0) {
+            throw ApiException.invalid("query parameter " + name + " must not be negative: " + millis);
+        }
+        Duration wait = Duration.ofMillis(millis);
+        return wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait;
+    }
+}

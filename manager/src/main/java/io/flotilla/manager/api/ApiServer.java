@@ -1,0 +1,271 @@
+package io.flotilla.manager.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.flotilla.manager.dispatcher.Dispatcher;
+import io.flotilla.manager.dispatcher.UnknownNodeException;
+import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.CommandFailedException;
+import io.flotilla.manager.raft.UnavailableException;
+import io.flotilla.model.Json;
+import io.flotilla.model.api.AgentHello;
+import io.flotilla.model.api.ApiError;
+import io.flotilla.model.api.StatusReport;
+import io.flotilla.model.api.TaskLogSource;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of {@code docs/api.md} on the JDK's HttpServer, one virtual thread per request so
+ * that long polls and log streams never hold up other requests.
+ *
+ * <p>Errors always answer an {@link ApiError}: {@code not_found} 404, {@code invalid} 400 (with
+ * the JSON parser's message for a malformed body), {@code conflict} 409, {@code unavailable} 503
+ * (no leader or quorum), {@code internal} 500.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    /** A handler's answer meaning "the response was written already". */
+    private static final Object STREAMED = new Object();
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final ClusterEndpoints cluster;
+    private final Dispatcher dispatcher;
+
+    public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
+                     InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId)
+            throws IOException {
+        this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
+        this.dispatcher = dispatcher;
+        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        this.server = HttpServer.create(address, 128);
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+    }
+
+    public void start() {
+        server.start();
+        LOG.info("API listening on {}", address());
+    }
+
+    /** The bound address (the actual port when asked for port 0). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private void handle(HttpExchange exchange) {
+        try (exchange) {
+            ApiRequest request = ApiRequest.of(exchange);
+            Object answer;
+            try {
+                answer = route(request);
+            } catch (Exception e) {
+                if (exchange.getResponseCode() != -1) {
+                    LOG.debug("{} {} failed after the answer started: {}", request.method(),
+                            exchange.getRequestURI(), e.toString());
+                    return;
+                }
+                ApiException error = toApiException(e);
+                if (error.status() >= 500) {
+                    LOG.warn("{} {} → {}: {}", request.method(), exchange.getRequestURI(), error.status(),
+                            error.getMessage(), e);
+                }
+                send(exchange, error.status(), error.error());
+                return;
+            }
+            if (answer != STREAMED) {
+                send(exchange, 200, answer);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("answering {} failed: {}", exchange.getRequestURI(), e.toString());
+        }
+    }
+
+    private Object route(ApiRequest r) throws Exception {
+        List<String> p = r.path();
+        if (p.size() < 2 || !p.get(0).equals("v1")) {
+            throw notFound(r);
+        }
+        String method = r.method();
+        String resource = p.get(1);
+        int n = p.size();
+        switch (resource) {
+            case "info" -> {
+                if (n == 2) {
+                    return only(r, "GET", cluster::info);
+                }
+            }
+            case "state" -> {
+                if (n == 2) {
+                    requireMethod(r, "GET");
+                    return cluster.state(r);
+                }
+            }
+            case "stacks" -> {
+                if (n == 2) {
+                    return only(r, "GET", cluster::stacks);
+                }
+                if (n == 3) {
+                    String name = p.get(2);
+                    return switch (method) {
+                        case "POST" -> cluster.deployStack(r, name);
+                        case "DELETE" -> cluster.removeStack(name);
+                        default -> throw methodNotAllowed(r);
+                    };
+                }
+            }
+            case "services" -> {
+                if (n == 2) {
+                    requireMethod(r, "GET");
+                    return cluster.services(r);
+                }
+                String ref = p.get(2);
+                if (n == 3) {
+                    return only(r, "GET", () -> cluster.service(ref));
+                }
+                if (n == 4) {
+                    switch (p.get(3)) {
+                        case "scale" -> {
+                            requireMethod(r, "POST");
+                            return cluster.scale(r, ref);
+                        }
+                        case "tasks" -> {
+                            return only(r, "GET", () -> cluster.serviceTasks(ref));
+                        }
+                        case "logs" -> {
+                            requireMethod(r, "GET");
+                            cluster.serviceLogs(r, ref, () -> startStream(r.exchange()));
+                            return STREAMED;
+                        }
+                        default -> { }
+                    }
+                }
+            }
+            case "tasks" -> {
+                if (n == 2) {
+                    requireMethod(r, "GET");
+                    return cluster.tasks(r);
+                }
+            }
+            case "nodes" -> {
+                if (n == 2) {
+                    return only(r, "GET", cluster::nodes);
+                }
+            }
+            case "dispatcher" -> {
+                if (n == 3) {
+                    return dispatcher(r, p.get(2));
+                }
+            }
+            default -> { }
+        }
+        throw notFound(r);
+    }
+
+    private Object dispatcher(ApiRequest r, String action) throws Exception {
+        switch (action) {
+            case "hello" -> {
+                requireMethod(r, "POST");
+                return dispatcher.hello(r.body(AgentHello.class));
+            }
+            case "assignments" -> {
+                requireMethod(r, "GET");
+                String node = r.param("node");
+                if (node == null) {
+                    throw ApiException.invalid("query parameter node is required");
+                }
+                return dispatcher.assignments(node, r.longParam("after", -1),
+                        r.waitParam("wait", ClusterEndpoints.DEFAULT_WAIT));
+            }
+            case "status" -> {
+                requireMethod(r, "POST");
+                StatusReport report = r.body(StatusReport.class);
+                if (report.nodeId() == null || report.nodeId().isBlank()) {
+                    throw ApiException.invalid("nodeId is required");
+                }
+                dispatcher.status(report);
+                return Map.of();
+            }
+            default -> throw notFound(r);
+        }
+    }
+
+    private static Object only(ApiRequest r, String method, Supplier<Object> handler) {
+        requireMethod(r, method);
+        return handler.get();
+    }
+
+    private static void requireMethod(ApiRequest r, String method) {
+        if (!r.method().equals(method)) {
+            throw methodNotAllowed(r);
+        }
+    }
+
+    private static ApiException methodNotAllowed(ApiRequest r) {
+        return new ApiException(405, "invalid", "method " + r.method() + " is not allowed on " + r.exchange().getRequestURI().getPath());
+    }
+
+    private static ApiException notFound(ApiRequest r) {
+        return ApiException.notFound("no such endpoint: " + r.method() + " " + r.exchange().getRequestURI().getPath());
+    }
+
+    static ApiException toApiException(Exception e) {
+        Throwable cause = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+        return switch (cause) {
+            case ApiException api -> api;
+            case UnavailableException u -> new ApiException(503, "unavailable", u.getMessage());
+            case UnknownNodeException u -> ApiException.notFound(u.getMessage());
+            case CommandFailedException c -> new ApiException(500, "internal", c.getMessage());
+            case JsonMappingException j when j.getCause() instanceof IllegalArgumentException
+                                              || j.getCause() instanceof NullPointerException ->
+                    ApiException.invalid("invalid body: " + j.getCause().getMessage());
+            case JsonProcessingException j -> ApiException.invalid("malformed JSON: " + j.getOriginalMessage());
+            case IllegalArgumentException i -> ApiException.invalid(i.getMessage());
+            case NullPointerException npe -> ApiException.invalid("missing field: " + npe.getMessage());
+            case InterruptedException i -> new ApiException(503, "unavailable", "the manager is stopping");
+            default -> new ApiException(500, "internal", cause.toString());
+        };
+    }
+
+    private static OutputStream startStream(HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(200, 0); // 0: chunked
+        return exchange.getResponseBody();
+    }
+
+    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
+        byte[] bytes = Json.writeBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** Stops answering at once (long polls and log streams are cut). */
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.debug("some API requests were still running at close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

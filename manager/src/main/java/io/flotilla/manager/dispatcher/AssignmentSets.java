@@ -1,0 +1,51 @@
+package io.flotilla.manager.dispatcher;
+
+import io.flotilla.model.PortSpec;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.state.ClusterState;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What a node must run, computed from the state: every task assigned to it that has not ended
+ * (whatever its desired state, so the agent also learns what to stop). Pure.
+ *
+ * <p>A task carries only its template, not its service's ports, so each task of the set gets
+ * {@value #PORTS_ENV} in its {@code injectedEnv}: {@code name:target} pairs, comma-separated (for
+ * example {@code http:8080,9090:9090}). The stored task is not changed.
+ */
+public final class AssignmentSets {
+    public static final String PORTS_ENV = "FLOTILLA_PORTS";
+
+    private AssignmentSets() {}
+
+    public static AssignmentSet of(ClusterState state, String nodeId) {
+        List<Task> tasks = state.tasksOfNode(nodeId).stream()
+                .filter(task -> task.state().compareTo(TaskState.ASSIGNED) >= 0 && !task.state().isTerminal())
+                .sorted(Comparator.comparing(Task::id))
+                .map(task -> withPorts(state, task))
+                .toList();
+        return new AssignmentSet(state.index(), nodeId, tasks);
+    }
+
+    static Task withPorts(ClusterState state, Task task) {
+        List<PortSpec> ports = state.service(task.serviceId()).map(Service::spec).map(spec -> spec.ports())
+                .orElse(List.of());
+        if (ports.isEmpty()) {
+            return task;
+        }
+        Map<String, String> env = new LinkedHashMap<>(task.injectedEnv());
+        env.put(PORTS_ENV, portsValue(ports));
+        return task.withAssignment(task.nodeId(), env, task.status());
+    }
+
+    public static String portsValue(List<PortSpec> ports) {
+        return ports.stream().map(port -> port.name() + ":" + port.target()).collect(Collectors.joining(","));
+    }
+}

@@ -1,0 +1,136 @@
+package io.flotilla.manager.loops;
+
+import io.flotilla.manager.dispatcher.Dispatcher;
+import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.Submissions;
+import io.flotilla.model.Command;
+import io.flotilla.scheduler.Orchestrator;
+import io.flotilla.scheduler.Scheduler;
+import io.flotilla.state.ClusterState;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's one control loop, on one thread: wait for a state change or a tick, then judge node
+ * liveness, reconcile (specs → tasks) and place (tasks → nodes), submitting each decision and
+ * waiting until it is applied before deciding again.
+ *
+ * <p>Invariant: every decision is made on a state at least as new as the result of the previous
+ * submission, so the orchestrator never sees a state without the tasks it just created (which
+ * would make it create them twice). An iteration that fails is logged and retried on the next
+ * tick; nothing stops the loop but {@link #close}.
+ */
+public final class LeaderLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderLoop.class);
+
+    private final ClusterStore store;
+    private final Dispatcher dispatcher;
+    private final Orchestrator orchestrator;
+    private final Scheduler scheduler;
+    private final InstantSource clock;
+    private final Duration tick;
+    private final boolean orchestrate;
+    private volatile boolean running;
+    private Thread thread;
+
+    public LeaderLoop(ClusterStore store, Dispatcher dispatcher, Orchestrator orchestrator, Scheduler scheduler,
+                      InstantSource clock, Duration tick, boolean orchestrate) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.orchestrator = Objects.requireNonNull(orchestrator, "orchestrator");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.tick = Objects.requireNonNull(tick, "tick");
+        this.orchestrate = orchestrate;
+    }
+
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        running = true;
+        thread = Thread.ofPlatform().name("flotilla-leader-loop").daemon(true).start(this::run);
+    }
+
+    private void run() {
+        long seen = -1;
+        boolean leading = store.isLeader();
+        while (running) {
+            try {
+                if (!store.isLeader()) {
+                    leading = false;
+                    Thread.sleep(tick.toMillis());
+                    continue;
+                }
+                if (!leading) {
+                    leading = true;
+                    dispatcher.becameLeader();
+                    LOG.info("leading: control loop resumes");
+                }
+                store.awaitIndex(seen, tick);
+                seen = store.state().index();
+                if (iterate()) {
+                    seen = -1; // something changed: look again at once, not after the next tick
+                }
+            } catch (InterruptedException e) {
+                return; // only close() interrupts this thread
+            } catch (RuntimeException e) {
+                LOG.warn("control loop iteration failed; retrying: {}", e.toString(), e);
+                sleepQuietly();
+            }
+        }
+    }
+
+    /** One pass; returns true if it submitted anything. */
+    boolean iterate() throws InterruptedException {
+        int submitted = dispatcher.checkLiveness().size();
+        if (!orchestrate) {
+            return submitted > 0;
+        }
+        submitted += submitAll(orchestrator.reconcile(store.state(), clock.instant()));
+        submitted += submitAll(scheduler.place(store.state(), clock.instant()));
+        return submitted > 0;
+    }
+
+    private int submitAll(List<Command> commands) throws InterruptedException {
+        ClusterState state = null;
+        for (Command command : commands) {
+            state = Submissions.await(store.submit(command));
+        }
+        if (state != null) {
+            LOG.debug("applied {} commands, state index {}", commands.size(), state.index());
+        }
+        return commands.size();
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(tick.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        Thread current;
+        synchronized (this) {
+            running = false;
+            current = thread;
+            thread = null;
+        }
+        if (current != null) {
+            current.interrupt();
+            try {
+                current.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.flotilla.manager.raft;
+
+import io.flotilla.model.Command;
+import io.flotilla.model.Json;
+import io.flotilla.state.ClusterState;
+import io.flotilla.state.StateMachine;
+import io.flotilla.state.StateSnapshot;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine: each log entry is one JSON {@link Command}, applied with
+ * {@link StateMachine#apply} into an immutable {@link ClusterState}.
+ *
+ * <p>Invariants: {@link #state()} and the last applied term-index change together under
+ * {@link #lock}, so a snapshot always names the index its content is at. {@code state().index()}
+ * is the index of the last applied <em>command</em>; Ratis's own entries (configuration, the
+ * leader's first entry of a term) advance the applied term-index but not the state.
+ *
+ * <p>The reply to a command is {@code ok <index>}, or {@code error <message>} when the entry
+ * could not be decoded or applied: such an entry is skipped (identically on every replica) rather
+ * than failing the Raft server.
+ */
+public final class ClusterStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterStateMachine.class);
+    static final String OK = "ok ";
+    static final String ERROR = "error ";
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition advanced = lock.newCondition();
+    private volatile ClusterState state = ClusterState.EMPTY;
+    private final ConcurrentNavigableMap<Long, List<CompletableFuture<ClusterState>>> waiters =
+            new ConcurrentSkipListMap<>();
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        reinitialize();
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        loadSnapshot(storage.loadLatestSnapshot());
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    public ClusterState state() {
+        return state;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        TermIndex termIndex = TermIndex.valueOf(entry);
+        String reply;
+        lock.lock();
+        try {
+            try {
+                Command command = Json.read(entry.getStateMachineLogEntry().getLogData().toByteArray(), Command.class);
+                state = StateMachine.apply(state, termIndex.getIndex(), command);
+                reply = OK + termIndex.getIndex();
+            } catch (RuntimeException e) {
+                // Deterministic: every replica fails on the same entry and skips it the same way.
+                LOG.error("log entry {} could not be applied; skipped", termIndex, e);
+                reply = ERROR + "log entry " + termIndex.getIndex() + " could not be applied: " + e.getMessage();
+            }
+            updateLastAppliedTermIndex(termIndex);
+            advanced.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        completeWaiters();
+        return CompletableFuture.completedFuture(Message.valueOf(reply));
+    }
+
+    /** Waits until the state's index is greater than {@code after} or {@code max} passed; returns the latest state. */
+    public ClusterState awaitIndex(long after, Duration max) throws InterruptedException {
+        long remaining = max.toNanos();
+        lock.lock();
+        try {
+            while (state.index() <= after && remaining > 0) {
+                remaining = advanced.awaitNanos(remaining);
+            }
+            return state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completes with the latest state once the state's index has reached {@code index}. */
+    public CompletableFuture<ClusterState> whenApplied(long index) {
+        ClusterState current = state;
+        if (current.index() >= index) {
+            return CompletableFuture.completedFuture(current);
+        }
+        CompletableFuture<ClusterState> future = new CompletableFuture<>();
+        waiters.computeIfAbsent(index, i -> new CopyOnWriteArrayList<>()).add(future);
+        completeWaiters(); // the index may have been reached while registering
+        return future;
+    }
+
+    private void completeWaiters() {
+        ClusterState current = state;
+        ConcurrentNavigableMap<Long, List<CompletableFuture<ClusterState>>> due = waiters.headMap(current.index(), true);
+        while (!due.isEmpty()) {
+            Map.Entry<Long, List<CompletableFuture<ClusterState>>> first = due.pollFirstEntry();
+            if (first == null) {
+                break;
+            }
+            first.getValue().forEach(future -> future.complete(current));
+        }
+    }
+
+    /** Fails every pending {@link #whenApplied} future: the manager is stopping. */
+    void failWaiters(RuntimeException reason) {
+        List<CompletableFuture<ClusterState>> all = new ArrayList<>();
+        Map.Entry<Long, List<CompletableFuture<ClusterState>>> entry;
+        while ((entry = waiters.pollFirstEntry()) != null) {
+            all.addAll(entry.getValue());
+        }
+        all.forEach(future -> future.completeExceptionally(reason));
+    }
+
+    /**
+     * Writes the state as {@link StateSnapshot} JSON to a temporary file, forces it to disk and
+     * renames it to the name Ratis expects ({@code snapshot.<term>_<index>}), with its MD5 beside.
+     */
+    @Override
+    public long takeSnapshot() throws IOException {
+        ClusterState snapshotState;
+        TermIndex applied;
+        lock.lock();
+        try {
+            snapshotState = state;
+            applied = getLastAppliedTermIndex();
+        } finally {
+            lock.unlock();
+        }
+        if (applied == null || applied.getIndex() < 0) {
+            return -1;
+        }
+        Path target = storage.getSnapshotFile(applied.getTerm(), applied.getIndex()).toPath();
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(java.nio.ByteBuffer.wrap(Json.writeBytes(StateSnapshot.of(snapshotState))));
+            channel.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target.toFile());
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target, md5), applied));
+        LOG.info("snapshot taken at {} (state index {}, {} services, {} tasks, {} nodes)", applied,
+                snapshotState.index(), snapshotState.services().size(), snapshotState.tasks().size(),
+                snapshotState.nodes().size());
+        return applied.getIndex();
+    }
+
+    private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            return;
+        }
+        Path file = snapshot.getFile().getPath();
+        if (!Files.exists(file)) {
+            LOG.warn("snapshot file {} is missing; starting from the log", file);
+            return;
+        }
+        MD5Hash md5 = snapshot.getFile().getFileDigest();
+        if (md5 != null) {
+            MD5FileUtil.verifySavedMD5(file.toFile(), md5);
+        }
+        TermIndex termIndex = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file.toFile());
+        ClusterState loaded = Json.read(Files.readAllBytes(file), StateSnapshot.class).toState();
+        lock.lock();
+        try {
+            state = loaded;
+            setLastAppliedTermIndex(termIndex);
+            advanced.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("loaded snapshot {} (state index {})", termIndex, loaded.index());
+    }
+
+    /** For tests: how long a waiter list is (to check nothing leaks). */
+    int pendingWaiters() {
+        return waiters.values().stream().mapToInt(List::size).sum();
+    }
+}

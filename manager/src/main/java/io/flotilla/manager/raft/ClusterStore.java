@@ -1,0 +1,31 @@
+package io.flotilla.manager.raft;
+
+import io.flotilla.model.Command;
+import io.flotilla.state.ClusterState;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The replicated cluster state as the rest of the manager sees it: read the latest applied state,
+ * wait for it to move, and propose commands. Implemented over Ratis by {@link RaftClusterStore}.
+ */
+public interface ClusterStore {
+    /** The latest state applied on this manager. */
+    ClusterState state();
+
+    /**
+     * Waits until the applied state's index is greater than {@code after}, or {@code max} passed;
+     * returns the latest state either way.
+     */
+    ClusterState awaitIndex(long after, Duration max) throws InterruptedException;
+
+    /**
+     * Appends {@code command} to the log. Completes, once the command is applied on this manager,
+     * with a state that includes it; fails with {@link UnavailableException} without leader or
+     * quorum, with {@link CommandFailedException} if it could not be applied.
+     */
+    CompletableFuture<ClusterState> submit(Command command);
+
+    /** True while this manager is the Raft leader and has applied its whole log. */
+    boolean isLeader();
+}
