@@ -1,0 +1,61 @@
+package io.flotilla.compose;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What mapping one stack needs besides the document: the stack name, the directory relative
+ * paths are resolved against, the variables (environment over {@code .env}), the declared
+ * top-level resources, and where warnings and ignored options are collected.
+ */
+final class MappingContext {
+    final String stackName;
+    final Path projectDirectory;
+    final Map<String, String> variables;
+    final Set<String> serviceNames;
+    final Set<String> declaredVolumes;
+    final Set<String> declaredNetworks;
+    private final Set<String> unsupportedOptions = new TreeSet<>();
+    private final Set<String> warnings = new LinkedHashSet<>();
+
+    MappingContext(String stackName, Path projectDirectory, Map<String, String> variables, Set<String> serviceNames,
+                   Set<String> declaredVolumes, Set<String> declaredNetworks) {
+        this.stackName = stackName;
+        this.projectDirectory = projectDirectory;
+        this.variables = variables;
+        this.serviceNames = serviceNames;
+        this.declaredVolumes = declaredVolumes;
+        this.declaredNetworks = declaredNetworks;
+    }
+
+    void unsupported(String option) {
+        unsupportedOptions.add(option);
+    }
+
+    void warn(String warning) {
+        warnings.add(warning);
+    }
+
+    /** The warnings, with the ignored options gathered into one line at the end. */
+    List<String> warnings() {
+        List<String> all = new ArrayList<>(warnings);
+        if (!unsupportedOptions.isEmpty()) {
+            all.add("Ignoring unsupported options: " + String.join(", ", unsupportedOptions));
+        }
+        return all;
+    }
+
+    /** A host path from the file: {@code ~} is the user's home, a relative path is under the project. */
+    Path resolveHostPath(String path) {
+        if (path.equals("~") || path.startsWith("~/")) {
+            String home = variables.getOrDefault("HOME", System.getProperty("user.home"));
+            return Path.of(home + path.substring(1)).normalize();
+        }
+        return projectDirectory.resolve(path).toAbsolutePath().normalize();
+    }
+}

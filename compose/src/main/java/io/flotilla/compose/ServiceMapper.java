@@ -1,0 +1,384 @@
+package io.flotilla.compose;
+
+import io.flotilla.model.DependencySpec;
+import io.flotilla.model.HealthcheckSpec;
+import io.flotilla.model.PortSpec;
+import io.flotilla.model.ServiceMode;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.Ulimit;
+import io.flotilla.model.VolumeMount;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns one validated {@code services.<name>} entry into a {@link ServiceSpec}. Keys it does
+ * not act on are reported to the context, never dropped silently.
+ */
+final class ServiceMapper {
+    /** The service keys Flotilla acts on; every other key the schema allows is reported as ignored. */
+    static final Set<String> SUPPORTED_KEYS = Set.of("image", "command", "entrypoint", "environment", "env_file",
+            "working_dir", "user", "hostname", "labels", "ports", "expose", "healthcheck", "depends_on", "volumes",
+            "networks", "deploy", "restart", "stop_signal", "stop_grace_period", "init", "read_only", "cap_add",
+            "cap_drop", "tmpfs", "ulimits", "pull_policy", "scale");
+    private static final Set<String> PULL_POLICIES = Set.of("always", "never", "missing", "build");
+    private static final Set<String> DRIVERS = Set.of(TaskTemplate.PROCESS, TaskTemplate.DOCKER);
+
+    private final MappingContext context;
+
+    ServiceMapper(MappingContext context) {
+        this.context = context;
+    }
+
+    ServiceSpec map(String shortName, ComposeNode service) throws ComposeException {
+        if (!service.isObject()) {
+            throw service.error("a service must be a mapping");
+        }
+        for (String key : service.fields().keySet()) {
+            if (!SUPPORTED_KEYS.contains(key) && !key.startsWith("x-")) {
+                context.unsupported(key);
+            }
+        }
+        String image = service.get("image").textOrNull();
+        List<String> command = commandLine(service.get("command"));
+        List<String> entrypoint = commandLine(service.get("entrypoint"));
+        String driver = driver(service, image);
+        if (image == null && command.isEmpty() && entrypoint.isEmpty()) {
+            throw service.keyError("service " + shortName + " has neither image nor command: nothing to run");
+        }
+        if (TaskTemplate.DOCKER.equals(driver) && image == null) {
+            throw service.keyError("service " + shortName + " uses the docker driver and needs an image");
+        }
+        ComposeNode deploy = service.get("deploy");
+        DeployMapper.reportUnsupported(deploy, context);
+        TaskTemplate task = new TaskTemplate(driver, image, command, entrypoint, environment(service),
+                service.get("working_dir").textOrNull(), service.get("user").textOrNull(),
+                service.get("hostname").textOrNull(), keyValues(service.get("labels"), null),
+                healthcheck(service.get("healthcheck")), volumes(service.get("volumes")),
+                DeployMapper.resources(deploy, context), DeployMapper.restartPolicy(service, deploy),
+                DeployMapper.placement(deploy), service.get("stop_signal").textOrNull(),
+                DurationParser.parse(service.get("stop_grace_period")), service.get("init").booleanOr(false),
+                service.get("read_only").booleanOr(false), service.get("cap_add").stringOrList(),
+                service.get("cap_drop").stringOrList(), service.get("tmpfs").stringOrList(),
+                ulimits(service.get("ulimits")), pullPolicy(service.get("pull_policy")),
+                networks(service.get("networks")));
+        ServiceMode mode = DeployMapper.mode(deploy, context);
+        return new ServiceSpec(context.stackName + "_" + shortName, context.stackName, mode,
+                DeployMapper.replicas(service, deploy), task, ports(service), dependsOn(service.get("depends_on")),
+                DeployMapper.labels(deploy), DeployMapper.updateConfig(deploy.get("update_config")),
+                DeployMapper.updateConfig(deploy.get("rollback_config")));
+    }
+
+    private String driver(ComposeNode service, String image) throws ComposeException {
+        ComposeNode flotilla = service.get("x-flotilla");
+        if (flotilla.isPresent()) {
+            if (!flotilla.isObject()) {
+                throw flotilla.error("x-flotilla must be a mapping such as {driver: process}");
+            }
+            for (String key : flotilla.fields().keySet()) {
+                if (!key.equals("driver")) {
+                    context.unsupported("x-flotilla." + key);
+                }
+            }
+            ComposeNode driver = flotilla.get("driver");
+            if (driver.isPresent()) {
+                String name = driver.text();
+                if (!DRIVERS.contains(name)) {
+                    throw driver.error("driver must be process or docker, not \"" + name + "\"");
+                }
+                return name;
+            }
+        }
+        return image == null ? TaskTemplate.PROCESS : TaskTemplate.DOCKER;
+    }
+
+    /** A command in exec form: a string is split into words as a shell would, a list is kept. */
+    static List<String> commandLine(ComposeNode node) throws ComposeException {
+        if (!node.isPresent()) {
+            return List.of();
+        }
+        if (node.isArray()) {
+            List<String> words = new ArrayList<>();
+            for (ComposeNode item : node.items()) {
+                words.add(item.text());
+            }
+            return words;
+        }
+        List<String> words = ShellWords.split(node.text());
+        if (words == null) {
+            throw node.error("unterminated quote in " + node.describeValue());
+        }
+        return words;
+    }
+
+    /** {@code env_file} entries, overlaid by {@code environment}. */
+    private Map<String, String> environment(ComposeNode service) throws ComposeException {
+        Map<String, String> environment = new LinkedHashMap<>();
+        ComposeNode envFiles = service.get("env_file");
+        List<ComposeNode> entries = envFiles.isArray() ? envFiles.items()
+                : envFiles.isPresent() ? List.of(envFiles) : List.of();
+        for (ComposeNode entry : entries) {
+            String path;
+            boolean required = true;
+            ComposeNode at = entry;
+            if (entry.isObject()) {
+                at = entry.get("path");
+                path = at.text();
+                required = entry.get("required").booleanOr(true);
+                if (entry.get("format").isPresent()) {
+                    context.unsupported("env_file.format");
+                }
+            } else {
+                path = entry.text();
+            }
+            Path file = context.resolveHostPath(path);
+            if (!Files.isRegularFile(file)) {
+                if (required) {
+                    throw at.error("env file " + file + " not found");
+                }
+                continue;
+            }
+            environment.putAll(DotEnvParser.read(file, context.variables));
+        }
+        environment.putAll(keyValues(service.get("environment"), context.variables));
+        return environment;
+    }
+
+    /**
+     * A list of {@code KEY=VALUE} or a mapping. A key without a value takes it from
+     * {@code lookup} (and is left out when absent there); without a lookup it is empty.
+     */
+    static Map<String, String> keyValues(ComposeNode node, Map<String, String> lookup) throws ComposeException {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (!node.isPresent()) {
+            return values;
+        }
+        if (node.isArray()) {
+            for (ComposeNode item : node.items()) {
+                String text = item.text();
+                int equals = text.indexOf('=');
+                if (equals == 0) {
+                    throw item.error("missing name in " + item.describeValue());
+                }
+                if (equals > 0) {
+                    values.put(text.substring(0, equals), text.substring(equals + 1));
+                } else {
+                    putBare(values, text, lookup);
+                }
+            }
+            return values;
+        }
+        for (Map.Entry<String, ComposeNode> field : node.fields().entrySet()) {
+            if (field.getValue().isPresent()) {
+                values.put(field.getKey(), field.getValue().text());
+            } else {
+                putBare(values, field.getKey(), lookup);
+            }
+        }
+        return values;
+    }
+
+    private static void putBare(Map<String, String> values, String key, Map<String, String> lookup) {
+        if (lookup == null) {
+            values.put(key, "");
+        } else if (lookup.containsKey(key)) {
+            values.put(key, lookup.get(key));
+        }
+    }
+
+    private HealthcheckSpec healthcheck(ComposeNode node) throws ComposeException {
+        if (!node.isPresent()) {
+            return null;
+        }
+        if (node.get("disable").booleanOr(false)) {
+            return new HealthcheckSpec(List.of("NONE"), null, null, 0, null, null);
+        }
+        ComposeNode testNode = node.get("test");
+        List<String> test;
+        if (!testNode.isPresent()) {
+            test = List.of();
+        } else if (testNode.isArray()) {
+            test = commandLine(testNode);
+        } else {
+            test = List.of("CMD-SHELL", testNode.text());
+        }
+        if (!test.isEmpty() && !Set.of("NONE", "CMD", "CMD-SHELL").contains(test.getFirst())) {
+            throw testNode.error("a healthcheck test list starts with CMD, CMD-SHELL or NONE, not \""
+                    + test.getFirst() + "\"");
+        }
+        ComposeNode retriesNode = node.get("retries");
+        int retries = retriesNode.isPresent() ? retriesNode.decimal().intValue() : 0;
+        return new HealthcheckSpec(test, DurationParser.parse(node.get("interval")),
+                DurationParser.parse(node.get("timeout")), retries, DurationParser.parse(node.get("start_period")),
+                DurationParser.parse(node.get("start_interval")));
+    }
+
+    private List<VolumeMount> volumes(ComposeNode node) throws ComposeException {
+        List<VolumeMount> mounts = new ArrayList<>();
+        for (ComposeNode item : node.items()) {
+            VolumeMount mount = VolumeParser.parse(item, context);
+            if (mount != null) {
+                mounts.add(mount);
+            }
+        }
+        return mounts;
+    }
+
+    private List<String> networks(ComposeNode node) throws ComposeException {
+        List<ComposeNode> named = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        if (node.isArray()) {
+            for (ComposeNode item : node.items()) {
+                named.add(item);
+                names.add(item.text());
+            }
+        } else {
+            for (Map.Entry<String, ComposeNode> field : node.fields().entrySet()) {
+                named.add(field.getValue().isPresent() ? field.getValue() : node.get(field.getKey()));
+                names.add(field.getKey());
+                if (field.getValue().isObject()) {
+                    for (String option : field.getValue().fields().keySet()) {
+                        context.unsupported("networks." + option);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            if (!name.equals("default") && !context.declaredNetworks.contains(name)) {
+                throw named.get(i).keyError("refers to undefined network " + name
+                        + " (declare it under the top-level networks:)");
+            }
+        }
+        return names;
+    }
+
+    private static Map<String, Ulimit> ulimits(ComposeNode node) throws ComposeException {
+        Map<String, Ulimit> ulimits = new LinkedHashMap<>();
+        for (Map.Entry<String, ComposeNode> field : node.fields().entrySet()) {
+            ComposeNode value = field.getValue();
+            if (value.isObject()) {
+                ulimits.put(field.getKey(), new Ulimit(value.get("soft").longValue(), value.get("hard").longValue()));
+            } else {
+                long limit = value.longValue();
+                ulimits.put(field.getKey(), new Ulimit(limit, limit));
+            }
+        }
+        return ulimits;
+    }
+
+    private static String pullPolicy(ComposeNode node) throws ComposeException {
+        if (!node.isPresent()) {
+            return null;
+        }
+        String policy = node.text();
+        if (policy.equals("if_not_present")) {
+            return "missing";
+        }
+        if (!PULL_POLICIES.contains(policy) && !policy.equals("daily") && !policy.equals("weekly")
+                && !policy.startsWith("every_")) {
+            throw node.error("pull_policy must be always, never, missing, build, daily, weekly or every_<duration>, not \""
+                    + policy + "\"");
+        }
+        return policy;
+    }
+
+    /** {@code ports}, then {@code expose} entries not already listed, each with a unique name. */
+    private List<PortSpec> ports(ComposeNode service) throws ComposeException {
+        List<PortSpec> ports = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> targets = new HashSet<>();
+        for (ComposeNode item : service.get("ports").items()) {
+            for (PortParser.Entry entry : PortParser.parse(item)) {
+                if (entry.hostIp() != null && !entry.hostIp().isBlank()) {
+                    context.unsupported("ports.host_ip");
+                }
+                String name = entry.name();
+                if (name != null && !names.add(name)) {
+                    throw item.error("port name " + name + " is used twice");
+                }
+                if (name == null) {
+                    name = uniqueName(entry, names);
+                }
+                ports.add(new PortSpec(name, entry.target(), entry.published(), entry.protocol(), entry.mode()));
+                targets.add(entry.target() + "/" + entry.protocol());
+            }
+        }
+        for (ComposeNode item : service.get("expose").items()) {
+            List<PortParser.Entry> entries;
+            try {
+                entries = PortParser.parseShort(item.text());
+            } catch (IllegalArgumentException e) {
+                throw item.error("invalid exposed port \"" + item.text() + "\": " + e.getMessage());
+            }
+            for (PortParser.Entry entry : entries) {
+                if (entry.published() != null) {
+                    throw item.error("an exposed port has no published part: \"" + item.text() + "\"");
+                }
+                if (targets.add(entry.target() + "/" + entry.protocol())) {
+                    ports.add(new PortSpec(uniqueName(entry, names), entry.target(), null, entry.protocol(), null));
+                }
+            }
+        }
+        return ports;
+    }
+
+    private static String uniqueName(PortParser.Entry entry, Set<String> names) {
+        String base = Integer.toString(entry.target());
+        List<String> candidates = List.of(base, base + "-" + entry.protocol(),
+                base + "-" + (entry.published() == null ? "exposed" : entry.published()));
+        for (String candidate : candidates) {
+            if (names.add(candidate)) {
+                return candidate;
+            }
+        }
+        for (int i = 2; ; i++) {
+            if (names.add(base + "-" + i)) {
+                return base + "-" + i;
+            }
+        }
+    }
+
+    private List<DependencySpec> dependsOn(ComposeNode node) throws ComposeException {
+        List<DependencySpec> dependencies = new ArrayList<>();
+        if (node.isArray()) {
+            for (ComposeNode item : node.items()) {
+                String name = item.text();
+                requireService(item, name, true);
+                dependencies.add(new DependencySpec(name, DependencySpec.STARTED, true));
+            }
+            return dependencies;
+        }
+        for (Map.Entry<String, ComposeNode> field : node.fields().entrySet()) {
+            String name = field.getKey();
+            ComposeNode options = field.getValue();
+            boolean required = options.get("required").booleanOr(true);
+            if (!requireService(node.get(name), name, required)) {
+                continue;
+            }
+            String condition = options.get("condition").textOrNull();
+            if (options.get("restart").isPresent()) {
+                context.unsupported("depends_on.restart");
+            }
+            dependencies.add(new DependencySpec(name, condition, required));
+        }
+        return dependencies;
+    }
+
+    private boolean requireService(ComposeNode at, String name, boolean required) throws ComposeException {
+        if (context.serviceNames.contains(name)) {
+            return true;
+        }
+        if (required) {
+            throw at.keyError("depends on undefined service \"" + name + "\"");
+        }
+        context.warn(at.path().key() + ": optional dependency on undefined service \"" + name + "\" ignored");
+        return false;
+    }
+}

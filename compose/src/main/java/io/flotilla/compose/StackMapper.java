@@ -1,0 +1,52 @@
+package io.flotilla.compose;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.StackSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Maps a validated, interpolated compose document to a {@link StackSpec}: checks the top-level
+ * keys, collects the declared volumes and networks, and maps each service.
+ */
+final class StackMapper {
+    /** Top-level keys Flotilla acts on or accepts as declarations. */
+    static final Set<String> SUPPORTED_TOP_LEVEL_KEYS = Set.of("version", "name", "services", "networks", "volumes",
+            "configs", "secrets");
+
+    private StackMapper() {}
+
+    record Mapped(StackSpec stack, List<String> warnings) {}
+
+    static Mapped map(ObjectNode document, SourceMap sourceMap, String stackName, Path projectDirectory,
+                      Map<String, String> variables, List<String> earlierWarnings) throws ComposeException {
+        ComposeNode root = new ComposeNode(document, NodePath.ROOT, sourceMap);
+        Map<String, ComposeNode> services = root.get("services").fields();
+        MappingContext context = new MappingContext(stackName, projectDirectory, variables,
+                new LinkedHashSet<>(services.keySet()), root.get("volumes").fields().keySet(),
+                root.get("networks").fields().keySet());
+        earlierWarnings.forEach(context::warn);
+        if (root.get("version").isPresent()) {
+            context.warn("version is obsolete: the attribute `version` is ignored, please remove it");
+        }
+        for (String key : root.fields().keySet()) {
+            if (!SUPPORTED_TOP_LEVEL_KEYS.contains(key) && !key.startsWith("x-")) {
+                context.unsupported(key);
+            }
+        }
+        if (services.isEmpty()) {
+            throw root.get("services").keyError("the stack defines no services");
+        }
+        ServiceMapper mapper = new ServiceMapper(context);
+        List<ServiceSpec> specs = new ArrayList<>();
+        for (Map.Entry<String, ComposeNode> service : services.entrySet()) {
+            specs.add(mapper.map(service.getKey(), service.getValue()));
+        }
+        return new Mapped(new StackSpec(stackName, specs), context.warnings());
+    }
+}
