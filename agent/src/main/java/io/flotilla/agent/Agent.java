@@ -1,0 +1,366 @@
+package io.flotilla.agent;
+
+import io.flotilla.agent.driver.Adoption;
+import io.flotilla.agent.driver.Driver;
+import io.flotilla.agent.driver.ExitStatus;
+import io.flotilla.agent.driver.ProcessDriver;
+import io.flotilla.agent.driver.TaskDirectory;
+import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.logs.DiskTaskLogSource;
+import io.flotilla.agent.logs.LogRotator;
+import io.flotilla.agent.runner.PortAllocator;
+import io.flotilla.agent.runner.TaskRunner;
+import io.flotilla.agent.runner.TaskRunnerContext;
+import io.flotilla.model.Node;
+import io.flotilla.model.NodeSpec;
+import io.flotilla.model.NodeState;
+import io.flotilla.model.NodeStatus;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.AgentHello;
+import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.model.api.TaskLogSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent of one node. It adopts the tasks an earlier agent left running, opens a session with
+ * the manager ({@code hello}), then long-polls the node's {@link AssignmentSet} and reconciles
+ * what runs here with it, level-triggered: a wanted task that does not run here is started; one
+ * whose desired state is terminal, or that is missing from the set, is stopped. A task id that
+ * already ran here is never started again (a restart is a new task). Statuses go back through a
+ * {@link StatusReporter}, which is also the heartbeat.
+ *
+ * <p>When the manager cannot be reached the agent keeps retrying with a short backoff and keeps
+ * its tasks running. {@link #close()} stops the agent's threads but not the tasks: they run on
+ * under their shims and the next agent on the same data directory adopts them.
+ */
+public final class Agent implements AutoCloseable {
+    static final Duration POLL_WAIT = Duration.ofSeconds(10);
+    static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(2);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    private static final int REMEMBERED_FINISHED_TASKS = 10_000;
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+    private final AgentConfig config;
+    private final ManagerChannel channel;
+    private final InstantSource clock;
+    private final Map<String, Driver> drivers;
+    private final TaskRunnerContext context;
+    private final StatusReporter reporter;
+    private final TaskJanitor janitor;
+    private final DiskTaskLogSource logSource;
+    private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
+    /** Ids of tasks that ran here and ended, kept after their runner is dropped, so none runs twice. */
+    private final Set<String> finished = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_FINISHED_TASKS;
+        }
+    });
+    private volatile Set<String> lastAssigned = Set.of();
+    private volatile boolean closed;
+    private boolean started;
+    private Thread sessionThread;
+    private ScheduledExecutorService maintenance;
+
+    public Agent(AgentConfig config, ManagerChannel channel, InstantSource clock) {
+        this(config, channel, clock, LogRotator.defaults());
+    }
+
+    Agent(AgentConfig config, ManagerChannel channel, InstantSource clock, LogRotator rotator) {
+        this.config = config;
+        this.channel = channel;
+        this.clock = clock;
+        this.drivers = availableDrivers(config.drivers(), clock);
+        this.reporter = new StatusReporter(config.nodeId(), channel, config.heartbeatInterval());
+        this.context = new TaskRunnerContext(config.nodeId(), config.dataDir(), drivers,
+                new PortAllocator(config.address()), System.getenv(), clock, reporter::offer);
+        this.janitor = new TaskJanitor(config.dataDir(), rotator, clock);
+        this.logSource = new DiskTaskLogSource(config.dataDir());
+    }
+
+    /** Adopts surviving tasks, then starts the session, reporting and maintenance threads. */
+    public synchronized void start() {
+        if (started || closed) {
+            throw new IllegalStateException("an agent starts once");
+        }
+        started = true;
+        try {
+            Files.createDirectories(TaskDirectory.tasksRoot(config.dataDir()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the agent's data directory " + config.dataDir(), e);
+        }
+        adoptSurvivors();
+        reporter.start();
+        sessionThread = Thread.ofPlatform().name("agent-session-" + config.nodeId()).daemon()
+                .start(this::sessionLoop);
+        maintenance = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("agent-maintenance-" + config.nodeId()).daemon().factory());
+        maintenance.scheduleWithFixedDelay(this::maintain, MAINTENANCE_INTERVAL.toMillis(),
+                MAINTENANCE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Task output as this agent keeps it on disk. */
+    public TaskLogSource logs() {
+        return logSource;
+    }
+
+    /** The statuses of the tasks this agent knows, by task id (a snapshot). */
+    public Map<String, TaskStatus> taskStatuses() {
+        Map<String, TaskStatus> statuses = new HashMap<>();
+        runners.forEach((id, runner) -> statuses.put(id, runner.status()));
+        return statuses;
+    }
+
+    /** Stops the agent's threads; the tasks keep running. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        reporter.close();
+        if (maintenance != null) {
+            maintenance.shutdownNow();
+        }
+        runners.values().forEach(TaskRunner::detach);
+        if (sessionThread != null) {
+            sessionThread.interrupt();
+            try {
+                sessionThread.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void sessionLoop() {
+        boolean inSession = false;
+        long index = 0;
+        Duration backoff = FIRST_BACKOFF;
+        boolean failing = false;
+        while (!closed) {
+            try {
+                AssignmentSet assignments = inSession
+                        ? channel.assignments(config.nodeId(), index, POLL_WAIT)
+                        : channel.hello(hello());
+                if (closed) {
+                    return;
+                }
+                if (!inSession) {
+                    inSession = true;
+                    log.info("node {}: session open with the manager", config.nodeId());
+                    runners.forEach((id, runner) -> reporter.offer(id, runner.status()));
+                }
+                if (failing) {
+                    failing = false;
+                }
+                index = assignments.index();
+                reconcile(assignments);
+                backoff = FIRST_BACKOFF;
+            } catch (IOException | RuntimeException e) {
+                if (closed || Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                if (!failing) {
+                    log.warn("node {}: manager unreachable, tasks keep running; retrying: {}", config.nodeId(),
+                            e.getMessage());
+                    failing = true;
+                }
+                inSession = false;
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private AgentHello hello() {
+        return new AgentHello(new Node(config.nodeId(), new NodeSpec(null, null, null),
+                new NodeStatus(NodeState.READY, config.hostname(), config.address(), config.resources(),
+                        drivers.keySet(), clock.instant(), null)));
+    }
+
+    /** Makes what runs here match the set. Idempotent: the same set twice changes nothing. */
+    synchronized void reconcile(AssignmentSet assignments) {
+        if (closed) {
+            return;
+        }
+        Set<String> assigned = new HashSet<>();
+        for (Task task : assignments.tasks()) {
+            assigned.add(task.id());
+            TaskRunner runner = runners.get(task.id());
+            if (task.desiredState() == TaskState.RUNNING) {
+                if (runner == null) {
+                    if (!finished.contains(task.id()) && !task.state().isTerminal()) {
+                        startTask(task);
+                    }
+                } else {
+                    reportIfManagerBehind(task, runner);
+                }
+            } else if (task.desiredState().isTerminal()) {
+                if (runner == null) {
+                    if (!task.state().isTerminal()) {
+                        TaskStatus shutdown = TaskStatus.of(TaskState.SHUTDOWN, clock.instant(),
+                                "shut down before it started on this node");
+                        runners.put(task.id(), TaskRunner.ended(task, shutdown, context));
+                        reporter.offer(task.id(), shutdown);
+                    }
+                } else if (!runner.isTerminal()) {
+                    runner.stop("desired state is " + task.desiredState().displayName());
+                } else {
+                    reportIfManagerBehind(task, runner);
+                }
+            }
+        }
+        for (TaskRunner runner : runners.values()) {
+            if (!assigned.contains(runner.task().id()) && !runner.isTerminal()) {
+                runner.stop("no longer assigned to this node");
+            }
+        }
+        lastAssigned = Set.copyOf(assigned);
+    }
+
+    private void startTask(Task task) {
+        log.info("task {} ({}): starting", task.id(), task.displayName());
+        TaskRunner runner = TaskRunner.assigned(task, context);
+        runners.put(task.id(), runner);
+        reporter.offer(task.id(), runner.status());
+        runner.start();
+    }
+
+    /** Level-triggered reporting: when the manager shows an older state than ours, say ours again. */
+    private void reportIfManagerBehind(Task task, TaskRunner runner) {
+        TaskStatus local = runner.status();
+        if (local.state() != task.state()) {
+            reporter.offer(task.id(), local);
+        }
+    }
+
+    /** Picks up every task directory an earlier agent left: running tasks are watched again, ended ones reported. */
+    private void adoptSurvivors() {
+        Path root = TaskDirectory.tasksRoot(config.dataDir());
+        List<Path> children;
+        try (Stream<Path> stream = Files.list(root)) {
+            children = stream.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            log.warn("cannot list {}: {}", root, e.getMessage());
+            return;
+        }
+        for (Path child : children) {
+            TaskDirectory directory = new TaskDirectory(child);
+            Optional<TaskRecord> record = directory.readRecord();
+            if (record.isEmpty()) {
+                continue;
+            }
+            Task task = record.get().task();
+            Optional<TaskStatus> finalStatus = directory.readFinalStatus();
+            if (finalStatus.isPresent()) {
+                runners.put(task.id(), TaskRunner.ended(task, finalStatus.get(), context));
+                finished.add(task.id());
+                reporter.offer(task.id(), finalStatus.get());
+                continue;
+            }
+            Driver driver = drivers.get(task.spec().driver());
+            if (driver == null) {
+                log.warn("task {}: left by an earlier agent, but this agent has no '{}' driver", task.id(),
+                        task.spec().driver());
+                continue;
+            }
+            switch (driver.adopt(directory, record.get())) {
+                case Adoption.StillRunning running -> {
+                    TaskRunner runner = TaskRunner.adopted(record.get(), running.handle(), context);
+                    runners.put(task.id(), runner);
+                    reporter.offer(task.id(), runner.status());
+                    runner.start();
+                    log.info("task {}: adopted, still running as pid {}", task.id(), running.handle().pid());
+                }
+                case Adoption.Ended ended -> {
+                    TaskStatus status = endedWhileAway(record.get(), ended.exitStatus());
+                    try {
+                        directory.writeFinalStatus(status);
+                    } catch (IOException e) {
+                        log.warn("task {}: cannot record its final status: {}", task.id(), e.getMessage());
+                    }
+                    runners.put(task.id(), TaskRunner.ended(task, status, context));
+                    finished.add(task.id());
+                    reporter.offer(task.id(), status);
+                    log.info("task {}: ended while no agent ran ({})", task.id(), ended.exitStatus().describe());
+                }
+            }
+        }
+    }
+
+    private TaskStatus endedWhileAway(TaskRecord record, ExitStatus exitStatus) {
+        boolean succeeded = exitStatus.succeeded();
+        return new TaskStatus(succeeded ? TaskState.COMPLETE : TaskState.FAILED, clock.instant(),
+                exitStatus.describe() + " while no agent ran", succeeded ? null : exitStatus.describe(),
+                exitStatus.exitCode(), record.taskPid(), null, record.hostPorts(), null);
+    }
+
+    private void maintain() {
+        try {
+            janitor.rotateLogs(runners.values().stream().filter(runner -> !runner.isTerminal())
+                    .map(runner -> runner.task().id()).toList());
+            Set<String> keep = new HashSet<>(lastAssigned);
+            runners.forEach((id, runner) -> {
+                if (!runner.isTerminal()) {
+                    keep.add(id);
+                }
+            });
+            Set<String> removed = new HashSet<>(janitor.clean(keep));
+            synchronized (this) {
+                for (TaskRunner runner : List.copyOf(runners.values())) {
+                    String id = runner.task().id();
+                    if (runner.isTerminal() && !lastAssigned.contains(id)
+                            && (removed.contains(id) || !Files.exists(TaskDirectory.of(config.dataDir(), id).root()))) {
+                        finished.add(id);
+                        runners.remove(id);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("maintenance failed: {}", e.toString());
+        }
+    }
+
+    private static Map<String, Driver> availableDrivers(Set<String> wanted, InstantSource clock) {
+        Map<String, Driver> drivers = new HashMap<>();
+        for (String name : wanted) {
+            if (name.equals(TaskTemplate.PROCESS)) {
+                drivers.put(name, new ProcessDriver(clock));
+            } else {
+                log.warn("driver '{}' is not built into this agent; not offering it", name);
+            }
+        }
+        return Map.copyOf(drivers);
+    }
+}

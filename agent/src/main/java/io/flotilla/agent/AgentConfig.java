@@ -1,0 +1,71 @@
+package io.flotilla.agent;
+
+import io.flotilla.model.Checks;
+import io.flotilla.model.Resources;
+import io.flotilla.model.TaskTemplate;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How one agent runs.
+ *
+ * @param address           the address tasks listen on and are reached at (host ports are picked on it)
+ * @param dataDir           where task directories live ({@code <dataDir>/tasks/<id>}); survives agent restarts
+ * @param resources         what the node offers; see {@link #detectResources()}
+ * @param drivers           the drivers to offer (only {@code process} is built in); default {@code [process]}
+ * @param heartbeatInterval how often the agent reports even when nothing changed; default 500 ms
+ */
+public record AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
+                          Set<String> drivers, Duration heartbeatInterval) {
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
+
+    public AgentConfig {
+        Checks.requireText(nodeId, "node id");
+        Objects.requireNonNull(dataDir, "dataDir");
+        hostname = hostname == null ? localHostname() : hostname;
+        address = address == null ? "127.0.0.1" : address;
+        resources = resources == null ? Resources.NONE : resources;
+        drivers = drivers == null || drivers.isEmpty() ? Set.of(TaskTemplate.PROCESS) : Set.copyOf(drivers);
+        heartbeatInterval = heartbeatInterval == null ? DEFAULT_HEARTBEAT_INTERVAL : heartbeatInterval;
+        if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+            throw new IllegalArgumentException("heartbeat interval must be positive");
+        }
+    }
+
+    /** This machine: every processor (as 10^9 nano-CPUs each) and its total memory. */
+    public static Resources detectResources() {
+        long nanoCpus = Runtime.getRuntime().availableProcessors() * 1_000_000_000L;
+        return new Resources(nanoCpus, totalMemoryBytes(), 0);
+    }
+
+    static long totalMemoryBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through to the JVM's view
+        }
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 0;
+    }
+
+    private static String localHostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.flotilla.agent;
+
+import io.flotilla.model.api.AgentHello;
+import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.model.api.StatusReport;
+import java.io.IOException;
+import java.time.Duration;
+
+/** How the agent talks to the manager's dispatcher (see docs/api.md, "Dispatcher"). */
+public interface ManagerChannel extends AutoCloseable {
+    /** {@code POST /v1/dispatcher/hello}: opens (or re-opens) the node's session. */
+    AssignmentSet hello(AgentHello hello) throws IOException;
+
+    /** {@code GET /v1/dispatcher/assignments}: long poll, answers once the index passes {@code afterIndex} or after {@code wait}. */
+    AssignmentSet assignments(String nodeId, long afterIndex, Duration wait) throws IOException;
+
+    /** {@code POST /v1/dispatcher/status}: task statuses; also the node's heartbeat. */
+    void report(StatusReport report) throws IOException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,224 @@
+package io.flotilla.agent.driver;
+
+import io.flotilla.model.TaskTemplate;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a task as a plain process, through a tiny per-task shim so that the task outlives the
+ * agent (as containerd-shim does for containers):
+ *
+ * <pre>
+ * agent ──exec──▶ setsid sh &lt;taskdir&gt;/shim.sh &lt;taskdir&gt; program args…   (the shim: own session)
+ *                   └─ sh -c 'write $$ to pid; exec setsid program args…'   (the task: own session
+ *                        output appended to output.log, stdin /dev/null          and process group)
+ *                 shim waits, then writes $? to &lt;taskdir&gt;/exit (tmp + mv)
+ * </pre>
+ *
+ * Why not {@code set -m} in the shim: {@code dash} (Debian's {@code sh}) turns job control off
+ * without a terminal, and a background job of a shell without job control starts with SIGINT and
+ * SIGQUIT ignored. Running the task in the shim's foreground keeps every signal at its default,
+ * and {@code setsid} gives it its own process group (pgid = pid) all the same, which the agent
+ * signals with {@code kill -s SIG -- -PGID}.
+ */
+public final class ProcessDriver implements Driver {
+    private static final Logger log = LoggerFactory.getLogger(ProcessDriver.class);
+    private static final Duration PID_WAIT = Duration.ofSeconds(10);
+
+    private final InstantSource clock;
+    private final String shimScript;
+
+    public ProcessDriver(InstantSource clock) {
+        this.clock = clock;
+        this.shimScript = shimScript(executable("setsid"), executable("mv"));
+    }
+
+    @Override
+    public String name() {
+        return TaskTemplate.PROCESS;
+    }
+
+    @Override
+    public TaskHandle start(TaskLaunch launch) throws DriverException {
+        TaskDirectory directory = launch.directory();
+        if (launch.program().isEmpty()) {
+            throw new DriverException("the task has no command: set command or entrypoint");
+        }
+        checkExecutable(launch.program().getFirst(), launch.workingDir(), launch.environment());
+        Process shim;
+        try {
+            Files.createDirectories(directory.root());
+            Files.writeString(directory.shim(), shimScript);
+            Files.deleteIfExists(directory.pidFile());
+            Files.deleteIfExists(directory.exitFile());
+            List<String> command = new ArrayList<>(List.of(executable("setsid"), executable("sh"),
+                    directory.shim().toString(), directory.root().toString()));
+            command.addAll(launch.program());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(launch.workingDir().toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.shimLog().toFile()))
+                    .redirectErrorStream(true);
+            builder.environment().clear();
+            builder.environment().putAll(launch.environment());
+            shim = builder.start();
+        } catch (IOException e) {
+            throw new DriverException("cannot start the task's shim: " + e.getMessage(), e);
+        }
+        Optional<ProcessIdentity> shimIdentity = ProcessIdentity.of(shim.pid());
+        long taskPid = awaitTaskPid(directory, shim.toHandle());
+        Optional<ProcessIdentity> taskIdentity = ProcessIdentity.of(taskPid);
+        TaskRecord record = TaskRecord.prepared(launch.task(), launch.hostPorts(), launch.workingDir().toString());
+        try {
+            directory.writeRecord(new TaskRecord(record.task(), shim.pid(),
+                    shimIdentity.map(ProcessIdentity::startTime).orElse(null), taskPid,
+                    taskIdentity.map(ProcessIdentity::startTime).orElse(null), record.hostPorts(),
+                    record.workingDir(), clock.instant()));
+        } catch (IOException e) {
+            log.warn("task {}: cannot write its record; a restarted agent will not adopt it: {}",
+                    directory.taskId(), e.getMessage());
+        }
+        CompletableFuture<ExitStatus> exit = shim.onExit().thenApply(ended -> exitStatus(directory));
+        return new ProcessTaskHandle(taskPid, exit);
+    }
+
+    @Override
+    public Adoption adopt(TaskDirectory directory, TaskRecord record) {
+        if (record.shimPid() == null && directory.readExit().isEmpty()) {
+            return new Adoption.Ended(new ExitStatus.Unknown("the agent stopped before the task was started"));
+        }
+        if (record.shimPid() != null && record.shimStartTime() != null
+                && new ProcessIdentity(record.shimPid(), record.shimStartTime()).isAlive()) {
+            Optional<ProcessHandle> shim = ProcessHandle.of(record.shimPid());
+            if (shim.isPresent()) {
+                long taskPid = record.taskPid() != null ? record.taskPid() : directory.readPid().orElse(-1L);
+                CompletableFuture<ExitStatus> exit = shim.get().onExit().thenApply(ended -> exitStatus(directory));
+                return new Adoption.StillRunning(new ProcessTaskHandle(taskPid, exit));
+            }
+        }
+        ExitStatus status = exitStatus(directory);
+        if (status instanceof ExitStatus.Unknown && record.taskPid() != null && record.taskStartTime() != null
+                && new ProcessIdentity(record.taskPid(), record.taskStartTime()).isAlive()) {
+            // Its shim is gone, so nobody could ever tell how it ends: stop it rather than leak it.
+            log.warn("task {}: its shim is gone but the task runs on; killing process group {}",
+                    directory.taskId(), record.taskPid());
+            ProcessGroups.killQuietly(record.taskPid());
+        }
+        return new Adoption.Ended(status);
+    }
+
+    private static ExitStatus exitStatus(TaskDirectory directory) {
+        return directory.readExit().orElseGet(() -> new ExitStatus.Unknown(
+                "the task's shim ended without recording an exit status (killed?)"));
+    }
+
+    private static long awaitTaskPid(TaskDirectory directory, ProcessHandle shim) throws DriverException {
+        long deadline = System.nanoTime() + PID_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<Long> pid = directory.readPid();
+            if (pid.isPresent()) {
+                return pid.get();
+            }
+            if (!shim.isAlive() && directory.readPid().isEmpty()) {
+                throw new DriverException("the task's shim ended before starting the task: " + shimOutput(directory));
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        shim.destroyForcibly();
+        throw new DriverException("the task's shim did not start the task within " + PID_WAIT.toSeconds() + " s");
+    }
+
+    private static String shimOutput(TaskDirectory directory) {
+        try {
+            String output = Files.readString(directory.shimLog()).trim();
+            return output.isEmpty() ? "(no output)" : output;
+        } catch (IOException e) {
+            return "(no output)";
+        }
+    }
+
+    /**
+     * Refuses a program that cannot be found, so the user reads "executable file not found" rather
+     * than "exited with code 127". A relative path resolves against the working directory.
+     */
+    static void checkExecutable(String program, Path workingDir, Map<String, String> environment)
+            throws DriverException {
+        if (program.contains("/")) {
+            Path path = workingDir.resolve(program);
+            if (!Files.isExecutable(path) || Files.isDirectory(path)) {
+                throw new DriverException("executable file not found: " + path);
+            }
+            return;
+        }
+        String searchPath = environment.getOrDefault("PATH", "");
+        for (String entry : searchPath.split(":")) {
+            if (!entry.isEmpty()) {
+                Path candidate = workingDir.resolve(entry).resolve(program);
+                if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
+                    return;
+                }
+            }
+        }
+        throw new DriverException("executable file not found in PATH: " + program + " (PATH=" + searchPath + ")");
+    }
+
+    /** An absolute path for a system tool, so a task's own PATH cannot break the shim. */
+    static String executable(String name) {
+        for (String directory : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin")) {
+            Path candidate = Path.of(directory, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return name;
+    }
+
+    static String shimScript(String setsid, String mv) {
+        return """
+                #!/bin/sh
+                # Flotilla task shim, written by the agent. Usage: setsid sh shim.sh TASKDIR PROGRAM [ARG...]
+                # Runs the task in its own session and process group (pgid = pid) with its output
+                # appended to TASKDIR/output.log, writes its pid to TASKDIR/pid, waits for it and
+                # writes its exit status ($?: 128+n when killed by signal n) to TASKDIR/exit.
+                dir=$1
+                shift
+                sh -c 'printf "%%s\\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s "$@"' \\
+                    "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
+                code=$?
+                printf '%%s\\n' "$code" > "$dir/exit.tmp" && %2$s -f "$dir/exit.tmp" "$dir/exit"
+                """.formatted(setsid, mv);
+    }
+
+    /** A task started by the shim: signals go to its process group, its end is the shim's end. */
+    private record ProcessTaskHandle(long pid, CompletableFuture<ExitStatus> exit) implements TaskHandle {
+        @Override
+        public void signal(String signal) throws IOException {
+            if (pid > 1) {
+                ProcessGroups.signal(pid, signal);
+            }
+        }
+
+        @Override
+        public void killAll() {
+            if (pid > 1) {
+                ProcessGroups.killQuietly(pid);
+            }
+        }
+    }
+}

@@ -1,0 +1,392 @@
+package io.flotilla.agent.runner;
+
+import io.flotilla.agent.driver.Driver;
+import io.flotilla.agent.driver.DriverException;
+import io.flotilla.agent.driver.ExitStatus;
+import io.flotilla.agent.driver.Signals;
+import io.flotilla.agent.driver.TaskDirectory;
+import io.flotilla.agent.driver.TaskHandle;
+import io.flotilla.agent.driver.TaskLaunch;
+import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.health.HealthChecker;
+import io.flotilla.model.HealthcheckSpec;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one task on this node and owns its status, which moves one step at a time and only
+ * forward (the table is in {@link TaskStateMachine}):
+ *
+ * <pre>
+ * ASSIGNED ─▶ PREPARING ─▶ STARTING ─▶ RUNNING ─▶ COMPLETE (exit 0) | FAILED (exit ≠ 0, unhealthy)
+ *    │            │            │           └────▶ SHUTDOWN (stopped by the agent)
+ *    └─ REJECTED (no such driver)  FAILED (cannot prepare / start)   SHUTDOWN (stopped before it ran)
+ * </pre>
+ *
+ * Every accepted status goes to the listener at once, under the runner's lock, so the listener
+ * sees them in order. Stopping is graceful: the template's stop signal to the task's process
+ * group, then SIGKILL to the group after the stop grace period. A stop that arrives before the
+ * task started ends it without starting it. {@link #detach()} lets the task run on without this
+ * runner (the agent is closing; the next agent adopts the task).
+ */
+public final class TaskRunner {
+    private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+
+    /** Why and how a task is being stopped. */
+    private record StopRequest(TaskState finalState, String reason, String error) {}
+
+    private final Task task;
+    private final TaskDirectory directory;
+    private final TaskRunnerContext context;
+    private final CountDownLatch stopAsked = new CountDownLatch(1);
+    private final Object lock = new Object();
+    private TaskStatus status;
+    private TaskHandle handle;
+    private StopRequest stopRequest;
+    private HealthChecker healthChecker;
+    private Map<String, Integer> hostPorts = Map.of();
+    private Map<String, String> environment = Map.of();
+    private Path workingDir;
+    private boolean detached;
+    private boolean started;
+
+    private TaskRunner(Task task, TaskStatus status, TaskRunnerContext context) {
+        this.task = task;
+        this.status = status;
+        this.context = context;
+        this.directory = TaskDirectory.of(context.dataDir(), task.id());
+        this.workingDir = task.spec().workingDir() != null ? Path.of(task.spec().workingDir())
+                : directory.defaultWorkingDir();
+    }
+
+    /** A task newly assigned to this node; {@link #start()} prepares and launches it. */
+    public static TaskRunner assigned(Task task, TaskRunnerContext context) {
+        return new TaskRunner(task, TaskStatus.of(TaskState.ASSIGNED, context.clock().instant(), "assigned"),
+                context);
+    }
+
+    /** A task an earlier agent started and that still runs; {@link #start()} watches it. */
+    public static TaskRunner adopted(TaskRecord record, TaskHandle handle, TaskRunnerContext context) {
+        Task task = record.task();
+        TaskRunner runner = new TaskRunner(task, new TaskStatus(TaskState.RUNNING, context.clock().instant(),
+                "adopted by a restarted agent", null, null, handle.pid(), null, record.hostPorts(),
+                healthEnabled(task) ? HealthChecker.STARTING : null), context);
+        runner.handle = handle;
+        runner.hostPorts = record.hostPorts();
+        if (record.workingDir() != null) {
+            runner.workingDir = Path.of(record.workingDir());
+        }
+        runner.environment = TaskEnvironment.build(task, context.nodeId(), record.hostPorts(),
+                context.hostEnvironment());
+        context.ports().hold(record.hostPorts().values());
+        return runner;
+    }
+
+    /** A task that is already over (ended while no agent ran, or was never started here). */
+    public static TaskRunner ended(Task task, TaskStatus finalStatus, TaskRunnerContext context) {
+        if (!finalStatus.state().isTerminal()) {
+            throw new IllegalArgumentException("not a final status: " + finalStatus.state());
+        }
+        return new TaskRunner(task, finalStatus, context);
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    public TaskStatus status() {
+        synchronized (lock) {
+            return status;
+        }
+    }
+
+    public boolean isTerminal() {
+        return status().state().isTerminal();
+    }
+
+    /** Starts the runner's work on a virtual thread: launching a new task, or watching an adopted one. */
+    public void start() {
+        synchronized (lock) {
+            if (started || status.state().isTerminal()) {
+                return;
+            }
+            started = true;
+            if (handle != null) {
+                watch(handle);
+                startHealthChecks();
+                return;
+            }
+        }
+        Thread.ofVirtual().name("task-" + task.id()).start(this::launch);
+    }
+
+    /** Stops the task gracefully and reports SHUTDOWN. Idempotent. */
+    public void stop(String reason) {
+        requestStop(new StopRequest(TaskState.SHUTDOWN, reason, null));
+    }
+
+    /** Lets the task run on without this runner: no more health checks, no more reports. */
+    public void detach() {
+        synchronized (lock) {
+            detached = true;
+            if (healthChecker != null) {
+                healthChecker.close();
+            }
+        }
+        stopAsked.countDown();
+    }
+
+    private void requestStop(StopRequest request) {
+        TaskHandle running;
+        synchronized (lock) {
+            if (status.state().isTerminal() || stopRequest != null || detached) {
+                return;
+            }
+            stopRequest = request;
+            running = handle;
+            if (healthChecker != null) {
+                healthChecker.close();
+            }
+            log.info("task {}: stopping ({})", task.id(), request.reason());
+        }
+        stopAsked.countDown();
+        if (running != null) {
+            Thread.ofVirtual().name("stop-" + task.id()).start(() -> terminate(running));
+        }
+    }
+
+    private void launch() {
+        try {
+            if (!awaitNotBefore()) {
+                return;
+            }
+            Driver driver = context.drivers().get(task.spec().driver());
+            if (driver == null) {
+                finish(TaskState.REJECTED, "rejected", "this node has no '" + task.spec().driver()
+                        + "' driver (it offers " + String.join(", ", context.drivers().keySet()) + ")", null);
+                return;
+            }
+            if (!moveTo(TaskState.PREPARING, "preparing") || endIfStopped()) {
+                return;
+            }
+            List<String> program = new ArrayList<>(task.spec().entrypoint());
+            program.addAll(task.spec().command());
+            try {
+                hostPorts = context.ports().allocate(
+                        TaskEnvironment.portRequests(task).stream().map(TaskEnvironment.PortRequest::name).toList());
+                Files.createDirectories(directory.root());
+                Files.createDirectories(workingDir);
+                environment = TaskEnvironment.build(task, context.nodeId(), hostPorts, context.hostEnvironment());
+                directory.writeRecord(TaskRecord.prepared(task, hostPorts, workingDir.toString()));
+            } catch (IOException e) {
+                finish(TaskState.FAILED, "preparing failed", "cannot prepare the task: " + e.getMessage(), null);
+                return;
+            }
+            if (!moveTo(TaskState.STARTING, "starting") || endIfStopped()) {
+                return;
+            }
+            TaskHandle launched;
+            try {
+                launched = driver.start(new TaskLaunch(task, directory, program, environment, workingDir, hostPorts));
+            } catch (DriverException e) {
+                finish(TaskState.FAILED, "starting failed", e.getMessage(), null);
+                return;
+            }
+            synchronized (lock) {
+                handle = launched;
+                if (detached) {
+                    return; // the agent is closing: the task runs on and the next agent adopts it
+                }
+                move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), "started", null, null,
+                        launched.pid(), null, hostPorts, healthEnabled(task) ? HealthChecker.STARTING : null));
+                watch(launched);
+                if (stopRequest != null) {
+                    Thread.ofVirtual().name("stop-" + task.id()).start(() -> terminate(launched));
+                } else {
+                    startHealthChecks();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("task {}: runner failed", task.id(), e);
+            finish(TaskState.FAILED, "agent error", "agent error: " + e, null);
+        }
+    }
+
+    /** Waits until the task's {@code notBefore} (restart backoff); false if it was stopped meanwhile. */
+    private boolean awaitNotBefore() {
+        if (task.notBefore() != null) {
+            long millis = Duration.between(context.clock().instant(), task.notBefore()).toMillis();
+            if (millis > 0) {
+                try {
+                    stopAsked.await(millis, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        return !endIfStopped();
+    }
+
+    /** Ends a task that was asked to stop before its process started. */
+    private boolean endIfStopped() {
+        StopRequest request;
+        synchronized (lock) {
+            if (detached) {
+                return true;
+            }
+            request = stopRequest;
+        }
+        if (request == null) {
+            return false;
+        }
+        finish(request.finalState(), "stopped before it started: " + request.reason(), request.error(), null);
+        return true;
+    }
+
+    private void watch(TaskHandle running) {
+        running.exit().whenComplete((exitStatus, failure) -> exited(running, exitStatus != null ? exitStatus
+                : new ExitStatus.Unknown("lost track of the task: " + failure)));
+    }
+
+    private void exited(TaskHandle running, ExitStatus exitStatus) {
+        synchronized (lock) {
+            if (detached) {
+                return;
+            }
+            if (healthChecker != null) {
+                healthChecker.close();
+            }
+        }
+        running.killAll(); // whatever the task left behind in its process group
+        StopRequest request;
+        synchronized (lock) {
+            request = stopRequest;
+        }
+        if (request != null) {
+            finish(request.finalState(), "stopped: " + request.reason() + " (" + exitStatus.describe() + ")",
+                    request.error(), exitStatus.exitCode());
+        } else if (exitStatus.succeeded()) {
+            finish(TaskState.COMPLETE, "exited with code 0", null, 0);
+        } else {
+            finish(TaskState.FAILED, exitStatus.describe(), exitStatus.describe(), exitStatus.exitCode());
+        }
+    }
+
+    private void terminate(TaskHandle running) {
+        String signal;
+        try {
+            signal = Signals.normalize(task.spec().stopSignal());
+        } catch (IllegalArgumentException e) {
+            log.warn("task {}: {}; using SIGTERM", task.id(), e.getMessage());
+            signal = "TERM";
+        }
+        try {
+            running.signal(signal);
+        } catch (IOException e) {
+            log.warn("task {}: cannot send SIG{}: {}", task.id(), signal, e.getMessage());
+        }
+        Duration grace = task.spec().stopGracePeriod();
+        try {
+            running.exit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        } catch (TimeoutException e) {
+            log.info("task {}: still running {} after SIG{}; sending SIGKILL to its process group", task.id(),
+                    grace, signal);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            return;
+        }
+        running.killAll();
+        try {
+            running.exit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            log.warn("task {}: did not end after SIGKILL", task.id());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void startHealthChecks() {
+        HealthcheckSpec spec = task.spec().healthcheck();
+        if (!healthEnabled(task) || detached) {
+            return;
+        }
+        healthChecker = new HealthChecker(task.id(), spec, environment, workingDir,
+                directory.root().resolve("health.log"), context.clock(), this::healthChanged);
+        healthChecker.start();
+    }
+
+    private void healthChanged(String health, String output) {
+        synchronized (lock) {
+            if (status.state() != TaskState.RUNNING || stopRequest != null || detached) {
+                return;
+            }
+            move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), "health: " + health, null, null,
+                    status.pid(), null, status.hostPorts(), health));
+        }
+        if (HealthChecker.UNHEALTHY.equals(health)) {
+            requestStop(new StopRequest(TaskState.FAILED, "unhealthy", "unhealthy: " + output));
+        }
+    }
+
+    private boolean moveTo(TaskState state, String message) {
+        synchronized (lock) {
+            if (detached || status.state().isTerminal()) {
+                return false;
+            }
+            move(new TaskStatus(state, context.clock().instant(), message, null, null, null, null, hostPorts, null));
+            return true;
+        }
+    }
+
+    private void finish(TaskState state, String message, String error, Integer exitCode) {
+        TaskStatus last;
+        synchronized (lock) {
+            if (detached || status.state().isTerminal()) {
+                return;
+            }
+            last = new TaskStatus(state, context.clock().instant(), message, error, exitCode, status.pid(), null,
+                    status.hostPorts(), status.health());
+            move(last);
+        }
+        context.ports().release(hostPorts.values());
+        if (Files.isDirectory(directory.root())) {
+            try {
+                directory.writeFinalStatus(last);
+            } catch (IOException e) {
+                log.warn("task {}: cannot record its final status: {}", task.id(), e.getMessage());
+            }
+        }
+        log.info("task {}: {} ({})", task.id(), state.displayName(), error != null ? error : message);
+    }
+
+    /** The one place the status changes; callers hold the lock. */
+    private void move(TaskStatus next) {
+        if (!TaskStateMachine.allows(status.state(), next.state())) {
+            throw new IllegalStateException("task " + task.id() + " cannot go from " + status.state() + " to "
+                    + next.state());
+        }
+        status = next;
+        context.listener().statusChanged(task.id(), next);
+    }
+
+    private static boolean healthEnabled(Task task) {
+        return task.spec().healthcheck() != null && !task.spec().healthcheck().disabled();
+    }
+}

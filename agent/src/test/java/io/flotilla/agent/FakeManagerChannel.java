@@ -1,0 +1,131 @@
+package io.flotilla.agent;
+
+import io.flotilla.model.Command.TaskStatusUpdate;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskStatus;
+import io.flotilla.model.api.AgentHello;
+import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.model.api.StatusReport;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A manager in memory: serves the assignment set the test sets, answers long polls when it
+ * changes, records hellos and reports, and can be "down" (every call fails).
+ */
+final class FakeManagerChannel implements ManagerChannel {
+    private final String nodeId;
+    private final List<AgentHello> hellos = new CopyOnWriteArrayList<>();
+    private final List<StatusReport> reports = new CopyOnWriteArrayList<>();
+    private long index = 1;
+    private List<Task> tasks = List.of();
+    private boolean down;
+
+    FakeManagerChannel(String nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    synchronized void assign(Task... newTasks) {
+        tasks = List.of(newTasks);
+        index++;
+        notifyAll();
+    }
+
+    synchronized void setDown(boolean isDown) {
+        down = isDown;
+        notifyAll();
+    }
+
+    List<AgentHello> hellos() {
+        return List.copyOf(hellos);
+    }
+
+    List<StatusReport> reports() {
+        return List.copyOf(reports);
+    }
+
+    /** Every status reported for the task, oldest first. */
+    List<TaskStatus> statuses(String taskId) {
+        List<TaskStatus> statuses = new ArrayList<>();
+        for (StatusReport report : reports) {
+            for (TaskStatusUpdate update : report.updates()) {
+                if (update.taskId().equals(taskId)) {
+                    statuses.add(update.status());
+                }
+            }
+        }
+        return statuses;
+    }
+
+    Optional<TaskStatus> latest(String taskId) {
+        List<TaskStatus> statuses = statuses(taskId);
+        return statuses.isEmpty() ? Optional.empty() : Optional.of(statuses.getLast());
+    }
+
+    @Override
+    public synchronized AssignmentSet hello(AgentHello hello) throws IOException {
+        failIfDown();
+        hellos.add(hello);
+        return current();
+    }
+
+    @Override
+    public synchronized AssignmentSet assignments(String node, long afterIndex, Duration wait) throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (index <= afterIndex && !down) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            }
+        }
+        failIfDown();
+        return current();
+    }
+
+    @Override
+    public void report(StatusReport report) throws IOException {
+        synchronized (this) {
+            failIfDown();
+        }
+        reports.add(report);
+        synchronized (this) {
+            // Like the manager: apply the statuses, and leave tasks known to have ended out of the set.
+            List<Task> updated = new ArrayList<>();
+            for (Task task : tasks) {
+                Task current = task;
+                for (TaskStatusUpdate update : report.updates()) {
+                    if (update.taskId().equals(task.id()) && task.state().canMoveTo(update.status().state())) {
+                        current = current.withStatus(update.status());
+                    }
+                }
+                if (!current.state().isTerminal()) {
+                    updated.add(current);
+                }
+            }
+            tasks = List.copyOf(updated);
+        }
+    }
+
+    @Override
+    public void close() {}
+
+    private AssignmentSet current() {
+        return new AssignmentSet(index, nodeId, tasks);
+    }
+
+    private void failIfDown() throws IOException {
+        if (down) {
+            throw new IOException("manager down (fake)");
+        }
+    }
+}
