@@ -185,7 +185,7 @@ final class DeployMapper {
     }
 
     static Map<String, String> labels(ComposeNode deploy) throws ComposeException {
-        return ServiceMapper.keyValues(deploy.get("labels"), null);
+        return EnvironmentResolver.keyValues(deploy.get("labels"), null);
     }
 
     static void reportUnsupported(ComposeNode deploy, MappingContext context) throws ComposeException {

@@ -2,16 +2,12 @@ package io.flotilla.compose;
 
 import io.flotilla.model.DependencySpec;
 import io.flotilla.model.HealthcheckSpec;
-import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.Ulimit;
 import io.flotilla.model.VolumeMount;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,9 +53,9 @@ final class ServiceMapper {
         }
         ComposeNode deploy = service.get("deploy");
         DeployMapper.reportUnsupported(deploy, context);
-        TaskTemplate task = new TaskTemplate(driver, image, command, entrypoint, environment(service),
+        TaskTemplate task = new TaskTemplate(driver, image, command, entrypoint, EnvironmentResolver.resolve(service, context),
                 service.get("working_dir").textOrNull(), service.get("user").textOrNull(),
-                service.get("hostname").textOrNull(), keyValues(service.get("labels"), null),
+                service.get("hostname").textOrNull(), EnvironmentResolver.keyValues(service.get("labels"), null),
                 healthcheck(service.get("healthcheck")), volumes(service.get("volumes")),
                 DeployMapper.resources(deploy, context), DeployMapper.restartPolicy(service, deploy),
                 DeployMapper.placement(deploy), service.get("stop_signal").textOrNull(),
@@ -70,7 +66,7 @@ final class ServiceMapper {
                 networks(service.get("networks")));
         ServiceMode mode = DeployMapper.mode(deploy, context);
         return new ServiceSpec(context.stackName + "_" + shortName, context.stackName, mode,
-                DeployMapper.replicas(service, deploy), task, ports(service), dependsOn(service.get("depends_on")),
+                DeployMapper.replicas(service, deploy), task, ServicePorts.map(service, context), dependsOn(service.get("depends_on")),
                 DeployMapper.labels(deploy), DeployMapper.updateConfig(deploy.get("update_config")),
                 DeployMapper.updateConfig(deploy.get("rollback_config")));
     }
@@ -115,81 +111,6 @@ final class ServiceMapper {
             throw node.error("unterminated quote in " + node.describeValue());
         }
         return words;
-    }
-
-    /** {@code env_file} entries, overlaid by {@code environment}. */
-    private Map<String, String> environment(ComposeNode service) throws ComposeException {
-        Map<String, String> environment = new LinkedHashMap<>();
-        ComposeNode envFiles = service.get("env_file");
-        List<ComposeNode> entries = envFiles.isArray() ? envFiles.items()
-                : envFiles.isPresent() ? List.of(envFiles) : List.of();
-        for (ComposeNode entry : entries) {
-            String path;
-            boolean required = true;
-            ComposeNode at = entry;
-            if (entry.isObject()) {
-                at = entry.get("path");
-                path = at.text();
-                required = entry.get("required").booleanOr(true);
-                if (entry.get("format").isPresent()) {
-                    context.unsupported("env_file.format");
-                }
-            } else {
-                path = entry.text();
-            }
-            Path file = context.resolveHostPath(path);
-            if (!Files.isRegularFile(file)) {
-                if (required) {
-                    throw at.error("env file " + file + " not found");
-                }
-                continue;
-            }
-            environment.putAll(DotEnvParser.read(file, context.variables));
-        }
-        environment.putAll(keyValues(service.get("environment"), context.variables));
-        return environment;
-    }
-
-    /**
-     * A list of {@code KEY=VALUE} or a mapping. A key without a value takes it from
-     * {@code lookup} (and is left out when absent there); without a lookup it is empty.
-     */
-    static Map<String, String> keyValues(ComposeNode node, Map<String, String> lookup) throws ComposeException {
-        Map<String, String> values = new LinkedHashMap<>();
-        if (!node.isPresent()) {
-            return values;
-        }
-        if (node.isArray()) {
-            for (ComposeNode item : node.items()) {
-                String text = item.text();
-                int equals = text.indexOf('=');
-                if (equals == 0) {
-                    throw item.error("missing name in " + item.describeValue());
-                }
-                if (equals > 0) {
-                    values.put(text.substring(0, equals), text.substring(equals + 1));
-                } else {
-                    putBare(values, text, lookup);
-                }
-            }
-            return values;
-        }
-        for (Map.Entry<String, ComposeNode> field : node.fields().entrySet()) {
-            if (field.getValue().isPresent()) {
-                values.put(field.getKey(), field.getValue().text());
-            } else {
-                putBare(values, field.getKey(), lookup);
-            }
-        }
-        return values;
-    }
-
-    private static void putBare(Map<String, String> values, String key, Map<String, String> lookup) {
-        if (lookup == null) {
-            values.put(key, "");
-        } else if (lookup.containsKey(key)) {
-            values.put(key, lookup.get(key));
-        }
     }
 
     private HealthcheckSpec healthcheck(ComposeNode node) throws ComposeException {
@@ -287,62 +208,6 @@ final class ServiceMapper {
                     + policy + "\"");
         }
         return policy;
-    }
-
-    /** {@code ports}, then {@code expose} entries not already listed, each with a unique name. */
-    private List<PortSpec> ports(ComposeNode service) throws ComposeException {
-        List<PortSpec> ports = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        Set<String> targets = new HashSet<>();
-        for (ComposeNode item : service.get("ports").items()) {
-            for (PortParser.Entry entry : PortParser.parse(item)) {
-                if (entry.hostIp() != null && !entry.hostIp().isBlank()) {
-                    context.unsupported("ports.host_ip");
-                }
-                String name = entry.name();
-                if (name != null && !names.add(name)) {
-                    throw item.error("port name " + name + " is used twice");
-                }
-                if (name == null) {
-                    name = uniqueName(entry, names);
-                }
-                ports.add(new PortSpec(name, entry.target(), entry.published(), entry.protocol(), entry.mode()));
-                targets.add(entry.target() + "/" + entry.protocol());
-            }
-        }
-        for (ComposeNode item : service.get("expose").items()) {
-            List<PortParser.Entry> entries;
-            try {
-                entries = PortParser.parseShort(item.text());
-            } catch (IllegalArgumentException e) {
-                throw item.error("invalid exposed port \"" + item.text() + "\": " + e.getMessage());
-            }
-            for (PortParser.Entry entry : entries) {
-                if (entry.published() != null) {
-                    throw item.error("an exposed port has no published part: \"" + item.text() + "\"");
-                }
-                if (targets.add(entry.target() + "/" + entry.protocol())) {
-                    ports.add(new PortSpec(uniqueName(entry, names), entry.target(), null, entry.protocol(), null));
-                }
-            }
-        }
-        return ports;
-    }
-
-    private static String uniqueName(PortParser.Entry entry, Set<String> names) {
-        String base = Integer.toString(entry.target());
-        List<String> candidates = List.of(base, base + "-" + entry.protocol(),
-                base + "-" + (entry.published() == null ? "exposed" : entry.published()));
-        for (String candidate : candidates) {
-            if (names.add(candidate)) {
-                return candidate;
-            }
-        }
-        for (int i = 2; ; i++) {
-            if (names.add(base + "-" + i)) {
-                return base + "-" + i;
-            }
-        }
     }
 
     private List<DependencySpec> dependsOn(ComposeNode node) throws ComposeException {

@@ -51,7 +51,7 @@ final class YamlTreeReader {
     }
 
     private Document readDocument(String text) throws ComposeException {
-        try (YAMLParser yaml = (YAMLParser) FACTORY.createParser(text)) {
+        try (YAMLParser yaml = FACTORY.createParser(text)) {
             parser = yaml;
             JsonToken first = parser.nextToken();
             if (first == null) {
