@@ -31,7 +31,8 @@ import java.util.TreeMap;
 /**
  * Prints the effective stack as {@code docker stack config} does: one compose document with
  * variables substituted, env files read into {@code environment}, short syntax expanded to the
- * long one, and defaults written out. The top-level declarations are copied as written.
+ * long one, defaults written out, and every literal {@code $} escaped as {@code $$} (as
+ * {@code docker compose config} does). The top-level declarations are copied as written.
  */
 final class NormalizedComposeWriter {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -57,10 +58,32 @@ final class NormalizedComposeWriter {
                 root.set(key, declared.deepCopy());
             }
         }
+        escapeDollars(root);
         try {
             return YAML.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Values are final: a literal {@code $} is written {@code $$} so that loading the output again gives the same stack. */
+    private static void escapeDollars(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            for (Map.Entry<String, JsonNode> field : object.properties()) {
+                if (field.getValue().isTextual()) {
+                    field.setValue(NODES.textNode(field.getValue().textValue().replace("$", "$$")));
+                } else {
+                    escapeDollars(field.getValue());
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                if (array.get(i).isTextual()) {
+                    array.set(i, NODES.textNode(array.get(i).textValue().replace("$", "$$")));
+                } else {
+                    escapeDollars(array.get(i));
+                }
+            }
         }
     }
 

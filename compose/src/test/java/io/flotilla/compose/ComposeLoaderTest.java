@@ -201,16 +201,28 @@ class ComposeLoaderTest {
                         + " (restarted when it exits)",
                 "Ignoring unsupported options: build, ports.host_ip, privileged, secrets");
         assertThat(loaded.normalizedYaml()).contains("name: features", "image: nginx:1.25", "replicas: 4",
-                "interval: 1m30s", "PRICE: $5");
+                "interval: 1m30s", "PRICE: $$5");
     }
 
     @Test
     void theNormalizedYamlLoadsAgainToTheSameStack(@TempDir Path directory) throws Exception {
-        LoadedStack first = loader.load(Fixtures.path("voting-app.yaml"), "vote");
-        Path normalized = directory.resolve("compose.yaml");
-        Files.writeString(normalized, first.normalizedYaml().replace("$", "$$"));
-        LoadedStack second = loader.load(normalized, "vote");
-        assertThat(second.stack()).isEqualTo(first.stack());
+        for (String fixture : List.of("voting-app.yaml", "shop.yaml", "wordpress.yaml")) {
+            LoadedStack first = loader.load(Fixtures.path(fixture), "again");
+            Path normalized = directory.resolve("compose.yaml");
+            Files.writeString(normalized, first.normalizedYaml());
+            LoadedStack second = loader.load(normalized, "again");
+            assertThat(second.stack()).as(fixture).isEqualTo(first.stack());
+            assertThat(second.warnings()).as(fixture).isEmpty();
+        }
+    }
+
+    @Test
+    void yamlOneOneBooleansStayStrings(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("compose.yaml");
+        Files.writeString(file, "services:\n  a:\n    image: x\n    restart: no\n    environment: {A: yes, B: on}\n");
+        ServiceSpec service = loader.load(file, "t").stack().services().getFirst();
+        assertThat(service.task().restartPolicy().condition()).isEqualTo(RestartPolicy.NONE);
+        assertThat(service.task().environment()).isEqualTo(Map.of("A", "yes", "B", "on"));
     }
 
     @Test
