@@ -71,6 +71,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private final RaftClient client;
     private volatile RaftServer.Division division;
     private volatile boolean closed;
+    /** Requests sent and not yet answered: close lets them finish briefly instead of cutting them. */
+    private final java.util.Set<CompletableFuture<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public RaftClusterStore(String nodeId, InetSocketAddress raftAddress, Path storageDir, long snapshotThreshold)
             throws IOException {
@@ -203,9 +205,10 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode command: " + e.getMessage(), e));
         }
-        return client.async().send(Message.valueOf(ByteString.copyFrom(bytes)))
-                .handle((reply, error) -> afterReply(command, reply, error))
-                .thenCompose(future -> future);
+        CompletableFuture<RaftClientReply> sent = client.async().send(Message.valueOf(ByteString.copyFrom(bytes)));
+        inFlight.add(sent);
+        sent.whenComplete((reply, error) -> inFlight.remove(sent));
+        return sent.handle((reply, error) -> afterReply(command, reply, error)).thenCompose(future -> future);
     }
 
     private CompletableFuture<ClusterState> afterReply(Command command, RaftClientReply reply, Throwable error) {
@@ -262,6 +265,13 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             return;
         }
         closed = true;
+        try {
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("requests still in flight at close: {}", e.toString());
+        }
         try {
             client.close();
         } catch (IOException | RuntimeException e) {
