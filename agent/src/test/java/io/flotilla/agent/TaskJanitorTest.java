@@ -1,0 +1,55 @@
+package io.flotilla.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flotilla.agent.driver.TaskDirectory;
+import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.logs.LogRotator;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TaskJanitorTest {
+    private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
+
+    @TempDir
+    Path dataDir;
+
+    private void finishedTask(String id, String serviceId, Instant endedAt) throws IOException {
+        Task task = TestTasks.shell(id, "true", Map.of());
+        task = new Task(id, serviceId, "web", 1, 1, "node-1", TaskState.RUNNING, task.status(), task.spec(),
+                task.createdAt(), null, 0, Map.of());
+        TaskDirectory directory = TaskDirectory.of(dataDir, id);
+        Files.createDirectories(directory.defaultWorkingDir());
+        directory.writeRecord(TaskRecord.prepared(task, Map.of(), directory.defaultWorkingDir().toString()));
+        directory.writeFinalStatus(TaskStatus.of(TaskState.COMPLETE, endedAt, "done"));
+    }
+
+    @Test
+    void keepsTheNewestFivePerSlotAndNothingOlderThanADay() throws IOException {
+        for (int index = 0; index < 8; index++) {
+            finishedTask("a" + index, "svc-a", NOW.minusSeconds(60L * index));
+        }
+        finishedTask("old", "svc-b", NOW.minusSeconds(25 * 3600));
+        finishedTask("recent", "svc-b", NOW.minusSeconds(60));
+        finishedTask("wanted", "svc-c", NOW.minusSeconds(48 * 3600));
+        Files.createDirectories(TaskDirectory.of(dataDir, "live").root()); // no final status: running
+
+        TaskJanitor janitor = new TaskJanitor(dataDir, LogRotator.defaults(), InstantSource.fixed(NOW));
+        assertThat(janitor.clean(Set.of("wanted"))).containsExactlyInAnyOrder("a5", "a6", "a7", "old");
+
+        try (var children = Files.list(TaskDirectory.tasksRoot(dataDir))) {
+            assertThat(children.map(path -> path.getFileName().toString()))
+                    .containsExactlyInAnyOrder("a0", "a1", "a2", "a3", "a4", "recent", "wanted", "live");
+        }
+    }
+}
