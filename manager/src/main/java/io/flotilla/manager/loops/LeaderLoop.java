@@ -58,18 +58,18 @@ public final class LeaderLoop implements AutoCloseable {
 
     private void run() {
         long seen = -1;
-        boolean leading = store.isLeader();
+        long leadingTerm = store.isLeader() ? store.term() : -1; // Manager.start granted this term's grace
         while (running) {
             try {
                 if (!store.isLeader()) {
-                    leading = false;
                     Thread.sleep(tick.toMillis());
                     continue;
                 }
-                if (!leading) {
-                    leading = true;
+                long term = store.term();
+                if (term != leadingTerm) {
+                    leadingTerm = term;
                     dispatcher.becameLeader();
-                    LOG.info("leading: control loop resumes");
+                    LOG.info("leading in term {}: control loop resumes, nodes get a fresh grace period", term);
                 }
                 store.awaitIndex(seen, tick);
                 seen = store.state().index();

@@ -26,6 +26,9 @@ public interface ClusterStore {
      */
     CompletableFuture<ClusterState> submit(Command command);
 
-    /** True while this manager is the Raft leader and has applied its whole log. */
+    /** True while this manager is the Raft leader and ready (its first entry of the term is applied). */
     boolean isLeader();
+
+    /** The current Raft term: a leader that sees it change has lost and regained leadership meanwhile. */
+    long term();
 }

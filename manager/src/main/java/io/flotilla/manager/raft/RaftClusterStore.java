@@ -130,7 +130,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         server.start();
         division = server.getDivision(GROUP_ID);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!isLeader()) {
+        while (!isCaughtUpLeader()) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("this manager did not become the Raft leader within " + timeout
                         + " (role " + division.getInfo().getCurrentRole() + ")");
@@ -182,8 +182,19 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             return false;
         }
         DivisionInfo info = current.getInfo();
-        return info.isLeader() && info.isLeaderReady()
-                && info.getLastAppliedIndex() >= current.getRaftLog().getLastCommittedIndex();
+        return info.isLeader() && info.isLeaderReady();
+    }
+
+    @Override
+    public long term() {
+        RaftServer.Division current = division;
+        return current == null ? 0 : current.getInfo().getCurrentTerm();
+    }
+
+    /** Leader, and every committed entry applied: the state is the whole log (the start condition). */
+    private boolean isCaughtUpLeader() {
+        RaftServer.Division current = division;
+        return isLeader() && current.getInfo().getLastAppliedIndex() >= current.getRaftLog().getLastCommittedIndex();
     }
 
     /** The current leader's peer id, or null when none is known. */
