@@ -62,7 +62,10 @@ final class TestTasks {
         return ProcessIdentity.of(pid).isPresent(); // alive and not a zombie
     }
 
-    /** Kills every task (process group) and shim under {@code dataDir}, so no test leaks processes. */
+    /**
+     * Kills every shim and task (process group) under {@code dataDir}, so no test leaks processes;
+     * shims first, and waits for them, so none writes into the directory while JUnit deletes it.
+     */
     static void killAll(Path dataDir) {
         Path root = TaskDirectory.tasksRoot(dataDir);
         if (!Files.isDirectory(root)) {
@@ -71,12 +74,19 @@ final class TestTasks {
         try (Stream<Path> children = Files.list(root)) {
             for (Path child : children.toList()) {
                 TaskDirectory directory = new TaskDirectory(child);
-                directory.readPid().ifPresent(ProcessGroups::killQuietly);
                 directory.readRecord().ifPresent(record -> {
                     if (record.shimPid() != null) {
-                        ProcessHandle.of(record.shimPid()).ifPresent(ProcessHandle::destroyForcibly);
+                        ProcessHandle.of(record.shimPid()).ifPresent(shim -> {
+                            shim.destroyForcibly();
+                            try {
+                                shim.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                throw new AssertionError("shim " + shim.pid() + " did not end", e);
+                            }
+                        });
                     }
                 });
+                directory.readPid().ifPresent(ProcessGroups::killQuietly);
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
