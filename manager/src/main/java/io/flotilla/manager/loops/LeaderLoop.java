@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeaderLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderLoop.class);
+    private static final int MAX_BUSY_ITERATIONS = 100;
 
     private final ClusterStore store;
     private final Dispatcher dispatcher;
@@ -58,6 +59,7 @@ public final class LeaderLoop implements AutoCloseable {
 
     private void run() {
         long seen = -1;
+        int busy = 0;
         long leadingTerm = store.isLeader() ? store.term() : -1; // Manager.start granted this term's grace
         while (running) {
             try {
@@ -74,7 +76,15 @@ public final class LeaderLoop implements AutoCloseable {
                 store.awaitIndex(seen, tick);
                 seen = store.state().index();
                 if (iterate()) {
-                    seen = -1; // something changed: look again at once, not after the next tick
+                    // Something changed: look again at once, not after the next tick, unless the
+                    // decisions never converge (a bug that would flood the log): then pace them.
+                    busy++;
+                    seen = busy < MAX_BUSY_ITERATIONS ? -1 : seen;
+                    if (busy == MAX_BUSY_ITERATIONS) {
+                        LOG.warn("{} passes in a row changed the state; pacing the loop to one pass per tick", busy);
+                    }
+                } else {
+                    busy = 0;
                 }
             } catch (InterruptedException e) {
                 return; // only close() interrupts this thread
