@@ -96,7 +96,7 @@ public final class Agent implements AutoCloseable {
         this.clock = clock;
         this.drivers = availableDrivers(config.drivers(), clock);
         this.reporter = new StatusReporter(config.nodeId(), channel, config.heartbeatInterval());
-        this.context = new TaskRunnerContext(config.nodeId(), config.dataDir(), drivers,
+        this.context = new TaskRunnerContext(config.nodeId(), config.address(), config.dataDir(), drivers,
                 new PortAllocator(config.address()), System.getenv(), clock, reporter::offer);
         this.janitor = new TaskJanitor(config.dataDir(), rotator, clock);
         this.logSource = new DiskTaskLogSource(config.dataDir());

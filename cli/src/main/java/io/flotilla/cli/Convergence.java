@@ -64,6 +64,11 @@ public final class Convergence {
         }
     }
 
+    /** Running, and healthy if it has a healthcheck: a task still starting its check is not up yet. */
+    public static boolean isUp(Task task) {
+        return task.state() == TaskState.RUNNING && (task.status().health() == null || "healthy".equals(task.status().health()));
+    }
+
     public static List<Progress> progress(StateSnapshot state, String stack) {
         return state.services().stream().filter(s -> stack.equals(s.spec().stack()))
                 .sorted(Comparator.comparing(s -> s.spec().name()))
@@ -73,7 +78,7 @@ public final class Convergence {
     static Progress progress(StateSnapshot state, Service service) {
         List<Task> tasks = state.tasks().stream().filter(t -> t.serviceId().equals(service.id())).toList();
         int running = (int) tasks.stream().filter(t -> t.desiredState() == TaskState.RUNNING
-                && t.state() == TaskState.RUNNING && t.serviceVersion() == service.version()).count();
+                && isUp(t) && t.serviceVersion() == service.version()).count();
         int desired = service.spec().mode() == ServiceMode.GLOBAL
                 ? (int) tasks.stream().filter(t -> t.desiredState() == TaskState.RUNNING).map(Task::nodeId)
                         .filter(Objects::nonNull).distinct().count()
@@ -82,8 +87,9 @@ public final class Convergence {
                 .filter(t -> t.status().error() != null && (t.desiredState() == TaskState.RUNNING || t.state().isTerminal()))
                 .max(Comparator.comparing(t -> t.status().timestamp()));
         String reason = blocked.map(t -> t.state().displayName() + ": " + t.status().error()).orElseGet(() ->
-                tasks.stream().filter(t -> t.desiredState() == TaskState.RUNNING && t.state() != TaskState.RUNNING)
-                        .map(t -> t.state().displayName()).findFirst().orElse(null));
+                tasks.stream().filter(t -> t.desiredState() == TaskState.RUNNING && !isUp(t))
+                        .map(t -> t.state() == TaskState.RUNNING ? "health: " + t.status().health() : t.state().displayName())
+                        .findFirst().orElse(null));
         return new Progress(service.spec().name(), running, desired, reason);
     }
 }

@@ -100,7 +100,10 @@ final class DevNodeProcess implements AutoCloseable {
         }
     }
 
-    /** Live processes whose environment says they are tasks of {@code nodeId}, by reading /proc. */
+    /**
+     * Every live process whose environment says it belongs to a task of {@code nodeId} (task
+     * processes, their shims, health checks), by reading /proc.
+     */
     static List<Long> taskProcesses(String nodeId) {
         List<Long> pids = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(p -> environ(p.pid()).ifPresent(env -> {
@@ -109,6 +112,19 @@ final class DevNodeProcess implements AutoCloseable {
             }
         }));
         return pids;
+    }
+
+    /** The tasks' application processes only: the demo apps' JVMs. */
+    static List<Long> demoAppProcesses(String nodeId) {
+        return taskProcesses(nodeId).stream().filter(pid -> cmdline(pid).contains("io.flotilla.cli.Main demo-app")).toList();
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ');
+        } catch (IOException | SecurityException e) {
+            return "";
+        }
     }
 
     private static Optional<String> environ(long pid) {

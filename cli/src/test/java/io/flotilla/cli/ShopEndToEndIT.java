@@ -97,14 +97,14 @@ class ShopEndToEndIT {
         // SIGKILL the node itself, start it again on the same data dir: the same processes are adopted.
         String nodeId = nodeIdOrNull();
         Set<Long> pidsBefore = pids(runningTasks(api, "shop_web"), runningTasks(api, "shop_backend"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> Set.copyOf(DevNodeProcess.taskProcesses(nodeId)).equals(pidsBefore));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Set.copyOf(DevNodeProcess.demoAppProcesses(nodeId)).equals(pidsBefore));
         node.kill();
         assertThat(pidsBefore).allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).isPresent());
         node.start();
         await().atMost(CONVERGE).until(() -> runningTasks(api, "shop_web").size() == 2
                 && runningTasks(api, "shop_backend").size() == 2);
         assertThat(pids(runningTasks(api, "shop_web"), runningTasks(api, "shop_backend"))).isEqualTo(pidsBefore);
-        assertThat(Set.copyOf(DevNodeProcess.taskProcesses(nodeId))).as("no duplicates, no orphans").isEqualTo(pidsBefore);
+        assertThat(Set.copyOf(DevNodeProcess.demoAppProcesses(nodeId))).as("no duplicates, no orphans").isEqualTo(pidsBefore);
 
         // stack rm leaves no process behind.
         CliResult rm = cli("stack", "rm", "shop");
@@ -128,7 +128,7 @@ class ShopEndToEndIT {
 
     static List<Task> runningTasks(ApiClient api, String service) {
         return api.serviceTasks(service).stream()
-                .filter(t -> t.state() == TaskState.RUNNING && t.desiredState() == TaskState.RUNNING).toList();
+                .filter(t -> Convergence.isUp(t) && t.desiredState() == TaskState.RUNNING).toList();
     }
 
     static String httpGet(int port) throws Exception {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.PathType;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
@@ -45,7 +47,11 @@ final class ComposeSchema {
             }
             // The schema's relative $id ("compose_spec.json") needs a base location to resolve against.
             JsonNode schema = new ObjectMapper().readTree(in);
-            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
+            // The Compose schema annotates fields with "deprecated", which draft-07 does not define:
+            // declare it as an annotation so the validator neither warns nor validates it.
+            JsonMetaSchema metaSchema = JsonMetaSchema.builder(JsonMetaSchema.getV7())
+                    .keyword(new NonValidationKeyword("deprecated")).build();
+            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7, builder -> builder.metaSchema(metaSchema))
                     .getSchema(SchemaLocation.of("classpath:io/flotilla/compose/" + RESOURCE), schema, config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -62,7 +62,7 @@ public final class Manager implements AutoCloseable {
             store = new RaftClusterStore(config.nodeId(), config.raftAddress(), config.dataDir().resolve("raft"),
                     tuning.snapshotThreshold());
             store.start(tuning.startTimeout());
-            dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout());
+            dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout(), java.util.Set.of(config.nodeId()));
             loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(), clock, tuning.loopTick(),
                     tuning.orchestrate());
             loop.start();

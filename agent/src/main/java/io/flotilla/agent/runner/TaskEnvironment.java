@@ -13,7 +13,7 @@ import java.util.Map;
  * win: host basics, then the template's {@code environment}, then the manager's
  * {@code injectedEnv}, then what Flotilla sets itself:
  * <ul>
- *   <li>{@code FLOTILLA_TASK_ID}, {@code FLOTILLA_TASK_SLOT}, {@code FLOTILLA_SERVICE}, {@code FLOTILLA_NODE_ID};</li>
+ *   <li>{@code FLOTILLA_TASK_ID}, {@code FLOTILLA_TASK_SLOT}, {@code FLOTILLA_SERVICE}, {@code FLOTILLA_NODE_ID}, {@code FLOTILLA_ADDRESS} (the node's address, to listen on);</li>
  *   <li>per port of {@code FLOTILLA_PORTS}: {@code FLOTILLA_PORT_<NAME>} = its host port, and {@code PORT} =
  *       the first one.</li>
  * </ul>
@@ -69,7 +69,7 @@ public final class TaskEnvironment {
         return name.toString();
     }
 
-    public static Map<String, String> build(Task task, String nodeId, Map<String, Integer> hostPorts,
+    public static Map<String, String> build(Task task, String nodeId, String nodeAddress, Map<String, Integer> hostPorts,
                                             Map<String, String> hostEnvironment) {
         Map<String, String> env = new LinkedHashMap<>();
         for (String key : INHERITED) {
@@ -85,6 +85,9 @@ public final class TaskEnvironment {
         env.put("FLOTILLA_TASK_SLOT", Integer.toString(task.slot()));
         env.put("FLOTILLA_SERVICE", task.serviceName() == null ? task.serviceId() : task.serviceName());
         env.put("FLOTILLA_NODE_ID", nodeId);
+        if (nodeAddress != null) {
+            env.put("FLOTILLA_ADDRESS", nodeAddress);
+        }
         boolean first = true;
         for (Map.Entry<String, Integer> port : hostPorts.entrySet()) {
             if (first) {

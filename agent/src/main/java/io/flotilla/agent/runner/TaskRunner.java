@@ -91,7 +91,7 @@ public final class TaskRunner {
         if (record.workingDir() != null) {
             runner.workingDir = Path.of(record.workingDir());
         }
-        runner.environment = TaskEnvironment.build(task, context.nodeId(), record.hostPorts(),
+        runner.environment = TaskEnvironment.build(task, context.nodeId(), context.nodeAddress(), record.hostPorts(),
                 context.hostEnvironment());
         context.ports().hold(record.hostPorts().values());
         return runner;
@@ -191,7 +191,7 @@ public final class TaskRunner {
                         TaskEnvironment.portRequests(task).stream().map(TaskEnvironment.PortRequest::name).toList());
                 Files.createDirectories(directory.root());
                 Files.createDirectories(workingDir);
-                environment = TaskEnvironment.build(task, context.nodeId(), hostPorts, context.hostEnvironment());
+                environment = TaskEnvironment.build(task, context.nodeId(), context.nodeAddress(), hostPorts, context.hostEnvironment());
                 directory.writeRecord(TaskRecord.prepared(task, hostPorts, workingDir.toString()));
             } catch (IOException e) {
                 finish(TaskState.FAILED, "preparing failed", "cannot prepare the task: " + e.getMessage(), null);

@@ -8,10 +8,11 @@ import java.util.Map;
 /**
  * What every task runner of an agent shares.
  *
+ * @param nodeAddress     the address this node's tasks are reached at (FLOTILLA_ADDRESS)
  * @param drivers         driver name → driver; a task whose driver is missing is rejected
  * @param hostEnvironment the agent's environment, of which a task inherits only a few variables
  */
-public record TaskRunnerContext(String nodeId, Path dataDir, Map<String, Driver> drivers, PortAllocator ports,
+public record TaskRunnerContext(String nodeId, String nodeAddress, Path dataDir, Map<String, Driver> drivers, PortAllocator ports,
                                 Map<String, String> hostEnvironment, InstantSource clock,
                                 TaskStatusListener listener) {
     public TaskRunnerContext {

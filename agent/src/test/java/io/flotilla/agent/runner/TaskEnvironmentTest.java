@@ -39,7 +39,7 @@ class TaskEnvironmentTest {
         ports.put("http", 31000);
         ports.put("admin", 31001);
 
-        Map<String, String> env = TaskEnvironment.build(task, "n1", ports,
+        Map<String, String> env = TaskEnvironment.build(task, "n1", "127.0.0.9", ports,
                 Map.of("PATH", "/bin", "HOME", "/root", "SECRET", "x", "TZ", "UTC"));
 
         assertThat(env).containsEntry("PATH", "/bin").containsEntry("HOME", "/root").containsEntry("TZ", "UTC")
@@ -48,12 +48,12 @@ class TaskEnvironmentTest {
                 .containsEntry("FLOTILLA_NODE_ID", "n1").containsEntry("FLOTILLA_TASK_ID", "t1")
                 .containsEntry("FLOTILLA_TASK_SLOT", "2").containsEntry("FLOTILLA_SERVICE", "shop_web")
                 .containsEntry("PORT", "31000").containsEntry("FLOTILLA_PORT_HTTP", "31000")
-                .containsEntry("FLOTILLA_PORT_ADMIN", "31001");
+                .containsEntry("FLOTILLA_PORT_ADMIN", "31001").containsEntry("FLOTILLA_ADDRESS", "127.0.0.9");
     }
 
     @Test
     void providesAPathWhenTheHostHasNone() {
-        assertThat(TaskEnvironment.build(task(Map.of(), Map.of()), "n1", Map.of(), Map.of()))
+        assertThat(TaskEnvironment.build(task(Map.of(), Map.of()), "n1", null, Map.of(), Map.of()))
                 .containsEntry("PATH", TaskEnvironment.DEFAULT_PATH).doesNotContainKey("PORT");
     }
 

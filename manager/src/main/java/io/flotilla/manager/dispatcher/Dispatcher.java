@@ -5,6 +5,8 @@ import io.flotilla.manager.raft.Submissions;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;
 import io.flotilla.model.Node;
+import io.flotilla.model.NodeRole;
+import io.flotilla.model.NodeSpec;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.NodeStatus;
 import io.flotilla.model.api.AgentHello;
@@ -16,6 +18,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +37,15 @@ public final class Dispatcher {
     private final InstantSource clock;
     private final Duration heartbeatTimeout;
     private final Heartbeats heartbeats;
+    private final Set<String> managerNodeIds;
 
     public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout) {
+        this(store, clock, heartbeatTimeout, Set.of());
+    }
+
+    /** @param managerNodeIds nodes that are managers (Raft peers): they register with role manager */
+    public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout, Set<String> managerNodeIds) {
+        this.managerNodeIds = Set.copyOf(managerNodeIds);
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.heartbeatTimeout = Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
@@ -57,6 +67,9 @@ public final class Dispatcher {
         Instant since = existing != null && existing.status().state() == NodeState.READY
                 ? existing.status().since() : now;
         NodeStatus ready = incoming.status().withState(NodeState.READY, since == null ? now : since, "ready");
+        if (existing == null && managerNodeIds.contains(incoming.id())) {
+            incoming = incoming.withSpec(new NodeSpec(NodeRole.MANAGER, incoming.spec().availability(), incoming.spec().labels()));
+        }
         ClusterState state = Submissions.await(store.submit(new Command.UpsertNode(incoming.withStatus(ready))));
         if (existing == null || existing.status().state() != NodeState.READY) {
             LOG.info("node {} is ready ({})", incoming.id(), existing == null ? "new" : "was " + existing.status().state());

@@ -1,0 +1,113 @@
+package io.flotilla.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flotilla.cli.client.ApiClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The CLI's own logic, without a cluster: argument handling, stack files, output formatting. */
+class CliCommandsTest {
+    @TempDir Path tmp;
+
+    @Test
+    void invalidStackFileIsRefusedWithFileLineAndKeyAndNothingIsSent() throws IOException {
+        Path file = tmp.resolve("compose.yaml");
+        Files.writeString(file, """
+                services:
+                  web:
+                    command: ["sleep", "1"]
+                    deploy:
+                      replicas: many
+                """);
+        // Port 9 (discard) would refuse a connection: the error must come from the file, before any request.
+        ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "stack", "deploy", "-c", file.toString(), "shop");
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("compose.yaml:5:").contains("services.web.deploy.replicas").doesNotContain("cannot reach");
+    }
+
+    @Test
+    void stackConfigPrintsTheNormalizedStackAndWarnsAboutUnsupportedKeys() throws IOException {
+        Path file = tmp.resolve("compose.yaml");
+        Files.writeString(file, """
+                services:
+                  web:
+                    build: .
+                    command: ["./app", "--port", "${PORT_NUMBER:-8080}"]
+                """);
+        ShopEndToEndIT.CliResult result = Cli.run(null, "stack", "config", "-c", file.toString());
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.out()).contains("8080").contains("web");
+        assertThat(result.err()).contains("Ignoring unsupported options: build");
+    }
+
+    @Test
+    void processProgramsAreRelativeToTheStackFile() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("app"));
+        Path file = dir.resolve("compose.yaml");
+        Files.writeString(file, """
+                services:
+                  web:
+                    command: ["./run.sh", "x"]
+                    working_dir: data
+                """);
+        var stack = StackFiles.load(file, "s").stack();
+        var task = stack.services().getFirst().task();
+        assertThat(task.command()).containsExactly(dir.resolve("run.sh").toString(), "x");
+        assertThat(task.workingDir()).isEqualTo(dir.resolve("data").toString());
+    }
+
+    @Test
+    void unreachableClusterSaysWhereItLookedAndHowToChange() {
+        ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "ls");
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("127.0.0.1:9").contains("FLOTILLA_HOST");
+    }
+
+    @Test
+    void scaleRejectsMalformedTargetsBeforeCallingTheCluster() {
+        ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "scale", "web", "web=-1", "web=x");
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("expected SERVICE=REPLICAS").contains("must not be negative").contains("invalid replicas value");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"host1, host1:4780", "host1:99, host1:99", "http://h:1/, h:1", "'[::1]:5', '[::1]:5'"})
+    void hostsGetTheDefaultPort(String given, String expected) {
+        assertThat(ApiClient.withDefaultPort(given)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"90s, 90000", "2m, 120000", "500ms, 500", "1h, 3600000", "7, 7000", "1.5s, 1500"})
+    void durations(String text, long millis) {
+        assertThat(StackFiles.duration(text)).isEqualTo(Duration.ofMillis(millis));
+    }
+
+    @Test
+    void badDurationsSayWhatIsExpected() {
+        assertThatThrownBy(() -> StackFiles.duration("soon")).hasMessageContaining("90s");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, Less than a second", "1, 1 second", "42, 42 seconds", "61, About a minute", "600, 10 minutes",
+            "3700, About an hour", "7200, 2 hours", "259200, 3 days"})
+    void agesReadAsDockerWordsThem(long seconds, String words) {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        assertThat(Humanize.ago(now.minusSeconds(seconds), now)).isEqualTo(words + " ago");
+    }
+
+    @Test
+    void tablesAlignColumns() {
+        var bytes = new java.io.ByteArrayOutputStream();
+        new Table("ID", "NAME").row("a", "web").row("abcdef", "x").print(new java.io.PrintStream(bytes, true));
+        assertThat(bytes.toString()).isEqualTo("ID       NAME\na        web\nabcdef   x\n");
+    }
+}
