@@ -79,7 +79,11 @@ public final class ApiServer implements AutoCloseable {
                     return;
                 }
                 ApiException error = toApiException(e);
-                if (error.status() >= 500) {
+                if (e instanceof InterruptedException) {
+                    // The server is closing: in-flight long polls end; nothing went wrong.
+                    Thread.currentThread().interrupt();
+                    LOG.debug("{} {} interrupted by shutdown", request.method(), exchange.getRequestURI());
+                } else if (error.status() >= 500) {
                     LOG.warn("{} {} → {}: {}", request.method(), exchange.getRequestURI(), error.status(),
                             error.getMessage(), e);
                 }
