@@ -28,6 +28,7 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.SetNodeStates.class, name = "SetNodeStates"),
         @JsonSubTypes.Type(value = Command.UpdateNodeSpec.class, name = "UpdateNodeSpec"),
         @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "RemoveNode"),
+        @JsonSubTypes.Type(value = Command.SetClusterConfig.class, name = "SetClusterConfig"),
 })
 public sealed interface Command {
 
@@ -115,4 +116,11 @@ public sealed interface Command {
     record UpdateNodeSpec(String nodeId, NodeSpec spec) implements Command {}
 
     record RemoveNode(String nodeId) implements Command {}
+
+    /** Sets the cluster's identity and join token hashes (at init, and when a token is rotated). */
+    record SetClusterConfig(ClusterConfig config) implements Command {
+        public SetClusterConfig {
+            java.util.Objects.requireNonNull(config, "config");
+        }
+    }
 }

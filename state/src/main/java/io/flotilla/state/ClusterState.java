@@ -1,5 +1,6 @@
 package io.flotilla.state;
 
+import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Node;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
@@ -25,7 +26,7 @@ import org.pcollections.PSet;
  */
 public final class ClusterState {
     public static final ClusterState EMPTY = new ClusterState(0, HashTreePMap.empty(), HashTreePMap.empty(),
-            HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty());
+            HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), null);
 
     private final long index;
     private final PMap<String, Service> services;
@@ -34,10 +35,13 @@ public final class ClusterState {
     private final PMap<String, PSet<String>> taskIdsByService;
     private final PMap<String, PSet<String>> taskIdsByNode;
     private final PMap<String, Node> nodes;
+    /** The cluster's identity and join token hashes; null until {@code flotilla init} sets them. */
+    private final ClusterConfig cluster;
 
     ClusterState(long index, PMap<String, Service> services, PMap<String, String> serviceIdsByName,
                  PMap<String, Task> tasks, PMap<String, PSet<String>> taskIdsByService,
-                 PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes) {
+                 PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster) {
+        this.cluster = cluster;
         this.index = index;
         this.services = services;
         this.serviceIdsByName = serviceIdsByName;
@@ -50,7 +54,13 @@ public final class ClusterState {
     /** Rebuilds a state from plain collections (a snapshot), recomputing the indexes. */
     public static ClusterState of(long index, Collection<Service> services, Collection<Task> tasks,
                                   Collection<Node> nodes) {
-        ClusterState state = EMPTY.withIndex(index);
+        return of(index, services, tasks, nodes, null);
+    }
+
+    /** Rebuilds a state from plain collections and the cluster config (a snapshot). */
+    public static ClusterState of(long index, Collection<Service> services, Collection<Task> tasks,
+                                  Collection<Node> nodes, ClusterConfig cluster) {
+        ClusterState state = EMPTY.withIndex(index).withCluster(cluster);
         for (Service service : services) {
             state = state.putService(service);
         }
@@ -136,6 +146,11 @@ public final class ClusterState {
         return result;
     }
 
+    /** The cluster's identity and join token hashes, or null before the cluster was initialized. */
+    public ClusterConfig cluster() {
+        return cluster;
+    }
+
     public Collection<Node> nodes() {
         return nodes.values();
     }
@@ -146,8 +161,13 @@ public final class ClusterState {
 
     // ---- copy-on-write building blocks, used by StateMachine only ----
 
+    ClusterState withCluster(ClusterConfig newCluster) {
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes,
+                newCluster);
+    }
+
     ClusterState withIndex(long newIndex) {
-        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes);
+        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes, cluster);
     }
 
     ClusterState putService(Service service) {
@@ -157,7 +177,7 @@ public final class ClusterState {
             names = names.minus(old.spec().name());
         }
         return new ClusterState(index, services.plus(service.id(), service),
-                names.plus(service.spec().name(), service.id()), tasks, taskIdsByService, taskIdsByNode, nodes);
+                names.plus(service.spec().name(), service.id()), tasks, taskIdsByService, taskIdsByNode, nodes, cluster);
     }
 
     ClusterState removeService(String serviceId) {
@@ -166,7 +186,7 @@ public final class ClusterState {
             return this;
         }
         return new ClusterState(index, services.minus(serviceId), serviceIdsByName.minus(old.spec().name()), tasks,
-                taskIdsByService, taskIdsByNode, nodes);
+                taskIdsByService, taskIdsByNode, nodes, cluster);
     }
 
     ClusterState putTask(Task task) {
@@ -179,7 +199,7 @@ public final class ClusterState {
             byNode = addTo(byNode, task.nodeId(), task.id());
         }
         return new ClusterState(index, services, serviceIdsByName, tasks.plus(task.id(), task),
-                addTo(taskIdsByService, task.serviceId(), task.id()), byNode, nodes);
+                addTo(taskIdsByService, task.serviceId(), task.id()), byNode, nodes, cluster);
     }
 
     ClusterState removeTask(String taskId) {
@@ -190,17 +210,17 @@ public final class ClusterState {
         PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
                 : removeFrom(taskIdsByNode, old.nodeId(), taskId);
         return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
-                removeFrom(taskIdsByService, old.serviceId(), taskId), byNode, nodes);
+                removeFrom(taskIdsByService, old.serviceId(), taskId), byNode, nodes, cluster);
     }
 
     ClusterState putNode(Node node) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
-                nodes.plus(node.id(), node));
+                nodes.plus(node.id(), node), cluster);
     }
 
     ClusterState removeNode(String nodeId) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
-                nodes.minus(nodeId));
+                nodes.minus(nodeId), cluster);
     }
 
     private static PMap<String, PSet<String>> addTo(PMap<String, PSet<String>> index, String key, String id) {

@@ -90,6 +90,7 @@ public final class StateMachine {
                     .map(node -> state.putNode(node.withSpec(c.spec())))
                     .orElse(state);
             case RemoveNode c -> state.removeNode(c.nodeId());
+            case Command.SetClusterConfig c -> state.withCluster(c.config());
         };
         return next.withIndex(index);
     }
@@ -216,6 +217,7 @@ public final class StateMachine {
             case UpsertNode c -> null;
             case UpdateNodeSpec c -> null;
             case RemoveNode c -> null;
+            case Command.SetClusterConfig c -> null;
         };
     }
 }
