@@ -50,7 +50,28 @@ public sealed interface Command {
 
     record CreateService(String serviceId, ServiceSpec spec, Instant at) implements Command {}
 
-    record UpdateService(String serviceId, ServiceSpec spec, Instant at) implements Command {}
+    /** A new spec for a service; {@code force} starts a rolling update even if the tasks would not change. */
+    record UpdateService(String serviceId, ServiceSpec spec, Instant at, boolean force) implements Command {
+        public UpdateService(String serviceId, ServiceSpec spec, Instant at) {
+            this(serviceId, spec, at, false);
+        }
+    }
+
+    /**
+     * Back to the service's previous spec, as a new version, with the update status at
+     * rollback_started. Applied only while the service is still at {@code fromVersion} (so a
+     * decision made before a newer update changes nothing) and has a previous spec.
+     */
+    record RollbackService(String serviceId, long fromVersion, Instant at, String reason) implements Command {}
+
+    /** The orchestrator's verdict on an update; applied only while the service is still at {@code version}. */
+    record UpdateServiceStatus(String serviceId, long version, ServiceUpdateStatus status) implements Command {}
+
+    /** {@code service rebalance}: asks the orchestrator to spread the service's tasks again. */
+    record RebalanceService(String serviceId, Instant at) implements Command {}
+
+    /** The orchestrator found nothing more to move: clears the request made at {@code requestedAt}. */
+    record RebalanceDone(String serviceId, Instant requestedAt) implements Command {}
 
     record RemoveService(String serviceId, Instant at) implements Command {}
 

@@ -38,7 +38,7 @@ class PlacementScaleTest {
             if (s % 2 == 0) {
                 spec = Specs.placement(spec, List.of("node.labels.zone!=z2"), s == 0 ? List.of("node.labels.zone") : List.of(), null);
             }
-            services.add(new Service("s" + s, 1, spec, null, now, now));
+            services.add(Service.created("s" + s, spec, now));
         }
         ClusterState state = ClusterState.of(1, services, List.of(), nodes);
         int[] ids = {0};

@@ -6,14 +6,18 @@ import io.flotilla.model.Command.CreateService;
 import io.flotilla.model.Command.CreateTasks;
 import io.flotilla.model.Command.DeleteTasks;
 import io.flotilla.model.Command.DeployStack;
+import io.flotilla.model.Command.RebalanceDone;
+import io.flotilla.model.Command.RebalanceService;
 import io.flotilla.model.Command.RemoveNode;
 import io.flotilla.model.Command.RemoveService;
 import io.flotilla.model.Command.RemoveStack;
+import io.flotilla.model.Command.RollbackService;
 import io.flotilla.model.Command.ScaleService;
 import io.flotilla.model.Command.SetDesiredStates;
 import io.flotilla.model.Command.SetNodeStates;
 import io.flotilla.model.Command.UpdateNodeSpec;
 import io.flotilla.model.Command.UpdateService;
+import io.flotilla.model.Command.UpdateServiceStatus;
 import io.flotilla.model.Command.UpdateTaskStatuses;
 import io.flotilla.model.Command.UpsertNode;
 import io.flotilla.model.Node;
@@ -51,9 +55,24 @@ public final class StateMachine {
             }
             case CreateService c -> state.serviceByName(c.spec().name()).isPresent() || state.service(c.serviceId()).isPresent()
                     ? state
-                    : state.putService(new Service(c.serviceId(), 1, c.spec(), null, c.at(), c.at()));
+                    : state.putService(Service.created(c.serviceId(), c.spec(), c.at()));
             case UpdateService c -> state.service(c.serviceId())
-                    .map(service -> state.putService(service.withSpec(c.spec(), c.at())))
+                    .map(service -> state.putService(service.withSpec(c.spec(), c.at(), c.force())))
+                    .orElse(state);
+            case RollbackService c -> state.service(c.serviceId())
+                    .filter(service -> service.version() == c.fromVersion() && service.previousSpec() != null)
+                    .map(service -> state.putService(service.rolledBack(c.at(), c.reason())))
+                    .orElse(state);
+            case UpdateServiceStatus c -> state.service(c.serviceId())
+                    .filter(service -> service.version() == c.version())
+                    .map(service -> state.putService(service.withUpdateStatus(c.status())))
+                    .orElse(state);
+            case RebalanceService c -> state.service(c.serviceId())
+                    .map(service -> state.putService(service.withRebalanceRequestedAt(c.at())))
+                    .orElse(state);
+            case RebalanceDone c -> state.service(c.serviceId())
+                    .filter(service -> c.requestedAt().equals(service.rebalanceRequestedAt()))
+                    .map(service -> state.putService(service.withRebalanceRequestedAt(null)))
                     .orElse(state);
             case RemoveService c -> removeService(state, c.serviceId());
             case ScaleService c -> state.service(c.serviceId())
@@ -106,7 +125,7 @@ public final class StateMachine {
             } else {
                 String id = c.newServiceIds().get(spec.name());
                 if (id != null && s.service(id).isEmpty()) {
-                    s = s.putService(new Service(id, 1, spec, null, c.at(), c.at()));
+                    s = s.putService(Service.created(id, spec, c.at()));
                 }
             }
         }
@@ -208,6 +227,10 @@ public final class StateMachine {
             case UpdateService c -> c.at();
             case RemoveService c -> c.at();
             case ScaleService c -> c.at();
+            case RollbackService c -> c.at();
+            case UpdateServiceStatus c -> null;
+            case RebalanceService c -> c.at();
+            case RebalanceDone c -> null;
             case SetDesiredStates c -> c.at();
             case AssignTasks c -> c.at();
             case SetNodeStates c -> c.at();
