@@ -6,6 +6,8 @@ import io.flotilla.agent.driver.ExitStatus;
 import io.flotilla.agent.driver.ProcessDriver;
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.driver.docker.DockerDaemon;
+import io.flotilla.agent.driver.docker.DockerDriver;
 import io.flotilla.agent.logs.DiskTaskLogSource;
 import io.flotilla.agent.logs.LogRotator;
 import io.flotilla.agent.runner.PortAllocator;
@@ -81,6 +83,8 @@ public final class Agent implements AutoCloseable {
         }
     });
     private volatile Set<String> lastAssigned = Set.of();
+    /** True once an assignment set arrived: only then may drivers remove what the cluster does not want. */
+    private volatile boolean knowsAssignments;
     private volatile boolean closed;
     private boolean started;
     private Thread sessionThread;
@@ -94,12 +98,12 @@ public final class Agent implements AutoCloseable {
         this.config = config;
         this.channel = channel;
         this.clock = clock;
-        this.drivers = availableDrivers(config.drivers(), clock);
+        this.logSource = new DiskTaskLogSource(config.dataDir());
+        this.drivers = availableDrivers(config, clock, logSource);
         this.reporter = new StatusReporter(config.nodeId(), channel, config.heartbeatInterval());
         this.context = new TaskRunnerContext(config.nodeId(), config.address(), config.dataDir(), drivers,
                 new PortAllocator(config.address()), System.getenv(), clock, reporter::offer);
         this.janitor = new TaskJanitor(config.dataDir(), rotator, clock);
-        this.logSource = new DiskTaskLogSource(config.dataDir());
     }
 
     /** Adopts surviving tasks, then starts the session, reporting and maintenance threads. */
@@ -123,9 +127,18 @@ public final class Agent implements AutoCloseable {
                 MAINTENANCE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Task output as this agent keeps it on disk. */
+    /** Task output: from the task's driver when it keeps it (a container's log), else as this agent keeps it on disk. */
     public TaskLogSource logs() {
-        return logSource;
+        return (task, tail, follow, out) -> {
+            Driver driver = drivers.get(task.spec().driver());
+            TaskLogSource source = driver == null ? logSource : driver.logSource().orElse(logSource);
+            source.write(task, tail, follow, out);
+        };
+    }
+
+    /** The drivers this agent offers, by name. */
+    public Set<String> driverNames() {
+        return drivers.keySet();
     }
 
     /** The statuses of the tasks this agent knows, by task id (a snapshot). */
@@ -149,6 +162,7 @@ public final class Agent implements AutoCloseable {
             maintenance.shutdownNow();
         }
         runners.values().forEach(TaskRunner::detach);
+        drivers.values().forEach(Driver::close);
         if (sessionThread != null) {
             sessionThread.interrupt();
             try {
@@ -247,6 +261,7 @@ public final class Agent implements AutoCloseable {
             }
         }
         lastAssigned = Set.copyOf(assigned);
+        knowsAssignments = true;
     }
 
     private void startTask(Task task) {
@@ -336,6 +351,11 @@ public final class Agent implements AutoCloseable {
                     keep.add(id);
                 }
             });
+            if (knowsAssignments) {
+                for (Driver driver : drivers.values()) {
+                    driver.retainOnly(keep);
+                }
+            }
             Set<String> removed = new HashSet<>(janitor.clean(keep));
             synchronized (this) {
                 for (TaskRunner runner : List.copyOf(runners.values())) {
@@ -352,11 +372,20 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private static Map<String, Driver> availableDrivers(Set<String> wanted, InstantSource clock) {
+    private static Map<String, Driver> availableDrivers(AgentConfig config, InstantSource clock, TaskLogSource diskLogs) {
         Map<String, Driver> drivers = new HashMap<>();
-        for (String name : wanted) {
+        for (String name : config.drivers()) {
             if (name.equals(TaskTemplate.PROCESS)) {
                 drivers.put(name, new ProcessDriver(clock));
+            } else if (name.equals(TaskTemplate.DOCKER)) {
+                Optional<DockerDaemon> daemon = DockerDaemon.connect();
+                if (daemon.isPresent()) {
+                    drivers.put(name, new DockerDriver(daemon.get(), config.nodeId(), config.address(), config.dataDir(),
+                            clock, diskLogs));
+                    log.info("docker driver: daemon at {}", daemon.get().host());
+                } else {
+                    log.warn("driver 'docker': no Docker daemon answers (DOCKER_HOST or /var/run/docker.sock); not offering it");
+                }
             } else {
                 log.warn("driver '{}' is not built into this agent; not offering it", name);
             }

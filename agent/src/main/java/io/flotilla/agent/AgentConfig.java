@@ -1,5 +1,6 @@
 package io.flotilla.agent;
 
+import io.flotilla.agent.driver.docker.DockerDaemon;
 import io.flotilla.model.Checks;
 import io.flotilla.model.Resources;
 import io.flotilla.model.TaskTemplate;
@@ -18,7 +19,8 @@ import java.util.Set;
  * @param address           the address tasks listen on and are reached at (host ports are picked on it)
  * @param dataDir           where task directories live ({@code <dataDir>/tasks/<id>}); survives agent restarts
  * @param resources         what the node offers; see {@link #detectResources()}
- * @param drivers           the drivers to offer (only {@code process} is built in); default {@code [process]}
+ * @param drivers           the drivers to offer ({@code process}, {@code docker}: offered only if a daemon answers);
+ *                          default {@code [process]}; see {@link #detectDrivers()}
  * @param heartbeatInterval how often the agent reports even when nothing changed; default 500 ms
  */
 public record AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
@@ -36,6 +38,11 @@ public record AgentConfig(String nodeId, String hostname, String address, Path d
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive");
         }
+    }
+
+    /** {@code process}, and {@code docker} when a Docker daemon answers (DOCKER_HOST or the default socket). */
+    public static Set<String> detectDrivers() {
+        return DockerDaemon.reachable() ? Set.of(TaskTemplate.PROCESS, TaskTemplate.DOCKER) : Set.of(TaskTemplate.PROCESS);
     }
 
     /** This machine: every processor (as 10^9 nano-CPUs each) and its total memory. */

@@ -5,7 +5,6 @@ import io.flotilla.agent.AgentConfig;
 import io.flotilla.agent.HttpManagerChannel;
 import io.flotilla.manager.Manager;
 import io.flotilla.manager.ManagerConfig;
-import io.flotilla.model.TaskTemplate;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,7 +13,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import io.flotilla.model.api.TaskLogSource;
 
@@ -50,7 +48,7 @@ public final class LocalNode implements AutoCloseable {
         InetSocketAddress bound = manager.apiAddress();
         String address = bound.getAddress().getHostAddress();
         AgentConfig config = new AgentConfig(nodeId, hostname(), address, data.resolve("agent"),
-                AgentConfig.detectResources(), Set.of(TaskTemplate.PROCESS), Duration.ofMillis(500));
+                AgentConfig.detectResources(), AgentConfig.detectDrivers(), Duration.ofMillis(500));
         Agent agent = new Agent(config, new HttpManagerChannel(URI.create("http://" + address + ":" + bound.getPort())),
                 InstantSource.system());
         logs.set(agent.logs());

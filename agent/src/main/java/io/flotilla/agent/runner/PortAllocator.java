@@ -42,6 +42,26 @@ public final class PortAllocator {
         return ports;
     }
 
+    /**
+     * One port per request, in the order given: the fixed host port of a {@code mode: host} port
+     * (the scheduler keeps two such tasks off one node), else a free one.
+     */
+    public synchronized Map<String, Integer> allocateFor(List<TaskEnvironment.PortRequest> requests) throws IOException {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        try {
+            for (TaskEnvironment.PortRequest request : requests) {
+                Integer fixed = request.fixedHostPort();
+                int port = fixed != null ? fixed : freePort();
+                held.add(port);
+                ports.put(request.name(), port);
+            }
+        } catch (IOException e) {
+            held.removeAll(ports.values());
+            throw e;
+        }
+        return ports;
+    }
+
     /** Marks ports of an adopted task as taken. */
     public synchronized void hold(Collection<Integer> ports) {
         held.addAll(ports);

@@ -18,7 +18,9 @@ import java.util.Map;
  *       the first one.</li>
  * </ul>
  * {@code FLOTILLA_PORTS} (set by the manager from the service's ports) lists {@code name:target}
- * pairs, comma separated: {@code http:8080,9090:9090}. A bare {@code 8080} names itself.
+ * pairs, comma separated: {@code http:8080,9090:9090}. A bare {@code 8080} names itself. A port
+ * with a published port reads {@code name:target:published:mode} ({@code web:80:8080:host}); with
+ * {@code mode} {@code host} the published port is the task's host port.
  */
 public final class TaskEnvironment {
     public static final String PORTS_KEY = "FLOTILLA_PORTS";
@@ -27,8 +29,20 @@ public final class TaskEnvironment {
 
     private TaskEnvironment() {}
 
-    /** A port the task asks for: its name and the port it would listen on in a container. */
-    public record PortRequest(String name, int target) {}
+    /**
+     * A port the task asks for: its name, the port it would listen on in a container, and the
+     * published port and its mode when the service publishes it (else null).
+     */
+    public record PortRequest(String name, int target, Integer published, String mode) {
+        public PortRequest(String name, int target) {
+            this(name, target, null, null);
+        }
+
+        /** The host port the task must get: the published one in {@code host} mode, else null (any free port). */
+        public Integer fixedHostPort() {
+            return "host".equals(mode) && published != null && published > 0 ? published : null;
+        }
+    }
 
     /** The port names of {@code FLOTILLA_PORTS}, in order; malformed entries are skipped. */
     public static List<PortRequest> portRequests(Task task) {
@@ -45,11 +59,14 @@ public final class TaskEnvironment {
             if (trimmed.isEmpty()) {
                 continue;
             }
-            int colon = trimmed.lastIndexOf(':');
-            String name = colon < 0 ? trimmed : trimmed.substring(0, colon).trim();
-            String target = colon < 0 ? trimmed : trimmed.substring(colon + 1).trim();
+            String[] parts = trimmed.split(":", -1);
+            String name = parts.length == 1 ? trimmed : parts[0].trim();
+            String target = parts.length == 1 ? trimmed : parts[1].trim();
             try {
-                PortRequest request = new PortRequest(name.isEmpty() ? target : name, Integer.parseInt(target));
+                Integer published = parts.length >= 3 && !parts[2].isBlank() ? Integer.valueOf(parts[2].trim()) : null;
+                String mode = parts.length >= 4 ? parts[3].trim() : null;
+                PortRequest request = new PortRequest(name.isEmpty() ? target : name, Integer.parseInt(target),
+                        published, mode);
                 if (requests.stream().noneMatch(existing -> existing.name().equals(request.name()))) {
                     requests.add(request);
                 }

@@ -13,6 +13,7 @@ import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
+import io.flotilla.model.TaskTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,8 +71,9 @@ public final class TaskRunner {
         this.status = status;
         this.context = context;
         this.directory = TaskDirectory.of(context.dataDir(), task.id());
-        this.workingDir = task.spec().workingDir() != null ? Path.of(task.spec().workingDir())
-                : directory.defaultWorkingDir();
+        // A container's working_dir is a path inside the container, not on this host.
+        this.workingDir = task.spec().workingDir() != null && TaskTemplate.PROCESS.equals(task.spec().driver())
+                ? Path.of(task.spec().workingDir()) : directory.defaultWorkingDir();
     }
 
     /** A task newly assigned to this node; {@link #start()} prepares and launches it. */
@@ -84,7 +86,7 @@ public final class TaskRunner {
     public static TaskRunner adopted(TaskRecord record, TaskHandle handle, TaskRunnerContext context) {
         Task task = record.task();
         TaskRunner runner = new TaskRunner(task, new TaskStatus(TaskState.RUNNING, context.clock().instant(),
-                "adopted by a restarted agent", null, null, handle.pid(), null, record.hostPorts(),
+                "adopted by a restarted agent", null, null, pidOf(handle), handle.containerId(), record.hostPorts(),
                 healthEnabled(task) ? HealthChecker.STARTING : null), context);
         runner.handle = handle;
         runner.hostPorts = record.hostPorts();
@@ -184,11 +186,19 @@ public final class TaskRunner {
             if (!moveTo(TaskState.PREPARING, "preparing") || endIfStopped()) {
                 return;
             }
+            try {
+                driver.prepare(task, this::preparing);
+            } catch (DriverException e) {
+                finish(TaskState.REJECTED, "rejected", e.getMessage(), null);
+                return;
+            }
+            if (endIfStopped()) {
+                return;
+            }
             List<String> program = new ArrayList<>(task.spec().entrypoint());
             program.addAll(task.spec().command());
             try {
-                hostPorts = context.ports().allocate(
-                        TaskEnvironment.portRequests(task).stream().map(TaskEnvironment.PortRequest::name).toList());
+                hostPorts = context.ports().allocateFor(TaskEnvironment.portRequests(task));
                 Files.createDirectories(directory.root());
                 Files.createDirectories(workingDir);
                 environment = TaskEnvironment.build(task, context.nodeId(), context.nodeAddress(), hostPorts, context.hostEnvironment());
@@ -213,7 +223,8 @@ public final class TaskRunner {
                     return; // the agent is closing: the task runs on and the next agent adopts it
                 }
                 move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), "started", null, null,
-                        launched.pid(), null, hostPorts, healthEnabled(task) ? HealthChecker.STARTING : null));
+                        pidOf(launched), launched.containerId(), hostPorts,
+                        healthEnabled(task) ? HealthChecker.STARTING : null));
                 watch(launched);
                 if (stopRequest != null) {
                     Thread.ofVirtual().name("stop-" + task.id()).start(() -> terminate(launched));
@@ -327,6 +338,10 @@ public final class TaskRunner {
         if (!healthEnabled(task) || detached) {
             return;
         }
+        if (handle != null && handle.checksHealth()) {
+            handle.watchHealth(this::healthChanged);
+            return;
+        }
         healthChecker = new HealthChecker(task.id(), spec, environment, workingDir,
                 directory.root().resolve("health.log"), context.clock(), this::healthChanged);
         healthChecker.start();
@@ -337,12 +352,29 @@ public final class TaskRunner {
             if (status.state() != TaskState.RUNNING || stopRequest != null || detached) {
                 return;
             }
+            if (health.equals(status.health())) {
+                return;
+            }
             move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), "health: " + health, null, null,
-                    status.pid(), null, status.hostPorts(), health));
+                    status.pid(), status.containerId(), status.hostPorts(), health));
         }
         if (HealthChecker.UNHEALTHY.equals(health)) {
             requestStop(new StopRequest(TaskState.FAILED, "unhealthy", "unhealthy: " + output));
         }
+    }
+
+    /** A progress message while preparing (an image pull), at most as often as the driver sends them. */
+    private void preparing(String message) {
+        synchronized (lock) {
+            if (status.state() == TaskState.PREPARING && !detached) {
+                move(new TaskStatus(TaskState.PREPARING, context.clock().instant(), message, null, null, null, null,
+                        hostPorts, null));
+            }
+        }
+    }
+
+    private static Long pidOf(TaskHandle handle) {
+        return handle.pid() > 0 ? handle.pid() : null;
     }
 
     private boolean moveTo(TaskState state, String message) {
@@ -361,8 +393,8 @@ public final class TaskRunner {
             if (detached || status.state().isTerminal()) {
                 return;
             }
-            last = new TaskStatus(state, context.clock().instant(), message, error, exitCode, status.pid(), null,
-                    status.hostPorts(), status.health());
+            last = new TaskStatus(state, context.clock().instant(), message, error, exitCode, status.pid(),
+                    status.containerId(), status.hostPorts(), status.health());
             move(last);
         }
         context.ports().release(hostPorts.values());

@@ -18,7 +18,9 @@ import java.util.stream.Collectors;
  *
  * <p>A task carries only its template, not its service's ports, so each task of the set gets
  * {@value #PORTS_ENV} in its {@code injectedEnv}: {@code name:target} pairs, comma-separated (for
- * example {@code http:8080,9090:9090}). The stored task is not changed.
+ * example {@code http:8080,9090:9090}); a port published in {@code host} mode also carries its
+ * host port, {@code name:target:published:host} ({@code web:80:8080:host}), which the agent
+ * gives the task as is. The stored task is not changed.
  */
 public final class AssignmentSets {
     public static final String PORTS_ENV = "FLOTILLA_PORTS";
@@ -46,6 +48,11 @@ public final class AssignmentSets {
     }
 
     public static String portsValue(List<PortSpec> ports) {
-        return ports.stream().map(port -> port.name() + ":" + port.target()).collect(Collectors.joining(","));
+        return ports.stream().map(AssignmentSets::portValue).collect(Collectors.joining(","));
+    }
+
+    private static String portValue(PortSpec port) {
+        String value = port.name() + ":" + port.target();
+        return "host".equals(port.mode()) && port.published() != null ? value + ":" + port.published() + ":host" : value;
     }
 }

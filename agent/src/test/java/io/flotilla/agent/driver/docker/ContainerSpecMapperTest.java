@@ -1,0 +1,127 @@
+package io.flotilla.agent.driver.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Ulimit;
+import io.flotilla.model.Task;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** TaskTemplate → container, without a daemon. */
+class ContainerSpecMapperTest {
+    private final Task task = DockerTasks.task("t1", DockerTasks.full(),
+            Map.of("FLOTILLA_PORTS", "http:80,admin:9000:19000:host", "DB_HOST", "10.0.0.5"));
+
+    @Test
+    void mapsTheComposeServiceOntoTheContainer() {
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000));
+
+        assertThat(spec.name()).isEqualTo("teststack_web.2.t1");
+        assertThat(spec.image()).isEqualTo(DockerTasks.IMAGE);
+        assertThat(spec.entrypoint()).containsExactly("/bin/sh", "-c");
+        assertThat(spec.command()).containsExactly("httpd", "-f");
+        assertThat(spec.workingDir()).isEqualTo("/www");
+        assertThat(spec.user()).isEqualTo("nobody");
+        assertThat(spec.hostname()).isEqualTo("web-host");
+        assertThat(spec.stopSignal()).isEqualTo("SIGQUIT");
+        assertThat(spec.stopTimeout()).isEqualTo(3);
+        assertThat(spec.healthcheck().getTest()).containsExactly("CMD-SHELL", "true");
+        assertThat(spec.healthcheck().getInterval()).isEqualTo(2_000_000_000L);
+        assertThat(spec.healthcheck().getTimeout()).isEqualTo(1_000_000_000L);
+        assertThat(spec.healthcheck().getRetries()).isEqualTo(2);
+        assertThat(spec.healthcheck().getStartPeriod()).isEqualTo(5_000_000_000L);
+    }
+
+    @Test
+    void labelsTieTheContainerToItsTaskAndCannotBeSpoofed() {
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of());
+
+        assertThat(spec.labels()).containsEntry("team", "a").containsEntry(ContainerLabels.TASK, "t1")
+                .containsEntry(ContainerLabels.NODE, "node-1").containsEntry(ContainerLabels.SERVICE, "teststack_web")
+                .containsEntry(ContainerLabels.STACK, "teststack").containsEntry(ContainerLabels.SLOT, "2");
+    }
+
+    @Test
+    void environmentCarriesContainerPortsAndNothingOfTheAgent() {
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000));
+
+        assertThat(spec.environment()).contains("MODE=test", "DB_HOST=10.0.0.5", "FLOTILLA_TASK_ID=t1",
+                "FLOTILLA_TASK_SLOT=2", "FLOTILLA_SERVICE=teststack_web", "FLOTILLA_NODE_ID=node-1", "PORT=80",
+                "FLOTILLA_PORT_HTTP=80", "FLOTILLA_PORT_ADMIN=9000");
+        assertThat(spec.environment()).noneMatch(entry -> entry.startsWith("PATH=") || entry.startsWith("HOME="));
+    }
+
+    @Test
+    void publishesEveryPortOnTheNodeAddressAndTheHostPortPicked() {
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000));
+
+        assertThat(spec.exposedPorts()).containsExactly(ExposedPort.tcp(80), ExposedPort.tcp(9000));
+        Map<ExposedPort, Ports.Binding[]> bindings = spec.hostConfig().getPortBindings().getBindings();
+        assertThat(bindings.get(ExposedPort.tcp(80))).containsExactly(Ports.Binding.bindIpAndPort("127.0.0.1", 31000));
+        assertThat(bindings.get(ExposedPort.tcp(9000))).containsExactly(Ports.Binding.bindIpAndPort("127.0.0.1", 19000));
+    }
+
+    @Test
+    void hostConfigCarriesLimitsCapabilitiesAndFilesystemOptions() {
+        HostConfig host = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of()).hostConfig();
+
+        assertThat(host.getNanoCPUs()).isEqualTo(1_500_000_000L);
+        assertThat(host.getMemory()).isEqualTo(64L << 20);
+        assertThat(host.getMemoryReservation()).isEqualTo(32L << 20);
+        assertThat(host.getPidsLimit()).isEqualTo(100L);
+        assertThat(host.getCapAdd()).containsExactly(Capability.NET_ADMIN, Capability.SYS_TIME);
+        assertThat(host.getCapDrop()).containsExactly(Capability.ALL);
+        assertThat(host.getInit()).isTrue();
+        assertThat(host.getReadonlyRootfs()).isTrue();
+        assertThat(host.getTmpFs()).containsEntry("/run", "size=1m").containsEntry("/tmp", "");
+        assertThat(host.getUlimits()).extracting(Ulimit::getName, Ulimit::getSoftLong, Ulimit::getHardLong)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("nofile", 1024L, 2048L));
+    }
+
+    @Test
+    void namedVolumesAreStackScopedBindsKeepTheirPath() {
+        List<Mount> mounts = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of()).hostConfig().getMounts();
+
+        assertThat(mounts).extracting(Mount::getType, Mount::getSource, Mount::getTarget, Mount::getReadOnly)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, "teststack_data", "/data", false),
+                        org.assertj.core.groups.Tuple.tuple(MountType.BIND, "/srv/x", "/x", true),
+                        org.assertj.core.groups.Tuple.tuple(MountType.TMPFS, null, "/scratch", false),
+                        org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, null, "/anon", false));
+    }
+
+    @Test
+    void aMinimalTaskLeavesTheImageDefaults() {
+        ContainerSpec spec = ContainerSpecMapper.map(DockerTasks.task("t2", DockerTasks.template("img", List.of()), Map.of()),
+                "n", "10.0.0.1", Map.of());
+
+        assertThat(spec.entrypoint()).isNull();
+        assertThat(spec.command()).isNull();
+        assertThat(spec.user()).isNull();
+        assertThat(spec.healthcheck()).isNull();
+        assertThat(spec.hostConfig().getInit()).isNull();
+        assertThat(spec.hostConfig().getMemory()).isNull();
+        assertThat(spec.stopSignal()).isEqualTo("SIGTERM");
+    }
+
+    @Test
+    void refusesAnUnknownCapability() {
+        assertThatThrownBy(() -> ContainerSpecMapper.capabilities(List.of("FLY")))
+                .hasMessage("unknown capability: FLY");
+    }
+
+    @Test
+    void signalNamesAsDockerTakesThem() {
+        assertThat(ContainerSpecMapper.signalName("TERM")).isEqualTo("SIGTERM");
+        assertThat(ContainerSpecMapper.signalName("sigquit")).isEqualTo("SIGQUIT");
+        assertThat(ContainerSpecMapper.signalName("9")).isEqualTo("9");
+    }
+}
