@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 /**
  * Specs → tasks: SwarmKit's replicated and global orchestrators, restart supervisor, updater and
  * task reaper in one pure pass. State and {@code now} in, commands out (at most one each of
- * UpdateTaskStatuses, SetDesiredStates, CreateTasks, DeleteTasks, in that order). On a converged
+ * UpdateTaskStatuses, SetDesiredStates, CreateTasks, DeleteTasks, in that order, after the service
+ * verdicts: UpdateServiceStatus, RollbackService, RebalanceDone). On a converged
  * state it returns nothing, so it can run on every tick.
  *
  * <ul>
@@ -26,8 +27,11 @@ import java.util.function.Supplier;
  *       match, get their task shut down; nodes that are down, unknown or paused keep theirs.</li>
  *   <li>Restarts: see {@link RestartSupervisor}. The ended task gets desired SHUTDOWN and, when the
  *       policy allows, a replacement in the same slot with a backoff in {@code notBefore}.</li>
- *   <li>Drain: replicated tasks on a drained node are shut down and replaced.</li>
- *   <li>Updates: see {@link ServiceReconciler}'s rolling update.</li>
+ *   <li>Drain: replicated tasks on a drained node are replaced elsewhere; with
+ *       update_config.order start-first the drained task runs until its replacement is ready,
+ *       otherwise it stops at once.</li>
+ *   <li>Updates and rollbacks: see {@link RollingUpdate}.</li>
+ *   <li>Rebalance (on request, or automatic by label): see {@link Rebalancer}.</li>
  *   <li>Tasks still assigned to a node that no longer exists are marked ORPHANED (nobody else will
  *       report on them), and then replaced.</li>
  *   <li>Reaping: at most {@value ServiceReconciler#HISTORY_PER_SLOT} ended tasks are kept per

@@ -2,9 +2,11 @@ package io.flotilla.scheduler;
 
 import io.flotilla.model.Command;
 import io.flotilla.model.Service;
+import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
+import io.flotilla.state.ClusterState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -21,6 +23,8 @@ final class OrchestratorChanges {
     private final Set<String> shutdowns = new LinkedHashSet<>();
     private final List<Task> creates = new ArrayList<>();
     private final Set<String> deletes = new LinkedHashSet<>();
+    private final List<Command> serviceCommands = new ArrayList<>();
+    private Map<String, NodeUsage> usage;
 
     OrchestratorChanges(Instant now, Supplier<String> taskIds) {
         this.now = now;
@@ -46,6 +50,31 @@ final class OrchestratorChanges {
                 new TaskStatus(TaskState.ORPHANED, now, "orphaned", reason, null, null, null, Map.of(), null)));
     }
 
+    /** The update of {@code service} (at its current version) moves to {@code status}. */
+    void updateStatus(Service service, ServiceUpdateStatus status) {
+        serviceCommands.add(new Command.UpdateServiceStatus(service.id(), service.version(), status));
+    }
+
+    /** Automatic rollback of {@code service} (at its current version) to its previous spec. */
+    void rollback(Service service, String reason) {
+        serviceCommands.add(new Command.RollbackService(service.id(), service.version(), now, reason));
+    }
+
+    void rebalanceDone(Service service) {
+        serviceCommands.add(new Command.RebalanceDone(service.id(), service.rebalanceRequestedAt()));
+    }
+
+    /**
+     * What each node holds (as the scheduler counts it), built once per pass on first use; the
+     * rebalancer adds the moves it decides, so later services of the same pass see them.
+     */
+    Map<String, NodeUsage> usage(ClusterState state) {
+        if (usage == null) {
+            usage = Scheduler.usage(state);
+        }
+        return usage;
+    }
+
     /** A new task of {@code service}'s current version in {@code slot}. */
     Task create(Service service, Slot slot, int restartCount, Instant notBefore) {
         String nodeId = slot.number() == 0 ? slot.nodeId() : null;
@@ -56,9 +85,12 @@ final class OrchestratorChanges {
         return task;
     }
 
-    /** Status fixes first (they inform the rest), then stops, then new tasks, then deletions. */
+    /**
+     * Service verdicts first (update status, rollback, rebalance done), then status fixes (they
+     * inform the rest), then stops, then new tasks, then deletions.
+     */
     List<Command> commands() {
-        List<Command> commands = new ArrayList<>(4);
+        List<Command> commands = new ArrayList<>(serviceCommands);
         if (!statusUpdates.isEmpty()) {
             commands.add(new Command.UpdateTaskStatuses(null, statusUpdates));
         }

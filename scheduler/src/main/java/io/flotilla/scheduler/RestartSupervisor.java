@@ -86,14 +86,20 @@ final class RestartSupervisor {
 
     static boolean ranLongEnough(Task ended, Duration window) {
         Duration needed = window == null ? DEFAULT_WINDOW : window;
+        Duration ran = approximateRunTime(ended);
+        return ran != null && ran.compareTo(needed) >= 0;
+    }
+
+    /**
+     * How long an ended task ran, approximated (see the class comment) as its terminal status
+     * timestamp minus {@code max(createdAt, notBefore)}; null when unknown.
+     */
+    static Duration approximateRunTime(Task ended) {
         Instant started = ended.createdAt();
         if (ended.notBefore() != null && (started == null || ended.notBefore().isAfter(started))) {
             started = ended.notBefore();
         }
-        if (started == null) {
-            return false;
-        }
-        return Duration.between(started, ended.status().timestamp()).compareTo(needed) >= 0;
+        return started == null ? null : Duration.between(started, ended.status().timestamp());
     }
 
     private static String exitText(Task ended) {

@@ -5,9 +5,9 @@ import io.flotilla.model.NodeAvailability;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceMode;
+import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
-import io.flotilla.model.UpdateConfig;
 import io.flotilla.state.ClusterState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +27,13 @@ import java.util.TreeMap;
  *   <li>REMOVE: shut every task down (slots above the replica count; a global service on a node
  *       that is drained, gone, or no longer matches its constraints or driver).</li>
  * </ul>
+ *
+ * <p>Within a WANTED slot the <em>primary</em> is the newest active task that is up to date (see
+ * {@link #isCurrent}) and not on a drained node. When the primary is ready every other active task
+ * of the slot is shut down; until then one older task may <em>stand in</em> for it: that is how
+ * start-first works for updates, drains and rebalance moves alike (the replacement is created
+ * first, the old task stopped once the replacement runs and is healthy). A decision that is
+ * stop-first shuts the old task down in the same pass, so it never stands in.
  */
 final class ServiceReconciler {
     /** Terminal tasks kept per slot for {@code service ps} (Swarm's task history retention). */
@@ -40,15 +47,18 @@ final class ServiceReconciler {
 
     private enum Mode { WANTED, KEEP, REMOVE }
 
-    /** A slot whose only active task is of an older version. */
-    private record UpdateCandidate(Slot slot, Task outdated, Task newest) {}
-
     private final ClusterState state;
     private final Service service;
     private final OrchestratorChanges out;
     private final PlacementRequest globalRequest;
+    private final boolean inRollback;
     private final List<UpdateCandidate> updateCandidates = new ArrayList<>();
+    /** Ready primaries, by slot: what a rebalance may move. */
+    private final List<Task> readyPrimaries = new ArrayList<>();
+    private int wantedSlots;
     private int currentNotReady;
+    private int standIns;
+    private int stopping;
     private Instant lastReadyAt;
 
     ServiceReconciler(ClusterState state, Service service, OrchestratorChanges out) {
@@ -57,6 +67,8 @@ final class ServiceReconciler {
         this.out = out;
         this.globalRequest = service.spec().mode() == ServiceMode.GLOBAL
                 ? PlacementRequest.of(service, service.spec().task()) : null;
+        ServiceUpdateStatus status = service.updateStatus();
+        this.inRollback = status != null && status.state().rollback();
     }
 
     void run() {
@@ -78,7 +90,11 @@ final class ServiceReconciler {
         for (Map.Entry<Slot, List<Task>> entry : slots.entrySet()) {
             reconcileSlot(entry.getKey(), entry.getValue(), mode(entry.getKey()));
         }
-        rollingUpdate();
+        boolean settled = currentNotReady == 0 && standIns == 0 && stopping == 0;
+        new RollingUpdate(service, updateCandidates, wantedSlots, settled, lastReadyAt, state, out).run();
+        if (!global && settled && updateCandidates.isEmpty()) {
+            new Rebalancer(state, service, readyPrimaries, lastReadyAt, out).run();
+        }
     }
 
     private Mode mode(Slot slot) {
@@ -105,9 +121,12 @@ final class ServiceReconciler {
         List<Task> active = new ArrayList<>();
         for (Task task : tasks) {
             if (task.desiredState() != TaskState.RUNNING) {
+                if (!task.state().isTerminal() && task.state().compareTo(TaskState.ASSIGNED) >= 0) {
+                    stopping++; // asked to stop, not reported stopped yet
+                }
                 continue;
             }
-            if (task.state().isTerminal() || mode == Mode.REMOVE || onDrainedNode(task)) {
+            if (task.state().isTerminal() || mode == Mode.REMOVE) {
                 out.shutdown(task); // ended (restart decided below), or no longer wanted here
             } else {
                 active.add(task);
@@ -117,44 +136,84 @@ final class ServiceReconciler {
         if (mode != Mode.WANTED) {
             return;
         }
-        Task newest = tasks.isEmpty() ? null : tasks.getLast();
+        wantedSlots++;
         if (active.isEmpty()) {
-            replace(slot, newest);
+            replace(slot, tasks.isEmpty() ? null : tasks.getLast());
             return;
         }
-        List<Task> current = new ArrayList<>();
-        List<Task> outdated = new ArrayList<>();
+        Task primary = null;
         for (Task task : active) {
-            (task.serviceVersion() == service.version() ? current : outdated).add(task);
-        }
-        if (current.isEmpty()) {
-            Task keep = mostAdvanced(outdated);
-            outdated.stream().filter(t -> t != keep).forEach(out::shutdown);
-            updateCandidates.add(new UpdateCandidate(slot, keep, newest));
-            return;
-        }
-        Task keep = mostAdvanced(current);
-        current.stream().filter(t -> t != keep).forEach(out::shutdown); // never two copies of a slot
-        boolean keepReady = isReady(keep);
-        if (keepReady) {
-            lastReadyAt = lastReadyAt == null || keep.status().timestamp().isAfter(lastReadyAt)
-                    ? keep.status().timestamp() : lastReadyAt;
-        } else {
-            currentNotReady++;
-        }
-        // start-first keeps the old task until its replacement is ready
-        boolean keepOneOld = !keepReady && "start-first".equals(service.spec().updateConfig().order());
-        Task newestOutdated = outdated.isEmpty() ? null : outdated.getLast();
-        for (Task old : outdated) {
-            if (!(keepOneOld && old == newestOutdated)) {
-                out.shutdown(old);
+            if (isCurrent(task) && !onDrainedNode(task)) {
+                primary = task; // active is oldest first: the newest wins
             }
         }
+        if (primary != null) {
+            settle(primary, active);
+            return;
+        }
+        List<Task> drained = active.stream().filter(this::onDrainedNode).toList();
+        List<Task> outdated = active.stream().filter(t -> !onDrainedNode(t)).toList();
+        if (!outdated.isEmpty()) {
+            Task keep = mostAdvanced(outdated);
+            active.stream().filter(t -> t != keep).forEach(out::shutdown);
+            updateCandidates.add(new UpdateCandidate(slot, keep, tasks.getLast()));
+            return;
+        }
+        moveOffDrainedNode(slot, tasks, drained);
+    }
+
+    /** The slot has an up-to-date primary: the others stop once it is ready; one stands in until then. */
+    private void settle(Task primary, List<Task> active) {
+        List<Task> others = active.stream().filter(t -> t != primary).toList();
+        if (isReady(primary)) {
+            others.forEach(out::shutdown);
+            readyPrimaries.add(primary);
+            lastReadyAt = lastReadyAt == null || primary.status().timestamp().isAfter(lastReadyAt)
+                    ? primary.status().timestamp() : lastReadyAt;
+            return;
+        }
+        currentNotReady++;
+        if (others.isEmpty()) {
+            return;
+        }
+        Task standIn = null;
+        for (Task other : others) {
+            if (standIn == null || isReady(other) && !isReady(standIn)
+                    || isReady(other) == isReady(standIn) && other.state().compareTo(standIn.state()) > 0) {
+                standIn = other;
+            }
+        }
+        Task kept = standIn;
+        others.stream().filter(t -> t != kept).forEach(out::shutdown);
+        standIns++;
+    }
+
+    /**
+     * Every active task of the slot is on a drained node: start a replacement elsewhere. With
+     * update_config.order start-first the drained task keeps running until its replacement is
+     * ready; otherwise it stops now.
+     */
+    private void moveOffDrainedNode(Slot slot, List<Task> tasks, List<Task> drained) {
+        Task keep = mostAdvanced(drained);
+        drained.stream().filter(t -> t != keep).forEach(out::shutdown);
+        if ("start-first".equals(service.spec().updateConfig().order())) {
+            standIns++;
+        } else {
+            out.shutdown(keep);
+        }
+        currentNotReady++;
+        Task newestElsewhere = null;
+        for (Task task : tasks) {
+            if (!drained.contains(task)) {
+                newestElsewhere = task;
+            }
+        }
+        replace(slot, newestElsewhere);
     }
 
     /** Fills an empty slot: a fresh task, or the replacement the restart policy allows, or nothing. */
     private void replace(Slot slot, Task newest) {
-        if (newest == null || newest.serviceVersion() != service.version() || !newest.state().isTerminal()) {
+        if (newest == null || !isCurrent(newest) || !newest.state().isTerminal()) {
             out.create(service, slot, 0, null);
             return;
         }
@@ -166,47 +225,12 @@ final class ServiceReconciler {
     }
 
     /**
-     * Replaces outdated tasks in batches of {@code parallelism} (0: all at once). A batch starts only
-     * when every task of the current version is RUNNING (and healthy when it reports health) and
-     * {@code delay} has passed since the last of them reported so (its status timestamp: a later
-     * health refresh only delays the next batch). stop-first shuts the old task down as it creates
-     * the new one; start-first creates the new one and shuts the old down once the new is ready.
-     * A replacement that keeps failing stalls the update (its slot never becomes ready): that is
-     * failure_action "pause". TODO(rollback): failure_action rollback/continue, monitor and
-     * max_failure_ratio, and rollback_config are a later issue.
+     * Up to date: made from the service's current version — or, during a rollback, running the
+     * very template rolled back to (tasks the failed update never reached are kept, as in Swarm).
      */
-    private void rollingUpdate() {
-        if (updateCandidates.isEmpty() || currentNotReady > 0) {
-            return;
-        }
-        UpdateConfig config = service.spec().updateConfig();
-        if (lastReadyAt != null && out.now().isBefore(lastReadyAt.plus(config.delay()))) {
-            return;
-        }
-        int batch = config.parallelism() == 0 ? updateCandidates.size()
-                : Math.min(config.parallelism(), updateCandidates.size());
-        boolean stopFirst = !"start-first".equals(config.order());
-        int started = 0;
-        for (UpdateCandidate candidate : updateCandidates) {
-            if (started == batch) {
-                break;
-            }
-            Task newest = candidate.newest();
-            if (newest != null && newest.serviceVersion() == service.version() && newest.state().isTerminal()) {
-                // an earlier attempt at the new version ended in this slot (start-first): back off
-                RestartDecision decision = RestartSupervisor.decide(newest, out.now());
-                if (!decision.restart()) {
-                    continue;
-                }
-                out.create(service, candidate.slot(), decision.restartCount(), decision.notBefore());
-            } else {
-                out.create(service, candidate.slot(), 0, null);
-            }
-            if (stopFirst) {
-                out.shutdown(candidate.outdated());
-            }
-            started++;
-        }
+    private boolean isCurrent(Task task) {
+        return task.serviceVersion() == service.version()
+                || inRollback && task.spec().equals(service.spec().task());
     }
 
     private void retainHistory(List<Task> tasksOldestFirst, int keep) {

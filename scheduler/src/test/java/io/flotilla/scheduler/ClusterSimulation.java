@@ -45,6 +45,8 @@ final class ClusterSimulation {
     boolean agentsStartTasks = true;
     /** Health reported for started tasks whose spec has a healthcheck. */
     String healthOnStart = "healthy";
+    /** Tasks for which the agent reports FAILED (exit code 1) instead of starting them. */
+    java.util.function.Predicate<Task> crashOnStart = task -> false;
     private long index;
     private int nextTaskId;
     private int nextServiceId;
@@ -133,7 +135,8 @@ final class ClusterSimulation {
                 if (task.desiredState() != TaskState.RUNNING) {
                     updates.add(new Command.TaskStatusUpdate(task.id(), status(TaskState.SHUTDOWN, null, "shut down")));
                 } else if (agentsStartTasks && task.state() != TaskState.RUNNING) {
-                    updates.add(new Command.TaskStatusUpdate(task.id(), running(task)));
+                    updates.add(new Command.TaskStatusUpdate(task.id(), crashOnStart.test(task)
+                            ? status(TaskState.FAILED, 1, "exited") : running(task)));
                 }
             }
             if (!updates.isEmpty()) {

@@ -208,6 +208,12 @@ class OrchestratorTest {
         sim.advance(Duration.ofSeconds(10));
         sim.converge();
         assertThat(sim.running(id)).hasSize(3).allMatch(t -> t.serviceVersion() == 2);
+        assertThat(sim.state.service(id).orElseThrow().updateStatus().state())
+                .isEqualTo(io.flotilla.model.ServiceUpdateStatus.State.UPDATING); // monitor (5 s) not over yet
+        sim.advance(Duration.ofSeconds(5));
+        sim.converge();
+        assertThat(sim.state.service(id).orElseThrow().updateStatus().state())
+                .isEqualTo(io.flotilla.model.ServiceUpdateStatus.State.COMPLETED);
         assertThat(sim.orchestrator.reconcile(sim.state, sim.now.plus(Duration.ofHours(1)))).isEmpty();
     }
 

@@ -50,6 +50,21 @@ final class Specs {
                 spec.dependsOn(), spec.labels(), new UpdateConfig(parallelism, delay, "pause", null, 0, order), null);
     }
 
+    static ServiceSpec update(ServiceSpec spec, UpdateConfig update) {
+        return new ServiceSpec(spec.name(), spec.stack(), spec.mode(), spec.replicas(), spec.task(), spec.ports(),
+                spec.dependsOn(), spec.labels(), update, spec.rollbackConfig());
+    }
+
+    static ServiceSpec rollback(ServiceSpec spec, UpdateConfig rollback) {
+        return new ServiceSpec(spec.name(), spec.stack(), spec.mode(), spec.replicas(), spec.task(), spec.ports(),
+                spec.dependsOn(), spec.labels(), spec.updateConfig(), rollback);
+    }
+
+    static ServiceSpec labels(ServiceSpec spec, Map<String, String> labels) {
+        return new ServiceSpec(spec.name(), spec.stack(), spec.mode(), spec.replicas(), spec.task(), spec.ports(),
+                spec.dependsOn(), labels, spec.updateConfig(), spec.rollbackConfig());
+    }
+
     static ServiceSpec hostPort(ServiceSpec spec, int port) {
         return spec.withPorts(List.of(new PortSpec("http", 8080, port, "tcp", "host")));
     }
