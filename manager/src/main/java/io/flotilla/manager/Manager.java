@@ -1,10 +1,12 @@
 package io.flotilla.manager;
 
 import io.flotilla.manager.api.ApiServer;
+import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.dispatcher.Dispatcher;
 import io.flotilla.manager.loops.LeaderLoop;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.model.Command;
+import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.model.api.TaskLogSource;
 import io.flotilla.scheduler.Orchestrator;
 import io.flotilla.scheduler.Scheduler;
@@ -37,6 +39,7 @@ public final class Manager implements AutoCloseable {
     private Dispatcher dispatcher;
     private LeaderLoop loop;
     private ApiServer api;
+    private ClusterAdmin admin;
 
     public Manager(ManagerConfig config, InstantSource clock, TaskLogSource logs) {
         this(config, clock, logs, ManagerTuning.defaults());
@@ -51,8 +54,9 @@ public final class Manager implements AutoCloseable {
     }
 
     /**
-     * Starts the Raft peer (a one-peer group for now), waits until it leads and has replayed its
-     * log, then starts the control loop and the API.
+     * Starts the Raft peer — the first manager of a new cluster waits until it leads and has
+     * replayed its log, and gives the cluster its id and join tokens on its first start — then the
+     * control loop and the API.
      */
     public synchronized void start() throws IOException {
         if (store != null) {
@@ -60,20 +64,31 @@ public final class Manager implements AutoCloseable {
         }
         try {
             store = new RaftClusterStore(config.nodeId(), config.raftAddress(), config.dataDir().resolve("raft"),
-                    tuning.snapshotThreshold());
+                    tuning.snapshotThreshold(), config.bootstrap(), config.knownManagers());
             store.start(tuning.startTimeout());
-            dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout(), java.util.Set.of(config.nodeId()));
+            admin = new ClusterAdmin(config.nodeId(), store, clock, new java.security.SecureRandom());
+            if (config.bootstrap() && store.isLeader()) {
+                admin.initializeIfNew();
+            }
+            RaftClusterStore raft = store;
+            dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout(),
+                    () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
+                    admin::leaderApi, tuning.leaderGrace());
             loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(), clock, tuning.loopTick(),
                     tuning.orchestrate());
             loop.start();
             api = new ApiServer(config.apiAddress(), config.nodeId(), store, dispatcher, clock, ids, logs,
-                    store::leaderId);
+                    store::leaderId, admin);
             api.start();
             LOG.info("manager {} started: state index {}, API {}", config.nodeId(), store.state().index(),
                     api.address());
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while starting", e);
         }
     }
 
@@ -105,6 +120,20 @@ public final class Manager implements AutoCloseable {
     public boolean isLeader() {
         RaftClusterStore current = store;
         return current != null && current.isLeader();
+    }
+
+    /** Membership: joins, the managers' Raft group, node changes. */
+    public ClusterAdmin admin() {
+        ClusterAdmin current = admin;
+        if (current == null) {
+            throw new IllegalStateException("manager not started");
+        }
+        return current;
+    }
+
+    /** The Raft store, for membership and tests. */
+    public RaftClusterStore store() {
+        return requireStarted();
     }
 
     /** The dispatcher, for in-process agents and tests. */

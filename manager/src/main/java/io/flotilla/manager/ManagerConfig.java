@@ -4,7 +4,9 @@ import io.flotilla.model.Checks;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import io.flotilla.model.api.ManagerPeer;
 
 /**
  * How one manager runs.
@@ -14,16 +16,26 @@ import java.util.Objects;
  * @param apiAddress       where the HTTP API listens (port 0: any free port)
  * @param raftAddress      where the Raft peer listens
  * @param heartbeatTimeout how long a node may stay silent before it is marked down; null: {@link #DEFAULT_HEARTBEAT_TIMEOUT}
+ * @param bootstrap        on a fresh data dir, start a new cluster of this one manager (init, dev); false: a
+ *                         joining manager, which waits for the leader to add it to the group
+ * @param knownManagers    the managers learned at join (empty for the first manager)
  */
 public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
-                            Duration heartbeatTimeout) {
+                            Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers) {
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
+
+    /** The first (or only) manager of a cluster. */
+    public ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
+                         Duration heartbeatTimeout) {
+        this(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, true, List.of());
+    }
 
     public ManagerConfig {
         Checks.requireText(nodeId, "nodeId");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(apiAddress, "apiAddress");
         Objects.requireNonNull(raftAddress, "raftAddress");
+        knownManagers = knownManagers == null ? List.of() : List.copyOf(knownManagers);
         heartbeatTimeout = heartbeatTimeout == null ? DEFAULT_HEARTBEAT_TIMEOUT : heartbeatTimeout;
         if (heartbeatTimeout.isNegative() || heartbeatTimeout.isZero()) {
             throw new IllegalArgumentException("heartbeatTimeout must be positive: " + heartbeatTimeout);

@@ -15,9 +15,17 @@ import java.util.random.RandomGenerator;
  * @param random            where service and task ids come from
  * @param orchestrate       false: the control loop only judges node liveness, it neither reconciles
  *                          nor schedules (for tests that drive tasks by hand, and for debugging)
+ * @param leaderGrace       how long a new leader waits before it judges any node down
  */
 public record ManagerTuning(long snapshotThreshold, Duration loopTick, Duration startTimeout, RandomGenerator random,
-                            boolean orchestrate) {
+                            boolean orchestrate, Duration leaderGrace) {
+    public static final Duration DEFAULT_LEADER_GRACE = Duration.ofSeconds(5);
+
+    public ManagerTuning(long snapshotThreshold, Duration loopTick, Duration startTimeout, RandomGenerator random,
+                         boolean orchestrate) {
+        this(snapshotThreshold, loopTick, startTimeout, random, orchestrate, DEFAULT_LEADER_GRACE);
+    }
+
     public ManagerTuning {
         if (snapshotThreshold < 1) {
             throw new IllegalArgumentException("snapshotThreshold must be positive: " + snapshotThreshold);
@@ -25,6 +33,7 @@ public record ManagerTuning(long snapshotThreshold, Duration loopTick, Duration 
         Objects.requireNonNull(loopTick, "loopTick");
         Objects.requireNonNull(startTimeout, "startTimeout");
         Objects.requireNonNull(random, "random");
+        Objects.requireNonNull(leaderGrace, "leaderGrace");
     }
 
     public static ManagerTuning defaults() {
@@ -33,14 +42,14 @@ public record ManagerTuning(long snapshotThreshold, Duration loopTick, Duration 
     }
 
     public ManagerTuning withSnapshotThreshold(long threshold) {
-        return new ManagerTuning(threshold, loopTick, startTimeout, random, orchestrate);
+        return new ManagerTuning(threshold, loopTick, startTimeout, random, orchestrate, leaderGrace);
     }
 
     public ManagerTuning withRandom(RandomGenerator newRandom) {
-        return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, newRandom, orchestrate);
+        return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, newRandom, orchestrate, leaderGrace);
     }
 
     public ManagerTuning withOrchestration(boolean enabled) {
-        return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, random, enabled);
+        return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, random, enabled, leaderGrace);
     }
 }

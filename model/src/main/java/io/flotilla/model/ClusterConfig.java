@@ -1,28 +1,33 @@
 package io.flotilla.model;
 
 /**
- * The cluster's identity and what a node must show to join it, as the replicated state holds it.
- * Join tokens are never stored: only their SHA-256 hashes (hex), so a copy of the log or of a
- * snapshot does not let anyone join.
+ * The cluster's identity and the tokens a node must show to join it, as the replicated state
+ * holds it. The tokens live in the Raft log and snapshots on the managers' disks (as Swarm keeps
+ * them in its Raft store) so that every manager can check them and print them; the API shows them
+ * only through {@code GET /v1/cluster/join-token/{role}}, never in {@code /v1/state}.
  *
- * @param clusterId        made once at {@code flotilla init}; every token names it
- * @param workerTokenHash  hash of the token that joins a node as a worker
- * @param managerTokenHash hash of the token that joins a node as a manager
+ * @param clusterId     made once at {@code flotilla init}; every token names it
+ * @param workerToken   joins a node as a worker
+ * @param managerToken  joins a node as a manager
  */
-public record ClusterConfig(String clusterId, String workerTokenHash, String managerTokenHash) {
+public record ClusterConfig(String clusterId, String workerToken, String managerToken) {
     public ClusterConfig {
         Checks.requireText(clusterId, "clusterId");
-        Checks.requireText(workerTokenHash, "workerTokenHash");
-        Checks.requireText(managerTokenHash, "managerTokenHash");
+        Checks.requireText(workerToken, "workerToken");
+        Checks.requireText(managerToken, "managerToken");
     }
 
-    /** The hash a token of {@code role} must have. */
-    public String tokenHash(NodeRole role) {
-        return role == NodeRole.MANAGER ? managerTokenHash : workerTokenHash;
+    public String token(NodeRole role) {
+        return role == NodeRole.MANAGER ? managerToken : workerToken;
     }
 
-    public ClusterConfig withTokenHash(NodeRole role, String hash) {
-        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerTokenHash, hash)
-                : new ClusterConfig(clusterId, hash, managerTokenHash);
+    public ClusterConfig withToken(NodeRole role, String token) {
+        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerToken, token)
+                : new ClusterConfig(clusterId, token, managerToken);
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterConfig[clusterId=" + clusterId + ", tokens hidden]";
     }
 }

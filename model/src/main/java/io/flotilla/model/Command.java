@@ -29,6 +29,8 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.UpdateNodeSpec.class, name = "UpdateNodeSpec"),
         @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "RemoveNode"),
         @JsonSubTypes.Type(value = Command.SetClusterConfig.class, name = "SetClusterConfig"),
+        @JsonSubTypes.Type(value = Command.RegisterEndpoints.class, name = "RegisterEndpoints"),
+        @JsonSubTypes.Type(value = Command.DeregisterEndpoints.class, name = "DeregisterEndpoints"),
 })
 public sealed interface Command {
 
@@ -138,10 +140,27 @@ public sealed interface Command {
 
     record RemoveNode(String nodeId) implements Command {}
 
-    /** Sets the cluster's identity and join token hashes (at init, and when a token is rotated). */
+    /** Sets the cluster's identity and join tokens (at init, and when a token is rotated). */
     record SetClusterConfig(ClusterConfig config) implements Command {
         public SetClusterConfig {
             java.util.Objects.requireNonNull(config, "config");
+        }
+    }
+
+    /** Self-registrations (discovery): added, or replaced when the id exists. */
+    record RegisterEndpoints(List<Registration> registrations) implements Command {
+        public RegisterEndpoints {
+            registrations = Checks.list(registrations);
+        }
+    }
+
+    /**
+     * Self-registrations removed: by their owner ({@code reason} {@code deregistered}) or by the
+     * leader's verdict that they stopped renewing ({@code expired}).
+     */
+    record DeregisterEndpoints(List<String> registrationIds, String reason, Instant at) implements Command {
+        public DeregisterEndpoints {
+            registrationIds = Checks.list(registrationIds);
         }
     }
 }

@@ -26,7 +26,8 @@ import org.pcollections.PSet;
  */
 public final class ClusterState {
     public static final ClusterState EMPTY = new ClusterState(0, HashTreePMap.empty(), HashTreePMap.empty(),
-            HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), null);
+            HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), null,
+            HashTreePMap.empty(), 0, Registrations.EMPTY);
 
     private final long index;
     private final PMap<String, Service> services;
@@ -35,12 +36,29 @@ public final class ClusterState {
     private final PMap<String, PSet<String>> taskIdsByService;
     private final PMap<String, PSet<String>> taskIdsByNode;
     private final PMap<String, Node> nodes;
-    /** The cluster's identity and join token hashes; null until {@code flotilla init} sets them. */
+    /** Self-registrations (discovery). */
+    private final Registrations registrations;
+    /** The cluster's identity and join tokens; null until {@code flotilla init} sets them. */
     private final ClusterConfig cluster;
+    /**
+     * Per node, a stamp of the last change to its tasks: greater than the index of every state
+     * before the change, at most the index of the state that made it (the index before the change
+     * plus one, since apply sets the new index last). Lets the dispatcher answer a node's long
+     * poll only when its assignment set may have changed. Derived, not replicated: rebuilt with
+     * the rest on snapshot load.
+     */
+    private final PMap<String, Long> nodeTasksChangedAt;
+    /** The same stamp for a change of any service's published ports (they go into every assignment set). */
+    private final long portsChangedAt;
 
     ClusterState(long index, PMap<String, Service> services, PMap<String, String> serviceIdsByName,
                  PMap<String, Task> tasks, PMap<String, PSet<String>> taskIdsByService,
-                 PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster) {
+                 PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster,
+                 PMap<String, Long> nodeTasksChangedAt, long portsChangedAt,
+                 Registrations registrations) {
+        this.registrations = registrations;
+        this.nodeTasksChangedAt = nodeTasksChangedAt;
+        this.portsChangedAt = portsChangedAt;
         this.cluster = cluster;
         this.index = index;
         this.services = services;
@@ -71,6 +89,18 @@ public final class ClusterState {
             state = state.putTask(task);
         }
         return state;
+    }
+
+    /** Rebuilds a state from a snapshot's collections, with the self-registrations. */
+    public static ClusterState of(long index, Collection<Service> services, Collection<Task> tasks,
+                                  Collection<Node> nodes, ClusterConfig cluster,
+                                  Collection<io.flotilla.model.Registration> registrations) {
+        ClusterState state = of(index, services, tasks, nodes, cluster);
+        Registrations all = Registrations.EMPTY;
+        for (io.flotilla.model.Registration registration : registrations) {
+            all = all.put(registration);
+        }
+        return state.withRegistrations(all);
     }
 
     public long index() {
@@ -146,9 +176,24 @@ public final class ClusterState {
         return result;
     }
 
-    /** The cluster's identity and join token hashes, or null before the cluster was initialized. */
+    /**
+     * True if what node {@code nodeId} must run (its tasks, or the ports published with them) may
+     * have changed since the state with index {@code index}. Never false when it did change; may
+     * be true when it did not (a snapshot load counts as a change).
+     */
+    public boolean nodeTasksChangedSince(String nodeId, long index) {
+        Long changed = nodeTasksChangedAt.get(nodeId);
+        return portsChangedAt > index || (changed != null && changed > index);
+    }
+
+    /** The cluster's identity and join tokens, or null before the cluster was initialized. */
     public ClusterConfig cluster() {
         return cluster;
+    }
+
+    /** The self-registrations of services Flotilla does not run (discovery). */
+    public Registrations registrations() {
+        return registrations;
     }
 
     public Collection<Node> nodes() {
@@ -163,11 +208,18 @@ public final class ClusterState {
 
     ClusterState withCluster(ClusterConfig newCluster) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes,
-                newCluster);
+                newCluster, nodeTasksChangedAt, portsChangedAt, registrations);
+    }
+
+    ClusterState withRegistrations(Registrations newRegistrations) {
+        ClusterState s = this;
+        return new ClusterState(s.index, s.services, s.serviceIdsByName, s.tasks, s.taskIdsByService, s.taskIdsByNode,
+                s.nodes, s.cluster, s.nodeTasksChangedAt, s.portsChangedAt, newRegistrations);
     }
 
     ClusterState withIndex(long newIndex) {
-        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes, cluster);
+        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes, cluster,
+                nodeTasksChangedAt, portsChangedAt, registrations);
     }
 
     ClusterState putService(Service service) {
@@ -176,8 +228,10 @@ public final class ClusterState {
         if (old != null && !old.spec().name().equals(service.spec().name())) {
             names = names.minus(old.spec().name());
         }
+        long ports = old != null && !old.spec().ports().equals(service.spec().ports()) ? index + 1 : portsChangedAt;
         return new ClusterState(index, services.plus(service.id(), service),
-                names.plus(service.spec().name(), service.id()), tasks, taskIdsByService, taskIdsByNode, nodes, cluster);
+                names.plus(service.spec().name(), service.id()), tasks, taskIdsByService, taskIdsByNode, nodes, cluster,
+                nodeTasksChangedAt, ports, registrations);
     }
 
     ClusterState removeService(String serviceId) {
@@ -185,8 +239,9 @@ public final class ClusterState {
         if (old == null) {
             return this;
         }
+        long ports = old.spec().ports().isEmpty() ? portsChangedAt : index + 1;
         return new ClusterState(index, services.minus(serviceId), serviceIdsByName.minus(old.spec().name()), tasks,
-                taskIdsByService, taskIdsByNode, nodes, cluster);
+                taskIdsByService, taskIdsByNode, nodes, cluster, nodeTasksChangedAt, ports, registrations);
     }
 
     ClusterState putTask(Task task) {
@@ -198,8 +253,15 @@ public final class ClusterState {
         if (task.nodeId() != null) {
             byNode = addTo(byNode, task.nodeId(), task.id());
         }
+        PMap<String, Long> changed = nodeTasksChangedAt;
+        if (old != null && old.nodeId() != null) {
+            changed = changed.plus(old.nodeId(), index + 1);
+        }
+        if (task.nodeId() != null) {
+            changed = changed.plus(task.nodeId(), index + 1);
+        }
         return new ClusterState(index, services, serviceIdsByName, tasks.plus(task.id(), task),
-                addTo(taskIdsByService, task.serviceId(), task.id()), byNode, nodes, cluster);
+                addTo(taskIdsByService, task.serviceId(), task.id()), byNode, nodes, cluster, changed, portsChangedAt, registrations);
     }
 
     ClusterState removeTask(String taskId) {
@@ -209,18 +271,20 @@ public final class ClusterState {
         }
         PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
                 : removeFrom(taskIdsByNode, old.nodeId(), taskId);
+        PMap<String, Long> changed = old.nodeId() == null ? nodeTasksChangedAt
+                : nodeTasksChangedAt.plus(old.nodeId(), index + 1);
         return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
-                removeFrom(taskIdsByService, old.serviceId(), taskId), byNode, nodes, cluster);
+                removeFrom(taskIdsByService, old.serviceId(), taskId), byNode, nodes, cluster, changed, portsChangedAt, registrations);
     }
 
     ClusterState putNode(Node node) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
-                nodes.plus(node.id(), node), cluster);
+                nodes.plus(node.id(), node), cluster, nodeTasksChangedAt, portsChangedAt, registrations);
     }
 
     ClusterState removeNode(String nodeId) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
-                nodes.minus(nodeId), cluster);
+                nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations);
     }
 
     private static PMap<String, PSet<String>> addTo(PMap<String, PSet<String>> index, String key, String id) {

@@ -2,23 +2,30 @@ package io.flotilla.state;
 
 import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Node;
+import io.flotilla.model.Registration;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
 import java.util.List;
 
 /**
  * The plain, serializable form of a {@link ClusterState}: what snapshots and {@code inspect} hold.
- * {@code cluster} (identity and join token hashes) is null before init and in older snapshots.
+ * {@code cluster} (identity and join tokens) is null before init and in older snapshots;
+ * {@code registrations} (discovery's self-registrations) is null in older snapshots.
  */
 public record StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
-                            ClusterConfig cluster) {
+                            ClusterConfig cluster, List<Registration> registrations) {
+    public StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
+                         ClusterConfig cluster) {
+        this(index, services, tasks, nodes, cluster, List.of());
+    }
+
     public static StateSnapshot of(ClusterState state) {
         return new StateSnapshot(state.index(), List.copyOf(state.services()), List.copyOf(state.tasks()),
-                List.copyOf(state.nodes()), state.cluster());
+                List.copyOf(state.nodes()), state.cluster(), List.copyOf(state.registrations().all()));
     }
 
     public ClusterState toState() {
         return ClusterState.of(index, services == null ? List.of() : services, tasks == null ? List.of() : tasks,
-                nodes == null ? List.of() : nodes, cluster);
+                nodes == null ? List.of() : nodes, cluster, registrations == null ? List.of() : registrations);
     }
 }

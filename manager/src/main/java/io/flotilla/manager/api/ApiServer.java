@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.dispatcher.Dispatcher;
+import io.flotilla.manager.dispatcher.NotLeaderException;
 import io.flotilla.manager.dispatcher.UnknownNodeException;
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.CommandFailedException;
@@ -37,19 +39,27 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    /** On a 503 from a follower's dispatcher: {@code host:port} of the leader's API. */
+    public static final String LEADER_HEADER = "Flotilla-Leader";
+    /** On every dispatcher answer: the managers' API addresses, comma-separated. */
+    public static final String MANAGERS_HEADER = "Flotilla-Managers";
     /** A handler's answer meaning "the response was written already". */
     private static final Object STREAMED = new Object();
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final ClusterEndpoints cluster;
+    private final ServiceUpdateEndpoints serviceUpdates;
     private final Dispatcher dispatcher;
+    private final MembershipEndpoints membership;
 
     public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
-                     InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId)
-            throws IOException {
+                     InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
+                     ClusterAdmin admin) throws IOException {
         this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
+        this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
         this.dispatcher = dispatcher;
+        this.membership = new MembershipEndpoints(nodeId, admin);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         this.server = HttpServer.create(address, 128);
         server.setExecutor(executor);
@@ -79,6 +89,9 @@ public final class ApiServer implements AutoCloseable {
                     return;
                 }
                 ApiException error = toApiException(e);
+                if (e instanceof NotLeaderException notLeader && notLeader.leaderApi() != null) {
+                    exchange.getResponseHeaders().set(LEADER_HEADER, notLeader.leaderApi());
+                }
                 if (e instanceof InterruptedException) {
                     // The server is closing: in-flight long polls end; nothing went wrong.
                     Thread.currentThread().interrupt();
@@ -146,6 +159,18 @@ public final class ApiServer implements AutoCloseable {
                             requireMethod(r, "POST");
                             return cluster.scale(r, ref);
                         }
+                        case "update" -> {
+                            requireMethod(r, "POST");
+                            return serviceUpdates.update(r, ref);
+                        }
+                        case "rollback" -> {
+                            requireMethod(r, "POST");
+                            return serviceUpdates.rollback(ref);
+                        }
+                        case "rebalance" -> {
+                            requireMethod(r, "POST");
+                            return serviceUpdates.rebalance(ref);
+                        }
                         case "tasks" -> {
                             return only(r, "GET", () -> cluster.serviceTasks(ref));
                         }
@@ -168,6 +193,20 @@ public final class ApiServer implements AutoCloseable {
                 if (n == 2) {
                     return only(r, "GET", cluster::nodes);
                 }
+                if (n == 3) {
+                    return switch (method) {
+                        case "GET" -> membership.node(p.get(2));
+                        case "DELETE" -> membership.removeNode(r, p.get(2));
+                        default -> throw methodNotAllowed(r);
+                    };
+                }
+                if (n == 4) {
+                    requireMethod(r, "POST");
+                    return membership.nodeAction(r, p.get(2), p.get(3));
+                }
+            }
+            case "cluster" -> {
+                return membership.route(r, p.subList(2, n));
             }
             case "dispatcher" -> {
                 if (n == 3) {
@@ -180,6 +219,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private Object dispatcher(ApiRequest r, String action) throws Exception {
+        // Every answer names the managers, so agents learn of new ones (and of removed ones).
+        r.exchange().getResponseHeaders().set(MANAGERS_HEADER, String.join(",", membership.managerApis()));
         switch (action) {
             case "hello" -> {
                 requireMethod(r, "POST");
@@ -212,17 +253,17 @@ public final class ApiServer implements AutoCloseable {
         return handler.get();
     }
 
-    private static void requireMethod(ApiRequest r, String method) {
+    static void requireMethod(ApiRequest r, String method) {
         if (!r.method().equals(method)) {
             throw methodNotAllowed(r);
         }
     }
 
-    private static ApiException methodNotAllowed(ApiRequest r) {
+    static ApiException methodNotAllowed(ApiRequest r) {
         return new ApiException(405, "invalid", "method " + r.method() + " is not allowed on " + r.exchange().getRequestURI().getPath());
     }
 
-    private static ApiException notFound(ApiRequest r) {
+    static ApiException notFound(ApiRequest r) {
         return ApiException.notFound("no such endpoint: " + r.method() + " " + r.exchange().getRequestURI().getPath());
     }
 
@@ -232,6 +273,7 @@ public final class ApiServer implements AutoCloseable {
             case ApiException api -> api;
             case UnavailableException u -> new ApiException(503, "unavailable", u.getMessage());
             case UnknownNodeException u -> ApiException.notFound(u.getMessage());
+            case NotLeaderException u -> new ApiException(503, "unavailable", u.getMessage());
             case CommandFailedException c -> new ApiException(500, "internal", c.getMessage());
             case JsonMappingException j when j.getCause() instanceof IllegalArgumentException
                                               || j.getCause() instanceof NullPointerException ->

@@ -53,10 +53,16 @@ final class ClusterEndpoints {
 
     StateSnapshot state(ApiRequest request) throws InterruptedException {
         if (request.param("waitIndex") == null) {
-            return StateSnapshot.of(store.state());
+            return withoutTokens(store.state());
         }
         long after = request.longParam("waitIndex", -1);
-        return StateSnapshot.of(store.awaitIndex(after, request.waitParam("wait", DEFAULT_WAIT)));
+        return withoutTokens(store.awaitIndex(after, request.waitParam("wait", DEFAULT_WAIT)));
+    }
+
+    /** The state as the API shows it: never with the join tokens (see {@code GET /v1/cluster/join-token}). */
+    private static StateSnapshot withoutTokens(ClusterState state) {
+        StateSnapshot full = StateSnapshot.of(state);
+        return new StateSnapshot(full.index(), full.services(), full.tasks(), full.nodes(), null);
     }
 
     List<StackSummary> stacks() {

@@ -2,7 +2,6 @@ package io.flotilla.manager.dispatcher;
 
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.Submissions;
-import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeRole;
@@ -19,6 +18,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * verdicts and task statuses become commands. Every call answers once its commands are applied.
  *
  * <p>Only the leader dispatches: on another manager every call fails with
- * {@link UnavailableException}, and the agent tries another manager.
+ * {@link NotLeaderException} naming the leader, and the agent switches to it.
  */
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -37,7 +37,10 @@ public final class Dispatcher {
     private final InstantSource clock;
     private final Duration heartbeatTimeout;
     private final Heartbeats heartbeats;
-    private final Set<String> managerNodeIds;
+    private final AssignmentWatch assignmentWatch;
+    private final Supplier<Set<String>> managerNodeIds;
+    private final Supplier<String> leaderApi;
+    private final Duration leaderGrace;
 
     public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout) {
         this(store, clock, heartbeatTimeout, Set.of());
@@ -45,16 +48,38 @@ public final class Dispatcher {
 
     /** @param managerNodeIds nodes that are managers (Raft peers): they register with role manager */
     public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout, Set<String> managerNodeIds) {
-        this.managerNodeIds = Set.copyOf(managerNodeIds);
+        this(store, clock, heartbeatTimeout, () -> managerNodeIds, () -> null, heartbeatTimeout);
+    }
+
+    /**
+     * @param managerNodeIds the managers (Raft peers) now: an unknown node among them registers as a manager
+     * @param leaderApi      the leader's API address, or null: the hint a follower gives an agent
+     * @param leaderGrace    how long a new leader waits before judging any node (at least the timeout): agents
+     *                       need a moment to find the new leader, more so when the old one hangs
+     */
+    public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout,
+                      Supplier<Set<String>> managerNodeIds, Supplier<String> leaderApi, Duration leaderGrace) {
+        this.managerNodeIds = Objects.requireNonNull(managerNodeIds, "managerNodeIds");
+        this.leaderApi = Objects.requireNonNull(leaderApi, "leaderApi");
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.heartbeatTimeout = Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+        this.leaderGrace = leaderGrace.compareTo(heartbeatTimeout) < 0 ? heartbeatTimeout : leaderGrace;
         this.heartbeats = new Heartbeats(clock.instant());
+        this.assignmentWatch = new AssignmentWatch(store);
     }
 
-    /** This manager just became leader: every node gets a fresh grace period. */
+    /**
+     * This manager just became leader: every node gets a fresh grace period of {@code leaderGrace}
+     * (the old leader's heartbeats are lost, and agents are still finding this one).
+     */
     public void becameLeader() {
-        heartbeats.reset(clock.instant());
+        heartbeats.reset(clock.instant().plus(leaderGrace.minus(heartbeatTimeout)));
+    }
+
+    /** The in-memory heartbeats, for the session listener. */
+    public Heartbeats heartbeats() {
+        return heartbeats;
     }
 
     /** Registers (or refreshes) the node as READY and answers what it must run. */
@@ -67,7 +92,7 @@ public final class Dispatcher {
         Instant since = existing != null && existing.status().state() == NodeState.READY
                 ? existing.status().since() : now;
         NodeStatus ready = incoming.status().withState(NodeState.READY, since == null ? now : since, "ready");
-        if (existing == null && managerNodeIds.contains(incoming.id())) {
+        if (existing == null && managerNodeIds.get().contains(incoming.id())) {
             incoming = incoming.withSpec(new NodeSpec(NodeRole.MANAGER, incoming.spec().availability(), incoming.spec().labels()));
         }
         ClusterState state = Submissions.await(store.submit(new Command.UpsertNode(incoming.withStatus(ready))));
@@ -78,14 +103,14 @@ public final class Dispatcher {
     }
 
     /**
-     * Answers the node's assignment set once the state index is past {@code after}, or after
-     * {@code wait} with the set as it is. Also counts as a heartbeat.
+     * Answers the node's assignment set once it may differ from the one at state index {@code after}
+     * (see {@link AssignmentWatch}), or after {@code wait} with the set as it is. Also counts as a heartbeat.
      */
     public AssignmentSet assignments(String nodeId, long after, Duration wait) throws InterruptedException {
         requireLeader();
         requireKnown(store.state(), nodeId);
         heartbeats.record(nodeId, clock.instant());
-        ClusterState state = store.awaitIndex(after, wait);
+        ClusterState state = assignmentWatch.await(nodeId, after, wait);
         requireLeader();
         return AssignmentSets.of(state, nodeId);
     }
@@ -121,7 +146,7 @@ public final class Dispatcher {
 
     private void requireLeader() {
         if (!store.isLeader()) {
-            throw new UnavailableException("this manager is not the leader");
+            throw new NotLeaderException(leaderApi.get());
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.flotilla.model.Command;
 import io.flotilla.model.Json;
+import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.state.ClusterState;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -30,6 +32,8 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -62,13 +66,18 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     public static final RaftGroupId GROUP_ID =
             RaftGroupId.valueOf(UUID.nameUUIDFromBytes("flotilla".getBytes(StandardCharsets.UTF_8)));
     public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
+    /** How long a write may wait for a commit before it is refused as unavailable. */
+    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
+    /** A peer heard from within this long counts as reachable (Raft heartbeats come every ~75 ms). */
+    static final Duration REACHABLE = Duration.ofMillis(1000);
     private static final ObjectWriter COMMAND_WRITER = Json.MAPPER.writerFor(Command.class);
 
     private final RaftPeer self;
     private final RaftGroup group;
     private final ClusterStateMachine machine = new ClusterStateMachine();
     private final RaftServer server;
-    private final RaftClient client;
+    private final List<RaftPeer> knownPeers;
+    private volatile RaftClient client;
     private volatile RaftServer.Division division;
     private volatile boolean closed;
     /** Requests sent and not yet answered: close lets them finish briefly instead of cutting them. */
@@ -76,12 +85,27 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     public RaftClusterStore(String nodeId, InetSocketAddress raftAddress, Path storageDir, long snapshotThreshold)
             throws IOException {
+        this(nodeId, raftAddress, storageDir, snapshotThreshold, true, List.of());
+    }
+
+    /**
+     * @param bootstrap  on a fresh storage dir, start a one-peer group of this manager (the first
+     *                   manager of a cluster); false: start with no group and wait to be added by
+     *                   the leader (a joining manager). A storage dir that exists keeps the group
+     *                   recorded in its log either way.
+     * @param knownPeers the managers learned at join, so that this manager's client reaches the
+     *                   leader before this peer has caught up with the group
+     */
+    public RaftClusterStore(String nodeId, InetSocketAddress raftAddress, Path storageDir, long snapshotThreshold,
+                            boolean bootstrap, List<ManagerPeer> knownPeers) throws IOException {
+        boolean fresh = !Files.exists(storageDir.resolve(GROUP_ID.getUuid().toString()));
         Files.createDirectories(storageDir);
         this.self = RaftPeer.newBuilder()
                 .setId(RaftPeerId.valueOf(nodeId))
                 .setAddress(raftAddress.getHostString() + ":" + raftAddress.getPort())
                 .build();
-        this.group = RaftGroup.valueOf(GROUP_ID, List.of(self));
+        this.knownPeers = knownPeers.stream().map(RaftClusterStore::peer).toList();
+        this.group = fresh && bootstrap ? RaftGroup.valueOf(GROUP_ID, List.of(self)) : RaftGroup.valueOf(GROUP_ID);
         this.server = RaftServer.newBuilder()
                 .setServerId(self.getId())
                 .setGroup(group)
@@ -89,11 +113,18 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                 .setProperties(serverProperties(raftAddress, storageDir, snapshotThreshold))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        this.client = RaftClient.newBuilder()
+    }
+
+    static RaftPeer peer(ManagerPeer manager) {
+        return RaftPeer.newBuilder().setId(RaftPeerId.valueOf(manager.id())).setAddress(manager.raftAddress()).build();
+    }
+
+    private RaftClient newClient(Collection<RaftPeer> peers) {
+        return RaftClient.newBuilder()
                 .setClientId(ClientId.randomId())
-                .setRaftGroup(group)
+                .setRaftGroup(RaftGroup.valueOf(GROUP_ID, peers))
                 .setProperties(clientProperties())
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(30,
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(40,
                         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
     }
@@ -117,23 +148,34 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     private static RaftProperties clientProperties() {
         RaftProperties properties = new RaftProperties();
-        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(2, TimeUnit.SECONDS));
         return properties;
     }
 
     /**
-     * Starts the peer and waits until it leads and has applied every committed entry (the log
-     * replayed after a restart), or fails after {@code timeout}.
+     * Starts the peer. A group of this manager alone (the first manager, or {@code flotilla dev})
+     * must lead: start waits until it leads and has applied every committed entry (the log
+     * replayed after a restart), or fails after {@code timeout}. A member of a larger group waits
+     * a little for a leader and its log (it serves stale reads otherwise), but never fails for
+     * want of a quorum: without one it runs, and refuses changes.
      */
     public void start(Duration timeout) throws IOException {
         requireFreePort(self.getAddress());
         server.start();
         division = server.getDivision(GROUP_ID);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!isCaughtUpLeader()) {
+        client = newClient(clientPeers());
+        Collection<RaftPeer> peers = division.getRaftConf().getCurrentPeers();
+        boolean alone = peers.size() == 1 && peers.iterator().next().getId().equals(self.getId());
+        long deadline = System.nanoTime() + (alone ? timeout : Duration.ofSeconds(5)).toNanos();
+        while (alone ? !isCaughtUpLeader() : !isCaughtUp()) {
             if (System.nanoTime() > deadline) {
-                throw new IOException("this manager did not become the Raft leader within " + timeout
-                        + " (role " + division.getInfo().getCurrentRole() + ")");
+                if (alone) {
+                    throw new IOException("this manager did not become the Raft leader within " + timeout
+                            + " (role " + division.getInfo().getCurrentRole() + ")");
+                }
+                LOG.warn("raft peer {}: no leader yet ({}); serving, changes wait for a quorum", self.getId(),
+                        peers.isEmpty() ? "not a member of the group yet" : quorum().describe());
+                return;
             }
             try {
                 Thread.sleep(10);
@@ -142,8 +184,33 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                 throw new IOException("interrupted while waiting for leadership", e);
             }
         }
-        LOG.info("raft peer {} leads term {} at state index {}", self.getId(), division.getInfo().getCurrentTerm(),
-                machine.state().index());
+        LOG.info("raft peer {} is {} in term {} at state index {} ({} managers)", self.getId(),
+                division.getInfo().getCurrentRole(), division.getInfo().getCurrentTerm(), machine.state().index(),
+                peers.size());
+    }
+
+    private boolean isCaughtUp() {
+        RaftServer.Division current = division;
+        DivisionInfo info = current.getInfo();
+        return info.getLeaderId() != null && !current.getRaftConf().getCurrentPeers().isEmpty()
+                && info.getLastAppliedIndex() >= current.getRaftLog().getLastCommittedIndex();
+    }
+
+    /**
+     * Every peer this manager's client may ask: itself (at the address it listens on now, which a
+     * one-manager dev node may change between runs), the group as this peer knows it, and the
+     * peers learned at join.
+     */
+    private List<RaftPeer> clientPeers() {
+        java.util.Map<RaftPeerId, RaftPeer> peers = new java.util.LinkedHashMap<>();
+        peers.put(self.getId(), self);
+        RaftServer.Division current = division;
+        if (current != null) {
+            current.getRaftConf().getCurrentPeers().forEach(p -> peers.putIfAbsent(p.getId(), p));
+        }
+        knownPeers.forEach(p -> peers.putIfAbsent(p.getId(), p));
+        peers.putIfAbsent(self.getId(), self);
+        return List.copyOf(peers.values());
     }
 
     /**
@@ -216,7 +283,12 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode command: " + e.getMessage(), e));
         }
-        CompletableFuture<RaftClientReply> sent = client.async().send(Message.valueOf(ByteString.copyFrom(bytes)));
+        Quorum quorum = quorum();
+        if (!quorum.available()) {
+            return CompletableFuture.failedFuture(new UnavailableException(quorum.describe()));
+        }
+        CompletableFuture<RaftClientReply> sent = client.async().send(Message.valueOf(ByteString.copyFrom(bytes)))
+                .orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         inFlight.add(sent);
         sent.whenComplete((reply, error) -> inFlight.remove(sent));
         return sent.handle((reply, error) -> afterReply(command, reply, error)).thenCompose(future -> future);
@@ -225,6 +297,10 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private CompletableFuture<ClusterState> afterReply(Command command, RaftClientReply reply, Throwable error) {
         if (error != null) {
             Throwable cause = unwrap(error);
+            if (cause instanceof java.util.concurrent.TimeoutException) {
+                return CompletableFuture.failedFuture(new UnavailableException("the change was not committed within "
+                        + WRITE_TIMEOUT.toMillis() + " ms: " + quorum().describe(), cause));
+            }
             return CompletableFuture.failedFuture(new UnavailableException(
                     "no Raft leader or quorum accepted the change: " + cause.getMessage(), cause));
         }
@@ -253,6 +329,129 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             cause = cause.getCause();
         }
         return cause;
+    }
+
+    /** This peer's view of the group: how many managers there are and which ones it hears from. */
+    public Quorum quorum() {
+        RaftServer.Division current = division;
+        if (current == null || closed) {
+            return new Quorum(List.of(), null, java.util.Map.of(), self.getId().toString());
+        }
+        List<ManagerPeer> members = current.getRaftConf().getCurrentPeers().stream()
+                .map(p -> new ManagerPeer(p.getId().toString(), null, p.getAddress())).toList();
+        DivisionInfo info = current.getInfo();
+        java.util.Map<String, Long> silence = new java.util.HashMap<>();
+        RoleInfoProto role = info.getRoleInfoProto();
+        if (info.isLeader() && role.hasLeaderInfo()) {
+            for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
+                silence.put(RaftPeerId.valueOf(follower.getId().getId()).toString(), follower.getLastRpcElapsedTimeMs());
+            }
+            silence.put(self.getId().toString(), 0L);
+        } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo() && info.getLeaderId() != null) {
+            silence.put(info.getLeaderId().toString(), role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs());
+            silence.put(self.getId().toString(), 0L);
+        }
+        RaftPeerId leader = info.getLeaderId();
+        return new Quorum(members, leader == null ? null : leader.toString(), silence, self.getId().toString());
+    }
+
+    /**
+     * A peer's view of its group. On the leader: every member and when it was last heard from; on
+     * a follower only its leader. {@link #available} is this peer's best guess whether a change can
+     * commit now: a leader hearing from a majority, or a follower hearing from its leader.
+     */
+    public record Quorum(List<ManagerPeer> members, String leaderId, java.util.Map<String, Long> silenceMillis,
+                         String selfId) {
+        public boolean reachable(String id) {
+            Long millis = silenceMillis.get(id);
+            return millis != null && millis >= 0 && millis < REACHABLE.toMillis();
+        }
+
+        public long reachableCount() {
+            return members.stream().filter(m -> reachable(m.id())).count();
+        }
+
+        public boolean available() {
+            if (members.isEmpty() || leaderId == null || !reachable(leaderId)) {
+                return false;
+            }
+            return !leaderId.equals(selfId) || reachableCount() > members.size() / 2;
+        }
+
+        public String describe() {
+            if (members.isEmpty()) {
+                return "no quorum: this manager is not (yet) a member of the managers' Raft group";
+            }
+            int majority = members.size() / 2 + 1;
+            if (leaderId != null && leaderId.equals(selfId)) {
+                return "no quorum: " + reachableCount() + " of " + members.size() + " managers reachable (" + majority
+                        + " needed); changes are refused until enough managers are back, tasks keep running";
+            }
+            return "no quorum: no Raft leader reachable from this manager (" + members.size() + " managers, "
+                    + majority + " needed); changes are refused until enough managers are back, tasks keep running";
+        }
+    }
+
+    /** The current group as this peer knows it. */
+    public List<ManagerPeer> members() {
+        return quorum().members();
+    }
+
+    /**
+     * Adds a manager to the group (through the leader, wherever this runs); completes once the
+     * new configuration is committed, which Ratis does only after the new peer caught up.
+     */
+    public synchronized void addMember(ManagerPeer manager) throws IOException {
+        List<RaftPeer> current = List.copyOf(division.getRaftConf().getCurrentPeers());
+        if (current.stream().anyMatch(p -> p.getId().toString().equals(manager.id()))) {
+            return;
+        }
+        List<RaftPeer> next = new java.util.ArrayList<>(current);
+        next.add(peer(manager));
+        setConfiguration(next, "add manager " + manager.id());
+    }
+
+    /**
+     * Removes a manager from the group. Refused when the managers left would not have a reachable
+     * majority: the change itself could not commit, and the cluster would lose its quorum.
+     */
+    public synchronized void removeMember(String id) throws IOException {
+        Quorum quorum = quorum();
+        List<ManagerPeer> next = quorum.members().stream().filter(m -> !m.id().equals(id)).toList();
+        if (next.size() == quorum.members().size()) {
+            return;
+        }
+        if (next.isEmpty()) {
+            throw new IllegalArgumentException("cannot remove the last manager");
+        }
+        long reachableLeft = next.stream().filter(m -> quorum.reachable(m.id())).count();
+        if (reachableLeft <= next.size() / 2 || !quorum.available()) {
+            throw new UnavailableException("refused: without manager " + id + " only " + reachableLeft + " of "
+                    + next.size() + " managers would be reachable, not a majority; bring managers back first");
+        }
+        setConfiguration(next.stream().map(RaftClusterStore::peer).toList(), "remove manager " + id);
+    }
+
+    private void setConfiguration(List<RaftPeer> peers, String what) throws IOException {
+        RaftClientReply reply;
+        try (RaftClient admin = newClient(clientPeers())) {
+            reply = admin.admin().setConfiguration(peers);
+        }
+        if (!reply.isSuccess()) {
+            throw new UnavailableException(what + " failed: " + reply.getException());
+        }
+        LOG.info("{}: managers are now {}", what, peers.stream().map(p -> p.getId().toString()).toList());
+        RaftClient old = client;
+        client = newClient(clientPeers());
+        // Requests may still be in flight on the old client: close it once they are long done.
+        Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(WRITE_TIMEOUT.multipliedBy(2));
+                old.close();
+            } catch (InterruptedException | IOException e) {
+                LOG.debug("closing a replaced Raft client: {}", e.toString());
+            }
+        });
     }
 
     /** Takes a snapshot now (if anything was applied since the last one); returns its log index. */
@@ -284,7 +483,9 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             LOG.debug("requests still in flight at close: {}", e.toString());
         }
         try {
-            client.close();
+            if (client != null) {
+                client.close();
+            }
         } catch (IOException | RuntimeException e) {
             LOG.warn("closing the Raft client failed", e);
         }

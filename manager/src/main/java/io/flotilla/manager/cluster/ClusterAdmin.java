@@ -1,0 +1,271 @@
+package io.flotilla.manager.cluster;
+
+import io.flotilla.manager.api.ApiException;
+import io.flotilla.manager.raft.RaftClusterStore;
+import io.flotilla.manager.raft.Submissions;
+import io.flotilla.model.ClusterConfig;
+import io.flotilla.model.Command;
+import io.flotilla.model.Node;
+import io.flotilla.model.NodeAvailability;
+import io.flotilla.model.NodeRole;
+import io.flotilla.model.NodeSpec;
+import io.flotilla.model.NodeState;
+import io.flotilla.model.NodeStatus;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import io.flotilla.model.api.ChangeResult;
+import io.flotilla.model.api.ClusterInfo;
+import io.flotilla.model.api.JoinRequest;
+import io.flotilla.model.api.JoinResponse;
+import io.flotilla.model.api.ManagerPeer;
+import io.flotilla.model.api.ManagerStatus;
+import io.flotilla.state.ClusterState;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's membership: the first manager's bootstrap, joins (checked against the join
+ * tokens), the managers' Raft group (add, remove), and the operator's node changes (promote,
+ * demote, rm, update). Every change goes through the Raft log or Ratis' own configuration
+ * change, so it can land on any manager.
+ *
+ * <p>Invariant kept: a node in the managers' Raft group has role {@code MANAGER} in the state.
+ * Raft membership changes first and the role second when a manager leaves (a failed Raft change
+ * leaves both as they were); the role is set first when one arrives (at join or promote), and the
+ * node itself then asks to be added ({@link #addManager}), which only a {@code MANAGER} may.
+ */
+public final class ClusterAdmin {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterAdmin.class);
+    public static final int DEFAULT_API_PORT = 4780;
+
+    private final String selfId;
+    private final RaftClusterStore store;
+    private final InstantSource clock;
+    private final RandomGenerator random;
+
+    public ClusterAdmin(String selfId, RaftClusterStore store, InstantSource clock, RandomGenerator random) {
+        this.selfId = Objects.requireNonNull(selfId, "selfId");
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+    }
+
+    /** First start of the first manager: gives the cluster its id and join tokens. Idempotent. */
+    public void initializeIfNew() throws InterruptedException {
+        if (store.state().cluster() != null) {
+            return;
+        }
+        String clusterId = new io.flotilla.manager.IdGenerator(random).get().substring(0, 12);
+        ClusterConfig config = new ClusterConfig(clusterId, JoinTokens.newToken(clusterId, NodeRole.WORKER, random),
+                JoinTokens.newToken(clusterId, NodeRole.MANAGER, random));
+        Submissions.await(store.submit(new Command.SetClusterConfig(config)));
+        LOG.info("cluster {} initialized", clusterId);
+    }
+
+    /** {@code GET /v1/cluster}: id, leader and managers as this manager sees them. */
+    public ClusterInfo info() {
+        RaftClusterStore.Quorum quorum = store.quorum();
+        ClusterConfig config = store.state().cluster();
+        List<ManagerStatus> managers = new ArrayList<>();
+        boolean leading = selfId.equals(quorum.leaderId());
+        for (ManagerPeer member : quorum.members()) {
+            String status;
+            if (member.id().equals(quorum.leaderId())) {
+                status = quorum.reachable(member.id()) ? "Leader" : "Unreachable";
+            } else if (leading || member.id().equals(selfId)) {
+                status = quorum.reachable(member.id()) ? "Reachable" : "Unreachable";
+            } else {
+                status = "Unknown"; // only the leader hears from every follower
+            }
+            managers.add(new ManagerStatus(member.id(), member.apiAddress(), member.raftAddress(), status));
+        }
+        return new ClusterInfo(config == null ? null : config.clusterId(), quorum.leaderId(), quorum.available(),
+                managers);
+    }
+
+    /** The managers' API addresses: what agents and joiners are told. */
+    public List<String> managerApis() {
+        return store.members().stream().map(ManagerPeer::apiAddress).toList();
+    }
+
+    /** The leader's API address, or null when no leader is known. */
+    public String leaderApi() {
+        RaftClusterStore.Quorum quorum = store.quorum();
+        return quorum.members().stream().filter(m -> m.id().equals(quorum.leaderId())).map(ManagerPeer::apiAddress)
+                .findFirst().orElse(null);
+    }
+
+    /** {@code POST /v1/cluster/join}: checks the token, registers the node with the token's role. */
+    public JoinResponse join(JoinRequest request, String remote) throws InterruptedException {
+        ClusterState state = store.state();
+        ClusterConfig config = state.cluster();
+        if (config == null) {
+            throw new ApiException(503, "unavailable", "the cluster is not initialized yet");
+        }
+        NodeRole role;
+        if (JoinTokens.matches(request.token(), config.managerToken())) {
+            role = NodeRole.MANAGER;
+        } else if (JoinTokens.matches(request.token(), config.workerToken())) {
+            role = NodeRole.WORKER;
+        } else {
+            LOG.warn("join refused: node {} ({}, advertising {}) from {} presented an invalid join token",
+                    request.nodeId(), request.hostname(), request.advertise(), remote);
+            throw new ApiException(401, "unauthorized", "invalid join token for cluster " + config.clusterId()
+                    + " (tokens are shown by `flotilla join-token worker|manager` on a manager)");
+        }
+        String address = hostOf(request.advertise());
+        Node existing = state.node(request.nodeId()).orElse(null);
+        if (existing == null) {
+            Node node = new Node(request.nodeId(), new NodeSpec(role, null, null),
+                    new NodeStatus(NodeState.UNKNOWN, request.hostname(), address, null, null, clock.instant(), "joined"));
+            Submissions.await(store.submit(new Command.UpsertNode(node)));
+        } else if (existing.spec().role() != role) {
+            if (existing.spec().role() == NodeRole.MANAGER) {
+                throw ApiException.conflict("node " + request.nodeId() + " is a manager: demote it before it joins as a worker");
+            }
+            Submissions.await(store.submit(new Command.UpdateNodeSpec(existing.id(), withRole(existing.spec(), role))));
+        }
+        LOG.info("node {} ({}, {}) joined as {}", request.nodeId(), request.hostname(), request.advertise(),
+                role.name().toLowerCase(java.util.Locale.ROOT));
+        return new JoinResponse(config.clusterId(), request.nodeId(), role, store.members());
+    }
+
+    /**
+     * {@code POST /v1/cluster/managers}: a node that is a manager in the state (joined with the
+     * manager token, or promoted) and has started its Raft peer asks to be added to the group.
+     */
+    public Map<String, Object> addManager(ManagerPeer peer) throws IOException {
+        Node node = store.state().node(peer.id())
+                .orElseThrow(() -> ApiException.notFound("no such node: " + peer.id() + " (join first)"));
+        if (node.spec().role() != NodeRole.MANAGER) {
+            throw new ApiException(403, "forbidden", "node " + peer.id() + " is not a manager: join with the manager"
+                    + " token, or have it promoted");
+        }
+        store.addMember(peer);
+        return Map.of("managers", store.members());
+    }
+
+    /** The join token of {@code role}; with {@code rotate}, a new one first (the old one stops working). */
+    public String joinToken(NodeRole role, boolean rotate) throws InterruptedException {
+        ClusterConfig config = store.state().cluster();
+        if (config == null) {
+            throw new ApiException(503, "unavailable", "the cluster is not initialized yet");
+        }
+        if (rotate) {
+            config = config.withToken(role, JoinTokens.newToken(config.clusterId(), role, random));
+            config = Submissions.await(store.submit(new Command.SetClusterConfig(config))).cluster();
+            LOG.info("the {} join token was rotated", role.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return config.token(role);
+    }
+
+    public ChangeResult promote(String nodeId) throws InterruptedException {
+        Node node = find(nodeId);
+        if (node.spec().role() == NodeRole.MANAGER) {
+            return new ChangeResult(store.state().index(), "node " + nodeId + " is already a manager");
+        }
+        ClusterState after = Submissions.await(store.submit(new Command.UpdateNodeSpec(nodeId,
+                withRole(node.spec(), NodeRole.MANAGER))));
+        return new ChangeResult(after.index(), "node " + nodeId + " promoted to a manager; it joins the managers'"
+                + " Raft group as soon as its process starts its manager");
+    }
+
+    public ChangeResult demote(String nodeId) throws IOException, InterruptedException {
+        Node node = find(nodeId);
+        boolean member = store.members().stream().anyMatch(m -> m.id().equals(nodeId));
+        if (node.spec().role() != NodeRole.MANAGER && !member) {
+            return new ChangeResult(store.state().index(), "node " + nodeId + " is already a worker");
+        }
+        if (member) {
+            store.removeMember(nodeId);
+        }
+        ClusterState after = Submissions.await(store.submit(new Command.UpdateNodeSpec(nodeId,
+                withRole(find(nodeId).spec(), NodeRole.WORKER))));
+        return new ChangeResult(after.index(), "node " + nodeId + " demoted to a worker");
+    }
+
+    /** Removes a node. A manager must be demoted first; a worker that is up needs {@code force}. */
+    public ChangeResult remove(String nodeId, boolean force) throws InterruptedException {
+        Node node = find(nodeId);
+        if (node.spec().role() == NodeRole.MANAGER || store.members().stream().anyMatch(m -> m.id().equals(nodeId))) {
+            throw ApiException.conflict("node " + nodeId + " is a manager: demote it first (`flotilla node demote "
+                    + nodeId + "`)");
+        }
+        if (node.status().state() == NodeState.READY && !force) {
+            throw ApiException.conflict("node " + nodeId + " is up: stop it first, or remove it anyway with --force"
+                    + " (its tasks are replaced elsewhere)");
+        }
+        List<Command.TaskStatusUpdate> orphaned = new ArrayList<>();
+        for (Task task : store.state().tasksOfNode(nodeId)) {
+            if (!task.state().isTerminal()) {
+                orphaned.add(new Command.TaskStatusUpdate(task.id(), TaskStatus.of(TaskState.ORPHANED, clock.instant(),
+                        "orphaned").withError("node " + nodeId + " was removed")));
+            }
+        }
+        if (!orphaned.isEmpty()) {
+            Submissions.await(store.submit(new Command.UpdateTaskStatuses(null, orphaned)));
+        }
+        ClusterState after = Submissions.await(store.submit(new Command.RemoveNode(nodeId)));
+        return new ChangeResult(after.index(), "node " + nodeId + " removed");
+    }
+
+    /** {@code availability}, labels to add ({@code k=v}) and to remove ({@code k}). */
+    public ChangeResult update(String nodeId, NodeUpdateRequest request) throws InterruptedException {
+        Node node = find(nodeId);
+        Map<String, String> labels = new LinkedHashMap<>(node.spec().labels());
+        for (String pair : request.labelAdd()) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw ApiException.invalid("label must be key=value: " + pair);
+            }
+            labels.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        request.labelRm().forEach(labels::remove);
+        NodeAvailability availability = request.availability() == null ? node.spec().availability()
+                : request.availability();
+        ClusterState after = Submissions.await(store.submit(new Command.UpdateNodeSpec(nodeId,
+                new NodeSpec(node.spec().role(), availability, labels))));
+        return new ChangeResult(after.index(), "node " + nodeId + " updated");
+    }
+
+    /** A node by id; 404 if unknown. */
+    public Node node(String id) {
+        return store.state().node(id).orElseThrow(() -> ApiException.notFound("no such node: " + id));
+    }
+
+    private Node find(String ref) {
+        ClusterState state = store.state();
+        return state.node(ref).or(() -> {
+            List<Node> matches = state.nodes().stream()
+                    .filter(n -> n.id().startsWith(ref) || ref.equals(n.status().hostname())).toList();
+            return matches.size() == 1 ? java.util.Optional.of(matches.getFirst()) : java.util.Optional.empty();
+        }).orElseThrow(() -> ApiException.notFound("no such node: " + ref));
+    }
+
+    /** Resolves a node reference (id, unique id prefix, or hostname) to its id. */
+    public String resolve(String ref) {
+        return find(ref).id();
+    }
+
+    private static NodeSpec withRole(NodeSpec spec, NodeRole role) {
+        return new NodeSpec(role, spec.availability(), spec.labels());
+    }
+
+    static String hostOf(String advertise) {
+        String value = advertise.strip();
+        int colon = value.lastIndexOf(':');
+        if (colon > 0 && !value.endsWith("]") && value.indexOf(':') == colon) {
+            return value.substring(0, colon);
+        }
+        return value;
+    }
+}
