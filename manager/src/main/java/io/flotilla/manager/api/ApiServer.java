@@ -50,7 +50,6 @@ public final class ApiServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ClusterEndpoints cluster;
     private final ServiceUpdateEndpoints serviceUpdates;
-    private final ServiceUpdateEndpoints serviceUpdates;
     private final Dispatcher dispatcher;
     private final MembershipEndpoints membership;
 
@@ -58,7 +57,6 @@ public final class ApiServer implements AutoCloseable {
                      InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
                      ClusterAdmin admin) throws IOException {
         this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
-        this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
         this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
         this.dispatcher = dispatcher;
         this.membership = new MembershipEndpoints(nodeId, admin);
@@ -160,18 +158,6 @@ public final class ApiServer implements AutoCloseable {
                         case "scale" -> {
                             requireMethod(r, "POST");
                             return cluster.scale(r, ref);
-                        }
-                        case "update" -> {
-                            requireMethod(r, "POST");
-                            return serviceUpdates.update(r, ref);
-                        }
-                        case "rollback" -> {
-                            requireMethod(r, "POST");
-                            return serviceUpdates.rollback(ref);
-                        }
-                        case "rebalance" -> {
-                            requireMethod(r, "POST");
-                            return serviceUpdates.rebalance(ref);
                         }
                         case "update" -> {
                             requireMethod(r, "POST");
