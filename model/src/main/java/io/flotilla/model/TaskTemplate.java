@@ -17,6 +17,7 @@ import java.util.Map;
  * @param labels      container labels (compose {@code labels}, not {@code deploy.labels})
  * @param stopSignal  a signal name such as {@code SIGTERM}
  * @param pullPolicy  {@code missing} (default), {@code always} or {@code never}
+ * @param discovery   services required besides depends_on, and what to do when their endpoints change
  */
 public record TaskTemplate(String driver, String image, List<String> command, List<String> entrypoint,
                            Map<String, String> environment, String workingDir, String user, String hostname,
@@ -24,7 +25,8 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
                            ResourcesSpec resources, RestartPolicy restartPolicy, PlacementSpec placement,
                            String stopSignal, Duration stopGracePeriod, boolean init, boolean readOnly,
                            List<String> capAdd, List<String> capDrop, List<String> tmpfs,
-                           Map<String, Ulimit> ulimits, String pullPolicy, List<String> networks) {
+                           Map<String, Ulimit> ulimits, String pullPolicy, List<String> networks,
+                           DiscoverySpec discovery) {
     public static final String PROCESS = "process";
     public static final String DOCKER = "docker";
     public static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(10);
@@ -47,6 +49,20 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
         ulimits = Checks.map(ulimits);
         pullPolicy = pullPolicy == null ? "missing" : pullPolicy;
         networks = Checks.list(networks);
+        discovery = discovery == null ? DiscoverySpec.NONE : discovery;
+    }
+
+    /** Without a discovery spec (none required, changes ignored). */
+    public TaskTemplate(String driver, String image, List<String> command, List<String> entrypoint,
+                        Map<String, String> environment, String workingDir, String user, String hostname,
+                        Map<String, String> labels, HealthcheckSpec healthcheck, List<VolumeMount> volumes,
+                        ResourcesSpec resources, RestartPolicy restartPolicy, PlacementSpec placement,
+                        String stopSignal, Duration stopGracePeriod, boolean init, boolean readOnly,
+                        List<String> capAdd, List<String> capDrop, List<String> tmpfs,
+                        Map<String, Ulimit> ulimits, String pullPolicy, List<String> networks) {
+        this(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels, healthcheck, volumes,
+                resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly, capAdd, capDrop, tmpfs,
+                ulimits, pullPolicy, networks, DiscoverySpec.NONE);
     }
 
     /** A minimal process template running {@code command}: for tests and simple callers. */
@@ -59,42 +75,48 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
     public TaskTemplate withImage(String newImage) {
         return new TaskTemplate(driver, newImage, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
     }
 
     public TaskTemplate withEnvironment(Map<String, String> newEnvironment) {
         return new TaskTemplate(driver, image, command, entrypoint, newEnvironment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
     }
 
     public TaskTemplate withResources(ResourcesSpec newResources) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, newResources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
     }
 
     public TaskTemplate withRestartPolicy(RestartPolicy newPolicy) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, newPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
     }
 
     public TaskTemplate withPlacement(PlacementSpec newPlacement) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, newPlacement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
     }
 
     public TaskTemplate withHealthcheck(HealthcheckSpec newHealthcheck) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 newHealthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
     }
 
     public TaskTemplate withStop(String newStopSignal, Duration newGracePeriod) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, newStopSignal, newGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+    }
+
+    public TaskTemplate withDiscovery(DiscoverySpec newDiscovery) {
+        return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
+                healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, newDiscovery);
     }
 }

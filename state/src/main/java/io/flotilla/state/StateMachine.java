@@ -110,6 +110,20 @@ public final class StateMachine {
                     .orElse(state);
             case RemoveNode c -> state.removeNode(c.nodeId());
             case Command.SetClusterConfig c -> state.withCluster(c.config());
+            case Command.RegisterEndpoints c -> {
+                Registrations registrations = state.registrations();
+                for (io.flotilla.model.Registration registration : c.registrations()) {
+                    registrations = registrations.put(registration);
+                }
+                yield state.withRegistrations(registrations);
+            }
+            case Command.DeregisterEndpoints c -> {
+                Registrations registrations = state.registrations();
+                for (String id : c.registrationIds()) {
+                    registrations = registrations.remove(id);
+                }
+                yield state.withRegistrations(registrations);
+            }
         };
         return next.withIndex(index);
     }
@@ -241,6 +255,8 @@ public final class StateMachine {
             case UpdateNodeSpec c -> null;
             case RemoveNode c -> null;
             case Command.SetClusterConfig c -> null;
+            case Command.RegisterEndpoints c -> null;
+            case Command.DeregisterEndpoints c -> c.at();
         };
     }
 }

@@ -1,0 +1,260 @@
+package io.flotilla.discovery;
+
+import io.flotilla.model.Command;
+import io.flotilla.model.Endpoint;
+import io.flotilla.state.ClusterState;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+/**
+ * The endpoint registry of one manager: every service's healthy endpoints, kept current by
+ * following the applied log ({@link #applied}), with a bounded history of changes so that a watch
+ * resumes from an index without a gap or a repeat.
+ *
+ * <p>Every manager applies the same log, so its changes carry the same Raft indexes everywhere: a
+ * watcher may reconnect to any manager with the last index it saw.
+ *
+ * <p>Thread-safety: {@link #applied} and {@link #reset} come from the one thread applying the log;
+ * readers ({@link #endpoints}, the DNS server) read an immutable map without locking; subscribing
+ * and publishing hold the registry's lock, so a subscriber sees each change exactly once: either
+ * in its starting point or as a published change, never both, never neither.
+ */
+public final class EndpointRegistry {
+    public static final int DEFAULT_HISTORY = 100_000;
+
+    /** What a subscription starts from: the changes after its index, or the whole set (a reset). */
+    public record Start(long index, boolean reset, List<Endpoint> snapshot, List<EndpointChange> changes) {}
+
+    /** A live subscription to one service's changes. */
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private final int historyCapacity;
+    private final Object lock = new Object();
+    private volatile ClusterState state = ClusterState.EMPTY;
+    private volatile PMap<String, PMap<String, Endpoint>> current = HashTreePMap.empty();
+    private EndpointHistory history;
+    private final Map<String, List<Consumer<EndpointChange>>> subscribers = new java.util.HashMap<>();
+    private final List<Runnable> indexListeners = new CopyOnWriteArrayList<>();
+
+    public EndpointRegistry() {
+        this(DEFAULT_HISTORY);
+    }
+
+    public EndpointRegistry(int historyCapacity) {
+        this.historyCapacity = historyCapacity;
+        this.history = new EndpointHistory(historyCapacity, 0);
+    }
+
+    /**
+     * Starts over from {@code newState} (a snapshot was loaded): the history restarts at its index,
+     * so a watch resuming from an older index gets the whole set. Subscribers are told the new
+     * set as changes.
+     */
+    public void reset(ClusterState newState) {
+        synchronized (lock) {
+            PMap<String, PMap<String, Endpoint>> next = HashTreePMap.empty();
+            Set<String> names = new java.util.HashSet<>(ServiceEndpoints.names(newState));
+            names.addAll(current.keySet());
+            for (String name : names) {
+                SortedMap<String, Endpoint> endpoints = ServiceEndpoints.of(newState, name);
+                if (!endpoints.isEmpty()) {
+                    next = next.plus(name, HashTreePMap.from(endpoints));
+                }
+            }
+            history = new EndpointHistory(historyCapacity, newState.index());
+            List<EndpointChange> changes = new ArrayList<>();
+            for (String name : names) {
+                EndpointChange change = diff(newState.index(), name, current.get(name), next.get(name));
+                if (change != null) {
+                    changes.add(change);
+                }
+            }
+            current = next;
+            state = newState;
+            changes.forEach(this::publish);
+        }
+        indexListeners.forEach(Runnable::run);
+    }
+
+    /** Follows one applied log entry: recomputes the services {@code command} may have changed. */
+    public void applied(ClusterState before, Command command, ClusterState after) {
+        Set<String> affected = AffectedServices.of(before, command, after);
+        synchronized (lock) {
+            PMap<String, PMap<String, Endpoint>> next = current;
+            List<EndpointChange> changes = new ArrayList<>(affected.size());
+            for (String name : new TreeMap<String, Boolean>(toMap(affected)).keySet()) {
+                SortedMap<String, Endpoint> computed = ServiceEndpoints.of(after, name);
+                PMap<String, Endpoint> old = next.get(name);
+                EndpointChange change = diff(after.index(), name, old, computed);
+                if (change == null) {
+                    continue;
+                }
+                PMap<String, Endpoint> updated = old == null ? HashTreePMap.empty() : old;
+                updated = updated.minusAll(change.removed());
+                for (Endpoint endpoint : change.upserted()) {
+                    updated = updated.plus(endpoint.id(), endpoint);
+                }
+                next = updated.isEmpty() ? next.minus(name) : next.plus(name, updated);
+                changes.add(change);
+            }
+            current = next;
+            state = after;
+            for (EndpointChange change : changes) {
+                history.add(change);
+                publish(change);
+            }
+        }
+        indexListeners.forEach(Runnable::run);
+    }
+
+    private static Map<String, Boolean> toMap(Collection<String> names) {
+        Map<String, Boolean> map = new java.util.HashMap<>();
+        names.forEach(name -> map.put(name, true));
+        return map;
+    }
+
+    /** The change from {@code old} to {@code next} (either may be null: empty), or null if none. */
+    static EndpointChange diff(long index, String service, Map<String, Endpoint> old, Map<String, Endpoint> next) {
+        Map<String, Endpoint> before = old == null ? Map.of() : old;
+        Map<String, Endpoint> after = next == null ? Map.of() : next;
+        List<Endpoint> upserted = new ArrayList<>();
+        for (Endpoint endpoint : new TreeMap<>(after).values()) {
+            if (!endpoint.equals(before.get(endpoint.id()))) {
+                upserted.add(endpoint);
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (String id : new TreeMap<>(before).keySet()) {
+            if (!after.containsKey(id)) {
+                removed.add(id);
+            }
+        }
+        return upserted.isEmpty() && removed.isEmpty() ? null : new EndpointChange(index, service, upserted, removed);
+    }
+
+    private void publish(EndpointChange change) {
+        List<Consumer<EndpointChange>> listeners = subscribers.get(change.service());
+        if (listeners != null) {
+            for (Consumer<EndpointChange> listener : listeners) {
+                listener.accept(change);
+            }
+        }
+    }
+
+    /** The state the registry is at (the last applied). */
+    public ClusterState state() {
+        return state;
+    }
+
+    /** The index of the last applied entry the registry followed. */
+    public long index() {
+        return state.index();
+    }
+
+    /** The healthy endpoints of {@code service}, sorted by id; empty if none. Lock-free. */
+    public List<Endpoint> endpoints(String service) {
+        PMap<String, Endpoint> endpoints = current.get(service);
+        if (endpoints == null) {
+            return List.of();
+        }
+        return List.copyOf(new TreeMap<>(endpoints).values());
+    }
+
+    /** The endpoints of {@code service} without sorting or copying (for the DNS server's hot path). */
+    public Collection<Endpoint> endpointsUnordered(String service) {
+        PMap<String, Endpoint> endpoints = current.get(service);
+        return endpoints == null ? List.of() : endpoints.values();
+    }
+
+    /** True if {@code service} exists in the state or has endpoints. */
+    public boolean knows(String service) {
+        return current.containsKey(service) || state.serviceByName(service).isPresent();
+    }
+
+    /** Service name → endpoint count, for every service that exists or has endpoints. */
+    public SortedMap<String, Integer> services() {
+        SortedMap<String, Integer> counts = new TreeMap<>();
+        ClusterState s = state;
+        s.services().forEach(service -> counts.put(service.spec().name(), 0));
+        current.forEach((name, endpoints) -> counts.put(name, endpoints.size()));
+        return counts;
+    }
+
+    /** The total number of endpoints. */
+    public int size() {
+        int total = 0;
+        for (PMap<String, Endpoint> endpoints : current.values()) {
+            total += endpoints.size();
+        }
+        return total;
+    }
+
+    /**
+     * Subscribes to {@code service}'s changes, atomically with reading where to start: from the
+     * changes after {@code fromIndex} if the history still holds them ({@code fromIndex >= 0}),
+     * else from the whole current set ({@code reset} if {@code fromIndex} was given). The listener
+     * is called with the registry's lock held, in index order: it must not block.
+     */
+    public Subscription subscribe(String service, long fromIndex, Consumer<Start> start,
+                                  Consumer<EndpointChange> listener) {
+        synchronized (lock) {
+            long index = state.index();
+            if (fromIndex >= 0) {
+                var changes = history.after(service, fromIndex);
+                if (changes.isPresent()) {
+                    start.accept(new Start(Math.max(index, fromIndex), false, null, changes.get()));
+                } else {
+                    start.accept(new Start(index, true, endpoints(service), List.of()));
+                }
+            } else {
+                start.accept(new Start(index, false, endpoints(service), List.of()));
+            }
+            subscribers.computeIfAbsent(service, s -> new ArrayList<>()).add(listener);
+        }
+        return () -> {
+            synchronized (lock) {
+                List<Consumer<EndpointChange>> listeners = subscribers.get(service);
+                if (listeners != null) {
+                    listeners.remove(listener);
+                    if (listeners.isEmpty()) {
+                        subscribers.remove(service);
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * Runs {@code action} with the registry's lock held, given the index it is at: every change up
+     * to that index has been published already (so a watch can send it as a heartbeat safely).
+     */
+    public <T> T atIndex(java.util.function.LongFunction<T> action) {
+        synchronized (lock) {
+            return action.apply(state.index());
+        }
+    }
+
+    /** Called (outside the lock) after every applied entry: to wake watchers of indexes. */
+    public void onIndex(Runnable listener) {
+        indexListeners.add(listener);
+    }
+
+    /** For tests: the history's floor. */
+    long historyFloor() {
+        synchronized (lock) {
+            return history.floor();
+        }
+    }
+}
