@@ -31,6 +31,10 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.SetClusterConfig.class, name = "SetClusterConfig"),
         @JsonSubTypes.Type(value = Command.RegisterEndpoints.class, name = "RegisterEndpoints"),
         @JsonSubTypes.Type(value = Command.DeregisterEndpoints.class, name = "DeregisterEndpoints"),
+        @JsonSubTypes.Type(value = Command.RollbackService.class, name = "RollbackService"),
+        @JsonSubTypes.Type(value = Command.UpdateServiceStatus.class, name = "UpdateServiceStatus"),
+        @JsonSubTypes.Type(value = Command.RebalanceService.class, name = "RebalanceService"),
+        @JsonSubTypes.Type(value = Command.RebalanceDone.class, name = "RebalanceDone"),
 })
 public sealed interface Command {
 
