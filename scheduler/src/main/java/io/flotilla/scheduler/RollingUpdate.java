@@ -75,8 +75,9 @@ final class RollingUpdate {
             startBatch();
         } else if (tracked && settled && (lastReadyAt == null || !out.now().isBefore(lastReadyAt.plus(config.monitor())))) {
             boolean rollback = status.state() == State.ROLLBACK_STARTED;
+            String why = status.message() == null ? "" : " (" + status.message() + ")";
             out.updateStatus(service, status.moveTo(rollback ? State.ROLLBACK_COMPLETED : State.COMPLETED, out.now(),
-                    rollback ? "rollback completed" : "update completed"));
+                    rollback ? "rollback completed" + why : "update completed"));
         }
     }
 

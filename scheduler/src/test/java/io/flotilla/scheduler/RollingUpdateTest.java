@@ -109,7 +109,7 @@ class RollingUpdateTest {
         sim.updateService(id, Specs.image(spec, "web:bad"));
         settle();
         assertThat(updateState(id)).isEqualTo(State.ROLLBACK_COMPLETED);
-        assertThat(service(id).updateStatus().message()).isEqualTo("rollback completed");
+        assertThat(service(id).updateStatus().message()).startsWith("rollback completed (update rolled back: task web.1 ");
         assertThat(sim.running(id).stream().map(Task::id).collect(Collectors.toSet())).containsAll(untouched).hasSize(3);
         assertThat(sim.orchestrator.reconcile(sim.state, sim.now)).isEmpty();
     }

@@ -10,6 +10,7 @@ import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.DeployRequest;
 import io.flotilla.model.api.ServiceSummary;
+import io.flotilla.model.api.ServiceUpdateRequest;
 import io.flotilla.state.StateSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,6 +94,19 @@ public final class ApiClient {
 
     public ChangeResult scale(String ref, int replicas) {
         return send("POST", "/v1/services/" + encode(ref) + "/scale", Map.of("replicas", replicas), ChangeResult.class);
+    }
+
+    /** A partial update: unset fields of {@code change} keep their value (docs/api.md). */
+    public ChangeResult updateService(String ref, ServiceUpdateRequest change) {
+        return send("POST", "/v1/services/" + encode(ref) + "/update", change, ChangeResult.class);
+    }
+
+    public ChangeResult rollbackService(String ref) {
+        return send("POST", "/v1/services/" + encode(ref) + "/rollback", null, ChangeResult.class);
+    }
+
+    public ChangeResult rebalanceService(String ref) {
+        return send("POST", "/v1/services/" + encode(ref) + "/rebalance", null, ChangeResult.class);
     }
 
     public List<Task> tasks(String stack) {

@@ -9,14 +9,19 @@ import io.flotilla.cli.client.ApiClient;
 import io.flotilla.model.Json;
 import io.flotilla.model.Node;
 import io.flotilla.model.Service;
+import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.Task;
+import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.ServiceSummary;
+import io.flotilla.model.api.ServiceUpdateRequest;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -29,7 +34,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "service", description = "Manage services.", subcommands = {
         ServiceCommands.Ls.class, ServiceCommands.Ps.class, ServiceCommands.Scale.class,
-        ServiceCommands.Inspect.class, ServiceCommands.Logs.class})
+        ServiceCommands.Inspect.class, ServiceCommands.Logs.class, ServiceCommands.Update.class,
+        ServiceCommands.Rollback.class, ServiceCommands.Rebalance.class})
 public final class ServiceCommands {
 
     @Command(name = "ls", aliases = "list", description = "List services.")
@@ -78,9 +84,20 @@ public final class ServiceCommands {
             List<Task> tasks = new ArrayList<>();
             for (String service : services) {
                 tasks.addAll(api.serviceTasks(service));
+                if (!format.json() && !quiet) {
+                    printUpdateStatus(api.service(service));
+                }
             }
             printTasks(api, tasks, format, noTrunc, quiet);
             return 0;
+        }
+    }
+
+    /** A paused or rolled-back update says why above the task table. */
+    private static void printUpdateStatus(Service service) {
+        ServiceUpdateStatus status = service.updateStatus();
+        if (status != null && (status.state().paused() || status.state().rollback())) {
+            System.out.println(service.spec().name() + ": update " + status.state().displayName() + ": " + status.message());
         }
     }
 
@@ -189,5 +206,95 @@ public final class ServiceCommands {
             }
             return 0;
         }
+    }
+
+    @Command(name = "update", description = "Update a service (rolling update per its update_config).")
+    static final class Update implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Parameters(paramLabel = "SERVICE") String service;
+        @Option(names = "--image", description = "Service image tag.") String image;
+        @Option(names = "--env-add", paramLabel = "KEY=VALUE", description = "Add or update an environment variable.") List<String> envAdd = new ArrayList<>();
+        @Option(names = "--env-rm", paramLabel = "KEY", description = "Remove an environment variable.") List<String> envRm = new ArrayList<>();
+        @Option(names = "--replicas", description = "Number of tasks.") Integer replicas;
+        @Option(names = "--label-add", paramLabel = "KEY=VALUE", description = "Add or update a service label.") List<String> labelAdd = new ArrayList<>();
+        @Option(names = "--label-rm", paramLabel = "KEY", description = "Remove a service label.") List<String> labelRm = new ArrayList<>();
+        @Option(names = "--update-parallelism", description = "Maximum number of tasks updated at once (0 to update all at once).") Integer parallelism;
+        @Option(names = "--update-delay", description = "Delay between updates (ns|us|ms|s|m|h).") String delay;
+        @Option(names = "--update-failure-action", description = "Action on update failure (pause, continue, rollback).") String failureAction;
+        @Option(names = "--update-monitor", description = "Duration after each task update to monitor for failure.") String monitor;
+        @Option(names = "--update-max-failure-ratio", description = "Failure rate to tolerate during an update.") Double maxFailureRatio;
+        @Option(names = "--update-order", description = "Update order (start-first, stop-first).") String order;
+        @Option(names = "--force", description = "Force update even if no changes require it.") boolean force;
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the update to converge.") boolean detach;
+
+        @Override
+        public Integer call() {
+            ServiceUpdateRequest change = new ServiceUpdateRequest(image, pairs(envAdd, "--env-add"), envRm, replicas,
+                    pairs(labelAdd, "--label-add"), labelRm, parallelism, delay == null ? null : duration(delay),
+                    failureAction, monitor == null ? null : duration(monitor), maxFailureRatio, order, force);
+            ApiClient api = client.client();
+            Service before = api.service(service);
+            ChangeResult result = api.updateService(service, change);
+            System.out.println(result.message());
+            Service after = api.service(service);
+            if (detach || after.version() == before.version()) {
+                return 0;
+            }
+            return new UpdateFollower(api, System.out).follow(after.id(), result.index(), false);
+        }
+    }
+
+    @Command(name = "rollback", description = "Revert a service to its previous spec.")
+    static final class Rollback implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Parameters(paramLabel = "SERVICE") String service;
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the rollback to converge.") boolean detach;
+
+        @Override
+        public Integer call() {
+            ApiClient api = client.client();
+            ChangeResult result = api.rollbackService(service);
+            System.out.println(result.message());
+            if (detach) {
+                return 0;
+            }
+            return new UpdateFollower(api, System.out).follow(api.service(service).id(), result.index(), true);
+        }
+    }
+
+    @Command(name = "rebalance", description = "Spread a replicated service's tasks evenly over the eligible nodes again.")
+    static final class Rebalance implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Parameters(paramLabel = "SERVICE") String service;
+        @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the moves to finish.") boolean detach;
+
+        @Override
+        public Integer call() {
+            ApiClient api = client.client();
+            ChangeResult result = api.rebalanceService(service);
+            System.out.println(result.message());
+            if (detach) {
+                return 0;
+            }
+            return new UpdateFollower(api, System.out).followRebalance(api.service(service).id(), result.index());
+        }
+    }
+
+    /** {@code KEY=VALUE} options as a map; a bare {@code KEY} means an empty value. */
+    static Map<String, String> pairs(List<String> values, String option) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String value : values) {
+            int eq = value.indexOf('=');
+            String key = eq < 0 ? value : value.substring(0, eq);
+            if (key.isBlank()) {
+                throw new IllegalArgumentException("invalid " + option + " '" + value + "': expected KEY=VALUE");
+            }
+            map.put(key, eq < 0 ? "" : value.substring(eq + 1));
+        }
+        return map;
+    }
+
+    private static Duration duration(String text) {
+        return io.flotilla.cli.StackFiles.duration(text);
     }
 }
