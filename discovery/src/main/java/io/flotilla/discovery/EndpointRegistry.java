@@ -130,18 +130,25 @@ public final class EndpointRegistry {
         Map<String, Endpoint> before = old == null ? Map.of() : old;
         Map<String, Endpoint> after = next == null ? Map.of() : next;
         List<Endpoint> upserted = new ArrayList<>();
+        List<Endpoint> previous = new ArrayList<>();
         for (Endpoint endpoint : new TreeMap<>(after).values()) {
-            if (!endpoint.equals(before.get(endpoint.id()))) {
+            Endpoint prior = before.get(endpoint.id());
+            if (!endpoint.equals(prior)) {
                 upserted.add(endpoint);
+                if (prior != null) {
+                    previous.add(prior);
+                }
             }
         }
         List<String> removed = new ArrayList<>();
-        for (String id : new TreeMap<>(before).keySet()) {
-            if (!after.containsKey(id)) {
-                removed.add(id);
+        for (Map.Entry<String, Endpoint> entry : new TreeMap<>(before).entrySet()) {
+            if (!after.containsKey(entry.getKey())) {
+                removed.add(entry.getKey());
+                previous.add(entry.getValue());
             }
         }
-        return upserted.isEmpty() && removed.isEmpty() ? null : new EndpointChange(index, service, upserted, removed);
+        return upserted.isEmpty() && removed.isEmpty() ? null
+                : new EndpointChange(index, service, upserted, removed, previous);
     }
 
     private void publish(EndpointChange change) {

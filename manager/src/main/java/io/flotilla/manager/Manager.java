@@ -13,6 +13,7 @@ import io.flotilla.scheduler.Scheduler;
 import io.flotilla.state.ClusterState;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +40,10 @@ public final class Manager implements AutoCloseable {
     private Dispatcher dispatcher;
     private LeaderLoop loop;
     private ApiServer api;
+    /** Discovery: the endpoint registry following this manager's applied log, and registration renewals. */
+    private final io.flotilla.discovery.EndpointRegistry registry = new io.flotilla.discovery.EndpointRegistry();
+    private io.flotilla.manager.discovery.Renewals renewals;
+    private io.flotilla.manager.discovery.RegistrationReaper reaper;
     private ClusterAdmin admin;
 
     public Manager(ManagerConfig config, InstantSource clock, TaskLogSource logs) {
@@ -65,6 +70,17 @@ public final class Manager implements AutoCloseable {
         try {
             store = new RaftClusterStore(config.nodeId(), config.raftAddress(), config.dataDir().resolve("raft"),
                     tuning.snapshotThreshold(), config.bootstrap(), config.knownManagers());
+            store.machine().addApplyListener(new io.flotilla.manager.raft.ClusterStateMachine.ApplyListener() {
+                @Override
+                public void applied(ClusterState before, Command command, ClusterState after) {
+                    registry.applied(before, command, after);
+                }
+
+                @Override
+                public void reset(ClusterState state) {
+                    registry.reset(state);
+                }
+            });
             store.start(tuning.startTimeout());
             admin = new ClusterAdmin(config.nodeId(), store, clock, new java.security.SecureRandom());
             if (config.bootstrap() && store.isLeader()) {
@@ -79,6 +95,10 @@ public final class Manager implements AutoCloseable {
             loop.start();
             api = new ApiServer(config.apiAddress(), config.nodeId(), store, dispatcher, clock, ids, logs,
                     store::leaderId, admin);
+            renewals = new io.flotilla.manager.discovery.Renewals(clock.instant());
+            api.discovery(new io.flotilla.manager.api.DiscoveryApi(registry, store, renewals, clock, ids));
+            reaper = new io.flotilla.manager.discovery.RegistrationReaper(store, renewals, clock, Duration.ofMillis(100));
+            reaper.start();
             api.start();
             LOG.info("manager {} started: state index {}, API {}", config.nodeId(), store.state().index(),
                     api.address());
@@ -90,6 +110,11 @@ public final class Manager implements AutoCloseable {
             close();
             throw new IOException("interrupted while starting", e);
         }
+    }
+
+    /** The endpoint registry (discovery) of this manager: what its DNS server and watch API answer from. */
+    public io.flotilla.discovery.EndpointRegistry registry() {
+        return registry;
     }
 
     /** The latest applied state. */
@@ -161,6 +186,9 @@ public final class Manager implements AutoCloseable {
         }
         if (loop != null) {
             loop.close();
+        }
+        if (reaper != null) {
+            reaper.close();
         }
         if (store != null) {
             store.close();

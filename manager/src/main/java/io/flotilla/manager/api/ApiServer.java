@@ -51,6 +51,8 @@ public final class ApiServer implements AutoCloseable {
     private final ClusterEndpoints cluster;
     private final ServiceUpdateEndpoints serviceUpdates;
     private final Dispatcher dispatcher;
+    /** Discovery and registry endpoints; null until {@link #discovery} is given. */
+    private volatile DiscoveryApi discovery;
     private final MembershipEndpoints membership;
 
     public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
@@ -69,6 +71,11 @@ public final class ApiServer implements AutoCloseable {
     public void start() {
         server.start();
         LOG.info("API listening on {}", address());
+    }
+
+    /** Serves {@code /v1/discovery} and {@code /v1/registry} with {@code api}. */
+    public void discovery(DiscoveryApi api) {
+        this.discovery = api;
     }
 
     /** The bound address (the actual port when asked for port 0). */
@@ -207,6 +214,12 @@ public final class ApiServer implements AutoCloseable {
             }
             case "cluster" -> {
                 return membership.route(r, p.subList(2, n));
+            }
+            case "discovery", "registry" -> {
+                DiscoveryApi current = discovery;
+                if (current != null) {
+                    return current.route(r, STREAMED);
+                }
             }
             case "dispatcher" -> {
                 if (n == 3) {

@@ -84,6 +84,36 @@ public final class ClusterStateMachine extends BaseStateMachine {
         return state;
     }
 
+    /**
+     * Follows every applied command, in log order, with the state before and after it (and every
+     * snapshot load): how discovery keeps its registry and change history on every manager.
+     * Called with the apply lock held, before waiters are woken, so a write acknowledged to a
+     * client is already visible to listeners. A listener must be quick and must not throw.
+     */
+    public interface ApplyListener {
+        void applied(ClusterState before, Command command, ClusterState after);
+
+        void reset(ClusterState state);
+    }
+
+    private final java.util.List<ApplyListener> applyListeners = new CopyOnWriteArrayList<>();
+
+    /** Adds a listener; add it before the server starts to see the whole log replayed. */
+    public void addApplyListener(ApplyListener listener) {
+        applyListeners.add(listener);
+        listener.reset(state);
+    }
+
+    private void notifyApplied(ClusterState before, Command command, ClusterState after) {
+        for (ApplyListener listener : applyListeners) {
+            try {
+                listener.applied(before, command, after);
+            } catch (RuntimeException e) {
+                LOG.error("apply listener failed on index {}", after.index(), e);
+            }
+        }
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
@@ -93,8 +123,10 @@ public final class ClusterStateMachine extends BaseStateMachine {
         try {
             try {
                 Command command = Json.read(entry.getStateMachineLogEntry().getLogData().toByteArray(), Command.class);
+                ClusterState before = state;
                 state = StateMachine.apply(state, termIndex.getIndex(), command);
                 reply = OK + termIndex.getIndex();
+                notifyApplied(before, command, state);
             } catch (RuntimeException e) {
                 // Deterministic: every replica fails on the same entry and skips it the same way.
                 LOG.error("log entry {} could not be applied; skipped", termIndex, e);
@@ -209,6 +241,9 @@ public final class ClusterStateMachine extends BaseStateMachine {
         lock.lock();
         try {
             state = loaded;
+            for (ApplyListener listener : applyListeners) {
+                listener.reset(loaded);
+            }
             setLastAppliedTermIndex(termIndex);
             advanced.signalAll();
         } finally {
