@@ -14,39 +14,76 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** {@link ManagerChannel} over the manager's HTTP API with the JDK client; bodies in {@link Json}. */
+/**
+ * {@link ManagerChannel} over the managers' HTTP API with the JDK client; bodies in {@link Json}.
+ *
+ * <p>Knows every manager's API address: the ones it was given (at join), refreshed from the
+ * {@code Flotilla-Managers} header of every dispatcher answer. Only the leader dispatches, so a
+ * call goes to the manager that answered last; on a connection error, a timeout or a 503 it moves
+ * on at once — to the leader a follower names in its {@code Flotilla-Leader} header, else to the
+ * next manager — and fails only when every manager was tried. Short request timeouts (a hung
+ * manager must not hold the heartbeat for long); a long poll gets its wait on top.
+ */
 public final class HttpManagerChannel implements ManagerChannel {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger log = LoggerFactory.getLogger(HttpManagerChannel.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+    static final String LEADER_HEADER = "Flotilla-Leader";
+    static final String MANAGERS_HEADER = "Flotilla-Managers";
 
-    private final URI apiBase;
+    private final CopyOnWriteArrayList<String> managers = new CopyOnWriteArrayList<>();
+    private volatile String current;
     private final HttpClient client;
 
-    /** @param apiBase the manager's API, such as {@code http://127.0.0.1:4780} */
+    /** @param apiBase one manager's API, such as {@code http://127.0.0.1:4780} */
     public HttpManagerChannel(URI apiBase) {
-        String base = apiBase.toString();
-        this.apiBase = URI.create(base.endsWith("/") ? base : base + "/");
+        this(List.of(apiBase.getHost() + ":" + apiBase.getPort()));
+    }
+
+    /** @param managers the managers' API addresses, {@code host:port} each; the first is tried first */
+    public HttpManagerChannel(List<String> managers) {
+        if (managers.isEmpty()) {
+            throw new IllegalArgumentException("at least one manager address is needed");
+        }
+        this.managers.addAllAbsent(managers);
+        this.current = managers.getFirst();
         this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    }
+
+    /** The managers this channel knows now. */
+    public List<String> managers() {
+        return List.copyOf(managers);
+    }
+
+    /** The manager the next call goes to first. */
+    public String current() {
+        return current;
     }
 
     @Override
     public AssignmentSet hello(AgentHello hello) throws IOException {
-        return Json.read(send(post("v1/dispatcher/hello", hello), REQUEST_TIMEOUT), AssignmentSet.class);
+        return Json.read(send("POST", "v1/dispatcher/hello", Json.writeBytes(hello), REQUEST_TIMEOUT), AssignmentSet.class);
     }
 
     @Override
     public AssignmentSet assignments(String nodeId, long afterIndex, Duration wait) throws IOException {
         String path = "v1/dispatcher/assignments?node=" + URLEncoder.encode(nodeId, StandardCharsets.UTF_8)
                 + "&after=" + afterIndex + "&wait=" + wait.toMillis();
-        HttpRequest request = HttpRequest.newBuilder(apiBase.resolve(path)).GET()
-                .timeout(wait.plus(REQUEST_TIMEOUT)).build();
-        return Json.read(send(request, wait.plus(REQUEST_TIMEOUT)), AssignmentSet.class);
+        return Json.read(send("GET", path, null, wait.plus(REQUEST_TIMEOUT)), AssignmentSet.class);
     }
 
     @Override
     public void report(StatusReport report) throws IOException {
-        send(post("v1/dispatcher/status", report), REQUEST_TIMEOUT);
+        send("POST", "v1/dispatcher/status", Json.writeBytes(report), REQUEST_TIMEOUT);
     }
 
     @Override
@@ -54,29 +91,79 @@ public final class HttpManagerChannel implements ManagerChannel {
         client.shutdownNow();
     }
 
-    private HttpRequest post(String path, Object body) {
-        return HttpRequest.newBuilder(apiBase.resolve(path))
-                .header("Content-Type", "application/json")
-                .timeout(REQUEST_TIMEOUT)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body)))
-                .build();
+    private byte[] send(String method, String path, byte[] body, Duration timeout) throws IOException {
+        Set<String> tried = new LinkedHashSet<>();
+        String target = current;
+        IOException last = null;
+        while (target != null && tried.add(target)) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + target + "/" + path)).timeout(timeout);
+            HttpRequest request = body == null ? builder.GET().build()
+                    : builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            HttpResponse<byte[]> response;
+            try {
+                response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted: " + method + " " + request.uri());
+            } catch (IOException e) {
+                last = new IOException(method + " " + request.uri() + ": " + e, e);
+                target = next(tried, null);
+                continue;
+            }
+            learnManagers(response);
+            if (response.statusCode() / 100 == 2) {
+                if (!target.equals(current)) {
+                    log.info("talking to manager {} now (was {})", target, current);
+                    current = target;
+                }
+                return response.body();
+            }
+            IOException failure = new IOException(method + " " + request.uri() + " answered " + response.statusCode()
+                    + ": " + errorMessage(response.body()));
+            if (response.statusCode() != 503) {
+                current = target; // it answered: the error is about the request, not the manager
+                throw failure;
+            }
+            last = failure;
+            target = next(tried, response.headers().firstValue(LEADER_HEADER).orElse(null));
+        }
+        if (last == null) {
+            last = new IOException("no manager to ask");
+        }
+        // Next time, start with a manager not tried first this time, so a dead one is not always first.
+        String first = tried.isEmpty() ? null : tried.iterator().next();
+        Optional<String> other = managers.stream().filter(m -> !m.equals(first)).findFirst();
+        other.ifPresent(m -> current = m);
+        throw last;
     }
 
-    private byte[] send(HttpRequest request, Duration timeout) throws IOException {
-        HttpResponse<byte[]> response;
-        try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted: " + request.method() + " " + request.uri());
-        } catch (IOException e) {
-            throw new IOException(request.method() + " " + request.uri() + ": " + e, e);
+    /** The leader a follower named, if not tried yet; else the next manager not tried. */
+    private String next(Set<String> tried, String leaderHint) {
+        if (leaderHint != null && !leaderHint.isBlank() && !tried.contains(leaderHint)) {
+            managers.addIfAbsent(leaderHint);
+            return leaderHint;
         }
-        if (response.statusCode() / 100 != 2) {
-            throw new IOException(request.method() + " " + request.uri() + " answered " + response.statusCode()
-                    + ": " + errorMessage(response.body()));
+        for (String manager : managers) {
+            if (!tried.contains(manager)) {
+                return manager;
+            }
         }
-        return response.body();
+        return null;
+    }
+
+    private void learnManagers(HttpResponse<?> response) {
+        response.headers().firstValue(MANAGERS_HEADER).ifPresent(value -> {
+            List<String> listed = new ArrayList<>();
+            for (String part : value.split(",")) {
+                if (!part.isBlank()) {
+                    listed.add(part.strip());
+                }
+            }
+            if (!listed.isEmpty() && !listed.equals(managers)) {
+                managers.addAllAbsent(listed);
+                managers.retainAll(listed);
+            }
+        });
     }
 
     private static String errorMessage(byte[] body) {

@@ -3,77 +3,209 @@ package io.flotilla.cli;
 import io.flotilla.agent.Agent;
 import io.flotilla.agent.AgentConfig;
 import io.flotilla.agent.HttpManagerChannel;
+import io.flotilla.cli.client.ApiClient;
+import io.flotilla.cli.client.ApiException;
+import io.flotilla.cli.client.ClusterClient;
 import io.flotilla.manager.Manager;
 import io.flotilla.manager.ManagerConfig;
+import io.flotilla.model.NodeRole;
+import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.ManagerPeer;
+import io.flotilla.model.api.TaskLogSource;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import io.flotilla.model.api.TaskLogSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One node running both roles in one process, as {@code flotilla dev} and {@code flotilla demo}
- * do: a manager (a one-peer Raft group on disk) and an agent that talks to it over the same HTTP
- * API a remote agent would use. No separate code path for the single-node case.
+ * One node in this process: an agent always (managers are workers too), and a manager when the
+ * node is one. {@code flotilla dev} and {@code demo} run a one-manager cluster of this node alone
+ * ({@link #start(Path, InetSocketAddress, InetSocketAddress)}); {@code init} and {@code join} run
+ * a node of a real cluster from its {@link NodeConfig} ({@link #startCluster}). The agent talks
+ * to the managers over the same HTTP API either way: no separate code path for one node.
  */
 public final class LocalNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalNode.class);
+    public static final int RAFT_PORT = ApiClient.DEFAULT_PORT + 1;
+    /** How long a node may stay silent before the leader marks it down; see docs/architecture.md. */
+    public static final Duration HEARTBEAT_TIMEOUT = Duration.ofMillis(1500);
+    /** How often an agent reports even when nothing changed (its heartbeat). */
+    public static final Duration HEARTBEAT_INTERVAL = Duration.ofMillis(250);
+
     private final Manager manager;
     private final Agent agent;
+    private final HttpManagerChannel channel;
     private final String nodeId;
+    private final String apiHostPort;
+    /** This node's DNS server (discovery), once {@link #startDns} ran; null on a worker or when off. */
+    private volatile io.flotilla.discovery.dns.DnsServer dns;
 
-    private LocalNode(String nodeId, Manager manager, Agent agent) {
+    private LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort) {
         this.nodeId = nodeId;
         this.manager = manager;
         this.agent = agent;
+        this.channel = channel;
+        this.apiHostPort = apiHostPort;
     }
 
+    /** {@code flotilla dev}: a one-manager cluster of this node, on any API and Raft ports. */
     public static LocalNode start(Path dataDir, InetSocketAddress api, InetSocketAddress raft) throws IOException {
         Path data = dataDir.toAbsolutePath().normalize();
         String nodeId = NodeIdentity.loadOrCreate(data);
         if (raft == null) {
             raft = new InetSocketAddress(api.getAddress(), api.getPort() == 0 ? freePort(api.getAddress()) : api.getPort() + 1);
         }
+        return run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT),
+                api.getAddress().getHostAddress(), List.of());
+    }
+
+    /**
+     * A node of a cluster, as its {@link NodeConfig} says: a manager listens on the advertise
+     * address (API 4780, Raft 4781) and, if it joined and is not in the managers' Raft group yet,
+     * asks to be added; every node runs an agent that talks to the managers it knows.
+     */
+    public static LocalNode startCluster(Path dataDir, NodeConfig config) throws IOException {
+        Path data = dataDir.toAbsolutePath().normalize();
+        String host = config.advertise();
+        if (config.role() != NodeRole.MANAGER) {
+            return run(config.nodeId(), data, null, host, apiAddresses(config.managers()));
+        }
+        InetSocketAddress api = new InetSocketAddress(host, ApiClient.DEFAULT_PORT);
+        InetSocketAddress raft = new InetSocketAddress(host, RAFT_PORT);
+        ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
+                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers());
+        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()));
+        try {
+            node.joinRaftGroup(config, new ManagerPeer(config.nodeId(), host + ":" + ApiClient.DEFAULT_PORT,
+                    host + ":" + RAFT_PORT));
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
+                                 List<String> knownManagers) throws IOException {
         // The agent (which reads task logs) needs the API address the manager binds, so the
         // manager gets a log source that is filled in once the agent exists.
         AtomicReference<TaskLogSource> logs = new AtomicReference<>(TaskLogSource.NONE);
         TaskLogSource delegating = (task, tail, follow, out) -> logs.get().write(task, tail, follow, out);
-        Manager manager = new Manager(new ManagerConfig(nodeId, data.resolve("manager"), api, raft, Duration.ofSeconds(3)),
-                InstantSource.system(), delegating);
-        manager.start();
-        InetSocketAddress bound = manager.apiAddress();
-        String address = bound.getAddress().getHostAddress();
-        AgentConfig config = new AgentConfig(nodeId, hostname(), address, data.resolve("agent"),
-                AgentConfig.detectResources(), AgentConfig.detectDrivers(), Duration.ofMillis(500));
-        Agent agent = new Agent(config, new HttpManagerChannel(URI.create("http://" + address + ":" + bound.getPort())),
-                InstantSource.system());
-        logs.set(agent.logs());
-        agent.start();
-        return new LocalNode(nodeId, manager, agent);
+        Manager manager = null;
+        Set<String> managers = new LinkedHashSet<>();
+        String apiHostPort = null;
+        if (managerConfig != null) {
+            manager = new Manager(managerConfig, InstantSource.system(), delegating);
+            manager.start();
+            InetSocketAddress bound = manager.apiAddress();
+            address = bound.getAddress().getHostAddress();
+            apiHostPort = address + ":" + bound.getPort();
+            managers.add(apiHostPort);
+        }
+        managers.addAll(knownManagers);
+        try {
+            AgentConfig config = new AgentConfig(nodeId, hostname(), address, data.resolve("agent"),
+                    AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL);
+            HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers));
+            Agent agent = new Agent(config, channel, InstantSource.system());
+            logs.set(agent.logs());
+            agent.start();
+            return new LocalNode(nodeId, manager, agent, channel, apiHostPort);
+        } catch (RuntimeException e) {
+            if (manager != null) {
+                manager.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A manager that joined asks the cluster to add it to the managers' Raft group, until one
+     * manager accepts (the leader may be changing) or a minute passed. Nothing to do when it is a
+     * member already (a restart).
+     */
+    private void joinRaftGroup(NodeConfig config, ManagerPeer self) {
+        if (manager.store().members().stream().anyMatch(m -> m.id().equals(nodeId))) {
+            return;
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        ApiException last = null;
+        while (System.nanoTime() < deadline) {
+            for (ManagerPeer peer : config.managers()) {
+                if (peer.id().equals(nodeId)) {
+                    continue;
+                }
+                try {
+                    new ClusterClient(peer.apiAddress()).addManager(self);
+                    LOG.info("node {} is a member of the managers' Raft group", nodeId);
+                    return;
+                } catch (ApiException e) {
+                    last = e;
+                }
+            }
+            sleep(500);
+        }
+        throw new IllegalStateException("could not join the managers' Raft group: "
+                + (last == null ? "no manager known" : last.getMessage()));
+    }
+
+    private static List<String> apiAddresses(List<ManagerPeer> managers) {
+        return managers.stream().map(ManagerPeer::apiAddress).toList();
     }
 
     public String nodeId() {
         return nodeId;
     }
 
+    /** Null on a worker. */
+    public Manager manager() {
+        return manager;
+    }
+
     public InetSocketAddress apiAddress() {
         return manager.apiAddress();
     }
 
+    /** This node's API ({@code host:port}), or on a worker the manager its agent talks to. */
     public String apiHostPort() {
-        InetSocketAddress a = manager.apiAddress();
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        return apiHostPort != null ? apiHostPort : channel.current();
+    }
+
+    /**
+     * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
+     * {@code domain}, answering from the local manager's registry and forwarding other names to
+     * the host's resolvers. Returns null on a node without a manager. Throws if the address is taken.
+     */
+    public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain) throws IOException {
+        if (manager == null) {
+            return null;
+        }
+        dns = io.flotilla.discovery.dns.DnsServer.start(io.flotilla.discovery.dns.DnsConfig.of(bind).withDomain(domain),
+                manager.registry());
+        return dns;
     }
 
     /** Stops the agent and the manager. Tasks keep running; the next start on the same data dir adopts them. */
     @Override
     public void close() {
+        if (dns != null) {
+            dns.close();
+        }
         agent.close();
-        manager.close();
+        channel.close();
+        if (manager != null) {
+            manager.close();
+        }
     }
 
     static String hostname() {
@@ -87,6 +219,15 @@ public final class LocalNode implements AutoCloseable {
     static int freePort(InetAddress address) throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, address)) {
             return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -4,6 +4,9 @@ import io.flotilla.cli.bench.BenchCommand;
 import io.flotilla.cli.client.ApiException;
 import io.flotilla.cli.commands.DemoCommand;
 import io.flotilla.cli.commands.DevCommand;
+import io.flotilla.cli.commands.InitCommand;
+import io.flotilla.cli.commands.JoinCommand;
+import io.flotilla.cli.commands.JoinTokenCommand;
 import io.flotilla.cli.commands.NodeCommands;
 import io.flotilla.cli.commands.ServiceCommands;
 import io.flotilla.cli.commands.StackCommands;
@@ -15,7 +18,7 @@ import picocli.CommandLine.Command;
 /** The one binary: every role (dev node, CLI client, demo apps, benchmarks) is a subcommand. */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
         description = "Keeps Compose stacks running across a cluster.",
-        subcommands = {DevCommand.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
+        subcommands = {DevCommand.class, InitCommand.class, JoinCommand.class, JoinTokenCommand.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
                 NodeCommands.class, DemoAppCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

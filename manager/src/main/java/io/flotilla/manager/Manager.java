@@ -100,6 +100,7 @@ public final class Manager implements AutoCloseable {
             reaper = new io.flotilla.manager.discovery.RegistrationReaper(store, renewals, clock, Duration.ofMillis(100));
             reaper.start();
             api.start();
+            admin.selfApi(api.address().getAddress().getHostAddress() + ":" + api.address().getPort());
             LOG.info("manager {} started: state index {}, API {}", config.nodeId(), store.state().index(),
                     api.address());
         } catch (IOException | RuntimeException e) {

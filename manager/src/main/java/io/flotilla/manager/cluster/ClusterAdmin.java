@@ -51,6 +51,7 @@ public final class ClusterAdmin {
     private final RaftClusterStore store;
     private final InstantSource clock;
     private final RandomGenerator random;
+    private volatile String selfApi;
 
     public ClusterAdmin(String selfId, RaftClusterStore store, InstantSource clock, RandomGenerator random) {
         this.selfId = Objects.requireNonNull(selfId, "selfId");
@@ -77,7 +78,7 @@ public final class ClusterAdmin {
         ClusterConfig config = store.state().cluster();
         List<ManagerStatus> managers = new ArrayList<>();
         boolean leading = selfId.equals(quorum.leaderId());
-        for (ManagerPeer member : quorum.members()) {
+        for (ManagerPeer member : managers()) {
             String status;
             if (member.id().equals(quorum.leaderId())) {
                 status = quorum.reachable(member.id()) ? "Leader" : "Unreachable";
@@ -92,15 +93,32 @@ public final class ClusterAdmin {
                 managers);
     }
 
+    /**
+     * This manager's own API address as bound. Others' are derived from their Raft address (API
+     * port = Raft port − 1, the convention every multi-manager cluster follows); a one-manager dev
+     * node may use any two ports, so its own entry must not be derived.
+     */
+    public void selfApi(String hostPort) {
+        this.selfApi = hostPort;
+    }
+
+    /** The managers as agents and joiners are told of them, with this manager's real API address. */
+    public List<ManagerPeer> managers() {
+        String own = selfApi;
+        return store.members().stream()
+                .map(m -> own != null && m.id().equals(selfId) ? new ManagerPeer(m.id(), own, m.raftAddress()) : m)
+                .toList();
+    }
+
     /** The managers' API addresses: what agents and joiners are told. */
     public List<String> managerApis() {
-        return store.members().stream().map(ManagerPeer::apiAddress).toList();
+        return managers().stream().map(ManagerPeer::apiAddress).toList();
     }
 
     /** The leader's API address, or null when no leader is known. */
     public String leaderApi() {
         RaftClusterStore.Quorum quorum = store.quorum();
-        return quorum.members().stream().filter(m -> m.id().equals(quorum.leaderId())).map(ManagerPeer::apiAddress)
+        return managers().stream().filter(m -> m.id().equals(quorum.leaderId())).map(ManagerPeer::apiAddress)
                 .findFirst().orElse(null);
     }
 
@@ -136,7 +154,7 @@ public final class ClusterAdmin {
         }
         LOG.info("node {} ({}, {}) joined as {}", request.nodeId(), request.hostname(), request.advertise(),
                 role.name().toLowerCase(java.util.Locale.ROOT));
-        return new JoinResponse(config.clusterId(), request.nodeId(), role, store.members());
+        return new JoinResponse(config.clusterId(), request.nodeId(), role, managers());
     }
 
     /**
@@ -151,7 +169,7 @@ public final class ClusterAdmin {
                     + " token, or have it promoted");
         }
         store.addMember(peer);
-        return Map.of("managers", store.members());
+        return Map.of("managers", managers());
     }
 
     /** The join token of {@code role}; with {@code rotate}, a new one first (the old one stops working). */

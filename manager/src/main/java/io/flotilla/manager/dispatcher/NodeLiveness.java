@@ -24,12 +24,25 @@ import java.util.List;
 public final class NodeLiveness {
     private NodeLiveness() {}
 
+    /** A node that joined has this long to start its agent and say hello before it can be judged. */
+    public static final Duration JOIN_GRACE = Duration.ofSeconds(30);
+
+    /** Joined (state UNKNOWN since the join) and not yet heard of, within {@link #JOIN_GRACE}. */
+    private static boolean isJoining(Node node, Instant now) {
+        Instant joined = node.status().since();
+        return node.status().state() == NodeState.UNKNOWN && joined != null
+                && Duration.between(joined, now).compareTo(JOIN_GRACE) < 0;
+    }
+
     public static List<Command> verdicts(ClusterState state, Heartbeats heartbeats, Instant now, Duration timeout) {
         List<NodeStateChange> down = new ArrayList<>();
         List<TaskStatusUpdate> orphaned = new ArrayList<>();
         for (Node node : state.nodes().stream().sorted(Comparator.comparing(Node::id)).toList()) {
             boolean isDown = node.status().state() == NodeState.DOWN;
             if (!isDown) {
+                if (isJoining(node, now)) {
+                    continue;
+                }
                 Duration silence = Duration.between(heartbeats.lastSeen(node.id()), now);
                 if (silence.compareTo(timeout) <= 0) {
                     continue;

@@ -138,6 +138,9 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
+        // A joining manager is staged (caught up) before the new group commits; on a busy host a
+        // fresh JVM needs seconds for that, and a reconfiguration that times out blocks the next.
+        RaftServerConfigKeys.setStagingTimeout(properties, TimeDuration.valueOf(30, TimeUnit.SECONDS));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThreshold);
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(properties, false);

@@ -1,0 +1,104 @@
+package io.flotilla.cli.client;
+
+import io.flotilla.model.Json;
+import io.flotilla.model.api.ApiError;
+import io.flotilla.model.api.ClusterInfo;
+import io.flotilla.model.api.JoinRequest;
+import io.flotilla.model.api.JoinResponse;
+import io.flotilla.model.api.ChangeResult;
+import io.flotilla.model.api.ManagerPeer;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The membership part of the API ({@code /v1/cluster}, node changes), for the CLI and for joining nodes. */
+public final class ClusterClient {
+    private final String hostPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public ClusterClient(String hostAndPort) {
+        this.hostPort = ApiClient.withDefaultPort(hostAndPort);
+    }
+
+    public ClusterInfo info() {
+        return send("GET", "/v1/cluster", null, ClusterInfo.class);
+    }
+
+    public JoinResponse join(JoinRequest request) {
+        return send("POST", "/v1/cluster/join", request, JoinResponse.class);
+    }
+
+    public void addManager(ManagerPeer self) {
+        send("POST", "/v1/cluster/managers", self, Map.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> joinToken(String role, boolean rotate) {
+        return send(rotate ? "POST" : "GET", "/v1/cluster/join-token/" + encode(role) + (rotate ? "?rotate=true" : ""),
+                null, Map.class);
+    }
+
+    public ChangeResult nodeAction(String ref, String action) {
+        return send("POST", "/v1/nodes/" + encode(ref) + "/" + action, null, ChangeResult.class);
+    }
+
+    public ChangeResult updateNode(String ref, Map<String, Object> change) {
+        return send("POST", "/v1/nodes/" + encode(ref) + "/update", change, ChangeResult.class);
+    }
+
+    public ChangeResult removeNode(String ref, boolean force) {
+        return send("DELETE", "/v1/nodes/" + encode(ref) + (force ? "?force=true" : ""), null, ChangeResult.class);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private <T> T send(String method, String path, Object body, Class<T> type) {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .method(method, publisher).build();
+        try {
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() >= 300) {
+                String message;
+                String code;
+                try {
+                    ApiError error = Json.read(response.body(), ApiError.class);
+                    message = error.message();
+                    code = error.code();
+                } catch (RuntimeException e) {
+                    message = new String(response.body(), StandardCharsets.UTF_8);
+                    code = "http_" + response.statusCode();
+                }
+                throw new ApiException(response.statusCode(), code, message);
+            }
+            return Json.read(response.body(), type);
+        } catch (IOException e) {
+            String why = e instanceof ConnectException ? "connection refused" : String.valueOf(e.getMessage());
+            throw new ApiException(0, "unreachable", "cannot reach the Flotilla API at " + hostPort + " (" + why + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "interrupted", "interrupted");
+        }
+    }
+
+    /** The API address {@code host:port}. */
+    public String hostPort() {
+        return hostPort;
+    }
+
+    public static List<String> hostPorts(List<ManagerPeer> managers) {
+        return managers.stream().map(ManagerPeer::apiAddress).toList();
+    }
+}

@@ -1,0 +1,49 @@
+package io.flotilla.cli.commands;
+
+import io.flotilla.cli.LocalNode;
+import io.flotilla.cli.NodeConfig;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** Runs a cluster node in the foreground until the process is asked to stop (SIGINT, SIGTERM). */
+final class ClusterNodeRunner {
+    private ClusterNodeRunner() {}
+
+    static int runForeground(Path data, NodeConfig config, String how) throws Exception {
+        LocalNode node = LocalNode.startCluster(data, config);
+        if (config.clusterId() == null && node.manager() != null && node.manager().state().cluster() != null) {
+            config = new NodeConfig(config.nodeId(), node.manager().state().cluster().clusterId(), config.role(),
+                    config.advertise(), config.managers(), config.bootstrap());
+            config.save(data);
+        }
+        NodeConfig running = config;
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("Stopping node " + running.nodeId() + " (tasks keep running; run the same command"
+                    + " again on --data " + data + " to bring it back).");
+            node.close();
+            stopped.countDown();
+        }, "flotilla-shutdown"));
+        System.out.println("Flotilla node " + config.nodeId() + " is up (" + how + ", "
+                + config.role().name().toLowerCase(java.util.Locale.ROOT) + ", cluster " + config.clusterId() + ").");
+        if (node.manager() != null) {
+            System.out.println("  API:  http://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
+        }
+        System.out.println("  Data: " + data.toAbsolutePath().normalize());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    static String requireAdvertise(String advertise) {
+        if (advertise == null || advertise.isBlank()) {
+            throw new IllegalArgumentException("--advertise ADDR is required: the address other nodes reach this one at");
+        }
+        String host = advertise.strip();
+        if (host.contains(":") && !host.startsWith("[")) {
+            throw new IllegalArgumentException("--advertise takes an address without a port (API 4780 and Raft 4781"
+                    + " are fixed): " + advertise);
+        }
+        return host;
+    }
+}
