@@ -27,10 +27,14 @@ final class GroupPlacement {
     private final PlacementRequest request;
     /** Per spread label: label value (empty when the node lacks it) → tasks of this service there. */
     private final List<Map<String, Integer>> spreadCounts = new ArrayList<>();
+    /** Without spread preferences: the feasible nodes ranked, so each choice is O(log nodes). */
+    private NodeQueue queue;
+    private final boolean rankedChoice;
 
     GroupPlacement(Service service, List<Task> tasks, List<NodeUsage> allNodes, Map<String, NodeUsage> usage,
                    Dependencies dependencies, Instant now, List<Assignment> assignments,
-                   List<Command.TaskStatusUpdate> pending) {
+                   List<Command.TaskStatusUpdate> pending, boolean rankedChoice) {
+        this.rankedChoice = rankedChoice;
         this.service = service;
         this.tasks = tasks;
         this.allNodes = allNodes;
@@ -45,6 +49,7 @@ final class GroupPlacement {
     void run() {
         List<NodeUsage> feasible = null;
         PlacementFailures failures = null;
+        queue = null;
         for (Task task : tasks) {
             if (task.notBefore() != null && now.isBefore(task.notBefore())) {
                 Scheduler.markPending(task, Scheduler.backoffReason(task), now, pending);
@@ -63,27 +68,42 @@ final class GroupPlacement {
                 failures = new PlacementFailures();
                 feasible = staticallyFeasible(failures);
                 initSpread();
-            }
-            NodeUsage best = null;
-            int kept = 0;
-            for (NodeUsage node : feasible) {
-                int failing = PlacementFailures.firstFailing(request, node, false, true);
-                if (failing >= 0) {
-                    failures.count(failing); // dropped for the rest of the group: usage only grows
-                    continue;
-                }
-                feasible.set(kept++, node);
-                if (best == null || better(node, best)) {
-                    best = node;
+                if (spreadCounts.isEmpty() && rankedChoice) {
+                    queue = new NodeQueue(service.id(), feasible);
                 }
             }
-            feasible.subList(kept, feasible.size()).clear();
+            NodeUsage best = queue != null ? queue.pollBest(request, failures) : scanBest(feasible, failures);
             if (best == null) {
                 Scheduler.markPending(task, failures.reason(), now, pending);
                 continue;
             }
             assign(task, best, resolution);
+            if (queue != null) {
+                queue.add(best); // its counts grew: back in at its new place
+            }
         }
+    }
+
+    /**
+     * The best node passing the dynamic filters, by a scan of every node still feasible (needed
+     * with spread preferences: one assignment changes the rank of every node sharing its label).
+     */
+    private NodeUsage scanBest(List<NodeUsage> feasible, PlacementFailures failures) {
+        NodeUsage best = null;
+        int kept = 0;
+        for (NodeUsage node : feasible) {
+            int failing = PlacementFailures.firstFailing(request, node, false, true);
+            if (failing >= 0) {
+                failures.count(failing); // dropped for the rest of the group: usage only grows
+                continue;
+            }
+            feasible.set(kept++, node);
+            if (best == null || better(node, best)) {
+                best = node;
+            }
+        }
+        feasible.subList(kept, feasible.size()).clear();
+        return best;
     }
 
     private void placeOnGivenNode(Task task, Dependencies.Resolution resolution) {
@@ -100,6 +120,9 @@ final class GroupPlacement {
             return;
         }
         assign(task, node, resolution);
+        if (queue != null) {
+            queue.reorder(); // that node's rank changed while it sat in the queue
+        }
     }
 
     private List<NodeUsage> staticallyFeasible(PlacementFailures failures) {

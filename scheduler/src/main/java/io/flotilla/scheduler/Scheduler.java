@@ -30,14 +30,22 @@ import java.util.Map;
  * change of reason) a PENDING status whose {@code error} says why.
  *
  * <p>Cost: O(tasks + nodes) to build usage, then per group of identical tasks (one service
- * version) O(nodes) for the static filters and O(tasks × feasible nodes) to choose. Nodes that
- * fail a dynamic filter are dropped for the rest of the group (usage only grows within a call).
- * TODO(scale): a priority queue over feasible nodes for groups without spread preferences would
- * make the choice O(log nodes) per task — needed for the million-task target.
+ * version) O(nodes) for the static filters, and to choose: O(log nodes) per task for a group
+ * without spread preferences ({@link NodeQueue}), O(feasible nodes) per task with them (one
+ * assignment changes the rank of every node sharing its label value). Nodes that fail a dynamic
+ * filter are dropped for the rest of the group (usage only grows within a call).
  */
 public final class Scheduler {
 
+    /** False: choose by a scan of every feasible node even without spread preferences (the reference, for tests). */
+    private final boolean rankedChoice;
+
     public Scheduler() {
+        this(true);
+    }
+
+    Scheduler(boolean rankedChoice) {
+        this.rankedChoice = rankedChoice;
     }
 
     public List<Command> place(ClusterState state, Instant now) {
@@ -55,7 +63,7 @@ public final class Scheduler {
         List<Command.TaskStatusUpdate> pending = new ArrayList<>();
         for (List<Task> group : groups.values()) {
             Service service = state.service(group.getFirst().serviceId()).orElseThrow();
-            new GroupPlacement(service, group, allNodes, usage, dependencies, now, assignments, pending).run();
+            new GroupPlacement(service, group, allNodes, usage, dependencies, now, assignments, pending, rankedChoice).run();
         }
 
         List<Command> commands = new ArrayList<>(2);

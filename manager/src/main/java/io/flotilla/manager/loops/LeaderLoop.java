@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class LeaderLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderLoop.class);
     private static final int MAX_BUSY_ITERATIONS = 100;
+    private static final int PIPELINED_PARTS = 8;
 
     private final ClusterStore store;
     private final Dispatcher dispatcher;
@@ -106,10 +107,24 @@ public final class LeaderLoop implements AutoCloseable {
         return submitted > 0;
     }
 
+    /**
+     * Submits the commands in order, each split into bounded entries ({@link CommandBatches}); the
+     * parts of one command are pipelined (up to {@value #PIPELINED_PARTS} in flight), and every part
+     * is applied before the next command and before this returns.
+     */
     private int submitAll(List<Command> commands) throws InterruptedException {
         ClusterState state = null;
         for (Command command : commands) {
-            state = Submissions.await(store.submit(command));
+            java.util.ArrayDeque<java.util.concurrent.CompletableFuture<ClusterState>> inFlight = new java.util.ArrayDeque<>();
+            for (Command part : CommandBatches.split(command)) {
+                if (inFlight.size() >= PIPELINED_PARTS) {
+                    state = Submissions.await(inFlight.poll());
+                }
+                inFlight.add(store.submit(part));
+            }
+            while (!inFlight.isEmpty()) {
+                state = Submissions.await(inFlight.poll());
+            }
         }
         if (state != null) {
             LOG.debug("applied {} commands, state index {}", commands.size(), state.index());

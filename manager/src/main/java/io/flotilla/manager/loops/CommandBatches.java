@@ -1,0 +1,47 @@
+package io.flotilla.manager.loops;
+
+import io.flotilla.model.Command;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Splits a command over many tasks into commands over at most a bounded number each, so that one
+ * decision over a million tasks does not become one log entry of hundreds of megabytes (Ratis
+ * refuses entries larger than its write buffer and appender limits: 8 MB and 4 MB by default).
+ *
+ * <p>Splitting changes nothing but the entry boundaries: apply handles the items of these
+ * commands one by one and independently, so applying the parts in order is applying the whole.
+ * Commands that are not lists of tasks are returned as they are.
+ */
+public final class CommandBatches {
+    /** Tasks per CreateTasks entry: a task carries its whole template (about 0.5–1 KB of JSON). */
+    public static final int MAX_TASKS = 2_000;
+    /** Items per entry of the commands with small items (assignments, statuses, ids). */
+    public static final int MAX_ITEMS = 5_000;
+
+    private CommandBatches() {}
+
+    public static List<Command> split(Command command) {
+        return switch (command) {
+            case Command.CreateTasks c -> chunks(c.tasks(), MAX_TASKS, Command.CreateTasks::new, command);
+            case Command.AssignTasks c -> chunks(c.assignments(), MAX_ITEMS, part -> new Command.AssignTasks(part, c.at()), command);
+            case Command.UpdateTaskStatuses c -> chunks(c.updates(), MAX_ITEMS,
+                    part -> new Command.UpdateTaskStatuses(c.reporterNodeId(), part), command);
+            case Command.SetDesiredStates c -> chunks(c.changes(), MAX_ITEMS, part -> new Command.SetDesiredStates(part, c.at()), command);
+            case Command.DeleteTasks c -> chunks(c.taskIds(), MAX_ITEMS, Command.DeleteTasks::new, command);
+            default -> List.of(command);
+        };
+    }
+
+    private static <T> List<Command> chunks(List<T> items, int max, Function<List<T>, Command> make, Command whole) {
+        if (items.size() <= max) {
+            return List.of(whole);
+        }
+        List<Command> parts = new ArrayList<>(items.size() / max + 1);
+        for (int from = 0; from < items.size(); from += max) {
+            parts.add(make.apply(List.copyOf(items.subList(from, Math.min(items.size(), from + max)))));
+        }
+        return parts;
+    }
+}
