@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
         description = "Keeps Compose stacks running across a cluster.",
         subcommands = {DevCommand.class, InitCommand.class, JoinCommand.class, JoinTokenCommand.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
-                NodeCommands.class, DemoAppCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                NodeCommands.class, io.flotilla.cli.commands.DiscoverCommand.class, io.flotilla.cli.commands.RegistryCommands.class,
+                DemoAppCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -81,6 +81,8 @@ public final class Views {
         view.put("containerId", task.status().containerId());
         view.put("health", task.status().health());
         view.put("hostPorts", task.status().hostPorts());
+        view.put("endpoints", io.flotilla.discovery.ServiceEndpoints.isEndpoint(task, node)
+                ? List.of(Map.of("address", node.status().address(), "ports", task.status().hostPorts())) : List.of());
         view.put("image", image(task.spec()));
         view.put("driver", task.spec().driver());
         view.put("createdAt", task.createdAt());

@@ -47,17 +47,20 @@ public final class ServiceEndpoints {
 
     /** The endpoint a task offers, or null if it offers none now. */
     public static Endpoint ofTask(ClusterState state, Service service, Task task) {
-        if (task.state() != TaskState.RUNNING || task.desiredState() != TaskState.RUNNING || !isHealthy(task)
-                || task.nodeId() == null) {
-            return null;
-        }
-        Node node = state.node(task.nodeId()).orElse(null);
-        if (node == null || node.status().state() != NodeState.READY || node.status().address() == null) {
+        Node node = task.nodeId() == null ? null : state.node(task.nodeId()).orElse(null);
+        if (!isEndpoint(task, node)) {
             return null;
         }
         return new Endpoint(task.id(), service.spec().name(), service.spec().stack(), task.id(), node.id(),
                 node.status().address(), task.status().hostPorts(), tags(service.spec().labels()), Map.of(),
                 Endpoint.TASK);
+    }
+
+    /** True if {@code task}, on {@code node}, is an endpoint now (see the class comment). */
+    public static boolean isEndpoint(Task task, Node node) {
+        return task.state() == TaskState.RUNNING && task.desiredState() == TaskState.RUNNING && isHealthy(task)
+                && node != null && node.id().equals(task.nodeId()) && node.status().state() == NodeState.READY
+                && node.status().address() != null;
     }
 
     static boolean isHealthy(Task task) {

@@ -22,6 +22,9 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--raft", paramLabel = "HOST:PORT", description = "Address of the Raft server (default: the API port + 1).")
     String raft;
 
+    @picocli.CommandLine.Mixin
+    DnsOptions dns = new DnsOptions();
+
     @Override
     public Integer call() throws Exception {
         LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT),
@@ -36,6 +39,7 @@ public final class DevCommand implements Callable<Integer> {
         System.out.println("Flotilla dev node " + node.nodeId() + " is up.");
         System.out.println("  API:  http://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
         System.out.println("  Data: " + data.toAbsolutePath().normalize());
+        dns.start(node, node.apiAddress().getAddress().getHostAddress());
         System.out.println("Try: flotilla stack deploy -c examples/shop/compose.yaml shop");
         System.out.flush();
         stopped.await();

@@ -1,0 +1,51 @@
+package io.flotilla.cli.commands;
+
+import io.flotilla.cli.LocalNode;
+import io.flotilla.discovery.dns.DnsConfig;
+import io.flotilla.discovery.dns.DnsServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import picocli.CommandLine.Option;
+
+/** The node's DNS server (discovery): {@code --dns HOST:PORT}, {@code --dns-domain}, {@code --no-dns}. */
+public final class DnsOptions {
+    @Option(names = "--dns", paramLabel = "HOST:PORT",
+            description = "Address of this node's DNS server for the cluster domain (default: the node's address, port 53; port 0: any free port).")
+    String dns;
+
+    @Option(names = "--dns-domain", defaultValue = DnsConfig.DEFAULT_DOMAIN, paramLabel = "DOMAIN",
+            description = "The cluster's DNS domain (default: flotilla; not 'local', which belongs to mDNS).")
+    String domain;
+
+    @Option(names = "--no-dns", description = "Do not serve DNS on this node.")
+    boolean off;
+
+    /**
+     * Starts the node's DNS server and prints where it answers. With the default address, a port
+     * that is taken (another resolver on port 53) only warns; an explicit {@code --dns} that
+     * cannot be bound fails.
+     */
+    public DnsServer start(LocalNode node, String nodeHost) throws IOException {
+        if (off) {
+            return null;
+        }
+        InetSocketAddress bind = dns == null ? new InetSocketAddress(nodeHost, DnsConfig.DEFAULT_PORT)
+                : LocalNode.parseAddress(dns, DnsConfig.DEFAULT_PORT);
+        try {
+            DnsServer server = node.startDns(bind, domain);
+            if (server != null) {
+                InetSocketAddress a = server.address();
+                System.out.println("  DNS:  " + a.getAddress().getHostAddress() + ":" + a.getPort() + " (udp, tcp), domain "
+                        + server.config().domain() + "   (dig @" + a.getAddress().getHostAddress() + " -p " + a.getPort()
+                        + " web.shop." + server.config().domain() + ")");
+            }
+            return server;
+        } catch (IOException e) {
+            if (dns != null) {
+                throw e;
+            }
+            System.err.println("Warning: no DNS server on " + bind + " (" + e.getMessage() + "); use --dns HOST:PORT.");
+            return null;
+        }
+    }
+}
