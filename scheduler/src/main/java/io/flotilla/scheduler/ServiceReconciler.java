@@ -167,6 +167,7 @@ final class ServiceReconciler {
         List<Task> others = active.stream().filter(t -> t != primary).toList();
         if (isReady(primary)) {
             others.forEach(out::shutdown);
+            stopping += others.size(); // stopped by this pass: not settled until they are reported ended
             readyPrimaries.add(primary);
             lastReadyAt = lastReadyAt == null || primary.status().timestamp().isAfter(lastReadyAt)
                     ? primary.status().timestamp() : lastReadyAt;

@@ -41,8 +41,10 @@ class ReconcilePropertyTest {
             nodes.add(sim.addNode("n" + (++nodeCounter), Map.of("zone", "z" + (i % 2)),
                     new Resources(8_000_000_000L, 8L << 30, 0)).id());
         }
-        String web = sim.createService(Specs.reserve(Specs.placement(Specs.replicated("web", 3), List.of(),
-                random.nextBoolean() ? List.of("node.labels.zone") : List.of(), null), new Resources(500_000_000L, 1L << 30, 0)));
+        // failure_action continue: random task failures must not pause the updates this property expects to finish
+        String web = sim.createService(Specs.update(Specs.reserve(Specs.placement(Specs.replicated("web", 3), List.of(),
+                random.nextBoolean() ? List.of("node.labels.zone") : List.of(), null), new Resources(500_000_000L, 1L << 30, 0)),
+                new io.flotilla.model.UpdateConfig(1, Duration.ZERO, "continue", null, 0, null)));
         String job = sim.createService(Specs.restart(Specs.replicated("job", 2), RestartPolicy.ON_FAILURE,
                 Duration.ofSeconds(2), 3, null));
         String agent = sim.createService(Specs.global("agent"));
