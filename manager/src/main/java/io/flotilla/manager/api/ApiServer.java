@@ -46,6 +46,14 @@ public final class ApiServer implements AutoCloseable {
     /** A handler's answer meaning "the response was written already". */
     private static final Object STREAMED = new Object();
 
+    static {
+        // Streams (discovery watches, logs) write small chunks that must leave at once: without
+        // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each one back by up to 40 ms.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final ClusterEndpoints cluster;
