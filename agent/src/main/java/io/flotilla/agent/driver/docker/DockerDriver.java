@@ -93,6 +93,10 @@ public final class DockerDriver implements Driver {
         }
         ImageReference reference = ImageReference.parse(image);
         PullPolicy policy = PullPolicy.parse(task.spec().pullPolicy());
+        if (policy != PullPolicy.ALWAYS && imagePresent(image)) {
+            return; // the common case, without waiting for another task's pull
+        }
+        // One pull per image at a time: fifty replicas starting together pull once.
         synchronized (pullLocks.computeIfAbsent(reference.canonical(), key -> new Object())) {
             switch (policy.decide(imagePresent(image))) {
                 case USE_LOCAL -> { }
