@@ -38,6 +38,7 @@ public final class Dispatcher {
     private final Duration heartbeatTimeout;
     private final Heartbeats heartbeats;
     private final AssignmentWatch assignmentWatch;
+    private final StatusBatcher statusBatcher;
     private final Supplier<Set<String>> managerNodeIds;
     private final Supplier<String> leaderApi;
     private final Duration leaderGrace;
@@ -67,6 +68,7 @@ public final class Dispatcher {
         this.leaderGrace = leaderGrace.compareTo(heartbeatTimeout) < 0 ? heartbeatTimeout : leaderGrace;
         this.heartbeats = new Heartbeats(clock.instant());
         this.assignmentWatch = new AssignmentWatch(store);
+        this.statusBatcher = new StatusBatcher(store);
     }
 
     /**
@@ -128,7 +130,7 @@ public final class Dispatcher {
                     List.of(new Command.NodeStateChange(nodeId, NodeState.READY, "heartbeat resumed")), now)));
         }
         if (!report.updates().isEmpty()) {
-            Submissions.await(store.submit(new Command.UpdateTaskStatuses(nodeId, report.updates())));
+            statusBatcher.apply(nodeId, report.updates()); // group commit with other nodes' reports
         }
     }
 

@@ -15,8 +15,8 @@ import java.util.function.Function;
  * Commands that are not lists of tasks are returned as they are.
  */
 public final class CommandBatches {
-    /** Tasks per CreateTasks entry: a task carries its whole template (about 0.5–1 KB of JSON). */
-    public static final int MAX_TASKS = 2_000;
+    /** Tasks per CreateTasks entry: a task carries its whole template (about 1 KB of JSON): entries of about 0.5 MB. */
+    public static final int MAX_TASKS = 500;
     /** Items per entry of the commands with small items (assignments, statuses, ids). */
     public static final int MAX_ITEMS = 5_000;
 

@@ -1,0 +1,186 @@
+package io.flotilla.cli.bench;
+
+import io.flotilla.cli.Table;
+import io.flotilla.cli.client.ApiClient;
+import io.flotilla.model.RestartPolicy;
+import io.flotilla.model.ServiceMode;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.StackSpec;
+import io.flotilla.model.TaskTemplate;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Issue 3's scale benchmark: simulated agents ({@link NodeSimulator}) against a real manager
+ * (its own JVM, real Ratis log on disk); deploy a service of N replicas and time it until every
+ * task is reported RUNNING by the simulated agents; heap per task; then silence some nodes and
+ * time until every task they held runs elsewhere. Prints figures; asserts nothing.
+ */
+@Command(name = "scale", description = "Scale benchmark: simulated nodes against a real manager (placements/s, heap per task, node-failure replacement).")
+public final class ScaleBenchCommand implements Callable<Integer> {
+    @Option(names = "--nodes", defaultValue = "10000", description = "Simulated nodes (default 10000).")
+    int nodes;
+
+    @Option(names = "--tasks", split = ",", defaultValue = "100000,1000000", description = "Replica counts, in steps (default 100000,1000000).")
+    List<Integer> taskCounts;
+
+    @Option(names = "--fail-nodes", defaultValue = "100", description = "Nodes silenced at the end (default 100; 0: skip).")
+    int failNodes;
+
+    @Option(names = "--managers", split = ",", description = "API addresses of running managers; default: start one manager in its own JVM.")
+    List<String> managers;
+
+    @Option(names = "--manager-heap", defaultValue = "8g", description = "Heap of the manager JVM started here (default 8g).")
+    String managerHeap;
+
+    @Option(names = "--heartbeat-interval", defaultValue = "5", description = "Seconds between heartbeats of a simulated node (default 5).")
+    int heartbeatSeconds;
+
+    @Option(names = "--heartbeat-timeout", defaultValue = "15", description = "The started manager's heartbeat timeout, seconds (default 15).")
+    int heartbeatTimeoutSeconds;
+
+    @Option(names = "--poll-pause-ms", defaultValue = "1000", description = "Pause of a simulated node between two long polls (default 1000).")
+    int pollPauseMillis;
+
+    @Option(names = "--report-delay-ms", defaultValue = "500", description = "How long a simulated node gathers status changes before reporting (default 500).")
+    int reportDelayMillis;
+
+    @Option(names = "--timeout-minutes", defaultValue = "30", description = "Give up a step after this long (default 30).")
+    int timeoutMinutes;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Manager data directory (default: a fresh temporary one).")
+    Path data;
+
+    @Override
+    public Integer call() throws Exception {
+        ManagerProcess process = null;
+        List<URI> apis = new ArrayList<>();
+        if (managers == null || managers.isEmpty()) {
+            Path dir = data != null ? data : Files.createTempDirectory("flotilla-scale");
+            process = ManagerProcess.start(dir, managerHeap, Duration.ofSeconds(heartbeatTimeoutSeconds));
+            apis.add(process.api());
+            System.out.printf("manager: own JVM (pid %d), -Xmx%s, data %s, heartbeat timeout %d s%n", process.pid(),
+                    managerHeap, dir, heartbeatTimeoutSeconds);
+        } else {
+            managers.forEach(m -> apis.add(URI.create("http://" + ApiClient.withDefaultPort(m))));
+            System.out.println("managers: " + apis + " (heap per task not measured: not our process)");
+        }
+        NodeSimulator.Settings settings = new NodeSimulator.Settings(Duration.ofSeconds(30),
+                Duration.ofMillis(pollPauseMillis), Duration.ofMillis(reportDelayMillis), Duration.ofSeconds(heartbeatSeconds));
+        System.out.printf("simulator: %d nodes, %d CPUs, heartbeat every %d s, poll pause %d ms, report delay %d ms%n",
+                nodes, Runtime.getRuntime().availableProcessors(), heartbeatSeconds, pollPauseMillis, reportDelayMillis);
+        Table table = new Table("SCENARIO", "RESULT");
+        try (NodeSimulator sim = new NodeSimulator(apis, settings)) {
+            ApiClient api = new ApiClient(apis.getFirst().getHost() + ":" + apis.getFirst().getPort());
+            long start = System.nanoTime();
+            List<SimulatedNode> simulated = sim.start(nodes, Duration.ofMinutes(10));
+            double registered = seconds(start);
+            System.out.printf("%d nodes registered in %.1f s%n", nodes, registered);
+            table.row(nodes + " nodes hello → registered", String.format("%.1f s", registered));
+            long baselineHeap = process == null ? 0 : process.heapUsedAfterGc();
+            long baselineIndex = index(api);
+            if (process != null) {
+                System.out.printf("manager heap after GC with %d nodes, no tasks: %d MB%n", nodes, baselineHeap >> 20);
+            }
+            int previous = 0;
+            for (int tasks : taskCounts) {
+                long reported0 = sim.runningReported.get();
+                long index0 = index(api);
+                long bytes0 = process == null ? 0 : process.sampleLogBytes();
+                start = System.nanoTime();
+                api.deploy(stack(tasks));
+                awaitReported(sim, process, reported0 + (tasks - previous), start, "deploy " + tasks);
+                double elapsed = seconds(start);
+                int placed = tasks - previous;
+                long entries = index(api) - index0;
+                long bytes = process == null ? 0 : process.sampleLogBytes() - bytes0;
+                System.out.printf("%d → %d replicas: %d placements RUNNING in %.1f s = %.0f placements/s; %d Raft entries, %d MB%n",
+                        previous, tasks, placed, elapsed, placed / elapsed, entries, bytes >> 20);
+                table.row("deploy " + previous + " → " + tasks + " replicas, all RUNNING",
+                        String.format("%.1f s, %.0f placements/s, %d Raft entries (%d MB)", elapsed, placed / elapsed,
+                                entries, bytes >> 20));
+                if (process != null) {
+                    long heap = process.heapUsedAfterGc();
+                    System.out.printf("manager heap after GC at %d tasks: %d MB, %.0f bytes per task%n", tasks, heap >> 20,
+                            (heap - baselineHeap) / (double) tasks);
+                    table.row("manager heap at " + tasks + " tasks", String.format("%d MB (%.0f bytes/task over the %d MB baseline)",
+                            heap >> 20, (heap - baselineHeap) / (double) tasks, baselineHeap >> 20));
+                }
+                previous = tasks;
+            }
+            if (failNodes > 0) {
+                List<SimulatedNode> victims = simulated.subList(0, Math.min(failNodes, simulated.size()));
+                long orphans = victims.stream().mapToLong(SimulatedNode::tasksHeld).sum();
+                long reported0 = sim.runningReported.get();
+                start = System.nanoTime();
+                victims.forEach(SimulatedNode::stop);
+                awaitReported(sim, process, reported0 + orphans, start, "replace " + orphans);
+                double elapsed = seconds(start);
+                System.out.printf("%d nodes silenced holding %d tasks: all replaced and RUNNING after %.1f s (heartbeat timeout %d s)%n",
+                        victims.size(), orphans, elapsed, heartbeatTimeoutSeconds);
+                table.row(victims.size() + " nodes fail (" + orphans + " tasks) → replacements RUNNING",
+                        String.format("%.1f s (of which up to %d s heartbeat timeout + up to %d s last heartbeat age)",
+                                elapsed, heartbeatTimeoutSeconds, heartbeatSeconds));
+            }
+            table.row("Raft log entries in total", Long.toString(index(api) - baselineIndex) + " after registration");
+            if (process != null) {
+                table.row("Raft log bytes written", (process.sampleLogBytes() >> 20) + " MB");
+                process.snapshotLines().forEach(line -> System.out.println("manager: " + line.strip()));
+            }
+            System.out.printf("simulator: %d requests, %d failed%n", sim.requests.get(), sim.failures.get());
+            System.out.println();
+            table.print(System.out);
+        } finally {
+            if (process != null) {
+                process.close();
+            }
+        }
+        return 0;
+    }
+
+    private void awaitReported(NodeSimulator sim, ManagerProcess process, long target, long start, String what)
+            throws InterruptedException {
+        long deadline = start + Duration.ofMinutes(timeoutMinutes).toNanos();
+        long lastPrint = System.nanoTime();
+        while (sim.runningReported.get() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + ": only " + sim.runningReported.get() + " of " + target
+                        + " RUNNING reports within " + timeoutMinutes + " min");
+            }
+            Thread.sleep(20);
+            if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+                lastPrint = System.nanoTime();
+                if (process != null) {
+                    process.sampleLogBytes();
+                }
+                System.out.printf("  %s: %.0f s, %d/%d RUNNING reported, %d requests%n", what, seconds(start),
+                        sim.runningReported.get(), target, sim.requests.get());
+            }
+        }
+    }
+
+    private static long index(ApiClient api) {
+        Map<String, Object> info = api.info();
+        return ((Number) info.get("index")).longValue();
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    static StackSpec stack(int replicas) {
+        ServiceSpec spec = new ServiceSpec("scale_sim", "scale", ServiceMode.REPLICATED, replicas,
+                TaskTemplate.process(List.of("sleep", "infinity"))
+                        .withRestartPolicy(new RestartPolicy(RestartPolicy.ANY, Duration.ZERO, null, null)),
+                List.of(), List.of(), Map.of(), null, null);
+        return new StackSpec("scale", List.of(spec));
+    }
+}
