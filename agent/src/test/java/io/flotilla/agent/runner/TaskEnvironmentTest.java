@@ -32,6 +32,19 @@ class TaskEnvironmentTest {
     }
 
     @Test
+    void hostModePortsCarryTheirFixedHostPort() throws Exception {
+        Task task = task(Map.of(), Map.of("FLOTILLA_PORTS", "web:80:8080:host,http:8081,odd:81:9000:ingress"));
+
+        List<TaskEnvironment.PortRequest> requests = TaskEnvironment.portRequests(task);
+        assertThat(requests).containsExactly(new TaskEnvironment.PortRequest("web", 80, 8080, "host"),
+                new TaskEnvironment.PortRequest("http", 8081), new TaskEnvironment.PortRequest("odd", 81, 9000, "ingress"));
+        assertThat(requests).extracting(TaskEnvironment.PortRequest::fixedHostPort).containsExactly(8080, null, null);
+        Map<String, Integer> ports = new PortAllocator("127.0.0.1").allocateFor(requests);
+        assertThat(ports).containsEntry("web", 8080).containsKeys("http", "odd");
+        assertThat(ports.get("odd")).isNotEqualTo(9000);
+    }
+
+    @Test
     void layersHostBasicsTemplateInjectedAndFlotillaVariables() {
         Task task = task(Map.of("A", "template", "B", "template", "FLOTILLA_NODE_ID", "spoofed"),
                 Map.of("B", "injected"));
