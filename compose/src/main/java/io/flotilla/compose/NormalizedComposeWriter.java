@@ -18,6 +18,7 @@ import io.flotilla.model.RestartPolicy;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
+import io.flotilla.model.DiscoverySpec;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.Ulimit;
 import io.flotilla.model.UpdateConfig;
@@ -172,7 +173,16 @@ final class NormalizedComposeWriter {
         }
         out.put("pull_policy", task.pullPolicy());
         out.set("deploy", deploy(service));
-        out.putObject("x-flotilla").put("driver", task.driver());
+        ObjectNode flotilla = out.putObject("x-flotilla").put("driver", task.driver());
+        strings(flotilla, "requires", task.discovery().requires());
+        switch (task.discovery().onChange()) {
+            case DiscoverySpec.OnDependencyChange.Ignore ignore -> { }
+            case DiscoverySpec.OnDependencyChange.Restart restart -> flotilla.put("on_dependency_change", "restart");
+            case DiscoverySpec.OnDependencyChange.Signal signal ->
+                    flotilla.put("on_dependency_change", "signal:" + signal.signal());
+            case DiscoverySpec.OnDependencyChange.Exec exec -> strings(flotilla.putObject("on_dependency_change"),
+                    "exec", exec.command());
+        }
         return out;
     }
 

@@ -63,7 +63,7 @@ final class ServiceMapper {
                 service.get("read_only").booleanOr(false), service.get("cap_add").stringOrList(),
                 service.get("cap_drop").stringOrList(), service.get("tmpfs").stringOrList(),
                 ulimits(service.get("ulimits")), pullPolicy(service.get("pull_policy")),
-                networks(service.get("networks")));
+                networks(service.get("networks")), DiscoveryMapper.map(service.get("x-flotilla")));
         ServiceMode mode = DeployMapper.mode(deploy, context);
         return new ServiceSpec(context.stackName + "_" + shortName, context.stackName, mode,
                 DeployMapper.replicas(service, deploy), task, ServicePorts.map(service, context), dependsOn(service.get("depends_on")),
@@ -78,7 +78,7 @@ final class ServiceMapper {
                 throw flotilla.error("x-flotilla must be a mapping such as {driver: process}");
             }
             for (String key : flotilla.fields().keySet()) {
-                if (!key.equals("driver")) {
+                if (!key.equals("driver") && !DiscoveryMapper.KEYS.contains(key)) {
                     context.unsupported("x-flotilla." + key);
                 }
             }

@@ -44,6 +44,9 @@ public final class EndpointRegistry {
     private final Object lock = new Object();
     private volatile ClusterState state = ClusterState.EMPTY;
     private volatile PMap<String, PMap<String, Endpoint>> current = HashTreePMap.empty();
+    /** Service → index of its last change; and the index of the last change of any service. */
+    private volatile PMap<String, Long> lastChanged = HashTreePMap.empty();
+    private volatile long lastAnyChange;
     private EndpointHistory history;
     private final Map<String, List<Consumer<EndpointChange>>> subscribers = new java.util.HashMap<>();
     private final List<Runnable> indexListeners = new CopyOnWriteArrayList<>();
@@ -83,6 +86,7 @@ public final class EndpointRegistry {
             }
             current = next;
             state = newState;
+            noteChanges(changes);
             changes.forEach(this::publish);
         }
         indexListeners.forEach(Runnable::run);
@@ -111,12 +115,33 @@ public final class EndpointRegistry {
             }
             current = next;
             state = after;
+            noteChanges(changes);
             for (EndpointChange change : changes) {
                 history.add(change);
                 publish(change);
             }
         }
         indexListeners.forEach(Runnable::run);
+    }
+
+    private void noteChanges(List<EndpointChange> changes) {
+        PMap<String, Long> marks = lastChanged;
+        for (EndpointChange change : changes) {
+            marks = marks.plus(change.service(), change.index());
+            lastAnyChange = Math.max(lastAnyChange, change.index());
+        }
+        lastChanged = marks;
+    }
+
+    /** The index of the last change of {@code service}'s endpoints (0 if none since this manager started). Lock-free. */
+    public long lastChangeIndex(String service) {
+        Long index = lastChanged.get(service);
+        return index == null ? 0 : index;
+    }
+
+    /** The index of the last change of any service's endpoints. Lock-free. */
+    public long lastChangeIndex() {
+        return lastAnyChange;
     }
 
     private static Map<String, Boolean> toMap(Collection<String> names) {

@@ -30,6 +30,19 @@ public final class AssignmentWatch {
 
     private record Waiter(long after, CompletableFuture<ClusterState> answer) {}
 
+    /**
+     * Whether the endpoints of a service some task of the node depends on changed after index
+     * {@code after}: such a change is also a reason to answer (the set carries those endpoints).
+     */
+    @FunctionalInterface
+    public interface DependencyChanges {
+        DependencyChanges NONE = (state, nodeId, after) -> false;
+
+        boolean changedSince(ClusterState state, String nodeId, long after);
+    }
+
+    private volatile DependencyChanges dependencyChanges = DependencyChanges.NONE;
+
     private final ClusterStore store;
     private final Map<String, Waiter> waiters = new ConcurrentHashMap<>();
     private Thread thread; // guarded by this
@@ -44,7 +57,7 @@ public final class AssignmentWatch {
      */
     public ClusterState await(String nodeId, long after, Duration wait) throws InterruptedException {
         ClusterState state = store.state();
-        if (after < 0 || state.nodeTasksChangedSince(nodeId, after)) {
+        if (after < 0 || changed(state, nodeId, after)) {
             return state;
         }
         Waiter waiter = new Waiter(after, new CompletableFuture<>());
@@ -55,7 +68,7 @@ public final class AssignmentWatch {
         try {
             ensureFollowing();
             state = store.state(); // a change may have been applied while registering
-            if (state.nodeTasksChangedSince(nodeId, after)) {
+            if (changed(state, nodeId, after)) {
                 return state;
             }
             return waiter.answer().get(wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -66,6 +79,15 @@ public final class AssignmentWatch {
         } finally {
             waiters.remove(nodeId, waiter);
         }
+    }
+
+    /** Also answers a poll when a dependency's endpoints changed (see {@link DependencyChanges}). */
+    public void dependencyChanges(DependencyChanges changes) {
+        this.dependencyChanges = Objects.requireNonNull(changes, "changes");
+    }
+
+    private boolean changed(ClusterState state, String nodeId, long after) {
+        return state.nodeTasksChangedSince(nodeId, after) || dependencyChanges.changedSince(state, nodeId, after);
     }
 
     /** Polls waiting now (for tests and metrics). */
@@ -114,7 +136,7 @@ public final class AssignmentWatch {
     private void answerChanged(ClusterState state) {
         for (Map.Entry<String, Waiter> entry : waiters.entrySet()) {
             Waiter waiter = entry.getValue();
-            if (state.nodeTasksChangedSince(entry.getKey(), waiter.after())) {
+            if (changed(state, entry.getKey(), waiter.after())) {
                 waiter.answer().complete(state);
             }
         }

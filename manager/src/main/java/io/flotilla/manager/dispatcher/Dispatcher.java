@@ -79,6 +79,11 @@ public final class Dispatcher {
         heartbeats.reset(clock.instant().plus(leaderGrace.minus(heartbeatTimeout)));
     }
 
+    /** Wakes a node's assignment poll also when endpoints its tasks depend on change. */
+    public void dependencyChanges(AssignmentWatch.DependencyChanges changes) {
+        assignmentWatch.dependencyChanges(changes);
+    }
+
     /** The in-memory heartbeats, for the session listener. */
     public Heartbeats heartbeats() {
         return heartbeats;

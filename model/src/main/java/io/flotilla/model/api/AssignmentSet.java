@@ -1,16 +1,39 @@
 package io.flotilla.model.api;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import io.flotilla.model.Task;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Everything the cluster wants of one node, as of state {@code index}: every task assigned to it
  * that is not yet known to have ended, with its desired state. Level-triggered: an agent that
  * receives a set compares it with what it runs; a task it runs that is missing from the set is
  * no longer wanted.
+ *
+ * @param dependencies for every service a task of the set depends on (depends_on or
+ *                     {@code x-flotilla.requires}), its healthy endpoints now as sorted
+ *                     {@code host:port} strings (the service's first port); the agent gives them
+ *                     to the tasks and applies each task's policy when they change
  */
-public record AssignmentSet(long index, String nodeId, List<Task> tasks) {
+public record AssignmentSet(long index, String nodeId, List<Task> tasks, Map<String, List<String>> dependencies) {
+    @JsonCreator
     public AssignmentSet {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        if (dependencies == null) {
+            dependencies = Map.of();
+        } else {
+            TreeMap<String, List<String>> copy = new TreeMap<>();
+            dependencies.forEach((service, endpoints) -> copy.put(service,
+                    endpoints == null ? List.of() : List.copyOf(endpoints)));
+            dependencies = Collections.unmodifiableMap(copy);
+        }
+    }
+
+    /** A set without dependency endpoints. */
+    public AssignmentSet(long index, String nodeId, List<Task> tasks) {
+        this(index, nodeId, tasks, Map.of());
     }
 }

@@ -1,0 +1,110 @@
+package io.flotilla.manager.dispatcher;
+
+import io.flotilla.discovery.EndpointRegistry;
+import io.flotilla.discovery.ServiceEndpoints;
+import io.flotilla.model.DependencySpec;
+import io.flotilla.model.Endpoint;
+import io.flotilla.model.PortSpec;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import io.flotilla.state.ClusterState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The services a task depends on, for its agent: its service's {@code depends_on} (same stack;
+ * not {@code service_completed_successfully}, which leaves no endpoint) and its template's
+ * {@code x-flotilla.requires} (full names). Each has the prefix of its environment variables:
+ * the short name for depends_on ({@code BACKEND} for {@code backend}, as the scheduler's
+ * {@code BACKEND_HOST}), the full name for requires ({@code BILLING_API} for {@code billing_api});
+ * upper case, every character other than a letter or digit becomes {@code _}. Pure.
+ *
+ * <p>The set sent to a node carries these as {@value #DEPENDENCIES_ENV} in each task's
+ * {@code injectedEnv} ({@code PREFIX=service}, comma-separated, not stored), and the services'
+ * healthy endpoints as {@code host:port} strings in {@link io.flotilla.model.api.AssignmentSet#dependencies()}.
+ */
+public final class TaskDependencies {
+    public static final String DEPENDENCIES_ENV = "FLOTILLA_DEPENDENCIES";
+
+    private TaskDependencies() {}
+
+    /** Prefix → full service name, in order (depends_on first, then requires). */
+    public static Map<String, String> of(ClusterState state, Task task) {
+        Map<String, String> dependencies = new LinkedHashMap<>();
+        Service service = state.service(task.serviceId()).orElse(null);
+        if (service != null) {
+            String stack = service.spec().stack();
+            for (DependencySpec dependency : service.spec().dependsOn()) {
+                if (!DependencySpec.COMPLETED.equals(dependency.condition())) {
+                    dependencies.putIfAbsent(envPrefix(dependency.service()),
+                            stack == null ? dependency.service() : stack + "_" + dependency.service());
+                }
+            }
+        }
+        for (String required : task.spec().discovery().requires()) {
+            dependencies.putIfAbsent(envPrefix(required), required);
+        }
+        return dependencies;
+    }
+
+    /** The value of {@value #DEPENDENCIES_ENV}: {@code BACKEND=shop_backend,BILLING_API=billing_api}. */
+    static String envValue(Map<String, String> dependencies) {
+        return dependencies.entrySet().stream().map(entry -> entry.getKey() + "=" + entry.getValue())
+                .collect(Collectors.joining(","));
+    }
+
+    /** The healthy endpoints of {@code service} as sorted {@code host:port} (its first port; {@code host} without ports). */
+    static List<String> endpoints(ClusterState state, String serviceName) {
+        String firstPort = state.serviceByName(serviceName).map(Service::spec).map(spec -> spec.ports())
+                .filter(ports -> !ports.isEmpty()).map(List::getFirst).map(PortSpec::name).orElse(null);
+        TreeSet<String> values = new TreeSet<>();
+        for (Endpoint endpoint : ServiceEndpoints.of(state, serviceName).values()) {
+            Integer port = firstPort != null ? endpoint.ports().get(firstPort) : null;
+            if (port == null && !endpoint.ports().isEmpty()) {
+                port = endpoint.ports().values().iterator().next();
+            }
+            values.add(port == null ? endpoint.address() : hostPort(endpoint.address(), port));
+        }
+        return new ArrayList<>(values);
+    }
+
+    private static String hostPort(String address, int port) {
+        return (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+    }
+
+    /** Wakes a node's poll when a service one of its tasks depends on changed after the poll's index. */
+    public static AssignmentWatch.DependencyChanges following(EndpointRegistry registry) {
+        return (state, nodeId, after) -> {
+            if (registry.lastChangeIndex() <= after) {
+                return false;
+            }
+            for (Task task : state.tasksOfNode(nodeId)) {
+                if (task.state().isTerminal()) {
+                    continue;
+                }
+                for (String service : of(state, task).values()) {
+                    if (registry.lastChangeIndex(service) > after) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        };
+    }
+
+    /** {@code shop-db.v2} → {@code SHOP_DB_V2}. */
+    public static String envPrefix(String name) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        StringBuilder out = new StringBuilder(upper.length());
+        for (int i = 0; i < upper.length(); i++) {
+            char c = upper.charAt(i);
+            out.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
+        }
+        return out.toString();
+    }
+}
