@@ -300,6 +300,9 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private CompletableFuture<ClusterState> afterReply(Command command, RaftClientReply reply, Throwable error) {
         if (error != null) {
             Throwable cause = unwrap(error);
+            if (givesUp(cause)) {
+                renewClient(); // Ratis closes a client's ordered window once its retries failed: use a fresh one
+            }
             if (cause instanceof java.util.concurrent.TimeoutException) {
                 return CompletableFuture.failedFuture(new UnavailableException("the change was not committed within "
                         + WRITE_TIMEOUT.toMillis() + " ms: " + quorum().describe(), cause));
@@ -324,6 +327,33 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                 ? answer.substring(ClusterStateMachine.ERROR.length()) : answer;
         return CompletableFuture.failedFuture(new CommandFailedException(
                 command.getClass().getSimpleName() + " failed: " + message));
+    }
+
+    private static boolean givesUp(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException
+                    || t instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Replaces the Raft client (the old one is closed once its requests are long done). */
+    private synchronized void renewClient() {
+        if (closed) {
+            return;
+        }
+        RaftClient old = client;
+        client = newClient(clientPeers());
+        Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(WRITE_TIMEOUT.multipliedBy(2));
+                old.close();
+            } catch (InterruptedException | IOException e) {
+                LOG.debug("closing a replaced Raft client: {}", e.toString());
+            }
+        });
     }
 
     private static Throwable unwrap(Throwable error) {
@@ -444,17 +474,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             throw new UnavailableException(what + " failed: " + reply.getException());
         }
         LOG.info("{}: managers are now {}", what, peers.stream().map(p -> p.getId().toString()).toList());
-        RaftClient old = client;
-        client = newClient(clientPeers());
-        // Requests may still be in flight on the old client: close it once they are long done.
-        Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(WRITE_TIMEOUT.multipliedBy(2));
-                old.close();
-            } catch (InterruptedException | IOException e) {
-                LOG.debug("closing a replaced Raft client: {}", e.toString());
-            }
-        });
+        renewClient(); // the new group's peers
+
     }
 
     /** Takes a snapshot now (if anything was applied since the last one); returns its log index. */
