@@ -83,6 +83,8 @@ public final class Agent implements AutoCloseable {
         }
     });
     private volatile Set<String> lastAssigned = Set.of();
+    /** The endpoints of the services this node's tasks depend on, from the last assignment set. */
+    private volatile Map<String, List<String>> dependencies = Map.of();
     /** True once an assignment set arrived: only then may drivers remove what the cluster does not want. */
     private volatile boolean knowsAssignments;
     private volatile boolean closed;
@@ -229,6 +231,7 @@ public final class Agent implements AutoCloseable {
             return;
         }
         Set<String> assigned = new HashSet<>();
+        dependencies = assignments.dependencies();
         for (Task task : assignments.tasks()) {
             assigned.add(task.id());
             TaskRunner runner = runners.get(task.id());
@@ -238,6 +241,7 @@ public final class Agent implements AutoCloseable {
                         startTask(task);
                     }
                 } else {
+                    runner.dependencies(dependencies);
                     reportIfManagerBehind(task, runner);
                 }
             } else if (task.desiredState().isTerminal()) {
@@ -267,9 +271,20 @@ public final class Agent implements AutoCloseable {
     private void startTask(Task task) {
         log.info("task {} ({}): starting", task.id(), task.displayName());
         TaskRunner runner = TaskRunner.assigned(task, context);
+        runner.agentEnvironment(agentEnvironment());
+        runner.dependencies(dependencies);
         runners.put(task.id(), runner);
         reporter.offer(task.id(), runner.status());
         runner.start();
+    }
+
+    /**
+     * What the agent adds to every task: {@code FLOTILLA_API}, the managers' API addresses this
+     * agent knows ({@code host:port}, comma-separated), for tasks that use the discovery API.
+     */
+    private Map<String, String> agentEnvironment() {
+        List<String> managers = channel instanceof HttpManagerChannel http ? http.managers() : List.of();
+        return managers.isEmpty() ? Map.of() : Map.of("FLOTILLA_API", String.join(",", managers));
     }
 
     /** Level-triggered reporting: when the manager shows an older state than ours, say ours again. */

@@ -23,6 +23,7 @@ final class FakeManagerChannel implements ManagerChannel {
     private final List<StatusReport> reports = new CopyOnWriteArrayList<>();
     private long index = 1;
     private List<Task> tasks = List.of();
+    private java.util.Map<String, List<String>> dependencies = java.util.Map.of();
     private boolean down;
 
     FakeManagerChannel(String nodeId) {
@@ -31,6 +32,13 @@ final class FakeManagerChannel implements ManagerChannel {
 
     synchronized void assign(Task... newTasks) {
         tasks = List.of(newTasks);
+        index++;
+        notifyAll();
+    }
+
+    /** The endpoints of the services the tasks depend on, as the manager would send them. */
+    synchronized void dependencies(java.util.Map<String, List<String>> newDependencies) {
+        dependencies = java.util.Map.copyOf(newDependencies);
         index++;
         notifyAll();
     }
@@ -120,7 +128,7 @@ final class FakeManagerChannel implements ManagerChannel {
     public void close() {}
 
     private AssignmentSet current() {
-        return new AssignmentSet(index, nodeId, tasks);
+        return new AssignmentSet(index, nodeId, tasks, dependencies);
     }
 
     private void failIfDown() throws IOException {

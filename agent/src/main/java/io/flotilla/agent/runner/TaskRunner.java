@@ -9,6 +9,7 @@ import io.flotilla.agent.driver.TaskHandle;
 import io.flotilla.agent.driver.TaskLaunch;
 import io.flotilla.agent.driver.TaskRecord;
 import io.flotilla.agent.health.HealthChecker;
+import io.flotilla.model.DiscoverySpec;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -47,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class TaskRunner {
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    /** In the task's directory: the dependencies' variables now ({@code KEY=value} lines), for a task told by signal. */
+    public static final String DEPENDENCIES_FILE = "dependencies.env";
+    public static final String DEPENDENCIES_FILE_KEY = "FLOTILLA_DEPENDENCIES_FILE";
 
     /** Why and how a task is being stopped. */
     private record StopRequest(TaskState finalState, String reason, String error) {}
@@ -65,6 +70,11 @@ public final class TaskRunner {
     private Path workingDir;
     private boolean detached;
     private boolean started;
+    /** The endpoints of the services the node's tasks depend on, as the agent last received them. */
+    private volatile Map<String, List<String>> dependencies = Map.of();
+    private Map<String, String> agentEnvironment = Map.of();
+    private DependencyFollower follower; // guarded by lock; set once the task runs, if it has dependencies
+    private boolean restarting; // guarded by lock: an in-place restart for a dependency change is under way
 
     private TaskRunner(Task task, TaskStatus status, TaskRunnerContext context) {
         this.task = task;
@@ -137,6 +147,37 @@ public final class TaskRunner {
         Thread.ofVirtual().name("task-" + task.id()).start(this::launch);
     }
 
+    /** Variables the agent adds to the task's environment ({@code FLOTILLA_API}); before {@link #start()}. */
+    public void agentEnvironment(Map<String, String> variables) {
+        synchronized (lock) {
+            agentEnvironment = Map.copyOf(variables);
+        }
+    }
+
+    /**
+     * The endpoints of the services this node's tasks depend on (from the assignment set). Before
+     * the task starts they become its environment; once it runs, a change of its own dependencies
+     * applies its {@code on_dependency_change} policy (debounced, see {@link DependencyFollower}).
+     */
+    public void dependencies(Map<String, List<String>> all) {
+        dependencies = all;
+        if (DependencyEnvironment.dependencies(task).isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> view = DependencyEnvironment.view(task, all);
+        DependencyFollower current;
+        synchronized (lock) {
+            if (follower == null && handle != null && status.state() == TaskState.RUNNING && !detached) {
+                follower = new DependencyFollower(view, DependencyFollower.DEBOUNCE, this::dependenciesChanged);
+                return; // adopted: what it runs with is taken to be what it saw
+            }
+            current = follower;
+        }
+        if (current != null) {
+            current.offer(view);
+        }
+    }
+
     /** Stops the task gracefully and reports SHUTDOWN. Idempotent. */
     public void stop(String reason) {
         requestStop(new StopRequest(TaskState.SHUTDOWN, reason, null));
@@ -146,6 +187,9 @@ public final class TaskRunner {
     public void detach() {
         synchronized (lock) {
             detached = true;
+            if (follower != null) {
+                follower.close();
+            }
             if (healthChecker != null) {
                 healthChecker.close();
             }
@@ -195,13 +239,15 @@ public final class TaskRunner {
             if (endIfStopped()) {
                 return;
             }
-            List<String> program = new ArrayList<>(task.spec().entrypoint());
-            program.addAll(task.spec().command());
+            List<String> program = program();
+            Map<String, List<String>> startView;
             try {
                 hostPorts = context.ports().allocateFor(TaskEnvironment.portRequests(task));
                 Files.createDirectories(directory.root());
                 Files.createDirectories(workingDir);
                 environment = TaskEnvironment.build(task, context.nodeId(), context.nodeAddress(), hostPorts, context.hostEnvironment());
+                startView = DependencyEnvironment.view(task, dependencies);
+                environment = withDependencies(environment, startView, false);
                 directory.writeRecord(TaskRecord.prepared(task, hostPorts, workingDir.toString()));
             } catch (IOException e) {
                 finish(TaskState.FAILED, "preparing failed", "cannot prepare the task: " + e.getMessage(), null);
@@ -230,7 +276,14 @@ public final class TaskRunner {
                     Thread.ofVirtual().name("stop-" + task.id()).start(() -> terminate(launched));
                 } else {
                     startHealthChecks();
+                    if (!startView.isEmpty()) {
+                        follower = new DependencyFollower(startView, DependencyFollower.DEBOUNCE,
+                                this::dependenciesChanged);
+                    }
                 }
+            }
+            if (!startView.isEmpty()) {
+                dependencies(dependencies); // a change that arrived while it started
             }
         } catch (RuntimeException e) {
             log.error("task {}: runner failed", task.id(), e);
@@ -276,8 +329,8 @@ public final class TaskRunner {
 
     private void exited(TaskHandle running, ExitStatus exitStatus) {
         synchronized (lock) {
-            if (detached) {
-                return;
+            if (detached || running != handle || restarting) {
+                return; // an in-place restart ended it: its successor is watched instead
             }
             if (healthChecker != null) {
                 healthChecker.close();
@@ -373,6 +426,125 @@ public final class TaskRunner {
         }
     }
 
+    private List<String> program() {
+        List<String> program = new ArrayList<>(task.spec().entrypoint());
+        program.addAll(task.spec().command());
+        return program;
+    }
+
+    /** {@code env} plus the agent's variables, the dependencies' variables and the file that holds them. */
+    private Map<String, String> withDependencies(Map<String, String> env, Map<String, List<String>> view,
+                                                 boolean override) {
+        Map<String, String> next = new LinkedHashMap<>(env);
+        synchronized (lock) {
+            next.putAll(agentEnvironment);
+        }
+        if (!DependencyEnvironment.dependencies(task).isEmpty()) {
+            Map<String, String> variables = DependencyEnvironment.variables(task, view, next, override);
+            next.putAll(variables);
+            next.put(DEPENDENCIES_FILE_KEY, directory.root().resolve(DEPENDENCIES_FILE).toString());
+            writeDependencyFile(DependencyEnvironment.variables(task, view, Map.of(), true));
+        }
+        return next;
+    }
+
+    private void writeDependencyFile(Map<String, String> variables) {
+        StringBuilder content = new StringBuilder();
+        variables.forEach((key, value) -> content.append(key).append('=').append(value).append('\n'));
+        try {
+            Files.createDirectories(directory.root());
+            Path file = directory.root().resolve(DEPENDENCIES_FILE);
+            Path temporary = file.resolveSibling(DEPENDENCIES_FILE + ".tmp");
+            Files.writeString(temporary, content);
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warn("task {}: cannot write {}: {}", task.id(), DEPENDENCIES_FILE, e.getMessage());
+        }
+    }
+
+    /** The debounced change of this task's dependencies: applies its policy. */
+    private void dependenciesChanged(Map<String, List<String>> view, List<String> changed) {
+        TaskHandle running;
+        Map<String, String> env;
+        synchronized (lock) {
+            if (status.state() != TaskState.RUNNING || stopRequest != null || detached || handle == null) {
+                return;
+            }
+            running = handle;
+            env = environment;
+        }
+        env = withDependencies(env, view, true);
+        String what = String.join(", ", changed);
+        DependencyActions actions = new DependencyActions(task, directory, workingDir, log);
+        switch (task.spec().discovery().onChange()) {
+            case DiscoverySpec.OnDependencyChange.Ignore ignore ->
+                    log.info("task {}: endpoints of {} changed (policy ignore)", task.id(), what);
+            case DiscoverySpec.OnDependencyChange.Signal signal -> {
+                synchronized (lock) {
+                    environment = env;
+                }
+                actions.signal(running, signal.signal(), what);
+            }
+            case DiscoverySpec.OnDependencyChange.Exec exec -> actions.exec(exec.command(), env, changed);
+            case DiscoverySpec.OnDependencyChange.Restart restart -> restartInPlace(running, env, what);
+        }
+    }
+
+    /**
+     * Restarts the task's process with the new environment: same task, same ports, same
+     * directory; the cluster sees it RUNNING throughout, with the new pid. A non-process task
+     * (a container) is failed instead, so the orchestrator replaces it with the new values.
+     */
+    private void restartInPlace(TaskHandle running, Map<String, String> env, String what) {
+        if (!TaskTemplate.PROCESS.equals(task.spec().driver())) {
+            requestStop(new StopRequest(TaskState.FAILED, "dependency " + what + " changed",
+                    "restart: dependency " + what + " changed"));
+            return;
+        }
+        synchronized (lock) {
+            if (stopRequest != null || detached) {
+                return;
+            }
+            restarting = true;
+            if (healthChecker != null) {
+                healthChecker.close();
+                healthChecker = null;
+            }
+        }
+        log.info("task {}: restarting, dependency {} changed", task.id(), what);
+        terminate(running);
+        running.killAll();
+        TaskHandle launched;
+        try {
+            launched = context.drivers().get(task.spec().driver())
+                    .start(new TaskLaunch(task, directory, program(), env, workingDir, hostPorts));
+        } catch (DriverException | RuntimeException e) {
+            synchronized (lock) {
+                restarting = false;
+            }
+            finish(TaskState.FAILED, "restart failed", "restart after dependency " + what + " changed failed: "
+                    + e.getMessage(), null);
+            return;
+        }
+        synchronized (lock) {
+            restarting = false;
+            handle = launched;
+            environment = env;
+            if (detached || status.state().isTerminal()) {
+                return;
+            }
+            move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), "restarted: dependency " + what
+                    + " changed", null, null, pidOf(launched), launched.containerId(), hostPorts, status.health()));
+            watch(launched);
+            if (stopRequest != null) {
+                Thread.ofVirtual().name("stop-" + task.id()).start(() -> terminate(launched));
+            } else {
+                startHealthChecks();
+            }
+        }
+    }
+
     private static Long pidOf(TaskHandle handle) {
         return handle.pid() > 0 ? handle.pid() : null;
     }
@@ -396,6 +568,11 @@ public final class TaskRunner {
             last = new TaskStatus(state, context.clock().instant(), message, error, exitCode, status.pid(),
                     status.containerId(), status.hostPorts(), status.health());
             move(last);
+        }
+        synchronized (lock) {
+            if (follower != null) {
+                follower.close();
+            }
         }
         context.ports().release(hostPorts.values());
         if (Files.isDirectory(directory.root())) {
