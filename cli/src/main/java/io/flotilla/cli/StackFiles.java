@@ -40,7 +40,7 @@ public final class StackFiles {
                         task.user(), task.hostname(), task.labels(), task.healthcheck(), task.volumes(), task.resources(),
                         task.restartPolicy(), task.placement(), task.stopSignal(), task.stopGracePeriod(), task.init(),
                         task.readOnly(), task.capAdd(), task.capDrop(), task.tmpfs(), task.ulimits(), task.pullPolicy(),
-                        task.networks());
+                        task.networks(), task.discovery());
             }
             services.add(service.withTask(task));
         }

@@ -2,6 +2,9 @@ package io.flotilla.cli.demo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.flotilla.discovery.client.Endpoint;
+import io.flotilla.discovery.client.LoadBalancer;
+import io.flotilla.discovery.client.ServiceWatcher;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -11,7 +14,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.random.RandomGenerator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -82,7 +89,13 @@ public final class DemoAppCommand {
         }
     }
 
-    @Command(name = "web", description = "Answers with its identity and the answer of a backend (BACKEND_HOST:BACKEND_PORT).")
+    /**
+     * Answers with its identity and the answer of a backend. It finds the backend through the
+     * discovery API ({@code FLOTILLA_API}; the service named {@code BACKEND} in
+     * {@code FLOTILLA_DEPENDENCIES}): a live endpoint list, one endpoint per request by power of
+     * two choices. Without the API (or while the list is empty) it uses BACKEND_HOST:BACKEND_PORT.
+     */
+    @Command(name = "web", description = "Answers with its identity and the answer of a backend (found through the discovery API, else BACKEND_HOST:BACKEND_PORT).")
     static final class Web implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -90,13 +103,59 @@ public final class DemoAppCommand {
             HttpServer server = listen(env);
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             String greeting = env.getOrDefault("GREETING", "hello from flotilla");
+            LoadBalancer balancer = backendBalancer(env);
             server.createContext("/health", exchange -> answer(exchange, 200, "ok\n"));
             server.createContext("/", exchange -> {
-                String backend = env.get("BACKEND_HOST") == null ? "no backend configured"
-                        : callBackend(client, env.get("BACKEND_HOST"), env.get("BACKEND_PORT"));
+                String backend = balancer == null ? null : callDiscovered(client, balancer);
+                if (backend == null) {
+                    backend = env.get("BACKEND_HOST") == null ? "no backend configured"
+                            : callBackend(client, env.get("BACKEND_HOST"), env.get("BACKEND_PORT"))
+                            + "\nbackend-via: environment";
+                }
                 answer(exchange, 200, greeting + "\n" + identity(env, "web") + "\nbackend: " + backend + "\n");
             });
             return serveForever(server, "web");
+        }
+
+        /** A balancer over the backend's live endpoints, or null when there is no API or no backend to watch. */
+        private static LoadBalancer backendBalancer(Map<String, String> env) {
+            String api = env.get("FLOTILLA_API");
+            String service = backendService(env);
+            if (api == null || api.isBlank() || service == null) {
+                return null;
+            }
+            List<String> managers = Arrays.stream(api.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+            ServiceWatcher watcher = new ServiceWatcher(managers, service, List.of()).start();
+            return LoadBalancer.powerOfTwoChoices(watcher.endpoints(), RandomGenerator.getDefault());
+        }
+
+        /** The full name of the dependency {@code BACKEND} ({@code shop_backend}), from FLOTILLA_DEPENDENCIES. */
+        static String backendService(Map<String, String> env) {
+            String dependencies = env.getOrDefault("FLOTILLA_DEPENDENCIES", "");
+            for (String entry : dependencies.split(",")) {
+                if (entry.startsWith("BACKEND=") && entry.length() > "BACKEND=".length()) {
+                    return entry.substring("BACKEND=".length());
+                }
+            }
+            return env.get("BACKEND_SERVICE");
+        }
+
+        /** The answer of a backend the balancer picks, or null when it knows none yet. */
+        private static String callDiscovered(HttpClient client, LoadBalancer balancer) {
+            LoadBalancer.Lease lease;
+            try {
+                lease = balancer.acquire();
+            } catch (NoSuchElementException e) {
+                return null;
+            }
+            try (lease) {
+                Endpoint endpoint = lease.endpoint();
+                if (endpoint.ports().isEmpty()) {
+                    return null;
+                }
+                int port = endpoint.ports().values().iterator().next();
+                return callBackend(client, endpoint.address(), Integer.toString(port)) + "\nbackend-via: discovery";
+            }
         }
 
         private static String callBackend(HttpClient client, String host, String port) {
