@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 final class ClusterNodeRunner {
     private ClusterNodeRunner() {}
 
-    static int runForeground(Path data, NodeConfig config, String how) throws Exception {
+    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns) throws Exception {
         LocalNode node = LocalNode.startCluster(data, config);
         if (config.clusterId() == null && node.manager() != null && node.manager().state().cluster() != null) {
             config = new NodeConfig(config.nodeId(), node.manager().state().cluster().clusterId(), config.role(),
@@ -30,6 +30,11 @@ final class ClusterNodeRunner {
             System.out.println("  API:  http://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
         }
         System.out.println("  Data: " + data.toAbsolutePath().normalize());
+        if (node.manager() != null) {
+            dns.start(node, node.apiAddress().getAddress().getHostAddress());
+        } else if (!dns.off) {
+            System.out.println("  DNS:  not on this node (DNS runs on manager nodes; point resolvers at a manager)");
+        }
         System.out.flush();
         stopped.await();
         return 0;

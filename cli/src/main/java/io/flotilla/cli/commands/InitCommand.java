@@ -17,6 +17,9 @@ public final class InitCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Data directory: identity, Raft log, task files.")
     Path data;
 
+    @picocli.CommandLine.Mixin
+    DnsOptions dns = new DnsOptions();
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
@@ -35,6 +38,6 @@ public final class InitCommand implements Callable<Integer> {
             config = new NodeConfig(NodeIdentity.newId(new SecureRandom()), null, NodeRole.MANAGER, host, List.of(), true);
             config.save(data);
         }
-        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster");
+        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns);
     }
 }

@@ -24,6 +24,9 @@ public final class JoinCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Data directory: identity, Raft log, task files.")
     Path data;
 
+    @picocli.CommandLine.Mixin
+    DnsOptions dns = new DnsOptions();
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
@@ -34,7 +37,7 @@ public final class JoinCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Optional<NodeConfig> existing = NodeConfig.load(data);
         if (existing.isPresent()) {
-            return ClusterNodeRunner.runForeground(data, existing.get(), "restarted");
+            return ClusterNodeRunner.runForeground(data, existing.get(), "restarted", dns);
         }
         if (token == null || manager == null) {
             throw new IllegalArgumentException("a new node needs --token TOKEN and a manager's address");
@@ -46,7 +49,7 @@ public final class JoinCommand implements Callable<Integer> {
                 host + ":" + ApiClient.DEFAULT_PORT));
         NodeConfig config = new NodeConfig(nodeId, joined.clusterId(), joined.role(), host, joined.managers(), false);
         config.save(data);
-        return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort());
+        return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns);
     }
 
     /** The hostname, as the agent reports it. */
