@@ -56,7 +56,8 @@ class DiscoveryEndToEndIT {
                 .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ApiClient client = new ApiClient(host);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> client.info() != null);
-        assertThat(Files.readString(log)).contains("DNS:  127.0.0.1:" + dnsPort);
+        // The API answers a moment before `dev` prints where DNS listens.
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("DNS:  127.0.0.1:" + dnsPort));
     }
 
     private String run(String... args) throws IOException, InterruptedException {
