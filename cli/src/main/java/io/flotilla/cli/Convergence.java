@@ -69,6 +69,16 @@ public final class Convergence {
         return task.state() == TaskState.RUNNING && (task.status().health() == null || "healthy".equals(task.status().health()));
     }
 
+    /** What a task not yet up is doing: its health, or its state with the agent's message (e.g. pull progress). */
+    private static String waitingFor(Task task) {
+        if (task.state() == TaskState.RUNNING) {
+            return "health: " + task.status().health();
+        }
+        String message = task.status().message();
+        boolean informative = message != null && !message.isBlank() && !message.equalsIgnoreCase(task.state().displayName());
+        return task.state().displayName() + (informative && task.state().compareTo(TaskState.ASSIGNED) > 0 ? ": " + message : "");
+    }
+
     public static List<Progress> progress(StateSnapshot state, String stack) {
         return state.services().stream().filter(s -> stack.equals(s.spec().stack()))
                 .sorted(Comparator.comparing(s -> s.spec().name()))
@@ -88,7 +98,7 @@ public final class Convergence {
                 .max(Comparator.comparing(t -> t.status().timestamp()));
         String reason = blocked.map(t -> t.state().displayName() + ": " + t.status().error()).orElseGet(() ->
                 tasks.stream().filter(t -> t.desiredState() == TaskState.RUNNING && !isUp(t))
-                        .map(t -> t.state() == TaskState.RUNNING ? "health: " + t.status().health() : t.state().displayName())
+                        .map(Convergence::waitingFor)
                         .findFirst().orElse(null));
         return new Progress(service.spec().name(), running, desired, reason);
     }

@@ -74,7 +74,7 @@ final class GroupPlacement {
             }
             NodeUsage best = queue != null ? queue.pollBest(request, failures) : scanBest(feasible, failures);
             if (best == null) {
-                Scheduler.markPending(task, failures.reason(), now, pending);
+                Scheduler.markPending(task, failures.reason(request), now, pending);
                 continue;
             }
             assign(task, best, resolution);
@@ -116,7 +116,7 @@ final class GroupPlacement {
         if (failing >= 0) {
             PlacementFailures one = new PlacementFailures();
             one.count(failing);
-            Scheduler.markPending(task, one.reason(), now, pending);
+            Scheduler.markPending(task, one.reason(request), now, pending);
             return;
         }
         assign(task, node, resolution);

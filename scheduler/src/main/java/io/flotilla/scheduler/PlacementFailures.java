@@ -18,11 +18,11 @@ final class PlacementFailures {
     }
 
     /** SwarmKit style: {@code no suitable node (insufficient memory on 1 node; 1 node not available)}. */
-    String reason() {
+    String reason(PlacementRequest request) {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] > 0) {
-                parts.add(PlacementFilter.ALL.get(i).explain(counts[i]));
+                parts.add(PlacementFilter.ALL.get(i).explain(request, counts[i]));
             }
         }
         return "no suitable node (" + (parts.isEmpty() ? "no nodes in the cluster" : String.join("; ", parts)) + ")";

@@ -27,6 +27,11 @@ sealed interface PlacementFilter {
 
     String explain(int nodes);
 
+    /** The explanation for this request; filters whose words depend on what is asked override it. */
+    default String explain(PlacementRequest request, int nodes) {
+        return explain(nodes);
+    }
+
     boolean isStatic();
 
     static String nodes(int count) {
@@ -58,6 +63,11 @@ sealed interface PlacementFilter {
 
         public String explain(int nodes) {
             return "driver not available on " + PlacementFilter.nodes(nodes);
+        }
+
+        @Override
+        public String explain(PlacementRequest request, int nodes) {
+            return "the " + request.driver() + " driver is not available on " + PlacementFilter.nodes(nodes);
         }
 
         public boolean isStatic() {

@@ -104,7 +104,7 @@ class SchedulerTest {
                 null, null, null, null, null, null, null, null, null, null, null, null, false, false, null, null, null,
                 null, null, null)));
         sim.converge();
-        assertThat(sim.activeInSlot(other, 1).status().error()).isEqualTo("no suitable node (driver not available on 2 nodes)");
+        assertThat(sim.activeInSlot(other, 1).status().error()).isEqualTo("no suitable node (the wasm driver is not available on 2 nodes)");
     }
 
     @Test

@@ -167,7 +167,8 @@ class TableTest {
                 new ReasonRow(List.of(6), "no suitable node (insufficient memory on 1 node)"),
                 new ReasonRow(List.of(6, 0), "no suitable node (1 node not available; insufficient memory on 1 node)"),
                 new ReasonRow(List.of(2, 2, 4), "no suitable node (scheduling constraints not satisfied on 2 nodes; "
-                        + "host-mode port already in use on 1 node)"));
+                        + "host-mode port already in use on 1 node)"),
+                new ReasonRow(List.of(1), "no suitable node (the docker driver is not available on 1 node)"));
     }
 
     @ParameterizedTest
@@ -175,7 +176,9 @@ class TableTest {
     void pendingReasonsAreStableSwarmKitStyleTexts(ReasonRow row) {
         PlacementFailures failures = new PlacementFailures();
         row.failingFilters().forEach(failures::count);
-        assertThat(failures.reason()).isEqualTo(row.reason());
+        PlacementRequest dockerTask = new PlacementRequest("s1", "web", "docker", List.of(),
+                io.flotilla.model.Resources.NONE, null, java.util.Set.of(), List.of());
+        assertThat(failures.reason(dockerTask)).isEqualTo(row.reason());
     }
 
     record EnvRow(String shortName, String prefix) {}
