@@ -64,10 +64,12 @@ class ShopEndToEndIT {
         assertThat(runningTasks(api, "shop_web")).hasSize(3);
         assertThat(runningTasks(api, "shop_backend")).hasSize(2);
 
-        // Every web replica answers over HTTP with its own identity, and reaches a backend.
+        // Every web replica answers over HTTP with its own identity, and reaches a backend it found
+        // through the discovery API (FLOTILLA_API, a live endpoint list).
         for (Task task : runningTasks(api, "shop_web")) {
             String body = httpGet(task.status().hostPorts().get("http"));
-            assertThat(body).contains("task=" + task.id()).contains("backend: backend task=");
+            assertThat(body).contains("task=" + task.id()).contains("backend: backend task=")
+                    .contains("backend-via: discovery");
         }
 
         // The scripting contract of --format json.
