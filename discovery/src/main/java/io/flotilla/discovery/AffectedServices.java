@@ -40,6 +40,7 @@ public final class AffectedServices {
             case Command.UpdateTaskStatuses c -> c.updates().forEach(update -> taskService(before, update.taskId(), names));
             case Command.DeleteTasks c -> c.taskIds().forEach(id -> taskService(before, id, names));
             case Command.UpsertNode c -> nodeServices(before, c.node().id(), names);
+            case Command.UpsertNodes c -> c.nodes().forEach(node -> nodeServices(before, node.id(), names));
             case Command.SetNodeStates c -> c.changes().forEach(change -> nodeServices(before, change.nodeId(), names));
             case Command.UpdateNodeSpec c -> { }
             case Command.RemoveNode c -> nodeServices(before, c.nodeId(), names);

@@ -25,6 +25,7 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.UpdateTaskStatuses.class, name = "UpdateTaskStatuses"),
         @JsonSubTypes.Type(value = Command.DeleteTasks.class, name = "DeleteTasks"),
         @JsonSubTypes.Type(value = Command.UpsertNode.class, name = "UpsertNode"),
+        @JsonSubTypes.Type(value = Command.UpsertNodes.class, name = "UpsertNodes"),
         @JsonSubTypes.Type(value = Command.SetNodeStates.class, name = "SetNodeStates"),
         @JsonSubTypes.Type(value = Command.UpdateNodeSpec.class, name = "UpdateNodeSpec"),
         @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "RemoveNode"),
@@ -131,6 +132,16 @@ public sealed interface Command {
 
     /** A node joins or describes itself again; its operator spec is kept if it is known already. */
     record UpsertNode(Node node) implements Command {}
+
+    /**
+     * Many {@link UpsertNode}s in one entry, applied in order (the agents' hellos that arrive while
+     * one entry commits go together into the next).
+     */
+    record UpsertNodes(List<Node> nodes) implements Command {
+        public UpsertNodes {
+            nodes = Checks.list(nodes);
+        }
+    }
 
     record NodeStateChange(String nodeId, NodeState state, String message) {}
 

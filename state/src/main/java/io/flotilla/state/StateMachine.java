@@ -89,11 +89,13 @@ public final class StateMachine {
                 }
                 yield s;
             }
-            case UpsertNode c -> {
-                Node incoming = c.node();
-                yield state.node(incoming.id())
-                        .map(existing -> state.putNode(existing.withStatus(incoming.status())))
-                        .orElseGet(() -> state.putNode(incoming));
+            case UpsertNode c -> upsertNode(state, c.node());
+            case Command.UpsertNodes c -> {
+                ClusterState s = state;
+                for (Node node : c.nodes()) {
+                    s = upsertNode(s, node);
+                }
+                yield s;
             }
             case SetNodeStates c -> {
                 ClusterState s = state;
@@ -126,6 +128,13 @@ public final class StateMachine {
             }
         };
         return next.withIndex(index);
+    }
+
+    /** A known node keeps its operator spec and takes the incoming status; an unknown one is added as it is. */
+    private static ClusterState upsertNode(ClusterState state, Node incoming) {
+        return state.node(incoming.id())
+                .map(existing -> state.putNode(existing.withStatus(incoming.status())))
+                .orElseGet(() -> state.putNode(incoming));
     }
 
     private static ClusterState deployStack(ClusterState state, DeployStack c) {
@@ -252,6 +261,7 @@ public final class StateMachine {
             case UpdateTaskStatuses c -> null;
             case DeleteTasks c -> null;
             case UpsertNode c -> null;
+            case Command.UpsertNodes c -> null;
             case UpdateNodeSpec c -> null;
             case RemoveNode c -> null;
             case Command.SetClusterConfig c -> null;

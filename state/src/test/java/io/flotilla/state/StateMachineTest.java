@@ -97,6 +97,20 @@ class StateMachineTest {
     }
 
     @Test
+    void upsertNodesAddsNewNodesAndKeepsKnownNodesOperatorSpecs() {
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.UpdateNodeSpec("n1",
+                new NodeSpec(null, null, Map.of("zone", "a"))));
+        Node n1Down = new Node("n1", new NodeSpec(null, null, Map.of()),
+                node("n1").status().withState(NodeState.DOWN, T0.plusSeconds(1), "x"));
+        s = StateMachine.apply(s, 5, new Command.UpsertNodes(List.of(n1Down, node("n2"), node("n3"))));
+        assertThat(s.index()).isEqualTo(5);
+        assertThat(s.nodes()).extracting(Node::id).containsExactlyInAnyOrder("n1", "n2", "n3");
+        assertThat(s.node("n1").orElseThrow().spec().labels()).containsEntry("zone", "a");
+        assertThat(s.node("n1").orElseThrow().status().state()).isEqualTo(NodeState.DOWN);
+        assertThat(s.node("n3").orElseThrow().status().state()).isEqualTo(NodeState.READY);
+    }
+
+    @Test
     void statusesFromAnotherNodeAreIgnored() {
         ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n2", List.of(
@@ -151,7 +165,8 @@ class StateMachineTest {
         List<Command> commands = new ArrayList<>(List.of(
                 new Command.DeployStack("shop", List.of(web(3)), Map.of("shop_web", "s1"), T0),
                 new Command.CreateTasks(List.of(task("t1", "s1", 1, null, TaskState.NEW))),
-                new Command.SetNodeStates(List.of(new Command.NodeStateChange("n1", NodeState.DOWN, "gone")), T0)));
+                new Command.SetNodeStates(List.of(new Command.NodeStateChange("n1", NodeState.DOWN, "gone")), T0),
+                new Command.UpsertNodes(List.of(node("n1"), node("n2")))));
         for (Command command : commands) {
             assertThat(Json.read(Json.write(command), Command.class)).isEqualTo(command);
         }

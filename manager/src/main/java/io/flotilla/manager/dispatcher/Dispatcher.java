@@ -39,6 +39,7 @@ public final class Dispatcher {
     private final Heartbeats heartbeats;
     private final AssignmentWatch assignmentWatch;
     private final StatusBatcher statusBatcher;
+    private final HelloBatcher helloBatcher;
     private final Supplier<Set<String>> managerNodeIds;
     private final Supplier<String> leaderApi;
     private final Duration leaderGrace;
@@ -69,6 +70,7 @@ public final class Dispatcher {
         this.heartbeats = new Heartbeats(clock.instant());
         this.assignmentWatch = new AssignmentWatch(store);
         this.statusBatcher = new StatusBatcher(store);
+        this.helloBatcher = new HelloBatcher(store);
     }
 
     /**
@@ -102,7 +104,7 @@ public final class Dispatcher {
         if (existing == null && managerNodeIds.get().contains(incoming.id())) {
             incoming = incoming.withSpec(new NodeSpec(NodeRole.MANAGER, incoming.spec().availability(), incoming.spec().labels()));
         }
-        ClusterState state = Submissions.await(store.submit(new Command.UpsertNode(incoming.withStatus(ready))));
+        ClusterState state = helloBatcher.upsert(incoming.withStatus(ready)); // group commit with other nodes' hellos
         if (existing == null || existing.status().state() != NodeState.READY) {
             LOG.info("node {} is ready ({})", incoming.id(), existing == null ? "new" : "was " + existing.status().state());
         }

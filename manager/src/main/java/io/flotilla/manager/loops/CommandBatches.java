@@ -17,6 +17,8 @@ import java.util.function.Function;
 public final class CommandBatches {
     /** Tasks per CreateTasks entry: a task carries its whole template (about 1 KB of JSON): entries of about 0.5 MB. */
     public static final int MAX_TASKS = 500;
+    /** Nodes per UpsertNodes entry: a node (resources, labels, status) is a few hundred bytes of JSON. */
+    public static final int MAX_NODES = 1_000;
     /** Items per entry of the commands with small items (assignments, statuses, ids). */
     public static final int MAX_ITEMS = 5_000;
 
@@ -30,6 +32,7 @@ public final class CommandBatches {
                     part -> new Command.UpdateTaskStatuses(c.reporterNodeId(), part), command);
             case Command.SetDesiredStates c -> chunks(c.changes(), MAX_ITEMS, part -> new Command.SetDesiredStates(part, c.at()), command);
             case Command.DeleteTasks c -> chunks(c.taskIds(), MAX_ITEMS, Command.DeleteTasks::new, command);
+            case Command.UpsertNodes c -> chunks(c.nodes(), MAX_NODES, Command.UpsertNodes::new, command);
             default -> List.of(command);
         };
     }

@@ -86,6 +86,36 @@ class DispatcherTest {
     }
 
     @Test
+    void concurrentHellosShareFewLogEntriesAndEveryNodeIsRegistered() throws Exception {
+        int count = 500;
+        long before = manager.state().index();
+        List<CompletableFuture<AssignmentSet>> hellos = new java.util.ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < count; i++) {
+                String id = "n" + i;
+                hellos.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                        return manager.dispatcher().hello(new AgentHello(TestManagers.node(id)));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, threads));
+            }
+            go.countDown();
+            for (int i = 0; i < count; i++) {
+                AssignmentSet set = hellos.get(i).get(); // answered once applied: the node is in the state
+                assertThat(set.nodeId()).isEqualTo("n" + i);
+                assertThat(manager.state().node("n" + i).orElseThrow().status().state()).isEqualTo(NodeState.READY);
+            }
+        }
+        long entries = manager.state().index() - before;
+        assertThat(manager.state().nodes()).hasSize(count);
+        assertThat(entries).as("log entries for %d concurrent hellos", count).isLessThan(count / 5);
+    }
+
+    @Test
     void assignmentsLongPollAnswersWithTheNodesTasksAndTheirPorts() throws Exception {
         AssignmentSet first = hello("n1");
         CompletableFuture<HttpTestClient.Answer> poll = CompletableFuture.supplyAsync(() -> {
