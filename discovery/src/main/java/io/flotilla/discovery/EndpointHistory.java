@@ -73,4 +73,21 @@ final class EndpointHistory {
         }
         return Optional.of(result.reversed());
     }
+
+    /** Every change of any service with an index greater than {@code after}; empty if {@code after < floor}. */
+    Optional<List<EndpointChange>> afterAll(long after) {
+        if (after < floor) {
+            return Optional.empty();
+        }
+        List<EndpointChange> result = new ArrayList<>();
+        Iterator<EndpointChange> newestFirst = all.descendingIterator();
+        while (newestFirst.hasNext()) {
+            EndpointChange change = newestFirst.next();
+            if (change.index() <= after) {
+                break;
+            }
+            result.add(change);
+        }
+        return Optional.of(result.reversed());
+    }
 }

@@ -28,7 +28,7 @@ import org.pcollections.PMap;
  * and publishing hold the registry's lock, so a subscriber sees each change exactly once: either
  * in its starting point or as a published change, never both, never neither.
  */
-public final class EndpointRegistry {
+public final class EndpointRegistry implements EndpointSource {
     public static final int DEFAULT_HISTORY = 100_000;
 
     /** What a subscription starts from: the changes after its index, or the whole set (a reset). */
@@ -49,6 +49,8 @@ public final class EndpointRegistry {
     private volatile long lastAnyChange;
     private EndpointHistory history;
     private final Map<String, List<Consumer<EndpointChange>>> subscribers = new java.util.HashMap<>();
+    /** Subscribers to every service's changes (the all-services watch that workers mirror). */
+    private final List<Consumer<EndpointChange>> allSubscribers = new ArrayList<>();
     private final List<Runnable> indexListeners = new CopyOnWriteArrayList<>();
 
     public EndpointRegistry() {
@@ -177,6 +179,9 @@ public final class EndpointRegistry {
     }
 
     private void publish(EndpointChange change) {
+        for (Consumer<EndpointChange> listener : allSubscribers) {
+            listener.accept(change);
+        }
         List<Consumer<EndpointChange>> listeners = subscribers.get(change.service());
         if (listeners != null) {
             for (Consumer<EndpointChange> listener : listeners) {
@@ -204,13 +209,22 @@ public final class EndpointRegistry {
         return List.copyOf(new TreeMap<>(endpoints).values());
     }
 
+    /** Every service's endpoints, sorted by service then id. Lock-free. */
+    public List<Endpoint> allEndpoints() {
+        List<Endpoint> all = new ArrayList<>(size());
+        new TreeMap<>(current).values().forEach(endpoints -> all.addAll(new TreeMap<>(endpoints).values()));
+        return all;
+    }
+
     /** The endpoints of {@code service} without sorting or copying (for the DNS server's hot path). */
+    @Override
     public Collection<Endpoint> endpointsUnordered(String service) {
         PMap<String, Endpoint> endpoints = current.get(service);
         return endpoints == null ? List.of() : endpoints.values();
     }
 
     /** True if {@code service} exists in the state or has endpoints. */
+    @Override
     public boolean knows(String service) {
         return current.containsKey(service) || state.serviceByName(service).isPresent();
     }
@@ -264,6 +278,34 @@ public final class EndpointRegistry {
                         subscribers.remove(service);
                     }
                 }
+            }
+        };
+    }
+
+    /**
+     * Subscribes to every service's changes, like {@link #subscribe} for one: from the changes
+     * after {@code fromIndex} (of any service) if the history still holds them, else from every
+     * endpoint of every service ({@code snapshot}; {@code reset} if {@code fromIndex} was given).
+     * The listener is called with the registry's lock held, in index order: it must not block.
+     */
+    public Subscription subscribeAll(long fromIndex, Consumer<Start> start, Consumer<EndpointChange> listener) {
+        synchronized (lock) {
+            long index = state.index();
+            if (fromIndex >= 0) {
+                var changes = history.afterAll(fromIndex);
+                if (changes.isPresent()) {
+                    start.accept(new Start(Math.max(index, fromIndex), false, null, changes.get()));
+                } else {
+                    start.accept(new Start(index, true, allEndpoints(), List.of()));
+                }
+            } else {
+                start.accept(new Start(index, false, allEndpoints(), List.of()));
+            }
+            allSubscribers.add(listener);
+        }
+        return () -> {
+            synchronized (lock) {
+                allSubscribers.remove(listener);
             }
         };
     }

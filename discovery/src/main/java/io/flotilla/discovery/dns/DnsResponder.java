@@ -1,6 +1,6 @@
 package io.flotilla.discovery.dns;
 
-import io.flotilla.discovery.EndpointRegistry;
+import io.flotilla.discovery.EndpointSource;
 import io.flotilla.model.Endpoint;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -46,13 +46,13 @@ public final class DnsResponder {
     public static final int UDP_DEFAULT_SIZE = 512;
     private static final int MAX_UDP_SIZE = 4096;
 
-    private final EndpointRegistry registry;
+    private final EndpointSource registry;
     private final Name domain;
     private final String domainSuffix;
     private final long ttl;
     private final SOARecord soa;
 
-    public DnsResponder(EndpointRegistry registry, DnsConfig config) {
+    public DnsResponder(EndpointSource registry, DnsConfig config) {
         this.registry = registry;
         try {
             this.domain = Name.fromString(config.domain() + ".");

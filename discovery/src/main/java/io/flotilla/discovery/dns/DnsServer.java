@@ -1,6 +1,6 @@
 package io.flotilla.discovery.dns;
 
-import io.flotilla.discovery.EndpointRegistry;
+import io.flotilla.discovery.EndpointSource;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -48,7 +48,7 @@ public final class DnsServer implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    private DnsServer(DnsConfig config, EndpointRegistry registry, DatagramSocket udp, ServerSocket tcp) {
+    private DnsServer(DnsConfig config, EndpointSource registry, DatagramSocket udp, ServerSocket tcp) {
         this.config = config;
         this.responder = new DnsResponder(registry, config);
         this.udp = udp;
@@ -59,7 +59,7 @@ public final class DnsServer implements AutoCloseable {
      * Binds UDP and TCP on {@code config.bind()} (port 0: a free port, the same for both) and
      * starts answering.
      */
-    public static DnsServer start(DnsConfig config, EndpointRegistry registry) throws IOException {
+    public static DnsServer start(DnsConfig config, EndpointSource registry) throws IOException {
         InetSocketAddress bind = config.bind();
         IOException last = null;
         for (int attempt = 0; attempt < (bind.getPort() == 0 ? 10 : 1); attempt++) {

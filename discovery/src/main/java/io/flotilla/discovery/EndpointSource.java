@@ -1,0 +1,17 @@
+package io.flotilla.discovery;
+
+import io.flotilla.model.Endpoint;
+import java.util.Collection;
+
+/**
+ * What the DNS server answers from: a manager's own {@link EndpointRegistry}, or on a worker a
+ * {@link RegistryMirror} of the managers' registry. Reads must be lock-free and cheap: they run on
+ * the DNS server's receiving threads.
+ */
+public interface EndpointSource {
+    /** True if {@code service} is known (exists, or has endpoints): an unknown name is NXDOMAIN. */
+    boolean knows(String service);
+
+    /** The healthy endpoints of {@code service}, in no particular order; empty if none. */
+    Collection<Endpoint> endpointsUnordered(String service);
+}
