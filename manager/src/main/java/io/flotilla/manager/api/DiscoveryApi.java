@@ -34,7 +34,8 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Discovery over HTTP: the endpoint sets ({@code /v1/discovery/services[/{name}[/watch]]}) and
+ * Discovery over HTTP: the endpoint sets ({@code /v1/discovery/services[/{name}[/watch]]}), the
+ * all-services watch workers mirror ({@code /v1/discovery/watch}) and
  * self-registration ({@code /v1/registry}). Reads answer from this manager's registry; the watch
  * streams every change of a service's endpoint set, resumable from an index on any manager.
  */
@@ -77,6 +78,10 @@ public final class DiscoveryApi {
                 watch(r, p.get(3));
                 return streamed;
             }
+        }
+        if (p.get(1).equals("discovery") && n == 3 && p.get(2).equals("watch") && method.equals("GET")) {
+            watchAll(r);
+            return streamed;
         }
         if (p.get(1).equals("registry")) {
             if (n == 2 && method.equals("GET")) {
@@ -177,6 +182,66 @@ public final class DiscoveryApi {
                 if (at >= 0) {
                     sent = Math.max(sent, at);
                     write(out, sse, EndpointEvent.heartbeat(service, sent));
+                    out.flush();
+                }
+            }
+            out.close();
+        }
+    }
+
+    /**
+     * Streams every service's endpoint changes as JSON lines (what a worker mirrors for its DNS
+     * server): first a snapshot of every endpoint of every service ({@code service} null; with
+     * {@code index}, the changes after it, or a {@code reset} snapshot if the history no longer
+     * holds them), then each change as it is applied, and heartbeats. Several changes may share
+     * an index (one entry changed several services); they are written together.
+     */
+    private void watchAll(ApiRequest r) throws IOException, InterruptedException {
+        long from = r.param("index") != null ? r.longParam("index", -1) : -1;
+        Duration heartbeat = r.waitParam("heartbeat", DEFAULT_HEARTBEAT);
+        if (heartbeat.isZero()) {
+            heartbeat = DEFAULT_HEARTBEAT;
+        }
+        BlockingQueue<EndpointChange> queue = new LinkedBlockingQueue<>(QUEUE);
+        AtomicBoolean overflow = new AtomicBoolean();
+        EndpointRegistry.Start[] start = new EndpointRegistry.Start[1];
+        try (EndpointRegistry.Subscription ignored = registry.subscribeAll(from, s -> start[0] = s, change -> {
+            if (!queue.offer(change)) {
+                overflow.set(true);
+            }
+        })) {
+            HttpExchange exchange = r.exchange();
+            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+            exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            long covered = start[0].index(); // changes up to here are in the start
+            long sent = covered;
+            if (start[0].snapshot() != null) {
+                write(out, false, EndpointEvent.snapshot(null, sent, start[0].reset(), start[0].snapshot()));
+            } else {
+                for (EndpointChange change : start[0].changes()) {
+                    writeChange(out, false, change, List.of());
+                }
+                write(out, false, EndpointEvent.heartbeat(null, sent));
+            }
+            out.flush();
+            while (!overflow.get()) {
+                EndpointChange change = queue.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+                if (change != null) {
+                    if (change.index() > covered) {
+                        writeChange(out, false, change, List.of());
+                        sent = Math.max(sent, change.index());
+                    }
+                    if (queue.isEmpty()) {
+                        out.flush();
+                    }
+                    continue;
+                }
+                long at = registry.atIndex(index -> queue.isEmpty() ? index : -1);
+                if (at >= 0) {
+                    sent = Math.max(sent, at);
+                    write(out, false, EndpointEvent.heartbeat(null, sent));
                     out.flush();
                 }
             }

@@ -59,9 +59,12 @@ class DiscoveryApiTest {
 
     /** Reads a watch stream line by line into a queue, on a virtual thread. */
     private BlockingQueue<EndpointEvent> watch(String query) throws Exception {
+        return stream("/v1/discovery/services/ext_pay/watch?heartbeat=200" + query);
+    }
+
+    private BlockingQueue<EndpointEvent> stream(String pathAndQuery) throws Exception {
         HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + manager.apiAddress().getPort()
-                        + "/v1/discovery/services/ext_pay/watch?heartbeat=200" + query)).build(),
+                URI.create("http://127.0.0.1:" + manager.apiAddress().getPort() + pathAndQuery)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
         BlockingQueue<EndpointEvent> events = new LinkedBlockingQueue<>();
@@ -133,6 +136,51 @@ class DiscoveryApiTest {
         EndpointEvent heartbeat = next(second, "heartbeat");
         assertThat(heartbeat.index()).isGreaterThanOrEqualTo(removed.index());
         assertThat(second.stream().filter(e -> e.type().equals("change"))).isEmpty();
+    }
+
+    @Test
+    void theAllServicesWatchStreamsEveryServiceAndResumesFromAnIndex() throws Exception {
+        RegistrationResult pay = register("pay-1", "pay", "10.0.0.1", 8080, Duration.ofMinutes(1));
+        BlockingQueue<EndpointEvent> first = stream("/v1/discovery/watch?heartbeat=200");
+        EndpointEvent snapshot = next(first, "snapshot");
+        assertThat(snapshot.service()).isNull();
+        assertThat(snapshot.reset()).isNull();
+        assertThat(snapshot.index()).isGreaterThanOrEqualTo(pay.index());
+        assertThat(snapshot.endpoints()).extracting(e -> e.id()).containsExactly("pay-1");
+        RegistrationResult ship = register("ship-1", "ship", "10.0.0.2", 9090, Duration.ofMinutes(1));
+        EndpointEvent added = next(first, "change");
+        assertThat(added.service()).isEqualTo("ext_ship");
+        assertThat(added.index()).isEqualTo(ship.index());
+        long last = added.index(); // the client disconnects here; meanwhile, two services change:
+        RegistrationResult pay2 = register("pay-2", "pay", "10.0.0.3", 8080, Duration.ofMinutes(1));
+        http.delete("/v1/registry/ship-1");
+        BlockingQueue<EndpointEvent> second = stream("/v1/discovery/watch?heartbeat=200&index=" + last);
+        EndpointEvent a = next(second, "change");
+        assertThat(a.service()).isEqualTo("ext_pay");
+        assertThat(a.index()).isEqualTo(pay2.index());
+        EndpointEvent b = next(second, "change");
+        assertThat(b.service()).isEqualTo("ext_ship");
+        assertThat(b.removed()).containsExactly("ship-1");
+        assertThat(next(second, "heartbeat").index()).isGreaterThanOrEqualTo(b.index());
+        assertThat(second.stream().filter(e -> e.type().equals("change"))).isEmpty();
+        // an index older than the history (0: before this manager's first entry is fine; -1 is "none")
+        BlockingQueue<EndpointEvent> fresh = stream("/v1/discovery/watch?heartbeat=200&index=0");
+        assertThat(next(fresh, "change").index()).isGreaterThan(0);
+
+        // the worker's mirror, fed by this stream, holds every service and follows changes
+        io.flotilla.discovery.RegistryMirror mirror = new io.flotilla.discovery.RegistryMirror();
+        String api = "127.0.0.1:" + manager.apiAddress().getPort();
+        try (var mirrorStream = new io.flotilla.discovery.RegistryMirrorStream(mirror,
+                () -> List.of("127.0.0.1:1", api)).start()) { // the first manager is down: it moves on
+            await().atMost(Duration.ofSeconds(10)).until(() -> mirror.endpoints("ext_pay").size() == 2);
+            assertThat(mirror.knows("ext_ship")).isFalse();
+            long before = System.nanoTime();
+            register("ship-2", "ship", "10.0.0.4", 9090, Duration.ofMinutes(1));
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> mirror.endpoints("ext_ship").size() == 1);
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(1));
+            assertThat(mirrorStream.connectedTo()).isEqualTo(api);
+        }
     }
 
     @Test
