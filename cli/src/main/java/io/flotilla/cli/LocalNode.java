@@ -47,8 +47,10 @@ public final class LocalNode implements AutoCloseable {
     private final HttpManagerChannel channel;
     private final String nodeId;
     private final String apiHostPort;
-    /** This node's DNS server (discovery), once {@link #startDns} ran; null on a worker or when off. */
+    /** This node's DNS server (discovery), once {@link #startDns} ran; null when off. */
     private volatile io.flotilla.discovery.dns.DnsServer dns;
+    /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
+    private volatile io.flotilla.discovery.RegistryMirrorStream mirror;
 
     private LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort) {
         this.nodeId = nodeId;
@@ -183,15 +185,30 @@ public final class LocalNode implements AutoCloseable {
 
     /**
      * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
-     * {@code domain}, answering from the local manager's registry and forwarding other names to
-     * the host's resolvers. Returns null on a node without a manager. Throws if the address is taken.
+     * {@code domain}, forwarding other names to the host's resolvers. A manager answers from its
+     * own registry; a worker from a mirror of the managers' registry, kept current by the
+     * all-services watch from the managers its agent knows (and, while none answers, from the
+     * last set it had). Throws if the address is taken.
      */
     public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain) throws IOException {
-        if (manager == null) {
-            return null;
+        io.flotilla.discovery.EndpointSource source;
+        if (manager != null) {
+            source = manager.registry();
+        } else {
+            mirror = new io.flotilla.discovery.RegistryMirrorStream(new io.flotilla.discovery.RegistryMirror(),
+                    channel::managers).start();
+            source = mirror.mirror();
         }
-        dns = io.flotilla.discovery.dns.DnsServer.start(io.flotilla.discovery.dns.DnsConfig.of(bind).withDomain(domain),
-                manager.registry());
+        try {
+            dns = io.flotilla.discovery.dns.DnsServer.start(
+                    io.flotilla.discovery.dns.DnsConfig.of(bind).withDomain(domain), source);
+        } catch (IOException | RuntimeException e) {
+            if (mirror != null) {
+                mirror.close();
+                mirror = null;
+            }
+            throw e;
+        }
         return dns;
     }
 
@@ -200,6 +217,9 @@ public final class LocalNode implements AutoCloseable {
     public void close() {
         if (dns != null) {
             dns.close();
+        }
+        if (mirror != null) {
+            mirror.close();
         }
         agent.close();
         channel.close();

@@ -30,11 +30,8 @@ final class ClusterNodeRunner {
             System.out.println("  API:  http://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
         }
         System.out.println("  Data: " + data.toAbsolutePath().normalize());
-        if (node.manager() != null) {
-            dns.start(node, node.apiAddress().getAddress().getHostAddress());
-        } else if (!dns.off) {
-            System.out.println("  DNS:  not on this node (DNS runs on manager nodes; point resolvers at a manager)");
-        }
+        // Every node serves DNS: a manager from its registry, a worker from its mirror of the managers'.
+        dns.start(node, node.manager() != null ? node.apiAddress().getAddress().getHostAddress() : config.advertise());
         System.out.flush();
         stopped.await();
         return 0;
