@@ -155,7 +155,10 @@ class ClusterIT {
                 return false;
             }
         });
-        assertThat(new ApiClient(lost.api()).service(SERVICE).spec().replicas()).isEqualTo(REPLICAS);
+        // Its Raft peer counts for the quorum before its API listens: wait for the API, then read.
+        await("the returning manager serves the replicated state").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptionsInstanceOf(ApiException.class)
+                .until(() -> new ApiClient(lost.api()).service(SERVICE).spec().replicas() == REPLICAS);
     }
 
     /** A host dies: its node's JVM and every task process on it, at once (SIGKILL). */
