@@ -66,8 +66,22 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     public static final RaftGroupId GROUP_ID =
             RaftGroupId.valueOf(UUID.nameUUIDFromBytes("flotilla".getBytes(StandardCharsets.UTF_8)));
     public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
-    /** How long a write may wait for a commit before it is refused as unavailable. */
-    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a small write may wait for a commit before it is refused as unavailable. */
+    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The same for an entry of {@link #BULK_BYTES} or more (a batch of tasks, assignments, nodes):
+     * under load a few hundred KB must be written, fsynced and replicated, and entries queue.
+     */
+    static final Duration BULK_WRITE_TIMEOUT = Duration.ofSeconds(30);
+    static final int BULK_BYTES = 64 * 1024;
+    /** How long one Raft RPC may take before the client sends it again (same call id: applied once). */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Raft clients, each an ordered stream: a thread's submissions always go through the same one
+     * (so a thread that pipelines keeps its order), and a request that is slow or gives up delays
+     * or fails only the requests queued behind it on its own client, not every other caller's.
+     */
+    static final int CLIENT_LANES = 8;
     /** A peer heard from within this long counts as reachable (Raft heartbeats come every ~75 ms). */
     static final Duration REACHABLE = Duration.ofMillis(1000);
     private static final ObjectWriter COMMAND_WRITER = Json.MAPPER.writerFor(Command.class);
@@ -77,7 +91,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private final ClusterStateMachine machine = new ClusterStateMachine();
     private final RaftServer server;
     private final List<RaftPeer> knownPeers;
-    private volatile RaftClient client;
+    private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> clients =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(CLIENT_LANES); // replaced under this
     private volatile RaftServer.Division division;
     private volatile boolean closed;
     /** Requests sent and not yet answered: close lets them finish briefly instead of cutting them. */
@@ -151,7 +166,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     private static RaftProperties clientProperties() {
         RaftProperties properties = new RaftProperties();
-        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+                TimeDuration.valueOf(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         return properties;
     }
 
@@ -166,7 +182,11 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         requireFreePort(self.getAddress());
         server.start();
         division = server.getDivision(GROUP_ID);
-        client = newClient(clientPeers());
+        synchronized (this) {
+            for (int lane = 0; lane < CLIENT_LANES; lane++) {
+                clients.set(lane, newClient(clientPeers()));
+            }
+        }
         Collection<RaftPeer> peers = division.getRaftConf().getCurrentPeers();
         boolean alone = peers.size() == 1 && peers.iterator().next().getId().equals(self.getId());
         long deadline = System.nanoTime() + (alone ? timeout : Duration.ofSeconds(5)).toNanos();
@@ -290,22 +310,33 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         if (!quorum.available()) {
             return CompletableFuture.failedFuture(new UnavailableException(quorum.describe()));
         }
+        int lane = lane();
+        RaftClient client = clients.get(lane);
+        Duration timeout = bytes.length >= BULK_BYTES ? BULK_WRITE_TIMEOUT : WRITE_TIMEOUT;
         CompletableFuture<RaftClientReply> sent = client.async().send(Message.valueOf(ByteString.copyFrom(bytes)))
-                .orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         inFlight.add(sent);
         sent.whenComplete((reply, error) -> inFlight.remove(sent));
-        return sent.handle((reply, error) -> afterReply(command, reply, error)).thenCompose(future -> future);
+        return sent.handle((reply, error) -> afterReply(command, lane, client, timeout, reply, error))
+                .thenCompose(future -> future);
     }
 
-    private CompletableFuture<ClusterState> afterReply(Command command, RaftClientReply reply, Throwable error) {
+    /** The calling thread's client lane. */
+    private static int lane() {
+        return (int) Math.floorMod(Thread.currentThread().threadId(), (long) CLIENT_LANES);
+    }
+
+    private CompletableFuture<ClusterState> afterReply(Command command, int lane, RaftClient client, Duration timeout,
+                                                       RaftClientReply reply, Throwable error) {
         if (error != null) {
             Throwable cause = unwrap(error);
             if (givesUp(cause)) {
-                renewClient(); // Ratis closes a client's ordered window once its retries failed: use a fresh one
+                renewClient(lane, client); // Ratis closes a client's ordered window once its retries failed: use a fresh one
             }
             if (cause instanceof java.util.concurrent.TimeoutException) {
+                // Not known to have failed: Ratis may still commit it (its own retries keep the call id, so at most once).
                 return CompletableFuture.failedFuture(new UnavailableException("the change was not committed within "
-                        + WRITE_TIMEOUT.toMillis() + " ms: " + quorum().describe(), cause));
+                        + timeout.toMillis() + " ms: " + quorum().describe(), cause));
             }
             return CompletableFuture.failedFuture(new UnavailableException(
                     "no Raft leader or quorum accepted the change: " + cause.getMessage(), cause));
@@ -339,16 +370,25 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         return false;
     }
 
-    /** Replaces the Raft client (the old one is closed once its requests are long done). */
-    private synchronized void renewClient() {
-        if (closed) {
+    /** Replaces every lane's Raft client (for a new group of peers). */
+    private synchronized void renewClients() {
+        for (int lane = 0; lane < CLIENT_LANES; lane++) {
+            renewClient(lane, clients.get(lane));
+        }
+    }
+
+    /**
+     * Replaces a lane's Raft client, if it still is {@code old} (the old one is closed once its
+     * requests are long done). The other lanes' requests are not affected.
+     */
+    private synchronized void renewClient(int lane, RaftClient old) {
+        if (closed || clients.get(lane) != old) {
             return;
         }
-        RaftClient old = client;
-        client = newClient(clientPeers());
+        clients.set(lane, newClient(clientPeers()));
         Thread.ofVirtual().start(() -> {
             try {
-                Thread.sleep(WRITE_TIMEOUT.multipliedBy(2));
+                Thread.sleep(BULK_WRITE_TIMEOUT.multipliedBy(2));
                 old.close();
             } catch (InterruptedException | IOException e) {
                 LOG.debug("closing a replaced Raft client: {}", e.toString());
@@ -474,17 +514,22 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             throw new UnavailableException(what + " failed: " + reply.getException());
         }
         LOG.info("{}: managers are now {}", what, peers.stream().map(p -> p.getId().toString()).toList());
-        renewClient(); // the new group's peers
+        renewClients(); // the new group's peers
 
     }
 
     /** Takes a snapshot now (if anything was applied since the last one); returns its log index. */
     public long takeSnapshot() throws IOException {
-        RaftClientReply reply = client.getSnapshotManagementApi().create(1, 10_000);
+        RaftClientReply reply = clients.get(lane()).getSnapshotManagementApi().create(1, 10_000);
         if (!reply.isSuccess()) {
             throw new IOException("snapshot failed: " + reply.getException());
         }
         return reply.getLogIndex();
+    }
+
+    /** The calling thread's Raft client, for tests. */
+    RaftClient clientOfThisThread() {
+        return clients.get(lane());
     }
 
     /** The state machine, for tests and tools. */
@@ -506,12 +551,17 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             LOG.debug("requests still in flight at close: {}", e.toString());
         }
-        try {
-            if (client != null) {
-                client.close();
+        synchronized (this) {
+            for (int lane = 0; lane < CLIENT_LANES; lane++) {
+                RaftClient client = clients.get(lane);
+                try {
+                    if (client != null) {
+                        client.close();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("closing a Raft client failed", e);
+                }
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("closing the Raft client failed", e);
         }
         try {
             server.close();

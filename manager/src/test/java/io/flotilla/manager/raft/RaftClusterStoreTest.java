@@ -146,6 +146,39 @@ class RaftClusterStoreTest {
     }
 
     @Test
+    void aClientThatGaveUpFailsOnlyItsOwnRequestsAndIsReplaced() throws Exception {
+        Manager manager = start();
+        RaftClusterStore store = manager.store();
+        store.clientOfThisThread().close(); // as Ratis does to an ordered client whose retries failed
+
+        // A thread of another client lane is not affected.
+        long myLane = Thread.currentThread().threadId() % RaftClusterStore.CLIENT_LANES;
+        CompletableFuture<ClusterState> other = new CompletableFuture<>();
+        while (!other.isDone()) {
+            Thread.ofPlatform().start(() -> {
+                if (Thread.currentThread().threadId() % RaftClusterStore.CLIENT_LANES != myLane) {
+                    store.submit(new Command.CreateService("other", ServiceSpec.process("other", 1, List.of("true")), T0))
+                            .whenComplete((state, error) -> {
+                                if (error != null) {
+                                    other.completeExceptionally(error);
+                                } else {
+                                    other.complete(state);
+                                }
+                            });
+                }
+            }).join();
+        }
+        assertThat(other.get().service("other")).isPresent();
+
+        // This thread's request fails as unavailable, and its lane gets a fresh client.
+        assertThatThrownBy(() -> Submissions.await(manager.submit(new Command.CreateService("mine",
+                ServiceSpec.process("mine", 1, List.of("true")), T0)))).isInstanceOf(UnavailableException.class);
+        ClusterState after = Submissions.await(manager.submit(new Command.CreateService("again",
+                ServiceSpec.process("again", 1, List.of("true")), T0)));
+        assertThat(after.service("again")).isPresent();
+    }
+
+    @Test
     void submitAfterCloseIsUnavailable() throws Exception {
         Manager manager = start();
         manager.close();
