@@ -26,6 +26,7 @@ import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
+import io.flotilla.model.TaskTemplate;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
@@ -179,11 +180,36 @@ public final class StateMachine {
     private static ClusterState createTasks(ClusterState state, CreateTasks c) {
         ClusterState s = state;
         for (Task task : c.tasks()) {
-            if (s.task(task.id()).isEmpty() && s.service(task.serviceId()).isPresent()) {
-                s = s.putTask(task);
+            Service service = s.service(task.serviceId()).orElse(null);
+            if (s.task(task.id()).isEmpty() && service != null) {
+                s = s.putTask(shareTemplate(task, service));
             }
         }
         return s;
+    }
+
+    /**
+     * The task with its template replaced by the service's own template object when they are
+     * equal (the current spec's, or the previous one's), and its service id by the service's:
+     * decoded from the log, every task holds its own copy, and a million tasks of one service
+     * would hold a million equal templates. Equal values, so the state is the same; only the
+     * heap differs.
+     */
+    static Task shareTemplate(Task task, Service service) {
+        TaskTemplate template = task.spec();
+        TaskTemplate shared = template;
+        if (template.equals(service.spec().task())) {
+            shared = service.spec().task();
+        } else if (service.previousSpec() != null && template.equals(service.previousSpec().task())) {
+            shared = service.previousSpec().task();
+        }
+        String serviceId = service.id();
+        if (shared == template && serviceId == task.serviceId()) {
+            return task;
+        }
+        return new Task(task.id(), serviceId, task.serviceName(), task.slot(), task.serviceVersion(), task.nodeId(),
+                task.desiredState(), task.status(), shared, task.createdAt(), task.notBefore(), task.restartCount(),
+                task.injectedEnv());
     }
 
     private static ClusterState setDesiredStates(ClusterState state, SetDesiredStates c) {

@@ -24,8 +24,18 @@ public record StateSnapshot(long index, List<Service> services, List<Task> tasks
                 List.copyOf(state.nodes()), state.cluster(), List.copyOf(state.registrations().all()));
     }
 
+    /** The state; tasks share their service's template object, as when created through the log. */
     public ClusterState toState() {
-        return ClusterState.of(index, services == null ? List.of() : services, tasks == null ? List.of() : tasks,
-                nodes == null ? List.of() : nodes, cluster, registrations == null ? List.of() : registrations);
+        List<Service> allServices = services == null ? List.of() : services;
+        List<Task> allTasks = tasks == null ? List.of() : tasks;
+        java.util.Map<String, Service> byId = new java.util.HashMap<>();
+        allServices.forEach(service -> byId.put(service.id(), service));
+        List<Task> shared = new java.util.ArrayList<>(allTasks.size());
+        for (Task task : allTasks) {
+            Service service = byId.get(task.serviceId());
+            shared.add(service == null ? task : StateMachine.shareTemplate(task, service));
+        }
+        return ClusterState.of(index, allServices, shared, nodes == null ? List.of() : nodes, cluster,
+                registrations == null ? List.of() : registrations);
     }
 }

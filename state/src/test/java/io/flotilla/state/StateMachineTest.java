@@ -111,6 +111,22 @@ class StateMachineTest {
     }
 
     @Test
+    void tasksDecodedFromTheLogShareTheirServicesTemplateObject() {
+        ClusterState s = deployed();
+        Command decoded = Json.read(Json.write(new Command.CreateTasks(List.of(
+                task("t2", "s1", 2, null, TaskState.NEW), task("t3", "s1", 3, null, TaskState.NEW)))), Command.class);
+        s = StateMachine.apply(s, 4, decoded);
+        var template = s.service("s1").orElseThrow().spec().task();
+        assertThat(s.task("t2").orElseThrow().spec()).isSameAs(template);
+        assertThat(s.task("t3").orElseThrow().spec()).isSameAs(template);
+        assertThat(s.task("t2").orElseThrow()).isEqualTo(task("t2", "s1", 2, null, TaskState.NEW)); // same value
+
+        ClusterState restored = Json.read(Json.writeBytes(StateSnapshot.of(s)), StateSnapshot.class).toState();
+        assertThat(restored.task("t3").orElseThrow().spec()).isSameAs(restored.service("s1").orElseThrow().spec().task());
+        assertThat(StateSnapshot.of(restored)).isEqualTo(StateSnapshot.of(s));
+    }
+
+    @Test
     void statusesFromAnotherNodeAreIgnored() {
         ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n2", List.of(
