@@ -1,5 +1,6 @@
 package io.flotilla.manager.dispatcher;
 
+import io.flotilla.manager.loops.CommandBatches;
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;
@@ -39,7 +40,8 @@ public final class Dispatcher {
     private final Heartbeats heartbeats;
     private final AssignmentWatch assignmentWatch;
     private final StatusBatcher statusBatcher;
-    private final HelloBatcher helloBatcher;
+    private final GroupCommit<Node> hellos;
+    private final GroupCommit<Command.NodeStateChange> readyAgain;
     private final Supplier<Set<String>> managerNodeIds;
     private final Supplier<String> leaderApi;
     private final Duration leaderGrace;
@@ -70,7 +72,10 @@ public final class Dispatcher {
         this.heartbeats = new Heartbeats(clock.instant());
         this.assignmentWatch = new AssignmentWatch(store);
         this.statusBatcher = new StatusBatcher(store);
-        this.helloBatcher = new HelloBatcher(store);
+        this.hellos = new GroupCommit<>(store, "hello", CommandBatches.MAX_NODES,
+                nodes -> nodes.size() == 1 ? new Command.UpsertNode(nodes.getFirst()) : new Command.UpsertNodes(nodes));
+        this.readyAgain = new GroupCommit<>(store, "node-ready", CommandBatches.MAX_ITEMS,
+                changes -> new Command.SetNodeStates(changes, clock.instant()));
     }
 
     /**
@@ -104,7 +109,7 @@ public final class Dispatcher {
         if (existing == null && managerNodeIds.get().contains(incoming.id())) {
             incoming = incoming.withSpec(new NodeSpec(NodeRole.MANAGER, incoming.spec().availability(), incoming.spec().labels()));
         }
-        ClusterState state = helloBatcher.upsert(incoming.withStatus(ready)); // group commit with other nodes' hellos
+        ClusterState state = hellos.submit(incoming.withStatus(ready)); // group commit with other nodes' hellos
         if (existing == null || existing.status().state() != NodeState.READY) {
             LOG.info("node {} is ready ({})", incoming.id(), existing == null ? "new" : "was " + existing.status().state());
         }
@@ -133,8 +138,8 @@ public final class Dispatcher {
         heartbeats.record(nodeId, now);
         if (node.status().state() != NodeState.READY) {
             LOG.info("node {} reports again; ready", nodeId);
-            Submissions.await(store.submit(new Command.SetNodeStates(
-                    List.of(new Command.NodeStateChange(nodeId, NodeState.READY, "heartbeat resumed")), now)));
+            // group commit: after an overload many nodes report again at once
+            readyAgain.submit(new Command.NodeStateChange(nodeId, NodeState.READY, "heartbeat resumed"));
         }
         if (!report.updates().isEmpty()) {
             statusBatcher.apply(nodeId, report.updates()); // group commit with other nodes' reports

@@ -116,6 +116,36 @@ class DispatcherTest {
     }
 
     @Test
+    void manyDownNodesReportingAgainShareFewLogEntries() throws Exception {
+        int count = 300;
+        List<Command.NodeStateChange> down = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            hello("n" + i);
+            down.add(new Command.NodeStateChange("n" + i, NodeState.DOWN, "test"));
+        }
+        manager.submit(new Command.SetNodeStates(down, clock.instant())).get();
+        long before = manager.state().index();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> reports = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String id = "n" + i;
+                reports.add(threads.submit(() -> {
+                    go.await();
+                    manager.dispatcher().status(new StatusReport(id, List.of()));
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (var report : reports) {
+                report.get();
+            }
+        }
+        assertThat(manager.state().nodes()).allSatisfy(n -> assertThat(n.status().state()).isEqualTo(NodeState.READY));
+        assertThat(manager.state().index() - before).as("log entries").isLessThan(count / 5);
+    }
+
+    @Test
     void assignmentsLongPollAnswersWithTheNodesTasksAndTheirPorts() throws Exception {
         AssignmentSet first = hello("n1");
         CompletableFuture<HttpTestClient.Answer> poll = CompletableFuture.supplyAsync(() -> {
