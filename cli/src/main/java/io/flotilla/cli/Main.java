@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
                 DemoAppCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
+        // gRPC (inside Ratis) logs through java.util.logging at INFO; Flotilla's own logs go through
+        // Logback. Keep JUL to warnings so a user's terminal shows one log format.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         System.exit(run(args));
     }
 
