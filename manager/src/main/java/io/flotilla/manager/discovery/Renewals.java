@@ -1,40 +1,36 @@
 package io.flotilla.manager.discovery;
 
+import io.flotilla.manager.dispatcher.Heartbeats;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * When each self-registration was last renewed, in the leader's memory only (renewals are
- * heartbeats: they never reach the log). A new leader {@link #reset resets} them: every
- * registration gets a fresh TTL from the moment it took over, since the old leader's renewals are
- * lost with it.
+ * When each self-registration was last renewed, in the leader's memory only: renewals are
+ * heartbeats (they never reach the log), kept by the same {@link Heartbeats} the dispatcher uses
+ * for nodes. A new leader {@link #reset resets} them: every registration gets a fresh TTL from the
+ * moment it took over, since the old leader's renewals are lost with it.
  */
 public final class Renewals {
-    private final Map<String, Instant> lastRenewed = new ConcurrentHashMap<>();
-    private volatile Instant graceStart;
+    private final Heartbeats renewals;
 
     public Renewals(Instant graceStart) {
-        this.graceStart = graceStart;
+        this.renewals = new Heartbeats(graceStart);
     }
 
     public void reset(Instant now) {
-        lastRenewed.clear();
-        graceStart = now;
+        renewals.reset(now);
     }
 
     public void renew(String id, Instant now) {
-        lastRenewed.merge(id, now, (old, next) -> next.isAfter(old) ? next : old);
+        renewals.record(id, now);
     }
 
     public void forget(String id) {
-        lastRenewed.remove(id);
+        renewals.forget(id);
     }
 
-    /** The latest of: the last renewal, the registration itself, and the grace start. */
+    /** The latest of: the last renewal, the grace start, and the registration itself. */
     public Instant lastSeen(String id, Instant registeredAt) {
-        Instant seen = lastRenewed.get(id);
-        Instant latest = graceStart.isAfter(registeredAt) ? graceStart : registeredAt;
-        return seen != null && seen.isAfter(latest) ? seen : latest;
+        Instant seen = renewals.lastSeen(id);
+        return seen.isAfter(registeredAt) ? seen : registeredAt;
     }
 }

@@ -26,6 +26,11 @@ public final class Heartbeats {
         lastSeen.merge(nodeId, now, (old, next) -> next.isAfter(old) ? next : old);
     }
 
+    /** Forgets {@code nodeId} (it left); were it heard of again, it would start afresh. */
+    public void forget(String nodeId) {
+        lastSeen.remove(nodeId);
+    }
+
     /** The last heartbeat of {@code nodeId}, or the grace start if that is later. */
     public Instant lastSeen(String nodeId) {
         Instant seen = lastSeen.get(nodeId);
