@@ -27,7 +27,6 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -265,34 +264,5 @@ public final class StateMachine {
             s = s.putTask(task.withStatus(status));
         }
         return s;
-    }
-
-    /** For tests and tools: the instant a command carries, if any. */
-    public static Instant instantOf(Command command) {
-        return switch (command) {
-            case DeployStack c -> c.at();
-            case RemoveStack c -> c.at();
-            case CreateService c -> c.at();
-            case UpdateService c -> c.at();
-            case RemoveService c -> c.at();
-            case ScaleService c -> c.at();
-            case RollbackService c -> c.at();
-            case UpdateServiceStatus c -> null;
-            case RebalanceService c -> c.at();
-            case RebalanceDone c -> null;
-            case SetDesiredStates c -> c.at();
-            case AssignTasks c -> c.at();
-            case SetNodeStates c -> c.at();
-            case CreateTasks c -> null;
-            case UpdateTaskStatuses c -> null;
-            case DeleteTasks c -> null;
-            case UpsertNode c -> null;
-            case Command.UpsertNodes c -> null;
-            case UpdateNodeSpec c -> null;
-            case RemoveNode c -> null;
-            case Command.SetClusterConfig c -> null;
-            case Command.RegisterEndpoints c -> null;
-            case Command.DeregisterEndpoints c -> c.at();
-        };
     }
 }

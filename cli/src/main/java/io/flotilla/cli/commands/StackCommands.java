@@ -13,7 +13,6 @@ import io.flotilla.state.StateSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -171,12 +170,5 @@ public final class StackCommands {
                 }
             }
         }
-    }
-
-    static Map<String, Object> stackRow(String name, int services) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("name", name);
-        row.put("services", services);
-        return row;
     }
 }
