@@ -12,12 +12,24 @@ import java.util.Map;
  * @param replicas  the wanted count for {@link ServiceMode#REPLICATED}; ignored for global
  * @param ports     published and exposed ports; each gets a host port per task
  * @param dependsOn depends_on, by short service name within the stack
- * @param labels    service labels (compose {@code deploy.labels})
+ * @param labels    service labels (compose {@code deploy.labels}); {@code flotilla.*} labels
+ *                  (with the container labels of the template under them) configure the routing
+ *                  mesh, see {@link MeshRouting}
+ * @param endpointMode compose {@code deploy.endpoint_mode}: {@code vip} (default, as in Swarm: DNS
+ *                  answers the service's virtual address, served by the mesh on every node) or
+ *                  {@code dnsrr} (DNS answers the tasks' addresses)
  */
 public record ServiceSpec(String name, String stack, ServiceMode mode, int replicas, TaskTemplate task,
                           List<PortSpec> ports, List<DependencySpec> dependsOn, Map<String, String> labels,
-                          UpdateConfig updateConfig, UpdateConfig rollbackConfig) {
+                          UpdateConfig updateConfig, UpdateConfig rollbackConfig, String endpointMode) {
+    public static final String VIP = "vip";
+    public static final String DNSRR = "dnsrr";
+
     public ServiceSpec {
+        endpointMode = endpointMode == null ? VIP : endpointMode;
+        if (!endpointMode.equals(VIP) && !endpointMode.equals(DNSRR)) {
+            throw new IllegalArgumentException("endpoint mode must be vip or dnsrr, not " + endpointMode);
+        }
         Checks.requireText(name, "service name");
         mode = mode == null ? ServiceMode.REPLICATED : mode;
         Checks.nonNegative(replicas, "replicas");
@@ -29,25 +41,41 @@ public record ServiceSpec(String name, String stack, ServiceMode mode, int repli
         rollbackConfig = rollbackConfig == null ? UpdateConfig.DEFAULT : rollbackConfig;
     }
 
+    /** With the default endpoint mode ({@code vip}). */
+    public ServiceSpec(String name, String stack, ServiceMode mode, int replicas, TaskTemplate task,
+                       List<PortSpec> ports, List<DependencySpec> dependsOn, Map<String, String> labels,
+                       UpdateConfig updateConfig, UpdateConfig rollbackConfig) {
+        this(name, stack, mode, replicas, task, ports, dependsOn, labels, updateConfig, rollbackConfig, VIP);
+    }
+
+    /** True when DNS answers this service's virtual address (and the mesh serves it). */
+    public boolean virtualAddress() {
+        return VIP.equals(endpointMode);
+    }
+
     /** The name within its stack ({@code web} for {@code shop_web}). */
     public String shortName() {
         return stack != null && name.startsWith(stack + "_") ? name.substring(stack.length() + 1) : name;
     }
 
     public ServiceSpec withReplicas(int newReplicas) {
-        return new ServiceSpec(name, stack, mode, newReplicas, task, ports, dependsOn, labels, updateConfig, rollbackConfig);
+        return new ServiceSpec(name, stack, mode, newReplicas, task, ports, dependsOn, labels, updateConfig, rollbackConfig, endpointMode);
     }
 
     public ServiceSpec withTask(TaskTemplate newTask) {
-        return new ServiceSpec(name, stack, mode, replicas, newTask, ports, dependsOn, labels, updateConfig, rollbackConfig);
+        return new ServiceSpec(name, stack, mode, replicas, newTask, ports, dependsOn, labels, updateConfig, rollbackConfig, endpointMode);
     }
 
     public ServiceSpec withPorts(List<PortSpec> newPorts) {
-        return new ServiceSpec(name, stack, mode, replicas, task, newPorts, dependsOn, labels, updateConfig, rollbackConfig);
+        return new ServiceSpec(name, stack, mode, replicas, task, newPorts, dependsOn, labels, updateConfig, rollbackConfig, endpointMode);
+    }
+
+    public ServiceSpec withLabels(Map<String, String> newLabels) {
+        return new ServiceSpec(name, stack, mode, replicas, task, ports, dependsOn, newLabels, updateConfig, rollbackConfig, endpointMode);
     }
 
     public ServiceSpec withDependsOn(List<DependencySpec> newDependsOn) {
-        return new ServiceSpec(name, stack, mode, replicas, task, ports, newDependsOn, labels, updateConfig, rollbackConfig);
+        return new ServiceSpec(name, stack, mode, replicas, task, ports, newDependsOn, labels, updateConfig, rollbackConfig, endpointMode);
     }
 
     /** A replicated process service: for tests and simple callers. */

@@ -109,7 +109,7 @@ final class ServiceUpdateEndpoints {
         labels.putAll(change.labelAdd());
         UpdateConfig update = updateConfig(current.updateConfig(), change);
         return new ServiceSpec(current.name(), current.stack(), current.mode(), replicas, task, current.ports(),
-                current.dependsOn(), labels, update, current.rollbackConfig());
+                current.dependsOn(), labels, update, current.rollbackConfig(), current.endpointMode());
     }
 
     private static UpdateConfig updateConfig(UpdateConfig current, ServiceUpdateRequest change) {
