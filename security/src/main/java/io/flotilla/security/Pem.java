@@ -1,0 +1,126 @@
+package io.flotilla.security;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+
+/**
+ * PEM text for certificates, private keys (PKCS#8) and CSRs (PKCS#10), and the files that hold
+ * them. A private key file is written {@code 0600} from its first byte (created with those
+ * permissions, then moved into place), so it is never readable by others, not even briefly.
+ */
+public final class Pem {
+    private Pem() {}
+
+    public static String encode(Object object) {
+        StringWriter text = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
+            if (object instanceof PrivateKey key) {
+                writer.writeObject(new JcaPKCS8Generator(key, null));
+            } else {
+                writer.writeObject(object);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return text.toString();
+    }
+
+    public static X509Certificate certificate(String pem) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        } catch (CertificateException | ClassCastException e) {
+            throw new IllegalArgumentException("not a PEM X.509 certificate: " + e.getMessage(), e);
+        }
+    }
+
+    public static PrivateKey privateKey(String pem) {
+        Object parsed = parse(pem);
+        try {
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            return switch (parsed) {
+                case PrivateKeyInfo info -> converter.getPrivateKey(info);
+                case PEMKeyPair pair -> converter.getKeyPair(pair).getPrivate();
+                default -> throw new IllegalArgumentException("not a PEM private key");
+            };
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unreadable private key: " + e.getMessage(), e);
+        }
+    }
+
+    public static PKCS10CertificationRequest csr(String pem) {
+        if (parse(pem) instanceof PKCS10CertificationRequest request) {
+            return request;
+        }
+        throw new IllegalArgumentException("not a PEM certificate signing request (PKCS#10)");
+    }
+
+    private static Object parse(String pem) {
+        if (pem == null || pem.isBlank()) {
+            throw new IllegalArgumentException("empty PEM text");
+        }
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            Object object = parser.readObject();
+            if (object == null) {
+                throw new IllegalArgumentException("no PEM object found");
+            }
+            return object;
+        } catch (IOException | org.bouncycastle.util.encoders.DecoderException e) {
+            throw new IllegalArgumentException("malformed PEM: " + e.getMessage(), e);
+        }
+    }
+
+    public static X509Certificate readCertificate(Path file) throws IOException {
+        return certificate(Files.readString(file, StandardCharsets.US_ASCII));
+    }
+
+    public static PrivateKey readPrivateKey(Path file) throws IOException {
+        return privateKey(Files.readString(file, StandardCharsets.US_ASCII));
+    }
+
+    /** Writes a certificate (world-readable, {@code 0644}), replacing the file atomically. */
+    public static void writePublic(Path file, String pem) throws IOException {
+        write(file, pem, "rw-r--r--");
+    }
+
+    /** Writes a private key ({@code 0600}), replacing the file atomically. */
+    public static void writePrivate(Path file, String pem) throws IOException {
+        write(file, pem, "rw-------");
+    }
+
+    private static void write(Path file, String pem, String permissions) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions)));
+        try {
+            Files.writeString(temp, pem, StandardCharsets.US_ASCII);
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.flotilla.security;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A node's TLS files, in {@code DATA/tls/}: {@code ca.crt} (the cluster CA), {@code node.crt} and
+ * {@code node.key} (this node's credential, key {@code 0600}); on a manager also {@code ca.key}
+ * ({@code 0600}: any manager can sign); on the first manager {@code admin.crt} and
+ * {@code admin.key}, the CLI's credential (OU=admin).
+ */
+public record TlsDirectory(Path path) {
+    public static TlsDirectory of(Path dataDir) {
+        return new TlsDirectory(dataDir.toAbsolutePath().normalize().resolve("tls"));
+    }
+
+    public Path caCertificate() {
+        return path.resolve("ca.crt");
+    }
+
+    public Path caKey() {
+        return path.resolve("ca.key");
+    }
+
+    public Path nodeCertificate() {
+        return path.resolve("node.crt");
+    }
+
+    public Path nodeKey() {
+        return path.resolve("node.key");
+    }
+
+    public Path adminCertificate() {
+        return path.resolve("admin.crt");
+    }
+
+    public Path adminKey() {
+        return path.resolve("admin.key");
+    }
+
+    public boolean hasNodeCredential() {
+        return Files.isRegularFile(caCertificate()) && Files.isRegularFile(nodeCertificate())
+                && Files.isRegularFile(nodeKey());
+    }
+
+    public boolean hasCaKey() {
+        return Files.isRegularFile(caKey());
+    }
+
+    public boolean hasAdminCredential() {
+        return Files.isRegularFile(caCertificate()) && Files.isRegularFile(adminCertificate())
+                && Files.isRegularFile(adminKey());
+    }
+
+    public X509Certificate readCaCertificate() throws IOException {
+        return Pem.readCertificate(caCertificate());
+    }
+
+    /** The CA with its key; only on a manager. */
+    public CertificateAuthority readAuthority() throws IOException {
+        return new CertificateAuthority(readCaCertificate(), Pem.readPrivateKey(caKey()));
+    }
+
+    public void writeAuthority(CertificateAuthority authority) throws IOException {
+        Pem.writePrivate(caKey(), Pem.encode(authority.key()));
+        writeCaCertificate(authority.certificate());
+    }
+
+    public void writeCaCertificate(X509Certificate certificate) throws IOException {
+        Pem.writePublic(caCertificate(), Pem.encode(certificate));
+    }
+
+    /** Key first, then certificate: a reader that sees a new key with the old certificate keeps its previous pair. */
+    public void writeNodeCredential(X509Certificate certificate, PrivateKey key) throws IOException {
+        Pem.writePrivate(nodeKey(), Pem.encode(key));
+        Pem.writePublic(nodeCertificate(), Pem.encode(certificate));
+    }
+
+    public void writeAdminCredential(X509Certificate certificate, PrivateKey key) throws IOException {
+        Pem.writePrivate(adminKey(), Pem.encode(key));
+        Pem.writePublic(adminCertificate(), Pem.encode(certificate));
+    }
+
+    /**
+     * With the CA key here: issues this directory's node credential locally (a key made here,
+     * signed by the CA) unless one exists that names {@code subject}'s addresses and is not past
+     * two thirds of its life. Used by managers that hold the CA (init, dev).
+     */
+    public void ensureNodeCredential(CertificateSubject subject, Duration validity, Instant now) throws IOException {
+        if (Files.isRegularFile(nodeCertificate()) && Files.isRegularFile(nodeKey())) {
+            X509Certificate current = Pem.readCertificate(nodeCertificate());
+            CertificateSubject named = PeerIdentity.subjectOf(current);
+            if (named.commonName().equals(subject.commonName()) && named.role().equals(subject.role())
+                    && named.ipAddresses().containsAll(subject.ipAddresses())
+                    && now.isBefore(CertificateRenewer.renewalTime(current))) {
+                return;
+            }
+        }
+        CertificateAuthority authority = readAuthority();
+        KeyPair keys = CertificateRequests.newKeyPair();
+        writeNodeCredential(authority.issue(keys.getPublic(), subject, validity, now), keys.getPrivate());
+    }
+
+    /** The same for the admin credential (CN=admin, OU=admin, no addresses). */
+    public void ensureAdminCredential(Duration validity, Instant now) throws IOException {
+        if (hasAdminCredential() && now.isBefore(CertificateRenewer.renewalTime(Pem.readCertificate(adminCertificate())))) {
+            return;
+        }
+        CertificateAuthority authority = readAuthority();
+        KeyPair keys = CertificateRequests.newKeyPair();
+        writeAdminCredential(authority.issue(keys.getPublic(), new CertificateSubject(CertificateSubject.ADMIN,
+                CertificateSubject.ADMIN, null, null), validity, now), keys.getPrivate());
+    }
+}

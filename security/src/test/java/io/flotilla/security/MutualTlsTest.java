@@ -1,0 +1,142 @@
+package io.flotilla.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real TLS handshakes over loopback sockets: pinning, mutual authentication, reloading. */
+class MutualTlsTest {
+    @TempDir Path tmp;
+    private SSLServerSocket server;
+    private Thread acceptor;
+    private final AtomicReference<String> peer = new AtomicReference<>();
+
+    @AfterEach
+    void stop() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private TlsDirectory node(String name, CertificateAuthority ca, String role) throws IOException {
+        TlsDirectory dir = TlsDirectory.of(tmp.resolve(name));
+        dir.writeAuthority(ca);
+        dir.ensureNodeCredential(new CertificateSubject(name, role, List.of("127.0.0.1"), null), Duration.ofDays(1),
+                Instant.now());
+        return dir;
+    }
+
+    /** A server that wants (not needs) a client certificate, answering the client's CN or "-". */
+    private int serve(SSLContext context) throws IOException {
+        server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        server.setWantClientAuth(true);
+        acceptor = Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try (SSLSocket socket = (SSLSocket) server.accept()) {
+                    socket.startHandshake();
+                    String who;
+                    try {
+                        who = PeerIdentity.of((java.security.cert.X509Certificate) socket.getSession()
+                                .getPeerCertificates()[0]).commonName();
+                    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                        who = "-";
+                    }
+                    peer.set(who);
+                    socket.getOutputStream().write((who + "\n").getBytes());
+                    socket.getOutputStream().flush();
+                } catch (IOException e) {
+                    // a refused handshake: next
+                }
+            }
+        });
+        return server.getLocalPort();
+    }
+
+    private static String call(SSLContext context, int port) throws IOException {
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            InputStream in = socket.getInputStream();
+            OutputStream ignored = socket.getOutputStream();
+            return new String(in.readAllBytes()).strip();
+        }
+    }
+
+    @Test
+    void mutualTlsIdentifiesTheClientAndRefusesAnotherCa() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        int port = serve(NodeTls.node(node("m1", ca, "manager")).context());
+        assertThat(call(NodeTls.node(node("w1", ca, "worker")).context(), port)).isEqualTo("w1");
+        // Server-authenticated only (a task): accepted, but anonymous.
+        assertThat(call(TlsContexts.serverAuthenticated(ca.certificate()), port)).isEqualTo("-");
+        // A client with a certificate from another CA is refused in the handshake.
+        CertificateAuthority other = CertificateAuthority.create("c2", Instant.now());
+        SSLContext foreign = NodeTls.node(node("x1", other, "manager")).context();
+        assertThatThrownBy(() -> call(foreign, port)).isInstanceOf(SSLException.class);
+    }
+
+    @Test
+    void pinnedClientAcceptsOnlyTheTokensCa() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        int port = serve(NodeTls.node(node("m1", ca, "manager")).context());
+        PinnedTrustManager right = new PinnedTrustManager(ca.digest());
+        assertThat(call(TlsContexts.context(null, right), port)).isEqualTo("-");
+        assertThat(right.caCertificate()).isEqualTo(ca.certificate());
+        String wrong = CertificateAuthority.create("c2", Instant.now()).digest();
+        assertThatThrownBy(() -> call(TlsContexts.context(null, new PinnedTrustManager(wrong)), port))
+                .isInstanceOf(SSLHandshakeException.class);
+    }
+
+    @Test
+    void hostnameVerificationChecksTheSanIp() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        TlsDirectory dir = TlsDirectory.of(tmp.resolve("m9"));
+        dir.writeAuthority(ca);
+        dir.ensureNodeCredential(new CertificateSubject("m9", "manager", List.of("127.0.0.9"), null), Duration.ofDays(1),
+                Instant.now());
+        int port = serve(NodeTls.node(dir).context());
+        assertThatThrownBy(() -> call(TlsContexts.serverAuthenticated(ca.certificate()), port))
+                .isInstanceOf(SSLHandshakeException.class);
+    }
+
+    @Test
+    void aRenewedCertificateIsUsedByTheNextHandshakeWithoutARestart() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        int port = serve(NodeTls.node(node("m1", ca, "manager")).context());
+        TlsDirectory worker = node("w1", ca, "worker");
+        NodeTls tls = NodeTls.node(worker);
+        java.math.BigInteger first = tls.keyManager().certificate().getSerialNumber();
+        CertificateRenewer renewer = new CertificateRenewer(worker, csr -> Pem.encode(ca.sign(csr,
+                new CertificateSubject("w1-renewed", "worker", List.of("127.0.0.1"), null), Duration.ofDays(1),
+                Instant.now())), java.time.InstantSource.system());
+        renewer.renewNow();
+        assertThat(call(tls.context(), port)).isEqualTo("w1-renewed");
+        assertThat(tls.keyManager().certificate().getSerialNumber()).isNotEqualTo(first);
+        // A certificate for a different key than the files' is not picked up.
+        KeyPair stray = CertificateRequests.newKeyPair();
+        Pem.writePublic(worker.nodeCertificate(), Pem.encode(ca.issue(stray.getPublic(),
+                new CertificateSubject("stray", "worker", List.of("127.0.0.1"), null), Duration.ofDays(1), Instant.now())));
+        assertThat(call(tls.context(), port)).isEqualTo("w1-renewed");
+    }
+}
