@@ -5,6 +5,7 @@ import io.flotilla.model.Resources;
 import io.flotilla.model.ResourcesSpec;
 import io.flotilla.model.RestartPolicy;
 import io.flotilla.model.ServiceMode;
+import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.UpdateConfig;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -189,10 +190,15 @@ final class DeployMapper {
     }
 
     static void reportUnsupported(ComposeNode deploy, MappingContext context) throws ComposeException {
-        for (String key : deploy.fields().keySet()) {
-            if (key.equals("endpoint_mode")) {
-                context.unsupported("deploy.endpoint_mode");
-            }
+        // every deploy key is acted on (endpoint_mode too: see endpointMode)
+    }
+
+    /** {@code deploy.endpoint_mode}: vip (default, as in Swarm) or dnsrr. */
+    static String endpointMode(ComposeNode deploy) throws ComposeException {
+        ComposeNode node = deploy.get("endpoint_mode");
+        if (!node.isPresent()) {
+            return null;
         }
+        return oneOf(node, java.util.Set.of(ServiceSpec.VIP, ServiceSpec.DNSRR));
     }
 }

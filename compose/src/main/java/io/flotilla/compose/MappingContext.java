@@ -20,6 +20,8 @@ final class MappingContext {
     final Set<String> serviceNames;
     final Set<String> declaredVolumes;
     final Set<String> declaredNetworks;
+    /** Top-level {@code secrets}, by name (TLS certificates of the mesh may name one). */
+    Map<String, ComposeNode> secrets = Map.of();
     private final Set<String> unsupportedOptions = new TreeSet<>();
     private final Set<String> warnings = new LinkedHashSet<>();
 

@@ -105,7 +105,7 @@ final class NormalizedComposeWriter {
             ArrayNode ports = out.putArray("ports");
             ArrayNode expose = NODES.arrayNode();
             for (PortSpec port : service.ports()) {
-                if (port.published() == null) {
+                if (port.published() == null && port.appProtocol() == null) {
                     expose.add(port.target() + (port.protocol().equals("tcp") ? "" : "/" + port.protocol()));
                     continue;
                 }
@@ -113,8 +113,13 @@ final class NormalizedComposeWriter {
                 entry.put("name", port.name());
                 entry.put("mode", port.mode());
                 entry.put("target", port.target());
-                entry.put("published", Integer.toString(port.published()));
+                if (port.published() != null) {
+                    entry.put("published", Integer.toString(port.published()));
+                }
                 entry.put("protocol", port.protocol());
+                if (port.appProtocol() != null) {
+                    entry.put("app_protocol", port.appProtocol());
+                }
             }
             if (ports.isEmpty()) {
                 out.remove("ports");
@@ -209,6 +214,7 @@ final class NormalizedComposeWriter {
             out.put("replicas", service.replicas());
         }
         map(out, "labels", service.labels());
+        out.put("endpoint_mode", service.endpointMode());
         out.set("update_config", updateConfig(service.updateConfig()));
         out.set("rollback_config", updateConfig(service.rollbackConfig()));
         ResourcesSpec resources = task.resources();

@@ -13,9 +13,16 @@ import java.util.Set;
  */
 final class PortParser {
     private static final Set<String> PROTOCOLS = Set.of("tcp", "udp", "sctp");
+    /** {@code app_protocol} values: http/https make the mesh route per request; tcp (as none) per connection. */
+    private static final Set<String> APP_PROTOCOLS = Set.of("http", "https", "tcp");
 
     /** One port; {@code name} is null unless the long syntax names it. */
-    record Entry(String name, int target, Integer published, String protocol, String mode, String hostIp) {}
+    record Entry(String name, int target, Integer published, String protocol, String mode, String hostIp,
+                 String appProtocol) {
+        Entry(String name, int target, Integer published, String protocol, String mode, String hostIp) {
+            this(name, target, published, protocol, mode, hostIp, null);
+        }
+    }
 
     private record Range(int first, int last) {
         int size() {
@@ -131,8 +138,22 @@ final class PortParser {
             throw item.get("mode").error("port mode must be host or ingress, not \"" + mode + "\"");
         }
         String name = item.get("name").textOrNull();
+        String appProtocol = item.get("app_protocol").textOrNull();
+        if (appProtocol != null) {
+            appProtocol = appProtocol.strip().toLowerCase(Locale.ROOT);
+            if (!APP_PROTOCOLS.contains(appProtocol)) {
+                throw item.get("app_protocol").error("app_protocol must be http or https (the mesh routes per request) "
+                        + "or tcp, not \"" + appProtocol + "\"");
+            }
+            if (appProtocol.equals("tcp")) {
+                appProtocol = null;
+            }
+            if (appProtocol != null && !protocol.equals("tcp")) {
+                throw item.get("app_protocol").error("app_protocol " + appProtocol + " needs protocol tcp, not " + protocol);
+            }
+        }
         return new Entry(name == null || name.isBlank() ? null : name, target, published, protocol, mode,
-                item.get("host_ip").textOrNull());
+                item.get("host_ip").textOrNull(), appProtocol);
     }
 
     private static int port(ComposeNode node, String what) throws ComposeException {

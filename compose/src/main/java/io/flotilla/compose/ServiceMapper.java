@@ -55,7 +55,7 @@ final class ServiceMapper {
         DeployMapper.reportUnsupported(deploy, context);
         TaskTemplate task = new TaskTemplate(driver, image, command, entrypoint, EnvironmentResolver.resolve(service, context),
                 service.get("working_dir").textOrNull(), service.get("user").textOrNull(),
-                service.get("hostname").textOrNull(), EnvironmentResolver.keyValues(service.get("labels"), null),
+                service.get("hostname").textOrNull(), MeshLabels.resolve(service.get("labels"), context),
                 healthcheck(service.get("healthcheck")), volumes(service.get("volumes")),
                 DeployMapper.resources(deploy, context), DeployMapper.restartPolicy(service, deploy),
                 DeployMapper.placement(deploy), service.get("stop_signal").textOrNull(),
@@ -67,8 +67,8 @@ final class ServiceMapper {
         ServiceMode mode = DeployMapper.mode(deploy, context);
         return new ServiceSpec(context.stackName + "_" + shortName, context.stackName, mode,
                 DeployMapper.replicas(service, deploy), task, ServicePorts.map(service, context), dependsOn(service.get("depends_on")),
-                DeployMapper.labels(deploy), DeployMapper.updateConfig(deploy.get("update_config")),
-                DeployMapper.updateConfig(deploy.get("rollback_config")));
+                MeshLabels.resolve(deploy.get("labels"), context), DeployMapper.updateConfig(deploy.get("update_config")),
+                DeployMapper.updateConfig(deploy.get("rollback_config")), DeployMapper.endpointMode(deploy));
     }
 
     private String driver(ComposeNode service, String image) throws ComposeException {

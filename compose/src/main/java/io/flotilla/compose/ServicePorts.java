@@ -31,7 +31,7 @@ final class ServicePorts {
                 if (name == null) {
                     name = uniqueName(entry, names);
                 }
-                ports.add(new PortSpec(name, entry.target(), entry.published(), entry.protocol(), entry.mode()));
+                ports.add(new PortSpec(name, entry.target(), entry.published(), entry.protocol(), entry.mode(), entry.appProtocol()));
                 targets.add(entry.target() + "/" + entry.protocol());
             }
         }

@@ -30,6 +30,7 @@ final class StackMapper {
         MappingContext context = new MappingContext(stackName, projectDirectory, variables,
                 new LinkedHashSet<>(services.keySet()), root.get("volumes").fields().keySet(),
                 root.get("networks").fields().keySet());
+        context.secrets = root.get("secrets").fields();
         earlierWarnings.forEach(context::warn);
         if (root.get("version").isPresent()) {
             context.warn("version is obsolete: the attribute `version` is ignored, please remove it");
@@ -46,6 +47,11 @@ final class StackMapper {
         List<ServiceSpec> specs = new ArrayList<>();
         for (Map.Entry<String, ComposeNode> service : services.entrySet()) {
             specs.add(mapper.map(service.getKey(), service.getValue()));
+        }
+        try {
+            io.flotilla.model.MeshClaims.check(specs);
+        } catch (IllegalArgumentException e) {
+            throw root.get("services").keyError(e.getMessage());
         }
         return new Mapped(new StackSpec(stackName, specs), context.warnings());
     }

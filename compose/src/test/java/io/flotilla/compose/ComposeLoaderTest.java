@@ -143,7 +143,7 @@ class ComposeLoaderTest {
                 new PortSpec("3000", 3000, 3000, "tcp", null),
                 new PortSpec("3001", 3001, 3001, "tcp", null),
                 new PortSpec("3002", 3002, 3002, "tcp", null),
-                new PortSpec("metrics", 9000, 9001, "tcp", "host"),
+                new PortSpec("metrics", 9000, 9001, "tcp", "host", "http"),
                 new PortSpec("7000", 7000, null, "tcp", null));
         assertThat(task.healthcheck().test()).containsExactly("CMD-SHELL", "curl -f http://localhost/ || exit 1");
         assertThat(task.healthcheck().interval()).isEqualTo(Duration.ofSeconds(90));
