@@ -6,10 +6,10 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.state.ClusterState;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -46,26 +46,64 @@ public final class Orchestrator {
         this.taskIds = Objects.requireNonNull(taskIds, "taskIds");
     }
 
+    /** A full pass: every service and slot. */
     public List<Command> reconcile(ClusterState state, Instant now) {
+        return reconcile(state, now, ReconcileScope.all());
+    }
+
+    /**
+     * A pass over {@code scope}: the same decisions a full pass makes for those services and slots.
+     * Services with an update in progress or a rebalance to do are reconciled whole on every pass,
+     * in scope or not (their decisions wait on time and on every slot, not on one slot's change).
+     * The rest of the cluster is left alone: a full pass now and then (the control loop's) covers
+     * anything a scope could miss.
+     */
+    public List<Command> reconcile(ClusterState state, Instant now, ReconcileScope scope) {
+        return pass(state, now, scope).commands();
+    }
+
+    /** A pass's commands and how many slots it visited (what its cost grows with). */
+    record Pass(List<Command> commands, long slotsVisited) {}
+
+    Pass pass(ClusterState state, Instant now, ReconcileScope scope) {
         OrchestratorChanges changes = new OrchestratorChanges(now, taskIds);
-        for (Task task : state.tasks()) {
-            if (task.nodeId() != null && !task.state().isTerminal()
-                    && task.state().compareTo(TaskState.ASSIGNED) >= 0 && state.node(task.nodeId()).isEmpty()) {
-                changes.orphan(task, "node " + task.nodeId() + " was removed");
-            }
-            if (state.service(task.serviceId()).isEmpty()) {
-                if (task.desiredState() == TaskState.RUNNING) {
-                    changes.shutdown(task);
-                } else if (task.state().isTerminal() || task.state().compareTo(TaskState.ASSIGNED) < 0) {
-                    changes.delete(task);
+        Set<String> nodeIds = new TreeSet<>(scope.everything() ? state.nodeIdsWithTasks() : scope.nodes());
+        for (String nodeId : nodeIds) {
+            if (state.node(nodeId).isEmpty()) {
+                for (Task task : state.tasksOfNode(nodeId)) {
+                    if (!task.state().isTerminal() && task.state().compareTo(TaskState.ASSIGNED) >= 0) {
+                        changes.orphan(task, "node " + task.nodeId() + " was removed");
+                    }
                 }
             }
         }
-        List<Service> services = new ArrayList<>(state.services());
-        services.sort(Comparator.comparing(Service::id));
-        for (Service service : services) {
-            new ServiceReconciler(state, service, changes).run();
+        Set<String> serviceIds = new TreeSet<>(scope.everything() ? state.serviceIdsWithTasks() : scope.serviceIds());
+        for (Service service : state.services()) {
+            if (scope.everything() || !ServiceReconciler.canScope(service)) {
+                serviceIds.add(service.id());
+            }
         }
-        return changes.commands();
+        for (String serviceId : serviceIds) {
+            Service service = state.service(serviceId).orElse(null);
+            if (service == null) {
+                for (Task task : state.tasksOfService(serviceId)) {
+                    if (task.desiredState() == TaskState.RUNNING) {
+                        changes.shutdown(task);
+                    } else if (task.state().isTerminal() || task.state().compareTo(TaskState.ASSIGNED) < 0) {
+                        changes.delete(task);
+                    }
+                }
+                continue;
+            }
+            boolean whole = scope.everything() || scope.wholeServices().contains(serviceId)
+                    || !ServiceReconciler.canScope(service);
+            ServiceReconciler reconciler = new ServiceReconciler(state, service, changes);
+            if (whole) {
+                reconciler.run();
+            } else {
+                reconciler.run(scope.slots().getOrDefault(serviceId, Set.of()));
+            }
+        }
+        return new Pass(changes.commands(), changes.slotsVisited());
     }
 }

@@ -25,6 +25,7 @@ final class OrchestratorChanges {
     private final Set<String> deletes = new LinkedHashSet<>();
     private final List<Command> serviceCommands = new ArrayList<>();
     private Map<String, NodeUsage> usage;
+    private long slotsVisited;
 
     OrchestratorChanges(Instant now, Supplier<String> taskIds) {
         this.now = now;
@@ -33,6 +34,14 @@ final class OrchestratorChanges {
 
     Instant now() {
         return now;
+    }
+
+    void slotVisited() {
+        slotsVisited++;
+    }
+
+    long slotsVisited() {
+        return slotsVisited;
     }
 
     void shutdown(Task task) {

@@ -29,7 +29,8 @@ import java.util.Map;
  * id. Assignments made earlier in the same call count. A task that cannot be placed gets (once per
  * change of reason) a PENDING status whose {@code error} says why.
  *
- * <p>Cost: O(tasks + nodes) to build usage, then per group of identical tasks (one service
+ * <p>Candidates come from the state's index of unplaced tasks, at most {@link #DEFAULT_MAX_PER_PASS}
+ * per call (the next call takes the rest). Cost: O(assigned tasks + nodes) to build usage, then per group of identical tasks (one service
  * version) O(nodes) for the static filters, and to choose: O(log nodes) per task for a group
  * without spread preferences ({@link NodeQueue}), O(feasible nodes) per task with them (one
  * assignment changes the rank of every node sharing its label value). Nodes that fail a dynamic
@@ -37,15 +38,32 @@ import java.util.Map;
  */
 public final class Scheduler {
 
+    /**
+     * At most this many tasks are considered per call by default: a deploy of a million replicas is
+     * placed in bounded steps (each one a bounded set of Raft entries the agents can start on) rather
+     * than in one decision that holds the loop for seconds.
+     */
+    public static final int DEFAULT_MAX_PER_PASS = 50_000;
+
     /** False: choose by a scan of every feasible node even without spread preferences (the reference, for tests). */
     private final boolean rankedChoice;
+    private final int maxPerPass;
 
     public Scheduler() {
-        this(true);
+        this(true, DEFAULT_MAX_PER_PASS);
     }
 
     Scheduler(boolean rankedChoice) {
+        this(rankedChoice, DEFAULT_MAX_PER_PASS);
+    }
+
+    /** A scheduler that considers at most {@code maxPerPass} tasks per {@link #place} call. */
+    public Scheduler(boolean rankedChoice, int maxPerPass) {
+        if (maxPerPass < 1) {
+            throw new IllegalArgumentException("maxPerPass must be positive: " + maxPerPass);
+        }
         this.rankedChoice = rankedChoice;
+        this.maxPerPass = maxPerPass;
     }
 
     public List<Command> place(ClusterState state, Instant now) {
@@ -54,7 +72,7 @@ public final class Scheduler {
         allNodes.sort(Comparator.comparing(NodeUsage::id));
 
         Map<String, List<Task>> groups = new LinkedHashMap<>();
-        for (Task task : candidates(state)) {
+        for (Task task : candidates(state, maxPerPass)) {
             groups.computeIfAbsent(task.serviceId() + "#" + task.serviceVersion(), k -> new ArrayList<>()).add(task);
         }
 
@@ -76,20 +94,21 @@ public final class Scheduler {
         return commands;
     }
 
-    /** Tasks to place, pre-placed (global) ones first since they have no choice, then by service and slot. */
-    static List<Task> candidates(ClusterState state) {
-        List<Task> candidates = new ArrayList<>();
-        for (Task task : state.tasks()) {
-            if (task.desiredState() == TaskState.RUNNING && task.state().compareTo(TaskState.ASSIGNED) < 0
-                    && state.service(task.serviceId()).isPresent()) {
+    /**
+     * Tasks to place, pre-placed (global) ones first since they have no choice, then by service and
+     * slot ({@link ClusterState#PLACEMENT_ORDER}): the first {@code limit} of the state's index of
+     * unplaced tasks, without a walk over every task.
+     */
+    static List<Task> candidates(ClusterState state, int limit) {
+        List<Task> candidates = new ArrayList<>(Math.min(limit, state.unplacedTasks().size()));
+        for (Task task : state.unplacedTasks()) {
+            if (candidates.size() >= limit) {
+                break;
+            }
+            if (state.service(task.serviceId()).isPresent()) {
                 candidates.add(task);
             }
         }
-        candidates.sort(Comparator.comparing((Task t) -> t.nodeId() == null)
-                .thenComparing(Task::serviceId)
-                .thenComparingLong(Task::serviceVersion)
-                .thenComparingInt(Task::slot)
-                .thenComparing(Task::id));
         return candidates;
     }
 

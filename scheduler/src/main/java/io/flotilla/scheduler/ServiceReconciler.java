@@ -71,6 +71,33 @@ final class ServiceReconciler {
         this.inRollback = status != null && status.state().rollback();
     }
 
+    /**
+     * True if a pass may reconcile only some slots of {@code service}: no update in progress (or of
+     * unknown state, in an older state), no rebalance requested or automatic. Then every decision
+     * is a slot's own, and the service-wide ones (update batches, rebalance moves) have nothing to do.
+     */
+    static boolean canScope(Service service) {
+        ServiceUpdateStatus status = service.updateStatus();
+        boolean updating = status == null ? service.version() > 1 : status.state().inProgress();
+        return !updating && service.rebalanceRequestedAt() == null
+                && !"auto".equals(service.spec().labels().get(Rebalancer.AUTO_LABEL));
+    }
+
+    /** Reconciles only the given slots (keys as {@link ClusterState#slotKey}); see {@link #canScope}. */
+    void run(java.util.Collection<Object> slotKeys) {
+        boolean global = service.spec().mode() == ServiceMode.GLOBAL;
+        Map<Slot, List<Task>> slots = new TreeMap<>();
+        for (Object key : slotKeys) {
+            Slot slot = key instanceof Integer number ? Slot.replicated(number) : Slot.global((String) key);
+            if (global == (slot.number() == 0)) {
+                slots.put(slot, new ArrayList<>(state.tasksOfSlot(service.id(), key)));
+            }
+        }
+        for (Map.Entry<Slot, List<Task>> entry : slots.entrySet()) {
+            reconcileSlot(entry.getKey(), entry.getValue(), mode(entry.getKey()));
+        }
+    }
+
     void run() {
         Map<Slot, List<Task>> slots = new TreeMap<>();
         boolean global = service.spec().mode() == ServiceMode.GLOBAL;
@@ -117,6 +144,7 @@ final class ServiceReconciler {
     }
 
     private void reconcileSlot(Slot slot, List<Task> tasks, Mode mode) {
+        out.slotVisited();
         tasks.sort(AGE);
         List<Task> active = new ArrayList<>();
         for (Task task : tasks) {

@@ -53,6 +53,13 @@ final class ClusterSimulation {
     private int nextHostPort = 30000;
     final Orchestrator orchestrator = new Orchestrator(() -> String.format("task-%06d", ++nextTaskId));
     final Scheduler scheduler = new Scheduler();
+    /**
+     * When set (by {@link #checkScopedReconcile}), follows every applied command, and every
+     * {@link #step()} checks that a pass over the changes since the last one decides exactly what
+     * a full pass decides.
+     */
+    private ChangeTracker tracker;
+    private final Orchestrator checker = new Orchestrator(() -> "new-task");
 
     // ---- cluster setup ----
 
@@ -167,6 +174,11 @@ final class ClusterSimulation {
 
     /** One round: reconcile → apply, place → apply, agents act, clock +1 ms. True if anything happened. */
     boolean step() {
+        if (tracker != null) {
+            ReconcileScope scope = tracker.drain();
+            assertThat(checker.reconcile(state, now, scope)).as("pass over %s", scope)
+                    .isEqualTo(checker.reconcile(state, now));
+        }
         List<Command> decided = new ArrayList<>(orchestrator.reconcile(state, now));
         decided.forEach(this::apply);
         List<Command> placed = scheduler.place(state, now);
@@ -192,9 +204,18 @@ final class ClusterSimulation {
         now = now.plus(duration);
     }
 
+    /** From now on, every step checks that a scoped pass decides what a full pass decides. */
+    ClusterSimulation checkScopedReconcile() {
+        tracker = new ChangeTracker();
+        return this;
+    }
+
     void apply(Command command) {
         ClusterState before = state;
         state = StateMachine.apply(state, ++index, command);
+        if (tracker != null) {
+            tracker.applied(before, command, state);
+        }
         log.add(command);
         checkForwardOnly(before, state);
         checkNoOversubscription(state);

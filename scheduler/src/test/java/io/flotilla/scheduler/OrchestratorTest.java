@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OrchestratorTest {
-    private final ClusterSimulation sim = new ClusterSimulation();
+    private final ClusterSimulation sim = new ClusterSimulation().checkScopedReconcile();
 
     private String threeNodesAndService(ServiceSpec spec) {
         sim.addNode("n1");

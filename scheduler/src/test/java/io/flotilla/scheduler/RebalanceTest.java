@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** Rebalance moves, and the rolling update's capacity property. */
 class RebalanceTest {
-    private final ClusterSimulation sim = new ClusterSimulation();
+    private final ClusterSimulation sim = new ClusterSimulation().checkScopedReconcile();
 
     private Map<String, Integer> perNode(String serviceId) {
         Map<String, Integer> counts = new TreeMap<>();

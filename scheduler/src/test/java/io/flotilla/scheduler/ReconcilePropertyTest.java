@@ -34,7 +34,7 @@ class ReconcilePropertyTest {
     @Property(tries = 150)
     void randomHistoriesConvergeToTheWantedTasks(@ForAll long seed, @ForAll @IntRange(min = 5, max = 40) int events) {
         Random random = new Random(seed);
-        ClusterSimulation sim = new ClusterSimulation();
+        ClusterSimulation sim = new ClusterSimulation().checkScopedReconcile();
         List<String> nodes = new ArrayList<>();
         int nodeCounter = 0;
         for (int i = 0; i < 3; i++) {

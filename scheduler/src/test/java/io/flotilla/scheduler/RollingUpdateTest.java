@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Rolling updates with failure handling, rollback, and start-first drains, on the simulation harness. */
 class RollingUpdateTest {
-    private final ClusterSimulation sim = new ClusterSimulation();
+    private final ClusterSimulation sim = new ClusterSimulation().checkScopedReconcile();
 
     private static UpdateConfig config(int parallelism, String failureAction, Duration monitor, double ratio, String order) {
         return new UpdateConfig(parallelism, Duration.ZERO, failureAction, monitor, ratio, order);

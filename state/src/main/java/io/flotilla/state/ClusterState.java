@@ -4,8 +4,10 @@ import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Node;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -14,26 +16,47 @@ import org.pcollections.HashTreePMap;
 import org.pcollections.HashTreePSet;
 import org.pcollections.PMap;
 import org.pcollections.PSet;
+import org.pcollections.PSortedSet;
+import org.pcollections.TreePSet;
 
 /**
  * The whole replicated state of the cluster, immutable. {@link StateMachine#apply} makes a new
  * one from an old one and a command; anyone may hold a ClusterState as long as they like (the
  * scheduler and reconciler work on one without locks).
  *
- * <p>Invariants kept by apply: every task in {@code tasksByService} and {@code tasksByNode} is in
- * {@code tasks} and vice versa; service names are unique; {@code index} is the last Raft log
+ * <p>Invariants kept by apply: every task in {@code taskIdsBySlot} and {@code taskIdsByNode} is in
+ * {@code tasks} and vice versa; {@code unplaced} holds exactly the tasks desired RUNNING and not yet ASSIGNED; service names are unique; {@code index} is the last Raft log
  * index applied (0 for an empty state).
  */
 public final class ClusterState {
+    /**
+     * The order in which the scheduler considers unplaced tasks: pre-placed (global) ones first since
+     * they have no choice, then by service, version, slot and id.
+     */
+    public static final Comparator<Task> PLACEMENT_ORDER = Comparator.comparing((Task t) -> t.nodeId() == null)
+            .thenComparing(Task::serviceId)
+            .thenComparingLong(Task::serviceVersion)
+            .thenComparingInt(Task::slot)
+            .thenComparing(Task::id);
+
     public static final ClusterState EMPTY = new ClusterState(0, HashTreePMap.empty(), HashTreePMap.empty(),
             HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), null,
-            HashTreePMap.empty(), 0, Registrations.EMPTY);
+            HashTreePMap.empty(), 0, Registrations.EMPTY, TreePSet.empty(PLACEMENT_ORDER));
 
     private final long index;
     private final PMap<String, Service> services;
     private final PMap<String, String> serviceIdsByName;
     private final PMap<String, Task> tasks;
-    private final PMap<String, PSet<String>> taskIdsByService;
+    /**
+     * Per service, per slot key ({@link #slotKey}), the ids of the slot's tasks (its history): a
+     * reconcile pass over a few changed slots of a service with a million finds them without a walk.
+     */
+    private final PMap<String, PMap<Object, PSet<String>>> taskIdsBySlot;
+    /**
+     * Tasks desired RUNNING and not yet ASSIGNED, in {@link #PLACEMENT_ORDER}: what the scheduler
+     * looks at, without a walk over every task. Derived, rebuilt on snapshot load.
+     */
+    private final PSortedSet<Task> unplaced;
     private final PMap<String, PSet<String>> taskIdsByNode;
     private final PMap<String, Node> nodes;
     /** Self-registrations (discovery). */
@@ -52,10 +75,11 @@ public final class ClusterState {
     private final long portsChangedAt;
 
     ClusterState(long index, PMap<String, Service> services, PMap<String, String> serviceIdsByName,
-                 PMap<String, Task> tasks, PMap<String, PSet<String>> taskIdsByService,
+                 PMap<String, Task> tasks, PMap<String, PMap<Object, PSet<String>>> taskIdsBySlot,
                  PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster,
                  PMap<String, Long> nodeTasksChangedAt, long portsChangedAt,
-                 Registrations registrations) {
+                 Registrations registrations, PSortedSet<Task> unplaced) {
+        this.unplaced = unplaced;
         this.registrations = registrations;
         this.nodeTasksChangedAt = nodeTasksChangedAt;
         this.portsChangedAt = portsChangedAt;
@@ -64,7 +88,7 @@ public final class ClusterState {
         this.services = services;
         this.serviceIdsByName = serviceIdsByName;
         this.tasks = tasks;
-        this.taskIdsByService = taskIdsByService;
+        this.taskIdsBySlot = taskIdsBySlot;
         this.taskIdsByNode = taskIdsByNode;
         this.nodes = nodes;
     }
@@ -158,7 +182,51 @@ public final class ClusterState {
     }
 
     public List<Task> tasksOfService(String serviceId) {
-        return lookup(taskIdsByService.get(serviceId));
+        PMap<Object, PSet<String>> slots = taskIdsBySlot.get(serviceId);
+        if (slots == null) {
+            return List.of();
+        }
+        List<Task> result = new ArrayList<>();
+        for (PSet<String> ids : slots.values()) {
+            for (String id : ids) {
+                result.add(tasks.get(id));
+            }
+        }
+        return result;
+    }
+
+    /** The tasks (current and past) of one slot of a service; see {@link #slotKey}. */
+    public List<Task> tasksOfSlot(String serviceId, Object slotKey) {
+        PMap<Object, PSet<String>> slots = taskIdsBySlot.get(serviceId);
+        return slots == null ? List.of() : lookup(slots.get(slotKey));
+    }
+
+    /**
+     * Which slot of its service a task fills: its slot number for a replicated task, its node id
+     * for a global one (slot 0; "" before it has a node).
+     */
+    public static Object slotKey(Task task) {
+        return slotKey(task.slot(), task.nodeId());
+    }
+
+    /** The slot key of replicated slot {@code number} (1 and up), or of the global slot on {@code nodeId} (number 0). */
+    public static Object slotKey(int number, String nodeId) {
+        return number > 0 ? (Object) number : (nodeId == null ? "" : nodeId);
+    }
+
+    /** Ids of the services that have tasks, including services already removed whose tasks are still stopping. */
+    public Set<String> serviceIdsWithTasks() {
+        return taskIdsBySlot.keySet();
+    }
+
+    /** Ids of the nodes that have tasks, including nodes already removed. */
+    public Set<String> nodeIdsWithTasks() {
+        return taskIdsByNode.keySet();
+    }
+
+    /** Tasks desired RUNNING and not yet ASSIGNED, in {@link #PLACEMENT_ORDER}. */
+    public Collection<Task> unplacedTasks() {
+        return unplaced;
     }
 
     public List<Task> tasksOfNode(String nodeId) {
@@ -207,19 +275,19 @@ public final class ClusterState {
     // ---- copy-on-write building blocks, used by StateMachine only ----
 
     ClusterState withCluster(ClusterConfig newCluster) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes,
-                newCluster, nodeTasksChangedAt, portsChangedAt, registrations);
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes,
+                newCluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
     }
 
     ClusterState withRegistrations(Registrations newRegistrations) {
         ClusterState s = this;
-        return new ClusterState(s.index, s.services, s.serviceIdsByName, s.tasks, s.taskIdsByService, s.taskIdsByNode,
-                s.nodes, s.cluster, s.nodeTasksChangedAt, s.portsChangedAt, newRegistrations);
+        return new ClusterState(s.index, s.services, s.serviceIdsByName, s.tasks, s.taskIdsBySlot, s.taskIdsByNode,
+                s.nodes, s.cluster, s.nodeTasksChangedAt, s.portsChangedAt, newRegistrations, s.unplaced);
     }
 
     ClusterState withIndex(long newIndex) {
-        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, portsChangedAt, registrations);
+        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
+                nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
     }
 
     ClusterState putService(Service service) {
@@ -230,8 +298,8 @@ public final class ClusterState {
         }
         long ports = old != null && !old.spec().ports().equals(service.spec().ports()) ? index + 1 : portsChangedAt;
         return new ClusterState(index, services.plus(service.id(), service),
-                names.plus(service.spec().name(), service.id()), tasks, taskIdsByService, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, ports, registrations);
+                names.plus(service.spec().name(), service.id()), tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
+                nodeTasksChangedAt, ports, registrations, unplaced);
     }
 
     ClusterState removeService(String serviceId) {
@@ -241,7 +309,7 @@ public final class ClusterState {
         }
         long ports = old.spec().ports().isEmpty() ? portsChangedAt : index + 1;
         return new ClusterState(index, services.minus(serviceId), serviceIdsByName.minus(old.spec().name()), tasks,
-                taskIdsByService, taskIdsByNode, nodes, cluster, nodeTasksChangedAt, ports, registrations);
+                taskIdsBySlot, taskIdsByNode, nodes, cluster, nodeTasksChangedAt, ports, registrations, unplaced);
     }
 
     ClusterState putTask(Task task) {
@@ -260,8 +328,19 @@ public final class ClusterState {
         if (task.nodeId() != null) {
             changed = changed.plus(task.nodeId(), index + 1);
         }
+        PSortedSet<Task> toPlace = old != null && isUnplaced(old) ? unplaced.minus(old) : unplaced;
+        if (isUnplaced(task)) {
+            toPlace = toPlace.plus(task);
+        }
+        PMap<String, PMap<Object, PSet<String>>> bySlot = taskIdsBySlot;
+        if (old != null && !slotKey(old).equals(slotKey(task))) {
+            bySlot = removeFromSlot(bySlot, old);
+        }
+        if (old == null || !slotKey(old).equals(slotKey(task))) {
+            bySlot = addToSlot(bySlot, task);
+        }
         return new ClusterState(index, services, serviceIdsByName, tasks.plus(task.id(), task),
-                addTo(taskIdsByService, task.serviceId(), task.id()), byNode, nodes, cluster, changed, portsChangedAt, registrations);
+                bySlot, byNode, nodes, cluster, changed, portsChangedAt, registrations, toPlace);
     }
 
     ClusterState removeTask(String taskId) {
@@ -274,17 +353,44 @@ public final class ClusterState {
         PMap<String, Long> changed = old.nodeId() == null ? nodeTasksChangedAt
                 : nodeTasksChangedAt.plus(old.nodeId(), index + 1);
         return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
-                removeFrom(taskIdsByService, old.serviceId(), taskId), byNode, nodes, cluster, changed, portsChangedAt, registrations);
+                removeFromSlot(taskIdsBySlot, old), byNode, nodes, cluster, changed, portsChangedAt, registrations,
+                isUnplaced(old) ? unplaced.minus(old) : unplaced);
     }
 
     ClusterState putNode(Node node) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
-                nodes.plus(node.id(), node), cluster, nodeTasksChangedAt, portsChangedAt, registrations);
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode,
+                nodes.plus(node.id(), node), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
     }
 
     ClusterState removeNode(String nodeId) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsByService, taskIdsByNode,
-                nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations);
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode,
+                nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
+    }
+
+    private static boolean isUnplaced(Task task) {
+        return task.desiredState() == TaskState.RUNNING && task.state().compareTo(TaskState.ASSIGNED) < 0;
+    }
+
+    private static PMap<String, PMap<Object, PSet<String>>> addToSlot(PMap<String, PMap<Object, PSet<String>>> index,
+                                                                      Task task) {
+        PMap<Object, PSet<String>> slots = index.get(task.serviceId());
+        Object key = slotKey(task);
+        PSet<String> ids = slots == null ? null : slots.get(key);
+        PSet<String> added = ids == null ? HashTreePSet.singleton(task.id()) : ids.plus(task.id());
+        return index.plus(task.serviceId(), (slots == null ? HashTreePMap.<Object, PSet<String>>empty() : slots).plus(key, added));
+    }
+
+    private static PMap<String, PMap<Object, PSet<String>>> removeFromSlot(PMap<String, PMap<Object, PSet<String>>> index,
+                                                                           Task task) {
+        PMap<Object, PSet<String>> slots = index.get(task.serviceId());
+        Object key = slotKey(task);
+        PSet<String> ids = slots == null ? null : slots.get(key);
+        if (ids == null) {
+            return index;
+        }
+        PSet<String> left = ids.minus(task.id());
+        PMap<Object, PSet<String>> slotsLeft = left.isEmpty() ? slots.minus(key) : slots.plus(key, left);
+        return slotsLeft.isEmpty() ? index.minus(task.serviceId()) : index.plus(task.serviceId(), slotsLeft);
     }
 
     private static PMap<String, PSet<String>> addTo(PMap<String, PSet<String>> index, String key, String id) {
