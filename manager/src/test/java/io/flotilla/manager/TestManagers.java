@@ -74,7 +74,7 @@ public final class TestManagers implements AutoCloseable {
     public static ServiceSpec service(String stack, String name, int replicas) {
         return new ServiceSpec(stack + "_" + name, stack, ServiceMode.REPLICATED, replicas,
                 TaskTemplate.process(List.of("sleep", "1000")),
-                List.of(new PortSpec("http", 8080, null, null, null), new PortSpec("9090", 9090, 19090, null, null)),
+                List.of(new PortSpec("http", 8080, null, null, null), new PortSpec("9090", 9090, null, null, null)),
                 List.of(), Map.of(), null, null);
     }
 

@@ -2,6 +2,7 @@ package io.flotilla.manager.api;
 
 import io.flotilla.model.Command.DeployStack;
 import io.flotilla.model.DependencySpec;
+import io.flotilla.model.MeshClaims;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
@@ -74,6 +75,27 @@ final class StackDeployment {
                 throw ApiException.conflict("service " + spec.name() + " already exists outside stack " + pathName);
             }
         }
+        checkMeshClaims(state, pathName, stack);
         return new DeployStack(pathName, stack.services(), newIds, now);
+    }
+
+    /**
+     * The routing mesh serves every ingress port on every node, and a virtual address per
+     * service: the stack's services together with every other service of the cluster must not
+     * claim the same port or address (see {@link MeshClaims}). The services of the stack being
+     * deployed replace their previous versions.
+     */
+    private static void checkMeshClaims(ClusterState state, String pathName, StackSpec stack) {
+        java.util.List<ServiceSpec> all = new java.util.ArrayList<>(stack.services());
+        for (Service service : state.services()) {
+            if (!pathName.equals(service.spec().stack())) {
+                all.add(service.spec());
+            }
+        }
+        try {
+            MeshClaims.check(all);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
     }
 }

@@ -57,4 +57,24 @@ class StackDeploymentTest {
         assertThatThrownBy(() -> StackDeployment.plan(ClusterState.EMPTY, "-bad", stack, ids, NOW))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
     }
+
+    @Test
+    void refusesAPublishedPortAnotherStackServesNamingBothServices() {
+        ServiceSpec shopWeb = TestManagers.service("shop", "web", 1)
+                .withPorts(List.of(new io.flotilla.model.PortSpec("http", 8080, 80, "tcp", null, "http")));
+        ClusterState state = StateMachine.apply(ClusterState.EMPTY, 1,
+                StackDeployment.plan(ClusterState.EMPTY, "shop", new StackSpec("shop", List.of(shopWeb)), ids, NOW));
+        ServiceSpec blogWeb = TestManagers.service("blog", "web", 1)
+                .withPorts(List.of(new io.flotilla.model.PortSpec("http", 8080, 80, "tcp", null, "http")));
+
+        assertThatThrownBy(() -> StackDeployment.plan(state, "blog", new StackSpec("blog", List.of(blogWeb)), ids, NOW))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409))
+                .hasMessageContaining("published port 80: services blog_web and shop_web both publish it for the same route");
+
+        ServiceSpec byHost = blogWeb.withLabels(java.util.Map.of("flotilla.http.host", "blog.example"));
+        assertThat(StackDeployment.plan(state, "blog", new StackSpec("blog", List.of(byHost)), ids, NOW).newServiceIds())
+                .containsOnlyKeys("blog_web");
+        // redeploying the same stack does not conflict with its own previous version
+        assertThat(StackDeployment.plan(state, "shop", new StackSpec("shop", List.of(shopWeb)), ids, NOW)).isNotNull();
+    }
 }
