@@ -1,10 +1,14 @@
 package io.flotilla.manager.loops;
 
 import io.flotilla.manager.dispatcher.Dispatcher;
+import io.flotilla.manager.raft.ClusterStateMachine;
 import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;
+import io.flotilla.scheduler.ChangeTracker;
 import io.flotilla.scheduler.Orchestrator;
+import io.flotilla.scheduler.ReconcileScope;
 import io.flotilla.scheduler.Scheduler;
 import io.flotilla.state.ClusterState;
 import java.time.Duration;
@@ -19,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * liveness, reconcile (specs → tasks) and place (tasks → nodes), submitting each decision and
  * waiting until it is applied before deciding again.
  *
+ * <p>Reconcile passes are incremental: a {@link ChangeTracker} follows the applied log and each
+ * pass looks only at the services, slots and nodes changed since the previous one (so a deploy of
+ * a million replicas costs each pass what changed, not a walk over a million slots). A full pass
+ * runs when the loop starts leading, after a snapshot load, and every {@link #FULL_PASS_INTERVAL}
+ * — the level-triggered safety net. Placement takes a bounded batch of unplaced tasks per pass.
+ *
  * <p>Invariant: every decision is made on a state at least as new as the result of the previous
  * submission, so the orchestrator never sees a state without the tasks it just created (which
  * would make it create them twice). An iteration that fails is logged and retried on the next
@@ -28,6 +38,8 @@ public final class LeaderLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderLoop.class);
     private static final int MAX_BUSY_ITERATIONS = 100;
     private static final int PIPELINED_PARTS = 8;
+    /** How often the orchestrator looks at everything even though the change feed says little changed. */
+    static final Duration FULL_PASS_INTERVAL = Duration.ofSeconds(30);
 
     private final ClusterStore store;
     private final Dispatcher dispatcher;
@@ -38,6 +50,11 @@ public final class LeaderLoop implements AutoCloseable {
     private final boolean orchestrate;
     private volatile boolean running;
     private Thread thread;
+    /** What changed since the last pass; guarded by itself (fed on the apply thread, drained here). */
+    private final ChangeTracker changes = new ChangeTracker();
+    /** False when the store has no change feed: then every pass is a full one. */
+    private final boolean incremental;
+    private long lastFullPassNanos;
 
     public LeaderLoop(ClusterStore store, Dispatcher dispatcher, Orchestrator orchestrator, Scheduler scheduler,
                       InstantSource clock, Duration tick, boolean orchestrate) {
@@ -48,6 +65,26 @@ public final class LeaderLoop implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.tick = Objects.requireNonNull(tick, "tick");
         this.orchestrate = orchestrate;
+        this.incremental = store instanceof RaftClusterStore raft && follow(raft.machine());
+    }
+
+    private boolean follow(ClusterStateMachine machine) {
+        machine.addApplyListener(new ClusterStateMachine.ApplyListener() {
+            @Override
+            public void applied(ClusterState before, Command command, ClusterState after) {
+                synchronized (changes) {
+                    changes.applied(before, command, after);
+                }
+            }
+
+            @Override
+            public void reset(ClusterState state) {
+                synchronized (changes) {
+                    changes.reset();
+                }
+            }
+        });
+        return true;
     }
 
     public synchronized void start() {
@@ -72,6 +109,9 @@ public final class LeaderLoop implements AutoCloseable {
                 if (term != leadingTerm) {
                     leadingTerm = term;
                     dispatcher.becameLeader();
+                    synchronized (changes) {
+                        changes.reset(); // another leader decided meanwhile: look at everything once
+                    }
                     LOG.info("leading in term {}: control loop resumes, nodes get a fresh grace period", term);
                 }
                 store.awaitIndex(seen, tick);
@@ -102,7 +142,24 @@ public final class LeaderLoop implements AutoCloseable {
         if (!orchestrate) {
             return submitted > 0;
         }
-        submitted += submitAll(orchestrator.reconcile(store.state(), clock.instant()));
+        ReconcileScope scope = ReconcileScope.all();
+        long nowNanos = System.nanoTime();
+        synchronized (changes) { // drained before the state is read: a change never falls between the two
+            ReconcileScope changed = changes.drain();
+            if (incremental && nowNanos - lastFullPassNanos < FULL_PASS_INTERVAL.toNanos()) {
+                scope = changed;
+            }
+        }
+        if (scope.everything()) {
+            lastFullPassNanos = nowNanos;
+        }
+        long startNanos = System.nanoTime();
+        List<Command> decided = orchestrator.reconcile(store.state(), clock.instant(), scope);
+        long reconcileMillis = (System.nanoTime() - startNanos) / 1_000_000;
+        if (reconcileMillis > 500) {
+            LOG.info("reconcile pass over {} took {} ms", scope, reconcileMillis);
+        }
+        submitted += submitAll(decided);
         submitted += submitAll(scheduler.place(store.state(), clock.instant()));
         return submitted > 0;
     }
