@@ -53,6 +53,11 @@ public final class TaskRunner {
     public static final String DEPENDENCIES_FILE = "dependencies.env";
     public static final String DEPENDENCIES_FILE_KEY = "FLOTILLA_DEPENDENCIES_FILE";
 
+    /** The container label that sets a task's drain delay ({@link #drainDelay}). */
+    public static final String DRAIN_DELAY_LABEL = "flotilla.drain_delay";
+    /** The drain delay of a task whose service has ports. */
+    public static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(1);
+
     /** Why and how a task is being stopped. */
     private record StopRequest(TaskState finalState, String reason, String error) {}
 
@@ -212,7 +217,56 @@ public final class TaskRunner {
         }
         stopAsked.countDown();
         if (running != null) {
-            Thread.ofVirtual().name("stop-" + task.id()).start(() -> terminate(running));
+            Duration drain = request.finalState() == TaskState.SHUTDOWN ? drainDelay(task) : Duration.ZERO;
+            Thread.ofVirtual().name("stop-" + task.id()).start(() -> {
+                if (!drain.isZero()) {
+                    log.info("task {}: draining {} before its stop signal", task.id(), drain);
+                    sleepQuietly(drain);
+                }
+                terminate(running);
+            });
+        }
+    }
+
+    /**
+     * How long a task wanted stopped keeps running before its stop signal, so that every node's
+     * routing mesh has dropped its endpoint first (the endpoint left the registry when the task
+     * was marked to stop; the mesh follows within ~100 ms): requests in flight finish, new ones
+     * go elsewhere. {@link #DEFAULT_DRAIN_DELAY} for a task whose service declares ports, none
+     * otherwise; the container label {@code flotilla.drain_delay} (compose {@code labels}, e.g.
+     * {@code 3s}, {@code 0s}) overrides it.
+     */
+    static Duration drainDelay(Task task) {
+        String label = task.spec().labels().get(DRAIN_DELAY_LABEL);
+        if (label != null && !label.isBlank()) {
+            try {
+                return parseDelay(label.strip());
+            } catch (IllegalArgumentException e) {
+                return DEFAULT_DRAIN_DELAY;
+            }
+        }
+        String ports = task.injectedEnv().get("FLOTILLA_PORTS");
+        return ports == null || ports.isBlank() ? Duration.ZERO : DEFAULT_DRAIN_DELAY;
+    }
+
+    private static Duration parseDelay(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a delay: " + text);
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            default -> Duration.ofMinutes(amount);
+        };
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
