@@ -50,8 +50,10 @@ public final class ClusterState {
     /**
      * Per service, per slot key ({@link #slotKey}), the ids of the slot's tasks (its history): a
      * reconcile pass over a few changed slots of a service with a million finds them without a walk.
+     * A value is the one task id (a String: most slots have one task, and a one-element set costs
+     * ≈ 150 bytes more per task) or a {@code PSet<String>} of two or more.
      */
-    private final PMap<String, PMap<Object, PSet<String>>> taskIdsBySlot;
+    private final PMap<String, PMap<Object, Object>> taskIdsBySlot;
     /**
      * Tasks desired RUNNING and not yet ASSIGNED, in {@link #PLACEMENT_ORDER}: what the scheduler
      * looks at, without a walk over every task. Derived, rebuilt on snapshot load.
@@ -75,7 +77,7 @@ public final class ClusterState {
     private final long portsChangedAt;
 
     ClusterState(long index, PMap<String, Service> services, PMap<String, String> serviceIdsByName,
-                 PMap<String, Task> tasks, PMap<String, PMap<Object, PSet<String>>> taskIdsBySlot,
+                 PMap<String, Task> tasks, PMap<String, PMap<Object, Object>> taskIdsBySlot,
                  PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster,
                  PMap<String, Long> nodeTasksChangedAt, long portsChangedAt,
                  Registrations registrations, PSortedSet<Task> unplaced) {
@@ -182,23 +184,38 @@ public final class ClusterState {
     }
 
     public List<Task> tasksOfService(String serviceId) {
-        PMap<Object, PSet<String>> slots = taskIdsBySlot.get(serviceId);
+        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
         if (slots == null) {
             return List.of();
         }
         List<Task> result = new ArrayList<>();
-        for (PSet<String> ids : slots.values()) {
-            for (String id : ids) {
-                result.add(tasks.get(id));
-            }
+        for (Object ids : slots.values()) {
+            addTasks(ids, result);
         }
         return result;
     }
 
     /** The tasks (current and past) of one slot of a service; see {@link #slotKey}. */
     public List<Task> tasksOfSlot(String serviceId, Object slotKey) {
-        PMap<Object, PSet<String>> slots = taskIdsBySlot.get(serviceId);
-        return slots == null ? List.of() : lookup(slots.get(slotKey));
+        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
+        Object ids = slots == null ? null : slots.get(slotKey);
+        if (ids == null) {
+            return List.of();
+        }
+        List<Task> result = new ArrayList<>(ids instanceof String ? 1 : ((PSet<?>) ids).size());
+        addTasks(ids, result);
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void addTasks(Object ids, List<Task> into) {
+        if (ids instanceof String id) {
+            into.add(tasks.get(id));
+        } else {
+            for (String id : (PSet<String>) ids) {
+                into.add(tasks.get(id));
+            }
+        }
     }
 
     /**
@@ -332,7 +349,7 @@ public final class ClusterState {
         if (isUnplaced(task)) {
             toPlace = toPlace.plus(task);
         }
-        PMap<String, PMap<Object, PSet<String>>> bySlot = taskIdsBySlot;
+        PMap<String, PMap<Object, Object>> bySlot = taskIdsBySlot;
         if (old != null && !slotKey(old).equals(slotKey(task))) {
             bySlot = removeFromSlot(bySlot, old);
         }
@@ -371,25 +388,33 @@ public final class ClusterState {
         return task.desiredState() == TaskState.RUNNING && task.state().compareTo(TaskState.ASSIGNED) < 0;
     }
 
-    private static PMap<String, PMap<Object, PSet<String>>> addToSlot(PMap<String, PMap<Object, PSet<String>>> index,
-                                                                      Task task) {
-        PMap<Object, PSet<String>> slots = index.get(task.serviceId());
+    @SuppressWarnings("unchecked")
+    private static PMap<String, PMap<Object, Object>> addToSlot(PMap<String, PMap<Object, Object>> index, Task task) {
+        PMap<Object, Object> slots = index.get(task.serviceId());
         Object key = slotKey(task);
-        PSet<String> ids = slots == null ? null : slots.get(key);
-        PSet<String> added = ids == null ? HashTreePSet.singleton(task.id()) : ids.plus(task.id());
-        return index.plus(task.serviceId(), (slots == null ? HashTreePMap.<Object, PSet<String>>empty() : slots).plus(key, added));
+        Object ids = slots == null ? null : slots.get(key);
+        Object added = ids == null ? task.id()
+                : ids instanceof String one ? HashTreePSet.singleton(one).plus(task.id())
+                : ((PSet<String>) ids).plus(task.id());
+        return index.plus(task.serviceId(), (slots == null ? HashTreePMap.<Object, Object>empty() : slots).plus(key, added));
     }
 
-    private static PMap<String, PMap<Object, PSet<String>>> removeFromSlot(PMap<String, PMap<Object, PSet<String>>> index,
-                                                                           Task task) {
-        PMap<Object, PSet<String>> slots = index.get(task.serviceId());
+    @SuppressWarnings("unchecked")
+    private static PMap<String, PMap<Object, Object>> removeFromSlot(PMap<String, PMap<Object, Object>> index, Task task) {
+        PMap<Object, Object> slots = index.get(task.serviceId());
         Object key = slotKey(task);
-        PSet<String> ids = slots == null ? null : slots.get(key);
+        Object ids = slots == null ? null : slots.get(key);
         if (ids == null) {
             return index;
         }
-        PSet<String> left = ids.minus(task.id());
-        PMap<Object, PSet<String>> slotsLeft = left.isEmpty() ? slots.minus(key) : slots.plus(key, left);
+        Object left;
+        if (ids instanceof String one) {
+            left = one.equals(task.id()) ? null : one;
+        } else {
+            PSet<String> rest = ((PSet<String>) ids).minus(task.id());
+            left = rest.size() == 1 ? rest.iterator().next() : rest;
+        }
+        PMap<Object, Object> slotsLeft = left == null ? slots.minus(key) : slots.plus(key, left);
         return slotsLeft.isEmpty() ? index.minus(task.serviceId()) : index.plus(task.serviceId(), slotsLeft);
     }
 

@@ -178,10 +178,11 @@ public final class StateMachine {
 
     private static ClusterState createTasks(ClusterState state, CreateTasks c) {
         ClusterState s = state;
+        Canonical canonical = new Canonical();
         for (Task task : c.tasks()) {
             Service service = s.service(task.serviceId()).orElse(null);
             if (s.task(task.id()).isEmpty() && service != null) {
-                s = s.putTask(shareTemplate(task, service));
+                s = s.putTask(canonical.task(task, service, task.nodeId() == null ? null : s.node(task.nodeId()).orElse(null)));
             }
         }
         return s;
@@ -189,26 +190,13 @@ public final class StateMachine {
 
     /**
      * The task with its template replaced by the service's own template object when they are
-     * equal (the current spec's, or the previous one's), and its service id by the service's:
-     * decoded from the log, every task holds its own copy, and a million tasks of one service
-     * would hold a million equal templates. Equal values, so the state is the same; only the
-     * heap differs.
+     * equal (the current spec's, or the previous one's), its service id and name by the service's,
+     * its instants and status words shared (see {@link Canonical}): decoded from the log, every
+     * task holds its own copies, and a million tasks of one service would hold a million equal
+     * templates. Equal values, so the state is the same; only the heap differs.
      */
     static Task shareTemplate(Task task, Service service) {
-        TaskTemplate template = task.spec();
-        TaskTemplate shared = template;
-        if (template.equals(service.spec().task())) {
-            shared = service.spec().task();
-        } else if (service.previousSpec() != null && template.equals(service.previousSpec().task())) {
-            shared = service.previousSpec().task();
-        }
-        String serviceId = service.id();
-        if (shared == template && serviceId == task.serviceId()) {
-            return task;
-        }
-        return new Task(task.id(), serviceId, task.serviceName(), task.slot(), task.serviceVersion(), task.nodeId(),
-                task.desiredState(), task.status(), shared, task.createdAt(), task.notBefore(), task.restartCount(),
-                task.injectedEnv());
+        return new Canonical().task(task, service, null);
     }
 
     private static ClusterState setDesiredStates(ClusterState state, SetDesiredStates c) {
@@ -238,7 +226,8 @@ public final class StateMachine {
                     || task.desiredState() != TaskState.RUNNING || s.node(assignment.nodeId()).isEmpty()) {
                 continue;
             }
-            s = s.putTask(task.withAssignment(assignment.nodeId(), assignment.env(),
+            String nodeId = s.node(assignment.nodeId()).orElseThrow().id(); // the node's own string, not the decoded copy
+            s = s.putTask(task.withAssignment(nodeId, assignment.env(),
                     TaskStatus.of(TaskState.ASSIGNED, c.at(), "assigned to node")));
         }
         return s;
@@ -246,6 +235,7 @@ public final class StateMachine {
 
     private static ClusterState updateTaskStatuses(ClusterState state, UpdateTaskStatuses c) {
         ClusterState s = state;
+        Canonical canonical = new Canonical();
         for (Command.TaskStatusUpdate update : c.updates()) {
             Task task = s.task(update.taskId()).orElse(null);
             if (task == null) {
@@ -261,7 +251,7 @@ public final class StateMachine {
             if (status.timestamp().isBefore(task.status().timestamp()) && status.state() == task.state()) {
                 continue;
             }
-            s = s.putTask(task.withStatus(status));
+            s = s.putTask(task.withStatus(canonical.status(status)));
         }
         return s;
     }

@@ -24,16 +24,19 @@ public record StateSnapshot(long index, List<Service> services, List<Task> tasks
                 List.copyOf(state.nodes()), state.cluster(), List.copyOf(state.registrations().all()));
     }
 
-    /** The state; tasks share their service's template object, as when created through the log. */
+    /** The state; tasks share their service's and node's objects, as when created through the log ({@link Canonical}). */
     public ClusterState toState() {
         List<Service> allServices = services == null ? List.of() : services;
         List<Task> allTasks = tasks == null ? List.of() : tasks;
         java.util.Map<String, Service> byId = new java.util.HashMap<>();
         allServices.forEach(service -> byId.put(service.id(), service));
+        java.util.Map<String, Node> nodesById = new java.util.HashMap<>();
+        (nodes == null ? List.<Node>of() : nodes).forEach(node -> nodesById.put(node.id(), node));
+        Canonical canonical = new Canonical();
         List<Task> shared = new java.util.ArrayList<>(allTasks.size());
         for (Task task : allTasks) {
-            Service service = byId.get(task.serviceId());
-            shared.add(service == null ? task : StateMachine.shareTemplate(task, service));
+            shared.add(canonical.task(task, byId.get(task.serviceId()),
+                    task.nodeId() == null ? null : nodesById.get(task.nodeId())));
         }
         return ClusterState.of(index, allServices, shared, nodes == null ? List.of() : nodes, cluster,
                 registrations == null ? List.of() : registrations);
