@@ -14,4 +14,12 @@ public interface EndpointSource {
 
     /** The healthy endpoints of {@code service}, in no particular order; empty if none. */
     Collection<Endpoint> endpointsUnordered(String service);
+
+    /**
+     * The service's virtual address when this node's routing mesh serves one for it (endpoint
+     * mode vip); null otherwise, and then its name answers the endpoints' addresses.
+     */
+    default String virtualAddress(String service) {
+        return null;
+    }
 }

@@ -33,8 +33,10 @@ import org.xbill.DNS.Type;
  * <ul>
  *   <li>{@code <service>.<stack>.flotilla} (and {@code <name>.flotilla} for a service outside a
  *       stack) A/AAAA: the addresses of its healthy endpoints;</li>
- *   <li>{@code tasks.<service>.<stack>.flotilla}: always the endpoints' addresses (the same until
- *       services get a virtual address);</li>
+ *       For a service with a virtual address ({@code endpoint_mode: vip}, served by this node's
+ *       routing mesh: {@link EndpointSource#virtualAddress}) the answer is that one address,
+ *       whether or not it has endpoints right now;</li>
+ *   <li>{@code tasks.<service>.<stack>.flotilla}: always the endpoints' addresses;</li>
  *   <li>{@code _<port>._tcp.<service>.<stack>.flotilla} SRV: one record per endpoint with that
  *       named port, target {@code <hex address>.addr.flotilla} (its A/AAAA in the additional section);</li>
  *   <li>anything else in the domain: NXDOMAIN; a known name without records of the type: NODATA.
@@ -119,6 +121,16 @@ public final class DnsResponder {
         }
         int rest = labels.length - first;
         String service = rest == 2 ? labels[first + 1] + "_" + labels[first] : rest == 1 ? labels[first] : null;
+        String virtual = service == null || first != 0 ? null : registry.virtualAddress(service);
+        if (virtual != null) {
+            Record record = addressRecord(name, virtual);
+            if (record != null && (type == Type.ANY || record.getType() == type)) {
+                response.addRecord(record, Section.ANSWER);
+            } else {
+                response.addRecord(soa, Section.AUTHORITY);
+            }
+            return response;
+        }
         if (service == null || !registry.knows(service)) {
             return nxdomain(response);
         }
