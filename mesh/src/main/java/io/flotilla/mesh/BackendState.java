@@ -36,7 +36,7 @@ final class BackendState {
     final InetSocketAddress address;
     final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
-    private final AtomicLong ejectedUntilNanos = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong ejectedUntilNanos; // in the past (creation time) unless ejected; compared by difference, as nanoTime wraps
     private final int ejectAfterFailures;
     private final long ejectForNanos;
     private final LongSupplier nanoTime;
@@ -57,6 +57,7 @@ final class BackendState {
         this.ejectAfterFailures = options.ejectAfterFailures();
         this.ejectForNanos = options.ejectFor().toNanos();
         this.nanoTime = nanoTime;
+        this.ejectedUntilNanos = new AtomicLong(nanoTime.getAsLong());
         String[] classes = {"1xx", "2xx", "3xx", "4xx", "5xx"};
         for (int i = 0; i < classes.length; i++) {
             responsesByClass[i + 1] = meter(Counter.builder("flotilla.mesh.requests")

@@ -222,6 +222,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             backend = chosen;
             chosen.outstanding.incrementAndGet();
+            if (log.isTraceEnabled()) {
+                log.trace("{} {} -> {} (outstanding {})", request.method(), request.uri(), chosen, chosen.outstanding.get());
+            }
             runtime.acquire(chosen, ctx.channel().eventLoop()).addListener(acquired -> {
                 if (!acquired.isSuccess()) {
                     chosen.outstanding.decrementAndGet();
