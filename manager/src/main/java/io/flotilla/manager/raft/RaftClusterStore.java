@@ -51,7 +51,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Configuration choices, and why:
  * <ul>
- *   <li>Election timeouts of 150–300 ms, so that losing a leader costs well under a second.</li>
+ *   <li>Election timeouts of 250–500 ms: losing a leader costs well under a second, and a leader
+ *       on a busy 2-core host (GC, builds, a fresh JVM still compiling) keeps its followers; at
+ *       150–300 ms a restarted manager under load 10 won and lost leadership for 10 s.</li>
+ *   <li>No gRPC reconnect backoff between managers ({@link PeerReconnects}) and 15 ms between a
+ *       client's retries: a leader change must not wait for a channel to a restarted peer to
+ *       come out of backoff, nor for a client's sleep.</li>
  *   <li>Snapshots every {@code snapshotThreshold} applied entries, then log segments up to the
  *       snapshot are purged; never a snapshot on stop ({@code raft.server.snapshot.trigger-when-stop.enabled}
  *       false): a stop must leave the disk exactly as a crash would, so that restarts are always
@@ -82,7 +87,20 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
      * or fails only the requests queued behind it on its own client, not every other caller's.
      */
     static final int CLIENT_LANES = 8;
-    /** A peer heard from within this long counts as reachable (Raft heartbeats come every ~75 ms). */
+    /**
+     * How long a Raft client waits before it sends a request again to the next peer, after a peer
+     * was unreachable or not (yet) a ready leader. Short: on loopback or a LAN a dead peer answers
+     * "connection refused" at once, and during a leader change every 100 ms of sleep was 100 ms
+     * added to the first write accepted; the request's own deadline ({@link #WRITE_TIMEOUT}) bounds
+     * the retries, not a count.
+     */
+    static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(15);
+    /** How often a peer that does not lead clears its channels' reconnect backoff ({@link PeerReconnects}). */
+    static final Duration RECONNECT_PERIOD = Duration.ofMillis(200);
+    /** A follower that hears nothing from its leader for a random time in [min, max] starts an election. */
+    static final Duration ELECTION_TIMEOUT_MIN = Duration.ofMillis(250);
+    static final Duration ELECTION_TIMEOUT_MAX = Duration.ofMillis(500);
+    /** A peer heard from within this long counts as reachable (Raft heartbeats come every ~125 ms). */
     static final Duration REACHABLE = Duration.ofMillis(1000);
     private static final ObjectWriter COMMAND_WRITER = Json.MAPPER.writerFor(Command.class);
 
@@ -94,6 +112,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> clients =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(CLIENT_LANES); // replaced under this
     private volatile RaftServer.Division division;
+    private volatile PeerReconnects reconnects;
     private volatile boolean closed;
     /** Requests sent and not yet answered: close lets them finish briefly instead of cutting them. */
     private final java.util.Set<CompletableFuture<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -139,8 +158,9 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(RaftGroup.valueOf(GROUP_ID, peers))
                 .setProperties(clientProperties())
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(40,
-                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        (int) (BULK_WRITE_TIMEOUT.toMillis() / CLIENT_RETRY_SLEEP.toMillis()),
+                        TimeDuration.valueOf(CLIENT_RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
                 .build();
     }
 
@@ -149,8 +169,10 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir.toFile()));
         GrpcConfigKeys.Server.setHost(properties, address.getHostString());
         GrpcConfigKeys.Server.setPort(properties, address.getPort());
-        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
+                TimeDuration.valueOf(ELECTION_TIMEOUT_MIN.toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
+                TimeDuration.valueOf(ELECTION_TIMEOUT_MAX.toMillis(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
         // A joining manager is staged (caught up) before the new group commits; on a busy host a
@@ -182,6 +204,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         requireFreePort(self.getAddress());
         server.start();
         division = server.getDivision(GROUP_ID);
+        reconnects = PeerReconnects.start(server, () -> division, RECONNECT_PERIOD);
         synchronized (this) {
             for (int lane = 0; lane < CLIENT_LANES; lane++) {
                 clients.set(lane, newClient(clientPeers()));
@@ -544,6 +567,9 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             return;
         }
         closed = true;
+        if (reconnects != null) {
+            reconnects.close();
+        }
         try {
             CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
