@@ -53,18 +53,37 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: a fresh temporary one).")
     Path data;
 
+    @Option(names = "--pause", defaultValue = "1000", description = "SIGSTOP length in ms for the no-false-down check (default 1000: a long GC pause).")
+    long pauseMillis;
+
+    @Option(names = "--trace", description = "Log Ratis leader elections and client retries in the nodes' logs (where the time goes).")
+    boolean trace;
+
     private final Map<String, Proc> nodes = new LinkedHashMap<>();
+    private static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+            .withZone(java.time.ZoneId.systemDefault());
     private Path dir;
 
     @Override
     public Integer call() throws Exception {
-        dir = data != null ? data : Files.createTempDirectory("flotilla-failover");
+        dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-failover");
+        if (trace) {
+            Files.writeString(dir.resolve("logback-trace.xml"), TRACE_LOGBACK);
+        }
         System.out.println("Flotilla bench failover: 3 managers + 2 workers, separate JVMs on 127.0.0." + base + "-"
                 + (base + 4) + ", data in " + dir + ", " + Runtime.getRuntime().availableProcessors() + " CPUs");
+        Thread cleanup = new Thread(this::killAll, "failover-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             formCluster();
             List<Double> workerTimes = new ArrayList<>();
             List<Double> leaderTimes = new ArrayList<>();
+            int falseDown = 0;
+            for (int run = 0; run < runs; run++) {
+                boolean down = pauseWorker(addr(3 + run % 2));
+                falseDown += down ? 1 : 0;
+                System.out.printf("  worker SIGSTOP %d ms %d: %s%n", pauseMillis, run + 1, down ? "marked DOWN" : "stayed READY");
+            }
             for (int run = 0; run < runs; run++) {
                 workerTimes.add(workerKill(busiestWorker()));
                 System.out.printf("  worker kill %d: %.0f ms%n", run + 1, workerTimes.getLast());
@@ -77,12 +96,80 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             row(table, "worker SIGKILL → all its tasks running elsewhere", workerTimes);
             row(table, "leader SIGKILL → first accepted write", leaderTimes);
             table.print(System.out);
+            System.out.printf("worker SIGSTOP for %d ms, then SIGCONT (a GC pause; heartbeat timeout %d ms): %d of %d"
+                    + " pauses marked the node DOWN%n", pauseMillis, io.flotilla.cli.LocalNode.HEARTBEAT_TIMEOUT.toMillis(),
+                    falseDown, runs);
             return 0;
         } finally {
-            for (Proc proc : nodes.values()) {
+            killAll();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    /** Ends every node this benchmark started and their tasks (also on Ctrl-C). */
+    private synchronized void killAll() {
+        for (Proc proc : nodes.values()) {
+            try {
                 proc.killHost();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
+        nodes.clear();
+    }
+
+    /**
+     * SIGSTOPs a worker's JVM for {@link #pauseMillis}, then SIGCONT; watches the node's state
+     * through the leader from the stop until 2 s after the resume. True if it was marked DOWN.
+     */
+    private boolean pauseWorker(String address) throws Exception {
+        String api = leaderApi();
+        String nodeId = nodeIdAt(api, address);
+        awaitUntil("the worker ready", Duration.ofSeconds(60), () -> nodeState(api, nodeId) == NodeState.READY);
+        long pid = nodes.get(address).process().pid();
+        boolean down = false;
+        signal("STOP", pid);
+        long resumeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis);
+        long endAt = resumeAt + TimeUnit.SECONDS.toNanos(2);
+        boolean resumed = false;
+        try {
+            while (System.nanoTime() < endAt) {
+                if (!resumed && System.nanoTime() >= resumeAt) {
+                    signal("CONT", pid);
+                    resumed = true;
+                }
+                try {
+                    down |= nodeState(api, nodeId) == NodeState.DOWN;
+                } catch (ApiException e) {
+                    // the leader is busy; next look
+                }
+                Thread.sleep(20);
+            }
+        } finally {
+            if (!resumed) {
+                signal("CONT", pid);
+            }
+        }
+        if (down) {
+            awaitUntil("the worker ready again", Duration.ofSeconds(60), () -> nodeState(api, nodeId) == NodeState.READY);
+        }
+        return down;
+    }
+
+    private static void signal(String name, long pid) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
+    }
+
+    /** The leader's API address, asking any manager; waits for one. */
+    private String leaderApi() throws InterruptedException {
+        String[] leader = {null};
+        awaitUntil("a leader", Duration.ofSeconds(30), () -> {
+            ClusterInfo info = new ClusterClient(anyManager()).info();
+            leader[0] = info.managers().stream().filter(m -> m.id().equals(info.leaderId())).map(ManagerStatus::apiAddress)
+                    .findFirst().orElse(null);
+            return leader[0] != null;
+        });
+        return leader[0];
     }
 
     private String addr(int i) {
@@ -92,13 +179,18 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     private void formCluster() throws Exception {
         String first = addr(0);
         start(first, "init", "--data", dir.resolve("n0").toString(), "--advertise", first);
+        // The API is mutual TLS: this process calls it with the admin credential init writes.
+        System.setProperty("flotilla.tls.dir", dir.resolve("n0").resolve("tls").toString());
         awaitApi(first);
         ClusterClient cluster = new ClusterClient(first);
         String managerToken = String.valueOf(cluster.joinToken("manager", false).get("token"));
         String workerToken = String.valueOf(cluster.joinToken("worker", false).get("token"));
         for (int i = 1; i <= 4; i++) {
+            // One at a time: five JVMs starting together on 2 busy cores time out their joins.
             start(addr(i), "join", "--token", i <= 2 ? managerToken : workerToken, "--data", dir.resolve("n" + i).toString(),
                     "--advertise", addr(i), first);
+            int expected = i + 1;
+            awaitUntil(addr(i) + " ready", Duration.ofSeconds(90), () -> readyNodes(first) == expected);
         }
         awaitUntil("5 ready nodes and 3 reachable managers", Duration.ofSeconds(120), () -> {
             ClusterInfo info = new ClusterClient(first).info();
@@ -153,10 +245,13 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         String survivor = info.managers().stream().filter(m -> !m.id().equals(leader.id())).findFirst().orElseThrow().apiAddress();
         String leaderHost = leader.apiAddress().substring(0, leader.apiAddress().lastIndexOf(':'));
         long start = System.nanoTime();
+        String killedAt = now();
         nodes.get(leaderHost).killHost();
+        String acceptedAt;
         while (true) {
             try {
                 new ApiClient(survivor).scale(SERVICE, replicas);
+                acceptedAt = now();
                 break;
             } catch (ApiException e) {
                 if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(30)) {
@@ -166,14 +261,32 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             }
         }
         double millis = (System.nanoTime() - start) / 1e6;
+        System.out.printf("    leader %s killed at %s, write through %s accepted at %s%n", leaderHost, killedAt, survivor,
+                acceptedAt);
         restart(leaderHost);
-        awaitUntil("3 reachable managers", Duration.ofSeconds(60), () -> {
-            ClusterInfo now = new ClusterClient(survivor).info();
-            return now.managers().size() == 3 && now.managers().stream().allMatch(m -> !m.status().equals("Unreachable"))
-                    && readyNodes(survivor) == 5;
-        });
+        awaitSettled(leaderHost);
         awaitUntil("replicas running", Duration.ofSeconds(60), () -> running(survivor).size() == replicas);
         return millis;
+    }
+
+    /**
+     * Until the restarted manager is back as a follower the leader hears from, with the leader's
+     * log applied, and all 5 nodes ready: only the leader knows whether a follower is reachable
+     * (a follower shows the others as Unknown), and killing the next leader before the restarted
+     * manager is in would measure its JVM start, not a failover.
+     */
+    private void awaitSettled(String restartedHost) throws InterruptedException {
+        String restarted = restartedHost + ":" + ApiClient.DEFAULT_PORT;
+        awaitUntil("3 managers reachable from the leader, the restarted one caught up", Duration.ofSeconds(90), () -> {
+            String leader = leaderApi();
+            ClusterInfo now = new ClusterClient(leader).info();
+            if (now.managers().size() != 3 || !now.managers().stream()
+                    .allMatch(m -> m.status().equals("Leader") || m.status().equals("Reachable"))) {
+                return false;
+            }
+            long leaderIndex = new ApiClient(leader).state().index();
+            return new ApiClient(restarted).state().index() >= leaderIndex && readyNodes(leader) == 5;
+        });
     }
 
     /** Spreads tasks again after a node came back, so the next kill finds tasks on the worker (best effort). */
@@ -203,7 +316,11 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     private void start(String address, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx160m", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main"));
+                "--enable-native-access=ALL-UNNAMED"));
+        if (trace) {
+            command.add("-Dlogback.configurationFile=" + dir.resolve("logback-trace.xml"));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main"));
         command.addAll(List.of(args));
         Path log = dir.resolve(address + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -215,6 +332,28 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         Proc old = nodes.get(address);
         start(address, old.args.getFirst(), "--data", dir.resolve("n" + (Integer.parseInt(address.substring(address.lastIndexOf('.') + 1)) - base)).toString());
     }
+
+    private static String now() {
+        return CLOCK.format(java.time.Instant.now());
+    }
+
+    /** Node logging for {@code --trace}: Ratis' role changes and elections, and its clients' retries. */
+    private static final String TRACE_LOGBACK = """
+            <configuration>
+              <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
+                <target>System.err</target>
+                <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
+              </appender>
+              <logger name="org.apache.ratis" level="WARN"/>
+              <logger name="org.apache.ratis.server.impl.LeaderElection" level="INFO"/>
+              <logger name="org.apache.ratis.server.impl.RaftServerImpl" level="INFO"/>
+              <logger name="org.apache.ratis.server.impl.RoleInfo" level="INFO"/>
+              <logger name="org.apache.ratis.client" level="DEBUG"/>
+              <logger name="io.grpc" level="WARN"/>
+              <logger name="org.apache.ratis.thirdparty" level="WARN"/>
+              <root level="INFO"><appender-ref ref="STDERR"/></root>
+            </configuration>
+            """;
 
     private static void awaitApi(String api) throws InterruptedException {
         awaitUntil("API at " + api, Duration.ofSeconds(90), () -> {
