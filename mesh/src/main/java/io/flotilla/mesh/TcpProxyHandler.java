@@ -16,6 +16,7 @@ import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -39,6 +40,10 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private BackendState backend;
     private final List<BackendState> tried = new ArrayList<>(2);
     private long startNanos;
+    // Bytes or a FIN that arrive before the backend is connected (epoll reads on RDHUP even with
+    // auto-read off) wait here instead of being dropped.
+    private ArrayDeque<Object> early;
+    private boolean clientFinEarly;
 
     TcpProxyHandler(ListenerState listener, Bootstrap backendBootstrap, int maxAttempts) {
         this.listener = listener;
@@ -92,8 +97,17 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                         backendChannel.write(proxyHeader(clientChannel));
                         backendChannel.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
                     }
+                    if (early != null) {
+                        for (Object msg; (msg = early.poll()) != null; ) {
+                            backendChannel.write(msg);
+                        }
+                    }
                     backendChannel.flush();
-                    clientChannel.config().setAutoRead(true);
+                    if (clientFinEarly) {
+                        halfClose(clientChannel, backendChannel);
+                    } else {
+                        clientChannel.config().setAutoRead(true);
+                    }
                 });
     }
 
@@ -113,6 +127,13 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (backendChannel == null) {
+            if (early == null) {
+                early = new ArrayDeque<>(2);
+            }
+            early.add(msg);
+            return;
+        }
         relay(backendChannel, client, msg);
     }
 
@@ -126,7 +147,11 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof ChannelInputShutdownEvent) {
-            halfClose(client, backendChannel);
+            if (backendChannel == null) {
+                clientFinEarly = true;
+            } else {
+                halfClose(client, backendChannel);
+            }
         }
         ctx.fireUserEventTriggered(event);
     }
@@ -140,6 +165,10 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (early != null) {
+            early.forEach(io.netty.util.ReferenceCountUtil::release);
+            early.clear();
+        }
         closeAfterFlush(backendChannel);
     }
 
