@@ -218,7 +218,7 @@ class MeshHttpTest {
         TestBackend b = fixture.backend("b");
         int port = fixture.http(route("s", null, null, Balancing.STICKY_COOKIE, a, b));
         Set<String> cookies = new HashSet<>();
-        for (int round = 0; round < 6; round++) {
+        for (int round = 0; round < 20; round++) { // new clients spread by P2C: all 20 on one backend has odds 2^-19
             HttpResponse<String> first = fixture.get(port, "/");
             String cookie = first.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
             cookies.add(cookie);
