@@ -40,6 +40,12 @@ import java.util.function.Supplier;
  * </ul>
  */
 public final class Orchestrator {
+    /**
+     * A service with more changed slots than this, and more than a quarter of its slots, is walked
+     * whole: a walk costs less than as many slot lookups (the pass after a big deploy touches every slot).
+     */
+    static final int WALK_THRESHOLD = 1_000;
+
     private final Supplier<String> taskIds;
 
     public Orchestrator(Supplier<String> taskIds) {
@@ -95,13 +101,15 @@ public final class Orchestrator {
                 }
                 continue;
             }
+            Set<Object> slots = scope.slots().getOrDefault(serviceId, Set.of());
             boolean whole = scope.everything() || scope.wholeServices().contains(serviceId)
-                    || !ServiceReconciler.canScope(service);
+                    || !ServiceReconciler.canScope(service)
+                    || slots.size() > WALK_THRESHOLD && slots.size() > state.slotCount(serviceId) / 4;
             ServiceReconciler reconciler = new ServiceReconciler(state, service, changes);
             if (whole) {
                 reconciler.run();
             } else {
-                reconciler.run(scope.slots().getOrDefault(serviceId, Set.of()));
+                reconciler.run(slots);
             }
         }
         return new Pass(changes.commands(), changes.slotsVisited());

@@ -115,14 +115,15 @@ public final class Scheduler {
     /** What each node already holds: tasks assigned there (state ≥ ASSIGNED) that have not ended. */
     static Map<String, NodeUsage> usage(ClusterState state) {
         Map<String, NodeUsage> usage = new HashMap<>();
+        Map<String, java.util.Set<String>> portsByService = new HashMap<>(); // once per service, not per task
         for (Node node : state.nodes()) {
             NodeUsage nodeUsage = new NodeUsage(node);
             usage.put(node.id(), nodeUsage);
             for (Task task : state.tasksOfNode(node.id())) {
                 if (task.state().compareTo(TaskState.ASSIGNED) >= 0 && !task.state().isTerminal()) {
-                    Service service = state.service(task.serviceId()).orElse(null);
-                    nodeUsage.add(task.serviceId(), task.spec().resources().reservations(),
-                            service == null ? java.util.Set.of() : PlacementRequest.hostPorts(service.spec()));
+                    java.util.Set<String> ports = portsByService.computeIfAbsent(task.serviceId(), id -> state.service(id)
+                            .map(service -> PlacementRequest.hostPorts(service.spec())).orElse(java.util.Set.of()));
+                    nodeUsage.add(task.serviceId(), task.spec().resources().reservations(), ports);
                 }
             }
         }

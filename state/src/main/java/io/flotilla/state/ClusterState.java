@@ -231,6 +231,12 @@ public final class ClusterState {
         return number > 0 ? (Object) number : (nodeId == null ? "" : nodeId);
     }
 
+    /** How many slots of the service have tasks (current or past). */
+    public int slotCount(String serviceId) {
+        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
+        return slots == null ? 0 : slots.size();
+    }
+
     /** Ids of the services that have tasks, including services already removed whose tasks are still stopping. */
     public Set<String> serviceIdsWithTasks() {
         return taskIdsBySlot.keySet();
@@ -335,15 +341,15 @@ public final class ClusterState {
         if (old != null && old.nodeId() != null && !old.nodeId().equals(task.nodeId())) {
             byNode = removeFrom(byNode, old.nodeId(), task.id());
         }
-        if (task.nodeId() != null) {
-            byNode = addTo(byNode, task.nodeId(), task.id());
+        if (task.nodeId() != null && (old == null || !task.nodeId().equals(old.nodeId()))) {
+            byNode = addTo(byNode, task.nodeId(), task.id()); // a status change leaves the index as it is
         }
         PMap<String, Long> changed = nodeTasksChangedAt;
         if (old != null && old.nodeId() != null) {
-            changed = changed.plus(old.nodeId(), index + 1);
+            changed = stamp(changed, old.nodeId());
         }
         if (task.nodeId() != null) {
-            changed = changed.plus(task.nodeId(), index + 1);
+            changed = stamp(changed, task.nodeId());
         }
         PSortedSet<Task> toPlace = old != null && isUnplaced(old) ? unplaced.minus(old) : unplaced;
         if (isUnplaced(task)) {
@@ -367,8 +373,7 @@ public final class ClusterState {
         }
         PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
                 : removeFrom(taskIdsByNode, old.nodeId(), taskId);
-        PMap<String, Long> changed = old.nodeId() == null ? nodeTasksChangedAt
-                : nodeTasksChangedAt.plus(old.nodeId(), index + 1);
+        PMap<String, Long> changed = old.nodeId() == null ? nodeTasksChangedAt : stamp(nodeTasksChangedAt, old.nodeId());
         return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
                 removeFromSlot(taskIdsBySlot, old), byNode, nodes, cluster, changed, portsChangedAt, registrations,
                 isUnplaced(old) ? unplaced.minus(old) : unplaced);
@@ -382,6 +387,12 @@ public final class ClusterState {
     ClusterState removeNode(String nodeId) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode,
                 nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
+    }
+
+    /** The node's change stamp set to {@code index + 1}; no new map when it is already (many tasks of one node in one command). */
+    private PMap<String, Long> stamp(PMap<String, Long> changed, String nodeId) {
+        Long at = changed.get(nodeId);
+        return at != null && at == index + 1 ? changed : changed.plus(nodeId, index + 1);
     }
 
     private static boolean isUnplaced(Task task) {
