@@ -79,6 +79,9 @@ public final class DiscoveryApi {
                 return streamed;
             }
         }
+        if (p.get(1).equals("discovery") && n == 3 && p.get(2).equals("mesh") && method.equals("GET")) {
+            return meshServices();
+        }
         if (p.get(1).equals("discovery") && n == 3 && p.get(2).equals("watch") && method.equals("GET")) {
             watchAll(r);
             return streamed;
@@ -102,6 +105,26 @@ public final class DiscoveryApi {
             }
         }
         throw ApiException.notFound("no such endpoint: " + method + " " + r.exchange().getRequestURI().getPath());
+    }
+
+    /**
+     * What every node's routing mesh needs of the services ({@code GET /v1/discovery/mesh}, open to
+     * every node's certificate as the rest of discovery): name, ports, labels, endpoint mode — the
+     * task template reduced to its labels, so nothing else of the spec (environment) leaves the
+     * managers. A worker's mesh polls it; its endpoints come from the registry watch.
+     */
+    io.flotilla.model.api.MeshServices meshServices() {
+        io.flotilla.state.ClusterState state = store.state();
+        List<io.flotilla.model.ServiceSpec> specs = new ArrayList<>();
+        for (io.flotilla.model.Service service : state.services()) {
+            io.flotilla.model.ServiceSpec spec = service.spec();
+            io.flotilla.model.TaskTemplate labelsOnly = new io.flotilla.model.TaskTemplate(spec.task().driver(), null,
+                    List.of(), List.of(), java.util.Map.of(), null, null, null, spec.task().labels(), null, List.of(),
+                    null, null, null, null, null, false, false, List.of(), List.of(), List.of(), java.util.Map.of(),
+                    null, List.of());
+            specs.add(spec.withTask(labelsOnly));
+        }
+        return new io.flotilla.model.api.MeshServices(state.index(), specs);
     }
 
     List<ServiceEndpointCount> services() {
