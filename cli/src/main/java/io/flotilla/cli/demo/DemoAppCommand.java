@@ -75,6 +75,17 @@ public final class DemoAppCommand {
         return 0;
     }
 
+    /**
+     * Who called, as the routing mesh keeps it: {@code peer=} the TCP peer (the mesh's address
+     * when it proxied the request), {@code forwarded-for=} the X-Forwarded-For it added (the
+     * client's address), {@code path=} the request path.
+     */
+    static String peer(HttpExchange exchange) {
+        String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
+        return "peer=" + exchange.getRemoteAddress().getAddress().getHostAddress() + " forwarded-for="
+                + (forwarded == null ? "-" : forwarded.replace(" ", "")) + " path=" + exchange.getRequestURI().getPath();
+    }
+
     @Command(name = "backend", description = "Answers every request with its task's identity.")
     static final class Backend implements Callable<Integer> {
         @Override
@@ -84,7 +95,7 @@ public final class DemoAppCommand {
             AtomicLong served = new AtomicLong();
             server.createContext("/health", exchange -> answer(exchange, 200, "ok\n"));
             server.createContext("/", exchange -> answer(exchange, 200, identity(env, "backend")
-                    + " served=" + served.incrementAndGet() + "\n"));
+                    + " served=" + served.incrementAndGet() + " " + peer(exchange) + "\n"));
             return serveForever(server, "backend");
         }
     }
@@ -112,7 +123,8 @@ public final class DemoAppCommand {
                             : callBackend(client, env.get("BACKEND_HOST"), env.get("BACKEND_PORT"))
                             + "\nbackend-via: environment";
                 }
-                answer(exchange, 200, greeting + "\n" + identity(env, "web") + "\nbackend: " + backend + "\n");
+                answer(exchange, 200, greeting + "\n" + identity(env, "web") + " " + peer(exchange) + "\nbackend: "
+                        + backend + "\n");
             });
             return serveForever(server, "web");
         }
