@@ -31,36 +31,88 @@ final class ManagerProcess implements AutoCloseable {
     private final URI api;
     private final Map<String, Long> segmentBytes = new HashMap<>();
 
-    private ManagerProcess(Process process, Path data, URI api) {
+    private final String peer;
+
+    private ManagerProcess(Process process, Path data, URI api, String peer) {
         this.process = process;
         this.data = data;
         this.api = api;
+        this.peer = peer;
     }
 
     static ManagerProcess start(Path data, String heap, Duration heartbeatTimeout) throws IOException, InterruptedException {
+        Ports ports = Ports.on("127.0.0.1");
+        return start(data, heap, heartbeatTimeout, "m1", ports, List.of()).awaitReady(Duration.ofSeconds(60));
+    }
+
+    /** Free API and Raft ports on one loopback address (127.0.0.2, .3 … stand for separate hosts). */
+    record Ports(String host, int api, int raft) {
+        static Ports on(String host) throws IOException {
+            return new Ports(host, freePort(host), freePort(host));
+        }
+
+        /** As {@code scale-manager --join/--members} take it: ID=API=RAFT. */
+        String peer(String id) {
+            return id + "=" + host + ":" + api + "=" + host + ":" + raft;
+        }
+    }
+
+    /**
+     * Starts {@code scale-manager} as {@code id} on {@code ports}, with {@code extra} arguments
+     * ({@code --join}, {@code --members}); returns once it printed READY.
+     */
+    static ManagerProcess start(Path data, String heap, Duration heartbeatTimeout, String id, Ports ports,
+                                List<String> extra) throws IOException, InterruptedException {
         Files.createDirectories(data);
-        int apiPort = freePort();
-        int raftPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC",
                 "-Dsun.net.httpserver.maxIdleConnections=20000", "-Dsun.net.httpserver.idleInterval=120",
                 "-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main", "bench", "scale-manager",
-                "--data", data.toString(), "--api", "127.0.0.1:" + apiPort, "--raft", "127.0.0.1:" + raftPort,
-                "--heartbeat-timeout", heartbeatTimeout.toSeconds() + "s"));
+                "--id", id, "--data", data.toString(), "--api", ports.host() + ":" + ports.api(),
+                "--raft", ports.host() + ":" + ports.raft(), "--heartbeat-timeout", heartbeatTimeout.toSeconds() + "s"));
+        command.addAll(extra);
         Path log = data.resolve("manager.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        return new ManagerProcess(process, data, URI.create("http://" + ports.host() + ":" + ports.api()), ports.peer(id));
+    }
+
+    /** Waits until the manager printed READY (it leads, or serves as a joining peer). */
+    ManagerProcess awaitReady(Duration max) throws IOException, InterruptedException {
+        Path log = data.resolve("manager.log");
+        long deadline = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("manager exited; see " + log);
             }
             if (Files.readString(log).contains("READY ")) {
-                return new ManagerProcess(process, data, URI.create("http://127.0.0.1:" + apiPort));
+                return this;
             }
             Thread.sleep(100);
         }
         process.destroyForcibly();
-        throw new IOException("manager not ready within 60 s; see " + log);
+        throw new IOException("manager not ready within " + max.toSeconds() + " s; see " + log);
+    }
+
+    /** This manager as a Raft peer, ID=API=RAFT. */
+    String peer() {
+        return peer;
+    }
+
+    /** Bytes of the newest snapshot file of each size seen (the state machine's snapshots under raft/). */
+    List<String> snapshotFiles() {
+        try (Stream<Path> files = Files.walk(data.resolve("raft"))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("snapshot.") && !f.toString().endsWith(".md5")
+                            && !f.toString().endsWith(".tmp"))
+                    .map(f -> {
+                        try {
+                            return f.getFileName() + " " + (Files.size(f) >> 20) + " MB";
+                        } catch (IOException e) {
+                            return f.getFileName() + " (gone)";
+                        }
+                    }).sorted().toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     URI api() {
@@ -114,7 +166,8 @@ final class ManagerProcess implements AutoCloseable {
 
     /** Snapshot lines of the manager's log ("snapshot taken at ..."). */
     List<String> snapshotLines() throws IOException {
-        return Files.readAllLines(data.resolve("manager.log")).stream().filter(l -> l.contains("snapshot taken")).toList();
+        return Files.readAllLines(data.resolve("manager.log")).stream()
+                .filter(l -> l.contains("snapshot taken") || l.contains("reconcile pass") || l.contains("leading in term")).toList();
     }
 
     @Override
@@ -130,8 +183,8 @@ final class ManagerProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
             return socket.getLocalPort();
         }
     }

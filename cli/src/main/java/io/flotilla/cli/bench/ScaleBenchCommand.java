@@ -7,6 +7,7 @@ import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import io.flotilla.model.TaskTemplate;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,12 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--managers", split = ",", description = "API addresses of running managers; default: start one manager in its own JVM.")
     List<String> managers;
 
-    @Option(names = "--manager-heap", defaultValue = "8g", description = "Heap of the manager JVM started here (default 8g).")
+    @Option(names = "--manager-heap", defaultValue = "8g", description = "Heap of each manager JVM started here (default 8g).")
     String managerHeap;
+
+    @Option(names = "--manager-hosts", split = ",", defaultValue = "127.0.0.2,127.0.0.3,127.0.0.4",
+            description = "Start one manager JVM on each of these loopback addresses, as a Raft group (default 127.0.0.2,127.0.0.3,127.0.0.4; one address: a single manager).")
+    List<String> managerHosts;
 
     @Option(names = "--heartbeat-interval", defaultValue = "5", description = "Seconds between heartbeats of a simulated node (default 5).")
     int heartbeatSeconds;
@@ -62,13 +67,41 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ManagerProcess process = null;
+        List<ManagerProcess> followers = new ArrayList<>();
         List<URI> apis = new ArrayList<>();
         if (managers == null || managers.isEmpty()) {
             Path dir = data != null ? data : Files.createTempDirectory("flotilla-scale");
-            process = ManagerProcess.start(dir, managerHeap, Duration.ofSeconds(heartbeatTimeoutSeconds));
+            if (managerHosts.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--manager-hosts: give at least one address");
+            }
+            Duration timeout = Duration.ofSeconds(heartbeatTimeoutSeconds);
+            List<ManagerProcess.Ports> ports = new ArrayList<>();
+            for (String host : managerHosts) {
+                ports.add(ManagerProcess.Ports.on(host));
+            }
+            List<String> members = new ArrayList<>();
+            try {
+                for (int i = 1; i < ports.size(); i++) {
+                    followers.add(ManagerProcess.start(dir.resolve("m" + (i + 1)), managerHeap, timeout, "m" + (i + 1),
+                            ports.get(i), List.of("--join", ports.getFirst().peer("m1"))));
+                    members.add(ports.get(i).peer("m" + (i + 1)));
+                }
+                List<String> extra = members.isEmpty() ? List.of() : List.of("--members", String.join(",", members));
+                process = ManagerProcess.start(dir.resolve("m1"), managerHeap, timeout, "m1", ports.getFirst(), extra)
+                        .awaitReady(Duration.ofMinutes(3));
+                for (ManagerProcess follower : followers) {
+                    follower.awaitReady(Duration.ofMinutes(1));
+                }
+            } catch (IOException | RuntimeException e) {
+                followers.forEach(ManagerProcess::close);
+                if (process != null) {
+                    process.close();
+                }
+                throw e;
+            }
             apis.add(process.api());
-            System.out.printf("manager: own JVM (pid %d), -Xmx%s, data %s, heartbeat timeout %d s%n", process.pid(),
-                    managerHeap, dir, heartbeatTimeoutSeconds);
+            System.out.printf("managers: %d JVMs on %s, -Xmx%s each, data %s, heartbeat timeout %d s; leader m1 (pid %d) at %s%n",
+                    ports.size(), managerHosts, managerHeap, dir, heartbeatTimeoutSeconds, process.pid(), process.api());
         } else {
             managers.forEach(m -> apis.add(URI.create("http://" + ApiClient.withDefaultPort(m))));
             System.out.println("managers: " + apis + " (heap per task not measured: not our process)");
@@ -132,8 +165,14 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             }
             table.row("Raft log entries in total", Long.toString(index(api) - baselineIndex) + " after registration");
             if (process != null) {
-                table.row("Raft log bytes written", (process.sampleLogBytes() >> 20) + " MB");
-                process.snapshotLines().forEach(line -> System.out.println("manager: " + line.strip()));
+                table.row("Raft log bytes written (leader)", (process.sampleLogBytes() >> 20) + " MB");
+                process.snapshotLines().forEach(line -> System.out.println("m1: " + line.strip()));
+                System.out.println("m1 snapshot files: " + process.snapshotFiles());
+                for (ManagerProcess follower : followers) {
+                    follower.snapshotLines().forEach(line -> System.out.println("follower: " + line.strip()));
+                    System.out.println("follower snapshot files: " + follower.snapshotFiles());
+                    System.out.printf("follower heap after GC: %d MB%n", follower.heapUsedAfterGc() >> 20);
+                }
             }
             System.out.printf("simulator: %d requests, %d failed%n", sim.requests.get(), sim.failures.get());
             System.out.println();
@@ -142,6 +181,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             if (process != null) {
                 process.close();
             }
+            followers.forEach(ManagerProcess::close);
         }
         return 0;
     }
