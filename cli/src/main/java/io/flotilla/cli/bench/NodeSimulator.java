@@ -82,14 +82,25 @@ final class NodeSimulator implements AutoCloseable {
         }
     }
 
+    /** The leader named by the last "not the leader" answer (Flotilla-Leader header); null until one came. */
+    private volatile URI leader;
+
+    /**
+     * Where node {@code i} sends its next request: the leader, once a follower named it (after a
+     * re-election the old leader answers with the new one's address, as real agents follow it),
+     * else the managers in turn.
+     */
     URI manager(int i) {
-        return managers.get(i % managers.size());
+        URI known = leader;
+        return known != null ? known : managers.get(i % managers.size());
     }
 
     <T> CompletableFuture<T> send(HttpRequest request, Class<T> type) {
         requests.incrementAndGet();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() / 100 != 2) {
+                response.headers().firstValue("Flotilla-Leader")
+                        .ifPresent(address -> leader = URI.create("http://" + address));
                 throw new SimulatorException(response.statusCode(), new String(response.body(),
                         java.nio.charset.StandardCharsets.UTF_8));
             }

@@ -15,7 +15,6 @@ import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +42,7 @@ final class SimulatedNode {
 
     private final NodeSimulator sim;
     private final String id;
-    private final URI manager;
+    private final int number;
     private volatile boolean stopped;
     private long index = -1;
     private final Set<String> running = new HashSet<>();
@@ -57,7 +56,7 @@ final class SimulatedNode {
     SimulatedNode(NodeSimulator sim, String id, int number) {
         this.sim = sim;
         this.id = id;
-        this.manager = sim.manager(number);
+        this.number = number;
     }
 
     String id() {
@@ -83,7 +82,7 @@ final class SimulatedNode {
     private CompletableFuture<Void> hello() {
         Node node = new Node(id, new NodeSpec(NodeRole.WORKER, NodeAvailability.ACTIVE, Map.of("zone", "z" + (id.hashCode() & 3))),
                 new NodeStatus(NodeState.UNKNOWN, id, "10.255.0.1", Resources.NONE, Set.of("process"), null, null));
-        HttpRequest request = HttpRequest.newBuilder(manager.resolve("/v1/dispatcher/hello"))
+        HttpRequest request = HttpRequest.newBuilder(sim.manager(number).resolve("/v1/dispatcher/hello"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(new AgentHello(node)))).build();
         sim.helloSlots.acquireUninterruptibly();
@@ -108,7 +107,7 @@ final class SimulatedNode {
             after = index;
         }
         Duration wait = sim.settings.pollWait();
-        HttpRequest request = HttpRequest.newBuilder(manager.resolve("/v1/dispatcher/assignments?node=" + id
+        HttpRequest request = HttpRequest.newBuilder(sim.manager(number).resolve("/v1/dispatcher/assignments?node=" + id
                         + "&after=" + after + "&wait=" + wait.toMillis()))
                 .timeout(wait.plusSeconds(60)).GET().build();
         sim.send(request, AssignmentSet.class).whenComplete((set, error) -> {
@@ -182,7 +181,7 @@ final class SimulatedNode {
             pendingRunning = 0;
         }
         lastReportNanos = System.nanoTime();
-        HttpRequest request = HttpRequest.newBuilder(manager.resolve("/v1/dispatcher/status"))
+        HttpRequest request = HttpRequest.newBuilder(sim.manager(number).resolve("/v1/dispatcher/status"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(new StatusReport(id, updates)))).build();
         sim.send(request, Void.class).whenComplete((ignored, error) -> {
