@@ -102,6 +102,9 @@ public final class LeaderLoop implements AutoCloseable {
         while (running) {
             try {
                 if (!store.isLeader()) {
+                    synchronized (changes) {
+                        changes.reset(); // a follower gathers nothing: a leader starts with a full pass anyway
+                    }
                     Thread.sleep(tick.toMillis());
                     continue;
                 }
