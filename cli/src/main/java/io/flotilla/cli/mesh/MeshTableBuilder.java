@@ -99,6 +99,17 @@ public final class MeshTableBuilder {
         return new Result(new MeshTable(ingress), problems);
     }
 
+    /** Service → virtual address for every service in endpoint mode vip with a TCP port (what the mesh listens on). */
+    public static Map<String, String> virtualAddresses(Collection<ServiceSpec> services) {
+        Map<String, String> result = new java.util.HashMap<>();
+        for (ServiceSpec service : services) {
+            if (service.virtualAddress() && service.ports().stream().anyMatch(p -> "tcp".equals(p.protocol()) && p.target() > 0)) {
+                result.put(service.name(), VirtualAddresses.of(service.name()));
+            }
+        }
+        return Map.copyOf(result);
+    }
+
     /** The ports of {@code service} published on {@code published} (a claim check looks at one port). */
     private static List<PortSpec> portsOn(ServiceSpec service, int published) {
         return service.ports().stream().filter(p -> p.ingress() && p.published() == published).toList();
