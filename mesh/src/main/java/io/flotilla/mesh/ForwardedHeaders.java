@@ -39,13 +39,20 @@ final class ForwardedHeaders {
         }
     }
 
-    /** Adds the client's address and the scheme it used. */
-    static void addForwarded(HttpHeaders headers, InetAddress client, String proto) {
+    /** How a client address appears in a Forwarded element: IPv6 quoted in brackets (RFC 7239 section 6). */
+    static String forwardedNode(InetAddress client) {
         String ip = client.getHostAddress();
+        return client instanceof Inet6Address ? "\"[" + ip + "]\"" : ip;
+    }
+
+    /**
+     * Adds the client's address and the scheme it used. The caller passes the address already
+     * formatted ({@code ip}, and {@code node} from {@link #forwardedNode}), once per connection.
+     */
+    static void addForwarded(HttpHeaders headers, String ip, String node, String proto) {
         String existing = headers.get(X_FORWARDED_FOR);
         headers.set(X_FORWARDED_FOR, existing == null ? ip : existing + ", " + ip);
         headers.set(X_FORWARDED_PROTO, proto);
-        String node = client instanceof Inet6Address ? "\"[" + ip + "]\"" : ip;
         StringBuilder element = new StringBuilder(48).append("for=").append(node).append(";proto=").append(proto);
         String host = headers.get(HttpHeaderNames.HOST);
         if (host != null && isToken(host)) {

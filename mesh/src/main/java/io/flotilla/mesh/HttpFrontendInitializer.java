@@ -8,22 +8,31 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of an accepted HTTP connection. With TLS, ALPN picks h2 or http/1.1; in plaintext
  * the first bytes decide: the HTTP/2 connection preface means h2c with prior knowledge, anything
  * else is HTTP/1.x. On h2 every stream becomes a child channel that speaks HTTP objects, so one
  * {@link HttpProxyHandler} serves both protocols (and each h2 request is balanced on its own).
+ *
+ * <p>Nothing aggregates: bodies stream through {@link HttpProxyHandler}. {@code Expect:
+ * 100-continue} is answered here. A connection without a byte either way for the idle timeout
+ * closes: before it chose a protocol at once, with HTTP/1.1 when no request waits for its
+ * response headers, with h2 when no stream is open.
  */
 final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     private final ListenerState listener;
@@ -38,6 +47,7 @@ final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel channel) {
         listener.connections.add(channel);
         ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast(new ClientIdleHandler(runtime.idleTimeoutNanos));
         if (listener.sslContext != null) {
             pipeline.addLast(listener.sslContext.newHandler(channel.alloc()));
             pipeline.addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
@@ -57,7 +67,7 @@ final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
 
     private void http1(ChannelPipeline pipeline, boolean tls) {
         pipeline.addLast(new HttpServerCodec())
-                .addLast(new HttpObjectAggregator(MeshRuntime.MAX_BODY_BYTES))
+                .addLast(new HttpServerExpectContinueHandler())
                 .addLast(new HttpProxyHandler(listener, runtime, tls));
     }
 
@@ -70,21 +80,47 @@ final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.pipeline()
                                 .addLast(new Http2StreamFrameToHttpObjectCodec(true))
-                                .addLast(new HttpObjectAggregator(MeshRuntime.MAX_BODY_BYTES))
+                                .addLast(new HttpServerExpectContinueHandler())
                                 .addLast(new HttpProxyHandler(listener, runtime, tls));
                     }
                 }))
-                .addLast(new Http2Drain());
+                .addLast(new Http2ConnectionEvents());
     }
 
-    /** Closing an h2 connection sends GOAWAY and waits for its open streams (up to the drain timeout). */
-    private static final class Http2Drain extends ChannelInboundHandlerAdapter {
+    /**
+     * Drain and idleness of an h2 connection. Closing sends GOAWAY and waits for the open streams
+     * (up to the drain timeout); an idle connection closes only when no stream is open (a stream
+     * waiting for its response headers is the response timeout's business).
+     */
+    private static final class Http2ConnectionEvents extends ChannelInboundHandlerAdapter {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event == Mesh.DRAIN) {
                 ctx.channel().close();
+            } else if (event instanceof IdleStateEvent) {
+                Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+                if (codec == null || codec.connection().numActiveStreams() == 0) {
+                    ctx.channel().close();
+                }
             } else {
                 ctx.fireUserEventTriggered(event);
+            }
+        }
+    }
+
+    /** Idle events go to the protocol's handler; a connection that has not even chosen a protocol closes. */
+    private static final class ClientIdleHandler extends IdleStateHandler {
+        ClientIdleHandler(long idleNanos) {
+            super(0, 0, idleNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
+            ChannelPipeline pipeline = ctx.pipeline();
+            if (pipeline.get(HttpProxyHandler.class) != null || pipeline.get(Http2ConnectionEvents.class) != null) {
+                ctx.fireUserEventTriggered(event);
+            } else {
+                ctx.close();
             }
         }
     }

@@ -165,6 +165,8 @@ public final class Mesh implements AutoCloseable {
                 Counter.builder("flotilla.mesh.exhausted").description("Requests or connections whose every attempt failed (502)")
                         .tag("service", s).register(registry),
                 Counter.builder("flotilla.mesh.retries").description("Requests sent again to another backend after a 502/503 or reset")
+                        .tag("service", s).register(registry),
+                Counter.builder("flotilla.mesh.timeouts").description("Requests whose backend sent no response headers within the response timeout (504)")
                         .tag("service", s).register(registry)));
     }
 
@@ -175,13 +177,12 @@ public final class Mesh implements AutoCloseable {
     private ListenerState open(MeshListener declared, List<RouteState> routes) throws Exception {
         SslContext ssl = declared.tls() == null ? null : sslContext(declared.tls());
         ListenerState listener = new ListenerState(declared, ssl, routes);
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = transport.keepAlive(new ServerBootstrap()
                 .group(transport.group())
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true);
+                .childOption(ChannelOption.TCP_NODELAY, true));
         if (declared.protocol() == MeshListener.Protocol.TCP) {
             bootstrap.childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

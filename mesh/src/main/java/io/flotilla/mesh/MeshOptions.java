@@ -12,9 +12,23 @@ import java.util.Objects;
  * @param ejectAfterFailures consecutive connect failures or 5xx answers after which a backend is ejected
  * @param ejectFor           how long an ejected backend gets no new requests
  * @param retryIdempotent    retry a GET/HEAD/OPTIONS/PUT/DELETE once on another backend after a 502/503 or a reset before any response byte
+ *                           (only requests whose body is small enough to keep, see {@link #RETRY_BUFFER_BYTES})
+ * @param responseTimeout    how long a backend may take, after the whole request reached it, to send its response
+ *                           headers; then the client gets 504 and the backend a failure mark
+ * @param idleTimeout        how long an HTTP connection (a client's, or a pooled one to a backend) may carry no byte
+ *                           before the mesh closes it; a request waiting for its response headers is governed by
+ *                           {@code responseTimeout} instead. TCP (L4) connections have no idle limit: TCP keep-alive
+ *                           probes find dead peers there, so that quiet database sessions live on
  */
 public record MeshOptions(int ioThreads, Duration connectTimeout, Duration drainTimeout,
-                          int ejectAfterFailures, Duration ejectFor, boolean retryIdempotent) {
+                          int ejectAfterFailures, Duration ejectFor, boolean retryIdempotent,
+                          Duration responseTimeout, Duration idleTimeout) {
+    /**
+     * Largest request body kept in memory so that the request can be sent again elsewhere; a larger
+     * (or chunked) body streams through and its request is not retried once its bytes went out.
+     */
+    public static final int RETRY_BUFFER_BYTES = 64 * 1024;
+
     public MeshOptions {
         if (ioThreads < 0) {
             throw new IllegalArgumentException("ioThreads must not be negative: " + ioThreads);
@@ -28,31 +42,52 @@ public record MeshOptions(int ioThreads, Duration connectTimeout, Duration drain
             throw new IllegalArgumentException("ejectAfterFailures must be at least 1: " + ejectAfterFailures);
         }
         positive(ejectFor, "ejectFor");
+        positive(responseTimeout, "responseTimeout");
+        positive(idleTimeout, "idleTimeout");
     }
 
-    /** One loop per core, 1 s connect, 30 s drain, eject after 5 failures for 10 s, retries on. */
+    /**
+     * One loop per core, 1 s connect, 30 s drain, eject after 5 failures for 10 s, retries on, 60 s for
+     * response headers (HAProxy's and nginx's usual), 60 s idle.
+     */
     public static MeshOptions defaults() {
-        return new MeshOptions(0, Duration.ofSeconds(1), Duration.ofSeconds(30), 5, Duration.ofSeconds(10), true);
+        return new MeshOptions(0, Duration.ofSeconds(1), Duration.ofSeconds(30), 5, Duration.ofSeconds(10), true,
+                Duration.ofSeconds(60), Duration.ofSeconds(60));
     }
 
     public MeshOptions withIoThreads(int ioThreads) {
-        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent);
+        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent,
+                responseTimeout, idleTimeout);
     }
 
     public MeshOptions withConnectTimeout(Duration connectTimeout) {
-        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent);
+        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent,
+                responseTimeout, idleTimeout);
     }
 
     public MeshOptions withDrainTimeout(Duration drainTimeout) {
-        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent);
+        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent,
+                responseTimeout, idleTimeout);
     }
 
     public MeshOptions withEjection(int ejectAfterFailures, Duration ejectFor) {
-        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent);
+        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent,
+                responseTimeout, idleTimeout);
     }
 
     public MeshOptions withRetryIdempotent(boolean retryIdempotent) {
-        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent);
+        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent,
+                responseTimeout, idleTimeout);
+    }
+
+    public MeshOptions withResponseTimeout(Duration responseTimeout) {
+        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent,
+                responseTimeout, idleTimeout);
+    }
+
+    public MeshOptions withIdleTimeout(Duration idleTimeout) {
+        return new MeshOptions(ioThreads, connectTimeout, drainTimeout, ejectAfterFailures, ejectFor, retryIdempotent,
+                responseTimeout, idleTimeout);
     }
 
     private static void positive(Duration value, String name) {

@@ -16,6 +16,7 @@ final class RouteState {
     final Counter noBackend;
     final Counter exhausted;
     final Counter retries;
+    final Counter timeouts;
 
     RouteState(MeshRoute route, List<BackendState> backends, ServiceMeters meters) {
         this.route = route;
@@ -23,6 +24,7 @@ final class RouteState {
         this.noBackend = meters.noBackend();
         this.exhausted = meters.exhausted();
         this.retries = meters.retries();
+        this.timeouts = meters.timeouts();
     }
 
     String service() {
@@ -40,5 +42,5 @@ final class RouteState {
     }
 
     /** Per-service counters, shared by every RouteState of the service. */
-    record ServiceMeters(Counter noBackend, Counter exhausted, Counter retries) {}
+    record ServiceMeters(Counter noBackend, Counter exhausted, Counter retries, Counter timeouts) {}
 }

@@ -1,18 +1,25 @@
 package io.flotilla.mesh;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Map;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * The I/O transport: Linux epoll when the native library loads (fewer syscalls and no selector
@@ -21,6 +28,14 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  */
 record Transport(String name, EventLoopGroup group, Class<? extends ServerChannel> serverChannel,
                  Class<? extends SocketChannel> socketChannel) {
+    /**
+     * TCP keep-alive on every mesh socket, client and backend side: the first probe after this much
+     * quiet (Linux waits 2 hours by default, longer than any NAT or firewall keeps an idle flow) ...
+     */
+    static final int KEEPALIVE_IDLE_SECONDS = 60;
+    /** ... then one probe every 10 s, and after 6 unanswered ones the peer is taken as gone (about 2 min in all). */
+    static final int KEEPALIVE_INTERVAL_SECONDS = 10;
+    static final int KEEPALIVE_PROBES = 6;
 
     static Transport create(int threads) {
         int loops = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
@@ -32,5 +47,33 @@ record Transport(String name, EventLoopGroup group, Class<? extends ServerChanne
         }
         return new Transport("nio", new MultiThreadIoEventLoopGroup(loops, threadFactory, NioIoHandler.newFactory()),
                 NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    /** SO_KEEPALIVE with this transport's way of setting the probe timing. */
+    private Map<ChannelOption<?>, Object> keepAliveOptions() {
+        if (name.equals("epoll")) {
+            return Map.of(ChannelOption.SO_KEEPALIVE, true,
+                    EpollChannelOption.TCP_KEEPIDLE, KEEPALIVE_IDLE_SECONDS,
+                    EpollChannelOption.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_SECONDS,
+                    EpollChannelOption.TCP_KEEPCNT, KEEPALIVE_PROBES);
+        }
+        return Map.of(ChannelOption.SO_KEEPALIVE, true,
+                NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), KEEPALIVE_IDLE_SECONDS,
+                NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), KEEPALIVE_INTERVAL_SECONDS,
+                NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), KEEPALIVE_PROBES);
+    }
+
+    /** Keep-alive on the connections a listener accepts. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ServerBootstrap keepAlive(ServerBootstrap bootstrap) {
+        keepAliveOptions().forEach((option, value) -> bootstrap.childOption((ChannelOption) option, value));
+        return bootstrap;
+    }
+
+    /** Keep-alive on the connections made to backends. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Bootstrap keepAlive(Bootstrap bootstrap) {
+        keepAliveOptions().forEach((option, value) -> bootstrap.option((ChannelOption) option, value));
+        return bootstrap;
     }
 }

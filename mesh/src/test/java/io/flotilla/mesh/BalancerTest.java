@@ -27,7 +27,7 @@ class BalancerTest {
             states.add(new BackendState("s", backend, options, clock::get, registry));
         }
         var counter = registry.counter("c");
-        return new RouteState(new MeshRoute("s", null, null, balancing, backends), states, new RouteState.ServiceMeters(counter, counter, counter));
+        return new RouteState(new MeshRoute("s", null, null, balancing, backends), states, new RouteState.ServiceMeters(counter, counter, counter, counter));
     }
 
     @Test

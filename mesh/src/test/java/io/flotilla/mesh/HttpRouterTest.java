@@ -20,7 +20,7 @@ class HttpRouterTest {
 
     private static RouteState route(String service, String host, String path) {
         var counter = registry.counter("c");
-        return new RouteState(new MeshRoute(service, host, path, null, List.of()), List.of(), new RouteState.ServiceMeters(counter, counter, counter));
+        return new RouteState(new MeshRoute(service, host, path, null, List.of()), List.of(), new RouteState.ServiceMeters(counter, counter, counter, counter));
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")

@@ -13,8 +13,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32;
 
-/** A real HTTP backend on loopback (the JDK's server): answers "name path", records what it got, can hold or fail. */
+/**
+ * A real HTTP backend on loopback (the JDK's server): answers "name path", records what it got, can
+ * hold or fail. Two paths stream: {@code GET /big/<n>} answers n bytes of {@link #patternByte}
+ * (counting what it wrote in {@link #bytesSent}), {@code POST|PUT /upload} answers "<bytes> <crc32>"
+ * of the body it read.
+ */
 final class TestBackend implements AutoCloseable {
     final String name;
     final HttpServer server;
@@ -23,6 +30,7 @@ final class TestBackend implements AutoCloseable {
     final List<String> methods = new CopyOnWriteArrayList<>();
     volatile int status = 200;
     volatile CountDownLatch hold; // while set, requests wait for it
+    final AtomicLong bytesSent = new AtomicLong();
 
     TestBackend(String name) {
         this.name = name;
@@ -39,7 +47,16 @@ final class TestBackend implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
         headers.add(exchange.getRequestHeaders());
-        methods.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+        String path = exchange.getRequestURI().getPath();
+        methods.add(exchange.getRequestMethod() + " " + path);
+        if (path.startsWith("/big/")) {
+            streamBig(exchange, Long.parseLong(path.substring(5)));
+            return;
+        }
+        if (path.equals("/upload")) {
+            upload(exchange);
+            return;
+        }
         exchange.getRequestBody().readAllBytes();
         CountDownLatch latch = hold;
         if (latch != null) {
@@ -51,6 +68,44 @@ final class TestBackend implements AutoCloseable {
         }
         byte[] body = (name + " " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain");
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    /** The byte at {@code offset} of a /big answer. */
+    static byte patternByte(long offset) {
+        return (byte) (offset % 251);
+    }
+
+    private void streamBig(HttpExchange exchange, long length) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        exchange.sendResponseHeaders(status, length);
+        byte[] block = new byte[64 * 1024];
+        try (var out = exchange.getResponseBody()) {
+            for (long sent = 0; sent < length; ) {
+                int n = (int) Math.min(block.length, length - sent);
+                for (int i = 0; i < n; i++) {
+                    block[i] = patternByte(sent + i);
+                }
+                out.write(block, 0, n);
+                sent += n;
+                bytesSent.addAndGet(n);
+            }
+        }
+    }
+
+    private void upload(HttpExchange exchange) throws IOException {
+        CRC32 crc = new CRC32();
+        long total = 0;
+        byte[] block = new byte[64 * 1024];
+        try (var in = exchange.getRequestBody()) {
+            for (int n; (n = in.read(block)) > 0; ) {
+                crc.update(block, 0, n);
+                total += n;
+            }
+        }
+        byte[] body = (total + " " + crc.getValue()).getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(status, body.length);
         exchange.getResponseBody().write(body);
         exchange.close();
