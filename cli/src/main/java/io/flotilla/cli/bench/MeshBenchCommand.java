@@ -48,6 +48,9 @@ public final class MeshBenchCommand implements Callable<Integer> {
     @Option(names = "--connections", split = ",", defaultValue = "32,128", description = "Connection counts (default 32,128).")
     List<Integer> connections;
 
+    @Option(names = "--warmup", defaultValue = "10s", description = "wrk warm-up per target before measuring (default 10s: the mesh's JIT).")
+    String warmup;
+
     @Option(names = "--threads", defaultValue = "2", description = "wrk threads (default 2).")
     int threads;
 
@@ -106,7 +109,7 @@ public final class MeshBenchCommand implements Callable<Integer> {
                 if (only != null && only.stream().noneMatch(o -> target.getKey().startsWith(o))) {
                     continue;
                 }
-                wrk(target.getValue(), 32, "3s"); // warm-up (JIT, connection pools)
+                wrk(target.getValue(), 32, warmup); // warm-up (JIT, connection pools), not counted
                 for (int c : connections) {
                     Figures figures = wrk(target.getValue(), c, duration);
                     results.computeIfAbsent(target.getKey(), k -> new LinkedHashMap<>()).put(c, figures);
@@ -138,6 +141,11 @@ public final class MeshBenchCommand implements Callable<Integer> {
                 process.destroy();
                 if (!process.waitFor(5, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
+                }
+            }
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
                 }
             }
         }
@@ -211,7 +219,7 @@ public final class MeshBenchCommand implements Callable<Integer> {
     private static Process startHaproxy(Path dir, int port, List<Integer> backends) throws IOException {
         StringBuilder config = new StringBuilder("""
                 global
-                  maxconn 20000
+                  maxconn 4096
                 defaults
                   mode http
                   timeout connect 1s
