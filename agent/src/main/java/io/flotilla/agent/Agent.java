@@ -280,11 +280,18 @@ public final class Agent implements AutoCloseable {
 
     /**
      * What the agent adds to every task: {@code FLOTILLA_API}, the managers' API addresses this
-     * agent knows ({@code host:port}, comma-separated), for tasks that use the discovery API.
+     * agent knows ({@code host:port}, comma-separated), for tasks that use the discovery API, and
+     * with TLS {@code FLOTILLA_CA_CERT}, the cluster CA certificate file to check the managers by
+     * (the discovery reads need no client certificate; docs/api.md).
      */
     private Map<String, String> agentEnvironment() {
         List<String> managers = channel instanceof HttpManagerChannel http ? http.managers() : List.of();
-        return managers.isEmpty() ? Map.of() : Map.of("FLOTILLA_API", String.join(",", managers));
+        if (managers.isEmpty()) {
+            return Map.of();
+        }
+        java.nio.file.Path ca = ((HttpManagerChannel) channel).caCertificate();
+        return ca == null ? Map.of("FLOTILLA_API", String.join(",", managers))
+                : Map.of("FLOTILLA_API", String.join(",", managers), "FLOTILLA_CA_CERT", ca.toString());
     }
 
     /** Level-triggered reporting: when the manager shows an older state than ours, say ours again. */

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * on at once — to the leader a follower names in its {@code Flotilla-Leader} header, else to the
  * next manager — and fails only when every manager was tried. Short request timeouts (a hung
  * manager must not hold the heartbeat for long); a long poll gets its wait on top.
+ *
+ * <p>With an SSL context (the node's certificate and the cluster CA) it speaks HTTPS with mutual
+ * TLS, checking each manager's certificate against the address it connects to; without one
+ * (tests with a plaintext manager) plain HTTP.
  */
 public final class HttpManagerChannel implements ManagerChannel {
     private static final Logger log = LoggerFactory.getLogger(HttpManagerChannel.class);
@@ -43,6 +47,9 @@ public final class HttpManagerChannel implements ManagerChannel {
     private final CopyOnWriteArrayList<String> managers = new CopyOnWriteArrayList<>();
     private volatile String current;
     private final HttpClient client;
+    private final String scheme;
+    /** The cluster CA certificate file, handed to tasks as {@code FLOTILLA_CA_CERT}; null without TLS. */
+    private final java.nio.file.Path caCertificate;
 
     /** @param apiBase one manager's API, such as {@code http://127.0.0.1:4780} */
     public HttpManagerChannel(URI apiBase) {
@@ -51,17 +58,36 @@ public final class HttpManagerChannel implements ManagerChannel {
 
     /** @param managers the managers' API addresses, {@code host:port} each; the first is tried first */
     public HttpManagerChannel(List<String> managers) {
+        this(managers, null, null);
+    }
+
+    /**
+     * @param tls           mutual TLS with the node's credential; null: plain HTTP
+     * @param caCertificate the CA certificate file tasks may use to reach the discovery API; null without TLS
+     */
+    public HttpManagerChannel(List<String> managers, javax.net.ssl.SSLContext tls, java.nio.file.Path caCertificate) {
         if (managers.isEmpty()) {
             throw new IllegalArgumentException("at least one manager address is needed");
         }
         this.managers.addAllAbsent(managers);
         this.current = managers.getFirst();
-        this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.client = builder.build();
+        this.scheme = tls == null ? "http://" : "https://";
+        this.caCertificate = tls == null ? null : caCertificate;
     }
 
     /** The managers this channel knows now. */
     public List<String> managers() {
         return List.copyOf(managers);
+    }
+
+    /** The cluster CA certificate file for tasks, or null without TLS. */
+    public java.nio.file.Path caCertificate() {
+        return caCertificate;
     }
 
     /** The manager the next call goes to first. */
@@ -96,7 +122,7 @@ public final class HttpManagerChannel implements ManagerChannel {
         String target = current;
         IOException last = null;
         while (target != null && tried.add(target)) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + target + "/" + path)).timeout(timeout);
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(scheme + target + "/" + path)).timeout(timeout);
             HttpRequest request = body == null ? builder.GET().build()
                     : builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
             HttpResponse<byte[]> response;

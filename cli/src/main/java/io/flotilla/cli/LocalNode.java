@@ -51,8 +51,14 @@ public final class LocalNode implements AutoCloseable {
     private volatile io.flotilla.discovery.dns.DnsServer dns;
     /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
     private volatile io.flotilla.discovery.RegistryMirrorStream mirror;
+    /** This node's mutual TLS (DATA/tls) and the renewal of its certificate. */
+    private final io.flotilla.security.NodeTls tls;
+    private final io.flotilla.security.CertificateRenewer renewer;
 
-    private LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort) {
+    private LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort,
+                      io.flotilla.security.NodeTls tls, io.flotilla.security.CertificateRenewer renewer) {
+        this.tls = tls;
+        this.renewer = renewer;
         this.nodeId = nodeId;
         this.manager = manager;
         this.agent = agent;
@@ -67,8 +73,9 @@ public final class LocalNode implements AutoCloseable {
         if (raft == null) {
             raft = new InetSocketAddress(api.getAddress(), api.getPort() == 0 ? freePort(api.getAddress()) : api.getPort() + 1);
         }
-        return run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT),
-                api.getAddress().getHostAddress(), List.of());
+        io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
+        return run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
+                .withTls(tls), api.getAddress().getHostAddress(), List.of(), tls);
     }
 
     /**
@@ -77,16 +84,22 @@ public final class LocalNode implements AutoCloseable {
      * asks to be added; every node runs an agent that talks to the managers it knows.
      */
     public static LocalNode startCluster(Path dataDir, NodeConfig config) throws IOException {
+        return startCluster(dataDir, config, null);
+    }
+
+    /** @param certValidity node certificates' validity ({@code init --cert-expiry}); null: as before, 90 days at first */
+    public static LocalNode startCluster(Path dataDir, NodeConfig config, Duration certValidity) throws IOException {
         Path data = dataDir.toAbsolutePath().normalize();
         String host = config.advertise();
+        io.flotilla.security.NodeTls tls = NodeCredentials.forClusterNode(data, config, certValidity);
         if (config.role() != NodeRole.MANAGER) {
-            return run(config.nodeId(), data, null, host, apiAddresses(config.managers()));
+            return run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls);
         }
         InetSocketAddress api = new InetSocketAddress(host, ApiClient.DEFAULT_PORT);
         InetSocketAddress raft = new InetSocketAddress(host, RAFT_PORT);
         ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
-                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers());
-        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()));
+                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls);
+        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls);
         try {
             node.joinRaftGroup(config, new ManagerPeer(config.nodeId(), host + ":" + ApiClient.DEFAULT_PORT,
                     host + ":" + RAFT_PORT));
@@ -98,7 +111,9 @@ public final class LocalNode implements AutoCloseable {
     }
 
     private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
-                                 List<String> knownManagers) throws IOException {
+                                 List<String> knownManagers, io.flotilla.security.NodeTls tls) throws IOException {
+        // Clients in this process (demo, benchmarks) use this node's directory unless told otherwise.
+        io.flotilla.cli.client.ClientTls.offerDirectory(tls.directory().path());
         // The agent (which reads task logs) needs the API address the manager binds, so the
         // manager gets a log source that is filled in once the agent exists.
         AtomicReference<TaskLogSource> logs = new AtomicReference<>(TaskLogSource.NONE);
@@ -118,11 +133,13 @@ public final class LocalNode implements AutoCloseable {
         try {
             AgentConfig config = new AgentConfig(nodeId, hostname(), address, data.resolve("agent"),
                     AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL);
-            HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers));
+            HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers), tls.context(),
+                    tls.directory().caCertificate());
             Agent agent = new Agent(config, channel, InstantSource.system());
             logs.set(agent.logs());
             agent.start();
-            return new LocalNode(nodeId, manager, agent, channel, apiHostPort);
+            return new LocalNode(nodeId, manager, agent, channel, apiHostPort, tls,
+                    NodeCredentials.renewer(tls, channel::managers));
         } catch (RuntimeException e) {
             if (manager != null) {
                 manager.close();
@@ -148,7 +165,7 @@ public final class LocalNode implements AutoCloseable {
                     continue;
                 }
                 try {
-                    new ClusterClient(peer.apiAddress()).addManager(self);
+                    new ClusterClient(peer.apiAddress(), tls.context()).addManager(self);
                     LOG.info("node {} is a member of the managers' Raft group", nodeId);
                     return;
                 } catch (ApiException e) {
@@ -196,7 +213,7 @@ public final class LocalNode implements AutoCloseable {
             source = manager.registry();
         } else {
             mirror = new io.flotilla.discovery.RegistryMirrorStream(new io.flotilla.discovery.RegistryMirror(),
-                    channel::managers).start();
+                    channel::managers, tls.context()).start();
             source = mirror.mirror();
         }
         try {
@@ -215,6 +232,7 @@ public final class LocalNode implements AutoCloseable {
     /** Stops the agent and the manager. Tasks keep running; the next start on the same data dir adopts them. */
     @Override
     public void close() {
+        renewer.close();
         if (dns != null) {
             dns.close();
         }

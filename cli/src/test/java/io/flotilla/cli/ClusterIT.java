@@ -60,12 +60,16 @@ class ClusterIT {
     void aClusterOfFiveSurvivesWorkerLeaderAndQuorumLoss() throws Exception {
         // --- form the cluster
         ClusterNodeProcess first = node("127.0.0.2", "init", "--data", dir("m1"), "--advertise", "127.0.0.2");
+        // The CLI in this JVM uses the admin credential init wrote (as FLOTILLA_TLS_DIR would point it).
+        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, first.data.resolve("tls").toString());
         ClusterNodeProcess.awaitApi(first.api(), UP);
         ClusterClient cluster = new ClusterClient(first.api());
         String managerToken = String.valueOf(cluster.joinToken("manager", false).get("token"));
         String workerToken = String.valueOf(cluster.joinToken("worker", false).get("token"));
         assertThatThrownBy(() -> cluster.join(new JoinRequest("FLT-1-wrong", "intruder", "h", "127.0.0.9")))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(401));
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(401))
+                .hasMessageContaining("old format");
+        TlsChecks.refusesStrangers(first, workerToken, tmp);
         node("127.0.0.3", "join", "--token", managerToken, "--data", dir("m2"), "--advertise", "127.0.0.3", first.api());
         node("127.0.0.4", "join", "--token", managerToken, "--data", dir("m3"), "--advertise", "127.0.0.4", first.api());
         node("127.0.0.5", "join", "--token", workerToken, "--data", dir("w1"), "--advertise", "127.0.0.5", first.api());

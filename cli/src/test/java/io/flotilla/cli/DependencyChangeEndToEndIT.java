@@ -49,6 +49,7 @@ class DependencyChangeEndToEndIT {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
         builder.environment().put("FLOTILLA_HOST", host);
+        builder.environment().put("FLOTILLA_TLS_DIR", tmp.resolve("data").resolve("tls").toString());
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor(120, TimeUnit.SECONDS);
@@ -86,6 +87,7 @@ class DependencyChangeEndToEndIT {
                 "--api", host, "--raft", "127.0.0.1:" + DevNodeProcess.freePort(), "--no-dns")
                 .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("dev.log").toFile())
                 .start();
+        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, tmp.resolve("data").resolve("tls").toString());
         ApiClient client = new ApiClient(host);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> client.info() != null);
 

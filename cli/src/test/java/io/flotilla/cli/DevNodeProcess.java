@@ -30,6 +30,8 @@ final class DevNodeProcess implements AutoCloseable {
     }
 
     DevNodeProcess start() throws IOException {
+        // The CLI in this JVM (ApiClient, Cli.run) uses the admin credential `dev` writes to DATA/tls.
+        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, data.resolve("tls").toString());
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("flotilla").toString(), "dev", "--data", data.toString(),
                 "--api", "127.0.0.1:" + apiPort, "--raft", "127.0.0.1:" + freePort()));
         process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)

@@ -54,6 +54,7 @@ class DiscoveryEndToEndIT {
         node = new ProcessBuilder(ROOT.resolve("flotilla").toString(), "dev", "--data", tmp.resolve("data").toString(),
                 "--api", host, "--raft", "127.0.0.1:" + DevNodeProcess.freePort(), "--dns", "127.0.0.1:" + dnsPort)
                 .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, tmp.resolve("data").resolve("tls").toString());
         ApiClient client = new ApiClient(host);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> client.info() != null);
         // The API answers a moment before `dev` prints where DNS listens.
@@ -65,6 +66,7 @@ class DiscoveryEndToEndIT {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
         builder.environment().put("FLOTILLA_HOST", host);
+        builder.environment().put("FLOTILLA_TLS_DIR", tmp.resolve("data").resolve("tls").toString());
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor(120, TimeUnit.SECONDS);

@@ -54,6 +54,7 @@ class WorkerDnsIT {
     void aWorkerAnswersFromItsMirrorFollowsChangesAndKeepsTheLastSetWithoutManagers() throws Exception {
         ClusterNodeProcess manager = node("m1", "init", "--data", dir("m1"), "--advertise", MANAGER,
                 "--dns", MANAGER + ":" + DNS_PORT);
+        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, manager.data.resolve("tls").toString());
         ClusterNodeProcess.awaitApi(manager.api(), UP);
         String api = manager.api();
         String workerToken = String.valueOf(new ClusterClient(api).joinToken("worker", false).get("token"));

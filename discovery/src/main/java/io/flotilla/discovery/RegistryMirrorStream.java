@@ -34,7 +34,8 @@ public final class RegistryMirrorStream implements AutoCloseable {
 
     private final RegistryMirror mirror;
     private final Supplier<List<String>> managers;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final HttpClient http;
+    private final String scheme;
     private final Thread thread;
     private final Thread watchdog;
     private volatile boolean running = true;
@@ -44,6 +45,17 @@ public final class RegistryMirrorStream implements AutoCloseable {
 
     /** @param managers the managers' API addresses ({@code host:port}) as the node knows them now */
     public RegistryMirrorStream(RegistryMirror mirror, Supplier<List<String>> managers) {
+        this(mirror, managers, null);
+    }
+
+    /** @param tls the node's mutual TLS context (HTTPS, managers checked by their certificate); null: plain HTTP */
+    public RegistryMirrorStream(RegistryMirror mirror, Supplier<List<String>> managers, javax.net.ssl.SSLContext tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
+        this.scheme = tls == null ? "http://" : "https://";
         this.mirror = mirror;
         this.managers = managers;
         this.thread = Thread.ofPlatform().daemon(true).name("flotilla-registry-mirror").unstarted(this::run);
@@ -103,7 +115,7 @@ public final class RegistryMirrorStream implements AutoCloseable {
     /** One stream; true if it delivered at least one event. */
     private boolean stream(String address) throws IOException, InterruptedException {
         long index = mirror.resumeIndex();
-        String uri = "http://" + address + "/v1/discovery/watch?heartbeat=" + HEARTBEAT.toMillis()
+        String uri = scheme + address + "/v1/discovery/watch?heartbeat=" + HEARTBEAT.toMillis()
                 + (index >= 0 ? "&index=" + index : "");
         lastLine = System.nanoTime();
         HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(uri)).GET().build(),

@@ -69,7 +69,8 @@ public final class Manager implements AutoCloseable {
         }
         try {
             store = new RaftClusterStore(config.nodeId(), config.raftAddress(), config.dataDir().resolve("raft"),
-                    tuning.snapshotThreshold(), config.bootstrap(), config.knownManagers());
+                    tuning.snapshotThreshold(), config.bootstrap(), config.knownManagers(),
+                    config.tls() == null ? null : RaftClusterStore.tls(config.tls().keyManager(), config.tls().trustManager()));
             store.machine().addApplyListener(new io.flotilla.manager.raft.ClusterStateMachine.ApplyListener() {
                 @Override
                 public void applied(ClusterState before, Command command, ClusterState after) {
@@ -82,7 +83,7 @@ public final class Manager implements AutoCloseable {
                 }
             });
             store.start(tuning.startTimeout());
-            admin = new ClusterAdmin(config.nodeId(), store, clock, new java.security.SecureRandom());
+            admin = new ClusterAdmin(config.nodeId(), store, clock, new java.security.SecureRandom(), config.tls());
             if (config.bootstrap() && store.isLeader()) {
                 admin.initializeIfNew();
             }
@@ -95,7 +96,7 @@ public final class Manager implements AutoCloseable {
                     tuning.orchestrate());
             loop.start();
             api = new ApiServer(config.apiAddress(), config.nodeId(), store, dispatcher, clock, ids, logs,
-                    store::leaderId, admin);
+                    store::leaderId, admin, config.tls() == null ? null : config.tls().context());
             renewals = new io.flotilla.manager.discovery.Renewals(clock.instant());
             api.discovery(new io.flotilla.manager.api.DiscoveryApi(registry, store, renewals, clock, ids));
             reaper = new io.flotilla.manager.discovery.RegistrationReaper(store, renewals, clock, Duration.ofMillis(100));

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import io.flotilla.model.api.ManagerPeer;
+import io.flotilla.security.NodeTls;
 
 /**
  * How one manager runs.
@@ -19,15 +20,30 @@ import io.flotilla.model.api.ManagerPeer;
  * @param bootstrap        on a fresh data dir, start a new cluster of this one manager (init, dev); false: a
  *                         joining manager, which waits for the leader to add it to the group
  * @param knownManagers    the managers learned at join (empty for the first manager)
+ * @param tls              this node's mutual TLS (API over HTTPS, Raft gRPC over TLS, the CA to sign
+ *                         joins and renewals); null: plaintext, which only in-process tests use —
+ *                         the CLI always gives one
  */
 public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
-                            Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers) {
+                            Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers,
+                            NodeTls tls) {
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
 
     /** The first (or only) manager of a cluster. */
     public ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
                          Duration heartbeatTimeout) {
         this(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, true, List.of());
+    }
+
+    /** Without TLS (in-process tests). */
+    public ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
+                         Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers) {
+        this(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers, null);
+    }
+
+    public ManagerConfig withTls(NodeTls nodeTls) {
+        return new ManagerConfig(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers,
+                nodeTls);
     }
 
     public ManagerConfig {

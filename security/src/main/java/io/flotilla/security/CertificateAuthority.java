@@ -148,6 +148,18 @@ public final class CertificateAuthority {
         }
     }
 
+    /**
+     * The validity {@code certificate} was issued with (its window minus the backdating {@link
+     * #issue} adds): renewals and joins reuse it, so a short validity chosen at init (for tests)
+     * carries through the cluster without being configured anywhere else.
+     */
+    public static Duration validityOf(X509Certificate certificate) {
+        Duration window = Duration.between(certificate.getNotBefore().toInstant(), certificate.getNotAfter().toInstant());
+        Duration validity = window.compareTo(BACKDATE.multipliedBy(11)) <= 0
+                ? Duration.ofMillis(window.toMillis() * 10 / 11) : window.minus(BACKDATE);
+        return Duration.ofSeconds(Math.max(1, Math.round(validity.toMillis() / 1000.0)));
+    }
+
     /** Checks {@code certificate} was signed by this CA; throws otherwise. */
     public void verify(X509Certificate leaf) {
         try {

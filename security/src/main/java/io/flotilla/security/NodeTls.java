@@ -47,6 +47,11 @@ public final class NodeTls {
         return ca;
     }
 
+    /** SHA-256 of the CA certificate, hex: what join tokens pin. */
+    public String caDigest() {
+        return CertificateAuthority.digest(ca);
+    }
+
     public ReloadingKeyManager keyManager() {
         return keyManager;
     }

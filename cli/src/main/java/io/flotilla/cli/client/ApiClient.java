@@ -25,23 +25,44 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** A typed client of the Flotilla HTTP API (docs/api.md), for the CLI, tests and benchmarks. */
+/**
+ * A typed client of the Flotilla HTTP API (docs/api.md), for the CLI, tests and benchmarks. HTTPS
+ * with mutual TLS: the credential comes from {@link ClientTls} unless one is given.
+ */
 public final class ApiClient {
     public static final int DEFAULT_PORT = 4780;
 
     private final URI base;
-    private final HttpClient http;
+    private final java.util.function.Supplier<javax.net.ssl.SSLContext> tls;
+    private volatile HttpClient http;
 
+    /** With the credential {@link ClientTls} finds, at the first request. */
     public ApiClient(String hostAndPort) {
-        this.base = URI.create("http://" + withDefaultPort(hostAndPort));
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.base = URI.create("https://" + withDefaultPort(hostAndPort));
+        this.tls = ClientTls::context;
+    }
+
+    public ApiClient(String hostAndPort, javax.net.ssl.SSLContext tls) {
+        this.base = URI.create("https://" + withDefaultPort(hostAndPort));
+        this.tls = () -> tls;
+    }
+
+    private HttpClient http() {
+        HttpClient client = http;
+        if (client == null) {
+            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls.get()).build();
+            http = client;
+        }
+        return client;
     }
 
     /** {@code host}, {@code host:port} or {@code [v6]:port}; the port defaults to {@link #DEFAULT_PORT}. */
     public static String withDefaultPort(String hostAndPort) {
         String value = hostAndPort.strip();
-        if (value.startsWith("http://")) {
-            value = value.substring("http://".length());
+        for (String scheme : new String[] {"http://", "https://"}) {
+            if (value.startsWith(scheme)) {
+                value = value.substring(scheme.length());
+            }
         }
         if (value.endsWith("/")) {
             value = value.substring(0, value.length() - 1);
@@ -122,7 +143,7 @@ public final class ApiClient {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/services/" + encode(ref) + "/logs?follow="
                 + follow + "&tail=" + tail)).GET().build();
         try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = http().send(request, HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() >= 300) {
                 try (InputStream body = response.body()) {
                     throw error(response.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8));
@@ -161,7 +182,7 @@ public final class ApiClient {
 
     private String exchange(HttpRequest request) {
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http().send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() >= 300) {
                 throw error(response.statusCode(), response.body());
             }
@@ -175,6 +196,10 @@ public final class ApiClient {
     }
 
     private ApiException unreachable(IOException e) {
+        String tls = ClientTls.describe(e, base.getAuthority());
+        if (tls != null) {
+            return new ApiException(0, "unreachable", tls);
+        }
         String why = e instanceof ConnectException ? "connection refused" : String.valueOf(e.getMessage());
         return new ApiException(0, "unreachable", "cannot reach the Flotilla API at " + base.getAuthority() + " ("
                 + why + "). Is `flotilla dev` running? Set --host or FLOTILLA_HOST.");

@@ -22,10 +22,28 @@ import java.util.Map;
 /** The membership part of the API ({@code /v1/cluster}, node changes), for the CLI and for joining nodes. */
 public final class ClusterClient {
     private final String hostPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final java.util.function.Supplier<javax.net.ssl.SSLContext> tls;
+    private volatile HttpClient http;
 
+    /** With the credential {@link ClientTls} finds, at the first request. */
     public ClusterClient(String hostAndPort) {
         this.hostPort = ApiClient.withDefaultPort(hostAndPort);
+        this.tls = ClientTls::context;
+    }
+
+    /** @param tls the node's own context (joins to the Raft group, renewals) or a pinned one (a join) */
+    public ClusterClient(String hostAndPort, javax.net.ssl.SSLContext tls) {
+        this.hostPort = ApiClient.withDefaultPort(hostAndPort);
+        this.tls = () -> tls;
+    }
+
+    private HttpClient http() {
+        HttpClient client = http;
+        if (client == null) {
+            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(tls.get()).build();
+            http = client;
+        }
+        return client;
     }
 
     public ClusterInfo info() {
@@ -34,6 +52,13 @@ public final class ClusterClient {
 
     public JoinResponse join(JoinRequest request) {
         return send("POST", "/v1/cluster/join", request, JoinResponse.class);
+    }
+
+    /** Sends a PEM CSR for a new key; returns the signed PEM certificate (the caller is identified by its current one). */
+    public String renewCertificate(String csr) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> answer = send("POST", "/v1/cluster/certificate", Map.of("csr", csr), Map.class);
+        return String.valueOf(answer.get("certificate"));
     }
 
     public void addManager(ManagerPeer self) {
@@ -65,11 +90,11 @@ public final class ClusterClient {
     private <T> T send(String method, String path, Object body, Class<T> type) {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body));
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + hostPort + path))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .method(method, publisher).build();
         try {
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = http().send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() >= 300) {
                 String message;
                 String code;
@@ -85,6 +110,10 @@ public final class ClusterClient {
             }
             return Json.read(response.body(), type);
         } catch (IOException e) {
+            String tls = ClientTls.describe(e, hostPort);
+            if (tls != null) {
+                throw new ApiException(0, "unreachable", tls);
+            }
             String why = e instanceof ConnectException ? "connection refused" : String.valueOf(e.getMessage());
             throw new ApiException(0, "unreachable", "cannot reach the Flotilla API at " + hostPort + " (" + why + ")");
         } catch (InterruptedException e) {

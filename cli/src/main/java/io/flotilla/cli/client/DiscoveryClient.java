@@ -20,11 +20,19 @@ import java.util.List;
 
 /** The discovery and registry endpoints of the API, for the CLI ({@code discover}, {@code registry}). */
 public final class DiscoveryClient {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
+    private final javax.net.ssl.SSLContext tls;
     private final String hostPort;
 
     public DiscoveryClient(String hostAndPort) {
         this.hostPort = ApiClient.withDefaultPort(hostAndPort);
+        this.tls = ClientTls.context();
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
+    }
+
+    /** The context this client uses (for a {@code ServiceWatcher} of the same CLI command). */
+    public javax.net.ssl.SSLContext tls() {
+        return tls;
     }
 
     public String hostPort() {
@@ -59,7 +67,7 @@ public final class DiscoveryClient {
     private String send(String method, String path, Object body) {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body));
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + hostPort + path))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").method(method, publisher).build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -74,6 +82,10 @@ public final class DiscoveryClient {
             }
             return response.body();
         } catch (IOException e) {
+            String failed = ClientTls.describe(e, hostPort);
+            if (failed != null) {
+                throw new ApiException(0, "unreachable", failed);
+            }
             throw new ApiException(0, "unreachable", "cannot reach the Flotilla API at " + hostPort + " (" + e.getMessage()
                     + "). Is `flotilla dev` running? Set --host or FLOTILLA_HOST.");
         } catch (InterruptedException e) {

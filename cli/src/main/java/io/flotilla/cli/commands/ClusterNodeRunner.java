@@ -10,7 +10,13 @@ final class ClusterNodeRunner {
     private ClusterNodeRunner() {}
 
     static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns) throws Exception {
-        LocalNode node = LocalNode.startCluster(data, config);
+        return runForeground(data, config, how, dns, null);
+    }
+
+    /** @param certValidity node certificates' validity ({@code init --cert-expiry}); null: the default */
+    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, java.time.Duration certValidity)
+            throws Exception {
+        LocalNode node = LocalNode.startCluster(data, config, certValidity);
         if (config.clusterId() == null && node.manager() != null && node.manager().state().cluster() != null) {
             config = new NodeConfig(config.nodeId(), node.manager().state().cluster().clusterId(), config.role(),
                     config.advertise(), config.managers(), config.bootstrap());
@@ -27,9 +33,15 @@ final class ClusterNodeRunner {
         System.out.println("Flotilla node " + config.nodeId() + " is up (" + how + ", "
                 + config.role().name().toLowerCase(java.util.Locale.ROOT) + ", cluster " + config.clusterId() + ").");
         if (node.manager() != null) {
-            System.out.println("  API:  http://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
+            System.out.println("  API:  https://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
         }
         System.out.println("  Data: " + data.toAbsolutePath().normalize());
+        java.nio.file.Path tls = io.flotilla.security.TlsDirectory.of(data).path();
+        if (java.nio.file.Files.exists(tls.resolve("admin.key"))) {
+            System.out.println("  TLS:  mutual; the CLI's credential is in " + tls + "   (export FLOTILLA_TLS_DIR=" + tls + ")");
+        } else {
+            System.out.println("  TLS:  mutual; this node's credential is in " + tls);
+        }
         // Every node serves DNS: a manager from its registry, a worker from its mirror of the managers'.
         dns.start(node, node.manager() != null ? node.apiAddress().getAddress().getHostAddress() : config.advertise());
         System.out.flush();

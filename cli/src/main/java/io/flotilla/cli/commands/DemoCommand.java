@@ -37,7 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
         LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT), null);
         ApiClient client = new ApiClient(node.apiHostPort());
         try {
-            System.out.println("Flotilla is up at http://" + node.apiHostPort() + " (node " + node.nodeId() + ").");
+            System.out.println("Flotilla is up at https://" + node.apiHostPort() + " (node " + node.nodeId() + ").");
             System.out.println("Deploying " + compose + " as stack shop ...");
             client.deploy(StackFiles.load(compose, "shop").stack());
             if (!new Convergence(client, System.out).await("shop", Duration.ofMinutes(3))) {
@@ -54,7 +54,8 @@ public final class DemoCommand implements Callable<Integer> {
                 System.out.println("  " + task.displayName() + "  http://" + host + ":" + task.status().hostPorts().get("http") + "/");
             }
             System.out.println();
-            System.out.println("In another terminal:  export FLOTILLA_HOST=" + node.apiHostPort());
+            System.out.println("In another terminal:  export FLOTILLA_HOST=" + node.apiHostPort() + " FLOTILLA_TLS_DIR="
+                    + io.flotilla.security.TlsDirectory.of(data).path());
             System.out.println("  ./flotilla stack ps shop | ./flotilla service ls | ./flotilla service scale shop_web=5 | ./flotilla service logs -f shop_web");
             if (once) {
                 return checkReplicas(host, web);

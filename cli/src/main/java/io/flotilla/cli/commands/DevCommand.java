@@ -37,8 +37,12 @@ public final class DevCommand implements Callable<Integer> {
             stopped.countDown();
         }, "flotilla-shutdown"));
         System.out.println("Flotilla dev node " + node.nodeId() + " is up.");
-        System.out.println("  API:  http://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
+        System.out.println("  API:  https://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
         System.out.println("  Data: " + data.toAbsolutePath().normalize());
+        java.nio.file.Path tls = io.flotilla.security.TlsDirectory.of(data).path();
+        System.out.println("  TLS:  mutual; the CLI's credential (admin.crt) is in " + tls
+                + (tls.equals(Path.of(".flotilla/dev/tls").toAbsolutePath()) ? " (found by default from this directory)"
+                : "   (export FLOTILLA_TLS_DIR=" + tls + ")"));
         dns.start(node, node.apiAddress().getAddress().getHostAddress());
         System.out.println("Try: flotilla stack deploy -c examples/shop/compose.yaml shop");
         System.out.flush();

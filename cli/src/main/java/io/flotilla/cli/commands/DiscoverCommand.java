@@ -51,7 +51,7 @@ public final class DiscoverCommand implements Callable<Integer> {
             return 0;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ServiceWatcher watcher = new ServiceWatcher(List.of(discovery.hostPort()), name, tags)) {
+        try (ServiceWatcher watcher = new ServiceWatcher(List.of(discovery.hostPort()), name, tags, discovery.tls())) {
             if (json) {
                 watcher.onEvent(line -> {
                     System.out.println(line);

@@ -23,8 +23,14 @@ public final class InitCommand implements Callable<Integer> {
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
+    @Option(names = "--cert-expiry", paramLabel = "DURATION", description = {"Validity of node certificates"
+            + " (default 90d; e.g. 30s, 15m, 12h, 90d); nodes renew theirs at two thirds of it.",
+            "The cluster CA is valid 10 years, the admin credential (DATA/tls/admin.crt) 1 year."})
+    String certExpiry;
+
     @Override
     public Integer call() throws Exception {
+        java.time.Duration validity = certExpiry == null ? null : parseDuration(certExpiry);
         Optional<NodeConfig> existing = NodeConfig.load(data);
         NodeConfig config;
         if (existing.isPresent()) {
@@ -38,6 +44,26 @@ public final class InitCommand implements Callable<Integer> {
             config = new NodeConfig(NodeIdentity.newId(new SecureRandom()), null, NodeRole.MANAGER, host, List.of(), true);
             config.save(data);
         }
-        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns);
+        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns,
+                validity);
+    }
+
+    static java.time.Duration parseDuration(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(text.strip());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new IllegalArgumentException("--cert-expiry must be a positive duration such as 30s, 15m, 12h or 90d: " + text);
+        }
+        long n = Long.parseLong(m.group(1));
+        java.time.Duration d = switch (m.group(2)) {
+            case "ms" -> java.time.Duration.ofMillis(n);
+            case "s" -> java.time.Duration.ofSeconds(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofDays(n);
+        };
+        if (d.compareTo(java.time.Duration.ofSeconds(10)) < 0 || d.compareTo(java.time.Duration.ofDays(3650)) > 0) {
+            throw new IllegalArgumentException("--cert-expiry must be between 10s and 3650d: " + text);
+        }
+        return d;
     }
 }

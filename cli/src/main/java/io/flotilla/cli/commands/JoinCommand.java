@@ -7,7 +7,16 @@ import io.flotilla.cli.client.ApiClient;
 import io.flotilla.cli.client.ClusterClient;
 import io.flotilla.model.api.JoinRequest;
 import io.flotilla.model.api.JoinResponse;
+import io.flotilla.manager.cluster.JoinTokens;
+import io.flotilla.security.CertificateAuthority;
+import io.flotilla.security.CertificateRequests;
+import io.flotilla.security.PinnedTrustManager;
+import io.flotilla.security.Pem;
+import io.flotilla.security.TlsContexts;
+import io.flotilla.security.TlsDirectory;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -43,13 +52,49 @@ public final class JoinCommand implements Callable<Integer> {
             throw new IllegalArgumentException("a new node needs --token TOKEN and a manager's address");
         }
         String host = ClusterNodeRunner.requireAdvertise(advertise);
+        // An old or malformed token is refused here, before anything is sent.
+        JoinTokens.Parsed parsed = JoinTokens.parse(token);
         String nodeId = NodeIdentity.newId(new SecureRandom());
-        ClusterClient cluster = new ClusterClient(manager);
+        // The key stays here; the manager gets a CSR. The manager is checked against the CA digest
+        // in the token before the token is sent (trust on first use, pinned by the token).
+        KeyPair keys = CertificateRequests.newKeyPair();
+        PinnedTrustManager pinned = new PinnedTrustManager(parsed.caDigest());
+        ClusterClient cluster = new ClusterClient(manager, TlsContexts.context(null, pinned));
         JoinResponse joined = cluster.join(new JoinRequest(token, nodeId, LocalNodeHostname.get(),
-                host + ":" + ApiClient.DEFAULT_PORT));
+                host + ":" + ApiClient.DEFAULT_PORT, CertificateRequests.csr(keys, nodeId)));
+        saveCredential(joined, keys, parsed.caDigest());
         NodeConfig config = new NodeConfig(nodeId, joined.clusterId(), joined.role(), host, joined.managers(), false);
         config.save(data);
         return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns);
+    }
+
+    /**
+     * Checks what the manager sent — the CA is the one the token names, the certificate is for
+     * our key and signed by that CA — and writes DATA/tls (a manager also gets the CA key).
+     */
+    private void saveCredential(JoinResponse joined, KeyPair keys, String digest) throws java.io.IOException {
+        if (joined.certificate() == null || joined.caCertificate() == null) {
+            throw new IllegalStateException("the manager sent no certificate: it does not serve TLS");
+        }
+        X509Certificate ca = Pem.certificate(joined.caCertificate());
+        X509Certificate certificate = Pem.certificate(joined.certificate());
+        if (!CertificateAuthority.digest(ca).equals(digest)) {
+            throw new IllegalStateException("the manager answered with a CA certificate that is not the one the join token names");
+        }
+        try {
+            certificate.verify(ca.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("the certificate the manager sent is not signed by the cluster CA", e);
+        }
+        if (!certificate.getPublicKey().equals(keys.getPublic())) {
+            throw new IllegalStateException("the certificate the manager sent is not for this node's key");
+        }
+        TlsDirectory tls = TlsDirectory.of(data);
+        tls.writeCaCertificate(ca);
+        if (joined.caKey() != null) {
+            tls.writeAuthority(new CertificateAuthority(ca, Pem.privateKey(joined.caKey())));
+        }
+        tls.writeNodeCredential(certificate, keys.getPrivate());
     }
 
     /** The hostname, as the agent reports it. */

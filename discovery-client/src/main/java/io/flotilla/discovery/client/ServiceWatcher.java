@@ -28,6 +28,10 @@ import java.util.function.Consumer;
  * with {@code index=} the last index it applied. Every manager numbers changes by the same Raft
  * index, so the reconnect neither loses nor repeats a change; if the index is too old for the
  * manager's history, the manager sends the whole set again (a reset) and the list is replaced.
+ *
+ * <p>TLS: managers serve HTTPS. A task finds the cluster CA certificate in {@code FLOTILLA_CA_CERT}
+ * (set by its agent) and the watcher checks the manager against it; discovery reads need no client
+ * certificate. Without that variable (and no context given) it speaks plain HTTP.
  */
 public final class ServiceWatcher implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,7 +41,10 @@ public final class ServiceWatcher implements AutoCloseable {
     private final String service;
     private final List<String> tags;
     private final EndpointList endpoints = new EndpointList();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Names the file holding the cluster CA certificate (PEM), as the agent sets it for every task. */
+    public static final String CA_CERT_ENV = "FLOTILLA_CA_CERT";
+    private final HttpClient http;
+    private final String scheme;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile InputStream stream;
@@ -50,6 +57,17 @@ public final class ServiceWatcher implements AutoCloseable {
      * @param tags     only endpoints with all these tags ({@code zone=a}); empty: all
      */
     public ServiceWatcher(List<String> managers, String service, List<String> tags) {
+        this(managers, service, tags, contextFromEnvironment());
+    }
+
+    /** @param tls how to reach the managers over HTTPS (at least trusting the cluster CA); null: plain HTTP */
+    public ServiceWatcher(List<String> managers, String service, List<String> tags, javax.net.ssl.SSLContext tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
+        this.scheme = tls == null ? "http://" : "https://";
         if (managers.isEmpty()) {
             throw new IllegalArgumentException("at least one manager address is needed");
         }
@@ -57,6 +75,33 @@ public final class ServiceWatcher implements AutoCloseable {
         this.service = Objects.requireNonNull(service, "service");
         this.tags = List.copyOf(tags);
         this.thread = Thread.ofPlatform().daemon(true).name("flotilla-watch-" + service).unstarted(this::run);
+    }
+
+    /**
+     * A context that trusts the CA certificate in {@code $FLOTILLA_CA_CERT}, or null when the
+     * variable is unset. An unreadable file is an error: silently falling back to plain HTTP
+     * would only fail later and less clearly.
+     */
+    public static javax.net.ssl.SSLContext contextFromEnvironment() {
+        String file = System.getenv(CA_CERT_ENV);
+        if (file == null || file.isBlank()) {
+            return null;
+        }
+        try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
+            java.security.cert.Certificate ca = java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setCertificateEntry("flotilla-ca", ca);
+            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            trust.init(store);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot use the cluster CA certificate in $" + CA_CERT_ENV + " (" + file
+                    + "): " + e.getMessage(), e);
+        }
     }
 
     /** Starts watching (in the background) and returns this. */
@@ -110,7 +155,7 @@ public final class ServiceWatcher implements AutoCloseable {
 
     /** One stream from {@code address}; true if it delivered at least one event. */
     private boolean stream(String address) throws IOException, InterruptedException {
-        StringBuilder uri = new StringBuilder("http://").append(address).append("/v1/discovery/services/")
+        StringBuilder uri = new StringBuilder(scheme).append(address).append("/v1/discovery/services/")
                 .append(encode(service)).append("/watch?heartbeat=2000");
         long index = endpoints.index();
         if (index >= 0) {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.dispatcher.Dispatcher;
 import io.flotilla.manager.dispatcher.NotLeaderException;
@@ -26,6 +29,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +40,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Errors always answer an {@link ApiError}: {@code not_found} 404, {@code invalid} 400 (with
  * the JSON parser's message for a malformed body), {@code conflict} 409, {@code unavailable} 503
- * (no leader or quorum), {@code internal} 500.
+ * (no leader or quorum), {@code internal} 500; {@code unauthenticated} 401 and {@code forbidden} 403
+ * as {@link ApiCaller} decides.
+ *
+ * <p>With an SSL context it is HTTPS only (TLS 1.3), and <em>wants</em> a client certificate:
+ * the handshake refuses certificates the cluster CA did not sign, and a client without one gets
+ * only the endpoints open to anyone ({@link ApiCaller}). Without one (in-process tests) it is
+ * plaintext HTTP and every caller may do everything; the CLI always gives one.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
@@ -66,12 +77,32 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
                      InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
                      ClusterAdmin admin) throws IOException {
+        this(address, nodeId, store, dispatcher, clock, ids, logSource, leaderId, admin, null);
+    }
+
+    public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
+                     InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
+                     ClusterAdmin admin, SSLContext tls) throws IOException {
         this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
         this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
         this.dispatcher = dispatcher;
-        this.membership = new MembershipEndpoints(nodeId, admin);
+        this.membership = new MembershipEndpoints(nodeId, admin, tls);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        this.server = HttpServer.create(address, 128);
+        if (tls == null) {
+            this.server = HttpServer.create(address, 128);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 128);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters parameters) {
+                    SSLParameters ssl = tls.getDefaultSSLParameters();
+                    ssl.setProtocols(new String[] {"TLSv1.3"});
+                    ssl.setWantClientAuth(true);
+                    parameters.setSSLParameters(ssl);
+                }
+            });
+            this.server = https;
+        }
         server.setExecutor(executor);
         server.createContext("/", this::handle);
     }
@@ -96,7 +127,9 @@ public final class ApiServer implements AutoCloseable {
             ApiRequest request = ApiRequest.of(exchange);
             Object answer;
             try {
-                answer = route(request);
+                ApiCaller caller = ApiCaller.of(exchange);
+                caller.authorize(request.method(), request.path());
+                answer = route(request, caller);
             } catch (Exception e) {
                 if (exchange.getResponseCode() != -1) {
                     LOG.debug("{} {} failed after the answer started: {}", request.method(),
@@ -126,7 +159,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private Object route(ApiRequest r) throws Exception {
+    private Object route(ApiRequest r, ApiCaller caller) throws Exception {
         List<String> p = r.path();
         if (p.size() < 2 || !p.get(0).equals("v1")) {
             throw notFound(r);
@@ -221,7 +254,7 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
             case "cluster" -> {
-                return membership.route(r, p.subList(2, n));
+                return membership.route(r, p.subList(2, n), caller);
             }
             case "discovery", "registry" -> {
                 DiscoveryApi current = discovery;
@@ -231,7 +264,7 @@ public final class ApiServer implements AutoCloseable {
             }
             case "dispatcher" -> {
                 if (n == 3) {
-                    return dispatcher(r, p.get(2));
+                    return dispatcher(r, p.get(2), caller);
                 }
             }
             default -> { }
@@ -239,13 +272,15 @@ public final class ApiServer implements AutoCloseable {
         throw notFound(r);
     }
 
-    private Object dispatcher(ApiRequest r, String action) throws Exception {
+    private Object dispatcher(ApiRequest r, String action, ApiCaller caller) throws Exception {
         // Every answer names the managers, so agents learn of new ones (and of removed ones).
         r.exchange().getResponseHeaders().set(MANAGERS_HEADER, String.join(",", membership.managerApis()));
         switch (action) {
             case "hello" -> {
                 requireMethod(r, "POST");
-                return dispatcher.hello(r.body(AgentHello.class));
+                AgentHello hello = r.body(AgentHello.class);
+                caller.requireNode(hello.node() == null ? null : hello.node().id());
+                return dispatcher.hello(hello);
             }
             case "assignments" -> {
                 requireMethod(r, "GET");
@@ -253,6 +288,7 @@ public final class ApiServer implements AutoCloseable {
                 if (node == null) {
                     throw ApiException.invalid("query parameter node is required");
                 }
+                caller.requireNode(node);
                 return dispatcher.assignments(node, r.longParam("after", -1),
                         r.waitParam("wait", ClusterEndpoints.DEFAULT_WAIT));
             }
@@ -262,6 +298,7 @@ public final class ApiServer implements AutoCloseable {
                 if (report.nodeId() == null || report.nodeId().isBlank()) {
                     throw ApiException.invalid("nodeId is required");
                 }
+                caller.requireNode(report.nodeId());
                 dispatcher.status(report);
                 return Map.of();
             }

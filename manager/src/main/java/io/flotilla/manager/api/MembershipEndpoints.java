@@ -27,18 +27,26 @@ final class MembershipEndpoints {
 
     private final String nodeId;
     private final ClusterAdmin admin;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROXY_TIMEOUT).build();
+    private final HttpClient http;
+    private final String scheme;
 
-    MembershipEndpoints(String nodeId, ClusterAdmin admin) {
+    /** @param tls this manager's context (its node certificate, a manager's: the leader lets it read); null: plaintext */
+    MembershipEndpoints(String nodeId, ClusterAdmin admin, javax.net.ssl.SSLContext tls) {
         this.nodeId = nodeId;
         this.admin = admin;
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(PROXY_TIMEOUT);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
+        this.scheme = tls == null ? "http://" : "https://";
     }
 
     List<String> managerApis() {
         return admin.managerApis();
     }
 
-    Object route(ApiRequest r, List<String> rest) throws Exception {
+    Object route(ApiRequest r, List<String> rest, ApiCaller caller) throws Exception {
         if (rest.isEmpty()) {
             ApiServer.requireMethod(r, "GET");
             return info();
@@ -53,7 +61,23 @@ final class MembershipEndpoints {
             case "managers" -> {
                 if (rest.size() == 1) {
                     ApiServer.requireMethod(r, "POST");
-                    return admin.addManager(r.body(ManagerPeer.class));
+                    ManagerPeer peer = r.body(ManagerPeer.class);
+                    if (caller.identity() != null && !caller.identity().commonName().equals(peer.id())) {
+                        throw new ApiException(403, "forbidden", "manager " + caller.identity().commonName()
+                                + " may not add manager " + peer.id() + " (a manager asks for itself)");
+                    }
+                    return admin.addManager(peer);
+                }
+            }
+            case "certificate" -> {
+                if (rest.size() == 1) {
+                    ApiServer.requireMethod(r, "POST");
+                    if (caller.certificate() == null) {
+                        throw new ApiException(401, "unauthenticated", "renewal needs the certificate being renewed");
+                    }
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> body = r.body(Map.class);
+                    return admin.renew(caller.certificate(), body == null ? null : (String) body.get("csr"));
                 }
             }
             case "join-token" -> {
@@ -89,7 +113,7 @@ final class MembershipEndpoints {
             return local;
         }
         try {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create("http://" + leaderApi + "/v1/cluster"))
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(scheme + leaderApi + "/v1/cluster"))
                     .timeout(PROXY_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() == 200) {
                 return Json.read(response.body(), ClusterInfo.class);

@@ -21,7 +21,14 @@ import io.flotilla.model.api.JoinResponse;
 import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.model.api.ManagerStatus;
 import io.flotilla.state.ClusterState;
+import io.flotilla.security.CertificateAuthority;
+import io.flotilla.security.CertificateRequests;
+import io.flotilla.security.CertificateSubject;
+import io.flotilla.security.NodeTls;
+import io.flotilla.security.PeerIdentity;
+import io.flotilla.security.Pem;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,8 +59,15 @@ public final class ClusterAdmin {
     private final InstantSource clock;
     private final RandomGenerator random;
     private volatile String selfApi;
+    /** This manager's TLS (the CA, to sign joins and renewals); null on a plaintext manager (tests only). */
+    private final NodeTls tls;
 
     public ClusterAdmin(String selfId, RaftClusterStore store, InstantSource clock, RandomGenerator random) {
+        this(selfId, store, clock, random, null);
+    }
+
+    public ClusterAdmin(String selfId, RaftClusterStore store, InstantSource clock, RandomGenerator random, NodeTls tls) {
+        this.tls = tls;
         this.selfId = Objects.requireNonNull(selfId, "selfId");
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -129,10 +143,14 @@ public final class ClusterAdmin {
         if (config == null) {
             throw new ApiException(503, "unavailable", "the cluster is not initialized yet");
         }
+        String presented = request.token();
+        if (tls != null) {
+            presented = checkTlsJoin(request, remote);
+        }
         NodeRole role;
-        if (JoinTokens.matches(request.token(), config.managerToken())) {
+        if (JoinTokens.matches(presented, config.managerToken())) {
             role = NodeRole.MANAGER;
-        } else if (JoinTokens.matches(request.token(), config.workerToken())) {
+        } else if (JoinTokens.matches(presented, config.workerToken())) {
             role = NodeRole.WORKER;
         } else {
             LOG.warn("join refused: node {} ({}, advertising {}) from {} presented an invalid join token",
@@ -154,7 +172,91 @@ public final class ClusterAdmin {
         }
         LOG.info("node {} ({}, {}) joined as {}", request.nodeId(), request.hostname(), request.advertise(),
                 role.name().toLowerCase(java.util.Locale.ROOT));
-        return new JoinResponse(config.clusterId(), request.nodeId(), role, managers());
+        if (tls == null) {
+            return new JoinResponse(config.clusterId(), request.nodeId(), role, managers());
+        }
+        CertificateAuthority authority = authority();
+        X509Certificate certificate = authority.sign(request.csr(), nodeSubject(request, role, address),
+                nodeValidity(), clock.instant());
+        LOG.info("signed certificate {} for node {} ({}), valid until {}", certificate.getSerialNumber().toString(16),
+                request.nodeId(), role.name().toLowerCase(java.util.Locale.ROOT), certificate.getNotAfter().toInstant());
+        return new JoinResponse(config.clusterId(), request.nodeId(), role, managers(), Pem.encode(certificate),
+                Pem.encode(authority.certificate()), role == NodeRole.MANAGER ? Pem.encode(authority.key()) : null);
+    }
+
+    /** Over TLS: the token must pin this cluster's CA and the request must carry a valid CSR. Returns the stored form. */
+    private String checkTlsJoin(JoinRequest request, String remote) {
+        JoinTokens.Parsed parsed;
+        try {
+            parsed = JoinTokens.parse(request.token());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("join refused: node {} from {}: {}", request.nodeId(), remote, e.getMessage());
+            throw new ApiException(401, "unauthorized", e.getMessage());
+        }
+        if (!parsed.caDigest().equals(tls.caDigest())) {
+            LOG.warn("join refused: node {} from {} presented a token for another cluster CA", request.nodeId(), remote);
+            throw new ApiException(401, "unauthorized", "the join token names another cluster CA (digest "
+                    + parsed.caDigest().substring(0, 12) + "…, this cluster's is " + tls.caDigest().substring(0, 12) + "…)");
+        }
+        if (request.csr() == null || request.csr().isBlank()) {
+            throw ApiException.invalid("csr is required: the joining node sends a certificate signing request for its key");
+        }
+        CertificateRequests.verifiedPublicKey(request.csr()); // a bad CSR is refused before anything is registered
+        return parsed.stored();
+    }
+
+    private static CertificateSubject nodeSubject(JoinRequest request, NodeRole role, String address) {
+        List<String> ips = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        (address.matches("[0-9.]+") || address.contains(":") ? ips : names).add(address.replace("[", "").replace("]", ""));
+        if (request.hostname() != null && !request.hostname().isBlank() && !names.contains(request.hostname())) {
+            names.add(request.hostname());
+        }
+        return new CertificateSubject(request.nodeId(), role == NodeRole.MANAGER ? CertificateSubject.MANAGER
+                : CertificateSubject.WORKER, ips, names);
+    }
+
+    /** Node certificates get the validity of this manager's own (set at init, 90 days by default). */
+    private java.time.Duration nodeValidity() {
+        return CertificateAuthority.validityOf(tls.keyManager().certificate());
+    }
+
+    private CertificateAuthority authority() {
+        try {
+            return tls.authority().orElseThrow(() -> new ApiException(503, "unavailable",
+                    "this manager does not hold the cluster CA key (" + tls.directory().caKey() + ")"));
+        } catch (IOException e) {
+            throw new ApiException(500, "internal", "cannot read the cluster CA: " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code POST /v1/cluster/certificate}: a new certificate for the key of {@code csr}, for the
+     * holder of {@code presented} (verified by TLS): same name and addresses; the role as the
+     * state has it now for a node (a node no longer in the cluster gets none), admin for admin.
+     */
+    public Map<String, Object> renew(X509Certificate presented, String csr) {
+        if (tls == null) {
+            throw ApiException.notFound("this manager does not serve TLS");
+        }
+        if (csr == null || csr.isBlank()) {
+            throw ApiException.invalid("csr is required");
+        }
+        CertificateSubject current = PeerIdentity.subjectOf(presented);
+        String role;
+        if (CertificateSubject.ADMIN.equals(current.role())) {
+            role = CertificateSubject.ADMIN;
+        } else {
+            Node node = store.state().node(current.commonName()).orElseThrow(() -> new ApiException(403, "forbidden",
+                    "node " + current.commonName() + " is not in the cluster (removed?): it must join again"));
+            role = node.spec().role() == NodeRole.MANAGER ? CertificateSubject.MANAGER : CertificateSubject.WORKER;
+        }
+        CertificateAuthority authority = authority();
+        X509Certificate renewed = authority.sign(csr, new CertificateSubject(current.commonName(), role,
+                current.ipAddresses(), current.dnsNames()), CertificateAuthority.validityOf(presented), clock.instant());
+        LOG.info("renewed the certificate of {} ({}): {} until {}", current.commonName(), role,
+                renewed.getSerialNumber().toString(16), renewed.getNotAfter().toInstant());
+        return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()));
     }
 
     /**
@@ -183,7 +285,7 @@ public final class ClusterAdmin {
             config = Submissions.await(store.submit(new Command.SetClusterConfig(config))).cluster();
             LOG.info("the {} join token was rotated", role.name().toLowerCase(java.util.Locale.ROOT));
         }
-        return config.token(role);
+        return tls == null ? config.token(role) : JoinTokens.publicToken(config.token(role), tls.caDigest());
     }
 
     public ChangeResult promote(String nodeId) throws InterruptedException {
@@ -193,8 +295,8 @@ public final class ClusterAdmin {
         }
         ClusterState after = Submissions.await(store.submit(new Command.UpdateNodeSpec(nodeId,
                 withRole(node.spec(), NodeRole.MANAGER))));
-        return new ChangeResult(after.index(), "node " + nodeId + " promoted to a manager; it joins the managers'"
-                + " Raft group as soon as its process starts its manager");
+        return new ChangeResult(after.index(), "node " + nodeId + " promoted to a manager; its running process starts"
+                + " its manager role and joins the managers' Raft group within seconds");
     }
 
     public ChangeResult demote(String nodeId) throws IOException, InterruptedException {
@@ -211,16 +313,20 @@ public final class ClusterAdmin {
         return new ChangeResult(after.index(), "node " + nodeId + " demoted to a worker");
     }
 
-    /** Removes a node. A manager must be demoted first; a worker that is up needs {@code force}. */
-    public ChangeResult remove(String nodeId, boolean force) throws InterruptedException {
+    /**
+     * Removes a node; one that is up needs {@code force}. A manager leaves the managers' Raft group
+     * first, as a demotion does — refused, changing nothing, for the last manager or when the
+     * managers left would not have a reachable majority — and its process stops its manager role.
+     */
+    public ChangeResult remove(String nodeId, boolean force) throws IOException, InterruptedException {
         Node node = find(nodeId);
-        if (node.spec().role() == NodeRole.MANAGER || store.members().stream().anyMatch(m -> m.id().equals(nodeId))) {
-            throw ApiException.conflict("node " + nodeId + " is a manager: demote it first (`flotilla node demote "
-                    + nodeId + "`)");
-        }
         if (node.status().state() == NodeState.READY && !force) {
             throw ApiException.conflict("node " + nodeId + " is up: stop it first, or remove it anyway with --force"
-                    + " (its tasks are replaced elsewhere)");
+                    + " (its tasks are replaced elsewhere" + (node.spec().role() == NodeRole.MANAGER
+                    ? "; as a manager it leaves the managers' Raft group first" : "") + ")");
+        }
+        if (store.members().stream().anyMatch(m -> m.id().equals(nodeId))) {
+            store.removeMember(nodeId);
         }
         List<Command.TaskStatusUpdate> orphaned = new ArrayList<>();
         for (Task task : store.state().tasksOfNode(nodeId)) {

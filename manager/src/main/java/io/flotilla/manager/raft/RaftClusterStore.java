@@ -22,8 +22,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -109,6 +111,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private final ClusterStateMachine machine = new ClusterStateMachine();
     private final RaftServer server;
     private final List<RaftPeer> knownPeers;
+    /** Ratis parameters: the gRPC TLS configuration of the server, its clients and admin calls. */
+    private final Parameters parameters;
     private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> clients =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(CLIENT_LANES); // replaced under this
     private volatile RaftServer.Division division;
@@ -132,6 +136,13 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
      */
     public RaftClusterStore(String nodeId, InetSocketAddress raftAddress, Path storageDir, long snapshotThreshold,
                             boolean bootstrap, List<ManagerPeer> knownPeers) throws IOException {
+        this(nodeId, raftAddress, storageDir, snapshotThreshold, bootstrap, knownPeers, null);
+    }
+
+    /** @param tls from {@link #tls}: mutual TLS between peers and from clients; null: plaintext (tests only) */
+    public RaftClusterStore(String nodeId, InetSocketAddress raftAddress, Path storageDir, long snapshotThreshold,
+                            boolean bootstrap, List<ManagerPeer> knownPeers, Parameters tls) throws IOException {
+        this.parameters = tls == null ? new Parameters() : tls;
         boolean fresh = !Files.exists(storageDir.resolve(GROUP_ID.getUuid().toString()));
         Files.createDirectories(storageDir);
         this.self = RaftPeer.newBuilder()
@@ -145,8 +156,25 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                 .setGroup(group)
                 .setStateMachine(machine)
                 .setProperties(serverProperties(raftAddress, storageDir, snapshotThreshold))
+                .setParameters(parameters)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+    }
+
+    /**
+     * Mutual TLS for Raft's gRPC (server, clients, admin): the key manager presents this node's
+     * current certificate (renewals apply to new connections without a restart), the trust
+     * manager accepts only certificates of the cluster CA, and gRPC checks the peer's address
+     * against the certificate's SAN.
+     */
+    public static Parameters tls(javax.net.ssl.KeyManager keyManager, javax.net.ssl.TrustManager trustManager) {
+        GrpcTlsConfig config = new GrpcTlsConfig(keyManager, trustManager, true);
+        Parameters tls = new Parameters();
+        GrpcConfigKeys.TLS.setConf(tls, config);
+        GrpcConfigKeys.Server.setTlsConf(tls, config);
+        GrpcConfigKeys.Client.setTlsConf(tls, config);
+        GrpcConfigKeys.Admin.setTlsConf(tls, config);
+        return tls;
     }
 
     static RaftPeer peer(ManagerPeer manager) {
@@ -158,6 +186,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(RaftGroup.valueOf(GROUP_ID, peers))
                 .setProperties(clientProperties())
+                .setParameters(parameters)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) (BULK_WRITE_TIMEOUT.toMillis() / CLIENT_RETRY_SLEEP.toMillis()),
                         TimeDuration.valueOf(CLIENT_RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))

@@ -1,0 +1,93 @@
+package io.flotilla.manager.api;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsExchange;
+import io.flotilla.security.PeerIdentity;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Who is calling the API, as mutual TLS established it, and what each kind of caller may do.
+ * The TLS layer already refused every certificate the cluster CA did not sign, so a present
+ * certificate is a verified identity: CN the node id (or {@code admin}), OU its role.
+ *
+ * <table>
+ *   <tr><th>endpoint</th><th>caller</th></tr>
+ *   <tr><td>{@code GET /v1/info}, {@code POST /v1/cluster/join}, {@code GET /v1/discovery/...}</td>
+ *       <td>anyone over TLS (the join is checked by its token; discovery answers what DNS answers
+ *       anyway, and tasks hold no certificate)</td></tr>
+ *   <tr><td>{@code /v1/dispatcher/...}</td><td>a node (a worker only for its own node id), a manager, admin</td></tr>
+ *   <tr><td>{@code /v1/registry/...}, {@code POST /v1/cluster/certificate}, {@code GET /v1/cluster}</td><td>any certificate of the cluster</td></tr>
+ *   <tr><td>{@code GET /v1/nodes/ID}</td><td>node ID itself (it follows its role), a manager, admin</td></tr>
+ *   <tr><td>{@code POST /v1/cluster/managers}</td><td>a manager</td></tr>
+ *   <tr><td>everything else (stacks, services, nodes, state, join tokens, ...)</td><td>admin or a manager</td></tr>
+ * </table>
+ *
+ * @param identity    null when the caller sent no certificate
+ * @param certificate the caller's certificate, or null
+ * @param plaintext   the server runs without TLS (in-process tests only): everything is allowed
+ */
+record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean plaintext) {
+    static final ApiCaller PLAINTEXT = new ApiCaller(null, null, true);
+    static final ApiCaller ANONYMOUS = new ApiCaller(null, null, false);
+
+    static ApiCaller of(HttpExchange exchange) {
+        if (!(exchange instanceof HttpsExchange https)) {
+            return PLAINTEXT;
+        }
+        try {
+            Certificate[] chain = https.getSSLSession().getPeerCertificates();
+            X509Certificate leaf = (X509Certificate) chain[0];
+            return new ApiCaller(PeerIdentity.of(leaf), leaf, false);
+        } catch (SSLPeerUnverifiedException e) {
+            return ANONYMOUS;
+        }
+    }
+
+    /** Refuses the request (401 without a certificate, 403 with one that may not) unless the table above allows it. */
+    void authorize(String method, List<String> path) {
+        if (plaintext) {
+            return;
+        }
+        String resource = path.size() >= 2 ? path.get(1) : "";
+        String sub = path.size() >= 3 ? path.get(2) : "";
+        if (resource.equals("info") || (resource.equals("cluster") && sub.equals("join"))
+                || (resource.equals("discovery") && method.equals("GET"))) {
+            return;
+        }
+        if (identity == null) {
+            throw new ApiException(401, "unauthenticated", "this endpoint needs a client certificate of the cluster"
+                    + " (the CLI uses admin.crt from --tls-dir, $FLOTILLA_TLS_DIR or $FLOTILLA_DATA/tls; see docs/api.md)");
+        }
+        boolean allowed = switch (resource) {
+            case "dispatcher", "registry" -> true;
+            // A node follows its own role (promote, demote, rm: cli NodeRoleWatch) and the managers' group.
+            case "nodes" -> identity.isManager() || identity.isAdmin()
+                    || (method.equals("GET") && path.size() == 3 && sub.equals(identity.commonName()));
+            case "cluster" -> switch (sub) {
+                case "certificate" -> true;
+                case "managers" -> identity.isManager();
+                case "" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
+                default -> identity.isManager() || identity.isAdmin();
+            };
+            default -> identity.isManager() || identity.isAdmin();
+        };
+        if (!allowed) {
+            throw new ApiException(403, "forbidden", "a " + identity.role() + " certificate (" + identity.commonName()
+                    + ") may not " + method + " /" + String.join("/", path) + ": that takes the admin credential"
+                    + " (admin.crt) or a manager's");
+        }
+    }
+
+    /** Dispatcher calls: a worker speaks only for itself. */
+    void requireNode(String nodeId) {
+        if (plaintext || identity == null || identity.isManager() || identity.isAdmin()) {
+            return;
+        }
+        if (!identity.commonName().equals(nodeId)) {
+            throw new ApiException(403, "forbidden", "node " + identity.commonName() + " may not speak for node " + nodeId);
+        }
+    }
+}
