@@ -51,6 +51,8 @@ public final class LocalNode implements AutoCloseable {
     private volatile io.flotilla.discovery.dns.DnsServer dns;
     /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
     private volatile io.flotilla.discovery.RegistryMirrorStream mirror;
+    /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
+    private volatile io.flotilla.cli.mesh.NodeMesh mesh;
     /** This node's mutual TLS (DATA/tls) and the renewal of its certificate. */
     private final io.flotilla.security.NodeTls tls;
     private final io.flotilla.security.CertificateRenewer renewer;
@@ -216,6 +218,7 @@ public final class LocalNode implements AutoCloseable {
                     channel::managers, tls.context()).start();
             source = mirror.mirror();
         }
+        source = withVirtualAddresses(source);
         try {
             dns = io.flotilla.discovery.dns.DnsServer.start(
                     io.flotilla.discovery.dns.DnsConfig.of(bind).withDomain(domain), source);
@@ -229,9 +232,46 @@ public final class LocalNode implements AutoCloseable {
         return dns;
     }
 
+    /** {@code source}, answering the virtual addresses this node's mesh serves (none while it runs none). */
+    private io.flotilla.discovery.EndpointSource withVirtualAddresses(io.flotilla.discovery.EndpointSource source) {
+        return new io.flotilla.discovery.EndpointSource() {
+            @Override
+            public boolean knows(String service) {
+                return source.knows(service);
+            }
+
+            @Override
+            public java.util.Collection<io.flotilla.model.Endpoint> endpointsUnordered(String service) {
+                return source.endpointsUnordered(service);
+            }
+
+            @Override
+            public String virtualAddress(String service) {
+                io.flotilla.cli.mesh.NodeMesh current = mesh;
+                return current == null ? null : current.virtualAddress(service);
+            }
+        };
+    }
+
+    /**
+     * Starts this node's routing mesh: ingress ports on {@code advertise}, the services' virtual
+     * addresses, fed by the manager's registry while this node runs one, else by a mirror of the
+     * managers' (see {@link io.flotilla.cli.mesh.NodeMesh}); {@code GET /metrics} on {@code metrics}
+     * when not null.
+     */
+    public io.flotilla.cli.mesh.NodeMesh startMesh(String advertise, InetSocketAddress metrics) throws IOException {
+        mesh = io.flotilla.cli.mesh.NodeMesh.start(advertise, () -> manager, channel::managers, tls::context,
+                () -> new io.flotilla.discovery.RegistryMirrorStream(new io.flotilla.discovery.RegistryMirror(),
+                        channel::managers, tls.context()), metrics, true);
+        return mesh;
+    }
+
     /** Stops the agent and the manager. Tasks keep running; the next start on the same data dir adopts them. */
     @Override
     public void close() {
+        if (mesh != null) {
+            mesh.close();
+        }
         renewer.close();
         if (dns != null) {
             dns.close();

@@ -90,7 +90,10 @@ class DiscoveryEndToEndIT {
                 .contains("converged");
         ApiClient api = new ApiClient(host);
         await().atMost(Duration.ofSeconds(30)).until(() -> dig("_http._tcp.web.shop.flotilla", "SRV").size() == 3);
-        assertThat(dig("web.shop.flotilla")).containsExactly("127.0.0.1");
+        // web has ports and endpoint_mode vip (the default): its name answers its virtual address,
+        // which the node's routing mesh serves; tasks.* answers where the tasks run.
+        assertThat(dig("web.shop.flotilla")).containsExactly(io.flotilla.model.VirtualAddresses.of("shop_web"));
+        assertThat(dig("tasks.web.shop.flotilla")).containsExactly("127.0.0.1");
         assertThat(dig("nope.shop.flotilla")).isEmpty();
         assertThat(run("service", "ps", "shop_web", "--format", "json")).contains("\"endpoints\"");
 

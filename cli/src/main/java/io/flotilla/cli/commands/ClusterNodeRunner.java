@@ -9,12 +9,14 @@ import java.util.concurrent.CountDownLatch;
 final class ClusterNodeRunner {
     private ClusterNodeRunner() {}
 
-    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns) throws Exception {
-        return runForeground(data, config, how, dns, null);
+    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, MeshCliOptions mesh)
+            throws Exception {
+        return runForeground(data, config, how, dns, mesh, null);
     }
 
     /** @param certValidity node certificates' validity ({@code init --cert-expiry}); null: the default */
-    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, java.time.Duration certValidity)
+    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, MeshCliOptions mesh,
+                             java.time.Duration certValidity)
             throws Exception {
         LocalNode node = LocalNode.startCluster(data, config, certValidity);
         if (config.clusterId() == null && node.manager() != null && node.manager().state().cluster() != null) {
@@ -44,6 +46,7 @@ final class ClusterNodeRunner {
         }
         // Every node serves DNS: a manager from its registry, a worker from its mirror of the managers'.
         dns.start(node, node.manager() != null ? node.apiAddress().getAddress().getHostAddress() : config.advertise());
+        mesh.start(node, config.advertise());
         System.out.flush();
         stopped.await();
         return 0;

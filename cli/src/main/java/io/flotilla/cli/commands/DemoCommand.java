@@ -36,6 +36,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path compose = file != null ? file : locateShop();
         LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT), null);
         ApiClient client = new ApiClient(node.apiHostPort());
+        node.startMesh(node.apiAddress().getAddress().getHostAddress(), null);
         try {
             System.out.println("Flotilla is up at https://" + node.apiHostPort() + " (node " + node.nodeId() + ").");
             System.out.println("Deploying " + compose + " as stack shop ...");
@@ -53,6 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
             for (Task task : web) {
                 System.out.println("  " + task.displayName() + "  http://" + host + ":" + task.status().hostPorts().get("http") + "/");
             }
+            System.out.println("Through the routing mesh (balanced over every replica):  http://" + host + ":8080/");
             System.out.println();
             System.out.println("In another terminal:  export FLOTILLA_HOST=" + node.apiHostPort() + " FLOTILLA_TLS_DIR="
                     + io.flotilla.security.TlsDirectory.of(data).path());

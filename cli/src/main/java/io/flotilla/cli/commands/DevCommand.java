@@ -25,6 +25,9 @@ public final class DevCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DnsOptions dns = new DnsOptions();
 
+    @picocli.CommandLine.Mixin
+    MeshCliOptions mesh = new MeshCliOptions();
+
     @Override
     public Integer call() throws Exception {
         LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT),
@@ -44,6 +47,7 @@ public final class DevCommand implements Callable<Integer> {
                 + (tls.equals(Path.of(".flotilla/dev/tls").toAbsolutePath()) ? " (found by default from this directory)"
                 : "   (export FLOTILLA_TLS_DIR=" + tls + ")"));
         dns.start(node, node.apiAddress().getAddress().getHostAddress());
+        mesh.start(node, node.apiAddress().getAddress().getHostAddress());
         System.out.println("Try: flotilla stack deploy -c examples/shop/compose.yaml shop");
         System.out.flush();
         stopped.await();

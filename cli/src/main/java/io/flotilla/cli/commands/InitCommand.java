@@ -20,6 +20,9 @@ public final class InitCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DnsOptions dns = new DnsOptions();
 
+    @picocli.CommandLine.Mixin
+    MeshCliOptions mesh = new MeshCliOptions();
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
@@ -44,7 +47,7 @@ public final class InitCommand implements Callable<Integer> {
             config = new NodeConfig(NodeIdentity.newId(new SecureRandom()), null, NodeRole.MANAGER, host, List.of(), true);
             config.save(data);
         }
-        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns,
+        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns, mesh,
                 validity);
     }
 

@@ -36,6 +36,9 @@ public final class JoinCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DnsOptions dns = new DnsOptions();
 
+    @picocli.CommandLine.Mixin
+    MeshCliOptions mesh = new MeshCliOptions();
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
@@ -46,7 +49,7 @@ public final class JoinCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Optional<NodeConfig> existing = NodeConfig.load(data);
         if (existing.isPresent()) {
-            return ClusterNodeRunner.runForeground(data, existing.get(), "restarted", dns);
+            return ClusterNodeRunner.runForeground(data, existing.get(), "restarted", dns, mesh);
         }
         if (token == null || manager == null) {
             throw new IllegalArgumentException("a new node needs --token TOKEN and a manager's address");
@@ -65,7 +68,7 @@ public final class JoinCommand implements Callable<Integer> {
         saveCredential(joined, keys, parsed.caDigest());
         NodeConfig config = new NodeConfig(nodeId, joined.clusterId(), joined.role(), host, joined.managers(), false);
         config.save(data);
-        return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns);
+        return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns, mesh);
     }
 
     /**
