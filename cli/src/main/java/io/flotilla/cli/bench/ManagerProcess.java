@@ -45,10 +45,20 @@ final class ManagerProcess implements AutoCloseable {
         return start(data, heap, heartbeatTimeout, "m1", ports, List.of()).awaitReady(Duration.ofSeconds(60));
     }
 
-    /** Free API and Raft ports on one loopback address (127.0.0.2, .3 … stand for separate hosts). */
+    /**
+     * Free API and Raft ports on one loopback address (127.0.0.2, .3 … stand for separate hosts).
+     * The API port is the Raft port minus one, as with the defaults 4780/4781: managers tell each
+     * other's API address by that rule (a follower names the leader's API so).
+     */
     record Ports(String host, int api, int raft) {
         static Ports on(String host) throws IOException {
-            return new Ports(host, freePort(host), freePort(host));
+            for (int attempt = 0; attempt < 100; attempt++) {
+                int raft = freePort(host);
+                if (raft > 1024 && isFree(host, raft - 1)) {
+                    return new Ports(host, raft - 1, raft);
+                }
+            }
+            throw new IOException("no two adjacent free ports on " + host);
         }
 
         /** As {@code scale-manager --join/--members} take it: ID=API=RAFT. */
@@ -180,6 +190,14 @@ final class ManagerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
+        }
+    }
+
+    private static boolean isFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getByName(host))) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
