@@ -3,7 +3,6 @@ package io.flotilla.manager.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.Manager;
 import io.flotilla.manager.TestManagers;
 import io.flotilla.model.Json;
@@ -52,7 +51,8 @@ class ApiTlsTest {
         dir.writeAuthority(ca);
         dir.ensureNodeCredential(new CertificateSubject("m1", CertificateSubject.MANAGER, List.of("127.0.0.1"), null),
                 Duration.ofDays(90), Instant.now());
-        manager = managers.start(TestManagers.config(tmp.resolve("m1"), null).withTls(NodeTls.node(dir)), new FakeClock(),
+        manager = managers.start(TestManagers.config(tmp.resolve("m1"), null).withTls(NodeTls.node(dir)),
+                java.time.InstantSource.system(), // certificates are checked against the real time
                 TaskLogSource.NONE, TestManagers.tuning());
         base = "https://127.0.0.1:" + manager.apiAddress().getPort();
     }
