@@ -2,7 +2,6 @@ package io.flotilla.mesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,10 +17,13 @@ import javax.net.ssl.SSLEngine;
 import java.net.Socket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** HTTPS with ALPN h2: one client connection, every stream balanced on its own. */
 class MeshHttp2Test {
     private final MeshFixture fixture = new MeshFixture();
+    @TempDir
+    java.nio.file.Path certificates;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -30,12 +32,10 @@ class MeshHttp2Test {
 
     @Test
     void h2OverTlsIsBalancedPerStream() throws Exception {
-        @SuppressWarnings("deprecation")
-        SelfSignedCertificate certificate = new SelfSignedCertificate("localhost");
         TestBackend a = fixture.backend("a");
         TestBackend b = fixture.backend("b");
         fixture.mesh.apply(new MeshTable(List.of(new MeshListener("127.0.0.1", 0, MeshListener.Protocol.HTTP,
-                new TlsSettings(certificate.certificate().toPath(), certificate.privateKey().toPath()), false,
+                TestCertificates.selfSigned(certificates), false,
                 List.of(MeshFixture.route("s", null, null, MeshRoute.Balancing.ROUND_ROBIN, a, b))))));
         SSLContext trustAll = SSLContext.getInstance("TLS");
         // an extended trust manager: the JDK wraps a plain one in a host name check the test certificate cannot pass
