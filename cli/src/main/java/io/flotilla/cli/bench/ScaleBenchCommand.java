@@ -129,7 +129,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 long index0 = index(api);
                 long bytes0 = process == null ? 0 : process.sampleLogBytes();
                 start = System.nanoTime();
-                api.deploy(stack(tasks));
+                leader(api, followers).deploy(stack(tasks));
                 awaitReported(sim, process, reported0 + (tasks - previous), start, "deploy " + tasks);
                 double elapsed = seconds(start);
                 int placed = tasks - previous;
@@ -205,6 +205,22 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                         sim.runningReported.get(), target, sim.requests.get());
             }
         }
+    }
+
+    /** The manager that leads now (a deploy must go to the leader; leadership may have moved). */
+    private static ApiClient leader(ApiClient first, List<ManagerProcess> others) {
+        List<ApiClient> all = new ArrayList<>(List.of(first));
+        others.forEach(m -> all.add(new ApiClient(m.api().getHost() + ":" + m.api().getPort())));
+        for (ApiClient candidate : all) {
+            try {
+                if (Boolean.TRUE.equals(candidate.info().get("leader"))) {
+                    return candidate;
+                }
+            } catch (RuntimeException e) {
+                // that one does not answer now; try the next
+            }
+        }
+        return first;
     }
 
     private static long index(ApiClient api) {
