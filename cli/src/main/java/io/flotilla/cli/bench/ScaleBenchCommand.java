@@ -118,18 +118,24 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             double registered = seconds(start);
             System.out.printf("%d nodes registered in %.1f s%n", nodes, registered);
             table.row(nodes + " nodes hello → registered", String.format("%.1f s", registered));
-            long baselineHeap = process == null ? 0 : process.heapUsedAfterGc();
-            long baselineIndex = index(api);
+            List<ManagerProcess> all = new ArrayList<>();
             if (process != null) {
-                System.out.printf("manager heap after GC with %d nodes, no tasks: %d MB%n", nodes, baselineHeap >> 20);
+                all.add(process);
+                all.addAll(followers);
             }
+            long[] baselineHeap = new long[all.size()];
+            for (int i = 0; i < all.size(); i++) {
+                baselineHeap[i] = all.get(i).heapUsedAfterGc();
+                System.out.printf("m%d heap after GC with %d nodes, no tasks: %d MB%n", i + 1, nodes, baselineHeap[i] >> 20);
+            }
+            long baselineIndex = index(api);
             int previous = 0;
             for (int tasks : taskCounts) {
                 long reported0 = sim.runningReported.get();
                 long index0 = index(api);
                 long bytes0 = process == null ? 0 : process.sampleLogBytes();
                 start = System.nanoTime();
-                leader(api, followers).deploy(stack(tasks));
+                deploy(api, followers, stack(tasks));
                 awaitReported(sim, process, reported0 + (tasks - previous), start, "deploy " + tasks);
                 double elapsed = seconds(start);
                 int placed = tasks - previous;
@@ -140,12 +146,18 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 table.row("deploy " + previous + " → " + tasks + " replicas, all RUNNING",
                         String.format("%.1f s, %.0f placements/s, %d Raft entries (%d MB)", elapsed, placed / elapsed,
                                 entries, bytes >> 20));
-                if (process != null) {
-                    long heap = process.heapUsedAfterGc();
-                    System.out.printf("manager heap after GC at %d tasks: %d MB, %.0f bytes per task%n", tasks, heap >> 20,
-                            (heap - baselineHeap) / (double) tasks);
-                    table.row("manager heap at " + tasks + " tasks", String.format("%d MB (%.0f bytes/task over the %d MB baseline)",
-                            heap >> 20, (heap - baselineHeap) / (double) tasks, baselineHeap >> 20));
+                List<String> heaps = new ArrayList<>();
+                for (int i = 0; i < all.size(); i++) {
+                    ManagerProcess manager = all.get(i);
+                    long heap = manager.heapUsedAfterGc();
+                    boolean leads = isLeader(manager);
+                    System.out.printf("m%d%s heap after GC at %d tasks: %d MB, %.0f bytes per task%n", i + 1,
+                            leads ? " (leader)" : "", tasks, heap >> 20, (heap - baselineHeap[i]) / (double) tasks);
+                    heaps.add(String.format("m%d%s %d MB (%.0f B/task over %d MB)", i + 1, leads ? " leader" : "", heap >> 20,
+                            (heap - baselineHeap[i]) / (double) tasks, baselineHeap[i] >> 20));
+                }
+                if (!heaps.isEmpty()) {
+                    table.row("manager heap at " + tasks + " tasks", String.join("; ", heaps));
                 }
                 previous = tasks;
             }
@@ -168,10 +180,11 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 table.row("Raft log bytes written (leader)", (process.sampleLogBytes() >> 20) + " MB");
                 process.snapshotLines().forEach(line -> System.out.println("m1: " + line.strip()));
                 System.out.println("m1 snapshot files: " + process.snapshotFiles());
-                for (ManagerProcess follower : followers) {
-                    follower.snapshotLines().forEach(line -> System.out.println("follower: " + line.strip()));
-                    System.out.println("follower snapshot files: " + follower.snapshotFiles());
-                    System.out.printf("follower heap after GC: %d MB%n", follower.heapUsedAfterGc() >> 20);
+                for (int i = 0; i < followers.size(); i++) {
+                    ManagerProcess follower = followers.get(i);
+                    String name = "m" + (i + 2);
+                    follower.snapshotLines().forEach(line -> System.out.println(name + ": " + line.strip()));
+                    System.out.println(name + " snapshot files: " + follower.snapshotFiles());
                 }
             }
             System.out.printf("simulator: %d requests, %d failed%n", sim.requests.get(), sim.failures.get());
@@ -204,6 +217,34 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 System.out.printf("  %s: %.0f s, %d/%d RUNNING reported, %d requests%n", what, seconds(start),
                         sim.runningReported.get(), target, sim.requests.get());
             }
+        }
+    }
+
+    /**
+     * Deploys through the leader; on a loaded machine an election may come in between (no quorum
+     * for a moment, or a new leader): the deploy is idempotent, so it is tried again for 2 minutes.
+     */
+    private static void deploy(ApiClient first, List<ManagerProcess> others, StackSpec stack) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            try {
+                leader(first, others).deploy(stack);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                System.out.println("  deploy refused (" + e.getMessage() + "); again in 1 s");
+                Thread.sleep(1000);
+            }
+        }
+    }
+
+    private static boolean isLeader(ManagerProcess manager) {
+        try {
+            return Boolean.TRUE.equals(new ApiClient(manager.api().getHost() + ":" + manager.api().getPort()).info().get("leader"));
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
