@@ -74,6 +74,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean closeWhenIdle;
     /** The last answer is on its way and the connection closes after it: what the client still sends is dropped. */
     private boolean closing;
+    /**
+     * When the request in flight must have its response headers ({@link System#nanoTime}), 0 when
+     * none is awaited. One timer per connection checks it and re-arms itself for the time left, so
+     * a keep-alive request costs a clock read instead of scheduling and cancelling a task.
+     */
+    private long responseDeadline;
+    private ScheduledFuture<?> deadlineTimer;
 
     HttpProxyHandler(ListenerState listener, MeshRuntime runtime, boolean tls) {
         this.listener = listener;
@@ -217,8 +224,33 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void awaitResponseHeadersBy(long deadline) {
+        responseDeadline = deadline;
+        if (deadlineTimer == null) {
+            deadlineTimer = ctx.executor().schedule(this::checkResponseDeadline, runtime.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkResponseDeadline() {
+        deadlineTimer = null;
+        if (responseDeadline == 0 || current == null) {
+            return;
+        }
+        long left = responseDeadline - System.nanoTime();
+        if (left > 0) {
+            deadlineTimer = ctx.executor().schedule(this::checkResponseDeadline, left, TimeUnit.NANOSECONDS);
+        } else {
+            responseDeadline = 0;
+            current.timedOut();
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel(false);
+            deadlineTimer = null;
+        }
         for (HttpObject object; (object = held.poll()) != null; ) {
             ReferenceCountUtil.release(object);
         }
@@ -274,7 +306,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         private boolean retried;
         private BackendState backend;
         private BackendHttpHandler connection;
-        private ScheduledFuture<?> timeout;
         private boolean over;
 
         Exchange(HttpRequest request, boolean keepAlive) {
@@ -389,7 +420,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         private void requestSent() {
             requestSent = true;
             flushBackend();
-            timeout = ctx.executor().schedule(this::timedOut, runtime.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+            awaitResponseHeadersBy(System.nanoTime() + runtime.responseTimeoutNanos);
         }
 
         // ---- choosing and reaching a backend ------------------------------------------------
@@ -470,8 +501,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             requestSent();
         }
 
-        private void timedOut() {
-            timeout = null;
+        void timedOut() {
             if (over || responseHeadSent || connection == null) {
                 return;
             }
@@ -486,10 +516,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         private void cancelTimeout() {
-            if (timeout != null) {
-                timeout.cancel(false);
-                timeout = null;
-            }
+            responseDeadline = 0;
         }
 
         /** Closes the backend connection mid-exchange (it cannot carry another request). */
