@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "node", description = "Manage nodes.", subcommands = {NodeCommands.Ls.class, NodeCommands.Promote.class,
-        NodeCommands.Demote.class, NodeCommands.Rm.class, NodeCommands.Update.class})
+        NodeCommands.Demote.class, NodeCommands.Rm.class, NodeCommands.Update.class, CertRotateCommand.class})
 public final class NodeCommands {
 
     @Command(name = "ls", aliases = "list", description = "List nodes.")
