@@ -90,6 +90,26 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println((ok ? "ok   " : "FAIL ") + url + " -> " + response.body().lines().skip(1).findFirst().orElse(""));
             failures += ok ? 0 : 1;
         }
+        // The routing mesh publishes web's 8080 on the node: it answers from one of the replicas.
+        String mesh = "http://" + host + ":8080/";
+        String answer = null;
+        for (int attempt = 0; attempt < 50 && answer == null; attempt++) {
+            try {
+                var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(mesh)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && web.stream().anyMatch(t -> response.body().contains(t.id()))) {
+                    answer = response.body();
+                }
+            } catch (java.io.IOException notYet) {
+                // the mesh applies its table within a moment of the tasks becoming healthy
+            }
+            if (answer == null) {
+                Thread.sleep(200);
+            }
+        }
+        System.out.println((answer != null ? "ok   " : "FAIL ") + mesh + " (routing mesh) -> "
+                + (answer == null ? "no answer from a web replica" : answer.lines().skip(1).findFirst().orElse("")));
+        failures += answer != null ? 0 : 1;
         return failures == 0 ? 0 : 1;
     }
 
