@@ -42,12 +42,29 @@ final class ServiceUpdateEndpoints {
         if (spec.equals(service.spec()) && !body.force()) {
             return new ChangeResult(store.state().index(), "service " + spec.name() + ": nothing to change");
         }
+        checkMeshClaims(store.state(), service, spec);
         ClusterState after = Submissions.await(store.submit(
                 new Command.UpdateService(service.id(), spec, clock.instant(), body.force())));
         Service updated = after.service(service.id()).orElse(service);
         boolean rolling = updated.version() != service.version();
         return new ChangeResult(after.index(), "service " + spec.name() + " updated"
                 + (rolling ? ": rolling update to version " + updated.version() : " (no new tasks needed)"));
+    }
+
+    /**
+     * A label change can move a service's routes ({@code flotilla.http.*}) onto another's or make a
+     * label invalid: refused as a deploy would be (409 naming both services), nothing changes.
+     */
+    private static void checkMeshClaims(ClusterState state, Service service, ServiceSpec spec) {
+        java.util.List<ServiceSpec> all = new java.util.ArrayList<>();
+        for (Service other : state.services()) {
+            all.add(other.id().equals(service.id()) ? spec : other.spec());
+        }
+        try {
+            io.flotilla.model.MeshClaims.check(all);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
     }
 
     ChangeResult rollback(String ref) throws InterruptedException {

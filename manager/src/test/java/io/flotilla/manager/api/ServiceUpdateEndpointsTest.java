@@ -100,4 +100,30 @@ class ServiceUpdateEndpointsTest {
         assertThat(http.post("/v1/services/nope/rebalance", "").status()).isEqualTo(404);
         assertThat(http.get("/v1/services/shop_web/rebalance").status()).isEqualTo(405);
     }
+
+    @Test
+    void aLabelUpdateThatWouldCollideOnAPublishedPortIsRefusedAndChangesNothing() throws Exception {
+        Manager manager = managers.start(TestManagers.config(dataDir, Duration.ofHours(1)), clock, null,
+                TestManagers.tuning());
+        HttpTestClient http = new HttpTestClient(manager.apiAddress());
+        List<io.flotilla.model.PortSpec> port = List.of(new io.flotilla.model.PortSpec("http", 8080, 80, "tcp", null, "http"));
+        ServiceSpec web = TestManagers.service("shop", "web", 1).withPorts(port);
+        ServiceSpec api = TestManagers.service("shop", "api", 1).withPorts(port)
+                .withLabels(Map.of("flotilla.http.path", "/api"));
+        assertThat(http.post("/v1/stacks/shop", new DeployRequest(new StackSpec("shop", List.of(web, api)))).status())
+                .isEqualTo(200);
+
+        HttpTestClient.Answer refused = http.post("/v1/services/shop_api/update", new ServiceUpdateRequest(null, null,
+                null, null, null, List.of("flotilla.http.path"), null, null, null, null, null, null, false));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.as(ApiError.class).message())
+                .contains("services shop_api and shop_web both publish it for the same route");
+        assertThat(http.get("/v1/services/shop_api").as(Service.class).spec().labels())
+                .containsEntry("flotilla.http.path", "/api");
+
+        HttpTestClient.Answer bad = http.post("/v1/services/shop_api/update", new ServiceUpdateRequest(null, null,
+                null, null, Map.of("flotilla.lb", "fastest"), null, null, null, null, null, null, null, false));
+        assertThat(bad.status()).isEqualTo(409);
+        assertThat(bad.as(ApiError.class).message()).contains("flotilla.lb=fastest is invalid");
+    }
 }
