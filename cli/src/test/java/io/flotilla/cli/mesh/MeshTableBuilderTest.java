@@ -99,4 +99,31 @@ class MeshTableBuilderTest {
                 s -> List.of(endpoint("t9", s, "10.0.0.2", "other", 1)), false);
         assertThat(result.table().listeners().getFirst().routes().getFirst().backends()).isEmpty();
     }
+
+    @Test
+    void httpsPortsTerminateTlsWithTheServiceCertificateAndStickyCookieOnTcpIsByClientAddress() {
+        ServiceSpec shop = service("shop_web", Map.of("flotilla.tls.certificate", "/etc/shop.crt",
+                "flotilla.tls.key", "/etc/shop.key", "flotilla.lb", "sticky_cookie"),
+                new PortSpec("http", 8080, 443, "tcp", null, "https"));
+        ServiceSpec cache = service("shop_cache", Map.of("flotilla.lb", "sticky_cookie"),
+                new PortSpec("6379", 6379, 6379, "tcp", null));
+
+        List<MeshListener> listeners = MeshTableBuilder.build("10.0.0.1", List.of(shop, cache),
+                MeshTableBuilderTest::endpoints, true).table().listeners();
+
+        MeshListener https = listeners.stream().filter(l -> l.port() == 443).findFirst().orElseThrow();
+        assertThat(https.protocol()).isEqualTo(MeshListener.Protocol.HTTP);
+        assertThat(https.tls().certificateChainPem()).hasToString("/etc/shop.crt");
+        assertThat(https.tls().privateKeyPem()).hasToString("/etc/shop.key");
+        assertThat(https.routes().getFirst().balancing()).isEqualTo(MeshRoute.Balancing.STICKY_COOKIE);
+        MeshListener vip = listeners.stream().filter(l -> l.bindAddress().equals(VirtualAddresses.of("shop_web")))
+                .findFirst().orElseThrow();
+        assertThat(vip.port()).isEqualTo(8080);
+        assertThat(vip.tls()).isNotNull();
+        MeshListener tcp = listeners.stream().filter(l -> l.port() == 6379 && l.bindAddress().equals("10.0.0.1"))
+                .findFirst().orElseThrow();
+        assertThat(tcp.routes().getFirst().balancing()).isEqualTo(MeshRoute.Balancing.STICKY_CLIENT_IP);
+        assertThat(MeshTableBuilder.virtualAddresses(List.of(shop, cache)))
+                .containsOnlyKeys("shop_web", "shop_cache");
+    }
 }
