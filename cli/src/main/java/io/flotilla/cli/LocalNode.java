@@ -42,11 +42,20 @@ public final class LocalNode implements AutoCloseable {
     /** How often an agent reports even when nothing changed (its heartbeat). */
     public static final Duration HEARTBEAT_INTERVAL = Duration.ofMillis(250);
 
-    private final Manager manager;
+    /** Null on a worker; a cluster node starts and stops it when its role changes ({@link NodeRoleWatch}). */
+    private volatile Manager manager;
     private final Agent agent;
     private final HttpManagerChannel channel;
     private final String nodeId;
-    private final String apiHostPort;
+    private volatile String apiHostPort;
+    /** On a cluster node without a manager: the API, relayed to the managers. */
+    private volatile ApiRelay relay;
+    /** On a cluster node: follows its role in the cluster state (promote, demote, rm) live. */
+    private volatile NodeRoleWatch roleWatch;
+    /** The TLS context the manager role calls other managers with after a promotion (see startManagerRole). */
+    private volatile javax.net.ssl.SSLContext managerContext;
+    private volatile InetSocketAddress dnsBind;
+    private volatile String dnsDomain;
     /** This node's DNS server (discovery), once {@link #startDns} ran; null when off. */
     private volatile io.flotilla.discovery.dns.DnsServer dns;
     /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
@@ -95,7 +104,16 @@ public final class LocalNode implements AutoCloseable {
         String host = config.advertise();
         io.flotilla.security.NodeTls tls = NodeCredentials.forClusterNode(data, config, certValidity);
         if (config.role() != NodeRole.MANAGER) {
-            return run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls);
+            LocalNode node = run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls);
+            try {
+                node.relay = ApiRelay.start(new InetSocketAddress(host, ApiClient.DEFAULT_PORT), node.channel::managers,
+                        tls.context());
+            } catch (IOException | RuntimeException e) {
+                node.close();
+                throw e;
+            }
+            node.roleWatch = NodeRoleWatch.start(node, data, config);
+            return node;
         }
         InetSocketAddress api = new InetSocketAddress(host, ApiClient.DEFAULT_PORT);
         InetSocketAddress raft = new InetSocketAddress(host, RAFT_PORT);
@@ -103,13 +121,136 @@ public final class LocalNode implements AutoCloseable {
                 HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls);
         LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls);
         try {
-            node.joinRaftGroup(config, new ManagerPeer(config.nodeId(), host + ":" + ApiClient.DEFAULT_PORT,
-                    host + ":" + RAFT_PORT));
+            node.joinRaftGroup(config.managers(), node.self(host), tls.context());
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
+        node.roleWatch = NodeRoleWatch.start(node, data, config);
         return node;
+    }
+
+    private ManagerPeer self(String host) {
+        return new ManagerPeer(nodeId, host + ":" + ApiClient.DEFAULT_PORT, host + ":" + RAFT_PORT);
+    }
+
+    /**
+     * Promoted: starts the manager role in this process — its API replaces the relay on the same
+     * address — and has it added to the managers' Raft group. Nothing if it runs already.
+     */
+    synchronized void startManagerRole(Path data, String host, List<ManagerPeer> managers) throws IOException {
+        if (manager != null) {
+            return;
+        }
+        renewCertificate(); // a manager's certificate (the role is the state's): its API and Raft speak as one
+        ApiRelay oldRelay = relay;
+        relay = null;
+        if (oldRelay != null) {
+            oldRelay.close();
+        }
+        ManagerConfig config = new ManagerConfig(nodeId, data.resolve("manager"),
+                new InetSocketAddress(host, ApiClient.DEFAULT_PORT), new InetSocketAddress(host, RAFT_PORT),
+                HEARTBEAT_TIMEOUT, false, managers, tls);
+        Manager started = new Manager(config, InstantSource.system(), agent.logs());
+        try {
+            started.start();
+        } catch (IOException | RuntimeException e) {
+            relay = ApiRelay.start(new InetSocketAddress(host, ApiClient.DEFAULT_PORT), channel::managers, tls.context());
+            throw e;
+        }
+        manager = started;
+        apiHostPort = host + ":" + ApiClient.DEFAULT_PORT;
+        restartDns();
+        // A context of its own: connections (and TLS sessions) made as a worker must not carry the request.
+        managerContext = io.flotilla.security.TlsContexts.context(tls.keyManager(), tls.trustManager());
+        joinRaftGroup(managers, self(host), managerContext);
+    }
+
+    /** Asks one manager once to add this node's manager to the Raft group (a retry after a failed join). */
+    void askToJoinRaftGroup(String managerApi, String host) {
+        javax.net.ssl.SSLContext context = managerContext;
+        new ClusterClient(managerApi, context != null ? context : tls.context()).addManager(self(host));
+    }
+
+    /**
+     * Demoted or removed (and already out of the managers' Raft group): stops the manager role —
+     * API, control loop, Raft peer — while the agent and its tasks keep running, deletes the
+     * Raft log (a peer that left must come back empty, as a joining manager does) and serves the
+     * API as a relay again. Nothing if no manager runs.
+     */
+    synchronized void stopManagerRole(Path data, String host) throws IOException {
+        Manager running = manager;
+        if (running == null) {
+            return;
+        }
+        manager = null;
+        apiHostPort = null;
+        running.close();
+        deleteRecursively(data.resolve("manager").resolve("raft"));
+        relay = ApiRelay.start(new InetSocketAddress(host, ApiClient.DEFAULT_PORT), channel::managers, tls.context());
+        restartDns();
+        try {
+            renewCertificate(); // back to a worker's certificate: no manager rights left with this node
+        } catch (IOException | RuntimeException e) {
+            // A removed node gets no certificate: its manager one stays valid until it expires.
+            LOG.warn("node {}: no worker certificate after leaving the managers ({}); the manager certificate stays"
+                    + " valid until it expires", nodeId, e.getMessage());
+        }
+    }
+
+    /** A new certificate for this node, with the role the cluster state gives it now. */
+    private void renewCertificate() throws IOException {
+        if (renewer != null) {
+            renewer.renewNow();
+            // TLS 1.3 resumes a session with the identity it was made with: without this, the next
+            // connections would still speak as the old role (a promoted node refused as a worker).
+            javax.net.ssl.SSLContext context = tls.context();
+            for (javax.net.ssl.SSLSessionContext sessions : List.of(context.getClientSessionContext(),
+                    context.getServerSessionContext())) {
+                java.util.Collections.list(sessions.getIds()).forEach(id -> {
+                    javax.net.ssl.SSLSession session = sessions.getSession(id);
+                    if (session != null) {
+                        session.invalidate();
+                    }
+                });
+            }
+        }
+    }
+
+    /** This node's TLS context (its certificate, the cluster CA): how it calls the API itself. */
+    javax.net.ssl.SSLContext tlsContext() {
+        return tls.context();
+    }
+
+    /** The managers' API addresses this node's agent knows now. */
+    List<String> knownManagers() {
+        return channel.managers();
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /** After a role change, DNS answers from the new source (own registry, or the managers' mirror). */
+    private void restartDns() throws IOException {
+        InetSocketAddress bind = dnsBind;
+        if (dns == null || bind == null) {
+            return;
+        }
+        dns.close();
+        dns = null;
+        if (mirror != null) {
+            mirror.close();
+            mirror = null;
+        }
+        startDns(bind, dnsDomain);
     }
 
     private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
@@ -155,22 +296,26 @@ public final class LocalNode implements AutoCloseable {
      * manager accepts (the leader may be changing) or a minute passed. Nothing to do when it is a
      * member already (a restart).
      */
-    private void joinRaftGroup(NodeConfig config, ManagerPeer self) {
+    private void joinRaftGroup(List<ManagerPeer> managers, ManagerPeer self, javax.net.ssl.SSLContext context) {
         if (manager.store().members().stream().anyMatch(m -> m.id().equals(nodeId))) {
             return;
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         ApiException last = null;
         while (System.nanoTime() < deadline) {
-            for (ManagerPeer peer : config.managers()) {
+            for (ManagerPeer peer : managers) {
                 if (peer.id().equals(nodeId)) {
                     continue;
                 }
                 try {
-                    new ClusterClient(peer.apiAddress(), tls.context()).addManager(self);
+                    new ClusterClient(peer.apiAddress(), context).addManager(self);
                     LOG.info("node {} is a member of the managers' Raft group", nodeId);
                     return;
                 } catch (ApiException e) {
+                    if (last == null || !e.getMessage().equals(last.getMessage())) {
+                        LOG.warn("node {}: asking {} to add it to the managers' Raft group failed (retrying): {}", nodeId,
+                                peer.apiAddress(), e.getMessage());
+                    }
                     last = e;
                 }
             }
@@ -193,8 +338,11 @@ public final class LocalNode implements AutoCloseable {
         return manager;
     }
 
+    /** This node's API: its manager's, or on a worker the relay's. */
     public InetSocketAddress apiAddress() {
-        return manager.apiAddress();
+        Manager current = manager;
+        ApiRelay currentRelay = relay;
+        return current != null ? current.apiAddress() : currentRelay.address();
     }
 
     /** This node's API ({@code host:port}), or on a worker the manager its agent talks to. */
@@ -210,6 +358,8 @@ public final class LocalNode implements AutoCloseable {
      * last set it had). Throws if the address is taken.
      */
     public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain) throws IOException {
+        dnsBind = bind;
+        dnsDomain = domain;
         io.flotilla.discovery.EndpointSource source;
         if (manager != null) {
             source = manager.registry();
@@ -273,6 +423,12 @@ public final class LocalNode implements AutoCloseable {
             mesh.close();
         }
         renewer.close();
+        if (roleWatch != null) {
+            roleWatch.close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
         if (dns != null) {
             dns.close();
         }

@@ -34,9 +34,10 @@ final class ClusterNodeRunner {
         }, "flotilla-shutdown"));
         System.out.println("Flotilla node " + config.nodeId() + " is up (" + how + ", "
                 + config.role().name().toLowerCase(java.util.Locale.ROOT) + ", cluster " + config.clusterId() + ").");
-        if (node.manager() != null) {
-            System.out.println("  API:  https://" + node.apiHostPort() + "   (export FLOTILLA_HOST=" + node.apiHostPort() + ")");
-        }
+        // Every node serves the API: a manager its own, a worker relays it to the managers.
+        String api = node.apiAddress().getAddress().getHostAddress() + ":" + node.apiAddress().getPort();
+        System.out.println("  API:  https://" + api + "   (export FLOTILLA_HOST=" + api + ")"
+                + (node.manager() == null ? "  relayed to the managers" : ""));
         System.out.println("  Data: " + data.toAbsolutePath().normalize());
         java.nio.file.Path tls = io.flotilla.security.TlsDirectory.of(data).path();
         if (java.nio.file.Files.exists(tls.resolve("admin.key"))) {

@@ -547,7 +547,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
             return;
         }
         if (next.isEmpty()) {
-            throw new IllegalArgumentException("cannot remove the last manager");
+            throw new IllegalArgumentException("refused: " + id + " is the last manager, the cluster would have none;"
+                    + " promote another node first");
         }
         long reachableLeft = next.stream().filter(m -> quorum.reachable(m.id())).count();
         if (reachableLeft <= next.size() / 2 || !quorum.available()) {

@@ -1,0 +1,267 @@
+package io.flotilla.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flotilla.cli.client.ApiClient;
+import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.model.Json;
+import io.flotilla.model.Node;
+import io.flotilla.model.ServiceMode;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.StackSpec;
+import io.flotilla.model.TaskTemplate;
+import io.flotilla.security.NodeTls;
+import io.flotilla.security.TlsContexts;
+import io.flotilla.security.TlsDirectory;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import javax.net.ssl.X509ExtendedTrustManager;
+import io.flotilla.model.NodeState;
+import io.flotilla.model.api.ClusterInfo;
+import io.flotilla.model.api.ManagerStatus;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Roles change live, and every node serves the API: a manager and two workers, each its own JVM
+ * on its own loopback address (127.0.0.31–33). The workers answer {@code node ls} and take a
+ * {@code stack deploy} through their relayed API; both are promoted and become managers in their
+ * running processes; demoting the last manager, or one whose loss would cost the quorum, is
+ * refused and changes nothing; a demoted manager and one removed with {@code node rm} stop their
+ * manager role while their processes (and agents) keep running; a worker with no manager left
+ * answers 503.
+ *
+ * <p>The API is mutual TLS, and a worker relays the bytes of each connection to a manager (the
+ * session is the caller's with the manager). Calls through a worker therefore see the manager's
+ * certificate, not one naming the worker's address: {@link #relayed} checks it against the
+ * cluster CA but not against the address dialed.
+ */
+class NodeRolesIT {
+    private static final String M1 = "127.0.0.31";
+    private static final String W1 = "127.0.0.32";
+    private static final String W2 = "127.0.0.33";
+    private static final Duration UP = Duration.ofSeconds(90);
+
+    @TempDir Path tmp;
+    private final List<ClusterNodeProcess> nodes = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        Path logs = Files.createDirectories(Path.of("target", "node-roles-it"));
+        for (ClusterNodeProcess node : nodes) {
+            node.close();
+            Files.writeString(logs.resolve(node.address + ".log"), node.output()); // kept for a failed run
+        }
+        // Tasks outlive their agents by design: end the ones this cluster started.
+        ProcessHandle.allProcesses().filter(p -> environ(p.pid()).contains("FLOTILLA_SERVICE=roles_"))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Test
+    void workersServeTheApiAndRolesChangeInTheRunningProcesses() throws Exception {
+        ClusterNodeProcess m1 = node(M1, "init", "--data", dir("m1"), "--advertise", M1, "--no-dns");
+        // The CLI in this JVM uses the admin credential init wrote (as FLOTILLA_TLS_DIR would point it).
+        Path tls = m1.data.resolve("tls");
+        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, tls.toString());
+        ClusterNodeProcess.awaitApi(m1.api(), UP);
+        String api = m1.api();
+        HttpClient relayed = relayed(tls);
+        String workerToken = String.valueOf(new ClusterClient(api).joinToken("worker", false).get("token"));
+        ClusterNodeProcess w1 = node(W1, "join", "--token", workerToken, "--data", dir("w1"), "--advertise", W1,
+                "--no-dns", api);
+        ClusterNodeProcess w2 = node(W2, "join", "--token", workerToken, "--data", dir("w2"), "--advertise", W2,
+                "--no-dns", api);
+        await("three ready nodes").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(200)).until(() ->
+                new ApiClient(api).nodes().stream().filter(n -> n.status().state() == NodeState.READY).count() == 3);
+        String m1Id = idAt(api, M1);
+        String w1Id = idAt(api, W1);
+        String w2Id = idAt(api, W2);
+
+        // --- a worker serves the API: reads and writes reach the managers, as the admin
+        HttpResponse<String> ls = call(relayed, "GET", w1.api(), "/v1/nodes", null);
+        assertThat(ls.statusCode()).as(ls.body()).isEqualTo(200);
+        assertThat(ls.body()).contains(m1Id, w1Id, w2Id);
+        StackSpec stack = new StackSpec("roles", List.of(new ServiceSpec("roles_sleeper", "roles", ServiceMode.REPLICATED, 2,
+                TaskTemplate.process(List.of("sleep", "100000")), List.of(), List.of(), Map.of(), null, null)));
+        HttpResponse<String> deployed = call(relayed, "POST", w2.api(), "/v1/stacks/roles",
+                Json.writeBytes(Map.of("stack", stack)));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
+        assertThat(new ApiClient(api).service("roles_sleeper").spec().replicas()).isEqualTo(2);
+
+        // --- the last manager cannot be demoted; nothing changes
+        HttpResponse<String> last = call(relayed, "POST", w1.api(), "/v1/nodes/" + m1Id + "/demote", null);
+        assertThat(last.statusCode()).isEqualTo(400);
+        assertThat(last.body()).contains("last manager");
+        assertThat(managers(api)).containsExactly(m1Id);
+
+        // --- promote both workers: their running processes start the manager role and join the group
+        long w1Pid = w1.pid();
+        long w2Pid = w2.pid();
+        assertThat(Cli.run(api, "node", "promote", w1Id, w2Id).exitCode()).isZero();
+        await("three managers, all reachable from the leader").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(200)).until(() -> {
+            ClusterInfo info = new ClusterClient(api).info();
+            return info.managers().size() == 3
+                    && info.managers().stream().allMatch(m -> Set.of("Leader", "Reachable").contains(m.status()));
+        });
+        assertThat(w1.alive() && w2.alive()).as("promoted without a restart").isTrue();
+        assertThat(List.of(w1.pid(), w2.pid())).containsExactly(w1Pid, w2Pid);
+        await("w1 answers as a manager itself").atMost(UP).ignoreExceptions().until(() ->
+                new ClusterClient(w1.api()).info().managers().stream().anyMatch(m -> m.id().equals(w1Id)));
+
+        // --- demote w2 live: out of the group, its process and agent keep running, its API relays again
+        ShopEndToEndIT.CliResult demoted = Cli.run(api, "node", "demote", w2Id);
+        assertThat(demoted.exitCode()).as(demoted.toString()).isZero();
+        assertThat(managers(api)).containsExactlyInAnyOrder(m1Id, w1Id);
+        await("w2 stopped its manager role").atMost(UP).ignoreExceptions().until(() -> w2.output().contains("stopping its manager role"));
+        await("w2's API relays to the managers").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(200)).until(() ->
+                call(relayed, "GET", w2.api(), "/v1/cluster", null).statusCode() == 200);
+        await("w2's Raft port closed").atMost(UP).ignoreExceptions().until(() -> !listening(W2, LocalNode.RAFT_PORT));
+        assertThat(w2.alive()).isTrue();
+        await("w2 still ready (its agent runs)").atMost(UP).ignoreExceptions().until(() -> stateOf(api, w2Id) == NodeState.READY);
+
+        // --- with w1 hung, demoting m1 would leave no reachable majority: refused, nothing changes
+        w1.signal("STOP");
+        try {
+            DevNodeProcess.sleep(1500);
+            ShopEndToEndIT.CliResult refused = Cli.run(api, "node", "demote", m1Id);
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.err()).containsAnyOf("not a majority", "no quorum");
+        } finally {
+            w1.signal("CONT");
+        }
+        await("w1 back in the group").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(200)).until(() ->
+                new ClusterClient(api).info().managers().stream().allMatch(m -> Set.of("Leader", "Reachable").contains(m.status())));
+        assertThat(managers(api)).containsExactlyInAnyOrder(m1Id, w1Id);
+
+        // --- node rm of an up manager (forced): out of the group and the cluster; its process keeps running
+        ShopEndToEndIT.CliResult removed = Cli.run(api, "node", "rm", "--force", w1Id);
+        assertThat(removed.exitCode()).as(removed.toString()).isZero();
+        assertThat(managers(api)).containsExactly(m1Id);
+        assertThat(new ApiClient(api).nodes().stream().map(Node::id)).doesNotContain(w1Id);
+        await("w1 stopped its manager role").atMost(UP).ignoreExceptions().until(() -> !listening(W1, LocalNode.RAFT_PORT));
+        assertThat(w1.alive()).isTrue();
+
+        // --- no manager left for w2: its API answers 503 with what to do
+        m1.kill();
+        w1.kill(); // it relays to m1 too, and the agents of both workers know it
+        HttpResponse<String> unavailable = call(relayed, "GET", w2.api(), "/v1/nodes", null);
+        assertThat(unavailable.statusCode()).isEqualTo(503);
+        assertThat(unavailable.body()).contains("unavailable").contains("no manager reachable");
+    }
+
+    /**
+     * A client with the admin credential that trusts exactly the cluster CA but does not match the
+     * server's certificate to the address dialed: through a worker, the manager answers.
+     */
+    private static HttpClient relayed(Path tlsDir) throws IOException {
+        NodeTls admin = NodeTls.admin(new TlsDirectory(tlsDir));
+        X509ExtendedTrustManager ca = admin.trustManager();
+        X509ExtendedTrustManager anyAddress = new X509ExtendedTrustManager() {
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                    throws CertificateException {
+                ca.checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                    throws CertificateException {
+                ca.checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                ca.checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                    throws CertificateException {
+                ca.checkClientTrusted(chain, authType, engine);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                    throws CertificateException {
+                ca.checkClientTrusted(chain, authType, socket);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                ca.checkClientTrusted(chain, authType);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return ca.getAcceptedIssuers();
+            }
+        };
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .sslContext(TlsContexts.context(admin.keyManager(), anyAddress)).build();
+    }
+
+    private static HttpResponse<String> call(HttpClient client, String method, String hostPort, String path, byte[] body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://" + hostPort + path))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private ClusterNodeProcess node(String address, String... args) throws IOException {
+        Path data = Path.of(args[java.util.Arrays.asList(args).indexOf("--data") + 1]);
+        ClusterNodeProcess node = new ClusterNodeProcess(address, data, args).start();
+        nodes.add(node);
+        return node;
+    }
+
+    private String dir(String name) throws IOException {
+        return Files.createDirectories(tmp.resolve(name)).toString();
+    }
+
+    private static String idAt(String api, String address) {
+        return new ApiClient(api).nodes().stream().filter(n -> address.equals(n.status().address())).findFirst()
+                .map(Node::id).orElseThrow();
+    }
+
+    private static NodeState stateOf(String api, String id) {
+        return new ApiClient(api).nodes().stream().filter(n -> n.id().equals(id)).findFirst()
+                .map(n -> n.status().state()).orElse(NodeState.UNKNOWN);
+    }
+
+    private static List<String> managers(String api) {
+        return new ClusterClient(api).info().managers().stream().map(ManagerStatus::id).collect(Collectors.toList());
+    }
+
+    private static boolean listening(String host, int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String environ(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")));
+        } catch (IOException | SecurityException e) {
+            return "";
+        }
+    }
+}
