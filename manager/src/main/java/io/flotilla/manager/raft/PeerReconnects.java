@@ -36,6 +36,8 @@ final class PeerReconnects implements Closeable {
     private final Duration period;
     private final Thread thread;
     private volatile boolean closed;
+    /** Rounds in which every other member's channel had its backoff reset (for tests). */
+    private final java.util.concurrent.atomic.AtomicLong rounds = new java.util.concurrent.atomic.AtomicLong();
 
     private PeerReconnects(RaftServer server, Supplier<RaftServer.Division> division, Duration period) {
         this.server = server;
@@ -55,8 +57,11 @@ final class PeerReconnects implements Closeable {
             try {
                 Thread.sleep(period);
                 RaftServer.Division current = division.get();
-                if (current != null && !current.getInfo().isLeader() && !resetAll(current)) {
-                    return;
+                if (current != null && !current.getInfo().isLeader()) {
+                    if (!resetAll(current)) {
+                        return;
+                    }
+                    rounds.incrementAndGet();
                 }
             } catch (InterruptedException e) {
                 return;
@@ -92,6 +97,11 @@ final class PeerReconnects implements Closeable {
             }
         }
         return true;
+    }
+
+    /** How many rounds reset every other member's backoff so far; stays still once it gave up. */
+    long rounds() {
+        return rounds.get();
     }
 
     @Override

@@ -580,6 +580,11 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         return reply.getLogIndex();
     }
 
+    /** The backoff resets of this peer's channels, for tests. */
+    PeerReconnects reconnects() {
+        return reconnects;
+    }
+
     /** The calling thread's Raft client, for tests. */
     RaftClient clientOfThisThread() {
         return clients.get(lane());
