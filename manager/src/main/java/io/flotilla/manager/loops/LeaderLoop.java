@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * pass looks only at the services, slots and nodes changed since the previous one (so a deploy of
  * a million replicas costs each pass what changed, not a walk over a million slots). A full pass
  * runs when the loop starts leading, after a snapshot load, and every {@link #FULL_PASS_INTERVAL}
- * — the level-triggered safety net. Placement takes a bounded batch of unplaced tasks per pass.
+ * (or {@value #FULL_PASS_SPACING} times the last full pass's duration, if longer) — the
+ * level-triggered safety net. Placement takes a bounded batch of unplaced tasks per pass.
  *
  * <p>Invariant: every decision is made on a state at least as new as the result of the previous
  * submission, so the orchestrator never sees a state without the tasks it just created (which
@@ -38,8 +39,13 @@ public final class LeaderLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderLoop.class);
     private static final int MAX_BUSY_ITERATIONS = 100;
     private static final int PIPELINED_PARTS = 8;
-    /** How often the orchestrator looks at everything even though the change feed says little changed. */
+    /** How often (at least this far apart) the orchestrator looks at everything even though the change feed says little changed. */
     static final Duration FULL_PASS_INTERVAL = Duration.ofSeconds(30);
+    /**
+     * A full pass also waits this many times as long as the last one took: at a million tasks a
+     * full pass takes seconds, and the safety net must not become most of the loop's work.
+     */
+    static final int FULL_PASS_SPACING = 20;
 
     private final ClusterStore store;
     private final Dispatcher dispatcher;
@@ -55,6 +61,7 @@ public final class LeaderLoop implements AutoCloseable {
     /** False when the store has no change feed: then every pass is a full one. */
     private final boolean incremental;
     private long lastFullPassNanos;
+    private long fullPassSpacingNanos = FULL_PASS_INTERVAL.toNanos();
 
     public LeaderLoop(ClusterStore store, Dispatcher dispatcher, Orchestrator orchestrator, Scheduler scheduler,
                       InstantSource clock, Duration tick, boolean orchestrate) {
@@ -149,7 +156,7 @@ public final class LeaderLoop implements AutoCloseable {
         long nowNanos = System.nanoTime();
         synchronized (changes) { // drained before the state is read: a change never falls between the two
             ReconcileScope changed = changes.drain();
-            if (incremental && nowNanos - lastFullPassNanos < FULL_PASS_INTERVAL.toNanos()) {
+            if (incremental && nowNanos - lastFullPassNanos < fullPassSpacingNanos) {
                 scope = changed;
             }
         }
@@ -159,6 +166,9 @@ public final class LeaderLoop implements AutoCloseable {
         long startNanos = System.nanoTime();
         List<Command> decided = orchestrator.reconcile(store.state(), clock.instant(), scope);
         long reconcileMillis = (System.nanoTime() - startNanos) / 1_000_000;
+        if (scope.everything()) {
+            fullPassSpacingNanos = Math.max(FULL_PASS_INTERVAL.toNanos(), FULL_PASS_SPACING * (System.nanoTime() - startNanos));
+        }
         if (reconcileMillis > 500) {
             LOG.info("reconcile pass over {} took {} ms", scope, reconcileMillis);
         }
