@@ -54,6 +54,10 @@ public final class Pem {
     }
 
     public static PrivateKey privateKey(String pem) {
+        PrivateKey pkcs8 = pkcs8(pem);
+        if (pkcs8 != null) {
+            return pkcs8;
+        }
         Object parsed = parse(pem);
         try {
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
@@ -64,6 +68,27 @@ public final class Pem {
             };
         } catch (IOException e) {
             throw new IllegalArgumentException("unreadable private key: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An EC key in PKCS#8 PEM ({@code BEGIN PRIVATE KEY}, what {@link #encode} writes) with the
+     * JDK alone: a CLI command that only loads its credential then needs no BouncyCastle class.
+     * Null for any other form.
+     */
+    private static PrivateKey pkcs8(String pem) {
+        String begin = "-----BEGIN PRIVATE KEY-----";
+        String end = "-----END PRIVATE KEY-----";
+        int from = pem == null ? -1 : pem.indexOf(begin);
+        int to = from < 0 ? -1 : pem.indexOf(end, from);
+        if (to < 0) {
+            return null;
+        }
+        try {
+            byte[] der = java.util.Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
+            return java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            return null; // not an EC PKCS#8 key: let the general parser say what it is
         }
     }
 

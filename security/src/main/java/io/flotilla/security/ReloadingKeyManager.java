@@ -38,7 +38,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         this.certificateFile = certificateFile;
         this.keyFile = keyFile;
         this.ca = ca;
-        this.loaded = load(null);
+        this.loaded = load(null, false);
         if (loaded == null) {
             throw new IOException(certificateFile + " does not hold a certificate for the key in " + keyFile);
         }
@@ -58,7 +58,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
                 return now;
             }
             synchronized (this) {
-                Loaded fresh = load(now);
+                Loaded fresh = load(now, true);
                 if (fresh != null && fresh != now) {
                     loaded = fresh;
                     LOG.info("TLS: using the renewed certificate {} (valid until {})",
@@ -72,13 +72,18 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         return now;
     }
 
-    /** The pair in the files, or {@code previous} when they do not match (yet); null if nothing usable. */
-    private Loaded load(Loaded previous) throws IOException {
+    /**
+     * The pair in the files, or {@code previous} when they do not match (yet); null if nothing
+     * usable. The match is checked (a signature made and verified) only on a reload, where a
+     * renewal may be caught between its two writes; at the first load that check would cost a
+     * CLI command about half a second, and a mismatched pair fails the handshake anyway.
+     */
+    private Loaded load(Loaded previous, boolean checkMatch) throws IOException {
         FileTime certificateTime = Files.getLastModifiedTime(certificateFile);
         FileTime keyTime = Files.getLastModifiedTime(keyFile);
         X509Certificate certificate = Pem.readCertificate(certificateFile);
         PrivateKey key = Pem.readPrivateKey(keyFile);
-        if (!matches(certificate, key)) {
+        if (checkMatch && !matches(certificate, key)) {
             return previous;
         }
         return new Loaded(certificateTime, keyTime, new X509Certificate[] {certificate, ca}, key);

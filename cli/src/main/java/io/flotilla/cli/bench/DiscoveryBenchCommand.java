@@ -100,12 +100,14 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
 
     /** Each change: a registration (or deregistration) through the HTTP API; when does a watcher, and DNS, see it? */
     private void propagation(LocalNode node, DnsServer dns, int count) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        // The node's admin credential (LocalNode offers its TLS directory to clients in this process).
+        javax.net.ssl.SSLContext tls = io.flotilla.cli.client.ClientTls.context();
+        HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
         String api = node.apiHostPort();
         Map<String, Long> seenByWatcher = new ConcurrentHashMap<>();
         List<Long> watchLatencies = Collections.synchronizedList(new ArrayList<>());
         List<Long> dnsLatencies = new ArrayList<>();
-        try (ServiceWatcher watcher = new ServiceWatcher(List.of(api), "bench_probe", List.of()).start()) {
+        try (ServiceWatcher watcher = new ServiceWatcher(List.of(api), "bench_probe", List.of(), tls).start()) {
             watcher.endpoints().onChange(list -> {
                 long now = System.nanoTime();
                 String key = list.isEmpty() ? "empty" : list.getFirst().address();
@@ -121,11 +123,11 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
                 seenByWatcher.remove(key);
                 long start = System.nanoTime();
                 HttpRequest request = add
-                        ? HttpRequest.newBuilder(URI.create("http://" + api + "/v1/registry"))
+                        ? HttpRequest.newBuilder(URI.create("https://" + api + "/v1/registry"))
                                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(new RegistrationRequest("probe", "probe",
                                         "bench", address, Map.of("http", 80), List.of(), Map.of(), Duration.ofHours(1)))))
                                 .build()
-                        : HttpRequest.newBuilder(URI.create("http://" + api + "/v1/registry/probe")).DELETE().build();
+                        : HttpRequest.newBuilder(URI.create("https://" + api + "/v1/registry/probe")).DELETE().build();
                 AtomicBoolean done = new AtomicBoolean();
                 Thread.ofVirtual().start(() -> {
                     try {

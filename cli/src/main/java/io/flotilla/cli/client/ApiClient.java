@@ -50,7 +50,7 @@ public final class ApiClient {
     private HttpClient http() {
         HttpClient client = http;
         if (client == null) {
-            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls.get()).build();
+            client = ClientTls.http(tls.get());
             http = client;
         }
         return client;

@@ -27,7 +27,20 @@ public final class ClientTls {
     private static volatile Path loadedFrom;
     private static volatile SSLContext loaded;
 
+    /**
+     * One HTTP client per SSL context, shared by every API client of the process: a new client
+     * per call would pay a full TLS handshake each time (and polls make many calls).
+     */
+    private static final java.util.Map<SSLContext, java.net.http.HttpClient> CLIENTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private ClientTls() {}
+
+    /** The shared HTTP client for {@code tls}; connect timeout 5 s (it covers the TLS handshake). */
+    static java.net.http.HttpClient http(SSLContext tls) {
+        return CLIENTS.computeIfAbsent(tls, context -> java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).sslContext(context).build());
+    }
 
     /** {@code --tls-dir}: wins over everything else. */
     public static void useDirectory(Path dir) {

@@ -40,7 +40,7 @@ public final class ClusterClient {
     private HttpClient http() {
         HttpClient client = http;
         if (client == null) {
-            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(tls.get()).build();
+            client = ClientTls.http(tls.get());
             http = client;
         }
         return client;

@@ -27,7 +27,7 @@ public final class DiscoveryClient {
     public DiscoveryClient(String hostAndPort) {
         this.hostPort = ApiClient.withDefaultPort(hostAndPort);
         this.tls = ClientTls.context();
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
+        this.http = ClientTls.http(tls);
     }
 
     /** The context this client uses (for a {@code ServiceWatcher} of the same CLI command). */
