@@ -91,12 +91,33 @@ public final class NodeCredentials {
             ApiException last = null;
             for (String manager : managers.get()) {
                 try {
-                    return new ClusterClient(manager, tls.context()).renewCertificate(csr);
+                    java.util.Map<String, Object> answer = new ClusterClient(manager, tls.context()).renewal(csr);
+                    String certificate = String.valueOf(answer.get("certificate"));
+                    keepCaKeyForRole(tls.directory(), answer, certificate);
+                    return certificate;
                 } catch (ApiException e) {
                     last = e;
                 }
             }
             throw new IOException(last == null ? "no manager known" : last.getMessage());
         };
+    }
+
+    /**
+     * A manager's renewal brings the CA key (a promoted node must be able to sign joins once the
+     * managers it knew are gone); a node renewed as a worker (demoted) deletes the key it held.
+     */
+    static void keepCaKeyForRole(TlsDirectory directory, java.util.Map<String, Object> answer, String certificate)
+            throws IOException {
+        Object caKey = answer.get("caKey");
+        if (caKey != null) {
+            if (!directory.hasCaKey()) {
+                directory.writeAuthority(new CertificateAuthority(directory.readCaCertificate(),
+                        Pem.privateKey(String.valueOf(caKey))));
+            }
+        } else if (directory.hasCaKey() && CertificateSubject.WORKER.equals(
+                io.flotilla.security.PeerIdentity.of(Pem.certificate(certificate)).role())) {
+            java.nio.file.Files.deleteIfExists(directory.caKey());
+        }
     }
 }

@@ -56,9 +56,13 @@ public final class ClusterClient {
 
     /** Sends a PEM CSR for a new key; returns the signed PEM certificate (the caller is identified by its current one). */
     public String renewCertificate(String csr) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> answer = send("POST", "/v1/cluster/certificate", Map.of("csr", csr), Map.class);
-        return String.valueOf(answer.get("certificate"));
+        return String.valueOf(renewal(csr).get("certificate"));
+    }
+
+    /** The whole answer to a renewal: {@code certificate}, {@code caCertificate}, and {@code caKey} for a manager. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> renewal(String csr) {
+        return send("POST", "/v1/cluster/certificate", Map.of("csr", csr), Map.class);
     }
 
     public void addManager(ManagerPeer self) {

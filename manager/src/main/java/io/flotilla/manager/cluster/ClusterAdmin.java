@@ -256,6 +256,12 @@ public final class ClusterAdmin {
                 current.ipAddresses(), current.dnsNames()), CertificateAuthority.validityOf(presented), clock.instant());
         LOG.info("renewed the certificate of {} ({}): {} until {}", current.commonName(), role,
                 renewed.getSerialNumber().toString(16), renewed.getNotAfter().toInstant());
+        if (CertificateSubject.MANAGER.equals(role)) {
+            // A promoted node holds no CA key yet: a manager must be able to sign joins and renewals
+            // even when every manager it joined through is gone.
+            return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()),
+                    "caKey", Pem.encode(authority.key()));
+        }
         return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()));
     }
 
