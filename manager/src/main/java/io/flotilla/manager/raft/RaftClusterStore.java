@@ -182,7 +182,14 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     }
 
     private RaftClient newClient(Collection<RaftPeer> peers) {
-        return RaftClient.newBuilder()
+        RaftClient.Builder builder = RaftClient.newBuilder();
+        // Start at the leader this peer knows, not at the first peer listed (perhaps the dead one).
+        RaftServer.Division current = division;
+        RaftPeerId leader = current == null ? null : current.getInfo().getLeaderId();
+        if (leader != null && peers.stream().anyMatch(p -> p.getId().equals(leader))) {
+            builder.setLeaderId(leader);
+        }
+        return builder
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(RaftGroup.valueOf(GROUP_ID, peers))
                 .setProperties(clientProperties())
