@@ -42,11 +42,18 @@ import org.slf4j.LoggerFactory;
  * <p>Whose view: another manager's that knows a leader (a follower's applied state is a few ms
  * behind the leader's), never this node's own manager, whose log may still be replaying an older
  * role after a restart. The new role is written to {@code node.json}, so a restart comes back as
- * what the cluster says. Looks every {@link #PERIOD}.
+ * what the cluster says. Looks every {@link #PERIOD} while a manager runs here, every
+ * {@link #WORKER_PERIOD} otherwise (then with one request, for its own node only).
  */
 final class NodeRoleWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRoleWatch.class);
+    /** How often a node that runs a manager looks (few nodes: demotion takes effect fast). */
     static final Duration PERIOD = Duration.ofMillis(500);
+    /**
+     * How often a worker looks: one small request per worker and period reaches the managers
+     * (5,000 a second at 10,000 workers), so promotion waits up to this long instead.
+     */
+    static final Duration WORKER_PERIOD = Duration.ofSeconds(2);
     private static final Duration REJOIN_EVERY = Duration.ofSeconds(10);
 
     private final LocalNode node;
@@ -75,7 +82,7 @@ final class NodeRoleWatch implements AutoCloseable {
     private void run() {
         while (!closed) {
             try {
-                Thread.sleep(PERIOD);
+                Thread.sleep(node.manager() != null ? PERIOD : WORKER_PERIOD);
                 check();
             } catch (InterruptedException e) {
                 return;
@@ -133,11 +140,16 @@ final class NodeRoleWatch implements AutoCloseable {
                 continue;
             }
             try {
+                Optional<Node> self = nodeAt(manager, config.nodeId());
+                boolean worker = self.map(n -> n.spec().role() == NodeRole.WORKER).orElse(false);
+                if (worker && node.manager() == null) {
+                    return null; // a worker as it should be: nothing to do, no need for the group
+                }
                 ClusterInfo info = new ClusterClient(manager).info();
                 if (info.leaderId() == null) {
                     continue;
                 }
-                return new View(nodeAt(manager, config.nodeId()), info);
+                return new View(self, info);
             } catch (ApiException | IOException e) {
                 // not reachable or no answer: the next one
             }
