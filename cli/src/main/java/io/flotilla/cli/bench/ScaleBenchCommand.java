@@ -36,7 +36,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--fail-nodes", defaultValue = "100", description = "Nodes silenced at the end (default 100; 0: skip).")
     int failNodes;
 
-    @Option(names = "--managers", split = ",", description = "API addresses of running managers; default: start one manager in its own JVM.")
+    @Option(names = "--managers", split = ",", description = "API addresses of running managers without TLS (plain HTTP, as scale-manager runs); default: start them here.")
     List<String> managers;
 
     @Option(names = "--manager-heap", defaultValue = "8g", description = "Heap of each manager JVM started here (default 8g).")
@@ -112,7 +112,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 nodes, Runtime.getRuntime().availableProcessors(), heartbeatSeconds, pollPauseMillis, reportDelayMillis);
         Table table = new Table("SCENARIO", "RESULT");
         try (NodeSimulator sim = new NodeSimulator(apis, settings)) {
-            ApiClient api = new ApiClient(apis.getFirst().getHost() + ":" + apis.getFirst().getPort());
+            ScalePlainApi api = new ScalePlainApi(apis.getFirst());
             long start = System.nanoTime();
             List<SimulatedNode> simulated = sim.start(nodes, Duration.ofMinutes(10));
             double registered = seconds(start);
@@ -224,7 +224,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
      * Deploys through the leader; on a loaded machine an election may come in between (no quorum
      * for a moment, or a new leader): the deploy is idempotent, so it is tried again for 2 minutes.
      */
-    private static void deploy(ApiClient first, List<ManagerProcess> others, StackSpec stack) throws InterruptedException {
+    private static void deploy(ScalePlainApi first, List<ManagerProcess> others, StackSpec stack) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
             try {
@@ -242,17 +242,17 @@ public final class ScaleBenchCommand implements Callable<Integer> {
 
     private static boolean isLeader(ManagerProcess manager) {
         try {
-            return Boolean.TRUE.equals(new ApiClient(manager.api().getHost() + ":" + manager.api().getPort()).info().get("leader"));
+            return Boolean.TRUE.equals(new ScalePlainApi(manager.api()).info().get("leader"));
         } catch (RuntimeException e) {
             return false;
         }
     }
 
     /** The manager that leads now (a deploy must go to the leader; leadership may have moved). */
-    private static ApiClient leader(ApiClient first, List<ManagerProcess> others) {
-        List<ApiClient> all = new ArrayList<>(List.of(first));
-        others.forEach(m -> all.add(new ApiClient(m.api().getHost() + ":" + m.api().getPort())));
-        for (ApiClient candidate : all) {
+    private static ScalePlainApi leader(ScalePlainApi first, List<ManagerProcess> others) {
+        List<ScalePlainApi> all = new ArrayList<>(List.of(first));
+        others.forEach(m -> all.add(new ScalePlainApi(m.api())));
+        for (ScalePlainApi candidate : all) {
             try {
                 if (Boolean.TRUE.equals(candidate.info().get("leader"))) {
                     return candidate;
@@ -264,7 +264,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
         return first;
     }
 
-    private static long index(ApiClient api) {
+    private static long index(ScalePlainApi api) {
         Map<String, Object> info = api.info();
         return ((Number) info.get("index")).longValue();
     }
