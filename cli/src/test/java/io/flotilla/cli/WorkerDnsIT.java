@@ -82,9 +82,14 @@ class WorkerDnsIT {
         await("four SRV records on the worker").atMost(UP).pollInterval(Duration.ofMillis(200))
                 .until(() -> dig(WORKER, SRV, "SRV").size() == 4);
         assertThat(dig(WORKER, SRV, "SRV")).containsExactlyInAnyOrderElementsOf(dig(MANAGER, SRV, "SRV"));
-        List<String> addresses = dig(WORKER, "sleeper.wd.flotilla", "A");
+        // the service name is its virtual address (endpoint_mode vip, the default), the same on every node;
+        // tasks.<name> answers the tasks themselves
+        List<String> virtual = dig(WORKER, "sleeper.wd.flotilla", "A");
+        assertThat(virtual).hasSize(1).allMatch(io.flotilla.model.VirtualAddresses::contains)
+                .isEqualTo(dig(MANAGER, "sleeper.wd.flotilla", "A"));
+        List<String> addresses = dig(WORKER, "tasks.sleeper.wd.flotilla", "A");
         assertThat(addresses).isNotEmpty().isSubsetOf(MANAGER, WORKER)
-                .containsExactlyInAnyOrderElementsOf(dig(MANAGER, "sleeper.wd.flotilla", "A"));
+                .containsExactlyInAnyOrderElementsOf(dig(MANAGER, "tasks.sleeper.wd.flotilla", "A"));
         assertThat(dig(WORKER, "nope.wd.flotilla", "A")).isEmpty();
 
         // a task is killed: it leaves the worker's answer within two seconds

@@ -328,7 +328,28 @@ public final class NodeMesh implements AutoCloseable {
                         return;
                     }
                 }
-                sleepQuietly(POLL.toMillis());
+                awaitNextPoll();
+            }
+        }
+
+        /**
+         * A second, or less when the mirror names a service this worker has no spec for yet: its DNS
+         * must answer a new service's virtual address, not its tasks, from the first endpoint on.
+         */
+        private void awaitNextPoll() {
+            long until = System.nanoTime() + POLL.toNanos();
+            long checked = stream.mirror().resumeIndex();
+            while (!closed && System.nanoTime() < until) {
+                sleepQuietly(50);
+                long index = stream.mirror().resumeIndex();
+                if (index != checked) {
+                    checked = index;
+                    java.util.Set<String> known = new java.util.HashSet<>();
+                    services.forEach(spec -> known.add(spec.name()));
+                    if (!known.containsAll(stream.mirror().all().keySet())) {
+                        return;
+                    }
+                }
             }
         }
 
