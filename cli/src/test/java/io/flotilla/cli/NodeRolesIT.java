@@ -96,6 +96,9 @@ class NodeRolesIT {
         HttpResponse<String> ls = call(relayed, "GET", w1.api(), "/v1/nodes", null);
         assertThat(ls.statusCode()).as(ls.body()).isEqualTo(200);
         assertThat(ls.body()).contains(m1Id, w1Id, w2Id);
+        ShopEndToEndIT.CliResult cliLs = Cli.run(w1.api(), "node", "ls"); // the CLI itself, through the worker
+        assertThat(cliLs.exitCode()).as(cliLs.toString()).isZero();
+        assertThat(cliLs.toString()).contains(m1Id.substring(0, 8), W2);
         StackSpec stack = new StackSpec("roles", List.of(new ServiceSpec("roles_sleeper", "roles", ServiceMode.REPLICATED, 2,
                 TaskTemplate.process(List.of("sleep", "100000")), List.of(), List.of(), Map.of(), null, null)));
         HttpResponse<String> deployed = call(relayed, "POST", w2.api(), "/v1/stacks/roles",

@@ -139,4 +139,28 @@ class MutualTlsTest {
                 new CertificateSubject("stray", "worker", List.of("127.0.0.1"), null), Duration.ofDays(1), Instant.now())));
         assertThat(call(tls.context(), port)).isEqualTo("w1-renewed");
     }
+
+    /** The CLI reached a worker that relays to a manager: any manager of the cluster, at any address; nothing else. */
+    @Test
+    void theClisTrustAcceptsAnyManagerAtAnyAddressButNoWorkerAndNoOtherCa() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        TlsDirectory manager = TlsDirectory.of(tmp.resolve("m9"));
+        manager.writeAuthority(ca);
+        manager.ensureNodeCredential(new CertificateSubject("m9", "manager", List.of("127.0.0.9"), null),
+                Duration.ofDays(1), Instant.now());
+        NodeTls admin = NodeTls.node(node("a1", ca, "admin"));
+        SSLContext cli = TlsContexts.context(admin.keyManager(), new AnyManagerTrustManager(admin.trustManager()));
+        int port = serve(NodeTls.node(manager).context());
+        assertThat(call(cli, port)).isEqualTo("a1"); // reached at 127.0.0.1, certificate for 127.0.0.9
+        server.close();
+
+        port = serve(NodeTls.node(node("w1", ca, "worker")).context());
+        int workerPort = port;
+        assertThatThrownBy(() -> call(cli, workerPort)).isInstanceOf(SSLHandshakeException.class);
+        server.close();
+
+        CertificateAuthority other = CertificateAuthority.create("c2", Instant.now());
+        int foreignPort = serve(NodeTls.node(node("m2", other, "manager")).context());
+        assertThatThrownBy(() -> call(cli, foreignPort)).isInstanceOf(SSLHandshakeException.class);
+    }
 }

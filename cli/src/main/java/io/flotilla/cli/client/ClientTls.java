@@ -66,7 +66,10 @@ public final class ClientTls {
             if (!dir.equals(loadedFrom)) {
                 TlsDirectory tls = new TlsDirectory(dir);
                 try {
-                    loaded = (tls.hasAdminCredential() ? NodeTls.admin(tls) : NodeTls.node(tls)).context();
+                    NodeTls credential = tls.hasAdminCredential() ? NodeTls.admin(tls) : NodeTls.node(tls);
+                    // any manager of this cluster, at any address: a worker relays API calls to one
+                    loaded = io.flotilla.security.TlsContexts.context(credential.keyManager(),
+                            new io.flotilla.security.AnyManagerTrustManager(credential.trustManager()));
                 } catch (IOException | RuntimeException e) {
                     throw new ApiException(0, "no_credentials", "cannot use the TLS credential in " + dir + ": " + e.getMessage());
                 }
