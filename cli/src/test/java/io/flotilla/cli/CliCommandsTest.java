@@ -66,10 +66,21 @@ class CliCommandsTest {
     }
 
     @Test
-    void unreachableClusterSaysWhereItLookedAndHowToChange() {
-        ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "ls");
-        assertThat(result.exitCode()).isEqualTo(1);
+    void unreachableClusterSaysWhereItLookedAndHowToChange(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data)
+            throws Exception {
+        io.flotilla.security.TlsDirectory tls = io.flotilla.security.TlsDirectory.of(data);
+        tls.writeAuthority(io.flotilla.security.CertificateAuthority.create("test", java.time.Instant.now()));
+        tls.ensureAdminCredential(Duration.ofDays(1), java.time.Instant.now());
+        ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "ls", "--tls-dir", tls.path().toString());
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
         assertThat(result.err()).contains("127.0.0.1:9").contains("FLOTILLA_HOST");
+    }
+
+    @Test
+    void noCredentialSaysWhereItLookedAndWhatToPass(@org.junit.jupiter.api.io.TempDir java.nio.file.Path empty) {
+        ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "ls", "--tls-dir", empty.toString());
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("--tls-dir").contains("FLOTILLA_TLS_DIR").contains(empty.toString());
     }
 
     @Test
