@@ -84,6 +84,12 @@ public sealed interface Command {
 
     record ScaleService(String serviceId, int replicas, Instant at) implements Command {}
 
+    /**
+     * New tasks. In the log the template is written once per run of tasks of the same service
+     * version, not once per task ({@link CreateTasksJson}); older entries (full tasks) still read.
+     */
+    @com.fasterxml.jackson.databind.annotation.JsonSerialize(using = CreateTasksJson.Serializer.class)
+    @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = CreateTasksJson.Deserializer.class)
     record CreateTasks(List<Task> tasks) implements Command {
         public CreateTasks {
             tasks = Checks.list(tasks);

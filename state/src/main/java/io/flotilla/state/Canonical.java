@@ -18,6 +18,9 @@ import java.time.Instant;
  */
 final class Canonical {
     private Instant lastInstant;
+    /** The last template decoded and the one it was shared with: an entry's tasks share one decoded template. */
+    private TaskTemplate lastDecodedSpec;
+    private TaskTemplate lastSharedSpec;
 
     Instant instant(Instant instant) {
         if (instant == null || instant.equals(lastInstant)) {
@@ -52,10 +55,17 @@ final class Canonical {
         String serviceId = task.serviceId();
         String serviceName = task.serviceName();
         if (service != null) {
-            if (spec.equals(service.spec().task())) {
+            if (spec == lastDecodedSpec && (lastSharedSpec == service.spec().task()
+                    || service.previousSpec() != null && lastSharedSpec == service.previousSpec().task())) {
+                spec = lastSharedSpec; // the same decoded object as the task before: no deep comparison
+            } else if (spec.equals(service.spec().task())) {
+                lastDecodedSpec = spec;
                 spec = service.spec().task();
+                lastSharedSpec = spec;
             } else if (service.previousSpec() != null && spec.equals(service.previousSpec().task())) {
+                lastDecodedSpec = spec;
                 spec = service.previousSpec().task();
+                lastSharedSpec = spec;
             }
             serviceId = service.id();
             if (service.spec().name().equals(serviceName)) {
