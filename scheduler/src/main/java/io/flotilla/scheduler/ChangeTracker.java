@@ -47,6 +47,24 @@ public final class ChangeTracker {
         return scope;
     }
 
+    /**
+     * Adds what a pass deferred (slots it left empty because of its bound on creations) to the
+     * next scope: they changed nothing in the log, so nothing else would bring them back before
+     * the next full pass.
+     */
+    public void carry(ReconcileScope deferred) {
+        if (everything || deferred.isEmpty()) {
+            return;
+        }
+        if (deferred.everything()) {
+            reset();
+            return;
+        }
+        wholeServices.addAll(deferred.wholeServices());
+        deferred.slots().forEach((service, keys) -> slots.computeIfAbsent(service, s -> new HashSet<>()).addAll(keys));
+        nodes.addAll(deferred.nodes());
+    }
+
     /** Records what {@code command} changed, given the states before and after it. */
     public void applied(ClusterState before, Command command, ClusterState after) {
         if (everything) {

@@ -34,6 +34,9 @@ import java.util.function.Supplier;
  *   <li>Rebalance (on request, or automatic by label): see {@link Rebalancer}.</li>
  *   <li>Tasks still assigned to a node that no longer exists are marked ORPHANED (nobody else will
  *       report on them), and then replaced.</li>
+ *   <li>Bounded creation: a pass creates at most {@link #MAX_CREATES_PER_PASS} tasks to fill empty
+ *       slots (slot order, services in id order); the slots beyond are {@link Pass#deferred deferred}
+ *       to the next pass, which the control loop carries into its next scope.</li>
  *   <li>Reaping: at most {@value ServiceReconciler#HISTORY_PER_SLOT} ended tasks are kept per
  *       slot; ended tasks of removed slots and of removed services are deleted. A task that has
  *       not ended is never deleted.</li>
@@ -46,10 +49,27 @@ public final class Orchestrator {
      */
     static final int WALK_THRESHOLD = 1_000;
 
+    /**
+     * Tasks one pass creates to fill empty slots, at most (as placement takes at most 50,000 per
+     * pass): a deploy of a million replicas made one decision of ~1M tasks, whose entries held the
+     * Raft log for minutes, with every node's status report queued behind them.
+     */
+    public static final int MAX_CREATES_PER_PASS = 50_000;
+
     private final Supplier<String> taskIds;
+    private final int maxCreatesPerPass;
 
     public Orchestrator(Supplier<String> taskIds) {
+        this(taskIds, MAX_CREATES_PER_PASS);
+    }
+
+    /** @param maxCreatesPerPass at most this many new tasks fill empty slots per pass; the rest are {@link Pass#deferred deferred} */
+    public Orchestrator(Supplier<String> taskIds, int maxCreatesPerPass) {
         this.taskIds = Objects.requireNonNull(taskIds, "taskIds");
+        if (maxCreatesPerPass < 1) {
+            throw new IllegalArgumentException("maxCreatesPerPass must be positive: " + maxCreatesPerPass);
+        }
+        this.maxCreatesPerPass = maxCreatesPerPass;
     }
 
     /** A full pass: every service and slot. */
@@ -68,11 +88,16 @@ public final class Orchestrator {
         return pass(state, now, scope).commands();
     }
 
-    /** A pass's commands and how many slots it visited (what its cost grows with). */
-    record Pass(List<Command> commands, long slotsVisited) {}
+    /**
+     * A pass's commands, how many slots it visited (what its cost grows with), and the slots it
+     * left empty because of the bound on creations: a caller that passes scopes must add those to
+     * the next scope ({@link ChangeTracker#carry}), or they stay empty until the next full pass.
+     */
+    public record Pass(List<Command> commands, long slotsVisited, ReconcileScope deferred) {}
 
-    Pass pass(ClusterState state, Instant now, ReconcileScope scope) {
-        OrchestratorChanges changes = new OrchestratorChanges(now, taskIds);
+    /** A pass over {@code scope} (see {@link #reconcile(ClusterState, Instant, ReconcileScope)}), with what it deferred. */
+    public Pass pass(ClusterState state, Instant now, ReconcileScope scope) {
+        OrchestratorChanges changes = new OrchestratorChanges(now, taskIds, maxCreatesPerPass);
         Set<String> nodeIds = new TreeSet<>(scope.everything() ? state.nodeIdsWithTasks() : scope.nodes());
         for (String nodeId : nodeIds) {
             if (state.node(nodeId).isEmpty()) {
@@ -112,6 +137,6 @@ public final class Orchestrator {
                 reconciler.run(slots);
             }
         }
-        return new Pass(changes.commands(), changes.slotsVisited());
+        return new Pass(changes.commands(), changes.slotsVisited(), changes.deferred());
     }
 }

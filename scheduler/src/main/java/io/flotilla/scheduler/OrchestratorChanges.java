@@ -9,16 +9,28 @@ import io.flotilla.model.TaskStatus;
 import io.flotilla.state.ClusterState;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
-/** The changes one reconcile pass decides, batched into at most one command of each kind. */
+/**
+ * The changes one reconcile pass decides, batched into at most one command of each kind.
+ *
+ * <p>Filling empty slots is bounded: once the pass has created {@code maxCreates} tasks, the
+ * slots it would fill next are <em>deferred</em> (see {@link #deferred}) for the control loop to
+ * carry into its next pass. A deploy of a million replicas then becomes passes of bounded
+ * entries, as placement is bounded, instead of one decision that holds the Raft log for minutes.
+ */
 final class OrchestratorChanges {
     private final Instant now;
     private final Supplier<String> taskIds;
+    private final int maxCreates;
+    private final Map<String, Set<Object>> deferredSlots = new HashMap<>();
+    private final Set<String> deferredServices = new HashSet<>();
     private final List<Command.TaskStatusUpdate> statusUpdates = new ArrayList<>();
     private final Set<String> shutdowns = new LinkedHashSet<>();
     private final List<Task> creates = new ArrayList<>();
@@ -27,9 +39,10 @@ final class OrchestratorChanges {
     private Map<String, NodeUsage> usage;
     private long slotsVisited;
 
-    OrchestratorChanges(Instant now, Supplier<String> taskIds) {
+    OrchestratorChanges(Instant now, Supplier<String> taskIds, int maxCreates) {
         this.now = now;
         this.taskIds = taskIds;
+        this.maxCreates = maxCreates;
     }
 
     Instant now() {
@@ -84,7 +97,42 @@ final class OrchestratorChanges {
         return usage;
     }
 
-    /** A new task of {@code service}'s current version in {@code slot}. */
+    /**
+     * Fills an empty slot with a new task, or defers it to a later pass when this pass has created
+     * its share of tasks already. Returns whether it created the task.
+     */
+    boolean fill(Service service, Slot slot, int restartCount, Instant notBefore) {
+        if (creates.size() >= maxCreates) {
+            defer(service.id(), ClusterState.slotKey(slot.number(), slot.nodeId()));
+            return false;
+        }
+        create(service, slot, restartCount, notBefore);
+        return true;
+    }
+
+    private void defer(String serviceId, Object slotKey) {
+        if (deferredServices.contains(serviceId)) {
+            return;
+        }
+        Set<Object> slots = deferredSlots.computeIfAbsent(serviceId, s -> new HashSet<>());
+        slots.add(slotKey);
+        if (slots.size() > Orchestrator.WALK_THRESHOLD) { // the next pass walks the service anyway
+            deferredSlots.remove(serviceId);
+            deferredServices.add(serviceId);
+        }
+    }
+
+    /** The slots left empty because of the bound on creations: the next pass must look at them. */
+    ReconcileScope deferred() {
+        return deferredSlots.isEmpty() && deferredServices.isEmpty() ? ReconcileScope.nothing()
+                : new ReconcileScope(false, deferredServices, deferredSlots, Set.of());
+    }
+
+    /**
+     * A new task of {@code service}'s current version in {@code slot}, never deferred: rolling
+     * updates and rebalance moves are bounded by their own batch sizes, and a half-done move must
+     * not be split from its stop.
+     */
     Task create(Service service, Slot slot, int restartCount, Instant notBefore) {
         String nodeId = slot.number() == 0 ? slot.nodeId() : null;
         Task task = new Task(taskIds.get(), service.id(), service.spec().name(), slot.number(), service.version(), nodeId,

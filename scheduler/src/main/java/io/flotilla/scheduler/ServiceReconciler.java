@@ -240,15 +240,18 @@ final class ServiceReconciler {
         replace(slot, newestElsewhere);
     }
 
-    /** Fills an empty slot: a fresh task, or the replacement the restart policy allows, or nothing. */
+    /**
+     * Fills an empty slot: a fresh task, or the replacement the restart policy allows, or nothing;
+     * deferred to the next pass once the pass has created its bounded share (see {@link OrchestratorChanges#fill}).
+     */
     private void replace(Slot slot, Task newest) {
         if (newest == null || !isCurrent(newest) || !newest.state().isTerminal()) {
-            out.create(service, slot, 0, null);
+            out.fill(service, slot, 0, null);
             return;
         }
         RestartDecision decision = RestartSupervisor.decide(newest, out.now());
         if (decision.restart()) {
-            out.create(service, slot, decision.restartCount(), decision.notBefore());
+            out.fill(service, slot, decision.restartCount(), decision.notBefore());
         }
         // else: the slot is finished (restart condition or max_attempts): it stays empty on every pass
     }

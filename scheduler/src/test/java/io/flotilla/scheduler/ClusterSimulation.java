@@ -51,7 +51,7 @@ final class ClusterSimulation {
     private int nextTaskId;
     private int nextServiceId;
     private int nextHostPort = 30000;
-    final Orchestrator orchestrator = new Orchestrator(() -> String.format("task-%06d", ++nextTaskId));
+    final Orchestrator orchestrator;
     final Scheduler scheduler = new Scheduler();
     /**
      * When set (by {@link #checkScopedReconcile}), follows every applied command, and every
@@ -59,7 +59,17 @@ final class ClusterSimulation {
      * a full pass decides.
      */
     private ChangeTracker tracker;
-    private final Orchestrator checker = new Orchestrator(() -> "new-task");
+    private final Orchestrator checker;
+
+    ClusterSimulation() {
+        this(Orchestrator.MAX_CREATES_PER_PASS);
+    }
+
+    /** A simulation whose passes create at most {@code maxCreatesPerPass} tasks each (the rest deferred). */
+    ClusterSimulation(int maxCreatesPerPass) {
+        orchestrator = new Orchestrator(() -> String.format("task-%06d", ++nextTaskId), maxCreatesPerPass);
+        checker = new Orchestrator(() -> "new-task", maxCreatesPerPass);
+    }
 
     // ---- cluster setup ----
 
@@ -172,14 +182,23 @@ final class ClusterSimulation {
 
     // ---- the leader loop ----
 
-    /** One round: reconcile → apply, place → apply, agents act, clock +1 ms. True if anything happened. */
+    /**
+     * One round: reconcile → apply, place → apply, agents act, clock +1 ms. True if anything happened.
+     * With {@link #checkScopedReconcile}, the slots the pass deferred (bounded creation) are carried
+     * into the next scope, as the leader loop does, so the scoped pass must still decide what a
+     * full pass decides, creations included.
+     */
     boolean step() {
         if (tracker != null) {
             ReconcileScope scope = tracker.drain();
             assertThat(checker.reconcile(state, now, scope)).as("pass over %s", scope)
                     .isEqualTo(checker.reconcile(state, now));
         }
-        List<Command> decided = new ArrayList<>(orchestrator.reconcile(state, now));
+        Orchestrator.Pass pass = orchestrator.pass(state, now, ReconcileScope.all());
+        if (tracker != null) {
+            tracker.carry(pass.deferred());
+        }
+        List<Command> decided = new ArrayList<>(pass.commands());
         decided.forEach(this::apply);
         List<Command> placed = scheduler.place(state, now);
         placed.forEach(this::apply);

@@ -17,8 +17,12 @@ public final class ControlLoopScaleMain {
     static ClusterState state = ClusterState.EMPTY;
     static long index;
     static ChangeTracker tracker = new ChangeTracker();
+    static long logBytes, entries;
     static void apply(Command c) {
-        Command decoded = Json.read(Json.writeBytes(c), Command.class);
+        byte[] encoded = Json.writeBytes(c);
+        logBytes += encoded.length;
+        entries++;
+        Command decoded = Json.read(encoded, Command.class);
         ClusterState before = state;
         state = StateMachine.apply(state, ++index, decoded);
         tracker.applied(before, decoded, state);
@@ -48,7 +52,9 @@ public final class ControlLoopScaleMain {
             now = now.plusMillis(10);
             long a = System.nanoTime();
             ReconcileScope scope = tracker.drain();
-            List<Command> r = orch.reconcile(state, now, scope);
+            Orchestrator.Pass decided = orch.pass(state, now, scope);
+            tracker.carry(decided.deferred()); // bounded creation: the rest of the slots in the next pass
+            List<Command> r = decided.commands();
             long b = System.nanoTime();
             for (Command c : r) for (Command p : split(c)) apply(p);
             long c1 = System.nanoTime();
@@ -68,6 +74,7 @@ public final class ControlLoopScaleMain {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("%d tasks on %d nodes: %.1f s (%d passes; reconcile %.1f s, place %.1f s, apply+codec %.1f s)%n", tasks, nodes, secs, passes, reconcileNs / 1e9, placeNs / 1e9, applyNs / 1e9);
+        System.out.printf("log: %d entries, %d MB of commands (registration included)%n", entries, logBytes >> 20);
         long t1 = System.nanoTime();
         List<Command> full = orch.reconcile(state, now);
         System.out.printf("full pass at %d tasks: %d ms, %d commands%n", tasks, (System.nanoTime() - t1) / 1_000_000, full.size());
@@ -82,9 +89,9 @@ public final class ControlLoopScaleMain {
         System.out.printf("snapshot: %d MB, write %d ms, read %d ms (%d tasks)%n", snap.length >> 20, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000, back.tasks().size());
     }
     static List<Command> split(Command c) {
-        if (c instanceof Command.CreateTasks ct && ct.tasks().size() > 500) {
+        if (c instanceof Command.CreateTasks ct && ct.tasks().size() > 5000) { // as CommandBatches.MAX_TASKS
             List<Command> out = new ArrayList<>();
-            for (int i = 0; i < ct.tasks().size(); i += 500) out.add(new Command.CreateTasks(ct.tasks().subList(i, Math.min(i + 500, ct.tasks().size()))));
+            for (int i = 0; i < ct.tasks().size(); i += 5000) out.add(new Command.CreateTasks(ct.tasks().subList(i, Math.min(i + 5000, ct.tasks().size()))));
             return out;
         }
         if (c instanceof Command.AssignTasks at && at.assignments().size() > 5000) {
