@@ -15,8 +15,12 @@ import java.util.function.Function;
  * Commands that are not lists of tasks are returned as they are.
  */
 public final class CommandBatches {
-    /** Tasks per CreateTasks entry: a task carries its whole template (about 1 KB of JSON): entries of about 0.5 MB. */
-    public static final int MAX_TASKS = 500;
+    /**
+     * Tasks per CreateTasks entry: in the log a task is about 50 bytes of JSON (its template is
+     * written once per entry, see {@code CreateTasksJson}): entries of about 0.25 MB, more for
+     * restarts or pre-placed global tasks, which carry a few more fields.
+     */
+    public static final int MAX_TASKS = 5_000;
     /** Nodes per UpsertNodes entry: a node (resources, labels, status) is a few hundred bytes of JSON. */
     public static final int MAX_NODES = 1_000;
     /** Items per entry of the commands with small items (assignments, statuses, ids). */

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * a million replicas costs each pass what changed, not a walk over a million slots). A full pass
  * runs when the loop starts leading, after a snapshot load, and every {@link #FULL_PASS_INTERVAL}
  * (or {@value #FULL_PASS_SPACING} times the last full pass's duration, if longer) — the
- * level-triggered safety net. Placement takes a bounded batch of unplaced tasks per pass.
+ * level-triggered safety net. Placement takes a bounded batch of unplaced tasks per pass, and a
+ * pass creates a bounded number of tasks: the slots it leaves empty are carried into the next
+ * scope ({@link ChangeTracker#carry}).
  *
  * <p>Invariant: every decision is made on a state at least as new as the result of the previous
  * submission, so the orchestrator never sees a state without the tasks it just created (which
@@ -164,7 +166,13 @@ public final class LeaderLoop implements AutoCloseable {
             lastFullPassNanos = nowNanos;
         }
         long startNanos = System.nanoTime();
-        List<Command> decided = orchestrator.reconcile(store.state(), clock.instant(), scope);
+        Orchestrator.Pass pass = orchestrator.pass(store.state(), clock.instant(), scope);
+        List<Command> decided = pass.commands();
+        if (!pass.deferred().isEmpty()) {
+            synchronized (changes) { // slots left empty by the bound on creations: the next pass fills them
+                changes.carry(pass.deferred());
+            }
+        }
         long reconcileMillis = (System.nanoTime() - startNanos) / 1_000_000;
         if (scope.everything()) {
             fullPassSpacingNanos = Math.max(FULL_PASS_INTERVAL.toNanos(), FULL_PASS_SPACING * (System.nanoTime() - startNanos));
