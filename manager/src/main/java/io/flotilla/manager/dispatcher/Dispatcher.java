@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The leader's side of agent sessions: hello (register), assignments (long poll), status reports
- * (which are also heartbeats), and the liveness verdicts. Heartbeats stay in memory; only
- * verdicts and task statuses become commands. Every call answers once its commands are applied.
+ * (which are also heartbeats), and the liveness verdicts. Heartbeats stay in memory, recorded as
+ * requests arrive; only verdicts and task statuses become commands. A hello answers once its node
+ * is applied; a status report answers at once, its statuses committed in the background.
  *
  * <p>Only the leader dispatches: on another manager every call fails with
  * {@link NotLeaderException} naming the leader, and the agent switches to it.
@@ -45,6 +46,8 @@ public final class Dispatcher {
     private final Supplier<Set<String>> managerNodeIds;
     private final Supplier<String> leaderApi;
     private final Duration leaderGrace;
+    /** Nodes whose "ready again" is queued or being committed: one change per node at a time. */
+    private final Set<String> readyPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout) {
         this(store, clock, heartbeatTimeout, Set.of());
@@ -129,21 +132,39 @@ public final class Dispatcher {
         return AssignmentSets.of(state, nodeId);
     }
 
-    /** Records the heartbeat and applies the reported task statuses; a DOWN node that reports is READY again. */
-    public void status(StatusReport report) throws InterruptedException {
+    /**
+     * Records the heartbeat as the report arrives and queues the reported task statuses for a
+     * shared entry, answering at once (see {@link StatusBatcher}): a report is the node's
+     * heartbeat, and a heartbeat that waited for its commit expired behind a busy log. A DOWN node
+     * that reports is marked READY again, also asynchronously. The statuses are applied shortly
+     * after; an agent learns of it from its assignment set, and reports again what it does not see.
+     */
+    public void status(StatusReport report) {
         requireLeader();
         String nodeId = Objects.requireNonNull(report.nodeId(), "nodeId");
         Instant now = clock.instant();
         Node node = requireKnown(store.state(), nodeId);
         heartbeats.record(nodeId, now);
-        if (node.status().state() != NodeState.READY) {
+        if (node.status().state() != NodeState.READY && readyPending.add(nodeId)) {
             LOG.info("node {} reports again; ready", nodeId);
             // group commit: after an overload many nodes report again at once
-            readyAgain.submit(new Command.NodeStateChange(nodeId, NodeState.READY, "heartbeat resumed"));
+            readyAgain.submitAsync(new Command.NodeStateChange(nodeId, NodeState.READY, "heartbeat resumed"))
+                    .whenComplete((state, error) -> {
+                        readyPending.remove(nodeId);
+                        if (error != null) {
+                            LOG.warn("node {} reports again, but marking it ready failed (next report tries again): {}",
+                                    nodeId, error.toString());
+                        }
+                    });
         }
         if (!report.updates().isEmpty()) {
-            statusBatcher.apply(nodeId, report.updates()); // group commit with other nodes' reports
+            statusBatcher.offer(nodeId, report.updates()); // group commit with other nodes' reports
         }
+    }
+
+    /** Status updates accepted and not yet committed (for tests and the logs). */
+    int statusUpdatesQueued() {
+        return statusBatcher.queued();
     }
 
     /** One liveness pass: marks silent nodes DOWN and orphans their tasks. Returns the commands applied. */

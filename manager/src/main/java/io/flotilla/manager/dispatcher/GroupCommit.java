@@ -39,6 +39,11 @@ final class GroupCommit<T> {
 
     /** Commits the item in a shared entry; waits until applied and returns a state that includes it. */
     ClusterState submit(T value) throws InterruptedException {
+        return Submissions.await(submitAsync(value));
+    }
+
+    /** Queues the item for a shared entry; the future completes with a state that includes it (or fails with the entry). */
+    CompletableFuture<ClusterState> submitAsync(T value) {
         Item<T> item = new Item<>(Objects.requireNonNull(value, "value"), new CompletableFuture<>());
         queue.add(item);
         synchronized (this) {
@@ -46,7 +51,7 @@ final class GroupCommit<T> {
                 thread = Thread.ofPlatform().name("flotilla-" + name + "-batcher").daemon(true).start(this::run);
             }
         }
-        return Submissions.await(item.applied());
+        return item.applied();
     }
 
     private void run() {

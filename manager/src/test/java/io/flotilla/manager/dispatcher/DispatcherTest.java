@@ -141,7 +141,9 @@ class DispatcherTest {
                 report.get();
             }
         }
-        assertThat(manager.state().nodes()).allSatisfy(n -> assertThat(n.status().state()).isEqualTo(NodeState.READY));
+        // answered at once; marked ready asynchronously
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(manager.state().nodes())
+                .allSatisfy(n -> assertThat(n.status().state()).isEqualTo(NodeState.READY)));
         assertThat(manager.state().index() - before).as("log entries").isLessThan(count / 5);
     }
 
@@ -193,8 +195,10 @@ class DispatcherTest {
                 new Command.TaskStatusUpdate("task2", TaskStatus.of(TaskState.FAILED, clock.instant(), "exit 1")))));
 
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-        assertThat(manager.state().task("task1").orElseThrow().state()).isEqualTo(TaskState.RUNNING);
-        assertThat(manager.state().task("task2").orElseThrow().state()).isEqualTo(TaskState.FAILED);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> { // accepted at once, applied shortly after
+            assertThat(manager.state().task("task1").orElseThrow().state()).isEqualTo(TaskState.RUNNING);
+            assertThat(manager.state().task("task2").orElseThrow().state()).isEqualTo(TaskState.FAILED);
+        });
         AssignmentSet set = http.get("/v1/dispatcher/assignments?node=n1&wait=0").as(AssignmentSet.class);
         assertThat(set.tasks()).extracting(Task::id).containsExactly("task1");
 
@@ -205,7 +209,8 @@ class DispatcherTest {
         assertThat(set.tasks()).singleElement().satisfies(t -> assertThat(t.desiredState()).isEqualTo(TaskState.SHUTDOWN));
         http.post("/v1/dispatcher/status", new StatusReport("n1", List.of(
                 new Command.TaskStatusUpdate("task1", TaskStatus.of(TaskState.SHUTDOWN, clock.instant(), "stopped")))));
-        assertThat(http.get("/v1/dispatcher/assignments?node=n1&wait=0").as(AssignmentSet.class).tasks()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(http.get("/v1/dispatcher/assignments?node=n1&wait=0").as(AssignmentSet.class).tasks()).isEmpty());
     }
 
     @Test
@@ -217,6 +222,7 @@ class DispatcherTest {
         http.post("/v1/dispatcher/status", new StatusReport("n2", List.of(
                 new Command.TaskStatusUpdate("task1", TaskStatus.of(TaskState.FAILED, clock.instant(), "not mine")))));
 
+        await().atMost(Duration.ofSeconds(5)).until(() -> manager.dispatcher().statusUpdatesQueued() == 0);
         assertThat(manager.state().task("task1").orElseThrow().state()).isEqualTo(TaskState.ASSIGNED);
     }
 
@@ -257,7 +263,8 @@ class DispatcherTest {
 
         http.post("/v1/dispatcher/status", new StatusReport("n1", List.of()));
 
-        assertThat(manager.state().node("n1").orElseThrow().status().state()).isEqualTo(NodeState.READY);
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                manager.state().node("n1").orElseThrow().status().state() == NodeState.READY);
     }
 
     @Test

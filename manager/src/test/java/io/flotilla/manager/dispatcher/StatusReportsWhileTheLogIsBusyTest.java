@@ -1,0 +1,123 @@
+package io.flotilla.manager.dispatcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.flotilla.manager.FakeClock;
+import io.flotilla.manager.TestManagers;
+import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.UnavailableException;
+import io.flotilla.model.Command;
+import io.flotilla.model.Service;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import io.flotilla.model.api.StatusReport;
+import io.flotilla.state.ClusterState;
+import io.flotilla.state.StateMachine;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A status report is the node's heartbeat. While the log is busy (here: it never commits), a
+ * report must still be answered at once and count as a heartbeat, so that no node is judged down
+ * because the log is slow; its statuses wait in a bounded queue. A dispatcher that answers reports
+ * only once they are committed fails here: the node falls silent and is judged down.
+ */
+class StatusReportsWhileTheLogIsBusyTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(3);
+
+    /** A store whose log accepts submissions and never commits them (a stalled Raft log). */
+    private static final class StalledStore implements ClusterStore {
+        final List<Command> submitted = new CopyOnWriteArrayList<>();
+        final ClusterState state;
+
+        StalledStore(ClusterState state) {
+            this.state = state;
+        }
+
+        @Override
+        public ClusterState state() {
+            return state;
+        }
+
+        @Override
+        public ClusterState awaitIndex(long after, Duration max) {
+            return state;
+        }
+
+        @Override
+        public CompletableFuture<ClusterState> submit(Command command) {
+            submitted.add(command);
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public boolean isLeader() {
+            return true;
+        }
+
+        @Override
+        public long term() {
+            return 1;
+        }
+    }
+
+    private final FakeClock clock = new FakeClock();
+
+    private StalledStore storeWithTask() {
+        ClusterState s = StateMachine.apply(ClusterState.EMPTY, 1, new Command.UpsertNode(TestManagers.node("n1")));
+        s = StateMachine.apply(s, 2, new Command.CreateService("svc1", TestManagers.service("shop", "web", 1), clock.instant()));
+        Service service = s.service("svc1").orElseThrow();
+        s = StateMachine.apply(s, 3, new Command.CreateTasks(List.of(TestManagers.newTask("t1", service, 1, clock.instant()))));
+        s = StateMachine.apply(s, 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), clock.instant()));
+        return new StalledStore(s);
+    }
+
+    @Test
+    void reportsAreAnsweredAtOnceAndKeepTheNodeAliveWhileNothingCommits() throws Exception {
+        StalledStore store = storeWithTask();
+        Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
+
+        for (int second = 0; second < 10; second++) {
+            CompletableFuture<Void> report = CompletableFuture.runAsync(() -> dispatcher.status(new StatusReport("n1",
+                    List.of(new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, clock.instant(), "started"))))));
+            report.get(2, java.util.concurrent.TimeUnit.SECONDS); // answered though the log never commits
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(NodeLiveness.verdicts(store.state(), dispatcher.heartbeats(), clock.instant(), TIMEOUT))
+                    .as("verdicts after %d s of reports that never commit", second + 1).isEmpty();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                store.submitted.stream().anyMatch(Command.UpdateTaskStatuses.class::isInstance));
+        assertThat(store.submitted).filteredOn(Command.UpdateTaskStatuses.class::isInstance).singleElement()
+                .satisfies(c -> assertThat(((Command.UpdateTaskStatuses) c).updates())
+                        .extracting(Command.TaskStatusUpdate::taskId).containsOnly("t1"));
+        assertThat(store.submitted).filteredOn(Command.SetNodeStates.class::isInstance)
+                .as("a node not READY that reports is marked ready once, not once per report").hasSize(1);
+
+        clock.advance(TIMEOUT.plusSeconds(1)); // then it falls silent: judged down as before
+        assertThat(NodeLiveness.verdicts(store.state(), dispatcher.heartbeats(), clock.instant(), TIMEOUT)).isNotEmpty();
+    }
+
+    @Test
+    void aFullQueueRefusesTheStatusesButStillCountsTheHeartbeat() throws Exception {
+        StalledStore store = storeWithTask();
+        Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
+        dispatcher.status(new StatusReport("n1", List.of(
+                new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))));
+        List<Command.TaskStatusUpdate> flood = java.util.Collections.nCopies(StatusBatcher.MAX_QUEUED_UPDATES,
+                new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")));
+        clock.advance(TIMEOUT.plusSeconds(1));
+
+        assertThatThrownBy(() -> dispatcher.status(new StatusReport("n1", flood)))
+                .isInstanceOf(UnavailableException.class).hasMessageContaining("report again later");
+
+        assertThat(NodeLiveness.verdicts(store.state(), dispatcher.heartbeats(), clock.instant(), TIMEOUT))
+                .as("the refused report was still a heartbeat").isEmpty();
+    }
+}
