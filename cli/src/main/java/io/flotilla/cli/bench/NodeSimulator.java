@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thousands of simulated agents in one JVM (as Nomad's nodesim or Kubernetes' kubemark), each
  * speaking the real dispatcher protocol over HTTP to the manager: hello, long-polled assignment
  * sets, status reports that are also heartbeats. A simulated task has no process: it goes
- * ASSIGNED → RUNNING as soon as its node learns of it.
+ * ASSIGNED → RUNNING as soon as its node learns of it, and counts as running once the node's next
+ * assignment set shows it RUNNING (the manager accepts a report at once and applies it later).
  *
  * <p>No thread per node: every request is asynchronous on one shared JDK {@link HttpClient}, and
  * the nodes' timers (report coalescing, poll pacing, heartbeats) run on one scheduler thread, so
@@ -41,7 +42,12 @@ final class NodeSimulator implements AutoCloseable {
     private final List<SimulatedNode> nodes = new ArrayList<>();
     /** Limits concurrent hellos, so that the manager's accept backlog is not flooded at start. */
     final Semaphore helloSlots = new Semaphore(64);
+    /** RUNNING reports the manager accepted (it answers at once and commits them shortly after). */
     final AtomicLong runningReported = new AtomicLong();
+    /** Tasks reported RUNNING and since seen RUNNING in their node's assignment set: applied through Raft. */
+    final AtomicLong runningConfirmed = new AtomicLong();
+    /** RUNNING reports sent again because the set still showed the task behind long after. */
+    final AtomicLong reportedAgain = new AtomicLong();
     final AtomicLong requests = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
 

@@ -64,6 +64,13 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Manager data directory (default: a fresh temporary one).")
     Path data;
 
+    @Option(names = "--snapshot", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After each step, the leader takes a Raft snapshot on request, times it and reads it back (default: on; --no-snapshot: off).")
+    boolean snapshot;
+
+    /** Where the started managers keep their data (m1, m2, … below it); null with --managers. */
+    private Path managersDir;
+
     @Override
     public Integer call() throws Exception {
         ManagerProcess process = null;
@@ -71,6 +78,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
         List<URI> apis = new ArrayList<>();
         if (managers == null || managers.isEmpty()) {
             Path dir = data != null ? data : Files.createTempDirectory("flotilla-scale");
+            managersDir = dir;
             if (managerHosts.isEmpty()) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--manager-hosts: give at least one address");
             }
@@ -131,7 +139,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             long baselineIndex = index(api);
             int previous = 0;
             for (int tasks : taskCounts) {
-                long reported0 = sim.runningReported.get();
+                long reported0 = sim.runningConfirmed.get();
                 long index0 = index(api);
                 long bytes0 = process == null ? 0 : process.sampleLogBytes();
                 start = System.nanoTime();
@@ -159,12 +167,18 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 if (!heaps.isEmpty()) {
                     table.row("manager heap at " + tasks + " tasks", String.join("; ", heaps));
                 }
+                if (snapshot && process != null) {
+                    ManagerProcess leader = all.stream().filter(ScaleBenchCommand::isLeader).findFirst().orElse(process);
+                    String line = ScaleSnapshots.request(dir(leader, all, managersDir), Duration.ofMinutes(5));
+                    System.out.println("snapshot at " + tasks + " tasks: " + line);
+                    table.row("snapshot at " + tasks + " tasks (leader)", line);
+                }
                 previous = tasks;
             }
             if (failNodes > 0) {
                 List<SimulatedNode> victims = simulated.subList(0, Math.min(failNodes, simulated.size()));
                 long orphans = victims.stream().mapToLong(SimulatedNode::tasksHeld).sum();
-                long reported0 = sim.runningReported.get();
+                long reported0 = sim.runningConfirmed.get();
                 start = System.nanoTime();
                 victims.forEach(SimulatedNode::stop);
                 awaitReported(sim, process, reported0 + orphans, start, "replace " + orphans);
@@ -203,10 +217,10 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             throws InterruptedException {
         long deadline = start + Duration.ofMinutes(timeoutMinutes).toNanos();
         long lastPrint = System.nanoTime();
-        while (sim.runningReported.get() < target) {
+        while (sim.runningConfirmed.get() < target) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(what + ": only " + sim.runningReported.get() + " of " + target
-                        + " RUNNING reports within " + timeoutMinutes + " min");
+                throw new IllegalStateException(what + ": only " + sim.runningConfirmed.get() + " of " + target
+                        + " tasks seen RUNNING within " + timeoutMinutes + " min");
             }
             Thread.sleep(20);
             if (System.nanoTime() - lastPrint > 5_000_000_000L) {
@@ -214,8 +228,9 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 if (process != null) {
                     process.sampleLogBytes();
                 }
-                System.out.printf("  %s: %.0f s, %d/%d RUNNING reported, %d requests%n", what, seconds(start),
-                        sim.runningReported.get(), target, sim.requests.get());
+                System.out.printf("  %s: %.0f s, %d/%d RUNNING (applied; %d reports accepted, %d sent again), %d requests, %d failed%n",
+                        what, seconds(start), sim.runningConfirmed.get(), target, sim.runningReported.get(),
+                        sim.reportedAgain.get(), sim.requests.get(), sim.failures.get());
             }
         }
     }
@@ -238,6 +253,11 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 Thread.sleep(1000);
             }
         }
+    }
+
+    /** The data directory of {@code manager}: m1, m2, … under the bench's directory, in start order. */
+    private static Path dir(ManagerProcess manager, List<ManagerProcess> all, Path base) {
+        return base.resolve("m" + (all.indexOf(manager) + 1));
     }
 
     private static boolean isLeader(ManagerProcess manager) {

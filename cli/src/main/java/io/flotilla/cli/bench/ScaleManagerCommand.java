@@ -81,6 +81,7 @@ public final class ScaleManagerCommand implements Callable<Integer> {
                 System.out.println("added manager " + member);
             }
         }
+        ScaleSnapshots.serve(manager, data); // the bench asks for timed snapshots through files in --data
         System.out.println("READY " + manager.apiAddress().getPort());
         System.out.flush();
         Thread.currentThread().join();

@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SimulatedNode {
     private static final Duration RETRY = Duration.ofSeconds(1);
+    /** A task reported RUNNING that the manager's set still shows behind after this long is reported again. */
+    private static final long REPORT_AGAIN_NANOS = Duration.ofSeconds(15).toNanos();
 
     private final NodeSimulator sim;
     private final String id;
@@ -49,6 +51,8 @@ final class SimulatedNode {
     private final Set<String> stopping = new HashSet<>();
     private final List<TaskStatusUpdate> pending = new ArrayList<>();
     private int pendingRunning;
+    /** Tasks reported RUNNING and not yet seen RUNNING in an assignment set: id → when last reported. */
+    private final java.util.Map<String, Long> unconfirmed = new java.util.HashMap<>();
     private boolean reportScheduled;
     private boolean reportInFlight;
     private volatile long lastReportNanos = System.nanoTime();
@@ -126,9 +130,15 @@ final class SimulatedNode {
         });
     }
 
-    /** Compares the set with what runs here; what changed goes into the next report. */
+    /**
+     * Compares the set with what runs here; what changed goes into the next report. Level-triggered
+     * like the real agent: a task this node reported RUNNING is counted as running once the set
+     * (the manager's applied state) shows it so, and reported again if the set still shows it behind
+     * long after (the manager accepts reports at once and commits them later; a commit can fail).
+     */
     private void accept(AssignmentSet set) {
         Instant now = Instant.now();
+        long nowNanos = System.nanoTime();
         synchronized (this) {
             index = Math.max(index, set.index());
             Set<String> wanted = new HashSet<>();
@@ -138,6 +148,16 @@ final class SimulatedNode {
                     if (running.add(task.id()) && task.state().compareTo(TaskState.RUNNING) < 0) {
                         pending.add(new TaskStatusUpdate(task.id(), TaskStatus.of(TaskState.RUNNING, now, "started")));
                         pendingRunning++;
+                        unconfirmed.put(task.id(), nowNanos);
+                    } else if (task.state() == TaskState.RUNNING) {
+                        if (unconfirmed.remove(task.id()) != null) {
+                            sim.runningConfirmed.incrementAndGet();
+                        }
+                    } else if (task.state().compareTo(TaskState.RUNNING) < 0 && unconfirmed.containsKey(task.id())
+                            && nowNanos - unconfirmed.get(task.id()) > REPORT_AGAIN_NANOS) {
+                        pending.add(new TaskStatusUpdate(task.id(), TaskStatus.of(TaskState.RUNNING, now, "started")));
+                        unconfirmed.put(task.id(), nowNanos);
+                        sim.reportedAgain.incrementAndGet();
                     }
                 } else if (!task.state().isTerminal() && stopping.add(task.id())) {
                     running.remove(task.id());
@@ -145,6 +165,7 @@ final class SimulatedNode {
                 }
             }
             running.retainAll(wanted); // level-triggered: missing from the set means not wanted
+            unconfirmed.keySet().retainAll(running);
             stopping.retainAll(set.tasks().stream().map(Task::id).collect(java.util.stream.Collectors.toSet()));
             if (!pending.isEmpty() && !reportScheduled && !reportInFlight) {
                 reportScheduled = true;
