@@ -11,9 +11,6 @@ import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,26 +26,34 @@ import org.slf4j.LoggerFactory;
  * created), reports waited for their commit, heartbeats stopped arriving and every node was
  * judged down at once. What an entry fails to commit (leadership lost, a commit timeout) is
  * logged and dropped: agents are level-triggered, and report again any task whose state in
- * their assignment set is behind their own. The queue is bounded ({@value #MAX_QUEUED_UPDATES}
- * updates): beyond that a report is refused (503), and the agent keeps and resends it.
+ * their assignment set is behind their own. The queue holds one status per task (a task reported
+ * again while queued replaces its status: re-reports from agents that see their task behind cost
+ * no log bytes) and is bounded ({@value #MAX_QUEUED_UPDATES} tasks): beyond that a report is
+ * refused (503), and the agent keeps and resends it.
  *
  * <p>The merged command has no reporter, so apply does not check that each update comes from the
  * task's node: the batcher checks it here instead, against the latest state. That is the same
  * check, because a task's node never changes once it is set.
  */
 final class StatusBatcher {
-    private record Report(String nodeId, List<TaskStatusUpdate> updates) {}
+    /** A status waiting for its entry, from the node that reported it. */
+    private record Queued(String nodeId, TaskStatusUpdate update) {}
 
     /** Updates queued, at most: about 100 MB of heap, several seconds of commits even at full speed. */
     static final int MAX_QUEUED_UPDATES = 500_000;
     private static final Logger LOG = LoggerFactory.getLogger(StatusBatcher.class);
 
     private final ClusterStore store;
-    private final LinkedBlockingQueue<Report> queue = new LinkedBlockingQueue<>();
-    private final AtomicInteger queuedUpdates = new AtomicInteger();
+    /**
+     * Waiting statuses by task, in arrival order; guarded by this. A task reported again before its
+     * status was committed (an agent that sees its task still behind reports it again) replaces
+     * its queued status instead of adding one: the queue holds at most one status per task.
+     */
+    private final java.util.LinkedHashMap<String, Queued> queue = new java.util.LinkedHashMap<>();
     private final AtomicLong committedUpdates = new AtomicLong();
     private final AtomicLong droppedUpdates = new AtomicLong();
     private Thread thread; // guarded by this
+    private int inFlight; // guarded by this: taken from the queue, not yet committed or dropped
 
     StatusBatcher(ClusterStore store) {
         this.store = Objects.requireNonNull(store, "store");
@@ -58,23 +63,26 @@ final class StatusBatcher {
      * Queues the node's updates (those for tasks of that node) for a shared entry and returns at
      * once; refuses them ({@link UnavailableException}) when the queue is full.
      */
-    void offer(String nodeId, List<TaskStatusUpdate> updates) {
-        if (queuedUpdates.get() + updates.size() > MAX_QUEUED_UPDATES) {
-            throw new UnavailableException("the manager has " + queuedUpdates.get()
+    synchronized void offer(String nodeId, List<TaskStatusUpdate> updates) {
+        if (queue.size() + inFlight + updates.size() > MAX_QUEUED_UPDATES) {
+            throw new UnavailableException("the manager has " + queue.size()
                     + " task status updates waiting to be committed; report again later");
         }
-        queuedUpdates.addAndGet(updates.size());
-        queue.add(new Report(nodeId, List.copyOf(updates)));
-        synchronized (this) {
-            if (thread == null) {
-                thread = Thread.ofPlatform().name("flotilla-status-batcher").daemon(true).start(this::run);
+        for (TaskStatusUpdate update : updates) {
+            Queued old = queue.get(update.taskId());
+            if (old == null || update.status().state().compareTo(old.update().status().state()) >= 0) {
+                queue.put(update.taskId(), new Queued(nodeId, update)); // the newer, or the further one
             }
         }
+        if (thread == null) {
+            thread = Thread.ofPlatform().name("flotilla-status-batcher").daemon(true).start(this::run);
+        }
+        notifyAll();
     }
 
     /** Updates queued and not yet committed (or dropped). */
-    int queued() {
-        return queuedUpdates.get();
+    synchronized int queued() {
+        return queue.size() + inFlight;
     }
 
     /** Updates committed so far, and dropped because their entry failed (agents report those again). */
@@ -89,23 +97,9 @@ final class StatusBatcher {
     private void run() {
         try {
             while (true) {
-                Report first = queue.poll(1, TimeUnit.SECONDS);
-                if (first == null) {
-                    synchronized (this) {
-                        if (queue.isEmpty()) {
-                            thread = null;
-                            return;
-                        }
-                    }
-                    continue;
-                }
-                List<Report> batch = new ArrayList<>();
-                batch.add(first);
-                int items = first.updates().size();
-                Report next;
-                while (items < CommandBatches.MAX_ITEMS && (next = queue.poll()) != null) {
-                    batch.add(next);
-                    items += next.updates().size();
+                List<Queued> batch = take();
+                if (batch == null) {
+                    return;
                 }
                 commit(batch);
             }
@@ -117,31 +111,47 @@ final class StatusBatcher {
         }
     }
 
-    private void commit(List<Report> batch) throws InterruptedException {
-        int taken = batch.stream().mapToInt(r -> r.updates().size()).sum();
+    /** Up to one entry's worth of queued statuses, oldest first; null (and the thread ends) after a second with none. */
+    private synchronized List<Queued> take() throws InterruptedException {
+        if (queue.isEmpty()) {
+            wait(1_000);
+            if (queue.isEmpty()) {
+                thread = null;
+                return null;
+            }
+        }
+        List<Queued> batch = new ArrayList<>(Math.min(queue.size(), CommandBatches.MAX_ITEMS));
+        java.util.Iterator<Queued> it = queue.values().iterator();
+        while (it.hasNext() && batch.size() < CommandBatches.MAX_ITEMS) {
+            batch.add(it.next());
+            it.remove();
+        }
+        inFlight = batch.size();
+        return batch;
+    }
+
+    private void commit(List<Queued> batch) throws InterruptedException {
         try {
             ClusterState state = store.state();
-            List<TaskStatusUpdate> merged = new ArrayList<>();
-            for (Report report : batch) {
-                for (TaskStatusUpdate update : report.updates()) {
-                    Task task = state.task(update.taskId()).orElse(null);
-                    if (task != null && report.nodeId().equals(task.nodeId())) {
-                        merged.add(update);
-                    }
+            List<TaskStatusUpdate> merged = new ArrayList<>(batch.size());
+            for (Queued queued : batch) {
+                Task task = state.task(queued.update().taskId()).orElse(null);
+                if (task != null && queued.nodeId().equals(task.nodeId())) {
+                    merged.add(queued.update());
                 }
             }
             if (!merged.isEmpty()) {
-                for (Command part : CommandBatches.split(new Command.UpdateTaskStatuses(null, merged))) {
-                    Submissions.await(store.submit(part));
-                }
+                Submissions.await(store.submit(new Command.UpdateTaskStatuses(null, merged)));
             }
             committedUpdates.addAndGet(merged.size());
         } catch (RuntimeException e) {
-            long dropped = droppedUpdates.addAndGet(taken);
-            LOG.warn("{} task status updates of {} reports not committed ({}); the agents report them again ({} dropped so far)",
-                    taken, batch.size(), e.getMessage(), dropped);
+            long dropped = droppedUpdates.addAndGet(batch.size());
+            LOG.warn("{} task status updates not committed ({}); the agents report them again ({} dropped so far)",
+                    batch.size(), e.getMessage(), dropped);
         } finally {
-            queuedUpdates.addAndGet(-taken);
+            synchronized (this) {
+                inFlight = 0;
+            }
         }
     }
 }

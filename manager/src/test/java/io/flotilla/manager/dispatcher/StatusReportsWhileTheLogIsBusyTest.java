@@ -120,4 +120,21 @@ class StatusReportsWhileTheLogIsBusyTest {
         assertThat(NodeLiveness.verdicts(store.state(), dispatcher.heartbeats(), clock.instant(), TIMEOUT))
                 .as("the refused report was still a heartbeat").isEmpty();
     }
+
+    @Test
+    void aTaskReportedAgainWhileQueuedKeepsOneStatus() throws Exception {
+        StalledStore store = storeWithTask();
+        Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
+        Command.TaskStatusUpdate running = new Command.TaskStatusUpdate("t1",
+                TaskStatus.of(TaskState.RUNNING, clock.instant(), "started"));
+        dispatcher.status(new StatusReport("n1", List.of(running)));
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                store.submitted.stream().anyMatch(Command.UpdateTaskStatuses.class::isInstance)); // in flight, never committed
+
+        for (int i = 0; i < 5; i++) {
+            dispatcher.status(new StatusReport("n1", List.of(running))); // the agent sees t1 behind, reports again
+        }
+
+        assertThat(dispatcher.statusUpdatesQueued()).as("one in flight, one queued").isEqualTo(2);
+    }
 }
