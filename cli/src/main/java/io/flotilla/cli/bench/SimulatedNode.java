@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 final class SimulatedNode {
     private static final Duration RETRY = Duration.ofSeconds(1);
     /** A task reported RUNNING that the manager's set still shows behind after this long is reported again. */
-    private static final long REPORT_AGAIN_NANOS = Duration.ofSeconds(15).toNanos();
+    private static final long REPORT_AGAIN_NANOS = Duration.ofSeconds(30).toNanos();
 
     private final NodeSimulator sim;
     private final String id;
