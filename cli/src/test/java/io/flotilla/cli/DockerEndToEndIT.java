@@ -117,7 +117,9 @@ class DockerEndToEndIT {
         await().atMost(CONVERGE).until(() -> running(api, "dk_web").size() == 3 && running(api, "dk_sick").size() == 1);
         assertThat(containerIds(running(api, "dk_web"), running(api, "dk_sick"))).isEqualTo(before);
         Thread.sleep(2500); // a maintenance pass: nothing more may appear or go
-        assertThat(containers()).extracting(Container::getId).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(containers()).as(() -> "containers " + containers().stream().map(c -> c.getId().substring(0, 12)
+                        + " " + c.getState() + " " + c.getLabels()).toList() + "\nnode log:\n" + node.output())
+                .extracting(Container::getId).containsExactlyInAnyOrderElementsOf(before);
 
         // stack rm leaves no container behind.
         ShopEndToEndIT.CliResult rm = Cli.run(node.host(), "stack", "rm", "dk");

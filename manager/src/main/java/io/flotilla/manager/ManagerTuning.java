@@ -52,4 +52,8 @@ public record ManagerTuning(long snapshotThreshold, Duration loopTick, Duration 
     public ManagerTuning withOrchestration(boolean enabled) {
         return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, random, enabled, leaderGrace);
     }
+
+    public ManagerTuning withLeaderGrace(Duration grace) {
+        return new ManagerTuning(snapshotThreshold, loopTick, startTimeout, random, orchestrate, grace);
+    }
 }

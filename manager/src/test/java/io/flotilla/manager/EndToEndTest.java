@@ -40,8 +40,9 @@ class EndToEndTest {
 
     @Test
     void deployRunAndReplaceTasksOfADeadNode() throws Exception {
+        // a grace of one timeout after the start: this test judges liveness from the first seconds on
         Manager manager = managers.start(TestManagers.config(dataDir, Duration.ofSeconds(3)), clock,
-                TaskLogSource.NONE, TestManagers.tuning());
+                TaskLogSource.NONE, TestManagers.tuning().withLeaderGrace(Duration.ofSeconds(3)));
         HttpTestClient http = new HttpTestClient(manager.apiAddress());
         http.post("/v1/dispatcher/hello", new AgentHello(TestManagers.node("n1")));
         http.post("/v1/dispatcher/hello", new AgentHello(TestManagers.node("n2")));

@@ -72,7 +72,10 @@ public final class Dispatcher {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.heartbeatTimeout = Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
         this.leaderGrace = leaderGrace.compareTo(heartbeatTimeout) < 0 ? heartbeatTimeout : leaderGrace;
-        this.heartbeats = new Heartbeats(clock.instant());
+        // A manager that starts (a restart, most often) and leads at once is a new leader like any
+        // other: the agents, its own included, are still starting or reconnecting. Without this the
+        // grace was one heartbeat timeout, and a busy restart judged its own node down.
+        this.heartbeats = new Heartbeats(clock.instant().plus(this.leaderGrace.minus(heartbeatTimeout)));
         this.assignmentWatch = new AssignmentWatch(store);
         this.statusBatcher = new StatusBatcher(store);
         this.hellos = new GroupCommit<>(store, "hello", CommandBatches.MAX_NODES,

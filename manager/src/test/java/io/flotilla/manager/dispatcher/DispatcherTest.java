@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.Manager;
+import io.flotilla.manager.ManagerTuning;
 import io.flotilla.manager.TestManagers;
 import io.flotilla.manager.api.HttpTestClient;
 import io.flotilla.model.Command;
@@ -44,8 +45,9 @@ class DispatcherTest {
 
     @BeforeEach
     void startManager() throws Exception {
+        // a grace of one timeout after the start: these tests judge liveness from the first seconds on
         manager = managers.start(TestManagers.config(dataDir, TIMEOUT), clock, TaskLogSource.NONE,
-                TestManagers.tuning().withOrchestration(false));
+                TestManagers.tuning().withOrchestration(false).withLeaderGrace(TIMEOUT));
         http = new HttpTestClient(manager.apiAddress());
     }
 
@@ -274,11 +276,17 @@ class DispatcherTest {
         clock.advance(Duration.ofSeconds(10)); // the manager was away longer than the timeout
 
         Manager again = managers.start(TestManagers.config(dataDir, TIMEOUT), clock, TaskLogSource.NONE,
-                TestManagers.tuning().withOrchestration(false));
+                TestManagers.tuning().withOrchestration(false).withLeaderGrace(ManagerTuning.DEFAULT_LEADER_GRACE));
         Thread.sleep(500);
         assertThat(again.state().node("n1").orElseThrow().status().state()).isEqualTo(NodeState.READY);
 
+        // The leader grace (5 s by default), not just one heartbeat timeout (3 s here): a restarted
+        // manager that leads at once must not judge nodes whose agents are still reconnecting.
         clock.advance(Duration.ofSeconds(4));
+        Thread.sleep(700); // several loop ticks
+        assertThat(again.state().node("n1").orElseThrow().status().state()).isEqualTo(NodeState.READY);
+
+        clock.advance(Duration.ofSeconds(2));
         await().atMost(Duration.ofSeconds(5)).until(() ->
                 again.state().node("n1").orElseThrow().status().state() == NodeState.DOWN);
     }
