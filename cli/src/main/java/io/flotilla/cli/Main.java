@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
 
 /** The one binary: every role (dev node, CLI client, demo apps, benchmarks) is a subcommand. */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
+        scope = CommandLine.ScopeType.INHERIT, // -h/--help and -V/--version on every subcommand, as docker has
         description = "Keeps Compose stacks running across a cluster.",
         subcommands = {DevCommand.class, InitCommand.class, JoinCommand.class, JoinTokenCommand.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
                 NodeCommands.class, io.flotilla.cli.commands.DiscoverCommand.class, io.flotilla.cli.commands.RegistryCommands.class,

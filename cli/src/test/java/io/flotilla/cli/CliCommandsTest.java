@@ -76,6 +76,15 @@ class CliCommandsTest {
         assertThat(result.err()).contains("127.0.0.1:9").contains("FLOTILLA_HOST");
     }
 
+    @ParameterizedTest
+    @CsvSource({"stack deploy", "node ls", "service update", "bench mesh", "join"})
+    void everySubcommandTakesHelp(String command) {
+        String[] args = (command + " --help").split(" ");
+        ShopEndToEndIT.CliResult result = Cli.run(null, args);
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.out()).contains("Usage: flotilla " + command).contains("-h, --help");
+    }
+
     @Test
     void noCredentialSaysWhereItLookedAndWhatToPass(@org.junit.jupiter.api.io.TempDir java.nio.file.Path empty) {
         ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "ls", "--tls-dir", empty.toString());
