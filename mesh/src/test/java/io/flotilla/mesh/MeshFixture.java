@@ -3,6 +3,7 @@ package io.flotilla.mesh;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -84,5 +85,18 @@ class MeshFixture implements AutoCloseable {
         for (AutoCloseable closeable : closeables) {
             closeable.close();
         }
+    }
+
+    /** Reads an HTTP head from a raw socket, up to and including the blank line. */
+    static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed in the head: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
     }
 }

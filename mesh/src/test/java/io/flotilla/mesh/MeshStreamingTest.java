@@ -95,7 +95,7 @@ class MeshStreamingTest {
             socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
             socket.getOutputStream().write(("GET /big/" + length + " HTTP/1.1\r\nHost: t\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();
-            String head = readHead(in);
+            String head = MeshFixture.readHead(in);
             assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: " + length);
             // the client reads nothing more: the backend must stall once the socket buffers and the
             // proxy's write watermark are full, instead of the proxy taking the whole 50 MB
@@ -129,18 +129,6 @@ class MeshStreamingTest {
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(large))).statusCode());
         }
         assertThat(streamed).containsExactlyInAnyOrder(200, 503);
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed in the head: " + head);
-            }
-            head.append((char) b);
-        }
-        return head.toString();
     }
 
     /** Reads to the end, checking every byte against the backend's pattern; returns the count. */

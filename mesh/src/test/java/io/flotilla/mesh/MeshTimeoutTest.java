@@ -83,7 +83,7 @@ class MeshTimeoutTest {
                     List.of(new MeshBackend("raw", "127.0.0.1", backend.getLocalPort()))));
             CompletableFuture<HttpResponse<String>> response = CompletableFuture.supplyAsync(() -> fixture.get(port, "/"));
             try (Socket pooled = backend.accept()) {
-                readHead(pooled.getInputStream());
+                MeshFixture.readHead(pooled.getInputStream());
                 pooled.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
                 assertThat(response.get(5, TimeUnit.SECONDS).body()).isEqualTo("ok");
                 assertClosedWithin(pooled, Duration.ofSeconds(3)); // kept in the pool, then closed by the mesh
@@ -124,21 +124,9 @@ class MeshTimeoutTest {
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed in the head: " + head);
-            }
-            head.append((char) b);
-        }
-        return head.toString();
-    }
-
     /** A response with a Content-Length: head and body. */
     private static String readResponse(InputStream in) throws IOException {
-        String head = readHead(in);
+        String head = MeshFixture.readHead(in);
         int length = 0;
         for (String line : head.split("\r\n")) {
             if (line.toLowerCase().startsWith("content-length:")) {
