@@ -31,6 +31,23 @@ final class Cli {
         }
     }
 
+    /**
+     * Runs the {@code ./flotilla} launcher as a separate process (as a user's shell would), against
+     * {@code host} with the credential in {@code tlsDir}; returns its output, stderr included.
+     */
+    static String launch(String host, java.nio.file.Path tlsDir, String... args)
+            throws java.io.IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(DevNodeProcess.ROOT.resolve("flotilla").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(DevNodeProcess.ROOT.toFile()).redirectErrorStream(true);
+        builder.environment().put("FLOTILLA_HOST", host);
+        builder.environment().put("FLOTILLA_TLS_DIR", tlsDir.toString());
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        return out;
+    }
+
     private static boolean needsHost(String[] args) {
         return !(args.length >= 2 && args[0].equals("stack") && args[1].equals("config"));
     }

@@ -7,11 +7,9 @@ import io.flotilla.cli.client.ApiClient;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -45,15 +43,7 @@ class DependencyChangeEndToEndIT {
     }
 
     private String run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ROOT.resolve("flotilla").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
-        builder.environment().put("FLOTILLA_HOST", host);
-        builder.environment().put("FLOTILLA_TLS_DIR", tmp.resolve("data").resolve("tls").toString());
-        Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor(120, TimeUnit.SECONDS);
-        return out;
+        return Cli.launch(host, tmp.resolve("data").resolve("tls"), args);
     }
 
     private List<String> lines(String name) {

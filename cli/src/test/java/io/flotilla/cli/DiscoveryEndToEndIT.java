@@ -62,15 +62,7 @@ class DiscoveryEndToEndIT {
     }
 
     private String run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ROOT.resolve("flotilla").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
-        builder.environment().put("FLOTILLA_HOST", host);
-        builder.environment().put("FLOTILLA_TLS_DIR", tmp.resolve("data").resolve("tls").toString());
-        Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor(120, TimeUnit.SECONDS);
-        return out;
+        return Cli.launch(host, tmp.resolve("data").resolve("tls"), args);
     }
 
     private List<String> dig(String... args) throws IOException, InterruptedException {
