@@ -36,6 +36,7 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.UpdateServiceStatus.class, name = "UpdateServiceStatus"),
         @JsonSubTypes.Type(value = Command.RebalanceService.class, name = "RebalanceService"),
         @JsonSubTypes.Type(value = Command.RebalanceDone.class, name = "RebalanceDone"),
+        @JsonSubTypes.Type(value = Command.RemoveVolumes.class, name = "RemoveVolumes"),
 })
 public sealed interface Command {
 
@@ -182,6 +183,19 @@ public sealed interface Command {
     record DeregisterEndpoints(List<String> registrationIds, String reason, Instant at) implements Command {
         public DeregisterEndpoints {
             registrationIds = Checks.list(registrationIds);
+        }
+    }
+
+    /**
+     * Forget named volumes ({@code volume rm}, {@code stack rm --volumes}). Volumes still used by a
+     * task that is not terminal are kept (the API refuses those before it writes). Volumes come
+     * into the state on their own: applying {@link AssignTasks} records each named volume of an
+     * assigned task that the state does not hold yet, bound to the assigned node for a node-local
+     * driver, and rebinds a node-local volume whose task the scheduler moved (on_node_loss: recreate).
+     */
+    record RemoveVolumes(List<String> names, Instant at) implements Command {
+        public RemoveVolumes {
+            names = Checks.list(names);
         }
     }
 }

@@ -83,4 +83,28 @@ public record ServiceSpec(String name, String stack, ServiceMode mode, int repli
         return new ServiceSpec(name, null, ServiceMode.REPLICATED, replicas, TaskTemplate.process(command), List.of(),
                 List.of(), Map.of(), null, null);
     }
+
+    /** Service label that makes a replicated service stateful (compose {@code x-flotilla: {stateful: true}}). */
+    public static final String STATEFUL_LABEL = "flotilla.stateful";
+    /** Service label with the stateful policy when a node-local volume's node is lost: {@code wait} or {@code recreate}. */
+    public static final String ON_NODE_LOSS_LABEL = "flotilla.on_node_loss";
+    public static final String ON_NODE_LOSS_WAIT = "wait";
+    public static final String ON_NODE_LOSS_RECREATE = "recreate";
+
+    /**
+     * True for a stateful service: each slot has its own volumes ({@link VolumeMount#instanceName})
+     * and a stable DNS name, a crash restarts the slot on the same node, and a replacement after
+     * a node loss starts only once that node's lease has surely expired (fencing).
+     */
+    public boolean stateful() {
+        return Boolean.parseBoolean(labels.getOrDefault(STATEFUL_LABEL, "false"));
+    }
+
+    /**
+     * What a stateful slot whose node-local volume is on a lost node may do: {@code wait} (default:
+     * stay pending until that node is back) or {@code recreate} (start elsewhere with an empty volume).
+     */
+    public String onNodeLoss() {
+        return labels.getOrDefault(ON_NODE_LOSS_LABEL, ON_NODE_LOSS_WAIT);
+    }
 }

@@ -104,6 +104,7 @@ public final class ChangeTracker {
             case Command.SetClusterConfig c -> { }
             case Command.RegisterEndpoints c -> { }
             case Command.DeregisterEndpoints c -> { }
+            case Command.RemoveVolumes c -> { } // only unused volumes go: no slot changes
         }
     }
 

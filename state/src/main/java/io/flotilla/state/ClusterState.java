@@ -5,6 +5,7 @@ import io.flotilla.model.Node;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
+import io.flotilla.model.Volume;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -41,7 +42,7 @@ public final class ClusterState {
 
     public static final ClusterState EMPTY = new ClusterState(0, HashTreePMap.empty(), HashTreePMap.empty(),
             HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), null,
-            HashTreePMap.empty(), 0, Registrations.EMPTY, TreePSet.empty(PLACEMENT_ORDER));
+            HashTreePMap.empty(), 0, Registrations.EMPTY, TreePSet.empty(PLACEMENT_ORDER), HashTreePMap.empty());
 
     private final long index;
     private final PMap<String, Service> services;
@@ -73,6 +74,8 @@ public final class ClusterState {
      * the rest on snapshot load.
      */
     private final PMap<String, Long> nodeTasksChangedAt;
+    /** Named volumes by name (see {@link Volume}). */
+    private final PMap<String, Volume> volumes;
     /** The same stamp for a change of any service's published ports (they go into every assignment set). */
     private final long portsChangedAt;
 
@@ -80,7 +83,8 @@ public final class ClusterState {
                  PMap<String, Task> tasks, PMap<String, PMap<Object, Object>> taskIdsBySlot,
                  PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster,
                  PMap<String, Long> nodeTasksChangedAt, long portsChangedAt,
-                 Registrations registrations, PSortedSet<Task> unplaced) {
+                 Registrations registrations, PSortedSet<Task> unplaced, PMap<String, Volume> volumes) {
+        this.volumes = volumes;
         this.unplaced = unplaced;
         this.registrations = registrations;
         this.nodeTasksChangedAt = nodeTasksChangedAt;
@@ -295,22 +299,67 @@ public final class ClusterState {
         return Optional.ofNullable(nodes.get(id));
     }
 
+    public Collection<Volume> volumes() {
+        return volumes.values();
+    }
+
+    public Optional<Volume> volume(String name) {
+        return Optional.ofNullable(volumes.get(name));
+    }
+
+    /** The volumes a stack's file declared (external ones excluded), by name. */
+    public List<Volume> volumesOfStack(String stack) {
+        return volumes.values().stream().filter(v -> stack.equals(v.stack()) && !v.options().external())
+                .sorted(java.util.Comparator.comparing(Volume::name)).toList();
+    }
+
+    /**
+     * Tasks that use the named volume (directly or as their slot's volume) and are still wanted:
+     * desired RUNNING and not terminal. A task being shut down no longer counts.
+     */
+    public List<Task> tasksUsingVolume(String name) {
+        List<Task> users = new java.util.ArrayList<>();
+        for (Task task : tasks.values()) {
+            if (task.state().isTerminal() || task.desiredState() != TaskState.RUNNING) {
+                continue;
+            }
+            boolean stateful = Optional.ofNullable(services.get(task.serviceId())).map(s -> s.spec().stateful()).orElse(false);
+            for (io.flotilla.model.VolumeMount mount : task.spec().volumes()) {
+                if (name.equals(mount.instanceName(task.slot(), stateful))) {
+                    users.add(task);
+                    break;
+                }
+            }
+        }
+        return users;
+    }
+
     // ---- copy-on-write building blocks, used by StateMachine only ----
+
+    ClusterState putVolume(Volume volume) {
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
+                nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes.plus(volume.name(), volume));
+    }
+
+    ClusterState removeVolume(String name) {
+        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
+                nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes.minus(name));
+    }
 
     ClusterState withCluster(ClusterConfig newCluster) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes,
-                newCluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
+                newCluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
     }
 
     ClusterState withRegistrations(Registrations newRegistrations) {
         ClusterState s = this;
         return new ClusterState(s.index, s.services, s.serviceIdsByName, s.tasks, s.taskIdsBySlot, s.taskIdsByNode,
-                s.nodes, s.cluster, s.nodeTasksChangedAt, s.portsChangedAt, newRegistrations, s.unplaced);
+                s.nodes, s.cluster, s.nodeTasksChangedAt, s.portsChangedAt, newRegistrations, s.unplaced, s.volumes);
     }
 
     ClusterState withIndex(long newIndex) {
         return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
+                nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
     }
 
     ClusterState putService(Service service) {
@@ -322,7 +371,7 @@ public final class ClusterState {
         long ports = old != null && !old.spec().ports().equals(service.spec().ports()) ? index + 1 : portsChangedAt;
         return new ClusterState(index, services.plus(service.id(), service),
                 names.plus(service.spec().name(), service.id()), tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, ports, registrations, unplaced);
+                nodeTasksChangedAt, ports, registrations, unplaced, volumes);
     }
 
     ClusterState removeService(String serviceId) {
@@ -332,7 +381,7 @@ public final class ClusterState {
         }
         long ports = old.spec().ports().isEmpty() ? portsChangedAt : index + 1;
         return new ClusterState(index, services.minus(serviceId), serviceIdsByName.minus(old.spec().name()), tasks,
-                taskIdsBySlot, taskIdsByNode, nodes, cluster, nodeTasksChangedAt, ports, registrations, unplaced);
+                taskIdsBySlot, taskIdsByNode, nodes, cluster, nodeTasksChangedAt, ports, registrations, unplaced, volumes);
     }
 
     ClusterState putTask(Task task) {
@@ -363,7 +412,7 @@ public final class ClusterState {
             bySlot = addToSlot(bySlot, task);
         }
         return new ClusterState(index, services, serviceIdsByName, tasks.plus(task.id(), task),
-                bySlot, byNode, nodes, cluster, changed, portsChangedAt, registrations, toPlace);
+                bySlot, byNode, nodes, cluster, changed, portsChangedAt, registrations, toPlace, volumes);
     }
 
     ClusterState removeTask(String taskId) {
@@ -376,17 +425,17 @@ public final class ClusterState {
         PMap<String, Long> changed = old.nodeId() == null ? nodeTasksChangedAt : stamp(nodeTasksChangedAt, old.nodeId());
         return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
                 removeFromSlot(taskIdsBySlot, old), byNode, nodes, cluster, changed, portsChangedAt, registrations,
-                isUnplaced(old) ? unplaced.minus(old) : unplaced);
+                isUnplaced(old) ? unplaced.minus(old) : unplaced, volumes);
     }
 
     ClusterState putNode(Node node) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode,
-                nodes.plus(node.id(), node), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
+                nodes.plus(node.id(), node), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
     }
 
     ClusterState removeNode(String nodeId) {
         return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode,
-                nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced);
+                nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
     }
 
     /** The node's change stamp set to {@code index + 1}; no new map when it is already (many tasks of one node in one command). */

@@ -1,6 +1,5 @@
 package io.flotilla.state;
 
-import io.flotilla.model.Command;
 import io.flotilla.model.Command.AssignTasks;
 import io.flotilla.model.Command.CreateService;
 import io.flotilla.model.Command.CreateTasks;
@@ -20,6 +19,7 @@ import io.flotilla.model.Command.UpdateService;
 import io.flotilla.model.Command.UpdateServiceStatus;
 import io.flotilla.model.Command.UpdateTaskStatuses;
 import io.flotilla.model.Command.UpsertNode;
+import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
@@ -27,6 +27,9 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.Volume;
+import io.flotilla.model.VolumeMount;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -112,6 +115,15 @@ public final class StateMachine {
                     .orElse(state);
             case RemoveNode c -> state.removeNode(c.nodeId());
             case Command.SetClusterConfig c -> state.withCluster(c.config());
+            case Command.RemoveVolumes c -> {
+                ClusterState s = state;
+                for (String name : c.names()) {
+                    if (s.tasksUsingVolume(name).isEmpty()) {
+                        s = s.removeVolume(name);
+                    }
+                }
+                yield s;
+            }
             case Command.RegisterEndpoints c -> {
                 Registrations registrations = state.registrations();
                 for (io.flotilla.model.Registration registration : c.registrations()) {
@@ -227,8 +239,48 @@ public final class StateMachine {
                 continue;
             }
             String nodeId = s.node(assignment.nodeId()).orElseThrow().id(); // the node's own string, not the decoded copy
-            s = s.putTask(task.withAssignment(nodeId, assignment.env(),
+            ClusterState bound = bindVolumes(s, task, nodeId, c.at());
+            if (bound == null) {
+                continue;
+            }
+            s = bound.putTask(task.withAssignment(nodeId, assignment.env(),
                     TaskStatus.of(TaskState.ASSIGNED, c.at(), "assigned to node")));
+        }
+        return s;
+    }
+
+    /**
+     * Records the named volumes of a task being assigned to {@code nodeId}: a volume the state does
+     * not hold yet appears (bound to the node for a node-local driver); a node-local volume bound to
+     * another node is rebound only when the service's policy is {@code on_node_loss: recreate} (the
+     * scheduler moved it on purpose). Otherwise the assignment would put the task away from its
+     * data, and null says to skip it: the scheduler never asks for that, this is the last guard.
+     */
+    private static ClusterState bindVolumes(ClusterState state, Task task, String nodeId, Instant at) {
+        if (task.spec().volumes().isEmpty()) {
+            return state;
+        }
+        Service service = state.service(task.serviceId()).orElse(null);
+        boolean stateful = service != null && service.spec().stateful();
+        boolean recreate = service != null && ServiceSpec.ON_NODE_LOSS_RECREATE.equals(service.spec().onNodeLoss());
+        ClusterState s = state;
+        for (VolumeMount mount : task.spec().volumes()) {
+            if (!mount.named()) {
+                continue;
+            }
+            String name = mount.instanceName(task.slot(), stateful);
+            boolean local = mount.options().nodeLocal();
+            Volume existing = s.volume(name).orElse(null);
+            if (existing == null) {
+                String stack = mount.options().external() || service == null ? null : service.spec().stack();
+                s = s.putVolume(new Volume(name, mount.options(), stack, local ? nodeId : null, at,
+                        task.serviceName(), stateful ? task.slot() : 0));
+            } else if (existing.options().nodeLocal() && !nodeId.equals(existing.nodeId())) {
+                if (existing.nodeId() != null && !recreate) {
+                    return null;
+                }
+                s = s.putVolume(existing.withNode(nodeId));
+            }
         }
         return s;
     }

@@ -5,23 +5,30 @@ import io.flotilla.model.Node;
 import io.flotilla.model.Registration;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
+import io.flotilla.model.Volume;
 import java.util.List;
 
 /**
  * The plain, serializable form of a {@link ClusterState}: what snapshots and {@code inspect} hold.
  * {@code cluster} (identity and join tokens) is null before init and in older snapshots;
- * {@code registrations} (discovery's self-registrations) is null in older snapshots.
+ * {@code registrations} (discovery's self-registrations) and {@code volumes} are null in older snapshots.
  */
 public record StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
-                            ClusterConfig cluster, List<Registration> registrations) {
+                            ClusterConfig cluster, List<Registration> registrations, List<Volume> volumes) {
     public StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
                          ClusterConfig cluster) {
-        this(index, services, tasks, nodes, cluster, List.of());
+        this(index, services, tasks, nodes, cluster, List.of(), List.of());
+    }
+
+    public StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
+                         ClusterConfig cluster, List<Registration> registrations) {
+        this(index, services, tasks, nodes, cluster, registrations, List.of());
     }
 
     public static StateSnapshot of(ClusterState state) {
         return new StateSnapshot(state.index(), List.copyOf(state.services()), List.copyOf(state.tasks()),
-                List.copyOf(state.nodes()), state.cluster(), List.copyOf(state.registrations().all()));
+                List.copyOf(state.nodes()), state.cluster(), List.copyOf(state.registrations().all()),
+                List.copyOf(state.volumes()));
     }
 
     /** The state; tasks share their service's and node's objects, as when created through the log ({@link Canonical}). */
@@ -38,7 +45,11 @@ public record StateSnapshot(long index, List<Service> services, List<Task> tasks
             shared.add(canonical.task(task, byId.get(task.serviceId()),
                     task.nodeId() == null ? null : nodesById.get(task.nodeId())));
         }
-        return ClusterState.of(index, allServices, shared, nodes == null ? List.of() : nodes, cluster,
+        ClusterState state = ClusterState.of(index, allServices, shared, nodes == null ? List.of() : nodes, cluster,
                 registrations == null ? List.of() : registrations);
+        for (Volume volume : volumes == null ? List.<Volume>of() : volumes) {
+            state = state.putVolume(volume);
+        }
+        return state;
     }
 }
