@@ -18,7 +18,8 @@ final class MappingContext {
     final Path projectDirectory;
     final Map<String, String> variables;
     final Set<String> serviceNames;
-    final Set<String> declaredVolumes;
+    /** Top-level {@code volumes}, by their key in the file. */
+    final Map<String, VolumeParser.Declared> volumes;
     final Set<String> declaredNetworks;
     /** Top-level {@code secrets}, by name (TLS certificates of the mesh may name one). */
     Map<String, ComposeNode> secrets = Map.of();
@@ -26,12 +27,12 @@ final class MappingContext {
     private final Set<String> warnings = new LinkedHashSet<>();
 
     MappingContext(String stackName, Path projectDirectory, Map<String, String> variables, Set<String> serviceNames,
-                   Set<String> declaredVolumes, Set<String> declaredNetworks) {
+                   Map<String, VolumeParser.Declared> volumes, Set<String> declaredNetworks) {
         this.stackName = stackName;
         this.projectDirectory = projectDirectory;
         this.variables = variables;
         this.serviceNames = serviceNames;
-        this.declaredVolumes = declaredVolumes;
+        this.volumes = volumes;
         this.declaredNetworks = declaredNetworks;
     }
 

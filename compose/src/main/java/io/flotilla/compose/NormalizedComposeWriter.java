@@ -46,12 +46,17 @@ final class NormalizedComposeWriter {
 
     private NormalizedComposeWriter() {}
 
-    static String write(StackSpec stack, ObjectNode document) {
+    /**
+     * @param volumeKeys the key in the file of each declared volume by its cluster-wide name: a mount
+     *                   names the volume by its key, as the file did, so that loading the output again
+     *                   gives the same names
+     */
+    static String write(StackSpec stack, ObjectNode document, Map<String, String> volumeKeys) {
         ObjectNode root = NODES.objectNode();
         root.put("name", stack.name());
         ObjectNode services = root.putObject("services");
         for (ServiceSpec service : stack.services()) {
-            services.set(service.shortName(), service(service));
+            services.set(service.shortName(), service(service, volumeKeys));
         }
         for (String key : List.of("networks", "volumes", "configs", "secrets")) {
             JsonNode declared = document.get(key);
@@ -88,7 +93,7 @@ final class NormalizedComposeWriter {
         }
     }
 
-    private static ObjectNode service(ServiceSpec service) {
+    private static ObjectNode service(ServiceSpec service, Map<String, String> volumeKeys) {
         TaskTemplate task = service.task();
         ObjectNode out = NODES.objectNode();
         if (task.image() != null) {
@@ -145,7 +150,8 @@ final class NormalizedComposeWriter {
                 ObjectNode entry = volumes.addObject();
                 entry.put("type", mount.type());
                 if (mount.source() != null) {
-                    entry.put("source", mount.source());
+                    entry.put("source", mount.named() ? volumeKeys.getOrDefault(mount.source(), mount.source())
+                            : mount.source());
                 }
                 entry.put("target", mount.target());
                 if (mount.readOnly()) {

@@ -5,6 +5,7 @@ import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +22,15 @@ final class StackMapper {
 
     private StackMapper() {}
 
-    record Mapped(StackSpec stack, List<String> warnings) {}
+    /** @param volumeKeys each declared volume's key in the file, by its cluster-wide name (to write the file back) */
+    record Mapped(StackSpec stack, List<String> warnings, Map<String, String> volumeKeys) {}
 
     static Mapped map(ObjectNode document, SourceMap sourceMap, String stackName, Path projectDirectory,
                       Map<String, String> variables, List<String> earlierWarnings) throws ComposeException {
         ComposeNode root = new ComposeNode(document, NodePath.ROOT, sourceMap);
         Map<String, ComposeNode> services = root.get("services").fields();
         MappingContext context = new MappingContext(stackName, projectDirectory, variables,
-                new LinkedHashSet<>(services.keySet()), root.get("volumes").fields().keySet(),
+                new LinkedHashSet<>(services.keySet()), VolumeParser.declarations(root.get("volumes"), stackName),
                 root.get("networks").fields().keySet());
         context.secrets = root.get("secrets").fields();
         earlierWarnings.forEach(context::warn);
@@ -53,6 +55,8 @@ final class StackMapper {
         } catch (IllegalArgumentException e) {
             throw root.get("services").keyError(e.getMessage());
         }
-        return new Mapped(new StackSpec(stackName, specs), context.warnings());
+        Map<String, String> volumeKeys = new LinkedHashMap<>();
+        context.volumes.forEach((key, declared) -> volumeKeys.put(declared.name(), key));
+        return new Mapped(new StackSpec(stackName, specs), context.warnings(), volumeKeys);
     }
 }

@@ -77,7 +77,7 @@ class ComposeLoaderTest {
         assertThat(db.task().driver()).isEqualTo(TaskTemplate.DOCKER);
         assertThat(db.task().image()).isEqualTo("mysql:8.0");
         assertThat(db.task().command()).containsExactly("--default-authentication-plugin=mysql_native_password");
-        assertThat(db.task().volumes()).containsExactly(new VolumeMount("volume", "db_data", "/var/lib/mysql", false));
+        assertThat(db.task().volumes()).containsExactly(new VolumeMount("volume", "wp_db_data", "/var/lib/mysql", false));
         assertThat(db.task().restartPolicy().condition()).isEqualTo(RestartPolicy.ANY);
         assertThat(db.task().environment()).containsEntry("MYSQL_DATABASE", "wordpress").hasSize(4);
         assertThat(db.ports()).extracting(PortSpec::name).containsExactly("3306", "33060");
@@ -154,7 +154,7 @@ class ComposeLoaderTest {
         assertThat(web.dependsOn()).containsExactly(new DependencySpec("cache", DependencySpec.STARTED, true),
                 new DependencySpec("db", DependencySpec.HEALTHY, true));
         assertThat(task.volumes()).containsExactly(
-                new VolumeMount("volume", "data", "/var/lib/data", true),
+                new VolumeMount("volume", "features_data", "/var/lib/data", true),
                 new VolumeMount("bind", directory.resolve("html").toString(), "/usr/share/nginx/html", false),
                 new VolumeMount("volume", null, "/var/log", false),
                 new VolumeMount("bind", directory.resolve("conf").toString(), "/etc/nginx/conf.d", true),

@@ -175,9 +175,12 @@ public final class ContainerSpecMapper {
         return mounts;
     }
 
-    /** A stack's named volume {@code data} is the Docker volume {@code <stack>_data}, as with {@code docker stack deploy}. */
+    /**
+     * A named volume's source is already its cluster-wide name ({@code <stack>_data}, as with
+     * {@code docker stack deploy}, or the name the stack file gives): the compose loader resolved it.
+     */
     static String volumeName(Task task, String name) {
-        return ContainerLabels.stackOf(task) + "_" + name;
+        return name;
     }
 
     static HealthCheck healthcheck(HealthcheckSpec spec) {

@@ -30,7 +30,7 @@ final class DockerTasks {
                 Map.of("MODE", "test"), "/www", "nobody", "web-host", Map.of("team", "a", ContainerLabels.TASK, "spoofed"),
                 new HealthcheckSpec(List.of("CMD-SHELL", "true"), Duration.ofSeconds(2), Duration.ofSeconds(1), 2,
                         Duration.ofSeconds(5), null),
-                List.of(new VolumeMount("volume", "data", "/data", false), new VolumeMount("bind", "/srv/x", "/x", true),
+                List.of(new VolumeMount("volume", "teststack_data", "/data", false), new VolumeMount("bind", "/srv/x", "/x", true),
                         new VolumeMount("tmpfs", null, "/scratch", false), new VolumeMount("volume", null, "/anon", false)),
                 new ResourcesSpec(new io.flotilla.model.Resources(1_500_000_000L, 64L << 20, 100),
                         new io.flotilla.model.Resources(0, 32L << 20, 0)),
