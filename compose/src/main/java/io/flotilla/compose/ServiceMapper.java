@@ -25,6 +25,9 @@ final class ServiceMapper {
             "cap_drop", "tmpfs", "ulimits", "pull_policy", "scale");
     private static final Set<String> PULL_POLICIES = Set.of("always", "never", "missing", "build");
     private static final Set<String> DRIVERS = Set.of(TaskTemplate.PROCESS, TaskTemplate.DOCKER);
+    /** The {@code x-flotilla} keys of a service besides those of the {@link DiscoveryMapper}. */
+    private static final Set<String> FLOTILLA_KEYS = Set.of("driver", "stateful", "on_node_loss");
+    private static final Set<String> ON_NODE_LOSS = Set.of(ServiceSpec.ON_NODE_LOSS_WAIT, ServiceSpec.ON_NODE_LOSS_RECREATE);
 
     private final MappingContext context;
 
@@ -65,9 +68,11 @@ final class ServiceMapper {
                 ulimits(service.get("ulimits")), pullPolicy(service.get("pull_policy")),
                 networks(service.get("networks")), DiscoveryMapper.map(service.get("x-flotilla")));
         ServiceMode mode = DeployMapper.mode(deploy, context);
+        Map<String, String> labels = MeshLabels.resolve(deploy.get("labels"), context);
+        statefulLabels(service.get("x-flotilla"), deploy, mode, labels);
         return new ServiceSpec(context.stackName + "_" + shortName, context.stackName, mode,
                 DeployMapper.replicas(service, deploy), task, ServicePorts.map(service, context), dependsOn(service.get("depends_on")),
-                MeshLabels.resolve(deploy.get("labels"), context), DeployMapper.updateConfig(deploy.get("update_config")),
+                labels, DeployMapper.updateConfig(deploy.get("update_config")),
                 DeployMapper.updateConfig(deploy.get("rollback_config")), DeployMapper.endpointMode(deploy));
     }
 
@@ -78,8 +83,11 @@ final class ServiceMapper {
                 throw flotilla.error("x-flotilla must be a mapping such as {driver: process}");
             }
             for (String key : flotilla.fields().keySet()) {
-                if (!key.equals("driver") && !DiscoveryMapper.KEYS.contains(key)) {
-                    context.unsupported("x-flotilla." + key);
+                if (!FLOTILLA_KEYS.contains(key) && !DiscoveryMapper.KEYS.contains(key)) {
+                    List<String> known = new ArrayList<>(new java.util.TreeSet<>(FLOTILLA_KEYS));
+                    known.addAll(DiscoveryMapper.KEYS);
+                    throw flotilla.get(key).keyError("unknown x-flotilla key " + key + " (known: "
+                            + String.join(", ", known) + ")");
                 }
             }
             ComposeNode driver = flotilla.get("driver");
@@ -92,6 +100,33 @@ final class ServiceMapper {
             }
         }
         return image == null ? TaskTemplate.PROCESS : TaskTemplate.DOCKER;
+    }
+
+    /**
+     * {@code x-flotilla: {stateful: true, on_node_loss: wait|recreate}} as the service labels
+     * {@link ServiceSpec#STATEFUL_LABEL} and {@link ServiceSpec#ON_NODE_LOSS_LABEL}, which is what the
+     * scheduler and agents read (the normalized file keeps them as labels). A stateful service numbers
+     * its replicas, so it cannot be global.
+     */
+    private static void statefulLabels(ComposeNode flotilla, ComposeNode deploy, ServiceMode mode,
+                                       Map<String, String> labels) throws ComposeException {
+        ComposeNode stateful = flotilla.get("stateful");
+        if (stateful.isPresent()) {
+            labels.put(ServiceSpec.STATEFUL_LABEL, Boolean.toString(stateful.booleanValue()));
+        }
+        ComposeNode onNodeLoss = flotilla.get("on_node_loss");
+        if (onNodeLoss.isPresent()) {
+            String value = onNodeLoss.text();
+            if (!ON_NODE_LOSS.contains(value)) {
+                throw onNodeLoss.error("on_node_loss must be wait or recreate, not \"" + value + "\"");
+            }
+            labels.put(ServiceSpec.ON_NODE_LOSS_LABEL, value);
+        }
+        if (Boolean.parseBoolean(labels.getOrDefault(ServiceSpec.STATEFUL_LABEL, "false")) && mode == ServiceMode.GLOBAL) {
+            ComposeNode at = stateful.isPresent() ? stateful : deploy.get("labels");
+            throw at.error("a stateful service cannot have deploy.mode global (its replicas are numbered"
+                    + " slots, each with its own volumes); use replicated with replicas");
+        }
     }
 
     /** A command in exec form: a string is split into words as a shell would, a list is kept. */
