@@ -90,7 +90,7 @@ public final class Manager implements AutoCloseable {
             RaftClusterStore raft = store;
             dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout(),
                     () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
-                    admin::leaderApi, tuning.leaderGrace());
+                    admin::leaderApi, tuning.leaderGrace(), config.leaseTtl());
             dispatcher.dependencyChanges(io.flotilla.manager.dispatcher.TaskDependencies.following(registry));
             loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(), clock, tuning.loopTick(),
                     tuning.orchestrate());

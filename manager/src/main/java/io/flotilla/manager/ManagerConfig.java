@@ -23,11 +23,22 @@ import io.flotilla.security.NodeTls;
  * @param tls              this node's mutual TLS (API over HTTPS, Raft gRPC over TLS, the CA to sign
  *                         joins and renewals); null: plaintext, which only in-process tests use —
  *                         the CLI always gives one
+ * @param leaseTtl         the lease the leader grants an agent with every answered status report
+ *                         ({@code leaseMillis}): an agent that has not had an answer for that long kills
+ *                         its fenced tasks, so the leader replaces a lost node's fenced tasks only after
+ *                         its last heartbeat + lease + 1 s; null: {@link #DEFAULT_LEASE_TTL}
  */
 public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
                             Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers,
-                            NodeTls tls) {
+                            NodeTls tls, Duration leaseTtl) {
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_LEASE_TTL = io.flotilla.scheduler.Fencing.DEFAULT_LEASE;
+
+    /** With the default lease. */
+    public ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
+                         Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers, NodeTls tls) {
+        this(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers, tls, null);
+    }
 
     /** The first (or only) manager of a cluster. */
     public ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
@@ -43,7 +54,13 @@ public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAd
 
     public ManagerConfig withTls(NodeTls nodeTls) {
         return new ManagerConfig(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers,
-                nodeTls);
+                nodeTls, leaseTtl);
+    }
+
+    /** @param lease null: the default */
+    public ManagerConfig withLeaseTtl(Duration lease) {
+        return new ManagerConfig(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers,
+                tls, lease);
     }
 
     public ManagerConfig {
@@ -55,6 +72,10 @@ public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAd
         heartbeatTimeout = heartbeatTimeout == null ? DEFAULT_HEARTBEAT_TIMEOUT : heartbeatTimeout;
         if (heartbeatTimeout.isNegative() || heartbeatTimeout.isZero()) {
             throw new IllegalArgumentException("heartbeatTimeout must be positive: " + heartbeatTimeout);
+        }
+        leaseTtl = leaseTtl == null ? DEFAULT_LEASE_TTL : leaseTtl;
+        if (leaseTtl.toMillis() < 100) {
+            throw new IllegalArgumentException("the lease must be at least 100 ms: " + leaseTtl);
         }
     }
 }

@@ -299,8 +299,7 @@ public final class ApiServer implements AutoCloseable {
                     throw ApiException.invalid("nodeId is required");
                 }
                 caller.requireNode(report.nodeId());
-                dispatcher.status(report);
-                return Map.of();
+                return dispatcher.status(report); // {"leaseMillis": …}: the agent's lease (fencing)
             }
             default -> throw notFound(r);
         }

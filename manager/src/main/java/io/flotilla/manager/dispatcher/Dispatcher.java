@@ -12,6 +12,7 @@ import io.flotilla.model.NodeStatus;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
+import io.flotilla.model.api.StatusReportResponse;
 import io.flotilla.state.ClusterState;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +47,8 @@ public final class Dispatcher {
     private final Supplier<Set<String>> managerNodeIds;
     private final Supplier<String> leaderApi;
     private final Duration leaderGrace;
+    /** Granted with every answered status report; a lost node's fenced tasks wait for it to run out. */
+    private final Duration lease;
     /** Nodes whose "ready again" is queued or being committed: one change per node at a time. */
     private final Set<String> readyPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -66,6 +69,14 @@ public final class Dispatcher {
      */
     public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout,
                       Supplier<Set<String>> managerNodeIds, Supplier<String> leaderApi, Duration leaderGrace) {
+        this(store, clock, heartbeatTimeout, managerNodeIds, leaderApi, leaderGrace, io.flotilla.scheduler.Fencing.DEFAULT_LEASE);
+    }
+
+    /** @param lease the lease granted with every answered status report ({@code leaseMillis}; fencing) */
+    public Dispatcher(ClusterStore store, InstantSource clock, Duration heartbeatTimeout,
+                      Supplier<Set<String>> managerNodeIds, Supplier<String> leaderApi, Duration leaderGrace,
+                      Duration lease) {
+        this.lease = Objects.requireNonNull(lease, "lease");
         this.managerNodeIds = Objects.requireNonNull(managerNodeIds, "managerNodeIds");
         this.leaderApi = Objects.requireNonNull(leaderApi, "leaderApi");
         this.store = Objects.requireNonNull(store, "store");
@@ -75,7 +86,8 @@ public final class Dispatcher {
         // A manager that starts (a restart, most often) and leads at once is a new leader like any
         // other: the agents, its own included, are still starting or reconnecting. Without this the
         // grace was one heartbeat timeout, and a busy restart judged its own node down.
-        this.heartbeats = new Heartbeats(clock.instant().plus(this.leaderGrace.minus(heartbeatTimeout)));
+        Instant start = clock.instant();
+        this.heartbeats = new Heartbeats(start.plus(this.leaderGrace.minus(heartbeatTimeout)), start);
         this.assignmentWatch = new AssignmentWatch(store);
         this.statusBatcher = new StatusBatcher(store);
         this.hellos = new GroupCommit<>(store, "hello", CommandBatches.MAX_NODES,
@@ -89,7 +101,13 @@ public final class Dispatcher {
      * (the old leader's heartbeats are lost, and agents are still finding this one).
      */
     public void becameLeader() {
-        heartbeats.reset(clock.instant().plus(leaderGrace.minus(heartbeatTimeout)));
+        Instant now = clock.instant();
+        heartbeats.reset(now.plus(leaderGrace.minus(heartbeatTimeout)), now);
+    }
+
+    /** The lease granted with each answered status report. */
+    public Duration lease() {
+        return lease;
     }
 
     /** Wakes a node's assignment poll also when endpoints its tasks depend on change. */
@@ -141,8 +159,12 @@ public final class Dispatcher {
      * heartbeat, and a heartbeat that waited for its commit expired behind a busy log. A DOWN node
      * that reports is marked READY again, also asynchronously. The statuses are applied shortly
      * after; an agent learns of it from its assignment set, and reports again what it does not see.
+     *
+     * <p>The answer grants the agent its lease ({@code leaseMillis}): it may keep its fenced tasks
+     * running until the time it sent this report plus the lease. A lost node's fenced tasks are
+     * replaced only after that, counted from when the report arrived here ({@link NodeLiveness}).
      */
-    public void status(StatusReport report) {
+    public StatusReportResponse status(StatusReport report) {
         requireLeader();
         String nodeId = Objects.requireNonNull(report.nodeId(), "nodeId");
         Instant now = clock.instant();
@@ -157,11 +179,26 @@ public final class Dispatcher {
                         if (error != null) {
                             LOG.warn("node {} reports again, but marking it ready failed (next report tries again): {}",
                                     nodeId, error.toString());
+                        } else {
+                            clearFenceWaits(nodeId);
                         }
                     });
         }
         if (!report.updates().isEmpty()) {
             statusBatcher.offer(nodeId, report.updates()); // group commit with other nodes' reports
+        }
+        return new StatusReportResponse(lease.toMillis());
+    }
+
+    /** The node is back before its fenced tasks were given up: they no longer say they wait for its lease. */
+    private void clearFenceWaits(String nodeId) {
+        Command clear = NodeLiveness.backAgain(store.state(), nodeId);
+        if (clear != null) {
+            store.submit(clear).whenComplete((state, error) -> {
+                if (error != null) {
+                    LOG.debug("clearing the lease wait of node {}'s tasks failed: {}", nodeId, error.toString());
+                }
+            });
         }
     }
 
@@ -172,7 +209,7 @@ public final class Dispatcher {
 
     /** One liveness pass: marks silent nodes DOWN and orphans their tasks. Returns the commands applied. */
     public List<Command> checkLiveness() throws InterruptedException {
-        List<Command> verdicts = NodeLiveness.verdicts(store.state(), heartbeats, clock.instant(), heartbeatTimeout);
+        List<Command> verdicts = NodeLiveness.verdicts(store.state(), heartbeats, clock.instant(), heartbeatTimeout, lease);
         for (Command command : verdicts) {
             if (command instanceof Command.SetNodeStates down) {
                 down.changes().forEach(change -> LOG.warn("node {} is down: {}", change.nodeId(), change.message()));

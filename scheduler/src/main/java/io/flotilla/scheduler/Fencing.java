@@ -1,0 +1,77 @@
+package io.flotilla.scheduler;
+
+import io.flotilla.model.Service;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.VolumeMount;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Which tasks must never run twice, and what their assignment tells the agent (the fencing
+ * contract between the managers and the agents, docs/stateful.md).
+ *
+ * <p>A task is <em>fenced</em> when its service is stateful, or when it mounts a named volume
+ * whose driver is not node-local (glusterfs: the data is reachable from every node, so a copy
+ * started elsewhere while the old one still runs would write the same files). A fenced task on a
+ * lost node is replaced only once that node's lease has surely expired, and then its agent's
+ * watchdog has killed it; a new fenced task of a slot is placed only once every other task of the
+ * slot has ended. Stateless tasks keep the fast failover.
+ */
+public final class Fencing {
+    private Fencing() {}
+
+    /** The lease a leader grants agents with each answered status report, unless configured otherwise. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(5);
+    /** Added to the lease before a lost node's fenced tasks are given up (clock drift, the answer's travel). */
+    public static final Duration MARGIN = Duration.ofSeconds(1);
+
+    public static final String FENCING_ENV = "FLOTILLA_FENCING";
+    public static final String SLOT_ENV = "FLOTILLA_SLOT";
+    public static final String SLOT_NAME_ENV = "FLOTILLA_SLOT_NAME";
+
+    /** True when a task of this template in a service with this spec must never run twice. */
+    public static boolean fenced(ServiceSpec spec, TaskTemplate template) {
+        if (spec != null && spec.stateful()) {
+            return true;
+        }
+        for (VolumeMount mount : template.volumes()) {
+            if (mount.named() && !mount.options().nodeLocal()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** As {@link #fenced(ServiceSpec, TaskTemplate)}; {@code service} null (removed) looks at the template only. */
+    public static boolean fenced(Service service, Task task) {
+        return fenced(service == null ? null : service.spec(), task.spec());
+    }
+
+    /**
+     * What the assignment of a fenced task adds to its environment: {@code FLOTILLA_FENCING=lease}
+     * (the agent arms its dead man's switch), and for a stateful service its slot and stable name
+     * ({@code db-1.db.shop.flotilla}). Empty for a task that is not fenced.
+     */
+    static Map<String, String> environment(Service service, Task task) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (!fenced(service, task)) {
+            return env;
+        }
+        env.put(FENCING_ENV, "lease");
+        if (service.spec().stateful() && task.slot() > 0) {
+            env.put(SLOT_ENV, Integer.toString(task.slot()));
+            env.put(SLOT_NAME_ENV, slotName(service.spec(), task.slot()));
+        }
+        return env;
+    }
+
+    /** {@code <short>-<slot>.<short>.<stack>.flotilla}, or {@code <name>-<slot>.<name>.flotilla} outside a stack. */
+    static String slotName(ServiceSpec spec, int slot) {
+        String shortName = spec.shortName();
+        String service = spec.stack() == null ? shortName : shortName + "." + spec.stack();
+        return shortName + "-" + slot + "." + service + ".flotilla";
+    }
+}
