@@ -31,8 +31,8 @@ import picocli.CommandLine.Parameters;
  * Flotilla hands every task: PORT, FLOTILLA_TASK_ID, FLOTILLA_TASK_SLOT, FLOTILLA_SERVICE,
  * FLOTILLA_NODE_ID, and a dependency's BACKEND_HOST / BACKEND_PORT.
  */
-@Command(name = "demo-app", description = "Demo applications used by examples/ (web, backend, probe).",
-        subcommands = {DemoAppCommand.Web.class, DemoAppCommand.Backend.class, DemoAppCommand.Probe.class})
+@Command(name = "demo-app", description = "Demo applications used by examples/ (web, backend, probe, ledger).",
+        subcommands = {DemoAppCommand.Web.class, DemoAppCommand.Backend.class, DemoAppCommand.Probe.class, LedgerApp.class})
 public final class DemoAppCommand {
 
     /** Who this task is, as one line: the answer that lets a test tell replicas apart. */

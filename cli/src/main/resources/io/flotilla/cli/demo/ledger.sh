@@ -1,0 +1,59 @@
+#!/bin/sh
+# The ledger demo app (`flotilla demo-app ledger`) for busybox sh, for a container without a JVM
+# (flotilla-test/busybox:1). Same behaviour: appends "<n> <task id> <time>" to
+# $LEDGER_DIR/ledger.log every $LEDGER_INTERVAL_MS ms and fsyncs it, continuing after the file's
+# last number; before every append it checks that the file still ends with its own last line
+# (at start: takes the file as it is) and exits 75 if another writer appended. GET / on $PORT
+# answers the last number, GET /health 200 (busybox httpd serving two files).
+# Usage: docker run -v shop_data-1:/data -e PORT=8080 flotilla-test/busybox:1 sh -c "$(flotilla demo-app ledger --print-script)"
+dir=${LEDGER_DIR:-/data}
+port=${PORT:-8080}
+interval_ms=${LEDGER_INTERVAL_MS:-100}
+me=${FLOTILLA_TASK_ID:-pid-$$}
+file=$dir/ledger.log
+
+say() { echo "ledger: $*"; }
+fail() { echo "ledger: $*" >&2; exit 1; }
+case $port in ''|*[!0-9]*) fail "PORT must be a number, got '$port'";; esac
+case $interval_ms in ''|*[!0-9]*|0) fail "LEDGER_INTERVAL_MS must be a positive number, got '$interval_ms'";; esac
+[ -d "$dir" ] || fail "ledger directory $dir does not exist: mount the volume there, or set LEDGER_DIR"
+touch "$file" || fail "cannot write $file"
+
+# Take the file as it is; cut a torn last line (a crash in the middle of a write) off first.
+if [ -s "$file" ] && [ -n "$(tail -c 1 "$file")" ]; then
+  keep=$(( $(wc -c < "$file") - $(tail -n 1 "$file" | wc -c) ))
+  say "cutting a torn last line off $file"
+  truncate -s "$keep" "$file" && sync "$file"
+fi
+last=$(tail -n 1 "$file")
+n=${last%% *}
+[ -n "$last" ] || n=0
+case $n in ''|*[!0-9]*) fail "the last line of $file is not a ledger line ('<n> <task> <time>'): '$last'; move the file away or fix it";; esac
+size=$(( $(wc -c < "$file") ))
+
+www=$(mktemp -d /tmp/ledger-www.XXXXXX) || fail "cannot create a directory under /tmp"
+echo "$n" > "$www/index.html"
+echo ok > "$www/health"
+httpd -f -p "$port" -h "$www" &
+httpd_pid=$!
+finish() { kill "$httpd_pid" 2>/dev/null; wait "$httpd_pid" 2>/dev/null; rm -rf "$www"; }
+trap 'say "stopping at $n"; finish; exit 0' TERM INT
+say "$me writing $file from $((n + 1)) every $interval_ms ms; listening on port $port"
+
+while :; do
+  usleep $((interval_ms * 1000)) & wait $! # wait: a TERM is handled at once, not after the sleep
+  actual=$(tail -n 1 "$file")
+  actual_size=$(( $(wc -c < "$file") ))
+  if [ "$actual" != "$last" ] || [ "$actual_size" -ne "$size" ]; then
+    echo "ledger: another writer changed $file: it ends with '$actual', not with this task's '$last' ($actual_size bytes, expected $size). Two copies of this slot are writing: stopping this one. Exiting 75." >&2
+    finish
+    exit 75
+  fi
+  n=$((n + 1))
+  line="$n $me $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "$line" >> "$file" || fail "cannot append to $file"
+  sync "$file"
+  last=$line
+  size=$((size + ${#line} + 1))
+  echo "$n" > "$www/index.tmp" && mv "$www/index.tmp" "$www/index.html"
+done
