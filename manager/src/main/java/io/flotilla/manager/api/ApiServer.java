@@ -69,6 +69,7 @@ public final class ApiServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ClusterEndpoints cluster;
     private final ServiceUpdateEndpoints serviceUpdates;
+    private final VolumeEndpoints volumes;
     private final Dispatcher dispatcher;
     /** Discovery and registry endpoints; null until {@link #discovery} is given. */
     private volatile DiscoveryApi discovery;
@@ -85,6 +86,7 @@ public final class ApiServer implements AutoCloseable {
                      ClusterAdmin admin, SSLContext tls) throws IOException {
         this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
         this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
+        this.volumes = new VolumeEndpoints(store, clock);
         this.dispatcher = dispatcher;
         this.membership = new MembershipEndpoints(nodeId, admin, tls);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -187,7 +189,8 @@ public final class ApiServer implements AutoCloseable {
                     String name = p.get(2);
                     return switch (method) {
                         case "POST" -> cluster.deployStack(r, name);
-                        case "DELETE" -> cluster.removeStack(name);
+                        case "DELETE" -> r.booleanParam("volumes") ? volumes.removeStackWithVolumes(name)
+                                : cluster.removeStack(name);
                         default -> throw methodNotAllowed(r);
                     };
                 }
@@ -235,6 +238,19 @@ public final class ApiServer implements AutoCloseable {
                 if (n == 2) {
                     requireMethod(r, "GET");
                     return cluster.tasks(r);
+                }
+            }
+            case "volumes" -> {
+                if (n == 2) {
+                    return only(r, "GET", volumes::list);
+                }
+                if (n == 3) {
+                    String name = p.get(2);
+                    return switch (method) {
+                        case "GET" -> volumes.inspect(name);
+                        case "DELETE" -> volumes.remove(name);
+                        default -> throw methodNotAllowed(r);
+                    };
                 }
             }
             case "nodes" -> {
