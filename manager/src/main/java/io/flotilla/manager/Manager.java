@@ -92,7 +92,7 @@ public final class Manager implements AutoCloseable {
                     () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
                     admin::leaderApi, tuning.leaderGrace(), config.leaseTtl());
             dispatcher.dependencyChanges(io.flotilla.manager.dispatcher.TaskDependencies.following(registry));
-            loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(), clock, tuning.loopTick(),
+            loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(config.leaseTtl()), clock, tuning.loopTick(),
                     tuning.orchestrate());
             loop.start();
             api = new ApiServer(config.apiAddress(), config.nodeId(), store, dispatcher, clock, ids, logs,

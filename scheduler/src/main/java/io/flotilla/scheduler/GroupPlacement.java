@@ -30,11 +30,16 @@ final class GroupPlacement {
     /** Without spread preferences: the feasible nodes ranked, so each choice is O(log nodes). */
     private NodeQueue queue;
     private final boolean rankedChoice;
+    private final SlotRules slotRules;
+    /** Tasks of this group may be bound to a node or prefer one: chosen by a scan, not the queue. */
+    private final boolean perTaskRules;
 
     GroupPlacement(Service service, List<Task> tasks, List<NodeUsage> allNodes, Map<String, NodeUsage> usage,
                    Dependencies dependencies, Instant now, List<Assignment> assignments,
-                   List<Command.TaskStatusUpdate> pending, boolean rankedChoice) {
+                   List<Command.TaskStatusUpdate> pending, boolean rankedChoice, SlotRules slotRules) {
         this.rankedChoice = rankedChoice;
+        this.slotRules = slotRules;
+        this.perTaskRules = SlotRules.hasRules(service, tasks.getFirst().spec());
         this.service = service;
         this.tasks = tasks;
         this.allNodes = allNodes;
@@ -60,6 +65,11 @@ final class GroupPlacement {
                 Scheduler.markPending(task, resolution.waitingReason(), now, pending);
                 continue;
             }
+            SlotRules.TaskRules rules = slotRules.of(service, task);
+            if (rules.waitReason() != null) {
+                Scheduler.markPending(task, rules.waitReason(), now, pending);
+                continue;
+            }
             if (task.nodeId() != null) {
                 placeOnGivenNode(task, resolution);
                 continue;
@@ -68,13 +78,18 @@ final class GroupPlacement {
                 failures = new PlacementFailures();
                 feasible = staticallyFeasible(failures);
                 initSpread();
-                if (spreadCounts.isEmpty() && rankedChoice) {
+                if (spreadCounts.isEmpty() && rankedChoice && !perTaskRules) {
                     queue = new NodeQueue(service.id(), feasible);
                 }
             }
-            NodeUsage best = queue != null ? queue.pollBest(request, failures) : scanBest(feasible, failures);
+            if (rules.requiredNode() != null) {
+                placeOnBoundNode(task, resolution, rules);
+                continue;
+            }
+            NodeUsage best = queue != null ? queue.pollBest(request, failures, rules.refused().keySet())
+                    : scanBest(feasible, failures, rules);
             if (best == null) {
-                Scheduler.markPending(task, failures.reason(request), now, pending);
+                Scheduler.markPending(task, failures.reason(request, slotRules.refusals(rules.refused())), now, pending);
                 continue;
             }
             assign(task, best, resolution);
@@ -88,8 +103,9 @@ final class GroupPlacement {
      * The best node passing the dynamic filters, by a scan of every node still feasible (needed
      * with spread preferences: one assignment changes the rank of every node sharing its label).
      */
-    private NodeUsage scanBest(List<NodeUsage> feasible, PlacementFailures failures) {
+    private NodeUsage scanBest(List<NodeUsage> feasible, PlacementFailures failures, SlotRules.TaskRules rules) {
         NodeUsage best = null;
+        NodeUsage preferred = null;
         int kept = 0;
         for (NodeUsage node : feasible) {
             int failing = PlacementFailures.firstFailing(request, node, false, true);
@@ -98,12 +114,45 @@ final class GroupPlacement {
                 continue;
             }
             feasible.set(kept++, node);
+            if (rules.refuses(node.id())) {
+                continue; // refused this slot's task lately: not for this task, still for the others
+            }
+            if (node.id().equals(rules.preferredNode())) {
+                preferred = node; // restart in place
+            }
             if (best == null || better(node, best)) {
                 best = node;
             }
         }
         feasible.subList(kept, feasible.size()).clear();
-        return best;
+        return preferred != null ? preferred : best;
+    }
+
+    /**
+     * The task's node-local volume holds it to one node (see {@link SlotRules}): there or nowhere,
+     * and the pending reason names the node and the volume.
+     */
+    private void placeOnBoundNode(Task task, Dependencies.Resolution resolution, SlotRules.TaskRules rules) {
+        NodeUsage node = usage.get(rules.requiredNode());
+        String holds = "the task must run on node " + SlotRules.name(node == null ? null : node.node(), rules.requiredNode())
+                + ", which holds volume " + rules.requiredBecause();
+        if (node == null) {
+            Scheduler.markPending(task, "waiting: " + holds + ", and that node is gone", now, pending);
+            return;
+        }
+        if (rules.refuses(node.id())) {
+            Scheduler.markPending(task, "waiting: " + holds + "; " + slotRules.refusals(
+                    Map.of(node.id(), rules.refused().get(node.id()))), now, pending);
+            return;
+        }
+        int failing = PlacementFailures.firstFailing(request, node, true, true);
+        if (failing >= 0) {
+            PlacementFailures one = new PlacementFailures();
+            one.count(failing);
+            Scheduler.markPending(task, one.reason(request) + "; " + holds, now, pending);
+            return;
+        }
+        assign(task, node, resolution);
     }
 
     private void placeOnGivenNode(Task task, Dependencies.Resolution resolution) {
@@ -173,7 +222,14 @@ final class GroupPlacement {
     }
 
     private void assign(Task task, NodeUsage node, Dependencies.Resolution resolution) {
-        assignments.add(new Assignment(task.id(), node.id(), dependencies.environment(resolution, task)));
+        Map<String, String> env = dependencies.environment(resolution, task);
+        Map<String, String> fencing = Fencing.environment(service, task);
+        if (!fencing.isEmpty()) {
+            env = new java.util.LinkedHashMap<>(env);
+            env.putAll(fencing);
+        }
+        assignments.add(new Assignment(task.id(), node.id(), env));
+        slotRules.assigned(service, task, node.id());
         node.add(service.id(), request.reservations(), request.hostPorts());
         for (int i = 0; i < spreadCounts.size(); i++) {
             spreadCounts.get(i).merge(labelValue(node, request.spreadLabels().get(i)), 1, Integer::sum);

@@ -32,15 +32,33 @@ final class NodeQueue {
      * one are counted in {@code failures} and dropped.
      */
     NodeUsage pollBest(PlacementRequest request, PlacementFailures failures) {
+        return pollBest(request, failures, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #pollBest(PlacementRequest, PlacementFailures)}, passing over the nodes in
+     * {@code excluded} (that refused this task's slot lately) without dropping them: they stay
+     * queued for the other tasks of the group.
+     */
+    NodeUsage pollBest(PlacementRequest request, PlacementFailures failures, java.util.Set<String> excluded) {
         NodeUsage node;
+        java.util.List<NodeUsage> passedOver = excluded.isEmpty() ? java.util.List.of() : new java.util.ArrayList<>();
+        NodeUsage found = null;
         while ((node = queue.poll()) != null) {
             int failing = PlacementFailures.firstFailing(request, node, false, true);
-            if (failing < 0) {
-                return node;
+            if (failing >= 0) {
+                failures.count(failing);
+                continue;
             }
-            failures.count(failing);
+            if (excluded.contains(node.id())) {
+                passedOver.add(node);
+                continue;
+            }
+            found = node;
+            break;
         }
-        return null;
+        queue.addAll(passedOver);
+        return found;
     }
 
     void add(NodeUsage node) {

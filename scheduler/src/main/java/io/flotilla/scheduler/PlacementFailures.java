@@ -19,11 +19,19 @@ final class PlacementFailures {
 
     /** SwarmKit style: {@code no suitable node (insufficient memory on 1 node; 1 node not available)}. */
     String reason(PlacementRequest request) {
+        return reason(request, "");
+    }
+
+    /** With {@code more} (nodes that refused the slot's task, say) after the filters' words; empty: none. */
+    String reason(PlacementRequest request, String more) {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] > 0) {
                 parts.add(PlacementFilter.ALL.get(i).explain(request, counts[i]));
             }
+        }
+        if (!more.isEmpty()) {
+            parts.add(more);
         }
         return "no suitable node (" + (parts.isEmpty() ? "no nodes in the cluster" : String.join("; ", parts)) + ")";
     }

@@ -61,6 +61,13 @@ final class Rebalancer {
         if (!requested && !auto) {
             return;
         }
+        if (Fencing.fenced(service.spec(), service.spec().task())) {
+            // a move is start-first, which a fenced slot never is; its tasks stay where their data is
+            if (requested) {
+                out.rebalanceDone(service);
+            }
+            return;
+        }
         ServiceUpdateStatus status = service.updateStatus();
         if (status != null && (status.state().inProgress() || status.state().paused())) {
             return; // an update owns the service; a paused one waits for the user

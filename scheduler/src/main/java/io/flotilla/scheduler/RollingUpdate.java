@@ -140,7 +140,8 @@ final class RollingUpdate {
             return;
         }
         int batch = config.parallelism() == 0 ? candidates.size() : Math.min(config.parallelism(), candidates.size());
-        boolean stopFirst = !"start-first".equals(config.order());
+        // a fenced slot never runs two tasks at once: its replacement waits for the old one to end
+        boolean stopFirst = !"start-first".equals(config.order()) || Fencing.fenced(service.spec(), service.spec().task());
         int started = 0;
         for (UpdateCandidate candidate : candidates) {
             if (started == batch) {

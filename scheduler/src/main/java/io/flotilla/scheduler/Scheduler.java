@@ -27,7 +27,10 @@ import java.util.Map;
  * {@link PlacementFilter}s; among feasible nodes the choice spreads: fewest tasks of the service
  * in the spread-preference label groups, then on the node, then fewest tasks overall, then node
  * id. Assignments made earlier in the same call count. A task that cannot be placed gets (once per
- * change of reason) a PENDING status whose {@code error} says why.
+ * change of reason) a PENDING status whose {@code error} says why. Per task, {@link SlotRules} add
+ * what its slot and volumes ask: the node holding its node-local volume, one fenced task of a slot
+ * at a time, nodes that refused the slot's task lately, restart in place; a fenced task's
+ * assignment carries the fencing environment ({@link Fencing}).
  *
  * <p>Candidates come from the state's index of unplaced tasks, at most {@link #DEFAULT_MAX_PER_PASS}
  * per call (the next call takes the rest). Cost: O(assigned tasks + nodes) to build usage, then per group of identical tasks (one service
@@ -48,9 +51,16 @@ public final class Scheduler {
     /** False: choose by a scan of every feasible node even without spread preferences (the reference, for tests). */
     private final boolean rankedChoice;
     private final int maxPerPass;
+    /** The agents' lease: with on_node_loss: recreate, a task bound to a lost node's volume moves after it. */
+    private final Duration lease;
 
     public Scheduler() {
         this(true, DEFAULT_MAX_PER_PASS);
+    }
+
+    /** @param lease the lease the leader grants agents (ManagerConfig.leaseTtl) */
+    public Scheduler(Duration lease) {
+        this(true, DEFAULT_MAX_PER_PASS, lease);
     }
 
     Scheduler(boolean rankedChoice) {
@@ -59,6 +69,11 @@ public final class Scheduler {
 
     /** A scheduler that considers at most {@code maxPerPass} tasks per {@link #place} call. */
     public Scheduler(boolean rankedChoice, int maxPerPass) {
+        this(rankedChoice, maxPerPass, Fencing.DEFAULT_LEASE);
+    }
+
+    public Scheduler(boolean rankedChoice, int maxPerPass, Duration lease) {
+        this.lease = java.util.Objects.requireNonNull(lease, "lease");
         if (maxPerPass < 1) {
             throw new IllegalArgumentException("maxPerPass must be positive: " + maxPerPass);
         }
@@ -77,11 +92,13 @@ public final class Scheduler {
         }
 
         Dependencies dependencies = new Dependencies(state);
+        SlotRules slotRules = new SlotRules(state, now, lease);
         List<Assignment> assignments = new ArrayList<>();
         List<Command.TaskStatusUpdate> pending = new ArrayList<>();
         for (List<Task> group : groups.values()) {
             Service service = state.service(group.getFirst().serviceId()).orElseThrow();
-            new GroupPlacement(service, group, allNodes, usage, dependencies, now, assignments, pending, rankedChoice).run();
+            new GroupPlacement(service, group, allNodes, usage, dependencies, now, assignments, pending, rankedChoice,
+                    slotRules).run();
         }
 
         List<Command> commands = new ArrayList<>(2);

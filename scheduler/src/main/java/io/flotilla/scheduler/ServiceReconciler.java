@@ -33,7 +33,9 @@ import java.util.TreeMap;
  * of the slot is shut down; until then one older task may <em>stand in</em> for it: that is how
  * start-first works for updates, drains and rebalance moves alike (the replacement is created
  * first, the old task stopped once the replacement runs and is healthy). A decision that is
- * stop-first shuts the old task down in the same pass, so it never stands in.
+ * stop-first shuts the old task down in the same pass, so it never stands in. A fenced service
+ * ({@link Fencing}) is always stop-first: its slot never runs two tasks at once, and the scheduler
+ * places the replacement only once the old task has ended.
  */
 final class ServiceReconciler {
     /** Terminal tasks kept per slot for {@code service ps} (Swarm's task history retention). */
@@ -225,7 +227,7 @@ final class ServiceReconciler {
     private void moveOffDrainedNode(Slot slot, List<Task> tasks, List<Task> drained) {
         Task keep = mostAdvanced(drained);
         drained.stream().filter(t -> t != keep).forEach(out::shutdown);
-        if ("start-first".equals(service.spec().updateConfig().order())) {
+        if ("start-first".equals(service.spec().updateConfig().order()) && !Fencing.fenced(service.spec(), service.spec().task())) {
             standIns++;
         } else {
             out.shutdown(keep);
