@@ -396,6 +396,11 @@ public final class LocalNode implements AutoCloseable {
             }
 
             @Override
+            public boolean stateful(String service) {
+                return source.stateful(service);
+            }
+
+            @Override
             public String virtualAddress(String service) {
                 io.flotilla.cli.mesh.NodeMesh current = mesh;
                 return current == null ? null : current.virtualAddress(service);

@@ -229,6 +229,12 @@ public final class EndpointRegistry implements EndpointSource {
         return current.containsKey(service) || state.serviceByName(service).isPresent();
     }
 
+    /** True if {@code service} exists in the state and is stateful (whether or not a task of it runs now). */
+    @Override
+    public boolean stateful(String service) {
+        return state.serviceByName(service).map(s -> s.spec().stateful()).orElse(false);
+    }
+
     /** Service name → endpoint count, for every service that exists or has endpoints. */
     public SortedMap<String, Integer> services() {
         SortedMap<String, Integer> counts = new TreeMap<>();

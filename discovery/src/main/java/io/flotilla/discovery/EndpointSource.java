@@ -22,4 +22,17 @@ public interface EndpointSource {
     default String virtualAddress(String service) {
         return null;
     }
+
+    /**
+     * True if {@code service} is stateful: its endpoints carry their slot and it has per-slot names
+     * ({@code db-1.db.shop.flotilla}). A source that only sees endpoints judges by them.
+     */
+    default boolean stateful(String service) {
+        for (Endpoint endpoint : endpointsUnordered(service)) {
+            if (endpoint.slot() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

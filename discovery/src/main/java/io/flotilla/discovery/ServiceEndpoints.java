@@ -23,6 +23,7 @@ import java.util.TreeMap;
  * healthcheck) and on a READY node with an address; the endpoint's address is the node's and its
  * ports are the task's host ports. So an endpoint leaves the moment the state says the task
  * exited, was asked to stop, failed its healthcheck or lost its node (orphaned, node down).
+ * A stateful service's endpoints carry their task's slot (for the per-slot DNS names).
  */
 public final class ServiceEndpoints {
     private ServiceEndpoints() {}
@@ -53,7 +54,15 @@ public final class ServiceEndpoints {
         }
         return new Endpoint(task.id(), service.spec().name(), service.spec().stack(), task.id(), node.id(),
                 node.status().address(), task.status().hostPorts(), tags(service.spec().labels()), Map.of(),
-                Endpoint.TASK);
+                Endpoint.TASK, slotOf(service, task));
+    }
+
+    /**
+     * The slot an endpoint carries: a stateful service's task's, so that its per-slot DNS name finds
+     * it; null for any other (its replicas are interchangeable, so no name points at one of them).
+     */
+    static Integer slotOf(Service service, Task task) {
+        return service.spec().stateful() && task.slot() > 0 ? task.slot() : null;
     }
 
     /** True if {@code task}, on {@code node}, is an endpoint now (see the class comment). */

@@ -22,9 +22,12 @@ import java.util.TreeMap;
  *                service's labels
  * @param meta    metadata of a registration
  * @param source  {@code task} or {@code registration}
+ * @param slot    the task's slot for a task of a stateful service (its per-slot DNS name
+ *                {@code <service>-<slot>.<service>.<stack>.<domain>} answers this endpoint); null otherwise
  */
 public record Endpoint(String id, String service, String stack, String taskId, String nodeId, String address,
-                       Map<String, Integer> ports, List<String> tags, Map<String, String> meta, String source) {
+                       Map<String, Integer> ports, List<String> tags, Map<String, String> meta, String source,
+                       Integer slot) {
     public static final String TASK = "task";
     public static final String REGISTRATION = "registration";
 
@@ -36,6 +39,15 @@ public record Endpoint(String id, String service, String stack, String taskId, S
         tags = tags == null ? List.of() : List.copyOf(tags);
         meta = meta == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(meta));
         source = source == null ? TASK : source;
+        if (slot != null && slot < 1) {
+            throw new IllegalArgumentException("endpoint slot must be at least 1, got " + slot);
+        }
+    }
+
+    /** An endpoint without a slot (a registration, or a task of a stateless service). */
+    public Endpoint(String id, String service, String stack, String taskId, String nodeId, String address,
+                    Map<String, Integer> ports, List<String> tags, Map<String, String> meta, String source) {
+        this(id, service, stack, taskId, nodeId, address, ports, tags, meta, source, null);
     }
 
     /** True if the endpoint carries every tag of {@code required}. */

@@ -39,6 +39,11 @@ import org.xbill.DNS.Type;
  *   <li>{@code tasks.<service>.<stack>.flotilla}: always the endpoints' addresses;</li>
  *   <li>{@code _<port>._tcp.<service>.<stack>.flotilla} SRV: one record per endpoint with that
  *       named port, target {@code <hex address>.addr.flotilla} (its A/AAAA in the additional section);</li>
+ *   <li>{@code <service>-<slot>.<service>.<stack>.flotilla} ({@code db-1.db.shop.flotilla}; outside a
+ *       stack {@code db-1.db.flotilla}), for a stateful service: the address of that slot's endpoint
+ *       (its running, healthy task) only, and its SRV under {@code _<port>._tcp.db-1.db.shop.flotilla}.
+ *       While the slot has no such task the name is NODATA (not cached longer than the negative
+ *       TTL); for a service that is not stateful, NXDOMAIN;</li>
  *   <li>anything else in the domain: NXDOMAIN; a known name without records of the type: NODATA.
  *       Both carry the SOA in the authority section, whose minimum is the negative TTL.</li>
  * </ul>
@@ -121,7 +126,16 @@ public final class DnsResponder {
         }
         int rest = labels.length - first;
         String service = rest == 2 ? labels[first + 1] + "_" + labels[first] : rest == 1 ? labels[first] : null;
-        String virtual = service == null || first != 0 ? null : registry.virtualAddress(service);
+        int slot = 0;
+        if (rest == 3 || (rest == 2 && !registry.knows(service) && registry.virtualAddress(service) == null)) {
+            // <short>-<slot>.<short>.<stack> (or <name>-<slot>.<name> outside a stack): one slot of a stateful service
+            slot = slotOf(labels[first], labels[first + 1]);
+            service = rest == 3 ? labels[first + 2] + "_" + labels[first + 1] : labels[first + 1];
+            if (slot == 0 || !registry.stateful(service)) {
+                return nxdomain(response);
+            }
+        }
+        String virtual = service == null || first != 0 || slot != 0 ? null : registry.virtualAddress(service);
         if (virtual != null) {
             Record record = addressRecord(name, virtual);
             if (record != null && (type == Type.ANY || record.getType() == type)) {
@@ -134,7 +148,7 @@ public final class DnsResponder {
         if (service == null || !registry.knows(service)) {
             return nxdomain(response);
         }
-        Collection<Endpoint> endpoints = registry.endpointsUnordered(service);
+        Collection<Endpoint> endpoints = slot == 0 ? registry.endpointsUnordered(service) : ofSlot(service, slot);
         if (portName != null) {
             if (type != Type.SRV && type != Type.ANY) {
                 response.addRecord(soa, Section.AUTHORITY);
@@ -176,6 +190,34 @@ public final class DnsResponder {
             response.addRecord(soa, Section.AUTHORITY);
         }
         return response;
+    }
+
+    /** {@code db-2} of {@code db} → 2; 0 if {@code label} is not {@code <name>-<slot>} (slots count from 1). */
+    static int slotOf(String label, String name) {
+        if (label.length() <= name.length() + 1 || label.length() > name.length() + 8 || !label.startsWith(name)
+                || label.charAt(name.length()) != '-' || label.charAt(name.length() + 1) == '0') {
+            return 0;
+        }
+        int slot = 0;
+        for (int i = name.length() + 1; i < label.length(); i++) {
+            char c = label.charAt(i);
+            if (c < '0' || c > '9') {
+                return 0;
+            }
+            slot = slot * 10 + (c - '0');
+        }
+        return slot;
+    }
+
+    /** The endpoints of {@code service} in {@code slot}: one while its task runs, none while it is replaced. */
+    private Collection<Endpoint> ofSlot(String service, int slot) {
+        List<Endpoint> result = new ArrayList<>(1);
+        for (Endpoint endpoint : registry.endpointsUnordered(service)) {
+            if (endpoint.slot() != null && endpoint.slot() == slot) {
+                result.add(endpoint);
+            }
+        }
+        return result;
     }
 
     private Message addressName(Message response, Name name, int type, String hex) {
