@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT, // -h/--help and -V/--version on every subcommand, as docker has
         description = "Keeps Compose stacks running across a cluster.",
         subcommands = {DevCommand.class, InitCommand.class, JoinCommand.class, JoinTokenCommand.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
+                io.flotilla.cli.commands.VolumeCommands.class,
                 NodeCommands.class, io.flotilla.cli.commands.DiscoverCommand.class, io.flotilla.cli.commands.RegistryCommands.class,
                 DemoAppCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {

@@ -101,6 +101,23 @@ public final class ApiClient {
         return send("DELETE", "/v1/stacks/" + encode(name), null, ChangeResult.class);
     }
 
+    /** {@code volumes}: also forget the volumes the stack's file declared (external ones never). */
+    public ChangeResult removeStack(String name, boolean volumes) {
+        return send("DELETE", "/v1/stacks/" + encode(name) + (volumes ? "?volumes=true" : ""), null, ChangeResult.class);
+    }
+
+    public List<io.flotilla.model.api.VolumeInfo> volumes() {
+        return get("/v1/volumes", new TypeReference<>() {});
+    }
+
+    public io.flotilla.model.api.VolumeInfo volume(String name) {
+        return get("/v1/volumes/" + encode(name), new TypeReference<>() {});
+    }
+
+    public ChangeResult removeVolume(String name) {
+        return send("DELETE", "/v1/volumes/" + encode(name), null, ChangeResult.class);
+    }
+
     public List<ServiceSummary> services(String stack) {
         return get("/v1/services" + (stack == null ? "" : "?stack=" + encode(stack)), new TypeReference<>() {});
     }

@@ -136,6 +136,8 @@ public final class StackCommands {
         @Parameters(arity = "1..*", paramLabel = "STACK") List<String> stacks;
         @Option(names = {"-d", "--detach"}, description = "Do not wait for the tasks to stop.") boolean detach;
         @Option(names = "--timeout", defaultValue = "60s") String timeout;
+        @Option(names = {"-v", "--volumes"}, description = "Also remove the named volumes the stack declared, with"
+                + " their data (external volumes and volumes another stack uses are kept).") boolean volumes;
 
         @Override
         public Integer call() {
@@ -143,13 +145,20 @@ public final class StackCommands {
             int status = 0;
             for (String stack : stacks) {
                 List<String> services = api.services(stack).stream().map(s -> s.service().spec().name()).sorted().toList();
-                if (services.isEmpty()) {
+                List<String> stackVolumes = !volumes ? List.of() : api.volumes().stream()
+                        .filter(v -> stack.equals(v.stack()) && !v.external()).map(v -> v.name()).sorted().toList();
+                if (services.isEmpty() && stackVolumes.isEmpty()) {
                     System.err.println("Nothing found in stack: " + stack);
                     status = 1;
                     continue;
                 }
                 services.forEach(s -> System.out.println("Removing service " + s));
-                api.removeStack(stack);
+                stackVolumes.forEach(v -> System.out.println("Removing volume " + v));
+                String message = api.removeStack(stack, volumes).message();
+                int kept = message.indexOf("; kept volume");
+                if (kept >= 0) {
+                    System.err.println("Warning: " + message.substring(kept + 2));
+                }
             }
             if (detach || status != 0) {
                 return status;
