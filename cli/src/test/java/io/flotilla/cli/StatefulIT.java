@@ -1,0 +1,480 @@
+package io.flotilla.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flotilla.cli.client.ApiClient;
+import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.model.NodeState;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stateful services end to end (issue 7's tests) with the ledger demo, which appends a numbered
+ * line to {@code ledger.log} in its volume every 100 ms: a real cluster of node processes — one
+ * manager on 127.0.0.2 and two workers on 127.0.0.3 and .4 (the Gluster test bed's glusterd
+ * listen on the same addresses, on 24007 and their brick ports; Flotilla's nodes on 4780/4781,
+ * DNS on 53 and kernel-chosen task ports: no clash) — with real processes, real containers and
+ * a real replica-3 Gluster volume. The ledger runs on workers only, so that killing its host
+ * never takes the managers with it.
+ *
+ * <p>Every scenario ends by reading the whole ledger file: numbers go up by exactly one per line
+ * (nothing lost, nothing written twice) and each writer (task id) wrote one unbroken run (never
+ * two writers at once).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StatefulIT {
+    private static final Duration UP = Duration.ofSeconds(90);
+    /** The managers' default lease (ManagerConfig.leaseTtl). */
+    private static final Duration LEASE = Duration.ofSeconds(5);
+
+    @TempDir static Path tmp;
+    private static final Map<String, ClusterNodeProcess> nodes = new LinkedHashMap<>();
+    private static final Map<String, String> nodeIds = new LinkedHashMap<>();
+    private static String api;
+    private static GlusterTestBed gluster;
+    private static GlusterTestBed.Mount glusterMount;
+    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
+
+    @BeforeAll
+    static void formCluster() throws Exception {
+        gluster = GlusterRequirement.require();
+        glusterMount = gluster.mount(tmp.resolve("gluster"));
+        ClusterNodeProcess manager = node("127.0.0.2", "init", "--data", dir("m1"), "--advertise", "127.0.0.2");
+        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, manager.data.resolve("tls").toString());
+        api = manager.api();
+        ClusterNodeProcess.awaitApi(api, UP);
+        String workerToken = String.valueOf(new ClusterClient(api).joinToken("worker", false).get("token"));
+        for (String address : List.of("127.0.0.3", "127.0.0.4")) {
+            node(address, "join", "--token", workerToken, "--data", dir("w" + address.substring(address.length() - 1)),
+                    "--advertise", address, api);
+        }
+        await("three ready nodes").atMost(UP).pollInterval(Duration.ofMillis(500))
+                .until(() -> new ApiClient(api).nodes().stream().filter(n -> n.status().state() == NodeState.READY).count() == 3);
+        new ApiClient(api).nodes().forEach(n -> nodeIds.put(n.status().address(), n.id()));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        for (String stack : List.of("sa", "sb", "sc")) {
+            try {
+                new ApiClient(api).removeStack(stack);
+            } catch (RuntimeException ignored) {
+                // never deployed, or the manager is gone
+            }
+        }
+        DevNodeProcess.sleep(3000); // the agents stop their tasks (containers included)
+        for (ClusterNodeProcess node : nodes.values()) {
+            node.close();
+        }
+        // Tasks and fencing watchdogs outlive their agents by design: end what this cluster started,
+        // and lazily unmount what its nodes left mounted (Gluster FUSE mounts of killed nodes).
+        for (ClusterNodeProcess node : nodes.values()) {
+            hostProcesses(node).forEach(ProcessHandle::destroyForcibly);
+            unmountUnder(node.data);
+        }
+        if (glusterMount != null) {
+            for (String volume : List.of("sb_data-1", "sc_data-1")) {
+                glusterMount.delete(volume);
+            }
+            glusterMount.close();
+        }
+    }
+
+    /**
+     * Process driver, local volume: a crash restarts the ledger on its node with its file; the
+     * node SIGKILLed leaves it pending with the reason (the data is on that node); the node back,
+     * it resumes there.
+     */
+    @Test
+    @Order(1)
+    void localVolumeCrashRestartsInPlaceAndNodeLossWaitsForTheNode() throws Exception {
+        deploy("sa", processLedger("") + """
+                volumes:
+                  data: {}
+                """);
+        Task first = awaitLedger("sa", null);
+        String node = first.nodeId();
+        long beforeCrash = awaitNumberAbove(first, 2);
+
+        Task restarted = crash("sa", first);
+        assertThat(restarted.nodeId()).as("restarted in place").isEqualTo(node);
+        long beforeKill = awaitNumberAbove(restarted, beforeCrash);
+
+        ClusterNodeProcess host = nodeOf(node);
+        killHost(host);
+        await("pending with the reason").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            String ps = Cli.run(api, "service", "ps", "--no-trunc", "sa_ledger").out();
+            return ps.contains("sa_data-1") && ps.contains("waiting for node");
+        });
+        // Longer than the lease and the heartbeat timeout: still nowhere else (its data is on the lost node).
+        DevNodeProcess.sleep(LEASE.toMillis() + 2000);
+        assertThat(running("sa")).as("no copy on another node while the node that holds the data is down").isEmpty();
+        System.out.println("StatefulIT: service ps while the node is down:\n" + Cli.run(api, "service", "ps", "--no-trunc", "sa_ledger").out());
+
+        nodes.put(host.address, host.restart());
+        Task resumed = awaitLedger("sa", t -> t.nodeId().equals(node));
+        awaitNumberAbove(resumed, beforeKill);
+        Ledger ledger = Ledger.read(localVolume(host, "sa_data-1"));
+        ledger.assertOneWriterAtATime();
+        assertThat(ledger.writers()).as("first task, its restart, the task after the node came back")
+                .containsSubsequence(first.id(), restarted.id(), resumed.id());
+    }
+
+    /**
+     * Docker driver, glusterfs volume: a crash restarts the ledger in place; its host SIGKILLed,
+     * it runs on the other worker within the lease plus a few seconds, continuing the same file.
+     */
+    @Test
+    @Order(2)
+    void glusterVolumeContainerRestartsInPlaceAndMovesWithItsDataWhenTheHostDies() throws Exception {
+        DockerRequirement.require();
+        glusterMount.delete("sb_data-1");
+        Path script = tmp.resolve("ledger.sh");
+        Files.writeString(script, Cli.run(null, "demo-app", "ledger", "--print-script").out());
+        deploy("sb", """
+                services:
+                  ledger:
+                    image: %s
+                    command: ["sh", "/ledger.sh"]
+                    x-flotilla: {stateful: true}
+                    ports: [{name: http, target: 8080}]
+                    volumes: ["data:/data", "%s:/ledger.sh:ro"]
+                    stop_grace_period: 2s
+                    deploy:
+                      replicas: 1
+                      placement: {constraints: ["node.role == worker"]}
+                      restart_policy: {condition: any, delay: 0s}
+                %s""".formatted(DockerRequirement.IMAGE, script, glusterVolume()));
+        Task first = awaitLedger("sb", null);
+        long beforeCrash = awaitNumberAbove(first, 2);
+
+        Task restarted = crash("sb", first);
+        assertThat(restarted.nodeId()).as("restarted in place").isEqualTo(first.nodeId());
+        long beforeKill = awaitNumberAbove(restarted, beforeCrash);
+
+        ClusterNodeProcess host = nodeOf(restarted.nodeId());
+        long killed = System.nanoTime();
+        killHost(host);
+        Task moved = awaitLedger("sb", t -> !t.nodeId().equals(restarted.nodeId()));
+        long after = awaitNumberAbove(moved, beforeKill);
+        Duration took = Duration.ofNanos(System.nanoTime() - killed);
+        System.out.printf("StatefulIT: container ledger host SIGKILL -> running elsewhere at %d (was %d) in %d ms%n",
+                after, beforeKill, took.toMillis());
+        assertThat(took).as("elsewhere within the lease plus a few seconds").isLessThan(LEASE.plusSeconds(10));
+        Ledger ledger = Ledger.read(glusterMount.volume("sb_data-1"));
+        ledger.assertOneWriterAtATime();
+        assertThat(ledger.writers()).containsSubsequence(first.id(), restarted.id(), moved.id());
+
+        nodes.put(host.address, host.restart());
+        awaitReady(host.address);
+    }
+
+    /**
+     * Process driver, glusterfs volume, fencing: the agent alone frozen (SIGSTOP of the node's
+     * JVM; the ledger keeps running) and then the whole node frozen (JVM, shims and the ledger).
+     * Either way the ledger runs elsewhere once the lease expired, and the frozen copy never writes
+     * again: after SIGCONT the file shows one writer at a time.
+     */
+    @Test
+    @Order(3)
+    void frozenAgentOrNodeNeverMakesTwoWriters() throws Exception {
+        glusterMount.delete("sc_data-1");
+        deploy("sc", processLedger("") + glusterVolume());
+        Task first = awaitLedger("sc", null);
+        long before = awaitNumberAbove(first, 2);
+
+        // --- the agent alone hangs: its task keeps running until its watchdog fences it
+        ClusterNodeProcess agentHost = nodeOf(first.nodeId());
+        List<ProcessHandle> firstLedger = ledgerProcesses(first);
+        assertThat(firstLedger).as("the ledger's process").isNotEmpty();
+        agentHost.signal("STOP");
+        Task second;
+        try {
+            DevNodeProcess.sleep(1000);
+            assertThat(firstLedger).as("the task keeps running while only its agent hangs").allMatch(ProcessHandle::isAlive);
+            second = awaitLedger("sc", t -> !t.nodeId().equals(first.nodeId()));
+            before = awaitNumberAbove(second, before);
+            assertThat(firstLedger).as("fenced before its replacement started").noneMatch(ProcessHandle::isAlive);
+        } finally {
+            agentHost.signal("CONT");
+        }
+        awaitReady(agentHost.address);
+        DevNodeProcess.sleep(2000);
+        assertThat(ledgerProcessesOf("sc_ledger")).as("one ledger after the agent came back").hasSize(1);
+
+        // --- the whole node hangs (JVM, shims, task): on waking, the old copy is fenced at once
+        ClusterNodeProcess frozenHost = nodeOf(second.nodeId());
+        List<ProcessHandle> frozen = hostProcesses(frozenHost);
+        frozenHost.signal("STOP");
+        frozen.forEach(p -> signal(p, "STOP"));
+        Task third;
+        try {
+            third = awaitLedger("sc", t -> !t.nodeId().equals(second.nodeId()));
+            before = awaitNumberAbove(third, before);
+            DevNodeProcess.sleep(1000);
+        } finally {
+            frozen.forEach(p -> signal(p, "CONT"));
+            frozenHost.signal("CONT");
+        }
+        awaitReady(frozenHost.address);
+        DevNodeProcess.sleep(2000);
+        assertThat(ledgerProcessesOf("sc_ledger")).as("one ledger after the node woke up").hasSize(1);
+        awaitNumberAbove(third, before);
+
+        Ledger ledger = Ledger.read(glusterMount.volume("sc_data-1"));
+        ledger.assertOneWriterAtATime();
+        assertThat(ledger.writers()).containsSubsequence(first.id(), second.id(), third.id());
+    }
+
+    // ---------------------------------------------------------------- the stacks
+
+    /** The ledger as a process (the JVM demo app), stateful, on workers; {@code extra} goes into the service. */
+    private static String processLedger(String extra) {
+        return """
+                services:
+                  ledger:
+                    command: ["%s", "demo-app", "ledger"]
+                    x-flotilla: {driver: process, stateful: true}
+                    ports: [{name: http, target: 8080}]
+                    volumes: ["data:/data"]
+                    stop_grace_period: 2s
+                    deploy:
+                      replicas: 1
+                      placement: {constraints: ["node.role == worker"]}
+                      restart_policy: {condition: any, delay: 0s}
+                %s""".formatted(DevNodeProcess.ROOT.resolve("flotilla"), extra);
+    }
+
+    private static String glusterVolume() {
+        return """
+                volumes:
+                  data:
+                    driver: glusterfs
+                    driver_opts: {servers: "%s", volume: %s}
+                """.formatted(gluster.serversOption(), gluster.volume());
+    }
+
+    private static void deploy(String stack, String yaml) throws IOException {
+        Path file = tmp.resolve(stack + ".yaml");
+        Files.writeString(file, yaml);
+        ShopEndToEndIT.CliResult result = Cli.run(api, "stack", "deploy", "-d", "-c", file.toString(), stack);
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+    }
+
+    // ---------------------------------------------------------------- the ledger
+
+    /** Until a task of the stack's ledger runs (and matches), answering over HTTP. */
+    private static Task awaitLedger(String stack, java.util.function.Predicate<Task> which) {
+        Task[] found = {null};
+        await(stack + " ledger running").atMost(UP).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Optional<Task> task = running(stack).stream().filter(t -> which == null || which.test(t)).findFirst();
+            if (task.isPresent() && number(task.get()).isPresent()) {
+                found[0] = task.get();
+                return true;
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    /** Until the task's ledger answers a number above {@code floor}; returns it. */
+    private static long awaitNumberAbove(Task task, long floor) {
+        long[] number = {0};
+        await("ledger of " + task.id() + " above " + floor).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    number[0] = number(task).orElse(-1L);
+                    return number[0] > floor;
+                });
+        return number[0];
+    }
+
+    /** SIGKILLs the ledger's process (a crash); returns the slot's next task once it answers. */
+    private static Task crash(String stack, Task task) {
+        List<ProcessHandle> processes = ledgerProcesses(task);
+        assertThat(processes).as("the ledger process of " + task.id()).isNotEmpty();
+        processes.forEach(ProcessHandle::destroyForcibly);
+        return awaitLedger(stack, t -> !t.id().equals(task.id()));
+    }
+
+    private static List<Task> running(String stack) {
+        return new ApiClient(api).serviceTasks(stack + "_ledger").stream()
+                .filter(t -> t.desiredState() == TaskState.RUNNING && t.state() == TaskState.RUNNING).toList();
+    }
+
+    private static Optional<Long> number(Task task) {
+        Integer port = task.status().hostPorts().get("http");
+        String address = nodeIds.entrySet().stream().filter(e -> e.getValue().equals(task.nodeId())).map(Map.Entry::getKey)
+                .findFirst().orElse(null);
+        if (port == null || address == null) {
+            return Optional.empty();
+        }
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + address + ":" + port + "/"))
+                    .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? Optional.of(Long.parseLong(response.body().trim())) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** The ledger's own processes (JVM or busybox sh), by the task id in their environment. */
+    private static List<ProcessHandle> ledgerProcesses(Task task) {
+        return ProcessHandle.allProcesses().filter(p -> {
+            String env = read(p.pid(), "environ");
+            String cmdline = read(p.pid(), "cmdline");
+            return env.contains("FLOTILLA_TASK_ID=" + task.id() + "\0")
+                    && (cmdline.contains("demo-app\0ledger") || cmdline.contains("/ledger.sh"));
+        }).toList();
+    }
+
+    /** Every live ledger process of a service, on any node. */
+    private static List<ProcessHandle> ledgerProcessesOf(String service) {
+        return ProcessHandle.allProcesses().filter(p -> {
+            String env = read(p.pid(), "environ");
+            String cmdline = read(p.pid(), "cmdline");
+            return env.contains("FLOTILLA_SERVICE=" + service + "\0")
+                    && (cmdline.contains("demo-app\0ledger") || cmdline.contains("/ledger.sh"));
+        }).toList();
+    }
+
+    /** A node's local volume directory (the local driver keeps it under the node's data dir). */
+    private static Path localVolume(ClusterNodeProcess node, String name) {
+        return node.data.resolve("volumes").resolve(name).resolve("_data");
+    }
+
+    /**
+     * The lines of a ledger file: {@code <n> <task id> <time>}. Checks what two writers at once
+     * would break.
+     */
+    record Ledger(List<Long> numbers, List<String> lineWriters) {
+        static Ledger read(Path directory) throws IOException {
+            List<Long> numbers = new ArrayList<>();
+            List<String> writers = new ArrayList<>();
+            for (String line : Files.readAllLines(directory.resolve("ledger.log"), StandardCharsets.UTF_8)) {
+                String[] fields = line.trim().split("\\s+");
+                assertThat(fields).as("ledger line '" + line + "'").hasSizeGreaterThanOrEqualTo(3);
+                numbers.add(Long.parseLong(fields[0]));
+                writers.add(fields[1]);
+            }
+            return new Ledger(numbers, writers);
+        }
+
+        /** The writers in the order they wrote, each once per unbroken run. */
+        List<String> writers() {
+            List<String> runs = new ArrayList<>();
+            for (String writer : lineWriters) {
+                if (runs.isEmpty() || !runs.getLast().equals(writer)) {
+                    runs.add(writer);
+                }
+            }
+            return runs;
+        }
+
+        void assertOneWriterAtATime() {
+            assertThat(numbers).as("ledger lines").isNotEmpty();
+            for (int i = 1; i < numbers.size(); i++) {
+                assertThat(numbers.get(i)).as("line %d follows %d (%s after %s)", numbers.get(i), numbers.get(i - 1),
+                        lineWriters.get(i), lineWriters.get(i - 1)).isEqualTo(numbers.get(i - 1) + 1);
+            }
+            assertThat(writers()).as("each writer one unbroken run (no interleaving)").doesNotHaveDuplicates();
+        }
+    }
+
+    // ---------------------------------------------------------------- the cluster
+
+    private static ClusterNodeProcess node(String address, String... args) throws IOException {
+        Path data = Path.of(args[List.of(args).indexOf("--data") + 1]);
+        ClusterNodeProcess node = new ClusterNodeProcess(address, data, args).start();
+        nodes.put(address, node);
+        return node;
+    }
+
+    private static String dir(String name) throws IOException {
+        return Files.createDirectories(tmp.resolve(name)).toString();
+    }
+
+    private static ClusterNodeProcess nodeOf(String nodeId) {
+        String address = nodeIds.entrySet().stream().filter(e -> e.getValue().equals(nodeId)).map(Map.Entry::getKey)
+                .findFirst().orElseThrow();
+        return nodes.get(address);
+    }
+
+    private static void awaitReady(String address) {
+        await(address + " ready").atMost(UP).pollInterval(Duration.ofMillis(250)).until(() -> new ApiClient(api).nodes().stream()
+                .anyMatch(n -> n.id().equals(nodeIds.get(address)) && n.status().state() == NodeState.READY));
+    }
+
+    /** A host dies: its node's JVM, its tasks, shims, watchdogs and FUSE client, at once (SIGKILL). */
+    private static void killHost(ClusterNodeProcess node) throws InterruptedException {
+        List<ProcessHandle> others = hostProcesses(node);
+        node.kill();
+        others.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * The processes of a node other than its JVM: those whose environment names the node (tasks,
+     * containers' processes) and those whose command line names its data dir (shims, watchdogs,
+     * its Gluster FUSE client).
+     */
+    private static List<ProcessHandle> hostProcesses(ClusterNodeProcess node) {
+        String nodeId = nodeIds.get(node.address);
+        String dataDir = node.data.toAbsolutePath() + "/";
+        return ProcessHandle.allProcesses().filter(p -> p.pid() != node.pid()).filter(p -> {
+            String env = read(p.pid(), "environ");
+            return (nodeId != null && env.contains("FLOTILLA_NODE_ID=" + nodeId + "\0")) || read(p.pid(), "cmdline").contains(dataDir);
+        }).toList();
+    }
+
+    private static void signal(ProcessHandle process, String name) {
+        try {
+            new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void unmountUnder(Path data) throws IOException, InterruptedException {
+        String prefix = data.toAbsolutePath() + "/";
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String[] fields = line.split(" ");
+            if (fields.length > 1 && fields[1].startsWith(prefix)) {
+                new ProcessBuilder("umount", "-l", fields[1]).start().waitFor();
+            }
+        }
+    }
+
+    private static String read(long pid, String file) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), file)), StandardCharsets.UTF_8);
+        } catch (IOException | SecurityException e) {
+            return "";
+        }
+    }
+}
