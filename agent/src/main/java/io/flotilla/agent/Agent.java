@@ -8,11 +8,15 @@ import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskRecord;
 import io.flotilla.agent.driver.docker.DockerDaemon;
 import io.flotilla.agent.driver.docker.DockerDriver;
+import io.flotilla.agent.fencing.Fencing;
+import io.flotilla.agent.fencing.LeaseKeeper;
 import io.flotilla.agent.logs.DiskTaskLogSource;
 import io.flotilla.agent.logs.LogRotator;
 import io.flotilla.agent.runner.PortAllocator;
 import io.flotilla.agent.runner.TaskRunner;
 import io.flotilla.agent.runner.TaskRunnerContext;
+import io.flotilla.agent.volume.TaskVolumes;
+import io.flotilla.agent.volume.VolumeDrivers;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeSpec;
 import io.flotilla.model.NodeState;
@@ -72,6 +76,7 @@ public final class Agent implements AutoCloseable {
     private final Map<String, Driver> drivers;
     private final TaskRunnerContext context;
     private final StatusReporter reporter;
+    private final LeaseKeeper lease;
     private final TaskJanitor janitor;
     private final DiskTaskLogSource logSource;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
@@ -102,9 +107,11 @@ public final class Agent implements AutoCloseable {
         this.clock = clock;
         this.logSource = new DiskTaskLogSource(config.dataDir());
         this.drivers = availableDrivers(config, clock, logSource);
-        this.reporter = new StatusReporter(config.nodeId(), channel, config.heartbeatInterval());
+        this.lease = new LeaseKeeper(Fencing.leaseFile(config.dataDir()), clock);
+        this.reporter = new StatusReporter(config.nodeId(), channel, config.heartbeatInterval(), clock, lease);
         this.context = new TaskRunnerContext(config.nodeId(), config.address(), config.dataDir(), drivers,
-                new PortAllocator(config.address()), System.getenv(), clock, reporter::offer);
+                new PortAllocator(config.address()), System.getenv(), clock, reporter::offer,
+                new TaskVolumes(VolumeDrivers.standard(config.dataDir(), config.gluster())));
         this.janitor = new TaskJanitor(config.dataDir(), rotator, clock);
     }
 
@@ -341,7 +348,7 @@ public final class Agent implements AutoCloseable {
                     log.info("task {}: adopted, still running as pid {}", task.id(), running.handle().pid());
                 }
                 case Adoption.Ended ended -> {
-                    TaskStatus status = endedWhileAway(record.get(), ended.exitStatus());
+                    TaskStatus status = endedWhileAway(directory, record.get(), ended.exitStatus());
                     try {
                         directory.writeFinalStatus(status);
                     } catch (IOException e) {
@@ -356,7 +363,14 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private TaskStatus endedWhileAway(TaskRecord record, ExitStatus exitStatus) {
+    private TaskStatus endedWhileAway(TaskDirectory directory, TaskRecord record, ExitStatus exitStatus) {
+        Optional<java.time.Instant> fencedAt = Fencing.fenced(record.task()) ? Fencing.fencedAt(directory)
+                : Optional.empty();
+        if (fencedAt.isPresent()) {
+            return new TaskStatus(TaskState.FAILED, clock.instant(), "fenced while no agent ran",
+                    Fencing.error(fencedAt.get()), exitStatus.exitCode(), record.taskPid(), null, record.hostPorts(),
+                    null);
+        }
         boolean succeeded = exitStatus.succeeded();
         return new TaskStatus(succeeded ? TaskState.COMPLETE : TaskState.FAILED, clock.instant(),
                 exitStatus.describe() + " while no agent ran", succeeded ? null : exitStatus.describe(),

@@ -1,6 +1,7 @@
 package io.flotilla.agent;
 
 import io.flotilla.agent.driver.docker.DockerDaemon;
+import io.flotilla.agent.volume.GlusterDefaults;
 import io.flotilla.model.Checks;
 import io.flotilla.model.Resources;
 import io.flotilla.model.TaskTemplate;
@@ -22,9 +23,11 @@ import java.util.Set;
  * @param drivers           the drivers to offer ({@code process}, {@code docker}: offered only if a daemon answers);
  *                          default {@code [process]}; see {@link #detectDrivers()}
  * @param heartbeatInterval how often the agent reports even when nothing changed; default 500 ms
+ * @param gluster           the node's GlusterFS defaults for volumes whose driver_opts do not name
+ *                          servers or volume; default from {@code FLOTILLA_GLUSTER_SERVERS/_VOLUME}
  */
 public record AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
-                          Set<String> drivers, Duration heartbeatInterval) {
+                          Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster) {
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
 
     public AgentConfig {
@@ -38,6 +41,16 @@ public record AgentConfig(String nodeId, String hostname, String address, Path d
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive");
         }
+        gluster = gluster == null ? GlusterDefaults.of(null, null, System.getenv()) : gluster;
+    }
+
+    public AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
+                       Set<String> drivers, Duration heartbeatInterval) {
+        this(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, null);
+    }
+
+    public AgentConfig withGluster(GlusterDefaults defaults) {
+        return new AgentConfig(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, defaults);
     }
 
     /** {@code process}, and {@code docker} when a Docker daemon answers (DOCKER_HOST or the default socket). */

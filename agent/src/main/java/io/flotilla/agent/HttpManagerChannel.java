@@ -5,6 +5,7 @@ import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
+import io.flotilla.model.api.StatusReportResponse;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -108,8 +109,13 @@ public final class HttpManagerChannel implements ManagerChannel {
     }
 
     @Override
-    public void report(StatusReport report) throws IOException {
-        send("POST", "v1/dispatcher/status", Json.writeBytes(report), REQUEST_TIMEOUT);
+    public StatusReportResponse report(StatusReport report) throws IOException {
+        byte[] body = send("POST", "v1/dispatcher/status", Json.writeBytes(report), REQUEST_TIMEOUT);
+        try {
+            return body.length == 0 ? new StatusReportResponse(0) : Json.read(body, StatusReportResponse.class);
+        } catch (RuntimeException e) {
+            return new StatusReportResponse(0); // an answer we cannot read grants no lease
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.flotilla.agent;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
+import io.flotilla.model.api.StatusReportResponse;
 import java.io.IOException;
 import java.time.Duration;
 
@@ -14,8 +15,8 @@ public interface ManagerChannel extends AutoCloseable {
     /** {@code GET /v1/dispatcher/assignments}: long poll, answers once the index passes {@code afterIndex} or after {@code wait}. */
     AssignmentSet assignments(String nodeId, long afterIndex, Duration wait) throws IOException;
 
-    /** {@code POST /v1/dispatcher/status}: task statuses; also the node's heartbeat. */
-    void report(StatusReport report) throws IOException;
+    /** {@code POST /v1/dispatcher/status}: task statuses; also the node's heartbeat (the answer renews its lease). */
+    StatusReportResponse report(StatusReport report) throws IOException;
 
     @Override
     void close();

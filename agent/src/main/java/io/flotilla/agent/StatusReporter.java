@@ -1,10 +1,14 @@
 package io.flotilla.agent;
 
+import io.flotilla.agent.fencing.LeaseKeeper;
 import io.flotilla.model.Command.TaskStatusUpdate;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.StatusReport;
+import io.flotilla.model.api.StatusReportResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * pending goes in one report), and at least every heartbeat interval, with nothing in it if
  * nothing changed (the report is also the node's heartbeat). Only the newest status per task is
  * kept, and never one older than what is pending: a task's state only moves forward. A report
- * that fails is kept and sent again.
+ * that fails is kept and sent again. Each answer renews the node's lease ({@link LeaseKeeper}) from
+ * the time its report was sent.
  */
 final class StatusReporter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
@@ -26,15 +31,20 @@ final class StatusReporter implements AutoCloseable {
     private final String nodeId;
     private final ManagerChannel channel;
     private final Duration heartbeatInterval;
+    private final InstantSource clock;
+    private final LeaseKeeper lease;
     private final Map<String, TaskStatus> pending = new LinkedHashMap<>();
     private volatile boolean closed;
     private Thread thread;
     private boolean failing;
 
-    StatusReporter(String nodeId, ManagerChannel channel, Duration heartbeatInterval) {
+    StatusReporter(String nodeId, ManagerChannel channel, Duration heartbeatInterval, InstantSource clock,
+                   LeaseKeeper lease) {
         this.nodeId = nodeId;
         this.channel = channel;
         this.heartbeatInterval = heartbeatInterval;
+        this.clock = clock;
+        this.lease = lease;
     }
 
     void start() {
@@ -67,7 +77,9 @@ final class StatusReporter implements AutoCloseable {
                 return;
             }
             try {
-                channel.report(new StatusReport(nodeId, updates));
+                Instant sentAt = clock.instant();
+                StatusReportResponse answer = channel.report(new StatusReport(nodeId, updates));
+                lease.answered(sentAt, answer == null ? null : answer.leaseMillis());
                 if (failing) {
                     log.info("reporting to the manager again");
                     failing = false;

@@ -6,6 +6,7 @@ import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
+import io.flotilla.model.api.StatusReportResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,8 +101,11 @@ final class FakeManagerChannel implements ManagerChannel {
         return current();
     }
 
+    /** The lease every answer grants (0: none, as an older manager). */
+    volatile long leaseMillis = 5_000L;
+
     @Override
-    public void report(StatusReport report) throws IOException {
+    public StatusReportResponse report(StatusReport report) throws IOException {
         synchronized (this) {
             failIfDown();
         }
@@ -122,6 +126,7 @@ final class FakeManagerChannel implements ManagerChannel {
             }
             tasks = List.copyOf(updated);
         }
+        return new StatusReportResponse(leaseMillis);
     }
 
     @Override

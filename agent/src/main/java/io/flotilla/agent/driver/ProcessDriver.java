@@ -1,5 +1,7 @@
 package io.flotilla.agent.driver;
 
+import io.flotilla.agent.fencing.Fencing;
+import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
 import java.io.File;
 import java.io.IOException;
@@ -31,22 +33,41 @@ import org.slf4j.LoggerFactory;
  * SIGQUIT ignored. Running the task in the shim's foreground keeps every signal at its default,
  * and {@code setsid} gives it its own process group (pgid = pid) all the same, which the agent
  * signals with {@code kill -s SIG -- -PGID}.
+ *
+ * <p>A task with mounts ({@link ProcessMounts}) runs under {@code unshare --mount --propagation
+ * private}: the shim's inner shell runs {@code mounts.sh} in the new namespace, then execs the task
+ * as before (unshare execs in place, so the pid written is still the task's). A fenced task
+ * ({@link TaskLaunch#leaseFile()}) gets its watchdog as a background job of the shim
+ * ({@link io.flotilla.agent.fencing.Fencing#WATCHDOG_SCRIPT}), which the shim stops when the task ends.
  */
 public final class ProcessDriver implements Driver {
     private static final Logger log = LoggerFactory.getLogger(ProcessDriver.class);
     private static final Duration PID_WAIT = Duration.ofSeconds(10);
+    /** In the task directory of a fenced task: the lease file its watchdog reads. */
+    static final String FENCING_FILE = "fencing";
 
     private final InstantSource clock;
     private final String shimScript;
 
     public ProcessDriver(InstantSource clock) {
         this.clock = clock;
-        this.shimScript = shimScript(executable("setsid"), executable("mv"));
+        this.shimScript = shimScript(executable("setsid"), executable("mv"), executable("unshare"));
     }
 
     @Override
     public String name() {
         return TaskTemplate.PROCESS;
+    }
+
+    /** Rejects a task with volumes on a node that cannot mount them into a process task. */
+    @Override
+    public void prepare(Task task, java.util.function.Consumer<String> progress) throws DriverException {
+        if (!task.spec().volumes().isEmpty()) {
+            String missing = ProcessMounts.missingPrivilege();
+            if (missing != null) {
+                throw new DriverException("cannot mount the task's volumes: " + missing);
+            }
+        }
     }
 
     @Override
@@ -62,6 +83,19 @@ public final class ProcessDriver implements Driver {
             Files.writeString(directory.shim(), shimScript);
             Files.deleteIfExists(directory.pidFile());
             Files.deleteIfExists(directory.exitFile());
+            Path mountScript = directory.root().resolve(ProcessMounts.SCRIPT);
+            if (launch.mounts().isEmpty()) {
+                Files.deleteIfExists(mountScript);
+            } else {
+                Files.writeString(mountScript, ProcessMounts.script(launch.mounts(), launch.workingDir()));
+            }
+            Path fencing = directory.root().resolve(FENCING_FILE);
+            if (launch.leaseFile() == null) {
+                Files.deleteIfExists(fencing);
+            } else {
+                Fencing.prepare(directory);
+                Files.writeString(fencing, launch.leaseFile().toAbsolutePath() + "\n");
+            }
             List<String> command = new ArrayList<>(List.of(executable("setsid"), executable("sh"),
                     directory.shim().toString(), directory.root().toString()));
             command.addAll(launch.program());
@@ -178,6 +212,20 @@ public final class ProcessDriver implements Driver {
         throw new DriverException("executable file not found in PATH: " + program + " (PATH=" + searchPath + ")");
     }
 
+    /** {@link #executable}, also looking in the agent's PATH (the docker CLI may live elsewhere). */
+    public static String executableOnPath(String name) {
+        String found = executable(name);
+        if (!found.equals(name)) {
+            return found;
+        }
+        for (String entry : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, name))) {
+                return Path.of(entry, name).toString();
+            }
+        }
+        return name;
+    }
+
     /** An absolute path for a system tool, so a task's own PATH cannot break the shim. */
     static String executable(String name) {
         for (String directory : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin")) {
@@ -189,20 +237,37 @@ public final class ProcessDriver implements Driver {
         return name;
     }
 
-    static String shimScript(String setsid, String mv) {
+    static String shimScript(String setsid, String mv, String unshare) {
         return """
                 #!/bin/sh
                 # Flotilla task shim, written by the agent. Usage: setsid sh shim.sh TASKDIR PROGRAM [ARG...]
                 # Runs the task in its own session and process group (pgid = pid) with its output
                 # appended to TASKDIR/output.log, writes its pid to TASKDIR/pid, waits for it and
                 # writes its exit status ($?: 128+n when killed by signal n) to TASKDIR/exit.
+                # With TASKDIR/mounts.sh the task runs in its own mount namespace, after that script;
+                # with TASKDIR/fencing (the lease file) a watchdog kills it once the lease expires.
                 dir=$1
                 shift
-                sh -c 'printf "%%s\\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s "$@"' \\
-                    "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
+                watchdog=
+                if [ -f "$dir/fencing" ]; then
+                    sh "$dir/watchdog.sh" "$dir" "$(cat "$dir/fencing")" process </dev/null >>"$dir/shim.log" 2>&1 &
+                    watchdog=$!
+                fi
+                if [ -f "$dir/mounts.sh" ]; then
+                    %3$s --mount --propagation private sh -c 'sh "$0/mounts.sh" >>"$0/shim.log" 2>&1 || exit 125
+                        cd "$(pwd -P)" 2>/dev/null
+                        printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s "$@"' \
+                        "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
+                else
+                    sh -c 'printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s "$@"' \
+                        "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
+                fi
                 code=$?
-                printf '%%s\\n' "$code" > "$dir/exit.tmp" && %2$s -f "$dir/exit.tmp" "$dir/exit"
-                """.formatted(setsid, mv);
+                if [ -n "$watchdog" ]; then
+                    kill "$watchdog" 2>/dev/null
+                fi
+                printf '%%s\n' "$code" > "$dir/exit.tmp" && %2$s -f "$dir/exit.tmp" "$dir/exit"
+                """.formatted(setsid, mv, unshare);
     }
 
     /** A task started by the shim: signals go to its process group, its end is the shim's end. */

@@ -11,12 +11,22 @@ import java.util.Map;
  *
  * @param program     entrypoint + command, in exec form
  * @param environment the task's complete environment (nothing else is inherited)
+ * @param mounts      the task's volumes, bind mounts and tmpfs as resolved on this node (volume
+ *                    drivers have provided the named volumes' directories already)
+ * @param leaseFile   for a fenced task, the node's lease file its watchdog reads; null otherwise
  */
 public record TaskLaunch(Task task, TaskDirectory directory, List<String> program, Map<String, String> environment,
-                         Path workingDir, Map<String, Integer> hostPorts) {
+                         Path workingDir, Map<String, Integer> hostPorts, List<HostMount> mounts, Path leaseFile) {
     public TaskLaunch {
         program = List.copyOf(program);
         environment = Map.copyOf(environment);
         hostPorts = Map.copyOf(hostPorts);
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
+    }
+
+    /** A task without mounts and without fencing. */
+    public TaskLaunch(Task task, TaskDirectory directory, List<String> program, Map<String, String> environment,
+                      Path workingDir, Map<String, Integer> hostPorts) {
+        this(task, directory, program, environment, workingDir, hostPorts, List.of(), null);
     }
 }

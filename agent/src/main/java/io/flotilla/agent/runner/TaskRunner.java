@@ -3,12 +3,16 @@ package io.flotilla.agent.runner;
 import io.flotilla.agent.driver.Driver;
 import io.flotilla.agent.driver.DriverException;
 import io.flotilla.agent.driver.ExitStatus;
+import io.flotilla.agent.driver.HostMount;
 import io.flotilla.agent.driver.Signals;
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskHandle;
 import io.flotilla.agent.driver.TaskLaunch;
 import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.fencing.Fencing;
+import io.flotilla.agent.fencing.LeaseKeeper;
 import io.flotilla.agent.health.HealthChecker;
+import io.flotilla.agent.volume.TaskVolumes;
 import io.flotilla.model.DiscoverySpec;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Task;
@@ -19,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * ASSIGNED ─▶ PREPARING ─▶ STARTING ─▶ RUNNING ─▶ COMPLETE (exit 0) | FAILED (exit ≠ 0, unhealthy)
  *    │            │            │           └────▶ SHUTDOWN (stopped by the agent)
  *    └─ REJECTED (no such driver)  FAILED (cannot prepare / start)   SHUTDOWN (stopped before it ran)
+ *                 └─ REJECTED (image, volume, no lease: this node cannot run it)
  * </pre>
+ *
+ * While PREPARING the task's volumes are provided ({@link TaskVolumes}): a volume that cannot be
+ * mounted rejects the task ({@code cannot mount volume …}), so the scheduler tries another node.
+ * A fenced task ({@link Fencing}) starts only while the node holds its lease, and one that its
+ * watchdog killed ends FAILED with {@link Fencing#error}.
  *
  * Every accepted status goes to the listener at once, under the runner's lock, so the listener
  * sees them in order. Stopping is graceful: the template's stop signal to the task's process
@@ -49,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class TaskRunner {
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    /** How long a fenced task waits for the node's lease before it is rejected. */
+    static final Duration LEASE_WAIT = Duration.ofSeconds(3);
     /** In the task's directory: the dependencies' variables now ({@code KEY=value} lines), for a task told by signal. */
     public static final String DEPENDENCIES_FILE = "dependencies.env";
     public static final String DEPENDENCIES_FILE_KEY = "FLOTILLA_DEPENDENCIES_FILE";
@@ -73,6 +86,7 @@ public final class TaskRunner {
     private Map<String, Integer> hostPorts = Map.of();
     private Map<String, String> environment = Map.of();
     private Path workingDir;
+    private volatile List<HostMount> mounts = List.of();
     private boolean detached;
     private boolean started;
     /** The endpoints of the services the node's tasks depend on, as the agent last received them. */
@@ -293,6 +307,23 @@ public final class TaskRunner {
             if (endIfStopped()) {
                 return;
             }
+            try {
+                mounts = context.volumes().acquire(task, directory);
+            } catch (TaskVolumes.MountFailure e) {
+                finish(TaskState.REJECTED, "rejected", e.getMessage(), null);
+                return;
+            }
+            if (Fencing.fenced(task) && !awaitLease()) {
+                if (!endIfStopped()) {
+                    finish(TaskState.REJECTED, "rejected", "cannot start a fenced task: this node holds no lease with"
+                            + " the managers (" + leaseFile() + " " + (LeaseKeeper.read(leaseFile()) == 0 ? "missing"
+                            : "expired at " + Instant.ofEpochMilli(LeaseKeeper.read(leaseFile()))) + ")", null);
+                }
+                return;
+            }
+            if (endIfStopped()) {
+                return;
+            }
             List<String> program = program();
             Map<String, List<String>> startView;
             try {
@@ -312,7 +343,7 @@ public final class TaskRunner {
             }
             TaskHandle launched;
             try {
-                launched = driver.start(new TaskLaunch(task, directory, program, environment, workingDir, hostPorts));
+                launched = driver.start(launch(program, environment));
             } catch (DriverException e) {
                 finish(TaskState.FAILED, "starting failed", e.getMessage(), null);
                 return;
@@ -343,6 +374,34 @@ public final class TaskRunner {
             log.error("task {}: runner failed", task.id(), e);
             finish(TaskState.FAILED, "agent error", "agent error: " + e, null);
         }
+    }
+
+    private TaskLaunch launch(List<String> program, Map<String, String> env) {
+        return new TaskLaunch(task, directory, program, env, workingDir, hostPorts, mounts,
+                Fencing.fenced(task) ? leaseFile() : null);
+    }
+
+    private Path leaseFile() {
+        return Fencing.leaseFile(context.dataDir());
+    }
+
+    /** Waits up to {@link #LEASE_WAIT} for the node's lease to be valid; false if it is not (or the task was stopped). */
+    private boolean awaitLease() {
+        long deadline = System.nanoTime() + LEASE_WAIT.toNanos();
+        while (context.clock().millis() > LeaseKeeper.read(leaseFile())) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                if (stopAsked.await(50, TimeUnit.MILLISECONDS)) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Waits until the task's {@code notBefore} (restart backoff); false if it was stopped meanwhile. */
@@ -395,7 +454,11 @@ public final class TaskRunner {
         synchronized (lock) {
             request = stopRequest;
         }
-        if (request != null) {
+        Instant fencedAt = Fencing.fenced(task) ? Fencing.fencedAt(directory).orElse(null) : null;
+        if (fencedAt != null) {
+            finish(TaskState.FAILED, "fenced (" + exitStatus.describe() + ")", Fencing.error(fencedAt),
+                    exitStatus.exitCode());
+        } else if (request != null) {
             finish(request.finalState(), "stopped: " + request.reason() + " (" + exitStatus.describe() + ")",
                     request.error(), exitStatus.exitCode());
         } else if (exitStatus.succeeded()) {
@@ -571,9 +634,12 @@ public final class TaskRunner {
         running.killAll();
         TaskHandle launched;
         try {
+            if (mounts.isEmpty() && !task.spec().volumes().isEmpty()) {
+                mounts = context.volumes().acquire(task, directory); // adopted: this agent did not mount them yet
+            }
             launched = context.drivers().get(task.spec().driver())
-                    .start(new TaskLaunch(task, directory, program(), env, workingDir, hostPorts));
-        } catch (DriverException | RuntimeException e) {
+                    .start(launch(program(), env));
+        } catch (DriverException | TaskVolumes.MountFailure | RuntimeException e) {
             synchronized (lock) {
                 restarting = false;
             }
@@ -629,6 +695,9 @@ public final class TaskRunner {
             }
         }
         context.ports().release(hostPorts.values());
+        if (!mounts.isEmpty()) {
+            context.volumes().release(task);
+        }
         if (Files.isDirectory(directory.root())) {
             try {
                 directory.writeFinalStatus(last);

@@ -1,6 +1,9 @@
 package io.flotilla.agent.runner;
 
 import io.flotilla.agent.driver.Driver;
+import io.flotilla.agent.volume.GlusterDefaults;
+import io.flotilla.agent.volume.TaskVolumes;
+import io.flotilla.agent.volume.VolumeDrivers;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Map;
@@ -11,12 +14,22 @@ import java.util.Map;
  * @param nodeAddress     the address this node's tasks are reached at (FLOTILLA_ADDRESS)
  * @param drivers         driver name → driver; a task whose driver is missing is rejected
  * @param hostEnvironment the agent's environment, of which a task inherits only a few variables
+ * @param volumes         provides the tasks' named volumes (this node's volume drivers)
  */
 public record TaskRunnerContext(String nodeId, String nodeAddress, Path dataDir, Map<String, Driver> drivers, PortAllocator ports,
                                 Map<String, String> hostEnvironment, InstantSource clock,
-                                TaskStatusListener listener) {
+                                TaskStatusListener listener, TaskVolumes volumes) {
     public TaskRunnerContext {
         drivers = Map.copyOf(drivers);
         hostEnvironment = Map.copyOf(hostEnvironment);
+        volumes = volumes != null ? volumes
+                : new TaskVolumes(VolumeDrivers.standard(dataDir, GlusterDefaults.of(null, null, hostEnvironment)));
+    }
+
+    /** With the standard volume drivers on {@code dataDir} and the Gluster defaults of {@code hostEnvironment}. */
+    public TaskRunnerContext(String nodeId, String nodeAddress, Path dataDir, Map<String, Driver> drivers,
+                             PortAllocator ports, Map<String, String> hostEnvironment, InstantSource clock,
+                             TaskStatusListener listener) {
+        this(nodeId, nodeAddress, dataDir, drivers, ports, hostEnvironment, clock, listener, null);
     }
 }

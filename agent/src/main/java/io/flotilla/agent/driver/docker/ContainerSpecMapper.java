@@ -8,12 +8,12 @@ import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Ulimit;
+import io.flotilla.agent.driver.HostMount;
 import io.flotilla.agent.runner.TaskEnvironment;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Resources;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
-import io.flotilla.model.VolumeMount;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,8 +32,9 @@ import java.util.Map;
  *       port there instead. Nothing of the agent's own environment leaks in; the image's ENV stays.</li>
  *   <li>Ports: every port of {@code FLOTILLA_PORTS} is published on the node's address, on the host
  *       port the agent picked (the published one for {@code mode: host}).</li>
- *   <li>Volumes: a named volume {@code data} is the Docker volume {@code <stack>_data} (the daemon
- *       creates it when missing), a bind mount keeps its absolute host path, tmpfs is tmpfs.</li>
+ *   <li>Volumes: a named volume is a bind mount of the host directory its volume driver provided,
+ *       a bind mount keeps its absolute host path, tmpfs is tmpfs, an anonymous volume is a Docker
+ *       anonymous volume.</li>
  *   <li>Resources: limits → NanoCPUs, Memory, PidsLimit; the memory reservation → MemoryReservation.</li>
  * </ul>
  */
@@ -43,9 +44,11 @@ public final class ContainerSpecMapper {
     /**
      * @param hostPorts port name → host port, as the agent picked them
      * @param address   the node's address: the host IP every port is published on
+     * @param hostMounts the task's volumes as resolved on this node ({@code TaskVolumes})
      * @throws IllegalArgumentException for a value Docker cannot take (an unknown capability)
      */
-    public static ContainerSpec map(Task task, String nodeId, String address, Map<String, Integer> hostPorts) {
+    public static ContainerSpec map(Task task, String nodeId, String address, Map<String, Integer> hostPorts,
+                                    List<HostMount> hostMounts) {
         TaskTemplate template = task.spec();
         List<TaskEnvironment.PortRequest> ports = TaskEnvironment.portRequests(task);
         List<ExposedPort> exposed = new ArrayList<>();
@@ -80,7 +83,7 @@ public final class ContainerSpecMapper {
         if (!template.tmpfs().isEmpty()) {
             host.withTmpFs(tmpfs(template.tmpfs()));
         }
-        List<Mount> mounts = mounts(task);
+        List<Mount> mounts = mounts(hostMounts);
         if (!mounts.isEmpty()) {
             host.withMounts(mounts);
         }
@@ -156,31 +159,24 @@ public final class ContainerSpecMapper {
         return tmpfs;
     }
 
-    static List<Mount> mounts(Task task) {
+    /**
+     * Each named volume is a bind mount of the host directory its volume driver provided (no
+     * Docker-managed volumes: the data lives where Flotilla's drivers put it, on a Gluster mount
+     * for glusterfs); bind mounts keep their host path; tmpfs is tmpfs; an anonymous volume stays a
+     * Docker anonymous volume (removed with the container).
+     */
+    static List<Mount> mounts(List<HostMount> hostMounts) {
         List<Mount> mounts = new ArrayList<>();
-        for (VolumeMount volume : task.spec().volumes()) {
-            Mount mount = new Mount().withTarget(volume.target()).withReadOnly(volume.readOnly());
-            switch (volume.type()) {
-                case "bind" -> mount.withType(MountType.BIND).withSource(volume.source());
-                case "tmpfs" -> mount.withType(MountType.TMPFS);
-                default -> {
-                    mount.withType(MountType.VOLUME);
-                    if (volume.source() != null) {
-                        mount.withSource(volumeName(task, volume.source()));
-                    }
-                }
+        for (HostMount hostMount : hostMounts) {
+            Mount mount = new Mount().withTarget(hostMount.target()).withReadOnly(hostMount.readOnly());
+            switch (hostMount.type()) {
+                case BIND -> mount.withType(MountType.BIND).withSource(hostMount.source().toString());
+                case TMPFS -> mount.withType(MountType.TMPFS);
+                case ANONYMOUS -> mount.withType(MountType.VOLUME);
             }
             mounts.add(mount);
         }
         return mounts;
-    }
-
-    /**
-     * A named volume's source is already its cluster-wide name ({@code <stack>_data}, as with
-     * {@code docker stack deploy}, or the name the stack file gives): the compose loader resolved it.
-     */
-    static String volumeName(Task task, String name) {
-        return name;
     }
 
     static HealthCheck healthcheck(HealthcheckSpec spec) {

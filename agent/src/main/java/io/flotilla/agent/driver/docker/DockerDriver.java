@@ -17,6 +17,7 @@ import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskHandle;
 import io.flotilla.agent.driver.TaskLaunch;
 import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.fencing.Fencing;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.api.TaskLogSource;
@@ -44,6 +45,8 @@ import org.slf4j.LoggerFactory;
  *       already exists for the task id is adopted if it runs and replaced if not: never two
  *       containers for one task.</li>
  *   <li>Exits and health come from one event stream ({@link DockerEvents}).</li>
+ *   <li>A fenced task's container gets its watchdog ({@link ContainerWatchdog}) before it starts;
+ *       an adopted one gets a new watchdog if its own is gone.</li>
  *   <li>{@link #retainOnly}: containers of tasks the cluster no longer lists are removed (their
  *       output saved to the task directory first, so {@code service logs} still reads it).</li>
  * </ul>
@@ -90,6 +93,9 @@ public final class DockerDriver implements Driver {
         String image = task.spec().image();
         if (image == null || image.isBlank()) {
             throw new DriverException("the service has no image");
+        }
+        if (Fencing.fenced(task) && ContainerWatchdog.missing() != null) {
+            throw new DriverException("cannot run a fenced task: " + ContainerWatchdog.missing());
         }
         ImageReference reference = ImageReference.parse(image);
         PullPolicy policy = PullPolicy.parse(task.spec().pullPolicy());
@@ -192,7 +198,7 @@ public final class DockerDriver implements Driver {
         Task task = launch.task();
         ContainerSpec spec;
         try {
-            spec = ContainerSpecMapper.map(task, nodeId, address, launch.hostPorts());
+            spec = ContainerSpecMapper.map(task, nodeId, address, launch.hostPorts(), launch.mounts());
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
         }
@@ -212,6 +218,16 @@ public final class DockerDriver implements Driver {
             ContainerHandle handle = new ContainerHandle(client, task.id(), containerId, healthEnabled(task));
             events.watch(handle);
             handle.exit().whenComplete((status, failure) -> active.remove(task.id()));
+            if (launch.leaseFile() != null) {
+                try {
+                    ContainerWatchdog.start(launch.directory(), launch.leaseFile(), containerId);
+                } catch (DriverException e) {
+                    handle.ended(new ExitStatus.Unknown("not started"));
+                    removeQuietly(containerId);
+                    throw e;
+                }
+                handle.exit().whenComplete((status, failure) -> ContainerWatchdog.stop(launch.directory()));
+            }
             try {
                 client.startContainerCmd(containerId).exec();
             } catch (RuntimeException e) {
@@ -271,10 +287,16 @@ public final class DockerDriver implements Driver {
         if ("running".equals(container.getState())) {
             ContainerHandle handle = watchRunning(task, container.getId());
             if (handle.exit().isDone()) {
+                ContainerWatchdog.stop(directory);
                 return new Adoption.Ended(handle.exit().join());
+            }
+            if (Fencing.fenced(task)) {
+                ContainerWatchdog.ensure(directory, Fencing.leaseFile(dataDir), container.getId());
+                handle.exit().whenComplete((status, failure) -> ContainerWatchdog.stop(directory));
             }
             return new Adoption.StillRunning(handle);
         }
+        ContainerWatchdog.stop(directory);
         try {
             return new Adoption.Ended(DockerEvents.exitStatus(client.inspectContainerCmd(container.getId()).exec().getState()));
         } catch (RuntimeException e) {

@@ -7,6 +7,13 @@ import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
+import io.flotilla.agent.driver.HostMount;
+import io.flotilla.agent.driver.TaskDirectory;
+import io.flotilla.agent.volume.GlusterDefaults;
+import io.flotilla.agent.volume.TaskVolumes;
+import io.flotilla.agent.volume.VolumeDrivers;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Ulimit;
@@ -22,7 +29,7 @@ class ContainerSpecMapperTest {
 
     @Test
     void mapsTheComposeServiceOntoTheContainer() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000));
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
 
         assertThat(spec.name()).isEqualTo("teststack_web.2.t1");
         assertThat(spec.image()).isEqualTo(DockerTasks.IMAGE);
@@ -42,7 +49,7 @@ class ContainerSpecMapperTest {
 
     @Test
     void labelsTieTheContainerToItsTaskAndCannotBeSpoofed() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of());
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of());
 
         assertThat(spec.labels()).containsEntry("team", "a").containsEntry(ContainerLabels.TASK, "t1")
                 .containsEntry(ContainerLabels.NODE, "node-1").containsEntry(ContainerLabels.SERVICE, "teststack_web")
@@ -51,7 +58,7 @@ class ContainerSpecMapperTest {
 
     @Test
     void environmentCarriesContainerPortsAndNothingOfTheAgent() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000));
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
 
         assertThat(spec.environment()).contains("MODE=test", "DB_HOST=10.0.0.5", "FLOTILLA_TASK_ID=t1",
                 "FLOTILLA_TASK_SLOT=2", "FLOTILLA_SERVICE=teststack_web", "FLOTILLA_NODE_ID=node-1", "PORT=80",
@@ -61,7 +68,7 @@ class ContainerSpecMapperTest {
 
     @Test
     void publishesEveryPortOnTheNodeAddressAndTheHostPortPicked() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000));
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
 
         assertThat(spec.exposedPorts()).containsExactly(ExposedPort.tcp(80), ExposedPort.tcp(9000));
         Map<ExposedPort, Ports.Binding[]> bindings = spec.hostConfig().getPortBindings().getBindings();
@@ -71,7 +78,7 @@ class ContainerSpecMapperTest {
 
     @Test
     void hostConfigCarriesLimitsCapabilitiesAndFilesystemOptions() {
-        HostConfig host = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of()).hostConfig();
+        HostConfig host = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of()).hostConfig();
 
         assertThat(host.getNanoCPUs()).isEqualTo(1_500_000_000L);
         assertThat(host.getMemory()).isEqualTo(64L << 20);
@@ -87,12 +94,16 @@ class ContainerSpecMapperTest {
     }
 
     @Test
-    void namedVolumesAreStackScopedBindsKeepTheirPath() {
-        List<Mount> mounts = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of()).hostConfig().getMounts();
+    void namedVolumesAreBindMountsOfTheirDriversDirectoryBindsKeepTheirPath(@TempDir Path dataDir) throws Exception {
+        List<HostMount> resolved = new TaskVolumes(VolumeDrivers.standard(dataDir, GlusterDefaults.NONE))
+                .acquire(task, TaskDirectory.of(dataDir, task.id()));
+        List<Mount> mounts = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), resolved).hostConfig().getMounts();
 
+        String volume = dataDir.resolve("volumes/teststack_data/_data").toString();
+        assertThat(Path.of(volume)).isDirectory();
         assertThat(mounts).extracting(Mount::getType, Mount::getSource, Mount::getTarget, Mount::getReadOnly)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, "teststack_data", "/data", false),
+                        org.assertj.core.groups.Tuple.tuple(MountType.BIND, volume, "/data", false),
                         org.assertj.core.groups.Tuple.tuple(MountType.BIND, "/srv/x", "/x", true),
                         org.assertj.core.groups.Tuple.tuple(MountType.TMPFS, null, "/scratch", false),
                         org.assertj.core.groups.Tuple.tuple(MountType.VOLUME, null, "/anon", false));
@@ -101,7 +112,7 @@ class ContainerSpecMapperTest {
     @Test
     void aMinimalTaskLeavesTheImageDefaults() {
         ContainerSpec spec = ContainerSpecMapper.map(DockerTasks.task("t2", DockerTasks.template("img", List.of()), Map.of()),
-                "n", "10.0.0.1", Map.of());
+                "n", "10.0.0.1", Map.of(), List.of());
 
         assertThat(spec.entrypoint()).isNull();
         assertThat(spec.command()).isNull();
