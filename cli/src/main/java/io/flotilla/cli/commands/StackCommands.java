@@ -136,8 +136,8 @@ public final class StackCommands {
         @Parameters(arity = "1..*", paramLabel = "STACK") List<String> stacks;
         @Option(names = {"-d", "--detach"}, description = "Do not wait for the tasks to stop.") boolean detach;
         @Option(names = "--timeout", defaultValue = "60s") String timeout;
-        @Option(names = {"-v", "--volumes"}, description = "Also remove the named volumes the stack declared, with"
-                + " their data (external volumes and volumes another stack uses are kept).") boolean volumes;
+        @Option(names = {"-v", "--volumes"}, description = "Also remove the named volumes the stack declared"
+                + " (external volumes and volumes another stack uses are kept).") boolean volumes;
 
         @Override
         public Integer call() {

@@ -107,7 +107,7 @@ public final class VolumeCommands {
         }
     }
 
-    @Command(name = "rm", aliases = "remove", description = "Remove one or more volumes and their data. A volume"
+    @Command(name = "rm", aliases = "remove", description = "Remove one or more volumes from the cluster. A volume"
             + " that a service still uses is refused (remove the service or its stack first).")
     static final class Rm implements Callable<Integer> {
         @Mixin ClientOptions client;
