@@ -37,6 +37,7 @@ public final class LeaseKeeper {
     private final InstantSource clock;
     private long deadline; // epoch ms; guarded by this
     private boolean warnedNoLease;
+    private long warnedExpiry; // the expired deadline last warned about: one warning per expiry
 
     public LeaseKeeper(Path file, InstantSource clock) {
         this.file = file;
@@ -74,6 +75,10 @@ public final class LeaseKeeper {
         long sent = sentAt.toEpochMilli();
         long now = clock.millis();
         if (deadline > 0 && now > deadline && sent < deadline + FRESH_LEASE_GAP.toMillis()) {
+            if (warnedExpiry == deadline) {
+                return false;
+            }
+            warnedExpiry = deadline;
             log.warn("lease expired at {} before the manager's answer arrived: not renewing it; fenced tasks are fenced",
                     Instant.ofEpochMilli(deadline));
             return false;
@@ -87,6 +92,9 @@ public final class LeaseKeeper {
         } catch (IOException e) {
             log.warn("cannot write the lease file {}: {}", file, e.getMessage());
             return false;
+        }
+        if (warnedExpiry == deadline && deadline > 0) {
+            log.info("new lease until {}", Instant.ofEpochMilli(next));
         }
         deadline = next;
         return true;
