@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * The servers and the Gluster volume come from the volume's {@code driver_opts} ({@code servers}
  * "h1,h2,h3", {@code volume} "gv0"), else from the node's {@link GlusterDefaults}. Before each use
- * the mount is checked in {@code /proc/self/mountinfo} and with a {@code stat} that must answer
+ * the mount is checked in {@code /proc/self/mountinfo} and with a {@code stat -f} that must answer
  * within {@link #STAT_TIMEOUT} (a FUSE mount whose client died answers "Transport endpoint is not
  * connected", or hangs): a dead mount is lazily unmounted and mounted again. A mount that does not
  * finish within {@link #MOUNT_TIMEOUT} fails. The mount stays when tasks end (other tasks, and
@@ -178,7 +178,9 @@ public final class GlusterVolumeDriver implements VolumeDriver {
 
     /** Null when {@code stat} answers in time; else why not. */
     private static String statFailure(Path mountPoint) {
-        Result result = run(List.of("stat", "-t", mountPoint.toString()), STAT_TIMEOUT);
+        // statfs, not stat: FUSE caches a directory's attributes (a dead client's mount root still
+        // stats fine for a while), but every statfs goes to the client.
+        Result result = run(List.of("stat", "-f", "-t", mountPoint.toString()), STAT_TIMEOUT);
         if (result.timedOut()) {
             return "stat did not answer within " + STAT_TIMEOUT.toSeconds() + " s";
         }
