@@ -36,12 +36,13 @@ public record VolumeMount(String type, String source, String target, boolean rea
     /**
      * The volume a task in {@code slot} uses: the named volume itself, or for a stateful service
      * (see {@link ServiceSpec#stateful()}) one volume per slot, {@code <source>-<slot>}
-     * ({@code shop_data-1}), as a StatefulSet's volume claim templates give.
+     * ({@code shop_data-1}), as a StatefulSet's volume claim templates give. An external volume is
+     * the one volume the user named, shared by every slot: never per slot.
      */
     public String instanceName(int slot, boolean stateful) {
         if (!named()) {
             return null;
         }
-        return stateful && slot > 0 ? source + "-" + slot : source;
+        return stateful && slot > 0 && !options.external() ? source + "-" + slot : source;
     }
 }
