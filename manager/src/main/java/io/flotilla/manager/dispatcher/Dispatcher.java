@@ -163,6 +163,8 @@ public final class Dispatcher {
      * <p>The answer grants the agent its lease ({@code leaseMillis}): it may keep its fenced tasks
      * running until the time it sent this report plus the lease. A lost node's fenced tasks are
      * replaced only after that, counted from when the report arrived here ({@link NodeLiveness}).
+     * A leader that has not heard from a majority of managers within a second grants none (0): a new
+     * leader elected meanwhile counts from its own start, and a stale one must not extend leases past it.
      */
     public StatusReportResponse status(StatusReport report) {
         requireLeader();
@@ -187,7 +189,8 @@ public final class Dispatcher {
         if (!report.updates().isEmpty()) {
             statusBatcher.offer(nodeId, report.updates()); // group commit with other nodes' reports
         }
-        return new StatusReportResponse(lease.toMillis());
+        // Without a quorum, another manager may lead already and count on leases ending: grant none.
+        return new StatusReportResponse(store.quorumAvailable() ? lease.toMillis() : 0);
     }
 
     /** The node is back before its fenced tasks were given up: they no longer say they wait for its lease. */

@@ -31,4 +31,13 @@ public interface ClusterStore {
 
     /** The current Raft term: a leader that sees it change has lost and regained leadership meanwhile. */
     long term();
+
+    /**
+     * This manager's best guess that a change could commit now (a leader hearing from a majority
+     * within the last second). The dispatcher grants agents a lease only then: a leader cut off
+     * from the others must not extend leases past what a newly elected leader will wait for.
+     */
+    default boolean quorumAvailable() {
+        return true;
+    }
 }

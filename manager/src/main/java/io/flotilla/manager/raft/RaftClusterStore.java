@@ -474,6 +474,11 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         return cause;
     }
 
+    @Override
+    public boolean quorumAvailable() {
+        return quorum().available();
+    }
+
     /** This peer's view of the group: how many managers there are and which ones it hears from. */
     public Quorum quorum() {
         RaftServer.Division current = division;

@@ -197,6 +197,8 @@ class DispatcherTest {
                 new Command.TaskStatusUpdate("task2", TaskStatus.of(TaskState.FAILED, clock.instant(), "exit 1")))));
 
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.as(io.flotilla.model.api.StatusReportResponse.class).leaseMillis())
+                .as("the answer grants the default lease (fencing)").isEqualTo(5000);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> { // accepted at once, applied shortly after
             assertThat(manager.state().task("task1").orElseThrow().state()).isEqualTo(TaskState.RUNNING);
             assertThat(manager.state().task("task2").orElseThrow().state()).isEqualTo(TaskState.FAILED);

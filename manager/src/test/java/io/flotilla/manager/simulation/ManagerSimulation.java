@@ -60,6 +60,8 @@ final class ManagerSimulation {
     static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
     static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
     static final int LEADER_LEASE_STEPS = 6;
+    /** The agents' lease (ManagerConfig.leaseTtl's default). */
+    static final Duration LEASE = io.flotilla.scheduler.Fencing.DEFAULT_LEASE;
 
     final RandomGenerator random;
     final MessageRouter router;
@@ -74,6 +76,9 @@ final class ManagerSimulation {
 
     // ---- what the invariants remember ----
     private final Map<Long, String> leaderOfTerm = new HashMap<>();
+    /** Fenced processes started, and killed by their agent's lease running out (for the statistics). */
+    int fencedStarts;
+    int fencedKills;
     /** The committed log as observed so far: committed entries never change. */
     final List<Entry> committed = new ArrayList<>();
     private ClusterState committedState = ClusterState.EMPTY;
@@ -159,9 +164,45 @@ final class ManagerSimulation {
         for (SimulatedAgent agent : agents.values()) {
             if (agent.up) {
                 agentRound(agent);
+                fence(agent);
             }
         }
         checkSafety();
+        checkFencedSlots();
+    }
+
+    /** The agent's dead man's switch: past its lease, its fenced processes are killed (and reported FAILED). */
+    private void fence(SimulatedAgent agent) {
+        if (agent.leaseUntil != null && !now.isAfter(agent.leaseUntil)) {
+            return;
+        }
+        for (SimulatedAgent.Process process : List.copyOf(agent.processes.values())) {
+            if (process.fenced()) {
+                agent.processes.remove(process.taskId());
+                fencedKills++;
+                agent.ended.put(process.taskId(), status(TaskState.FAILED, 137, "fenced")
+                        .withError("fenced: node lost its lease with the managers"));
+            }
+        }
+    }
+
+    /** Never two processes of one fenced slot, on any nodes, whatever the state says. */
+    void checkFencedSlots() {
+        Map<String, String> bySlot = new HashMap<>();
+        for (SimulatedAgent agent : agents.values()) {
+            for (SimulatedAgent.Process process : agent.processes.values()) {
+                if (!process.fenced()) {
+                    continue;
+                }
+                String slot = process.serviceId() + "/" + (process.slot() > 0 ? process.slot() : agent.nodeId);
+                String other = bySlot.put(slot, agent.nodeId + ":" + process.taskId());
+                if (other != null) {
+                    throw new AssertionError("two running copies of fenced slot " + slot + ": " + other + " and "
+                            + agent.nodeId + ":" + process.taskId() + " at step " + step + "\n"
+                            + describe(process.serviceId()));
+                }
+            }
+        }
     }
 
     private void maybeStartElection(SimulatedManager candidate) {
@@ -262,7 +303,7 @@ final class ManagerSimulation {
 
     private void leaderLoop(SimulatedManager leader) {
         ClusterState state = leader.state;
-        List<Command> decided = NodeLiveness.verdicts(state, leader.heartbeats, now, HEARTBEAT_TIMEOUT);
+        List<Command> decided = NodeLiveness.verdicts(state, leader.heartbeats, now, HEARTBEAT_TIMEOUT, LEASE);
         if (decided.isEmpty()) {
             decided = orchestrator.reconcile(state, now);
         }
@@ -278,6 +319,11 @@ final class ManagerSimulation {
             return;
         }
         leader.heartbeats.record(agent.nodeId, now);
+        if (step - leader.lastMajorityContactStep <= 1) {
+            // the answer grants a lease only from a leader that heard from a majority lately (Dispatcher.status)
+            agent.leaseUntil = agent.leaseUntil == null || now.plus(LEASE).isAfter(agent.leaseUntil)
+                    ? now.plus(LEASE) : agent.leaseUntil;
+        }
         ClusterState state = leader.state;
         Node node = state.node(agent.nodeId).orElse(null);
         if (node == null) {
@@ -290,6 +336,10 @@ final class ManagerSimulation {
         if (node.status().state() != NodeState.READY) {
             append(leader, new Command.SetNodeStates(List.of(
                     new Command.NodeStateChange(agent.nodeId, NodeState.READY, "heartbeat resumed")), now));
+            Command clear = NodeLiveness.backAgain(state, agent.nodeId);
+            if (clear != null) {
+                append(leader, clear);
+            }
         }
         AssignmentSet set = AssignmentSets.of(state, agent.nodeId);
         Map<String, Task> assigned = new TreeMap<>();
@@ -319,14 +369,22 @@ final class ManagerSimulation {
                 TaskStatus crashed = status(TaskState.FAILED, 1, "exited").withError("exit code 1");
                 agent.ended.put(task.id(), crashed);
                 updates.add(new Command.TaskStatusUpdate(task.id(), crashed));
+            } else if (fenced(task) && (agent.leaseUntil == null || now.isAfter(agent.leaseUntil))) {
+                continue; // no lease, no fenced start
             } else {
-                agent.processes.put(task.id(), new SimulatedAgent.Process(task.id(), task.serviceId()));
+                agent.processes.put(task.id(), new SimulatedAgent.Process(task.id(), task.serviceId(), task.slot(),
+                        fenced(task)));
+                fencedStarts += fenced(task) ? 1 : 0;
                 updates.add(new Command.TaskStatusUpdate(task.id(), status(TaskState.RUNNING, null, "started")));
             }
         }
         if (!updates.isEmpty()) {
             append(leader, new Command.UpdateTaskStatuses(agent.nodeId, updates));
         }
+    }
+
+    private static boolean fenced(Task task) {
+        return "lease".equals(task.injectedEnv().get(io.flotilla.scheduler.Fencing.FENCING_ENV));
     }
 
     private TaskStatus status(TaskState state, Integer exitCode, String message) {

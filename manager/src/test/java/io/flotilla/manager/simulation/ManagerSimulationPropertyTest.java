@@ -101,6 +101,8 @@ class ManagerSimulationPropertyTest {
                     .allMatch(id -> state.service(id).isPresent());
         }
         assertThat(sim.committedEntries()).isPositive();
+        net.jqwik.api.statistics.Statistics.label("fenced processes").collect(sim.fencedStarts == 0 ? "none"
+                : sim.fencedKills == 0 ? "started, none lost its lease" : "some killed by their lease");
         net.jqwik.api.statistics.Statistics.label("leaders elected")
                 .collect(sim.termsWithALeader() <= 1 ? "1" : sim.termsWithALeader() <= 5 ? "2-5" : "6+");
     }
@@ -206,17 +208,38 @@ class ManagerSimulationPropertyTest {
 
         private ServiceSpec spec(String name) {
             boolean global = random.nextInt(4) == 0;
+            // a third of the services are fenced: stateful with per-slot node-local volumes, or on glusterfs
+            int fencing = random.nextInt(6);
             ServiceSpec base = ServiceSpec.process(name, 1 + random.nextInt(4), List.of("sleep", "1000"));
             String[] actions = {"pause", "continue", "rollback"};
             UpdateConfig update = new UpdateConfig(random.nextInt(3), Duration.ofMillis(random.nextInt(2000)),
                     actions[random.nextInt(3)], Duration.ofSeconds(1 + random.nextInt(5)), 0,
                     random.nextBoolean() ? "start-first" : "stop-first");
-            Map<String, String> labels = random.nextBoolean() ? Map.of("io.flotilla.rebalance", "auto") : Map.of();
+            Map<String, String> labels = new java.util.HashMap<>(
+                    random.nextBoolean() ? Map.of("io.flotilla.rebalance", "auto") : Map.of());
             List<String> spread = random.nextBoolean() ? List.of("node.labels.zone") : List.of();
+            io.flotilla.model.TaskTemplate task = base.task()
+                    .withRestartPolicy(new RestartPolicy(RestartPolicy.ANY, Duration.ofSeconds(1), null, null))
+                    .withPlacement(new io.flotilla.model.PlacementSpec(List.of(), spread, null));
+            if (fencing == 0 && !global) {
+                labels.put(ServiceSpec.STATEFUL_LABEL, "true");
+                task = withVolume(task, io.flotilla.model.VolumeOptions.DEFAULT, name);
+            } else if (fencing == 1) {
+                task = withVolume(task, new io.flotilla.model.VolumeOptions(io.flotilla.model.VolumeOptions.GLUSTERFS,
+                        Map.of(), Map.of(), false), name);
+            }
             return new ServiceSpec(name, null, global ? ServiceMode.GLOBAL : ServiceMode.REPLICATED, base.replicas(),
-                    base.task().withRestartPolicy(new RestartPolicy(RestartPolicy.ANY, Duration.ofSeconds(1), null, null))
-                            .withPlacement(new io.flotilla.model.PlacementSpec(List.of(), spread, null)),
-                    List.of(), List.of(), labels, update, null);
+                    task, List.of(), List.of(), labels, update, null);
+        }
+
+        private static io.flotilla.model.TaskTemplate withVolume(io.flotilla.model.TaskTemplate t,
+                                                                 io.flotilla.model.VolumeOptions options, String name) {
+            return new io.flotilla.model.TaskTemplate(t.driver(), t.image(), t.command(), t.entrypoint(), t.environment(),
+                    t.workingDir(), t.user(), t.hostname(), t.labels(), t.healthcheck(),
+                    List.of(new io.flotilla.model.VolumeMount("volume", name + "_data", "/data", false, options)),
+                    t.resources(), t.restartPolicy(), t.placement(), t.stopSignal(), t.stopGracePeriod(), t.init(),
+                    t.readOnly(), t.capAdd(), t.capDrop(), t.tmpfs(), t.ulimits(), t.pullPolicy(), t.networks(),
+                    t.discovery());
         }
     }
 }

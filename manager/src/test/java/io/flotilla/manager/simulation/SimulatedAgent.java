@@ -7,11 +7,13 @@ import java.util.TreeMap;
 /**
  * A fake agent and its node: the task processes it runs (what "really" runs, whatever the state
  * says), and the exit statuses it has yet to report. A node crash kills its processes; a
- * partition does not (tasks outlive their managers).
+ * partition does not (tasks outlive their managers) — except fenced ones: the agent holds the
+ * lease of its last answered report, and once it has run out its dead man's switch kills them.
  */
 final class SimulatedAgent {
     /** A running process of a task. */
-    record Process(String taskId, String serviceId) {}
+    /** A running process of a task; {@code fenced}: assigned with FLOTILLA_FENCING=lease. */
+    record Process(String taskId, String serviceId, int slot, boolean fenced) {}
 
     final String nodeId;
     final String zone;
@@ -19,6 +21,8 @@ final class SimulatedAgent {
     final TreeMap<String, Process> processes = new TreeMap<>();
     /** Tasks whose process ended here, with the status to report (kept until the state shows it). */
     final TreeMap<String, TaskStatus> ended = new TreeMap<>();
+    /** Until when fenced tasks may run: the last answered report's time + the lease it granted; null: none. */
+    java.time.Instant leaseUntil;
 
     SimulatedAgent(String nodeId, String zone) {
         this.nodeId = nodeId;
@@ -29,6 +33,7 @@ final class SimulatedAgent {
         up = false;
         processes.clear();
         ended.clear();
+        leaseUntil = null;
     }
 
     boolean runs(Task task) {
