@@ -275,7 +275,8 @@ public final class LocalNode implements AutoCloseable {
         managers.addAll(knownManagers);
         try {
             AgentConfig config = new AgentConfig(nodeId, hostname(), address, data.resolve("agent"),
-                    AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL);
+                    AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL,
+                    io.flotilla.agent.volume.GlusterDefaults.load(data.resolve("agent"), System.getenv()));
             HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers), tls.context(),
                     tls.directory().caCertificate());
             Agent agent = new Agent(config, channel, InstantSource.system());

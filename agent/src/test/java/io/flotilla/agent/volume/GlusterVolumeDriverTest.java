@@ -36,6 +36,25 @@ class GlusterVolumeDriverTest {
     }
 
     @Test
+    void theNodeFlagsAreKeptInTheAgentsDataDirAndWinOverTheEnvironment() throws Exception {
+        Map<String, String> environment = Map.of(GlusterDefaults.SERVERS_VARIABLE, "e1", GlusterDefaults.VOLUME_VARIABLE, "ev");
+        assertThat(GlusterDefaults.load(dataDir, environment)).isEqualTo(new GlusterDefaults(List.of("e1"), "ev"));
+
+        GlusterDefaults.saveFlags(dataDir, "h1,h2", null);
+        assertThat(GlusterDefaults.load(dataDir, environment)).isEqualTo(new GlusterDefaults(List.of("h1", "h2"), "ev"));
+        GlusterDefaults.saveFlags(dataDir, null, "gv0"); // a restart with one flag keeps the other
+        assertThat(GlusterDefaults.load(dataDir, Map.of())).isEqualTo(new GlusterDefaults(List.of("h1", "h2"), "gv0"));
+
+        assertThatThrownBy(() -> GlusterDefaults.saveFlags(dataDir, "h1:24007", "other"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--gluster-servers: not a host name");
+        assertThatThrownBy(() -> GlusterDefaults.saveFlags(dataDir, " , ", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one host");
+        assertThatThrownBy(() -> GlusterDefaults.saveFlags(dataDir, null, "a/b"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--gluster-volume");
+        assertThat(GlusterDefaults.load(dataDir, Map.of())).isEqualTo(new GlusterDefaults(List.of("h1", "h2"), "gv0"));
+    }
+
+    @Test
     void withoutServersOrVolumeTheErrorSaysWhatToSet() {
         GlusterVolumeDriver driver = new GlusterVolumeDriver(dataDir, GlusterDefaults.NONE);
 

@@ -23,6 +23,9 @@ public final class InitCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MeshCliOptions mesh = new MeshCliOptions();
 
+    @picocli.CommandLine.Mixin
+    GlusterCliOptions gluster = new GlusterCliOptions();
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
@@ -34,6 +37,7 @@ public final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.time.Duration validity = certExpiry == null ? null : parseDuration(certExpiry);
+        gluster.check();
         Optional<NodeConfig> existing = NodeConfig.load(data);
         NodeConfig config;
         if (existing.isPresent()) {
@@ -47,6 +51,7 @@ public final class InitCommand implements Callable<Integer> {
             config = new NodeConfig(NodeIdentity.newId(new SecureRandom()), null, NodeRole.MANAGER, host, List.of(), true);
             config.save(data);
         }
+        gluster.save(data);
         return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns, mesh,
                 validity);
     }

@@ -39,6 +39,9 @@ public final class JoinCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MeshCliOptions mesh = new MeshCliOptions();
 
+    @picocli.CommandLine.Mixin
+    GlusterCliOptions gluster = new GlusterCliOptions();
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
@@ -47,8 +50,10 @@ public final class JoinCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        gluster.check();
         Optional<NodeConfig> existing = NodeConfig.load(data);
         if (existing.isPresent()) {
+            gluster.save(data);
             return ClusterNodeRunner.runForeground(data, existing.get(), "restarted", dns, mesh);
         }
         if (token == null || manager == null) {
@@ -68,6 +73,7 @@ public final class JoinCommand implements Callable<Integer> {
         saveCredential(joined, keys, parsed.caDigest());
         NodeConfig config = new NodeConfig(nodeId, joined.clusterId(), joined.role(), host, joined.managers(), false);
         config.save(data);
+        gluster.save(data);
         return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns, mesh);
     }
 
