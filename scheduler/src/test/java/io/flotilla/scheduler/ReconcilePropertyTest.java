@@ -50,11 +50,18 @@ class ReconcilePropertyTest {
         String job = sim.createService(Specs.restart(Specs.replicated("job", 2), RestartPolicy.ON_FAILURE,
                 Duration.ofSeconds(2), 3, null));
         String agent = sim.createService(Specs.global("agent"));
+        // stateful, per-slot node-local volumes: bound to nodes that go down, drain and disappear
+        String db = sim.createService(Specs.update(StatefulPlacementTest.stateful(2, random.nextBoolean()
+                ? io.flotilla.model.ServiceSpec.ON_NODE_LOSS_RECREATE : null), 1, Duration.ZERO,
+                random.nextBoolean() ? "start-first" : "stop-first"));
         int image = 1;
         for (int event = 0; event < events; event++) {
             switch (random.nextInt(10)) {
                 case 0 -> sim.scale(web, random.nextInt(8));
-                case 1 -> sim.updateService(web, Specs.image(sim.state.service(web).orElseThrow().spec(), "web:" + (++image)));
+                case 1 -> {
+                    String target = random.nextBoolean() ? web : db;
+                    sim.updateService(target, Specs.image(sim.state.service(target).orElseThrow().spec(), "v" + (++image)));
+                }
                 case 2 -> nodes.add(sim.addNode("n" + (++nodeCounter), Map.of("zone", "z" + random.nextInt(3)),
                         new Resources(8_000_000_000L, 8L << 30, 0)).id());
                 case 3 -> {
@@ -82,6 +89,7 @@ class ReconcilePropertyTest {
             for (int i = random.nextInt(4); i >= 0; i--) {
                 sim.step();
                 assertAtMostOneActivePerSlot(sim);
+                assertFencedSlotsRunOneTask(sim, db);
             }
         }
         // heal: every known node comes back and is usable, then let time pass beyond any backoff
@@ -105,6 +113,13 @@ class ReconcilePropertyTest {
             assertThat(running).as("running tasks are wanted").allMatch(t -> t.desiredState() == TaskState.RUNNING);
             if (service.spec().mode() == ServiceMode.GLOBAL) {
                 assertThat(running).extracting(Task::nodeId).containsExactlyInAnyOrderElementsOf(nodes);
+            } else if (service.id().equals(db)) {
+                assertThat(running.size()).isLessThanOrEqualTo(service.spec().replicas());
+                for (Task task : running) {
+                    String volume = "shop_data-" + task.slot();
+                    assertThat(sim.state.volume(volume).orElseThrow().nodeId()).as("%s runs where its volume is", volume)
+                            .isEqualTo(task.nodeId());
+                }
             } else if (service.id().equals(web)) {
                 assertThat(running).hasSize(service.spec().replicas());
                 assertThat(running).allMatch(t -> t.serviceVersion() == service.version());
@@ -115,6 +130,17 @@ class ReconcilePropertyTest {
         assertThat(sim.state.tasks()).allMatch(t -> t.desiredState() != TaskState.RUNNING
                 || !t.state().isTerminal() || t.serviceId().equals(job), "only finished job slots keep ended tasks wanted");
         assertThat(agent).isNotNull();
+    }
+
+    /** A fenced slot never has two tasks that may run (assigned or beyond, not ended), whatever is desired. */
+    private static void assertFencedSlotsRunOneTask(ClusterSimulation sim, String serviceId) {
+        Map<Integer, Integer> perSlot = new HashMap<>();
+        for (Task task : sim.state.tasksOfService(serviceId)) {
+            if (!task.state().isTerminal() && task.state().compareTo(TaskState.ASSIGNED) >= 0) {
+                perSlot.merge(task.slot(), 1, Integer::sum);
+            }
+        }
+        assertThat(perSlot.values()).as("tasks that may run per fenced slot").allMatch(count -> count <= 1);
     }
 
     private static void assertAtMostOneActivePerSlot(ClusterSimulation sim) {
