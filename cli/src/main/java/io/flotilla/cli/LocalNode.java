@@ -86,7 +86,7 @@ public final class LocalNode implements AutoCloseable {
         }
         io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
         return run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
-                .withTls(tls), api.getAddress().getHostAddress(), List.of(), tls);
+                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls);
     }
 
     /**
@@ -118,7 +118,7 @@ public final class LocalNode implements AutoCloseable {
         InetSocketAddress api = new InetSocketAddress(host, ApiClient.DEFAULT_PORT);
         InetSocketAddress raft = new InetSocketAddress(host, RAFT_PORT);
         ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
-                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls);
+                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls).withLeaseTtl(LeaseSetting.load(data));
         LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls);
         try {
             node.joinRaftGroup(config.managers(), node.self(host), tls.context());
@@ -150,7 +150,7 @@ public final class LocalNode implements AutoCloseable {
         }
         ManagerConfig config = new ManagerConfig(nodeId, data.resolve("manager"),
                 new InetSocketAddress(host, ApiClient.DEFAULT_PORT), new InetSocketAddress(host, RAFT_PORT),
-                HEARTBEAT_TIMEOUT, false, managers, tls);
+                HEARTBEAT_TIMEOUT, false, managers, tls).withLeaseTtl(LeaseSetting.load(data));
         Manager started = new Manager(config, InstantSource.system(), agent.logs());
         try {
             started.start();

@@ -28,8 +28,12 @@ public final class DevCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MeshCliOptions mesh = new MeshCliOptions();
 
+    @picocli.CommandLine.Mixin
+    LeaseCliOptions lease = new LeaseCliOptions();
+
     @Override
     public Integer call() throws Exception {
+        lease.save(data.toAbsolutePath().normalize());
         LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT),
                 raft == null ? null : LocalNode.parseAddress(raft, ApiClient.DEFAULT_PORT + 1));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -24,6 +24,9 @@ public final class InitCommand implements Callable<Integer> {
     MeshCliOptions mesh = new MeshCliOptions();
 
     @picocli.CommandLine.Mixin
+    LeaseCliOptions lease = new LeaseCliOptions();
+
+    @picocli.CommandLine.Mixin
     GlusterCliOptions gluster = new GlusterCliOptions();
 
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
@@ -38,6 +41,7 @@ public final class InitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         java.time.Duration validity = certExpiry == null ? null : parseDuration(certExpiry);
         gluster.check();
+        lease.check();
         Optional<NodeConfig> existing = NodeConfig.load(data);
         NodeConfig config;
         if (existing.isPresent()) {
@@ -52,6 +56,7 @@ public final class InitCommand implements Callable<Integer> {
             config.save(data);
         }
         gluster.save(data);
+        lease.save(data);
         return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns, mesh,
                 validity);
     }

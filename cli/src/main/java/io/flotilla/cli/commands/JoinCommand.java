@@ -40,6 +40,9 @@ public final class JoinCommand implements Callable<Integer> {
     MeshCliOptions mesh = new MeshCliOptions();
 
     @picocli.CommandLine.Mixin
+    LeaseCliOptions lease = new LeaseCliOptions();
+
+    @picocli.CommandLine.Mixin
     GlusterCliOptions gluster = new GlusterCliOptions();
 
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
@@ -51,9 +54,11 @@ public final class JoinCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         gluster.check();
+        lease.check();
         Optional<NodeConfig> existing = NodeConfig.load(data);
         if (existing.isPresent()) {
             gluster.save(data);
+            lease.save(data);
             return ClusterNodeRunner.runForeground(data, existing.get(), "restarted", dns, mesh);
         }
         if (token == null || manager == null) {
@@ -74,6 +79,7 @@ public final class JoinCommand implements Callable<Integer> {
         NodeConfig config = new NodeConfig(nodeId, joined.clusterId(), joined.role(), host, joined.managers(), false);
         config.save(data);
         gluster.save(data);
+        lease.save(data);
         return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns, mesh);
     }
 
