@@ -101,6 +101,9 @@ public final class ServiceCommands {
         }
     }
 
+    /** Errors longer than this are cut in the table (not with --no-trunc or --format json). */
+    static final int ERROR_WIDTH = 120;
+
     /** Shared by {@code service ps} and {@code stack ps}. */
     static void printTasks(ApiClient api, List<Task> tasks, FormatOptions format, boolean noTrunc, boolean quiet) {
         Map<String, Node> nodes = api.nodes().stream().collect(Collectors.toMap(Node::id, Function.identity()));
@@ -122,8 +125,9 @@ public final class ServiceCommands {
             String name = slotKey.equals(previousSlot) ? " \\_ " + task.displayName() : task.displayName();
             previousSlot = slotKey;
             String error = task.status().error() == null ? "" : task.status().error();
-            if (!noTrunc && error.length() > 60) {
-                error = error.substring(0, 57) + "...";
+            // 120: a pending reason names a node, a volume and what to do, a lease wait its end time
+            if (!noTrunc && error.length() > ERROR_WIDTH) {
+                error = error.substring(0, ERROR_WIDTH - 3) + "...";
             }
             table.row(noTrunc ? task.id() : Humanize.shortId(task.id()), name, view.get("image"),
                     view.get("node") == null ? "" : view.get("node"),
