@@ -25,7 +25,7 @@ public record GlusterDefaults(List<String> servers, String volume) {
     public static final String VOLUME_VARIABLE = "FLOTILLA_GLUSTER_VOLUME";
     /** In the agent's data dir: the defaults the node flags gave. */
     public static final String FILE = "gluster.json";
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?");
     private static final Pattern VOLUME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
     public GlusterDefaults {
@@ -75,8 +75,8 @@ public record GlusterDefaults(List<String> servers, String volume) {
             }
             for (String server : servers) {
                 if (!HOST.matcher(server).matches()) {
-                    throw new IllegalArgumentException("--gluster-servers: not a host name or IPv4 address: " + server
-                            + " (give hosts separated by commas, without ports)");
+                    throw new IllegalArgumentException("--gluster-servers: not host[:port]: " + server
+                            + " (give host names or IPv4 addresses separated by commas)");
                 }
             }
         }

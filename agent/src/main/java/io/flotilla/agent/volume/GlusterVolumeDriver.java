@@ -156,15 +156,35 @@ public final class GlusterVolumeDriver implements VolumeDriver {
         }
     }
 
-    static List<String> mountCommand(Source source, Path mountPoint, Path logFile) {
+    /**
+     * The mount command. Servers given as {@code host:port} share one port, passed as
+     * {@code volfile-server-port} (the FUSE client takes one for all: {@code backup-volfile-servers}
+     * separates hosts with colons).
+     */
+    static List<String> mountCommand(Source source, Path mountPoint, Path logFile) throws VolumeException {
+        List<String> hosts = new ArrayList<>();
+        String port = null;
+        for (String server : source.servers()) {
+            int colon = server.lastIndexOf(':');
+            String serverPort = colon < 0 ? null : server.substring(colon + 1);
+            if (serverPort != null && port != null && !port.equals(serverPort)) {
+                throw new VolumeException("the GlusterFS client takes one port for all servers, not " + port + " and "
+                        + serverPort + " (" + String.join(",", source.servers()) + ")");
+            }
+            port = serverPort != null ? serverPort : port;
+            hosts.add(colon < 0 ? server : server.substring(0, colon));
+        }
         StringBuilder options = new StringBuilder();
-        List<String> backups = source.servers().subList(1, source.servers().size());
+        List<String> backups = hosts.subList(1, hosts.size());
         if (!backups.isEmpty()) {
             options.append("backup-volfile-servers=").append(String.join(":", backups)).append(',');
         }
+        if (port != null) {
+            options.append("volfile-server-port=").append(port).append(',');
+        }
         options.append("log-file=").append(logFile);
         return List.of("mount", "-t", "glusterfs", "-o", options.toString(),
-                source.servers().getFirst() + ":/" + source.volume(), mountPoint.toString());
+                hosts.getFirst() + ":/" + source.volume(), mountPoint.toString());
     }
 
     private static String mountHelper() {
@@ -187,21 +207,31 @@ public final class GlusterVolumeDriver implements VolumeDriver {
         return result.code() == 0 ? null : result.output().strip();
     }
 
-    /** The last error line ({@code [..] E [..]}) the FUSE client logged, as {@code "; log: …"}. */
+    /**
+     * What the FUSE client logged about its failure, as {@code "; <log>: …"}: its last error
+     * ({@code ] E [}) lines, or else its notes on the servers it could not reach.
+     */
     private static String lastError(Path logFile) {
         try {
             List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-            for (int i = lines.size() - 1; i >= 0 && i >= lines.size() - 200; i--) {
-                String line = lines.get(i);
-                if (line.contains("] E [")) {
-                    int message = line.indexOf("] 0-");
-                    return "; " + logFile.getFileName() + ": " + (message >= 0 ? line.substring(message + 2) : line).strip();
+            List<String> reasons = new ArrayList<>();
+            for (String line : lines.subList(Math.max(0, lines.size() - 200), lines.size())) {
+                int message = line.indexOf("] 0-");
+                String text = (message >= 0 ? line.substring(message + 2) : line).strip();
+                boolean error = line.contains("] E [");
+                boolean unreachable = text.contains("disconnected from remote-host") || text.contains("Exhausted all volfile");
+                if ((error || unreachable) && !reasons.contains(text)) {
+                    reasons.add(text);
                 }
             }
+            if (reasons.isEmpty()) {
+                return "";
+            }
+            List<String> last = reasons.subList(Math.max(0, reasons.size() - 2), reasons.size());
+            return "; " + logFile.getFileName() + ": " + String.join("; ", last);
         } catch (IOException | RuntimeException e) {
-            // no log: nothing to add
+            return ""; // no log: nothing to add
         }
-        return "";
     }
 
     @Override

@@ -45,8 +45,8 @@ class GlusterVolumeDriverTest {
         GlusterDefaults.saveFlags(dataDir, null, "gv0"); // a restart with one flag keeps the other
         assertThat(GlusterDefaults.load(dataDir, Map.of())).isEqualTo(new GlusterDefaults(List.of("h1", "h2"), "gv0"));
 
-        assertThatThrownBy(() -> GlusterDefaults.saveFlags(dataDir, "h1:24007", "other"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--gluster-servers: not a host name");
+        assertThatThrownBy(() -> GlusterDefaults.saveFlags(dataDir, "h1 h2", "other"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--gluster-servers: not host[:port]");
         assertThatThrownBy(() -> GlusterDefaults.saveFlags(dataDir, " , ", null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one host");
         assertThatThrownBy(() -> GlusterDefaults.saveFlags(dataDir, null, "a/b"))
@@ -69,7 +69,7 @@ class GlusterVolumeDriverTest {
     }
 
     @Test
-    void mountsWithTheBackupServersAndItsOwnLogFile() {
+    void mountsWithTheBackupServersAndItsOwnLogFile() throws Exception {
         List<String> command = GlusterVolumeDriver.mountCommand(
                 new GlusterVolumeDriver.Source(List.of("h1", "h2", "h3"), "gv0"), Path.of("/d/m/gv0"), Path.of("/d/m/gv0.log"));
 
@@ -77,6 +77,10 @@ class GlusterVolumeDriverTest {
                 "backup-volfile-servers=h2:h3,log-file=/d/m/gv0.log", "h1:/gv0", "/d/m/gv0");
         assertThat(GlusterVolumeDriver.mountCommand(new GlusterVolumeDriver.Source(List.of("h1"), "gv0"),
                 Path.of("/m"), Path.of("/l"))).contains("log-file=/l");
+        assertThat(GlusterVolumeDriver.mountCommand(new GlusterVolumeDriver.Source(List.of("h1:24008", "h2"), "gv0"),
+                Path.of("/m"), Path.of("/l"))).contains("backup-volfile-servers=h2,volfile-server-port=24008,log-file=/l", "h1:/gv0");
+        assertThatThrownBy(() -> GlusterVolumeDriver.mountCommand(new GlusterVolumeDriver.Source(List.of("h1:1", "h2:2"), "gv0"),
+                Path.of("/m"), Path.of("/l"))).isInstanceOf(VolumeException.class).hasMessageContaining("one port");
     }
 
     @Test
@@ -87,7 +91,8 @@ class GlusterVolumeDriverTest {
 
         assertThatThrownBy(() -> driver.acquire(new VolumeRequest("shop_data", gluster(Map.of()), "t1")))
                 .isInstanceOf(VolumeException.class)
-                .hasMessageContaining("failed");
+                .hasMessageContaining("Mounting glusterfs on " + driver.mountPoint("gv0") + " failed")
+                .hasMessageContaining("gv0.log: ").hasMessageContaining("127.0.0.9");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(GlusterVolumeDriver.MOUNT_TIMEOUT.plusSeconds(5));
         assertThat(MountTable.isMounted(driver.mountPoint("gv0"))).isFalse();
     }

@@ -42,10 +42,10 @@ class GlusterCliOptionsTest {
         });
 
         int code = command.execute("--data", data.toString(), "--advertise", "127.0.0.1", "--gluster-servers",
-                "h1:24007");
+                "h1;rm");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("--gluster-servers: not a host name or IPv4 address: h1:24007");
+        assertThat(err.toString()).contains("--gluster-servers: not host[:port]: h1;rm");
         assertThat(data).isEmptyDirectory();
     }
 }
