@@ -71,6 +71,13 @@ final class GroupPlacement {
                 continue;
             }
             if (task.nodeId() != null) {
+                if (rules.requiredNode() != null && !rules.requiredNode().equals(task.nodeId())) {
+                    // a global task is tied to its node: it cannot use a local volume that lives on another
+                    Scheduler.markPending(task, "volume " + rules.requiredBecause() + " is on node "
+                            + rules.requiredNode() + ": the task of this node cannot use it (a local volume lives on"
+                            + " one node; use a glusterfs volume to share it)", now, pending);
+                    continue;
+                }
                 placeOnGivenNode(task, resolution);
                 continue;
             }

@@ -259,6 +259,21 @@ class StatefulPlacementTest {
     }
 
     @Test
+    void aGlobalServiceSharingOneLocalVolumeRunsWhereTheVolumeIsAndSaysWhyElsewhere() {
+        threeNodes();
+        String id = sim.createService(withVolume(Specs.global("agent"), VolumeOptions.DEFAULT));
+        sim.converge();
+
+        assertThat(sim.running(id)).singleElement().satisfies(t -> assertThat(t.nodeId()).isEqualTo("n1"));
+        assertThat(sim.active(id).stream().filter(t -> t.state() == TaskState.PENDING))
+                .hasSize(2).allSatisfy(t -> assertThat(t.status().error()).isEqualTo("volume shop_data is on node n1:"
+                        + " the task of this node cannot use it (a local volume lives on one node; use a glusterfs"
+                        + " volume to share it)"));
+        assertThat(sim.scheduler.place(sim.state, sim.now)).as("no assignment the state would refuse, pass after pass")
+                .isEmpty();
+    }
+
+    @Test
     void globalModeIsNotAffectedByVolumesItDoesNotHave() {
         threeNodes();
         ServiceSpec global = Specs.global("agent");
