@@ -35,6 +35,7 @@ class HttpManagerChannelTest {
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<byte[]> bodies = new CopyOnWriteArrayList<>();
     private HttpServer server;
+    private volatile String statusAnswer = "{}";
     private HttpManagerChannel channel;
     private volatile boolean unavailable;
 
@@ -61,7 +62,7 @@ class HttpManagerChannelTest {
             code = 503;
             answer = Json.writeBytes(new ApiError("unavailable", "no leader"));
         } else if (exchange.getRequestURI().getPath().endsWith("/status")) {
-            answer = "{}".getBytes();
+            answer = statusAnswer.getBytes();
         } else {
             answer = Json.writeBytes(new AssignmentSet(42, "node-1", List.of(TestTasks.shell("t1", "true", Map.of()))));
         }
@@ -101,6 +102,16 @@ class HttpManagerChannelTest {
 
         assertThat(requests).containsExactly("POST /v1/dispatcher/status");
         assertThat(Json.read(bodies.getFirst(), StatusReport.class)).isEqualTo(report);
+    }
+
+    @Test
+    void reportReadsTheLeaseFromTheAnswerAndNoneFromAnOlderManager() throws IOException {
+        StatusReport report = new StatusReport("node-1", List.of());
+        statusAnswer = "{\"leaseMillis\":5000,\"other\":1}";
+        assertThat(channel.report(report).leaseMillis()).isEqualTo(5000);
+
+        statusAnswer = "{}";
+        assertThat(channel.report(report).leaseMillis()).isZero();
     }
 
     @Test
