@@ -135,6 +135,7 @@ class ManagerSimulationPropertyTest {
             }
             case 6 -> pick(new ArrayList<>(sim.agents.values()), random).crash();
             case 7, 8 -> pick(new ArrayList<>(sim.agents.values()), random).up = true;
+            case 11 -> sim.router.isolate(pick(new ArrayList<>(sim.agents.keySet()), random), 1); // one node cut off, its tasks run on
             case 9, 10 -> {
                 SimulatedAgent agent = pick(new ArrayList<>(sim.agents.values()), random);
                 if (!agent.processes.isEmpty()) {
