@@ -258,7 +258,7 @@ final class StatefulFailover implements AutoCloseable {
         try {
             if (nodes.containsKey(addr(0)) && nodes.get(addr(0)).process().isAlive()) {
                 new ApiClient(addr(0)).removeStack(STACK);
-                awaitUntil("the ledger stopped", Duration.ofSeconds(30), () -> running().isEmpty());
+                awaitUntil("the ledger stopped", Duration.ofSeconds(30), () -> ledgerProcesses().isEmpty());
             }
         } catch (RuntimeException | InterruptedException e) {
             System.err.println("bench stateful: removing the stack: " + e.getMessage());
@@ -271,6 +271,12 @@ final class StatefulFailover implements AutoCloseable {
             deleteTree(ledgerDirectory());
             mount.close();
         }
+    }
+
+    /** The ledger's processes on this machine (the service is gone from the API once removed; its tasks stop after). */
+    private static List<ProcessHandle> ledgerProcesses() {
+        return ProcessHandle.allProcesses().filter(p -> NodeProcess.read(p.pid(), "environ").contains("FLOTILLA_SERVICE=" + SERVICE + "\0"))
+                .toList();
     }
 
     private static void deleteTree(Path root) throws IOException {
