@@ -144,7 +144,8 @@ class StatefulIT {
 
     /**
      * Docker driver, glusterfs volume: a crash restarts the ledger in place; its host SIGKILLed,
-     * it runs on the other worker within the lease plus a few seconds, continuing the same file.
+     * it runs on the other worker within the lease plus a few seconds, continuing the same file;
+     * its agent alone frozen, the container's watchdog kills it before the replacement starts.
      */
     @Test
     @Order(2)
@@ -183,12 +184,32 @@ class StatefulIT {
         System.out.printf("StatefulIT: container ledger host SIGKILL -> running elsewhere at %d (was %d) in %d ms%n",
                 after, beforeKill, took.toMillis());
         assertThat(took).as("elsewhere within the lease plus a few seconds").isLessThan(LEASE.plusSeconds(10));
-        LedgerLog ledger = LedgerLog.read(glusterMount.volume("sb_data-1"));
-        ledger.assertOneWriterAtATime();
-        assertThat(ledger.writers()).containsSubsequence(first.id(), restarted.id(), moved.id());
-
         nodes.put(host.address, host.restart());
         awaitReady(host.address);
+
+        // --- the agent alone hangs: the container keeps running until its watchdog kills it
+        ClusterNodeProcess agentHost = nodeOf(moved.nodeId());
+        List<ProcessHandle> container = ledgerProcesses(moved);
+        assertThat(container).as("the container's ledger process").isNotEmpty();
+        agentHost.signal("STOP");
+        Task fencedOut;
+        try {
+            DevNodeProcess.sleep(1000);
+            assertThat(container).as("the container keeps running while only its agent hangs").allMatch(ProcessHandle::isAlive);
+            fencedOut = awaitLedger("sb", t -> !t.nodeId().equals(moved.nodeId()));
+            awaitNumberAbove(fencedOut, after);
+            assertThat(container).as("the container fenced before its replacement started").noneMatch(ProcessHandle::isAlive);
+            assertThat(taskDirectory(agentHost, moved).resolve("fenced")).as("the container watchdog's record").exists();
+        } finally {
+            agentHost.signal("CONT");
+        }
+        awaitReady(agentHost.address);
+        DevNodeProcess.sleep(2000);
+        assertThat(ledgerProcessesOf("sb_ledger")).as("one ledger after the agent came back").hasSize(1);
+
+        LedgerLog ledger = LedgerLog.read(glusterMount.volume("sb_data-1"));
+        ledger.assertOneWriterAtATime();
+        assertThat(ledger.writers()).containsSubsequence(first.id(), restarted.id(), moved.id(), fencedOut.id());
     }
 
     /**
@@ -354,10 +375,26 @@ class StatefulIT {
 
     /** The ledger's own processes (JVM or busybox sh), by the task id in their environment. */
     private static List<ProcessHandle> ledgerProcesses(Task task) {
-        return ProcessHandle.allProcesses().filter(p -> {
+        return roots(ProcessHandle.allProcesses().filter(p -> {
             String env = read(p.pid(), "environ");
             String cmdline = read(p.pid(), "cmdline");
             return env.contains("FLOTILLA_TASK_ID=" + task.id() + "\0") && isLedger(cmdline);
+        }).toList());
+    }
+
+    /**
+     * Without the busybox ledger's passing subshells ({@code $(tail …)}: forks of the script with its
+     * command line, whose parent is the ledger itself); a process gone meanwhile is dropped too.
+     */
+    private static List<ProcessHandle> roots(List<ProcessHandle> processes) {
+        return processes.stream().filter(p -> {
+            String stat = read(p.pid(), "stat");
+            if (stat.isEmpty()) {
+                return false;
+            }
+            // pid (comm) state ppid …: comm may hold spaces, so count from the last ')'
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return !isLedger(read(Long.parseLong(fields[1]), "cmdline"));
         }).toList();
     }
 
@@ -372,11 +409,11 @@ class StatefulIT {
 
     /** Every live ledger process of a service, on any node. */
     private static List<ProcessHandle> ledgerProcessesOf(String service) {
-        return ProcessHandle.allProcesses().filter(p -> {
+        return roots(ProcessHandle.allProcesses().filter(p -> {
             String env = read(p.pid(), "environ");
             String cmdline = read(p.pid(), "cmdline");
             return env.contains("FLOTILLA_SERVICE=" + service + "\0") && isLedger(cmdline);
-        }).toList();
+        }).toList());
     }
 
     private static String tail(Path file, int lines) throws IOException {
