@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -53,18 +53,34 @@ class StatefulIT {
     private static final Map<String, ClusterNodeProcess> nodes = new LinkedHashMap<>();
     private static final Map<String, String> nodeIds = new LinkedHashMap<>();
     private static String api;
+    private static boolean clusterStarted;
     private static GlusterTestBed gluster;
     private static GlusterTestBed.Mount glusterMount;
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
 
-    @BeforeAll
-    static void formCluster() throws Exception {
-        gluster = GlusterRequirement.require();
+    /**
+     * The cluster is formed once, by the first test; each test checks the requirement first, so
+     * that a missing test bed is reported on every test with its reason (an abort in
+     * {@code @BeforeAll} shows in Maven's summary as no test at all).
+     */
+    @BeforeEach
+    void requireCluster() throws Exception {
+        if (gluster == null) {
+            gluster = GlusterRequirement.require();
+        }
+        if (!clusterStarted) {
+            clusterStarted = true;
+            formCluster();
+        }
+        assertThat(api).as("the cluster formed (see the first test's error)").isNotNull();
+    }
+
+    private static void formCluster() throws Exception {
         glusterMount = gluster.mount(tmp.resolve("gluster"));
         ClusterNodeProcess manager = node("127.0.0.2", "init", "--data", dir("m1"), "--advertise", "127.0.0.2");
         System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, manager.data.resolve("tls").toString());
+        ClusterNodeProcess.awaitApi(manager.api(), UP);
         api = manager.api();
-        ClusterNodeProcess.awaitApi(api, UP);
         String workerToken = String.valueOf(new ClusterClient(api).joinToken("worker", false).get("token"));
         for (String address : List.of("127.0.0.3", "127.0.0.4")) {
             node(address, "join", "--token", workerToken, "--data", dir("w" + address.substring(address.length() - 1)),
