@@ -34,9 +34,22 @@ public final class Fencing {
         return LEASE.equals(task.injectedEnv().get(VARIABLE));
     }
 
-    /** The node's lease file: {@code <data>/lease}. */
+    /**
+     * Names the lease file in a fenced task's environment, so that a writer can check the lease
+     * itself before each write ({@code demo-app ledger} does): the one guard that holds when the
+     * whole node was frozen and everything wakes up at once, before the watchdog's next round.
+     */
+    public static final String LEASE_FILE_VARIABLE = "FLOTILLA_LEASE_FILE";
+    /** Where a container sees the node's fencing directory (read-only). */
+    public static final String CONTAINER_FENCING_DIR = "/run/flotilla/fencing";
+
+    /**
+     * The node's lease file: {@code <data>/fencing/lease}. In a directory of its own because it is
+     * replaced by a rename: a container gets the directory bind-mounted (a bind of the file itself
+     * would keep showing the first version).
+     */
     public static Path leaseFile(Path dataDir) {
-        return dataDir.resolve("lease");
+        return dataDir.resolve("fencing").resolve("lease");
     }
 
     /** The deadline the task's watchdog fenced it at, if it did. */

@@ -377,8 +377,12 @@ public final class TaskRunner {
     }
 
     private TaskLaunch launch(List<String> program, Map<String, String> env) {
-        return new TaskLaunch(task, directory, program, env, workingDir, hostPorts, mounts,
-                Fencing.fenced(task) ? leaseFile() : null);
+        if (!Fencing.fenced(task)) {
+            return new TaskLaunch(task, directory, program, env, workingDir, hostPorts, mounts, null);
+        }
+        Map<String, String> fencedEnv = new java.util.LinkedHashMap<>(env);
+        fencedEnv.put(Fencing.LEASE_FILE_VARIABLE, leaseFile().toAbsolutePath().toString());
+        return new TaskLaunch(task, directory, program, fencedEnv, workingDir, hostPorts, mounts, leaseFile());
     }
 
     private Path leaseFile() {

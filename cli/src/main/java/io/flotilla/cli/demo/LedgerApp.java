@@ -35,6 +35,37 @@ final class LedgerApp implements Callable<Integer> {
     /** Exit status when another writer appended: EX_TEMPFAIL of sysexits.h. */
     static final int EXIT_FOREIGN_WRITER = 75;
     static final String FILE_NAME = "ledger.log";
+    /** Set by the agent for a fenced task: the node's lease file (decimal epoch ms). */
+    static final String LEASE_FILE_VARIABLE = "FLOTILLA_LEASE_FILE";
+
+    /**
+     * The writer's own lease check, for a fenced task (with {@code FLOTILLA_LEASE_FILE}): before
+     * each append, the clock is compared with the deadline read <em>before</em> the sleep, as the
+     * agent's watchdog does. When the whole node was frozen (VM paused, every process SIGSTOPped)
+     * and wakes up at once, the watchdog may need a round to kill the task while the task is
+     * already due to write: this check is what keeps that one late write out. Without the
+     * variable (not fenced) nothing expires. A missing or unreadable file counts as expired.
+     */
+    record Lease(Path file) {
+        static Lease of(String path) {
+            return new Lease(path == null || path.isBlank() ? null : Path.of(path));
+        }
+
+        long read() {
+            if (file == null) {
+                return Long.MAX_VALUE;
+            }
+            try {
+                return Long.parseLong(java.nio.file.Files.readString(file).strip());
+            } catch (IOException | NumberFormatException e) {
+                return 0;
+            }
+        }
+
+        boolean expired(long nowMillis, long deadline) {
+            return file != null && nowMillis > deadline;
+        }
+    }
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Directory of ledger.log (default: $LEDGER_DIR, else /data).")
     String dir;
@@ -76,10 +107,19 @@ final class LedgerApp implements Callable<Integer> {
         server.start();
         System.out.println("ledger " + settings.writer() + " writing " + settings.file() + " from " + (ledger.lastNumber() + 1)
                 + " every " + settings.intervalMillis() + " ms; listening on " + server.getAddress());
+        Lease lease = Lease.of(env.get(LEASE_FILE_VARIABLE));
         try (ledger) {
+            long deadline = lease.read();
             while (!stop.await(settings.intervalMillis(), TimeUnit.MILLISECONDS)) {
+                if (lease.expired(System.currentTimeMillis(), deadline)) {
+                    System.err.println("ledger: this node's lease with the managers expired at "
+                            + Instant.ofEpochMilli(deadline) + " (" + lease.file() + "): another copy may run now;"
+                            + " stopping this one without writing. Exiting " + EXIT_FOREIGN_WRITER + ".");
+                    return EXIT_FOREIGN_WRITER;
+                }
                 ledger.append(Instant.now().truncatedTo(ChronoUnit.MILLIS));
                 last.set(ledger.lastNumber());
+                deadline = lease.read(); // read before the sleep: compared after it (see Lease)
             }
             System.out.println("ledger stopping at " + last.get());
             return 0;

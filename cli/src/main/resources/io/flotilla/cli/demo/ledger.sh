@@ -5,6 +5,10 @@
 # last number; before every append it checks that the file still ends with its own last line
 # (at start: takes the file as it is) and exits 75 if another writer appended. GET / on $PORT
 # answers the last number, GET /health 200 (busybox httpd serving two files).
+# With $FLOTILLA_LEASE_FILE (Flotilla sets it for a fenced task) it also checks the node's lease
+# before every append, against the deadline it read before its sleep, and exits 75 once it has
+# passed: the guard that holds when the whole node was frozen and wakes up at once. busybox date
+# has whole seconds only, so it counts a lease as expired one second early.
 # Usage: docker run -v shop_data-1:/data -e PORT=8080 flotilla-test/busybox:1 sh -c "$(flotilla demo-app ledger --print-script)"
 dir=${LEDGER_DIR:-/data}
 port=${PORT:-8080}
@@ -40,8 +44,19 @@ finish() { kill "$httpd_pid" 2>/dev/null; wait "$httpd_pid" 2>/dev/null; rm -rf 
 trap 'say "stopping at $n"; finish; exit 0' TERM INT
 say "$me writing $file from $((n + 1)) every $interval_ms ms; listening on port $port"
 
+lease_file=${FLOTILLA_LEASE_FILE:-}
+# (read fails at a last line without a newline, as the agent writes it, but still sets the variable)
+read_lease() { lease=; [ -z "$lease_file" ] || read -r lease < "$lease_file" 2>/dev/null; case $lease in ''|*[!0-9]*) lease=0;; esac; }
+read_lease
 while :; do
-  usleep $((interval_ms * 1000)) & wait $! # wait: a TERM is handled at once, not after the sleep
+  # In the foreground (a TERM waits for the end of the sleep): busybox ash's `usleep & wait $!`
+  # never returns when the sleep ended while the shell was stopped (SIGSTOP, a frozen node).
+  usleep $((interval_ms * 1000))
+  if [ -n "$lease_file" ] && [ $(( ($(date +%s) + 1) * 1000 )) -gt "$lease" ]; then
+    echo "ledger: this node's lease with the managers expired (deadline $lease ms, $lease_file): another copy may run now; stopping this one without writing. Exiting 75." >&2
+    finish
+    exit 75
+  fi
   actual=$(tail -n 1 "$file")
   actual_size=$(( $(wc -c < "$file") ))
   if [ "$actual" != "$last" ] || [ "$actual_size" -ne "$size" ]; then
@@ -56,4 +71,5 @@ while :; do
   last=$line
   size=$((size + ${#line} + 1))
   echo "$n" > "$www/index.tmp" && mv "$www/index.tmp" "$www/index.html"
+  read_lease
 done

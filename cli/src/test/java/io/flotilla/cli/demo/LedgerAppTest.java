@@ -128,19 +128,102 @@ class LedgerAppTest {
     // --- the app as a process -------------------------------------------------------------
 
     private Process startJava(String taskId, int port) throws IOException {
+        return startJava(taskId, port, Map.of());
+    }
+
+    private Process startJava(String taskId, int port, Map<String, String> env) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main",
                 "demo-app", "ledger", "--dir", dir.toString(), "--port", Integer.toString(port), "--interval-ms", "20");
         builder.environment().put("FLOTILLA_TASK_ID", taskId);
         builder.environment().put("FLOTILLA_ADDRESS", "127.0.0.1");
+        builder.environment().putAll(env);
         return start(builder);
     }
 
     private Process startScript(String taskId, int port) throws IOException {
+        return startScript(taskId, port, Map.of());
+    }
+
+    private Process startScript(String taskId, int port, Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder("busybox", "sh", "-c", LedgerApp.script());
         builder.environment().putAll(Map.of("FLOTILLA_TASK_ID", taskId, "PORT", Integer.toString(port),
                 "LEDGER_DIR", dir.toString(), "LEDGER_INTERVAL_MS", "20"));
+        builder.environment().putAll(env);
         return start(builder);
+    }
+
+    // --- the writer's own lease check (FLOTILLA_LEASE_FILE) -----------------------------------
+
+    private Path leaseFile() {
+        return dir.resolve("lease");
+    }
+
+    private void lease(long deadlineMillis) throws IOException {
+        Path temporary = dir.resolve("lease.tmp");
+        Files.writeString(temporary, Long.toString(deadlineMillis));
+        Files.move(temporary, leaseFile(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void signal(Process process, String signal) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor()).isZero();
+    }
+
+    @Test
+    void aFencedAppWritesWhileItsLeaseIsRenewedAndStopsWithoutWritingOnceItExpired() throws Exception {
+        lease(System.currentTimeMillis() + 1500);
+        Process app = startJava("task-l", freePort(), Map.of(LedgerApp.LEASE_FILE_VARIABLE, leaseFile().toString()));
+        long renewUntil = System.currentTimeMillis() + 2500;
+        while (System.currentTimeMillis() < renewUntil) {
+            lease(System.currentTimeMillis() + 1000);
+            Thread.sleep(100);
+        }
+        assertThat(app.isAlive()).as("alive while its lease is renewed: %s", output(app)).isTrue();
+        long deadline = System.currentTimeMillis() + 700;
+        lease(deadline);
+        assertThat(app.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(app.exitValue()).as(output(app)).isEqualTo(LedgerApp.EXIT_FOREIGN_WRITER);
+        assertThat(output(app)).contains("lease with the managers expired");
+        Instant lastWrite = Instant.parse(lines().getLast().split(" ")[2]);
+        assertThat(lastWrite.toEpochMilli()).as("no line written after the lease's deadline").isLessThanOrEqualTo(deadline);
+    }
+
+    @Test
+    void aFencedAppFrozenPastItsLeaseWritesNothingOnWakingEvenIfTheLeaseWasRenewedMeanwhile() throws Exception {
+        lease(System.currentTimeMillis() + 60_000);
+        Process app = startJava("task-f", freePort(), Map.of(LedgerApp.LEASE_FILE_VARIABLE, leaseFile().toString()));
+        awaitNumber(3, app);
+        lease(System.currentTimeMillis() + 600);
+        Thread.sleep(150); // it has read the short deadline before one of its sleeps
+        signal(app, "STOP");
+        List<String> before = lines();
+        Thread.sleep(1200); // frozen past that deadline
+        lease(System.currentTimeMillis() + 60_000); // the node's agent woke first and renewed
+        signal(app, "CONT");
+        assertThat(app.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(app.exitValue()).as(output(app)).isEqualTo(LedgerApp.EXIT_FOREIGN_WRITER);
+        assertThat(lines()).as("not one line after waking").isEqualTo(before);
+    }
+
+    @Test
+    void theBusyboxScriptFrozenPastItsLeaseWritesNothingOnWaking() throws Exception {
+        requireBusybox();
+        lease(System.currentTimeMillis() + 60_000);
+        Process app = startScript("task-g", freePort(), Map.of(LedgerApp.LEASE_FILE_VARIABLE, leaseFile().toString()));
+        awaitNumber(3, app);
+        lease(System.currentTimeMillis() + 2500); // whole seconds: the script counts a lease as expired 1 s early
+        Thread.sleep(300);
+        assertThat(app.isAlive()).as(output(app)).isTrue();
+        signal(app, "STOP");
+        List<String> before = lines();
+        Thread.sleep(3500);
+        lease(System.currentTimeMillis() + 60_000);
+        signal(app, "CONT");
+        assertThat(app.waitFor(10, TimeUnit.SECONDS)).as("exits after waking: %s", output(app)).isTrue();
+        assertThat(app.exitValue()).as(output(app)).isEqualTo(LedgerApp.EXIT_FOREIGN_WRITER);
+        assertThat(output(app)).contains("lease with the managers expired");
+        assertThat(lines()).as("not one line after waking").isEqualTo(before);
     }
 
     private Process start(ProcessBuilder builder) throws IOException {

@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Ulimit;
 import io.flotilla.agent.driver.HostMount;
+import io.flotilla.agent.fencing.Fencing;
 import io.flotilla.agent.runner.TaskEnvironment;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Resources;
@@ -49,6 +50,21 @@ public final class ContainerSpecMapper {
      */
     public static ContainerSpec map(Task task, String nodeId, String address, Map<String, Integer> hostPorts,
                                     List<HostMount> hostMounts) {
+        return map(task, nodeId, address, hostPorts, hostMounts, null);
+    }
+
+    /**
+     * As {@link #map(Task, String, String, Map, List)}; a fenced task ({@code leaseFile} not null)
+     * also sees the node's fencing directory read-only at {@link Fencing#CONTAINER_FENCING_DIR} and
+     * its lease file named by {@link Fencing#LEASE_FILE_VARIABLE}.
+     */
+    public static ContainerSpec map(Task task, String nodeId, String address, Map<String, Integer> hostPorts,
+                                    List<HostMount> hostMounts, java.nio.file.Path leaseFile) {
+        if (leaseFile != null) {
+            hostMounts = new ArrayList<>(hostMounts);
+            hostMounts.add(new HostMount(HostMount.Type.BIND, leaseFile.toAbsolutePath().getParent(),
+                    Fencing.CONTAINER_FENCING_DIR, true, null, null));
+        }
         TaskTemplate template = task.spec();
         List<TaskEnvironment.PortRequest> ports = TaskEnvironment.portRequests(task);
         List<ExposedPort> exposed = new ArrayList<>();
@@ -90,13 +106,21 @@ public final class ContainerSpecMapper {
         return new ContainerSpec(ContainerLabels.containerName(task, nodeId), template.image(),
                 template.entrypoint().isEmpty() ? null : template.entrypoint(),
                 template.command().isEmpty() ? null : template.command(),
-                environment(task, nodeId, ports), ContainerLabels.of(task, nodeId), template.workingDir(),
+                environment(task, nodeId, ports, leaseFile), ContainerLabels.of(task, nodeId), template.workingDir(),
                 template.user(), template.hostname(), exposed, healthcheck(template.healthcheck()),
                 signalName(template.stopSignal()), seconds(template.stopGracePeriod()), host);
     }
 
     static List<String> environment(Task task, String nodeId, List<TaskEnvironment.PortRequest> ports) {
+        return environment(task, nodeId, ports, null);
+    }
+
+    static List<String> environment(Task task, String nodeId, List<TaskEnvironment.PortRequest> ports,
+                                    java.nio.file.Path leaseFile) {
         Map<String, String> env = new LinkedHashMap<>(task.spec().environment());
+        if (leaseFile != null) {
+            env.put(Fencing.LEASE_FILE_VARIABLE, Fencing.CONTAINER_FENCING_DIR + "/" + leaseFile.getFileName());
+        }
         env.putAll(task.injectedEnv());
         env.put("FLOTILLA_TASK_ID", task.id());
         env.put("FLOTILLA_TASK_SLOT", Integer.toString(task.slot()));

@@ -198,7 +198,7 @@ public final class DockerDriver implements Driver {
         Task task = launch.task();
         ContainerSpec spec;
         try {
-            spec = ContainerSpecMapper.map(task, nodeId, address, launch.hostPorts(), launch.mounts());
+            spec = ContainerSpecMapper.map(task, nodeId, address, launch.hostPorts(), launch.mounts(), launch.leaseFile());
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
         }

@@ -67,6 +67,22 @@ class ContainerSpecMapperTest {
     }
 
     @Test
+    void aFencedTaskSeesTheNodesFencingDirectoryReadOnlyAndItsLeaseFileInItsEnvironment() {
+        java.nio.file.Path lease = java.nio.file.Path.of("/var/lib/flotilla/fencing/lease");
+        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of(), lease);
+
+        assertThat(spec.environment()).contains("FLOTILLA_LEASE_FILE=/run/flotilla/fencing/lease");
+        assertThat(spec.hostConfig().getMounts()).anySatisfy(mount -> {
+            assertThat(mount.getSource()).as("the directory: the lease file is replaced by a rename")
+                    .isEqualTo("/var/lib/flotilla/fencing");
+            assertThat(mount.getTarget()).isEqualTo("/run/flotilla/fencing");
+            assertThat(mount.getReadOnly()).isTrue();
+        });
+        assertThat(ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of()).environment())
+                .noneMatch(variable -> variable.startsWith("FLOTILLA_LEASE_FILE="));
+    }
+
+    @Test
     void publishesEveryPortOnTheNodeAddressAndTheHostPortPicked() {
         ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
 
