@@ -161,7 +161,8 @@ class StatefulIT {
     /**
      * Docker driver, glusterfs volume: a crash restarts the ledger in place; its host SIGKILLed,
      * it runs on the other worker within the lease plus a few seconds, continuing the same file;
-     * its agent alone frozen, the container's watchdog kills it before the replacement starts.
+     * its agent alone frozen, the container's watchdog kills it before the replacement starts; the
+     * whole node frozen, the container never writes again after waking.
      */
     @Test
     @Order(2)
@@ -224,9 +225,12 @@ class StatefulIT {
         DevNodeProcess.sleep(2000);
         assertThat(ledgerProcessesOf("sb_ledger")).as("one ledger after the agent came back").hasSize(1);
 
+        // --- the whole node hangs (JVM, watchdog, container): on waking, the old container never writes
+        Task last = freezeWholeNode("sb", fencedOut, awaitNumberAbove(fencedOut, after));
+
         LedgerLog ledger = LedgerLog.read(glusterMount.volume("sb_data-1"));
         ledger.assertOneWriterAtATime();
-        assertThat(ledger.writers()).containsSubsequence(first.id(), restarted.id(), moved.id(), fencedOut.id());
+        assertThat(ledger.writers()).containsSubsequence(first.id(), restarted.id(), moved.id(), fencedOut.id(), last.id());
     }
 
     /**
@@ -266,35 +270,45 @@ class StatefulIT {
         assertThat(ledgerProcessesOf("sc_ledger")).as("one ledger after the agent came back").hasSize(1);
 
         // --- the whole node hangs (JVM, shims, task): on waking, the old copy is fenced at once
-        ClusterNodeProcess frozenHost = nodeOf(second.nodeId());
-        // The node as issue 7 defines it for this test: its JVM, shims and tasks; its Gluster FUSE
-        // client keeps running (the storage layer's own fencing is not what is tested here).
+        Task third = freezeWholeNode("sc", second, before);
+
+        LedgerLog ledger = LedgerLog.read(glusterMount.volume("sc_data-1"));
+        assertThat(ledger.writers()).containsSubsequence(first.id(), second.id(), third.id());
+    }
+
+    /**
+     * Freezes the whole node running {@code task} — its JVM, shims, watchdogs and tasks (container
+     * processes included), with one kill(1); its Gluster FUSE client keeps running (the storage
+     * layer's own fencing is not what is tested) — until the slot's replacement answers elsewhere,
+     * then 1 s more, then wakes it. On waking, the old copy's watchdog (lease expired) and its own
+     * lease check race to stop it; what counts is that it never appends again: the ledger shows one
+     * writer at a time, and one copy runs. Returns the replacement.
+     */
+    private static Task freezeWholeNode(String stack, Task task, long before) throws Exception {
+        ClusterNodeProcess frozenHost = nodeOf(task.nodeId());
         List<Long> frozen = new ArrayList<>(hostProcesses(frozenHost).stream()
                 .filter(p -> !p.info().command().orElse("").endsWith("/glusterfs")).map(ProcessHandle::pid).toList());
         frozen.add(frozenHost.pid());
-        signal("STOP", frozen); // one kill(1): the whole node stops at once
-        Task third;
+        signal("STOP", frozen);
+        Task replacement;
+        long number;
         try {
-            third = awaitLedger("sc", t -> !t.nodeId().equals(second.nodeId()));
-            before = awaitNumberAbove(third, before);
+            replacement = awaitLedger(stack, t -> !t.nodeId().equals(task.nodeId()));
+            number = awaitNumberAbove(replacement, before);
             DevNodeProcess.sleep(1000);
         } finally {
             signal("CONT", frozen);
         }
         awaitReady(frozenHost.address);
         DevNodeProcess.sleep(2000);
-        // On waking, the watchdog (lease expired) and the ledger's own check race to stop the old copy;
-        // what counts is that it does not append once more (on a busy machine it has: the ledger JVM
-        // resumes and appends before the watchdog's loop has run again).
-        System.out.println("StatefulIT: after the node woke up (watchdog's fenced record of the frozen copy: "
-                + Files.exists(taskDirectory(frozenHost, second).resolve("fenced")) + "):\n"
-                + Cli.run(api, "service", "ps", "--no-trunc", "sc_ledger").out()
-                + tail(glusterMount.volume("sc_data-1").resolve("ledger.log"), 60));
-        LedgerLog ledger = LedgerLog.read(glusterMount.volume("sc_data-1"));
-        ledger.assertOneWriterAtATime();
-        assertThat(ledgerProcessesOf("sc_ledger")).as("one ledger after the node woke up").hasSize(1);
-        awaitNumberAbove(third, before);
-        assertThat(ledger.writers()).containsSubsequence(first.id(), second.id(), third.id());
+        Path volume = glusterMount.volume(stack + "_data-1");
+        System.out.println("StatefulIT: " + stack + " after the node woke up (watchdog's fenced record of the frozen copy: "
+                + Files.exists(taskDirectory(frozenHost, task).resolve("fenced")) + "):\n"
+                + Cli.run(api, "service", "ps", "--no-trunc", stack + "_ledger").out() + tail(volume.resolve("ledger.log"), 30));
+        LedgerLog.read(volume).assertOneWriterAtATime();
+        assertThat(ledgerProcessesOf(stack + "_ledger")).as("one ledger after the node woke up").hasSize(1);
+        awaitNumberAbove(replacement, number);
+        return replacement;
     }
 
     // ---------------------------------------------------------------- the stacks
