@@ -54,10 +54,16 @@ public final class Views {
     }
 
     /** Tasks in {@code service ps} order: by service, slot (or node), newest first within a slot. */
+    /**
+     * As {@code docker service ps}: by service and slot (a global service's slot being its node),
+     * the slot's wanted task first, then its history newest first, wherever each ran (a slot
+     * whose task moved between nodes still shows its running task on top).
+     */
     public static List<Task> sorted(Collection<Task> tasks) {
         return tasks.stream().sorted(Comparator.comparing(Task::serviceName)
                 .thenComparingInt(Task::slot)
-                .thenComparing(t -> t.nodeId() == null ? "" : t.nodeId())
+                .thenComparing(t -> t.slot() > 0 || t.nodeId() == null ? "" : t.nodeId())
+                .thenComparing(t -> t.desiredState() != io.flotilla.model.TaskState.RUNNING)
                 .thenComparing(Task::createdAt, Comparator.reverseOrder())).toList();
     }
 
