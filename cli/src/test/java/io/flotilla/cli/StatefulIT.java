@@ -93,16 +93,25 @@ class StatefulIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        for (String stack : List.of("sa", "sb", "sc")) {
+        for (String stack : List.of("sa", "sb", "sc", "sd")) {
             try {
                 new ApiClient(api).removeStack(stack);
             } catch (RuntimeException ignored) {
                 // never deployed, or the manager is gone
             }
         }
-        DevNodeProcess.sleep(3000); // the agents stop their tasks (containers included)
+        // the agents stop their tasks, containers included
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && List.of("sa", "sb", "sc", "sd").stream()
+                .anyMatch(stack -> !ledgerProcessesOf(stack + "_ledger").isEmpty())) {
+            DevNodeProcess.sleep(200);
+        }
         for (ClusterNodeProcess node : nodes.values()) {
             node.close();
+        }
+        // containers of this cluster's nodes that an agent did not get to remove (a killed node's)
+        for (String nodeId : nodeIds.values()) {
+            removeContainers(nodeId);
         }
         // Tasks and fencing watchdogs outlive their agents by design: end what this cluster started,
         // and lazily unmount what its nodes left mounted (Gluster FUSE mounts of killed nodes).
@@ -169,22 +178,7 @@ class StatefulIT {
     void glusterVolumeContainerRestartsInPlaceAndMovesWithItsDataWhenTheHostDies() throws Exception {
         DockerRequirement.require();
         glusterMount.delete("sb_data-1");
-        Path script = tmp.resolve("ledger.sh");
-        Files.writeString(script, Cli.run(null, "demo-app", "ledger", "--print-script").out());
-        deploy("sb", """
-                services:
-                  ledger:
-                    image: %s
-                    command: ["sh", "/ledger.sh"]
-                    x-flotilla: {stateful: true}
-                    ports: [{name: http, target: 8080}]
-                    volumes: ["data:/data", "%s:/ledger.sh:ro"]
-                    stop_grace_period: 2s
-                    deploy:
-                      replicas: 1
-                      placement: {constraints: ["node.role == worker"]}
-                      restart_policy: {condition: any, delay: 0s}
-                %s""".formatted(DockerRequirement.IMAGE, script, glusterVolume()));
+        deploy("sb", containerLedger("") + glusterVolume());
         Task first = awaitLedger("sb", null);
         long beforeCrash = awaitNumberAbove(first, 2);
 
@@ -277,6 +271,36 @@ class StatefulIT {
     }
 
     /**
+     * Docker driver, local volume: the container's node SIGKILLed (JVM, watchdog, container), the
+     * ledger waits for that node with the reason; the node back, a new container continues the
+     * same file there.
+     */
+    @Test
+    @Order(4)
+    void localVolumeContainerWaitsForItsNode() throws Exception {
+        DockerRequirement.require();
+        deploy("sd", containerLedger("""
+                volumes:
+                  data: {}
+                """));
+        Task first = awaitLedger("sd", null);
+        long before = awaitNumberAbove(first, 2);
+        ClusterNodeProcess host = nodeOf(first.nodeId());
+        killHost(host);
+        await("pending with the reason").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            String ps = Cli.run(api, "service", "ps", "--no-trunc", "sd_ledger").out();
+            return ps.contains("sd_data-1") && ps.contains("waiting for node");
+        });
+        assertThat(running("sd")).as("no copy on another node while the node that holds the data is down").isEmpty();
+        nodes.put(host.address, host.restart());
+        Task resumed = awaitLedger("sd", t -> t.nodeId().equals(first.nodeId()));
+        awaitNumberAbove(resumed, before);
+        LedgerLog ledger = LedgerLog.read(localVolume(host, "sd_data-1"));
+        ledger.assertOneWriterAtATime();
+        assertThat(ledger.writers()).containsSubsequence(first.id(), resumed.id());
+    }
+
+    /**
      * Freezes the whole node running {@code task} — its JVM, shims, watchdogs and tasks (container
      * processes included), with one kill(1); its Gluster FUSE client keeps running (the storage
      * layer's own fencing is not what is tested) — until the slot's replacement answers elsewhere,
@@ -328,6 +352,26 @@ class StatefulIT {
                       placement: {constraints: ["node.role == worker"]}
                       restart_policy: {condition: any, delay: 0s}
                 %s""".formatted(DevNodeProcess.ROOT.resolve("flotilla"), extra);
+    }
+
+    /** The ledger as a container (the busybox script of {@code demo-app ledger --print-script}), stateful, on workers. */
+    private static String containerLedger(String extra) throws IOException {
+        Path script = tmp.resolve("ledger.sh");
+        Files.writeString(script, Cli.run(null, "demo-app", "ledger", "--print-script").out());
+        return """
+                services:
+                  ledger:
+                    image: %s
+                    command: ["sh", "/ledger.sh"]
+                    x-flotilla: {stateful: true}
+                    ports: [{name: http, target: 8080}]
+                    volumes: ["data:/data", "%s:/ledger.sh:ro"]
+                    stop_grace_period: 2s
+                    deploy:
+                      replicas: 1
+                      placement: {constraints: ["node.role == worker"]}
+                      restart_policy: {condition: any, delay: 0s}
+                %s""".formatted(DockerRequirement.IMAGE, script, extra);
     }
 
     private static String glusterVolume() {
@@ -517,6 +561,22 @@ class StatefulIT {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void removeContainers(String nodeId) throws IOException, InterruptedException {
+        Process list;
+        try {
+            list = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.flotilla.node=" + nodeId).start();
+        } catch (IOException noDocker) {
+            return;
+        }
+        String ids = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        list.waitFor();
+        if (!ids.isEmpty()) {
+            List<String> command = new ArrayList<>(List.of("docker", "rm", "-f"));
+            command.addAll(List.of(ids.split("\\s+")));
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
         }
     }
 
