@@ -1,6 +1,7 @@
 package io.flotilla.model.api;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.flotilla.model.Task;
 import java.util.Collections;
 import java.util.List;
@@ -17,9 +18,12 @@ import java.util.TreeMap;
  *                     {@code x-flotilla.requires}), its healthy endpoints now as sorted
  *                     {@code host:port} strings (the service's first port); the agent gives them
  *                     to the tasks and applies each task's policy when they change
+ *
+ * <p>On the wire each template is written once per service version ({@link AssignmentSetJson}).
  */
+@JsonSerialize(using = AssignmentSetJson.Serializer.class)
+@JsonDeserialize(using = AssignmentSetJson.Deserializer.class)
 public record AssignmentSet(long index, String nodeId, List<Task> tasks, Map<String, List<String>> dependencies) {
-    @JsonCreator
     public AssignmentSet {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
         if (dependencies == null) {

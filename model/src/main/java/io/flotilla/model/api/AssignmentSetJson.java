@@ -1,0 +1,222 @@
+package io.flotilla.model.api;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.ObjectCodec;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import io.flotilla.model.TaskTemplate;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The wire encoding of an {@link AssignmentSet}: each template once per (service, version,
+ * template) in the set, the tasks without it. A task's template is ≈ 1 KB of JSON and the tasks
+ * of a node mostly share one: at a million tasks on 5,000 nodes every long-poll answer was
+ * ≈ 200 KB, and nearly every node's set changes on every pass, so the leader wrote on the order of
+ * a gigabyte of JSON per pass (garbage that paused its JVM past the election timeout).
+ *
+ * <pre>{@code
+ * {"format":2,"index":42,"nodeId":"n1",
+ *  "groups":[{"serviceId":…,"serviceName":…,"serviceVersion":3,"spec":{template},
+ *             "desiredState":"RUNNING","status":{…},"createdAt":…,"injectedEnv":{…}}],
+ *  "tasks":[{"group":0,"id":"…","slot":1},{"group":0,"id":"…","slot":2,"status":{…},"restartCount":1}],
+ *  "dependencies":{"db":["10.0.0.2:5432"]}}
+ * }</pre>
+ *
+ * A group's {@code desiredState}, {@code status}, {@code createdAt} and {@code injectedEnv} are
+ * those of its first task; another task names its own only where it differs, and its
+ * {@code nodeId} only where it is not the set's. Decoding gives back equal tasks in the same
+ * order, sharing one template object per group. A set in the first format (full tasks, no
+ * {@code format}) is still read, so an agent reads an older manager; a newer format is refused
+ * with an error that says so.
+ */
+final class AssignmentSetJson {
+    /** The format written: 2 (templates once per group). Format 1 was the record's plain fields. */
+    static final int FORMAT = 2;
+
+    private AssignmentSetJson() {}
+
+    /** What tasks of one group share; the template compared by identity first (tasks share it). */
+    private record GroupKey(String serviceId, String serviceName, long serviceVersion, TaskTemplate spec) {
+        static GroupKey of(Task task) {
+            return new GroupKey(task.serviceId(), task.serviceName(), task.serviceVersion(), task.spec());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GroupKey k && serviceVersion == k.serviceVersion && serviceId.equals(k.serviceId)
+                    && Objects.equals(serviceName, k.serviceName) && (spec == k.spec || spec.equals(k.spec));
+        }
+
+        @Override
+        public int hashCode() {
+            // Not the template's hash: computing it walks the whole template for every task.
+            return Objects.hash(serviceId, serviceName, serviceVersion);
+        }
+    }
+
+    static final class Serializer extends JsonSerializer<AssignmentSet> {
+        @Override
+        public void serialize(AssignmentSet set, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            Map<GroupKey, Integer> groups = new HashMap<>();
+            List<Task> heads = new ArrayList<>();
+            int[] groupOf = new int[set.tasks().size()];
+            for (int i = 0; i < groupOf.length; i++) {
+                Task task = set.tasks().get(i);
+                Integer group = groups.putIfAbsent(GroupKey.of(task), heads.size());
+                if (group == null) {
+                    group = heads.size();
+                    heads.add(task);
+                }
+                groupOf[i] = group;
+            }
+            gen.writeStartObject(set);
+            gen.writeNumberField("format", FORMAT);
+            gen.writeNumberField("index", set.index());
+            gen.writeStringField("nodeId", set.nodeId());
+            gen.writeArrayFieldStart("groups");
+            for (Task head : heads) {
+                gen.writeStartObject();
+                gen.writeStringField("serviceId", head.serviceId());
+                gen.writeStringField("serviceName", head.serviceName());
+                gen.writeNumberField("serviceVersion", head.serviceVersion());
+                provider.defaultSerializeField("spec", head.spec(), gen);
+                gen.writeStringField("desiredState", head.desiredState().name());
+                provider.defaultSerializeField("status", head.status(), gen);
+                writeInstant(gen, "createdAt", head.createdAt());
+                provider.defaultSerializeField("injectedEnv", head.injectedEnv(), gen);
+                gen.writeEndObject();
+            }
+            gen.writeEndArray();
+            gen.writeArrayFieldStart("tasks");
+            for (int i = 0; i < groupOf.length; i++) {
+                Task task = set.tasks().get(i);
+                Task head = heads.get(groupOf[i]);
+                gen.writeStartObject();
+                gen.writeNumberField("group", groupOf[i]);
+                gen.writeStringField("id", task.id());
+                gen.writeNumberField("slot", task.slot());
+                if (!Objects.equals(task.nodeId(), set.nodeId())) {
+                    gen.writeStringField("nodeId", task.nodeId());
+                }
+                if (task.desiredState() != head.desiredState()) {
+                    gen.writeStringField("desiredState", task.desiredState().name());
+                }
+                if (task != head && !task.status().equals(head.status())) {
+                    provider.defaultSerializeField("status", task.status(), gen);
+                }
+                if (!Objects.equals(task.createdAt(), head.createdAt())) {
+                    writeInstant(gen, "createdAt", task.createdAt());
+                }
+                if (task.notBefore() != null) {
+                    writeInstant(gen, "notBefore", task.notBefore());
+                }
+                if (task.restartCount() != 0) {
+                    gen.writeNumberField("restartCount", task.restartCount());
+                }
+                if (task != head && !task.injectedEnv().equals(head.injectedEnv())) {
+                    provider.defaultSerializeField("injectedEnv", task.injectedEnv(), gen);
+                }
+                gen.writeEndObject();
+            }
+            gen.writeEndArray();
+            provider.defaultSerializeField("dependencies", set.dependencies(), gen);
+            gen.writeEndObject();
+        }
+
+        private static void writeInstant(JsonGenerator gen, String field, Instant instant) throws IOException {
+            if (instant == null) {
+                gen.writeNullField(field);
+            } else {
+                gen.writeStringField(field, instant.toString());
+            }
+        }
+    }
+
+    static final class Deserializer extends JsonDeserializer<AssignmentSet> {
+        @Override
+        public AssignmentSet deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            ObjectCodec codec = p.getCodec();
+            JsonNode node = ctxt.readTree(p);
+            int format = node.path("format").asInt(1);
+            if (format > FORMAT) {
+                throw new JsonMappingException(p, "an assignment set of format " + format
+                        + " is newer than this agent reads (format " + FORMAT + "): upgrade this agent");
+            }
+            String nodeId = text(node, "nodeId");
+            List<Task> tasks = new ArrayList<>();
+            if (format == 1) {
+                for (JsonNode task : node.path("tasks")) {
+                    tasks.add(codec.treeToValue(task, Task.class));
+                }
+            } else {
+                List<Task> heads = new ArrayList<>();
+                for (JsonNode group : node.path("groups")) {
+                    heads.add(new Task("group", text(group, "serviceId"), text(group, "serviceName"), 0,
+                            group.path("serviceVersion").asLong(), nodeId,
+                            TaskState.valueOf(text(group, "desiredState")),
+                            codec.treeToValue(group.get("status"), TaskStatus.class),
+                            codec.treeToValue(group.get("spec"), TaskTemplate.class),
+                            instant(group, "createdAt"), null, 0, env(group.get("injectedEnv"))));
+                }
+                for (JsonNode task : node.path("tasks")) {
+                    int index = task.path("group").asInt(-1);
+                    if (index < 0 || index >= heads.size()) {
+                        throw new JsonMappingException(p, "assignment set: task " + text(task, "id")
+                                + " names group " + task.path("group") + " of " + heads.size());
+                    }
+                    Task head = heads.get(index);
+                    tasks.add(new Task(text(task, "id"), head.serviceId(), head.serviceName(), task.path("slot").asInt(),
+                            head.serviceVersion(), task.has("nodeId") ? text(task, "nodeId") : nodeId,
+                            task.has("desiredState") ? TaskState.valueOf(text(task, "desiredState")) : head.desiredState(),
+                            task.has("status") ? codec.treeToValue(task.get("status"), TaskStatus.class) : head.status(),
+                            head.spec(),
+                            task.has("createdAt") ? instant(task, "createdAt") : head.createdAt(),
+                            instant(task, "notBefore"),
+                            task.path("restartCount").asInt(0),
+                            task.has("injectedEnv") ? env(task.get("injectedEnv")) : head.injectedEnv()));
+                }
+            }
+            Map<String, List<String>> dependencies = new TreeMap<>();
+            node.path("dependencies").properties().forEach(e -> {
+                List<String> endpoints = new ArrayList<>();
+                e.getValue().forEach(endpoint -> endpoints.add(endpoint.asText()));
+                dependencies.put(e.getKey(), endpoints);
+            });
+            return new AssignmentSet(node.path("index").asLong(), nodeId, tasks, dependencies);
+        }
+
+        private static String text(JsonNode node, String field) {
+            JsonNode value = node.get(field);
+            return value == null || value.isNull() ? null : value.asText();
+        }
+
+        private static Instant instant(JsonNode node, String field) {
+            String text = text(node, field);
+            return text == null ? null : Instant.parse(text);
+        }
+
+        private static Map<String, String> env(JsonNode node) {
+            Map<String, String> env = new LinkedHashMap<>();
+            if (node != null) {
+                node.properties().forEach(e -> env.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+            }
+            return env;
+        }
+    }
+}

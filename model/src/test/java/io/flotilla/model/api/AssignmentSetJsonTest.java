@@ -1,0 +1,126 @@
+package io.flotilla.model.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.model.DiscoverySpec;
+import io.flotilla.model.HealthcheckSpec;
+import io.flotilla.model.Json;
+import io.flotilla.model.PlacementSpec;
+import io.flotilla.model.Resources;
+import io.flotilla.model.ResourcesSpec;
+import io.flotilla.model.RestartPolicy;
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import io.flotilla.model.TaskStatus;
+import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.Ulimit;
+import io.flotilla.model.VolumeMount;
+import io.flotilla.model.VolumeOptions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The assignment set's wire form: exact round trips, each template written once, older and newer formats. */
+class AssignmentSetJsonTest {
+    private static final Instant T0 = Instant.parse("2026-11-21T12:00:00.123456Z");
+
+    static TaskTemplate web(String image) {
+        return new TaskTemplate("docker", image, List.of("nginx", "-g", "daemon off;"), List.of("/entry.sh"),
+                Map.of("MODE", "prod", "EMPTY", ""), "/srv", "1000:1000", "web-host", Map.of("tier", "front"),
+                new HealthcheckSpec(List.of("CMD", "curl", "-f", "http://localhost/"), Duration.ofSeconds(5),
+                        Duration.ofSeconds(2), 3, Duration.ofSeconds(10), Duration.ofSeconds(1)),
+                List.of(new VolumeMount(VolumeMount.VOLUME, "shop_data", "/data", false,
+                                new VolumeOptions("glusterfs", Map.of("servers", "g1:24007"), Map.of("k", "v"), false)),
+                        new VolumeMount(VolumeMount.BIND, "/etc/ssl", "/ssl", true, null)),
+                new ResourcesSpec(new Resources(500_000_000, 256L << 20, 100), new Resources(100_000_000, 64L << 20, 0)),
+                new RestartPolicy(RestartPolicy.ON_FAILURE, Duration.ofSeconds(3), 5, Duration.ofMinutes(1)),
+                new PlacementSpec(List.of("node.labels.zone==a"), List.of("node.labels.rack"), 2),
+                "SIGQUIT", Duration.ofSeconds(20), true, true, List.of("NET_ADMIN"), List.of("MKNOD"),
+                List.of("/tmp"), Map.of("nofile", new Ulimit(1024, 4096)), "always", List.of("shop_default"),
+                new DiscoverySpec(List.of("billing_api"), new DiscoverySpec.OnDependencyChange.Signal("SIGHUP")));
+    }
+
+    static Task task(String id, String service, long version, TaskTemplate spec, int slot, TaskStatus status,
+                     Map<String, String> env) {
+        return new Task(id, service + "-id", "shop_" + service, slot, version, "n1", TaskState.RUNNING, status, spec,
+                T0, null, 0, env);
+    }
+
+    static AssignmentSet realisticSet() {
+        TaskTemplate v1 = web("nginx:1.27");
+        TaskTemplate v2 = web("nginx:1.28");
+        Map<String, String> ports = Map.of("FLOTILLA_PORTS", "http:80:8080:host,9090:9090",
+                "FLOTILLA_DEPENDENCIES", "BILLING_API=billing_api");
+        TaskStatus assigned = new TaskStatus(TaskState.ASSIGNED, T0, "assigned to n1", null, null, null, null, Map.of(), null);
+        TaskStatus running = new TaskStatus(TaskState.RUNNING, T0.plusSeconds(2), "started", null, null, 4242L,
+                "c0ffee", Map.of("http", 8080), "healthy");
+        List<Task> tasks = new ArrayList<>();
+        tasks.add(task("a1", "web", 1, v1, 1, assigned, ports));
+        tasks.add(task("a2", "web", 1, web("nginx:1.27"), 2, running, ports)); // equal template, another object
+        tasks.add(task("a3", "web", 2, v2, 3, running, Map.of()).withDesiredState(TaskState.SHUTDOWN));
+        tasks.add(new Task("a4", "web-id", "shop_web", 4, 1, "n1", TaskState.RUNNING,
+                new TaskStatus(TaskState.FAILED, T0, "exit 1", "boom", 1, null, null, Map.of(), null), v1,
+                T0.plusMillis(7), T0.plusSeconds(30), 3, ports));
+        tasks.add(new Task("a5", "web-id", "shop_web", 5, 1, null, TaskState.RUNNING, assigned, v1, null, null, 0, ports));
+        tasks.add(task("b1", "db", 7, web("postgres:17"), 0, running, Map.of("X", "y")));
+        return new AssignmentSet(99, "n1", tasks, Map.of("shop_db", List.of("127.0.0.1:5432"), "billing_api", List.of()));
+    }
+
+    @Test
+    void aRealisticSetRoundTripsToEqualTasks() throws Exception {
+        AssignmentSet set = realisticSet();
+        AssignmentSet back = Json.read(Json.writeBytes(set), AssignmentSet.class);
+        assertThat(back).isEqualTo(set);
+        assertThat(back.tasks()).containsExactlyElementsOf(set.tasks()); // same order
+    }
+
+    @Test
+    void eachTemplateIsWrittenOncePerServiceVersionAndTasksShareIt() throws Exception {
+        AssignmentSet set = realisticSet();
+        JsonNode json = Json.MAPPER.readTree(Json.writeBytes(set));
+        assertThat(json.get("format").asInt()).isEqualTo(2);
+        assertThat(json.get("groups")).hasSize(3); // web v1 (twice the equal template), web v2, db v7
+        for (JsonNode task : json.get("tasks")) {
+            assertThat(task.has("spec")).isFalse();
+        }
+        AssignmentSet back = Json.read(Json.writeBytes(set), AssignmentSet.class);
+        assertThat(back.tasks().get(0).spec()).isSameAs(back.tasks().get(1).spec());
+
+        List<Task> many = new ArrayList<>();
+        for (int i = 1; i <= 200; i++) {
+            many.add(task("t" + i, "web", 1, web("nginx:1.27"), i, set.tasks().get(1).status(), set.tasks().get(0).injectedEnv()));
+        }
+        int compact = Json.writeBytes(new AssignmentSet(1, "n1", many)).length;
+        int full = Json.MAPPER.writeValueAsBytes(Map.of("tasks", many)).length;
+        assertThat(compact).isLessThan(full / 10);
+    }
+
+    @Test
+    void theFirstFormatOfFullTasksIsStillRead() throws Exception {
+        AssignmentSet set = realisticSet();
+        ObjectNode old = Json.MAPPER.createObjectNode();
+        old.put("index", set.index());
+        old.put("nodeId", set.nodeId());
+        old.set("tasks", Json.MAPPER.valueToTree(set.tasks()));
+        old.set("dependencies", Json.MAPPER.valueToTree(set.dependencies()));
+        assertThat(Json.read(Json.MAPPER.writeValueAsBytes(old), AssignmentSet.class)).isEqualTo(set);
+    }
+
+    @Test
+    void aNewerFormatOrABadGroupIsRefusedSayingSo() throws Exception {
+        ObjectNode json = (ObjectNode) Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
+        json.put("format", 3);
+        assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
+                .hasStackTraceContaining("format 3 is newer than this agent reads");
+        json.put("format", 2);
+        ((ObjectNode) json.get("tasks").get(0)).put("group", 7);
+        assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
+                .hasStackTraceContaining("names group 7 of 3");
+    }
+}
