@@ -100,11 +100,22 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(15);
     /** How often a peer that does not lead clears its channels' reconnect backoff ({@link PeerReconnects}). */
     static final Duration RECONNECT_PERIOD = Duration.ofMillis(200);
+    /**
+     * The system property that overrides {@link #ELECTION_TIMEOUT_MIN} (milliseconds; the maximum
+     * is twice it). Hidden, for benchmarks on a starved machine ({@code bench scale
+     * --election-timeout}): there JVM pauses of 0.3-2.3 s outlast 250-500 ms and leadership moved
+     * every 15-35 s, each move costing a full pass; a longer timeout trades failover time for
+     * fewer spurious elections. Not for production: the failover goal assumes the default.
+     */
+    public static final String ELECTION_TIMEOUT_PROPERTY = "flotilla.raft.election-timeout-ms";
     /** A follower that hears nothing from its leader for a random time in [min, max] starts an election. */
-    static final Duration ELECTION_TIMEOUT_MIN = Duration.ofMillis(250);
-    static final Duration ELECTION_TIMEOUT_MAX = Duration.ofMillis(500);
-    /** A peer heard from within this long counts as reachable (Raft heartbeats come every ~125 ms). */
-    static final Duration REACHABLE = Duration.ofMillis(1000);
+    static final Duration ELECTION_TIMEOUT_MIN = electionTimeoutMin(System.getProperty(ELECTION_TIMEOUT_PROPERTY));
+    static final Duration ELECTION_TIMEOUT_MAX = ELECTION_TIMEOUT_MIN.multipliedBy(2);
+    /**
+     * A peer heard from within this long counts as reachable (Raft heartbeats come every half
+     * election timeout: ~125 ms by default).
+     */
+    static final Duration REACHABLE = Duration.ofMillis(Math.max(1000, 2 * ELECTION_TIMEOUT_MIN.toMillis()));
     /** Raft log segments, and bytes of entries, kept in memory at most (see serverProperties). */
     static final int LOG_SEGMENTS_CACHED = 2;
     static final String LOG_CACHE_SIZE = "64MB";
@@ -202,6 +213,23 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                         (int) (BULK_WRITE_TIMEOUT.toMillis() / CLIENT_RETRY_SLEEP.toMillis()),
                         TimeDuration.valueOf(CLIENT_RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
                 .build();
+    }
+
+    /** The election timeout's minimum: 250 ms, or {@code value} ms (50 to 60,000) if set. */
+    static Duration electionTimeoutMin(String value) {
+        if (value == null || value.isBlank()) {
+            return Duration.ofMillis(250);
+        }
+        long millis;
+        try {
+            millis = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(ELECTION_TIMEOUT_PROPERTY + " must be milliseconds, not '" + value + "'");
+        }
+        if (millis < 50 || millis > 60_000) {
+            throw new IllegalArgumentException(ELECTION_TIMEOUT_PROPERTY + " must be 50 to 60000 ms, not " + millis);
+        }
+        return Duration.ofMillis(millis);
     }
 
     private static RaftProperties serverProperties(InetSocketAddress address, Path storageDir, long snapshotThreshold) {
