@@ -52,6 +52,11 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-timeout", defaultValue = "15", description = "The started manager's heartbeat timeout, seconds (default 15).")
     int heartbeatTimeoutSeconds;
 
+    @Option(names = "--election-timeout", defaultValue = "250",
+            description = "Raft election timeout of the started managers, ms: a random time in [this, 2x this] (default 250, the manager's own). "
+                    + "On a starved machine JVM pauses outlast 250-500 ms and leadership keeps moving; a longer one trades failover time for fewer elections.")
+    long electionTimeoutMillis;
+
     @Option(names = "--poll-pause-ms", defaultValue = "1000", description = "Pause of a simulated node between two long polls (default 1000).")
     int pollPauseMillis;
 
@@ -82,6 +87,10 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             if (managerHosts.isEmpty()) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--manager-hosts: give at least one address");
             }
+            if (electionTimeoutMillis < 50 || electionTimeoutMillis > 60_000) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--election-timeout: 50 to 60000 ms, not " + electionTimeoutMillis);
+            }
             Duration timeout = Duration.ofSeconds(heartbeatTimeoutSeconds);
             List<ManagerProcess.Ports> ports = new ArrayList<>();
             for (String host : managerHosts) {
@@ -91,10 +100,14 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             try {
                 for (int i = 1; i < ports.size(); i++) {
                     followers.add(ManagerProcess.start(dir.resolve("m" + (i + 1)), managerHeap, timeout, "m" + (i + 1),
-                            ports.get(i), List.of("--join", ports.getFirst().peer("m1"))));
+                            ports.get(i), List.of("--join", ports.getFirst().peer("m1"),
+                                    "--election-timeout-ms", Long.toString(electionTimeoutMillis))));
                     members.add(ports.get(i).peer("m" + (i + 1)));
                 }
-                List<String> extra = members.isEmpty() ? List.of() : List.of("--members", String.join(",", members));
+                List<String> extra = new ArrayList<>(List.of("--election-timeout-ms", Long.toString(electionTimeoutMillis)));
+                if (!members.isEmpty()) {
+                    extra.addAll(List.of("--members", String.join(",", members)));
+                }
                 process = ManagerProcess.start(dir.resolve("m1"), managerHeap, timeout, "m1", ports.getFirst(), extra)
                         .awaitReady(Duration.ofMinutes(3));
                 for (ManagerProcess follower : followers) {
@@ -108,8 +121,9 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 throw e;
             }
             apis.add(process.api());
-            System.out.printf("managers: %d JVMs on %s, -Xmx%s each, data %s, heartbeat timeout %d s; leader m1 (pid %d) at %s%n",
-                    ports.size(), managerHosts, managerHeap, dir, heartbeatTimeoutSeconds, process.pid(), process.api());
+            System.out.printf("managers: %d JVMs on %s, -Xmx%s each, data %s, heartbeat timeout %d s, election timeout %d-%d ms; leader m1 (pid %d) at %s%n",
+                    ports.size(), managerHosts, managerHeap, dir, heartbeatTimeoutSeconds, electionTimeoutMillis,
+                    2 * electionTimeoutMillis, process.pid(), process.api());
         } else {
             managers.forEach(m -> apis.add(URI.create("http://" + ApiClient.withDefaultPort(m))));
             System.out.println("managers: " + apis + " (heap per task not measured: not our process)");

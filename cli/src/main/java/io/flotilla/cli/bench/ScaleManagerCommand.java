@@ -59,8 +59,16 @@ public final class ScaleManagerCommand implements Callable<Integer> {
     @Option(names = "--members", split = ",", description = "The first manager adds these peers (ID=API=RAFT) once it leads.")
     List<String> members;
 
+    @Option(names = "--election-timeout-ms", description = "Raft election timeout's minimum, ms (maximum: twice it); default: the manager's 250.")
+    Long electionTimeoutMillis;
+
     @Override
     public Integer call() throws Exception {
+        if (electionTimeoutMillis != null) {
+            // Read once when RaftClusterStore loads, which is below: set before anything touches it.
+            System.setProperty(io.flotilla.manager.raft.RaftClusterStore.ELECTION_TIMEOUT_PROPERTY,
+                    Long.toString(electionTimeoutMillis));
+        }
         Duration timeout = Duration.parse("PT" + heartbeatTimeout.toUpperCase());
         ManagerConfig config = join == null
                 ? new ManagerConfig(id, data, address(api), address(raft), timeout)
