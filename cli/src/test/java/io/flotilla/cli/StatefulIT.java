@@ -228,18 +228,31 @@ class StatefulIT {
     }
 
     /**
-     * Process driver, glusterfs volume, fencing: the agent alone frozen (SIGSTOP of the node's
-     * JVM; the ledger keeps running) and then the whole node frozen (JVM, shims and the ledger).
+     * Process driver, glusterfs volume: its host SIGKILLed, the ledger runs on the other worker with
+     * its file; then fencing: the agent alone frozen (SIGSTOP of the node's JVM; the ledger keeps
+     * running) and then the whole node frozen (JVM, shims and the ledger).
      * Either way the ledger runs elsewhere once the lease expired, and the frozen copy never writes
      * again: after SIGCONT the file shows one writer at a time.
      */
     @Test
     @Order(3)
-    void frozenAgentOrNodeNeverMakesTwoWriters() throws Exception {
+    void processLedgerMovesWhenItsHostDiesAndAFrozenAgentOrNodeNeverMakesTwoWriters() throws Exception {
         glusterMount.delete("sc_data-1");
         deploy("sc", processLedger("") + glusterVolume());
-        Task first = awaitLedger("sc", null);
-        long before = awaitNumberAbove(first, 2);
+        Task started = awaitLedger("sc", null);
+        long before = awaitNumberAbove(started, 2);
+
+        // --- its host dies: it runs on the other worker with its file, within the lease plus a few seconds
+        ClusterNodeProcess lost = nodeOf(started.nodeId());
+        long killed = System.nanoTime();
+        killHost(lost);
+        Task first = awaitLedger("sc", t -> !t.nodeId().equals(started.nodeId()));
+        before = awaitNumberAbove(first, before);
+        Duration took = Duration.ofNanos(System.nanoTime() - killed);
+        System.out.printf("StatefulIT: process ledger host SIGKILL -> running elsewhere in %d ms%n", took.toMillis());
+        assertThat(took).as("elsewhere within the lease plus a few seconds").isLessThan(LEASE.plusSeconds(10));
+        nodes.put(lost.address, lost.restart());
+        awaitReady(lost.address);
 
         // --- the agent alone hangs: its task keeps running until its watchdog fences it
         ClusterNodeProcess agentHost = nodeOf(first.nodeId());
@@ -267,7 +280,7 @@ class StatefulIT {
         Task third = freezeWholeNode("sc", second, before);
 
         LedgerLog ledger = LedgerLog.read(glusterMount.volume("sc_data-1"));
-        assertThat(ledger.writers()).containsSubsequence(first.id(), second.id(), third.id());
+        assertThat(ledger.writers()).containsSubsequence(started.id(), first.id(), second.id(), third.id());
     }
 
     /**
