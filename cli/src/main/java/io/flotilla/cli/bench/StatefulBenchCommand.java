@@ -50,6 +50,10 @@ public final class StatefulBenchCommand implements Callable<Integer> {
             System.err.println("bench stateful: --only takes throughput or failover, not " + only);
             return 2;
         }
+        if (runs < 1 || seconds < 1 || base < 1 || base > 252 || servers.isEmpty()) {
+            System.err.println("bench stateful: --runs and --seconds take 1 or more, --base 1-252, --gluster-servers at least one host");
+            return 2;
+        }
         Path dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-stateful-bench");
         System.out.printf("Flotilla bench stateful: Gluster volume %s on %s, work dir %s, %d CPUs%n", volume,
                 String.join(",", servers), dir, Runtime.getRuntime().availableProcessors());
