@@ -103,7 +103,7 @@ class StatefulIT {
         // the agents stop their tasks, containers included
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline && List.of("sa", "sb", "sc", "sd").stream()
-                .anyMatch(stack -> !ledgerProcessesOf(stack + "_ledger").isEmpty())) {
+                .anyMatch(stack -> !LedgerProcesses.ofService(stack + "_ledger").isEmpty())) {
             DevNodeProcess.sleep(200);
         }
         for (ClusterNodeProcess node : nodes.values()) {
@@ -111,13 +111,13 @@ class StatefulIT {
         }
         // containers of this cluster's nodes that an agent did not get to remove (a killed node's)
         for (String nodeId : nodeIds.values()) {
-            removeContainers(nodeId);
+            HostProcesses.removeContainers(nodeId);
         }
         // Tasks and fencing watchdogs outlive their agents by design: end what this cluster started,
         // and lazily unmount what its nodes left mounted (Gluster FUSE mounts of killed nodes).
         for (ClusterNodeProcess node : nodes.values()) {
             hostProcesses(node).forEach(ProcessHandle::destroyForcibly);
-            unmountUnder(node.data);
+            HostProcesses.unmountUnder(node.data);
         }
         if (glusterMount != null) {
             for (String volume : List.of("sb_data-1", "sc_data-1")) {
@@ -200,7 +200,7 @@ class StatefulIT {
 
         // --- the agent alone hangs: the container keeps running until its watchdog kills it
         ClusterNodeProcess agentHost = nodeOf(moved.nodeId());
-        List<ProcessHandle> container = ledgerProcesses(moved);
+        List<ProcessHandle> container = LedgerProcesses.ofTask(moved.id());
         assertThat(container).as("the container's ledger process").isNotEmpty();
         agentHost.signal("STOP");
         Task fencedOut;
@@ -217,7 +217,7 @@ class StatefulIT {
         }
         awaitReady(agentHost.address);
         DevNodeProcess.sleep(2000);
-        assertThat(ledgerProcessesOf("sb_ledger")).as("one ledger after the agent came back").hasSize(1);
+        assertThat(LedgerProcesses.ofService("sb_ledger")).as("one ledger after the agent came back").hasSize(1);
 
         // --- the whole node hangs (JVM, watchdog, container): on waking, the old container never writes
         Task last = freezeWholeNode("sb", fencedOut, awaitNumberAbove(fencedOut, after));
@@ -256,7 +256,7 @@ class StatefulIT {
 
         // --- the agent alone hangs: its task keeps running until its watchdog fences it
         ClusterNodeProcess agentHost = nodeOf(first.nodeId());
-        List<ProcessHandle> firstLedger = ledgerProcesses(first);
+        List<ProcessHandle> firstLedger = LedgerProcesses.ofTask(first.id());
         assertThat(firstLedger).as("the ledger's process").isNotEmpty();
         agentHost.signal("STOP");
         Task second;
@@ -274,7 +274,7 @@ class StatefulIT {
         }
         awaitReady(agentHost.address);
         DevNodeProcess.sleep(2000);
-        assertThat(ledgerProcessesOf("sc_ledger")).as("one ledger after the agent came back").hasSize(1);
+        assertThat(LedgerProcesses.ofService("sc_ledger")).as("one ledger after the agent came back").hasSize(1);
 
         // --- the whole node hangs (JVM, shims, task): on waking, the old copy is fenced at once
         Task third = freezeWholeNode("sc", second, before);
@@ -326,7 +326,7 @@ class StatefulIT {
         List<Long> frozen = new ArrayList<>(hostProcesses(frozenHost).stream()
                 .filter(p -> !p.info().command().orElse("").endsWith("/glusterfs")).map(ProcessHandle::pid).toList());
         frozen.add(frozenHost.pid());
-        signal("STOP", frozen);
+        HostProcesses.signal("STOP", frozen);
         Task replacement;
         long number;
         try {
@@ -334,7 +334,7 @@ class StatefulIT {
             number = awaitNumberAbove(replacement, before);
             DevNodeProcess.sleep(1000);
         } finally {
-            signal("CONT", frozen);
+            HostProcesses.signal("CONT", frozen);
         }
         awaitReady(frozenHost.address);
         DevNodeProcess.sleep(2000);
@@ -343,7 +343,7 @@ class StatefulIT {
                 + Files.exists(taskDirectory(frozenHost, task).resolve("fenced")) + "):\n"
                 + Cli.run(api, "service", "ps", "--no-trunc", stack + "_ledger").out() + tail(volume.resolve("ledger.log"), 30));
         LedgerLog.read(volume).assertOneWriterAtATime();
-        assertThat(ledgerProcessesOf(stack + "_ledger")).as("one ledger after the node woke up").hasSize(1);
+        assertThat(LedgerProcesses.ofService(stack + "_ledger")).as("one ledger after the node woke up").hasSize(1);
         awaitNumberAbove(replacement, number);
         return replacement;
     }
@@ -432,7 +432,7 @@ class StatefulIT {
 
     /** SIGKILLs the ledger's process (a crash); returns the slot's next task once it answers. */
     private static Task crash(String stack, Task task) {
-        List<ProcessHandle> processes = ledgerProcesses(task);
+        List<ProcessHandle> processes = LedgerProcesses.ofTask(task.id());
         assertThat(processes).as("the ledger process of " + task.id()).isNotEmpty();
         processes.forEach(ProcessHandle::destroyForcibly);
         return awaitLedger(stack, t -> !t.id().equals(task.id()));
@@ -460,49 +460,6 @@ class StatefulIT {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
-    }
-
-    /** The ledger's own processes (JVM or busybox sh), by the task id in their environment. */
-    private static List<ProcessHandle> ledgerProcesses(Task task) {
-        return roots(ProcessHandle.allProcesses().filter(p -> {
-            String env = read(p.pid(), "environ");
-            String cmdline = read(p.pid(), "cmdline");
-            return env.contains("FLOTILLA_TASK_ID=" + task.id() + "\0") && isLedger(cmdline);
-        }).toList());
-    }
-
-    /**
-     * Without the busybox ledger's passing subshells ({@code $(tail …)}: forks of the script with its
-     * command line, whose parent is the ledger itself); a process gone meanwhile is dropped too.
-     */
-    private static List<ProcessHandle> roots(List<ProcessHandle> processes) {
-        return processes.stream().filter(p -> {
-            String stat = read(p.pid(), "stat");
-            if (stat.isEmpty()) {
-                return false;
-            }
-            // pid (comm) state ppid …: comm may hold spaces, so count from the last ')'
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return !isLedger(read(Long.parseLong(fields[1]), "cmdline"));
-        }).toList();
-    }
-
-    /**
-     * The app itself: the JVM ({@code java … io.flotilla.cli.Main demo-app ledger}, the launcher
-     * execs it) or the container's {@code sh /ledger.sh}; not the task's shim or watchdog, whose
-     * command lines name the program too.
-     */
-    private static boolean isLedger(String cmdline) {
-        return cmdline.contains("io.flotilla.cli.Main\0demo-app\0ledger\0") || cmdline.startsWith("sh\0/ledger.sh\0");
-    }
-
-    /** Every live ledger process of a service, on any node. */
-    private static List<ProcessHandle> ledgerProcessesOf(String service) {
-        return roots(ProcessHandle.allProcesses().filter(p -> {
-            String env = read(p.pid(), "environ");
-            String cmdline = read(p.pid(), "cmdline");
-            return env.contains("FLOTILLA_SERVICE=" + service + "\0") && isLedger(cmdline);
-        }).toList());
     }
 
     private static String tail(Path file, int lines) throws IOException {
@@ -544,70 +501,11 @@ class StatefulIT {
                 .anyMatch(n -> n.id().equals(nodeIds.get(address)) && n.status().state() == NodeState.READY));
     }
 
-    /** A host dies: its node's JVM, its tasks, shims, watchdogs and FUSE client, at once (SIGKILL). */
     private static void killHost(ClusterNodeProcess node) throws InterruptedException {
-        List<ProcessHandle> others = hostProcesses(node);
-        node.kill();
-        others.forEach(ProcessHandle::destroyForcibly);
+        HostProcesses.kill(node, nodeIds.get(node.address));
     }
 
-    /**
-     * The processes of a node other than its JVM: those whose environment names the node (tasks,
-     * containers' processes) and those whose command line names its data dir (shims, watchdogs,
-     * its Gluster FUSE client).
-     */
     private static List<ProcessHandle> hostProcesses(ClusterNodeProcess node) {
-        String nodeId = nodeIds.get(node.address);
-        String dataDir = node.data.toAbsolutePath() + "/";
-        return ProcessHandle.allProcesses().filter(p -> p.pid() != node.pid()).filter(p -> {
-            String env = read(p.pid(), "environ");
-            return (nodeId != null && env.contains("FLOTILLA_NODE_ID=" + nodeId + "\0")) || read(p.pid(), "cmdline").contains(dataDir);
-        }).toList();
-    }
-
-    private static void signal(String name, List<Long> pids) {
-        List<String> command = new ArrayList<>(List.of("kill", "-" + name));
-        pids.forEach(pid -> command.add(Long.toString(pid)));
-        try {
-            new ProcessBuilder(command).start().waitFor();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void removeContainers(String nodeId) throws IOException, InterruptedException {
-        Process list;
-        try {
-            list = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.flotilla.node=" + nodeId).start();
-        } catch (IOException noDocker) {
-            return;
-        }
-        String ids = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        list.waitFor();
-        if (!ids.isEmpty()) {
-            List<String> command = new ArrayList<>(List.of("docker", "rm", "-f"));
-            command.addAll(List.of(ids.split("\\s+")));
-            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-        }
-    }
-
-    private static void unmountUnder(Path data) throws IOException, InterruptedException {
-        String prefix = data.toAbsolutePath() + "/";
-        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-            String[] fields = line.split(" ");
-            if (fields.length > 1 && fields[1].startsWith(prefix)) {
-                new ProcessBuilder("umount", "-l", fields[1]).start().waitFor();
-            }
-        }
-    }
-
-    private static String read(long pid, String file) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), file)), StandardCharsets.UTF_8);
-        } catch (IOException | SecurityException e) {
-            return "";
-        }
+        return HostProcesses.of(node, nodeIds.get(node.address));
     }
 }
