@@ -27,6 +27,7 @@ public final class ChangeTracker {
     private final Set<String> wholeServices = new HashSet<>();
     private final Map<String, Set<Object>> slots = new HashMap<>();
     private final Set<String> nodes = new HashSet<>();
+    private final Map<String, Integer> slotsFrom = new HashMap<>();
 
     /** Something unknown happened (a snapshot was loaded, leadership changed): the next scope is everything. */
     public void reset() {
@@ -34,16 +35,18 @@ public final class ChangeTracker {
         wholeServices.clear();
         slots.clear();
         nodes.clear();
+        slotsFrom.clear();
     }
 
     /** Takes the scope gathered so far and starts a new one. */
     public ReconcileScope drain() {
         ReconcileScope scope = everything ? ReconcileScope.all()
-                : new ReconcileScope(false, wholeServices, slots, nodes);
+                : new ReconcileScope(false, wholeServices, slots, nodes, slotsFrom);
         everything = false;
         wholeServices.clear();
         slots.clear();
         nodes.clear();
+        slotsFrom.clear();
         return scope;
     }
 
@@ -63,6 +66,7 @@ public final class ChangeTracker {
         wholeServices.addAll(deferred.wholeServices());
         deferred.slots().forEach((service, keys) -> slots.computeIfAbsent(service, s -> new HashSet<>()).addAll(keys));
         nodes.addAll(deferred.nodes());
+        deferred.slotsFrom().forEach((service, from) -> slotsFrom.merge(service, from, Math::min));
     }
 
     /** Records what {@code command} changed, given the states before and after it. */

@@ -134,7 +134,7 @@ public final class Orchestrator {
             if (whole) {
                 reconciler.run();
             } else {
-                reconciler.run(slots);
+                reconciler.run(slots, scope.slotsFrom().get(serviceId));
             }
         }
         return new Pass(changes.commands(), changes.slotsVisited(), changes.deferred());

@@ -31,6 +31,7 @@ final class OrchestratorChanges {
     private final int maxCreates;
     private final Map<String, Set<Object>> deferredSlots = new HashMap<>();
     private final Set<String> deferredServices = new HashSet<>();
+    private final Map<String, Integer> deferredFrom = new HashMap<>();
     private final List<Command.TaskStatusUpdate> statusUpdates = new ArrayList<>();
     private final Set<String> shutdowns = new LinkedHashSet<>();
     private final List<Task> creates = new ArrayList<>();
@@ -110,22 +111,56 @@ final class OrchestratorChanges {
         return true;
     }
 
+    /** True once this pass has created its share of tasks: every empty slot it meets now is deferred. */
+    boolean creationsSpent() {
+        return creates.size() >= maxCreates;
+    }
+
+    /**
+     * Defers every slot of replicated {@code serviceId} numbered {@code from} or more: a pass
+     * walking a slot range stops at its first empty slot once its creations are spent (the
+     * slots after it are empty, or changed and so in the scope by key).
+     */
+    void deferFrom(String serviceId, int from) {
+        deferredFrom.merge(serviceId, from, Math::min);
+        Set<Object> slots = deferredSlots.get(serviceId);
+        if (slots != null) {
+            slots.removeIf(key -> key instanceof Integer number && number >= from);
+            if (slots.isEmpty()) {
+                deferredSlots.remove(serviceId);
+            }
+        }
+    }
+
     private void defer(String serviceId, Object slotKey) {
         if (deferredServices.contains(serviceId)) {
             return;
         }
+        Integer from = deferredFrom.get(serviceId);
+        if (from != null && slotKey instanceof Integer number && number >= from) {
+            return;
+        }
         Set<Object> slots = deferredSlots.computeIfAbsent(serviceId, s -> new HashSet<>());
         slots.add(slotKey);
-        if (slots.size() > Orchestrator.WALK_THRESHOLD) { // the next pass walks the service anyway
-            deferredSlots.remove(serviceId);
-            deferredServices.add(serviceId);
+        if (slots.size() > Orchestrator.WALK_THRESHOLD) {
+            if (slots.stream().allMatch(Integer.class::isInstance)) {
+                // A replicated service: carry the range from its first deferred slot, so that the
+                // next pass walks only as many slots as it can fill, not the whole service (at a
+                // million replicas a whole walk cost 2-10 s per pass).
+                int first = slots.stream().mapToInt(key -> (Integer) key).min().orElseThrow();
+                deferredSlots.remove(serviceId);
+                deferFrom(serviceId, first);
+            } else { // a global service's slots are nodes: the next pass walks the service
+                deferredSlots.remove(serviceId);
+                deferredServices.add(serviceId);
+            }
         }
     }
 
     /** The slots left empty because of the bound on creations: the next pass must look at them. */
     ReconcileScope deferred() {
-        return deferredSlots.isEmpty() && deferredServices.isEmpty() ? ReconcileScope.nothing()
-                : new ReconcileScope(false, deferredServices, deferredSlots, Set.of());
+        return deferredSlots.isEmpty() && deferredServices.isEmpty() && deferredFrom.isEmpty() ? ReconcileScope.nothing()
+                : new ReconcileScope(false, deferredServices, deferredSlots, Set.of(), deferredFrom);
     }
 
     /**

@@ -16,15 +16,25 @@ import java.util.TreeSet;
  * @param wholeServices services to reconcile whole (their spec or status changed)
  * @param slots         per service, the slot keys ({@link io.flotilla.state.ClusterState#slotKey}) whose tasks changed
  * @param nodes         nodes that changed
+ * @param slotsFrom     per replicated service, a range of slots: every slot numbered from this one
+ *                      up to its replicas (a bounded pass deferred that many empty slots; a pass
+ *                      walks them in order only until its creations are spent, see
+ *                      {@link OrchestratorChanges#deferFrom})
  */
 public record ReconcileScope(boolean everything, Set<String> wholeServices, Map<String, Set<Object>> slots,
-                             Set<String> nodes) {
+                             Set<String> nodes, Map<String, Integer> slotsFrom) {
     private static final ReconcileScope EVERYTHING = new ReconcileScope(true, Set.of(), Map.of(), Set.of());
 
     public ReconcileScope {
         wholeServices = Set.copyOf(wholeServices);
         slots = Map.copyOf(slots);
         nodes = Set.copyOf(nodes);
+        slotsFrom = Map.copyOf(slotsFrom);
+    }
+
+    /** A scope without slot ranges. */
+    public ReconcileScope(boolean everything, Set<String> wholeServices, Map<String, Set<Object>> slots, Set<String> nodes) {
+        this(everything, wholeServices, slots, nodes, Map.of());
     }
 
     public static ReconcileScope all() {
@@ -36,13 +46,14 @@ public record ReconcileScope(boolean everything, Set<String> wholeServices, Map<
     }
 
     public boolean isEmpty() {
-        return !everything && wholeServices.isEmpty() && slots.isEmpty() && nodes.isEmpty();
+        return !everything && wholeServices.isEmpty() && slots.isEmpty() && nodes.isEmpty() && slotsFrom.isEmpty();
     }
 
     /** Every service in scope, whole or by slots, sorted (passes decide in a fixed order). */
     Set<String> serviceIds() {
         TreeSet<String> ids = new TreeSet<>(wholeServices);
         ids.addAll(slots.keySet());
+        ids.addAll(slotsFrom.keySet());
         return ids;
     }
 
@@ -54,6 +65,7 @@ public record ReconcileScope(boolean everything, Set<String> wholeServices, Map<
     @Override
     public String toString() {
         return everything ? "everything" : "services " + new TreeSet<>(wholeServices) + ", slots of "
-                + new TreeMap<>(Map.copyOf(slots)).keySet() + " (" + slotCount() + "), nodes " + nodes.size();
+                + new TreeMap<>(Map.copyOf(slots)).keySet() + " (" + slotCount() + "), nodes " + nodes.size()
+                + (slotsFrom.isEmpty() ? "" : ", slots from " + new TreeMap<>(slotsFrom));
     }
 }

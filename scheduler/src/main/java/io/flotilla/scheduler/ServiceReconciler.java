@@ -87,17 +87,53 @@ final class ServiceReconciler {
 
     /** Reconciles only the given slots (keys as {@link ClusterState#slotKey}); see {@link #canScope}. */
     void run(java.util.Collection<Object> slotKeys) {
+        run(slotKeys, null);
+    }
+
+    /**
+     * Reconciles the given slots and, for a replicated service, the range of slots numbered
+     * {@code from} up to its replicas, all in slot order (as a whole walk fills them). The range
+     * is walked only until the pass's creations are spent: at the first empty slot after that, the
+     * rest of the range is deferred whole ({@link OrchestratorChanges#deferFrom}), so a pass over a
+     * million-slot deploy costs the slots it fills. Slots of the range not walked are empty, or
+     * changed since and so named in {@code slotKeys}.
+     *
+     * @param from null: no range
+     */
+    void run(java.util.Collection<Object> slotKeys, Integer from) {
         boolean global = service.spec().mode() == ServiceMode.GLOBAL;
-        Map<Slot, List<Task>> slots = new TreeMap<>();
+        TreeMap<Slot, List<Task>> slots = new TreeMap<>();
         for (Object key : slotKeys) {
             Slot slot = key instanceof Integer number ? Slot.replicated(number) : Slot.global((String) key);
             if (global == (slot.number() == 0)) {
                 slots.put(slot, new ArrayList<>(state.tasksOfSlot(service.id(), key)));
             }
         }
+        int next = from == null || global ? Integer.MAX_VALUE : Math.max(1, from);
+        int last = service.spec().replicas();
         for (Map.Entry<Slot, List<Task>> entry : slots.entrySet()) {
+            next = walkRange(next, last, entry.getKey().number());
             reconcileSlot(entry.getKey(), entry.getValue(), mode(entry.getKey()));
+            if (entry.getKey().number() == next) {
+                next++;
+            }
         }
+        walkRange(next, last, Integer.MAX_VALUE);
+    }
+
+    /** Walks range slots {@code next} .. min(last, before - 1) not named by key; returns the next one, MAX_VALUE once stopped. */
+    private int walkRange(int next, int last, int before) {
+        while (next <= last && next < before) {
+            List<Task> tasks = state.tasksOfSlot(service.id(), next);
+            if (tasks.isEmpty() && out.creationsSpent()) {
+                out.deferFrom(service.id(), next);
+                return Integer.MAX_VALUE;
+            }
+            Slot slot = Slot.replicated(next);
+            reconcileSlot(slot, new ArrayList<>(tasks), mode(slot));
+            next++;
+        }
+        return next;
     }
 
     void run() {

@@ -36,7 +36,7 @@ class CreationBoundTest {
     }
 
     @Test
-    void deferredSlotsAreNamedInSlotOrderAndAServiceWithManyIsWalkedWhole() {
+    void deferredSlotsAreNamedInSlotOrderAndAServiceWithManyAsARange() {
         ClusterSimulation sim = new ClusterSimulation(BOUND);
         sim.addNode("n1");
         String small = sim.createService(Specs.replicated("small", 25));
@@ -50,7 +50,76 @@ class CreationBoundTest {
         assertThat(created.tasks()).extracting(t -> t.serviceId()).containsOnly(first);
         assertThat(created.tasks()).extracting(t -> t.slot()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
         assertThat(pass.deferred().slots().get(small)).hasSize(15).contains(ClusterState.slotKey(11, null));
-        assertThat(pass.deferred().wholeServices()).containsExactly(big);
+        assertThat(pass.deferred().wholeServices()).isEmpty();
+        assertThat(pass.deferred().slotsFrom()).containsExactly(java.util.Map.entry(big, 1));
+        assertThat(pass.deferred().slots()).doesNotContainKey(big);
+    }
+
+    /**
+     * A deploy much bigger than the bound: after the first (full) pass, each scoped pass walks the
+     * slots it fills and those that changed, not the whole service. Carrying the service whole
+     * (as before) makes every pass visit all 5,000 slots, and fails here.
+     */
+    @Test
+    void aCarriedRangeCostsTheSlotsAPassFillsNotTheWholeService() {
+        int bound = 100;
+        int replicas = 5_000;
+        ClusterSimulation sim = new ClusterSimulation(bound);
+        sim.addNode("n1");
+        String web = sim.createService(Specs.replicated("web", replicas));
+        Orchestrator orchestrator = new Orchestrator(new java.util.function.Supplier<>() {
+            private int next;
+
+            @Override
+            public String get() {
+                return "range-" + (++next);
+            }
+        }, bound);
+        ChangeTracker tracker = new ChangeTracker();
+        ReconcileScope scope = tracker.drain(); // everything
+        long maxVisitedAfterFirst = 0;
+        for (int pass = 0; pass < replicas / bound + 5; pass++) {
+            Orchestrator.Pass decided = orchestrator.pass(sim.state, sim.now, scope);
+            if (pass > 0) {
+                maxVisitedAfterFirst = Math.max(maxVisitedAfterFirst, decided.slotsVisited());
+            }
+            tracker.carry(decided.deferred());
+            for (Command command : decided.commands()) {
+                applyTracked(sim, tracker, command);
+            }
+            scope = tracker.drain();
+        }
+        assertThat(sim.state.tasksOfService(web)).hasSize(replicas)
+                .extracting(t -> t.slot()).doesNotHaveDuplicates();
+        // the slots created by the last pass (changed) + the ones it fills + the one it stops at
+        assertThat(maxVisitedAfterFirst).isLessThanOrEqualTo(2L * bound + 1);
+    }
+
+    /**
+     * A range carried across passes while tasks fail and a node goes down in the middle: after every
+     * step the scoped pass (changed slots + the carried range) decides exactly what a full pass decides.
+     */
+    @Test
+    void aCarriedRangeDecidesWhatAFullPassDecidesWhileSlotsChange() {
+        ClusterSimulation sim = new ClusterSimulation(100).checkScopedReconcile();
+        for (int i = 1; i <= 4; i++) {
+            sim.addNode("n" + i);
+        }
+        String web = sim.createService(Specs.replicated("web", Orchestrator.WALK_THRESHOLD + 100));
+        String api = sim.createService(Specs.replicated("api", 1_200));
+        for (int i = 0; i < 14; i++) { // web filled, api in the middle of its range
+            sim.step();
+        }
+        sim.fail(sim.running(web).getFirst(), 1);
+        assertThat(sim.running(api)).isNotEmpty().hasSizeLessThan(1_200);
+        sim.fail(sim.running(api).getLast(), 1);
+        sim.step();
+        sim.nodeDown("n2");
+        sim.step();
+        sim.scale(api, 1_300);
+        sim.converge();
+        assertThat(sim.active(web)).hasSize(Orchestrator.WALK_THRESHOLD + 100).extracting(t -> t.slot()).doesNotHaveDuplicates();
+        assertThat(sim.active(api)).hasSize(1_300);
     }
 
     /** The leader loop's way: one full pass, then only scopes from the change feed plus what was deferred. */
