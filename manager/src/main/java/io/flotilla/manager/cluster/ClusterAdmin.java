@@ -331,6 +331,7 @@ public final class ClusterAdmin {
                     + " (its tasks are replaced elsewhere" + (node.spec().role() == NodeRole.MANAGER
                     ? "; as a manager it leaves the managers' Raft group first" : "") + ")");
         }
+        refuseWhileFencedTasksMayRun(node);
         if (store.members().stream().anyMatch(m -> m.id().equals(nodeId))) {
             store.removeMember(nodeId);
         }
@@ -346,6 +347,33 @@ public final class ClusterAdmin {
         }
         ClusterState after = Submissions.await(store.submit(new Command.RemoveNode(nodeId)));
         return new ChangeResult(after.index(), "node " + nodeId + " removed");
+    }
+
+    /**
+     * Removing a node orphans its tasks at once, and their replacements start elsewhere. For a
+     * fenced task (stateful, or on a shared volume) that could mean two copies: the node's copy may
+     * still run until the node's lease expires. So a node that holds a fenced task not yet ended is
+     * not removed, even with force: drained first (the task stops before its replacement starts),
+     * or, once down, after its lease has expired (the leader orphans such tasks then).
+     */
+    private void refuseWhileFencedTasksMayRun(Node node) {
+        ClusterState state = store.state();
+        List<String> fenced = new ArrayList<>();
+        for (Task task : state.tasksOfNode(node.id())) {
+            if (!task.state().isTerminal()
+                    && io.flotilla.scheduler.Fencing.fenced(state.service(task.serviceId()).orElse(null), task)) {
+                fenced.add(task.displayName());
+            }
+        }
+        if (fenced.isEmpty()) {
+            return;
+        }
+        String tasks = String.join(", ", fenced.subList(0, Math.min(5, fenced.size())))
+                + (fenced.size() > 5 ? " and " + (fenced.size() - 5) + " more" : "");
+        throw ApiException.conflict("node " + node.id() + " still holds fenced tasks (" + tasks + "), which must never"
+                + " run twice: " + (node.status().state() == NodeState.READY
+                ? "drain it first (flotilla node update --availability drain " + node.id() + "), then remove it"
+                : "its lease has not expired yet; retry in a few seconds (flotilla service ps says until when)"));
     }
 
     /** {@code availability}, labels to add ({@code k=v}) and to remove ({@code k}). */
