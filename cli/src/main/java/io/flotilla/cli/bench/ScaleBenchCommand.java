@@ -73,6 +73,9 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             description = "After each step, the leader takes a Raft snapshot on request, times it and reads it back (default: on; --no-snapshot: off).")
     boolean snapshot;
 
+    /** Stops the started managers if this JVM is stopped before its finally runs; null with --managers. */
+    private Thread stopManagers;
+
     /** Where the started managers keep their data (m1, m2, … below it); null with --managers. */
     private Path managersDir;
 
@@ -121,6 +124,12 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 throw e;
             }
             apis.add(process.api());
+            // A bench stopped by hand (SIGTERM, Ctrl-C) skips the finally below: without this, its
+            // manager JVMs (several GB each) kept running.
+            List<ManagerProcess> started = new ArrayList<>(followers);
+            started.add(process);
+            stopManagers = new Thread(() -> started.forEach(ManagerProcess::close), "bench-scale-stop-managers");
+            Runtime.getRuntime().addShutdownHook(stopManagers);
             System.out.printf("managers: %d JVMs on %s, -Xmx%s each, data %s, heartbeat timeout %d s, election timeout %d-%d ms; leader m1 (pid %d) at %s%n",
                     ports.size(), managerHosts, managerHeap, dir, heartbeatTimeoutSeconds, electionTimeoutMillis,
                     2 * electionTimeoutMillis, process.pid(), process.api());
@@ -223,6 +232,13 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 process.close();
             }
             followers.forEach(ManagerProcess::close);
+            if (stopManagers != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopManagers);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs anyway
+                }
+            }
         }
         return 0;
     }
