@@ -202,6 +202,13 @@ public final class DockerDriver implements Driver {
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
         }
+        if (launch.leaseFile() != null) {
+            try { // bind-mounted into the container: Docker refuses a missing source
+                java.nio.file.Files.createDirectories(launch.leaseFile().toAbsolutePath().getParent());
+            } catch (java.io.IOException e) {
+                throw new DriverException("cannot create the node's fencing directory: " + e.getMessage(), e);
+            }
+        }
         active.add(task.id());
         try {
             String containerId;

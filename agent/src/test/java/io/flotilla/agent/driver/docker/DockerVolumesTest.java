@@ -85,6 +85,7 @@ class DockerVolumesTest {
         renewer = Thread.ofPlatform().daemon().start(() -> {
             while (renewing.get()) {
                 try {
+                    Files.createDirectories(Fencing.leaseFile(data).getParent());
                     Files.writeString(data.resolve("lease.new"), (System.currentTimeMillis() + LEASE.toMillis()) + "\n");
                     Files.move(data.resolve("lease.new"), Fencing.leaseFile(data),
                             java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
