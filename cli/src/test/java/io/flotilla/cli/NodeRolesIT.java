@@ -129,7 +129,10 @@ class NodeRolesIT {
         // --- demote w2 live: out of the group, its process and agent keep running, its API relays again
         ShopEndToEndIT.CliResult demoted = Cli.run(api, "node", "demote", w2Id);
         assertThat(demoted.exitCode()).as(demoted.toString()).isZero();
-        assertThat(managers(api)).containsExactlyInAnyOrder(m1Id, w1Id);
+        // m1 may not lead by now, and a manager that does not lead answers from its own applied
+        // state, which may trail the leader's for a moment under load (CI at load 15 saw 3 still)
+        await("m1 shows two managers").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(100)).until(() ->
+                Set.copyOf(managers(api)).equals(Set.of(m1Id, w1Id)));
         await("w2 stopped its manager role").atMost(UP).ignoreExceptions().until(() -> w2.output().contains("stopping its manager role"));
         await("w2's API relays to the managers").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(200)).until(() ->
                 call(relayed, "GET", w2.api(), "/v1/cluster", null).statusCode() == 200);
@@ -154,7 +157,8 @@ class NodeRolesIT {
         // --- node rm of an up manager (forced): out of the group and the cluster; its process keeps running
         ShopEndToEndIT.CliResult removed = Cli.run(api, "node", "rm", "--force", w1Id);
         assertThat(removed.exitCode()).as(removed.toString()).isZero();
-        assertThat(managers(api)).containsExactly(m1Id);
+        await("m1 shows itself alone").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(100)).until(() ->
+                managers(api).equals(List.of(m1Id)));
         assertThat(new ApiClient(api).nodes().stream().map(Node::id)).doesNotContain(w1Id);
         await("w1 stopped its manager role").atMost(UP).ignoreExceptions().until(() -> !listening(W1, LocalNode.RAFT_PORT));
         assertThat(w1.alive()).isTrue();
