@@ -381,24 +381,9 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                 .filter(t -> t.desiredState() == TaskState.RUNNING && t.state() == TaskState.RUNNING).toList();
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void awaitUntil(String what, Duration max, Check check) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("timed out waiting for: " + what + (last == null ? "" : " (" + last.getMessage() + ")"));
+    /** {@link BenchWaits#awaitUntil}, polling every 10 ms. */
+    private static void awaitUntil(String what, Duration max, BenchWaits.Check check) throws InterruptedException {
+        BenchWaits.awaitUntil(what, max, Duration.ofMillis(10), check);
     }
 
     private static void row(Table table, String name, List<Double> millis) {

@@ -290,24 +290,9 @@ final class StatefulFailover implements AutoCloseable {
         }
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void awaitUntil(String what, Duration max, Check check) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("timed out waiting for: " + what + (last == null ? "" : " (" + last.getMessage() + ")"));
+    /** {@link BenchWaits#awaitUntil}, polling every 20 ms. */
+    private static void awaitUntil(String what, Duration max, BenchWaits.Check check) throws InterruptedException {
+        BenchWaits.awaitUntil(what, max, Duration.ofMillis(20), check);
     }
 
     /**
