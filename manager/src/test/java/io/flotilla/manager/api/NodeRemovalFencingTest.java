@@ -3,19 +3,14 @@ package io.flotilla.manager.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.Manager;
 import io.flotilla.manager.TestManagers;
-import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import io.flotilla.model.TaskState;
-import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.VolumeMount;
-import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.DeployRequest;
-import io.flotilla.model.api.TaskLogSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,11 +34,8 @@ class NodeRemovalFencingTest {
 
     @BeforeEach
     void startManagerAndNode() throws Exception {
-        manager = managers.start(TestManagers.config(dataDir, Duration.ofHours(1)), new FakeClock(), TaskLogSource.NONE,
-                TestManagers.tuning());
+        manager = OneNodeApi.start(managers, dataDir);
         http = new HttpTestClient(manager.apiAddress());
-        HttpTestClient.Answer hello = http.post("/v1/dispatcher/hello", new AgentHello(TestManagers.node("n1")));
-        assertThat(hello.status()).as(hello.body()).isEqualTo(200);
     }
 
     @AfterEach
@@ -52,11 +44,7 @@ class NodeRemovalFencingTest {
     }
 
     private void deploy(String shortName, Map<String, String> labels, VolumeMount... volumes) throws Exception {
-        TaskTemplate task = new TaskTemplate(TaskTemplate.PROCESS, null, List.of("sleep", "1000"), List.of(), Map.of(),
-                null, null, null, Map.of(), null, List.of(volumes), null, null, null, null, Duration.ofSeconds(2), false,
-                false, List.of(), List.of(), List.of(), Map.of(), null, List.of());
-        ServiceSpec spec = new ServiceSpec("shop_" + shortName, "shop", ServiceMode.REPLICATED, 1, task, List.of(), List.of(),
-                labels, null, null);
+        ServiceSpec spec = OneNodeApi.service(shortName, 1, labels, volumes);
         HttpTestClient.Answer answer = http.post("/v1/stacks/shop", new DeployRequest(new StackSpec("shop", List.of(spec))));
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> manager.state().tasksOfNode("n1").stream()

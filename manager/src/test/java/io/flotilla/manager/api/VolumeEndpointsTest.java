@@ -3,21 +3,16 @@ package io.flotilla.manager.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.Manager;
 import io.flotilla.manager.TestManagers;
-import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
-import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.Volume;
 import io.flotilla.model.VolumeMount;
 import io.flotilla.model.VolumeOptions;
-import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.DeployRequest;
-import io.flotilla.model.api.TaskLogSource;
 import io.flotilla.model.api.VolumeInfo;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,11 +40,8 @@ class VolumeEndpointsTest {
 
     @BeforeEach
     void startManagerAndNode() throws Exception {
-        manager = managers.start(TestManagers.config(dataDir, Duration.ofHours(1)), new FakeClock(), TaskLogSource.NONE,
-                TestManagers.tuning());
+        manager = OneNodeApi.start(managers, dataDir);
         http = new HttpTestClient(manager.apiAddress());
-        HttpTestClient.Answer hello = http.post("/v1/dispatcher/hello", new AgentHello(TestManagers.node("n1")));
-        assertThat(hello.status()).as(hello.body()).isEqualTo(200);
     }
 
     @AfterEach
@@ -57,20 +49,12 @@ class VolumeEndpointsTest {
         managers.close();
     }
 
-    private static ServiceSpec service(String shortName, int replicas, Map<String, String> labels, VolumeMount... volumes) {
-        TaskTemplate task = new TaskTemplate(TaskTemplate.PROCESS, null, List.of("sleep", "1000"), List.of(), Map.of(),
-                null, null, null, Map.of(), null, List.of(volumes), null, null, null, null, Duration.ofSeconds(2), false,
-                false, List.of(), List.of(), List.of(), Map.of(), null, List.of());
-        return new ServiceSpec("shop_" + shortName, "shop", ServiceMode.REPLICATED, replicas, task, List.of(), List.of(),
-                labels, null, null);
-    }
-
     /** shop_db: stateful, 2 slots with a local volume each; shop_web: a glusterfs and an external volume. */
     private void deployShop() throws Exception {
         StackSpec shop = new StackSpec("shop", List.of(
-                service("db", 2, Map.of(ServiceSpec.STATEFUL_LABEL, "true"),
+                OneNodeApi.service("db", 2, Map.of(ServiceSpec.STATEFUL_LABEL, "true"),
                         new VolumeMount("volume", "shop_data", "/data", false)),
-                service("web", 1, Map.of(), new VolumeMount("volume", "shop_shared", "/shared", false, GLUSTER),
+                OneNodeApi.service("web", 1, Map.of(), new VolumeMount("volume", "shop_shared", "/shared", false, GLUSTER),
                         new VolumeMount("volume", "legacy", "/legacy", true, EXTERNAL))));
         HttpTestClient.Answer answer = http.post("/v1/stacks/shop", new DeployRequest(shop));
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
