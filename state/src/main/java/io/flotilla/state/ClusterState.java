@@ -315,19 +315,26 @@ public final class ClusterState {
 
     /**
      * Tasks that use the named volume (directly or as their slot's volume) and are still wanted:
-     * desired RUNNING and not terminal. A task being shut down no longer counts.
+     * desired RUNNING and not terminal. A task being shut down no longer counts. A walk over every
+     * task: for many volumes at once use {@link #tasksByVolume()}.
      */
     public List<Task> tasksUsingVolume(String name) {
-        List<Task> users = new java.util.ArrayList<>();
+        return tasksByVolume().getOrDefault(name, List.of());
+    }
+
+    /** {@link #tasksUsingVolume} of every volume in use, in one walk over the tasks. */
+    public java.util.Map<String, List<Task>> tasksByVolume() {
+        java.util.Map<String, List<Task>> users = new java.util.HashMap<>();
         for (Task task : tasks.values()) {
-            if (task.state().isTerminal() || task.desiredState() != TaskState.RUNNING) {
+            if (task.state().isTerminal() || task.desiredState() != TaskState.RUNNING || task.spec().volumes().isEmpty()) {
                 continue;
             }
             boolean stateful = Optional.ofNullable(services.get(task.serviceId())).map(s -> s.spec().stateful()).orElse(false);
+            Set<String> names = new java.util.HashSet<>();
             for (io.flotilla.model.VolumeMount mount : task.spec().volumes()) {
-                if (name.equals(mount.instanceName(task.slot(), stateful))) {
-                    users.add(task);
-                    break;
+                String name = mount.instanceName(task.slot(), stateful);
+                if (name != null && names.add(name)) {
+                    users.computeIfAbsent(name, n -> new ArrayList<>()).add(task);
                 }
             }
         }

@@ -13,6 +13,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Named volumes: {@code GET /v1/volumes}, {@code GET|DELETE /v1/volumes/{name}}, and
@@ -32,12 +33,15 @@ final class VolumeEndpoints {
 
     List<VolumeInfo> list() {
         ClusterState state = store.state();
-        return state.volumes().stream().sorted(Comparator.comparing(Volume::name)).map(v -> info(state, v)).toList();
+        Map<String, List<Task>> users = state.tasksByVolume(); // one walk over the tasks for all volumes
+        return state.volumes().stream().sorted(Comparator.comparing(Volume::name))
+                .map(v -> info(state, v, users.getOrDefault(v.name(), List.of()))).toList();
     }
 
     VolumeInfo inspect(String name) {
         ClusterState state = store.state();
-        return info(state, find(state, name));
+        Volume volume = find(state, name);
+        return info(state, volume, state.tasksUsingVolume(volume.name()));
     }
 
     ChangeResult remove(String name) throws InterruptedException {
@@ -98,10 +102,10 @@ final class VolumeEndpoints {
         return state.volume(name).orElseThrow(() -> ApiException.notFound("no such volume: " + name));
     }
 
-    private static VolumeInfo info(ClusterState state, Volume volume) {
+    private static VolumeInfo info(ClusterState state, Volume volume, List<Task> tasks) {
         String nodeName = volume.nodeId() == null ? null
                 : state.node(volume.nodeId()).map(Node::status).map(s -> s.hostname()).orElse(null);
-        List<Task> users = state.tasksUsingVolume(volume.name()).stream()
+        List<Task> users = tasks.stream()
                 .sorted(Comparator.comparing(Task::serviceName).thenComparingInt(Task::slot)).toList();
         return VolumeInfo.of(volume, nodeName, users);
     }
