@@ -37,6 +37,15 @@ final class Cli {
      */
     static String launch(String host, java.nio.file.Path tlsDir, String... args)
             throws java.io.IOException, InterruptedException {
+        return launched(host, tlsDir, args).output();
+    }
+
+    /** What a run of the launcher gave: its exit status and its output, stderr included. */
+    record Launched(int exitCode, String output) {}
+
+    /** As {@link #launch}, with the exit status (the run must end within 120 s). */
+    static Launched launched(String host, java.nio.file.Path tlsDir, String... args)
+            throws java.io.IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(DevNodeProcess.ROOT.resolve("flotilla").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(DevNodeProcess.ROOT.toFile()).redirectErrorStream(true);
@@ -44,8 +53,11 @@ final class Cli {
         builder.environment().put("FLOTILLA_TLS_DIR", tlsDir.toString());
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
-        return out;
+        if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("flotilla " + String.join(" ", args) + " did not end within 120 s: " + out);
+        }
+        return new Launched(process.exitValue(), out);
     }
 
     private static boolean needsHost(String[] args) {

@@ -29,11 +29,13 @@ final class DevNodeProcess implements AutoCloseable {
         this.log = data.resolveSibling(data.getFileName() + "-dev.log");
     }
 
-    DevNodeProcess start() throws IOException {
+    /** Starts it and waits until its API answers; {@code extraArgs} go to {@code flotilla dev} ({@code --no-dns}). */
+    DevNodeProcess start(String... extraArgs) throws IOException {
         // The CLI in this JVM (ApiClient, Cli.run) uses the admin credential `dev` writes to DATA/tls.
         System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, data.resolve("tls").toString());
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("flotilla").toString(), "dev", "--data", data.toString(),
                 "--api", "127.0.0.1:" + apiPort, "--raft", "127.0.0.1:" + freePort()));
+        command.addAll(List.of(extraArgs));
         process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         ApiClient api = api();

@@ -5,13 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.flotilla.cli.client.ApiClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,47 +20,26 @@ import org.junit.jupiter.api.io.TempDir;
  * stack's own volumes but not an external one.
  */
 class VolumeCommandsIT {
-    private static final Path ROOT = DevNodeProcess.ROOT;
-
     @TempDir Path tmp;
-    private Process node;
-    private String host;
-
-    record Run(int exitCode, String output) {}
+    private DevNodeProcess node;
 
     @AfterEach
     void tearDown() throws Exception {
         if (node != null) {
             run("stack", "rm", "shop");
             Thread.sleep(1_000); // let the agent stop the tasks before the node goes
-            node.destroy();
-            node.waitFor(30, TimeUnit.SECONDS);
-            node.destroyForcibly();
+            node.close();
         }
     }
 
-    private Run run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ROOT.resolve("flotilla").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
-        builder.environment().put("FLOTILLA_HOST", host);
-        builder.environment().put("FLOTILLA_TLS_DIR", tmp.resolve("data").resolve("tls").toString());
-        Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Run(process.exitValue(), out);
+    private Cli.Launched run(String... args) throws IOException, InterruptedException {
+        return Cli.launched(node.host(), node.data.resolve("tls"), args);
     }
 
     @Test
     void listInspectRemove() throws Exception {
-        host = "127.0.0.1:" + DevNodeProcess.freePort();
-        node = new ProcessBuilder(ROOT.resolve("flotilla").toString(), "dev", "--data", tmp.resolve("data").toString(),
-                "--api", host, "--raft", "127.0.0.1:" + DevNodeProcess.freePort(), "--no-dns")
-                .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("dev.log").toFile())
-                .start();
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, tmp.resolve("data").resolve("tls").toString());
-        ApiClient client = new ApiClient(host);
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> client.info() != null);
+        node = new DevNodeProcess(tmp.resolve("data")).start("--no-dns");
+        ApiClient client = node.api();
         Path file = tmp.resolve("shop.yaml");
         Files.writeString(file, """
                 services:
@@ -80,11 +56,11 @@ class VolumeCommandsIT {
                   legacy:
                     external: true
                 """);
-        Run deployed = run("stack", "deploy", "-d", "-c", file.toString(), "shop");
+        Cli.Launched deployed = run("stack", "deploy", "-d", "-c", file.toString(), "shop");
         assertThat(deployed.exitCode()).as(deployed.output()).isZero();
         await().atMost(Duration.ofSeconds(30)).until(() -> client.volumes().size() == 3);
 
-        Run ls = run("volume", "ls");
+        Cli.Launched ls = run("volume", "ls");
         assertThat(ls.exitCode()).as(ls.output()).isZero();
         List<String> lines = ls.output().lines().toList();
         assertThat(lines.getFirst()).matches("DRIVER +VOLUME NAME +NODE +STACK +USED BY");
@@ -94,23 +70,23 @@ class VolumeCommandsIT {
         assertThat(run("volume", "ls", "-q").output().lines().toList())
                 .containsExactly("legacy", "shop_data-1", "shop_data-2");
 
-        Run inspect = run("volume", "inspect", "shop_data-2", "nope");
+        Cli.Launched inspect = run("volume", "inspect", "shop_data-2", "nope");
         assertThat(inspect.exitCode()).as(inspect.output()).isEqualTo(1);
         assertThat(inspect.output()).contains("\"name\" : \"shop_data-2\"").contains("\"usedBy\" : [ \"shop_db\" ]")
                 .contains("Error: no such volume: nope");
 
-        Run refused = run("volume", "rm", "nope", "shop_data-1");
+        Cli.Launched refused = run("volume", "rm", "nope", "shop_data-1");
         assertThat(refused.exitCode()).as(refused.output()).isEqualTo(1);
         assertThat(refused.output()).contains("Error: no such volume: nope")
                 .contains("Error: volume shop_data-1 is in use by service shop_db");
 
-        Run removed = run("stack", "rm", "--volumes", "shop");
+        Cli.Launched removed = run("stack", "rm", "--volumes", "shop");
         assertThat(removed.exitCode()).as(removed.output()).isZero();
         assertThat(removed.output()).contains("Removing service shop_db", "Removing service shop_tool", "Removing volume shop_data-1",
                 "Removing volume shop_data-2").doesNotContain("Removing volume legacy");
         assertThat(run("volume", "ls", "-q").output().lines().toList()).containsExactly("legacy");
 
-        Run rm = run("volume", "rm", "legacy");
+        Cli.Launched rm = run("volume", "rm", "legacy");
         assertThat(rm.exitCode()).as(rm.output()).isZero();
         assertThat(rm.output().lines().toList()).containsExactly("legacy");
         assertThat(client.volumes()).isEmpty();
