@@ -44,14 +44,17 @@ finish() { kill "$httpd_pid" 2>/dev/null; wait "$httpd_pid" 2>/dev/null; rm -rf 
 trap 'say "stopping at $n"; finish; exit 0' TERM INT
 say "$me writing $file from $((n + 1)) every $interval_ms ms; listening on port $port"
 
+interval_s=$(printf '%d.%03d' $((interval_ms / 1000)) $((interval_ms % 1000)))
+mkfifo "$www/tick" && exec 3<>"$www/tick" || fail "cannot create a FIFO in $www"
 lease_file=${FLOTILLA_LEASE_FILE:-}
 # (read fails at a last line without a newline, as the agent writes it, but still sets the variable)
 read_lease() { lease=; [ -z "$lease_file" ] || read -r lease < "$lease_file" 2>/dev/null; case $lease in ''|*[!0-9]*) lease=0;; esac; }
 read_lease
 while :; do
-  # In the foreground (a TERM waits for the end of the sleep): busybox ash's `usleep & wait $!`
-  # never returns when the sleep ended while the shell was stopped (SIGSTOP, a frozen node).
-  usleep $((interval_ms * 1000))
+  # The sleep is ash's own `read -t` on a FIFO nobody writes: no child process to wait for (busybox
+  # ash could hang for good waiting for a child that ended while the shell was stopped, SIGSTOP /
+  # a frozen node), and a TERM interrupts it at once.
+  read -t "$interval_s" _ <&3
   if [ -n "$lease_file" ] && [ $(( ($(date +%s) + 1) * 1000 )) -gt "$lease" ]; then
     echo "ledger: this node's lease with the managers expired (deadline $lease ms, $lease_file): another copy may run now; stopping this one without writing. Exiting 75." >&2
     finish
