@@ -67,13 +67,14 @@ public final class ClusterState {
     /** The cluster's identity and join tokens; null until {@code flotilla init} sets them. */
     private final ClusterConfig cluster;
     /**
-     * Per node, a stamp of the last change to its tasks: greater than the index of every state
+     * Per node, stamps of the last change to its tasks: greater than the index of every state
      * before the change, at most the index of the state that made it (the index before the change
      * plus one, since apply sets the new index last). Lets the dispatcher answer a node's long
-     * poll only when its assignment set may have changed. Derived, not replicated: rebuilt with
-     * the rest on snapshot load.
+     * poll only when its assignment set may have changed, and at once only when more than a
+     * status changed ({@link NodeStamps}). Derived, not replicated: rebuilt with the rest on
+     * snapshot load.
      */
-    private final PMap<String, Long> nodeTasksChangedAt;
+    private final PMap<String, NodeStamps> nodeTasksChangedAt;
     /** Named volumes by name (see {@link Volume}). */
     private final PMap<String, Volume> volumes;
     /** The same stamp for a change of any service's published ports (they go into every assignment set). */
@@ -82,7 +83,7 @@ public final class ClusterState {
     ClusterState(long index, PMap<String, Service> services, PMap<String, String> serviceIdsByName,
                  PMap<String, Task> tasks, PMap<String, PMap<Object, Object>> taskIdsBySlot,
                  PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster,
-                 PMap<String, Long> nodeTasksChangedAt, long portsChangedAt,
+                 PMap<String, NodeStamps> nodeTasksChangedAt, long portsChangedAt,
                  Registrations registrations, PSortedSet<Task> unplaced, PMap<String, Volume> volumes) {
         this.volumes = volumes;
         this.unplaced = unplaced;
@@ -272,14 +273,31 @@ public final class ClusterState {
     }
 
     /**
-     * True if what node {@code nodeId} must run (its tasks, or the ports published with them) may
-     * have changed since the state with index {@code index}. Never false when it did change; may
-     * be true when it did not (a snapshot load counts as a change).
+     * True if what node {@code nodeId} must run (its tasks, their desired states and templates,
+     * the ports published with them) may have changed since the state with index {@code index}:
+     * anything but the status of a task it already has, which stays in its set. Never false when
+     * it did change; may be true when it did not (a snapshot load counts as a change).
      */
     public boolean nodeTasksChangedSince(String nodeId, long index) {
-        Long changed = nodeTasksChangedAt.get(nodeId);
-        return portsChangedAt > index || (changed != null && changed > index);
+        NodeStamps changed = nodeTasksChangedAt.get(nodeId);
+        return portsChangedAt > index || (changed != null && changed.tasks() > index);
     }
+
+    /**
+     * True if node {@code nodeId}'s assignment set may differ in any way from the one at index
+     * {@code index}: {@link #nodeTasksChangedSince}, or a status of one of its tasks (a report of
+     * the node applied, which the agent learns from its set).
+     */
+    public boolean nodeSetChangedSince(String nodeId, long index) {
+        NodeStamps changed = nodeTasksChangedAt.get(nodeId);
+        return portsChangedAt > index || (changed != null && changed.set() > index);
+    }
+
+    /**
+     * A node's change stamps: {@code tasks}, the last change to what it must run; {@code set}, the
+     * last change of any kind to its set, a task's status included ({@code set >= tasks}).
+     */
+    record NodeStamps(long tasks, long set) {}
 
     /** The cluster's identity and join tokens, or null before the cluster was initialized. */
     public ClusterConfig cluster() {
@@ -400,12 +418,13 @@ public final class ClusterState {
         if (task.nodeId() != null && (old == null || !task.nodeId().equals(old.nodeId()))) {
             byNode = addTo(byNode, task.nodeId(), task.id()); // a status change leaves the index as it is
         }
-        PMap<String, Long> changed = nodeTasksChangedAt;
+        PMap<String, NodeStamps> changed = nodeTasksChangedAt;
+        boolean statusOnly = statusOnly(old, task);
         if (old != null && old.nodeId() != null) {
-            changed = stamp(changed, old.nodeId());
+            changed = stamp(changed, old.nodeId(), statusOnly);
         }
         if (task.nodeId() != null) {
-            changed = stamp(changed, task.nodeId());
+            changed = stamp(changed, task.nodeId(), statusOnly);
         }
         PSortedSet<Task> toPlace = old != null && isUnplaced(old) ? unplaced.minus(old) : unplaced;
         if (isUnplaced(task)) {
@@ -429,7 +448,8 @@ public final class ClusterState {
         }
         PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
                 : removeFrom(taskIdsByNode, old.nodeId(), taskId);
-        PMap<String, Long> changed = old.nodeId() == null ? nodeTasksChangedAt : stamp(nodeTasksChangedAt, old.nodeId());
+        PMap<String, NodeStamps> changed = old.nodeId() == null ? nodeTasksChangedAt
+                : stamp(nodeTasksChangedAt, old.nodeId(), false);
         return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
                 removeFromSlot(taskIdsBySlot, old), byNode, nodes, cluster, changed, portsChangedAt, registrations,
                 isUnplaced(old) ? unplaced.minus(old) : unplaced, volumes);
@@ -445,10 +465,28 @@ public final class ClusterState {
                 nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
     }
 
-    /** The node's change stamp set to {@code index + 1}; no new map when it is already (many tasks of one node in one command). */
-    private PMap<String, Long> stamp(PMap<String, Long> changed, String nodeId) {
-        Long at = changed.get(nodeId);
-        return at != null && at == index + 1 ? changed : changed.plus(nodeId, index + 1);
+    /**
+     * The node's stamps set to {@code index + 1} (only {@code set} for a status-only change); no
+     * new map when they already are (many tasks of one node in one command).
+     */
+    private PMap<String, NodeStamps> stamp(PMap<String, NodeStamps> changed, String nodeId, boolean statusOnly) {
+        long at = index + 1;
+        NodeStamps stamps = changed.get(nodeId);
+        long tasksAt = statusOnly && stamps != null ? stamps.tasks() : at;
+        if (stamps != null && stamps.tasks() == tasksAt && stamps.set() == at) {
+            return changed;
+        }
+        return changed.plus(nodeId, new NodeStamps(tasksAt, at));
+    }
+
+    /**
+     * Whether {@code task} differs from {@code old} only in a status that keeps it in its node's
+     * set (assigned or later, not ended): the agent reported it, and nothing it must do changed.
+     */
+    private static boolean statusOnly(Task old, Task task) {
+        return old != null && old.nodeId() != null && old.nodeId().equals(task.nodeId())
+                && old.state().compareTo(TaskState.ASSIGNED) >= 0 && !old.state().isTerminal()
+                && !task.state().isTerminal() && old.withStatus(task.status()).equals(task);
     }
 
     private static boolean isUnplaced(Task task) {

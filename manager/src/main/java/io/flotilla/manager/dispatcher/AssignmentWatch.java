@@ -18,17 +18,28 @@ import org.slf4j.LoggerFactory;
  * ({@link ClusterState#nodeTasksChangedSince}), not on every log entry: with 10,000 agents
  * polling, waking every poll on every applied entry would rebuild and send 10,000 sets per entry.
  *
+ * <p>A change to what the node must run (a task added, removed or asked to stop, a template, the
+ * published ports, a dependency's endpoints) answers at once. A change of only the status of a task
+ * the node already has (its own report, applied) answers once the poll has waited
+ * {@code statusDelay} (5 s by default): the agent learns from it only that the manager caught up,
+ * and when a million tasks report RUNNING, answering each node on each status entry rebuilt and
+ * sent every node's whole set (5,000 sets of 200 tasks per entry) — the leader's CPU went there
+ * instead of to the log.
+ *
  * <p>One thread follows the state while anyone waits; on a new state (at most one pass every
- * {@link #PASS_INTERVAL}, so a burst of entries costs one pass) it completes the waiters whose node
- * changed. The thread ends when nobody waits and starts again with the next waiter. At most one
- * waiter per node: a second poll of the same node answers the first at once.
+ * {@link #PASS_INTERVAL}, so a burst of entries costs one pass), and at least every
+ * {@link #IDLE_WAIT}, it completes the waiters whose node changed. The thread ends when nobody
+ * waits and starts again with the next waiter. At most one waiter per node: a second poll of the
+ * same node answers the first at once.
  */
 public final class AssignmentWatch {
     private static final Logger LOG = LoggerFactory.getLogger(AssignmentWatch.class);
     static final Duration PASS_INTERVAL = Duration.ofMillis(10);
     private static final Duration IDLE_WAIT = Duration.ofMillis(500);
+    /** How long a poll waits before a status-only change answers it (see the class comment). */
+    public static final Duration STATUS_DELAY = Duration.ofSeconds(5);
 
-    private record Waiter(long after, CompletableFuture<ClusterState> answer) {}
+    private record Waiter(long after, long sinceNanos, CompletableFuture<ClusterState> answer) {}
 
     /**
      * Whether the endpoints of a service some task of the node depends on changed after index
@@ -44,11 +55,17 @@ public final class AssignmentWatch {
     private volatile DependencyChanges dependencyChanges = DependencyChanges.NONE;
 
     private final ClusterStore store;
+    private final long statusDelayNanos;
     private final Map<String, Waiter> waiters = new ConcurrentHashMap<>();
     private Thread thread; // guarded by this
 
     public AssignmentWatch(ClusterStore store) {
+        this(store, STATUS_DELAY);
+    }
+
+    AssignmentWatch(ClusterStore store, Duration statusDelay) {
         this.store = Objects.requireNonNull(store, "store");
+        this.statusDelayNanos = statusDelay.toNanos();
     }
 
     /**
@@ -60,7 +77,7 @@ public final class AssignmentWatch {
         if (after < 0 || changed(state, nodeId, after)) {
             return state;
         }
-        Waiter waiter = new Waiter(after, new CompletableFuture<>());
+        Waiter waiter = new Waiter(after, System.nanoTime(), new CompletableFuture<>());
         Waiter previous = waiters.put(nodeId, waiter);
         if (previous != null) {
             previous.answer().complete(store.state());
@@ -90,6 +107,12 @@ public final class AssignmentWatch {
         return state.nodeTasksChangedSince(nodeId, after) || dependencyChanges.changedSince(state, nodeId, after);
     }
 
+    /** Whether the waiter's answer is due: a change it must learn at once, or any change once it waited long enough. */
+    private boolean due(ClusterState state, String nodeId, Waiter waiter, long nowNanos) {
+        return changed(state, nodeId, waiter.after())
+                || (nowNanos - waiter.sinceNanos() >= statusDelayNanos && state.nodeSetChangedSince(nodeId, waiter.after()));
+    }
+
     /** Polls waiting now (for tests and metrics). */
     public int waiting() {
         return waiters.size();
@@ -112,12 +135,12 @@ public final class AssignmentWatch {
                     }
                 }
                 ClusterState state = store.awaitIndex(seen, IDLE_WAIT);
-                if (state.index() == seen) {
-                    continue;
-                }
+                boolean moved = state.index() != seen;
                 seen = state.index();
-                answerChanged(state);
-                Thread.sleep(PASS_INTERVAL.toMillis()); // later entries of a burst go in the next pass
+                answerChanged(state); // also when nothing new: status-only changes fall due with time
+                if (moved) {
+                    Thread.sleep(PASS_INTERVAL.toMillis()); // later entries of a burst go in the next pass
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -134,9 +157,10 @@ public final class AssignmentWatch {
     }
 
     private void answerChanged(ClusterState state) {
+        long now = System.nanoTime();
         for (Map.Entry<String, Waiter> entry : waiters.entrySet()) {
             Waiter waiter = entry.getValue();
-            if (changed(state, entry.getKey(), waiter.after())) {
+            if (due(state, entry.getKey(), waiter, now)) {
                 waiter.answer().complete(state);
             }
         }

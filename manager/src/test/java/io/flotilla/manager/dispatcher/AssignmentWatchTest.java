@@ -25,8 +25,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A long poll is answered when the polling node's set changes, not on every applied entry. */
+/**
+ * A long poll is answered when the polling node's set changes, not on every applied entry; at once
+ * when what the node must run changed, after {@link #STATUS_DELAY} when only a status did.
+ */
 class AssignmentWatchTest {
+    private static final Duration STATUS_DELAY = Duration.ofMillis(1_000);
     @TempDir
     Path dataDir;
     private final TestManagers managers = new TestManagers();
@@ -42,6 +46,59 @@ class AssignmentWatchTest {
         Manager manager = managers.start(TestManagers.config(dataDir, Duration.ofMinutes(1)), clock,
                 TaskLogSource.NONE, TestManagers.tuning().withOrchestration(false));
         Dispatcher dispatcher = manager.dispatcher();
+        long seen = twoTasksOnTwoNodes(manager);
+        AssignmentWatch watch = new AssignmentWatch(manager.store(), STATUS_DELAY);
+
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            long start = System.nanoTime();
+            CompletableFuture<ClusterState> poll = CompletableFuture.supplyAsync(() -> poll(watch, "n1", seen), executor);
+            // Entries that do not touch n1: another node's task, a node registering.
+            manager.submit(running("task2")).get();
+            dispatcher.hello(new AgentHello(TestManagers.node("n3")));
+            Thread.sleep(300);
+            assertThat(poll).isNotDone();
+
+            // n1's own report applied: a status-only change, answered once the poll waited STATUS_DELAY.
+            long changed = manager.submit(running("task1")).get().index();
+            Thread.sleep(200);
+            assertThat(poll).isNotDone();
+            ClusterState answer = poll.get(5, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(STATUS_DELAY);
+            assertThat(answer.index()).isGreaterThanOrEqualTo(changed);
+            assertThat(AssignmentSets.of(answer, "n1").tasks()).extracting(Task::state).containsExactly(TaskState.RUNNING);
+        }
+    }
+
+    @Test
+    void aChangeToWhatTheNodeMustRunAnswersAtOnce() throws Exception {
+        Manager manager = managers.start(TestManagers.config(dataDir, Duration.ofMinutes(1)), clock,
+                TaskLogSource.NONE, TestManagers.tuning().withOrchestration(false));
+        long seen = twoTasksOnTwoNodes(manager);
+        AssignmentWatch watch = new AssignmentWatch(manager.store(), Duration.ofSeconds(30));
+
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            // A status-only change first (not due for 30 s), then the task is asked to stop: at once.
+            long running = manager.submit(running("task1")).get().index();
+            CompletableFuture<ClusterState> poll = CompletableFuture.supplyAsync(() -> poll(watch, "n1", seen), executor);
+            Thread.sleep(300);
+            assertThat(poll).isNotDone();
+            long stop = manager.submit(new Command.SetDesiredStates(List.of(new Command.DesiredStateChange("task1", TaskState.SHUTDOWN)), clock.instant())).get().index();
+            assertThat(poll.get(2, TimeUnit.SECONDS).index()).isGreaterThanOrEqualTo(stop);
+
+            // A task that ends (the manager orphans it, or the node reports it failed) leaves the set: at once too.
+            CompletableFuture<ClusterState> next = CompletableFuture.supplyAsync(() -> poll(watch, "n2", running), executor);
+            Thread.sleep(300);
+            assertThat(next).isNotDone();
+            long ended = manager.submit(new Command.UpdateTaskStatuses(null, List.of(new Command.TaskStatusUpdate("task2",
+                    TaskStatus.of(TaskState.ORPHANED, java.time.Instant.parse("2030-01-01T00:00:01Z"), "orphaned")))))
+                    .get().index();
+            assertThat(next.get(2, TimeUnit.SECONDS).index()).isGreaterThanOrEqualTo(ended);
+        }
+    }
+
+    /** Creates one service with task1 on n1 and task2 on n2; returns the index after the assignment. */
+    private long twoTasksOnTwoNodes(Manager manager) throws Exception {
+        Dispatcher dispatcher = manager.dispatcher();
         dispatcher.hello(new AgentHello(TestManagers.node("n1")));
         dispatcher.hello(new AgentHello(TestManagers.node("n2")));
         ClusterState state = manager.submit(new Command.CreateService("svc1",
@@ -50,24 +107,8 @@ class AssignmentWatchTest {
         Task first = TestManagers.newTask("task1", service, 1, clock.instant());
         Task second = TestManagers.newTask("task2", service, 2, clock.instant());
         manager.submit(new Command.CreateTasks(List.of(first, second))).get();
-        long seen = manager.submit(new Command.AssignTasks(List.of(new Command.Assignment("task1", "n1", Map.of()),
+        return manager.submit(new Command.AssignTasks(List.of(new Command.Assignment("task1", "n1", Map.of()),
                 new Command.Assignment("task2", "n2", Map.of())), clock.instant())).get().index();
-
-        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            CompletableFuture<AssignmentSet> poll = CompletableFuture.supplyAsync(() -> poll(dispatcher, "n1", seen),
-                    executor);
-            // Entries that do not touch n1: another node's task, a node registering.
-            manager.submit(running("task2")).get();
-            dispatcher.hello(new AgentHello(TestManagers.node("n3")));
-            Thread.sleep(300);
-            assertThat(poll).isNotDone();
-            assertThat(poll(dispatcher, "n2", seen).tasks()).extracting(Task::state).containsExactly(TaskState.RUNNING);
-
-            long changed = manager.submit(running("task1")).get().index();
-            AssignmentSet answer = poll.get(2, TimeUnit.SECONDS);
-            assertThat(answer.index()).isGreaterThanOrEqualTo(changed);
-            assertThat(answer.tasks()).extracting(Task::state).containsExactly(TaskState.RUNNING);
-        }
     }
 
     @Test
@@ -86,9 +127,9 @@ class AssignmentWatchTest {
                 TaskStatus.of(TaskState.RUNNING, java.time.Instant.parse("2030-01-01T00:00:00Z"), "started"))));
     }
 
-    private static AssignmentSet poll(Dispatcher dispatcher, String nodeId, long after) {
+    private static ClusterState poll(AssignmentWatch watch, String nodeId, long after) {
         try {
-            return dispatcher.assignments(nodeId, after, Duration.ofSeconds(5));
+            return watch.await(nodeId, after, Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
