@@ -25,6 +25,14 @@ public record TaskStatus(TaskState state, Instant timestamp, String message, Str
         return new TaskStatus(state, at, message, null, null, null, null, Map.of(), null);
     }
 
+    /** Whether {@code other} says the same as this, at another (or the same) time. */
+    public boolean equalsButTimestamp(TaskStatus other) {
+        return state == other.state && java.util.Objects.equals(message, other.message)
+                && java.util.Objects.equals(error, other.error) && java.util.Objects.equals(exitCode, other.exitCode)
+                && java.util.Objects.equals(pid, other.pid) && java.util.Objects.equals(containerId, other.containerId)
+                && hostPorts.equals(other.hostPorts) && java.util.Objects.equals(health, other.health);
+    }
+
     public TaskStatus withError(String newError) {
         return new TaskStatus(state, timestamp, message, newError, exitCode, pid, containerId, hostPorts, health);
     }

@@ -2,15 +2,16 @@ package io.flotilla.manager.dispatcher;
 
 import io.flotilla.manager.loops.CommandBatches;
 import io.flotilla.manager.raft.ClusterStore;
-import io.flotilla.manager.raft.Submissions;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;
 import io.flotilla.model.Command.TaskStatusUpdate;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskStatus;
 import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,15 @@ import org.slf4j.LoggerFactory;
  * their assignment set is behind their own. The queue holds one status per task (a task reported
  * again while queued replaces its status: re-reports from agents that see their task behind cost
  * no log bytes) and is bounded ({@value #MAX_QUEUED_UPDATES} tasks): beyond that a report is
- * refused (503), and the agent keeps and resends it.
+ * refused (503), and the agent keeps and resends it. A report of what the state already holds (the
+ * same status but for its timestamp: an agent or simulated node that reported again before it
+ * learned its first report was applied), or of what an entry being committed holds, is dropped on
+ * arrival, and again before its entry is written, so it costs neither queue room nor log bytes nor
+ * a node's set being sent again.
+ *
+ * <p>Up to {@value #MAX_IN_FLIGHT} entries are committed at once (from the one batcher thread, so
+ * in order): with one at a time, each 5,000-status entry waited for its whole Raft round and for
+ * the apply on the leader before the next one was even written.
  *
  * <p>The merged command has no reporter, so apply does not check that each update comes from the
  * task's node: the batcher checks it here instead, against the latest state. That is the same
@@ -41,6 +50,8 @@ final class StatusBatcher {
 
     /** Updates queued, at most: about 100 MB of heap, several seconds of commits even at full speed. */
     static final int MAX_QUEUED_UPDATES = 500_000;
+    /** Entries being committed at once, at most. */
+    static final int MAX_IN_FLIGHT = 3;
     private static final Logger LOG = LoggerFactory.getLogger(StatusBatcher.class);
 
     private final ClusterStore store;
@@ -52,8 +63,12 @@ final class StatusBatcher {
     private final java.util.LinkedHashMap<String, Queued> queue = new java.util.LinkedHashMap<>();
     private final AtomicLong committedUpdates = new AtomicLong();
     private final AtomicLong droppedUpdates = new AtomicLong();
+    private final AtomicLong redundantUpdates = new AtomicLong();
     private Thread thread; // guarded by this
-    private int inFlight; // guarded by this: taken from the queue, not yet committed or dropped
+    private int inFlight; // guarded by this: updates taken from the queue, not yet committed or dropped
+    private int entriesInFlight; // guarded by this
+    /** The statuses in entries being committed, by task; guarded by this. */
+    private final java.util.Map<String, TaskStatus> inFlightStatuses = new java.util.HashMap<>();
 
     StatusBatcher(ClusterStore store) {
         this.store = Objects.requireNonNull(store, "store");
@@ -68,7 +83,14 @@ final class StatusBatcher {
             throw new UnavailableException("the manager has " + queue.size()
                     + " task status updates waiting to be committed; report again later");
         }
+        ClusterState state = store.state();
         for (TaskStatusUpdate update : updates) {
+            TaskStatus sent = inFlightStatuses.get(update.taskId());
+            if (redundant(state.task(update.taskId()).orElse(null), nodeId, update)
+                    || (sent != null && sent.equalsButTimestamp(update.status()))) {
+                redundantUpdates.incrementAndGet();
+                continue;
+            }
             Queued old = queue.get(update.taskId());
             if (old == null || update.status().state().compareTo(old.update().status().state()) >= 0) {
                 queue.put(update.taskId(), new Queued(nodeId, update)); // the newer, or the further one
@@ -94,6 +116,24 @@ final class StatusBatcher {
         return droppedUpdates.get();
     }
 
+    /** Updates not queued or not written because the state already held them. */
+    long redundant() {
+        return redundantUpdates.get();
+    }
+
+    /**
+     * Whether the update would change nothing: its task is gone or on another node, already at
+     * that status (all but the timestamp), or past it.
+     */
+    static boolean redundant(Task task, String nodeId, TaskStatusUpdate update) {
+        if (task == null || !nodeId.equals(task.nodeId())) {
+            return true;
+        }
+        TaskStatus current = task.status();
+        TaskStatus status = update.status();
+        return !task.state().canMoveTo(status.state()) || current.equalsButTimestamp(status);
+    }
+
     private void run() {
         try {
             while (true) {
@@ -111,8 +151,14 @@ final class StatusBatcher {
         }
     }
 
-    /** Up to one entry's worth of queued statuses, oldest first; null (and the thread ends) after a second with none. */
+    /**
+     * Up to one entry's worth of queued statuses, oldest first, once fewer than {@value #MAX_IN_FLIGHT}
+     * entries are being committed; null (and the thread ends) after a second with none.
+     */
     private synchronized List<Queued> take() throws InterruptedException {
+        while (entriesInFlight >= MAX_IN_FLIGHT) {
+            wait();
+        }
         if (queue.isEmpty()) {
             wait(1_000);
             if (queue.isEmpty()) {
@@ -123,35 +169,54 @@ final class StatusBatcher {
         List<Queued> batch = new ArrayList<>(Math.min(queue.size(), CommandBatches.MAX_ITEMS));
         java.util.Iterator<Queued> it = queue.values().iterator();
         while (it.hasNext() && batch.size() < CommandBatches.MAX_ITEMS) {
-            batch.add(it.next());
+            Queued next = it.next();
+            batch.add(next);
+            inFlightStatuses.put(next.update().taskId(), next.update().status());
             it.remove();
         }
-        inFlight = batch.size();
+        inFlight += batch.size();
+        entriesInFlight++;
         return batch;
     }
 
-    private void commit(List<Queued> batch) throws InterruptedException {
+    /** Writes the batch's entry and returns; its completion frees the room it took. */
+    private void commit(List<Queued> batch) {
+        CompletableFuture<?> committed;
+        int written;
         try {
             ClusterState state = store.state();
             List<TaskStatusUpdate> merged = new ArrayList<>(batch.size());
             for (Queued queued : batch) {
-                Task task = state.task(queued.update().taskId()).orElse(null);
-                if (task != null && queued.nodeId().equals(task.nodeId())) {
+                if (redundant(state.task(queued.update().taskId()).orElse(null), queued.nodeId(), queued.update())) {
+                    redundantUpdates.incrementAndGet(); // applied meanwhile (an earlier entry held it too)
+                } else {
                     merged.add(queued.update());
                 }
             }
-            if (!merged.isEmpty()) {
-                Submissions.await(store.submit(new Command.UpdateTaskStatuses(null, merged)));
-            }
-            committedUpdates.addAndGet(merged.size());
+            written = merged.size();
+            committed = merged.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : store.submit(new Command.UpdateTaskStatuses(null, merged));
         } catch (RuntimeException e) {
-            long dropped = droppedUpdates.addAndGet(batch.size());
-            LOG.warn("{} task status updates not committed ({}); the agents report them again ({} dropped so far)",
-                    batch.size(), e.getMessage(), dropped);
-        } finally {
-            synchronized (this) {
-                inFlight = 0;
-            }
+            written = 0;
+            committed = CompletableFuture.failedFuture(e);
         }
+        int count = written;
+        committed.whenComplete((state, error) -> {
+            if (error == null) {
+                committedUpdates.addAndGet(count);
+            } else {
+                long dropped = droppedUpdates.addAndGet(batch.size());
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                LOG.warn("{} task status updates not committed ({}); the agents report them again ({} dropped so far)",
+                        batch.size(), cause.getMessage(), dropped);
+            }
+            synchronized (this) {
+                batch.forEach(queued -> inFlightStatuses.remove(queued.update().taskId(), queued.update().status()));
+                inFlight -= batch.size();
+                entriesInFlight--;
+                notifyAll();
+            }
+        });
     }
 }

@@ -35,6 +35,8 @@ class StatusReportsWhileTheLogIsBusyTest {
     /** A store whose log accepts submissions and never commits them (a stalled Raft log). */
     private static final class StalledStore implements ClusterStore {
         final List<Command> submitted = new CopyOnWriteArrayList<>();
+        /** Each submission's future, never completed unless a test does. */
+        final List<CompletableFuture<ClusterState>> commits = new CopyOnWriteArrayList<>();
         final ClusterState state;
 
         StalledStore(ClusterState state) {
@@ -53,8 +55,10 @@ class StatusReportsWhileTheLogIsBusyTest {
 
         @Override
         public CompletableFuture<ClusterState> submit(Command command) {
+            CompletableFuture<ClusterState> commit = new CompletableFuture<>();
+            commits.add(commit);
             submitted.add(command);
-            return new CompletableFuture<>();
+            return commit;
         }
 
         @Override
@@ -125,16 +129,84 @@ class StatusReportsWhileTheLogIsBusyTest {
     void aTaskReportedAgainWhileQueuedKeepsOneStatus() throws Exception {
         StalledStore store = storeWithTask();
         Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
-        Command.TaskStatusUpdate running = new Command.TaskStatusUpdate("t1",
-                TaskStatus.of(TaskState.RUNNING, clock.instant(), "started"));
-        dispatcher.status(new StatusReport("n1", List.of(running)));
+        dispatcher.status(new StatusReport("n1", List.of(new Command.TaskStatusUpdate("t1",
+                TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))));
         await().atMost(Duration.ofSeconds(5)).until(() ->
                 store.submitted.stream().anyMatch(Command.UpdateTaskStatuses.class::isInstance)); // in flight, never committed
 
-        for (int i = 0; i < 5; i++) {
-            dispatcher.status(new StatusReport("n1", List.of(running))); // the agent sees t1 behind, reports again
+        for (int i = 0; i < 5; i++) { // the agent sees t1 behind, reports again: the entry in flight holds that already
+            dispatcher.status(new StatusReport("n1", List.of(new Command.TaskStatusUpdate("t1",
+                    TaskStatus.of(TaskState.RUNNING, clock.instant().plusSeconds(i), "started")))));
         }
+        assertThat(dispatcher.statusUpdatesQueued()).as("one in flight, none queued").isEqualTo(1);
 
-        assertThat(dispatcher.statusUpdatesQueued()).as("one in flight, one queued").isEqualTo(2);
+        for (String health : List.of("starting", "healthy", "unhealthy")) { // news: queued, replacing each other
+            dispatcher.status(new StatusReport("n1", List.of(new Command.TaskStatusUpdate("t1",
+                    new TaskStatus(TaskState.RUNNING, clock.instant(), "started", null, null, null, null, Map.of(), health)))));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                store.submitted.stream().filter(Command.UpdateTaskStatuses.class::isInstance).count() >= 2);
+        Thread.sleep(200);
+        assertThat(store.submitted).filteredOn(Command.UpdateTaskStatuses.class::isInstance)
+                .as("the first status, then one entry with the newest: never one per report")
+                .hasSizeLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aReportOfWhatTheStateHoldsIsNotQueued() throws Exception {
+        ClusterState s = storeWithTask().state();
+        s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1",
+                TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))));
+        s = StateMachine.apply(s, 6, new Command.UpsertNode(TestManagers.node("n2")));
+        StalledStore store = new StalledStore(s);
+        Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
+
+        dispatcher.status(new StatusReport("n1", List.of(
+                new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, clock.instant().plusSeconds(30), "started")),
+                new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.STARTING, clock.instant().plusSeconds(31), "late")),
+                new Command.TaskStatusUpdate("t9", TaskStatus.of(TaskState.RUNNING, clock.instant(), "unknown task")))));
+        dispatcher.status(new StatusReport("n2", List.of( // not n2's task
+                new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.FAILED, clock.instant(), "not mine")))));
+        Thread.sleep(300);
+        assertThat(dispatcher.statusUpdatesQueued()).isZero();
+        assertThat(store.submitted).noneMatch(Command.UpdateTaskStatuses.class::isInstance);
+
+        dispatcher.status(new StatusReport("n1", List.of(new Command.TaskStatusUpdate("t1",
+                TaskStatus.of(TaskState.FAILED, clock.instant(), "exited").withError("exit code 1")))));
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                store.submitted.stream().anyMatch(Command.UpdateTaskStatuses.class::isInstance));
+    }
+
+    @Test
+    void upToThreeEntriesAreCommittedAtOnceInOrder() throws Exception {
+        ClusterState s = StateMachine.apply(ClusterState.EMPTY, 1, new Command.UpsertNode(TestManagers.node("n1")));
+        s = StateMachine.apply(s, 2, new Command.CreateService("svc1", TestManagers.service("shop", "web", 4), clock.instant()));
+        Service service = s.service("svc1").orElseThrow();
+        List<Task> tasks = new java.util.ArrayList<>();
+        List<Command.Assignment> assignments = new java.util.ArrayList<>();
+        for (int slot = 1; slot <= 4; slot++) {
+            tasks.add(TestManagers.newTask("t" + slot, service, slot, clock.instant()));
+            assignments.add(new Command.Assignment("t" + slot, "n1", Map.of()));
+        }
+        s = StateMachine.apply(s, 3, new Command.CreateTasks(tasks));
+        s = StateMachine.apply(s, 4, new Command.AssignTasks(assignments, clock.instant()));
+        s = StateMachine.apply(s, 5, new Command.SetNodeStates(List.of( // READY: only status entries are written
+                new Command.NodeStateChange("n1", io.flotilla.model.NodeState.READY, "up")), clock.instant()));
+        StalledStore store = new StalledStore(s);
+        List<CompletableFuture<ClusterState>> commits = store.commits;
+        Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
+        for (int slot = 1; slot <= 4; slot++) {
+            dispatcher.status(new StatusReport("n1", List.of(new Command.TaskStatusUpdate("t" + slot,
+                    TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))));
+            int entries = Math.min(slot, StatusBatcher.MAX_IN_FLIGHT);
+            await().atMost(Duration.ofSeconds(5)).until(() -> commits.size() == entries);
+        }
+        Thread.sleep(300);
+        assertThat(commits).as("the fourth waits for room").hasSize(3);
+
+        commits.getFirst().complete(s);
+        await().atMost(Duration.ofSeconds(5)).until(() -> commits.size() == 4);
+        assertThat(store.submitted).extracting(c -> ((Command.UpdateTaskStatuses) c).updates().getFirst().taskId())
+                .containsExactly("t1", "t2", "t3", "t4");
     }
 }
