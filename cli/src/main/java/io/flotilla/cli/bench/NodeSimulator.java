@@ -50,6 +50,29 @@ final class NodeSimulator implements AutoCloseable {
     final AtomicLong reportedAgain = new AtomicLong();
     final AtomicLong requests = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    /** Failed requests by what and why ({@code poll: HTTP 503}, {@code report: HttpTimeoutException}). */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> failureKinds =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Counts a failed request of kind {@code what} (hello, poll, report). */
+    void failed(String what, Throwable error) {
+        failures.incrementAndGet();
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        String why = cause instanceof SimulatorException e ? "HTTP " + e.status : cause.getClass().getSimpleName();
+        failureKinds.computeIfAbsent(what + ": " + why, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    /** The failed requests by kind, most frequent first ({@code poll: HTTP 503 ×12}), or "none". */
+    String failureSummary() {
+        if (failureKinds.isEmpty()) {
+            return "none";
+        }
+        return failureKinds.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum()))
+                .map(e -> e.getKey() + " ×" + e.getValue().sum())
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
 
     NodeSimulator(List<URI> managers, Settings settings) {
         this.managers = List.copyOf(managers);

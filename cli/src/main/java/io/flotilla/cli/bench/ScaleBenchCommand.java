@@ -224,7 +224,10 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                     System.out.println(name + " snapshot files: " + follower.snapshotFiles());
                 }
             }
-            System.out.printf("simulator: %d requests, %d failed%n", sim.requests.get(), sim.failures.get());
+            System.out.printf("simulator: %d requests, %d failed (%s)%n", sim.requests.get(), sim.failures.get(),
+                    sim.failureSummary());
+            table.row("simulator requests", String.format("%d, %d failed (%s)", sim.requests.get(), sim.failures.get(),
+                    sim.failureSummary()));
             System.out.println();
             table.print(System.out);
         } finally {

@@ -94,7 +94,7 @@ final class SimulatedNode {
                 .whenComplete((set, error) -> sim.helloSlots.release())
                 .handle((set, error) -> {
                     if (error != null) {
-                        sim.failures.incrementAndGet();
+                        sim.failed("hello", error);
                         return delay(RETRY).thenCompose(ignored -> hello());
                     }
                     accept(set);
@@ -119,7 +119,7 @@ final class SimulatedNode {
                 return;
             }
             if (error != null) {
-                sim.failures.incrementAndGet();
+                sim.failed("poll", error);
                 boolean unknown = error.getCause() instanceof NodeSimulator.SimulatorException e && e.status == 404;
                 delay(RETRY).thenCompose(ignored -> unknown ? hello() : CompletableFuture.completedFuture(null))
                         .thenRun(this::poll);
@@ -210,7 +210,7 @@ final class SimulatedNode {
             synchronized (this) {
                 reportInFlight = false;
                 if (error != null) {
-                    sim.failures.incrementAndGet();
+                    sim.failed("report", error);
                     pending.addAll(0, updates);
                     pendingRunning += reportedRunning;
                 } else {
