@@ -82,12 +82,16 @@ public final class Scheduler {
     }
 
     public List<Command> place(ClusterState state, Instant now) {
+        List<Task> candidates = candidates(state, maxPerPass);
+        if (candidates.isEmpty()) {
+            return List.of(); // nothing to place: no walk over every assigned task for the usage
+        }
         Map<String, NodeUsage> usage = usage(state);
         List<NodeUsage> allNodes = new ArrayList<>(usage.values());
         allNodes.sort(Comparator.comparing(NodeUsage::id));
 
         Map<String, List<Task>> groups = new LinkedHashMap<>();
-        for (Task task : candidates(state, maxPerPass)) {
+        for (Task task : candidates) {
             groups.computeIfAbsent(task.serviceId() + "#" + task.serviceVersion(), k -> new ArrayList<>()).add(task);
         }
 
