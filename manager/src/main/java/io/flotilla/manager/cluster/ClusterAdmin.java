@@ -343,7 +343,7 @@ public final class ClusterAdmin {
             }
         }
         if (!orphaned.isEmpty()) {
-            Submissions.await(store.submit(new Command.UpdateTaskStatuses(null, orphaned)));
+            io.flotilla.manager.loops.CommandBatches.submitSplit(store, new Command.UpdateTaskStatuses(null, orphaned));
         }
         ClusterState after = Submissions.await(store.submit(new Command.RemoveNode(nodeId)));
         return new ChangeResult(after.index(), "node " + nodeId + " removed");

@@ -2,7 +2,6 @@ package io.flotilla.manager.dispatcher;
 
 import io.flotilla.manager.loops.CommandBatches;
 import io.flotilla.manager.raft.ClusterStore;
-import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeRole;
@@ -217,7 +216,9 @@ public final class Dispatcher {
             if (command instanceof Command.SetNodeStates down) {
                 down.changes().forEach(change -> LOG.warn("node {} is down: {}", change.nodeId(), change.message()));
             }
-            Submissions.await(store.submit(command));
+            // A verdict on many nodes orphans many tasks: bounded entries (one entry of 20,000
+            // orphans is ~4 MB, Ratis' appender limit; 30,000 would never commit).
+            CommandBatches.submitSplit(store, command);
         }
         return verdicts;
     }

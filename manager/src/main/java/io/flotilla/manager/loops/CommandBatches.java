@@ -1,8 +1,12 @@
 package io.flotilla.manager.loops;
 
+import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;
+import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -39,6 +43,23 @@ public final class CommandBatches {
             case Command.UpsertNodes c -> chunks(c.nodes(), MAX_NODES, Command.UpsertNodes::new, command);
             default -> List.of(command);
         };
+    }
+
+    /**
+     * Submits the command's parts ({@link #split}) together, in order, and waits until every one is
+     * applied; returns the state after the last. For a command over many tasks made outside the
+     * leader loop (a verdict on many nodes, a forced node removal).
+     */
+    public static ClusterState submitSplit(ClusterStore store, Command command) throws InterruptedException {
+        List<CompletableFuture<ClusterState>> parts = new ArrayList<>();
+        for (Command part : split(command)) {
+            parts.add(store.submit(part));
+        }
+        ClusterState state = null;
+        for (CompletableFuture<ClusterState> part : parts) {
+            state = Submissions.await(part);
+        }
+        return state;
     }
 
     private static <T> List<Command> chunks(List<T> items, int max, Function<List<T>, Command> make, Command whole) {
