@@ -92,8 +92,10 @@ class AgentDependencyChangeTest {
     @Test
     void signalPolicySendsTheSignalOnceTheChangeSettles() {
         manager.assign(task("sig", "trap 'cat \"$FLOTILLA_DEPENDENCIES_FILE\" >> \"$OUT/hup\"' HUP; "
-                + "while :; do sleep 0.1; done", new OnDependencyChange.Signal("SIGHUP")));
+                + ": > \"$OUT/trap-set\"; while :; do sleep 0.1; done", new OnDependencyChange.Signal("SIGHUP")));
         long pid = awaitRunning("sig").pid();
+        // RUNNING is the process started, not its trap set: a SIGHUP before that kills the shell
+        await().atMost(TIMEOUT).until(() -> java.nio.file.Files.exists(scratch.resolve("trap-set")));
 
         // a rolling change: three sets in quick succession make one signal
         manager.dependencies(Map.of("shop_db", List.of("10.0.0.2:5432"), "billing_api", List.of("10.0.0.9:80")));
