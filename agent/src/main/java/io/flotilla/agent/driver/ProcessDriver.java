@@ -51,7 +51,34 @@ public final class ProcessDriver implements Driver {
 
     public ProcessDriver(InstantSource clock) {
         this.clock = clock;
-        this.shimScript = shimScript(executable("setsid"), executable("mv"), executable("unshare"));
+        this.shimScript = shimScript(executable("setsid"), executable("mv"), executable("unshare"), defaultSignals());
+    }
+
+    /**
+     * The command that starts a task with every signal at its default disposition, as a container
+     * starts (runc resets them): an agent started with a signal ignored (SIGHUP under {@code nohup},
+     * some service managers) passes that on to every process it starts, and a shell cannot trap a
+     * signal ignored when it started — a task reloading its configuration on SIGHUP (a
+     * {@code signal} dependency policy) would never see one. GNU {@code env --default-signal}
+     * (coreutils 8.32 and later); empty, with a warning, where the node's {@code env} lacks it.
+     */
+    static String defaultSignals() {
+        String env = executable("env");
+        try {
+            Process probe = new ProcessBuilder(env, "--default-signal", "true")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (probe.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && probe.exitValue() == 0) {
+                return env + " --default-signal";
+            }
+            probe.destroyForcibly();
+        } catch (IOException e) {
+            // below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.warn("{} --default-signal is not available (GNU coreutils 8.32 or later): process tasks inherit the "
+                + "agent's ignored signals (a task cannot trap SIGHUP if the agent was started with nohup)", env);
+        return "";
     }
 
     @Override
@@ -237,7 +264,8 @@ public final class ProcessDriver implements Driver {
         return name;
     }
 
-    static String shimScript(String setsid, String mv, String unshare) {
+    /** @param defaultSignals the command (with its options) run before the program to reset signals, or "" */
+    static String shimScript(String setsid, String mv, String unshare, String defaultSignals) {
         return """
                 #!/bin/sh
                 # Flotilla task shim, written by the agent. Usage: setsid sh shim.sh TASKDIR PROGRAM [ARG...]
@@ -246,6 +274,7 @@ public final class ProcessDriver implements Driver {
                 # writes its exit status ($?: 128+n when killed by signal n) to TASKDIR/exit.
                 # With TASKDIR/mounts.sh the task runs in its own mount namespace, after that script;
                 # with TASKDIR/fencing (the lease file) a watchdog kills it once the lease expires.
+                # The task starts with every signal at its default disposition (env --default-signal).
                 dir=$1
                 shift
                 watchdog=
@@ -256,10 +285,10 @@ public final class ProcessDriver implements Driver {
                 if [ -f "$dir/mounts.sh" ]; then
                     %3$s --mount --propagation private sh -c 'sh "$0/mounts.sh" >>"$0/shim.log" 2>&1 || exit 125
                         cd "$(pwd -P)" 2>/dev/null
-                        printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s "$@"' \
+                        printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s %4$s "$@"' \
                         "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
                 else
-                    sh -c 'printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s "$@"' \
+                    sh -c 'printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s %4$s "$@"' \
                         "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
                 fi
                 code=$?
@@ -267,7 +296,7 @@ public final class ProcessDriver implements Driver {
                     kill "$watchdog" 2>/dev/null
                 fi
                 printf '%%s\n' "$code" > "$dir/exit.tmp" && %2$s -f "$dir/exit.tmp" "$dir/exit"
-                """.formatted(setsid, mv, unshare);
+                """.formatted(setsid, mv, unshare, defaultSignals);
     }
 
     /** A task started by the shim: signals go to its process group, its end is the shim's end. */
