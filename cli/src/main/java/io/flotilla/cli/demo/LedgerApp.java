@@ -111,13 +111,28 @@ final class LedgerApp implements Callable<Integer> {
         try (ledger) {
             long deadline = lease.read();
             while (!stop.await(settings.intervalMillis(), TimeUnit.MILLISECONDS)) {
-                if (lease.expired(System.currentTimeMillis(), deadline)) {
+                long before = deadline;
+                boolean[] expired = {false};
+                try {
+                    // The lease is checked last, with the clock read the line carries, right before the
+                    // write: a copy frozen any earlier finds it expired on waking.
+                    ledger.append(() -> {
+                        long now = System.currentTimeMillis();
+                        if (lease.expired(now, before)) {
+                            expired[0] = true;
+                            throw new IllegalStateException("lease expired");
+                        }
+                        return Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.MILLIS);
+                    });
+                } catch (IllegalStateException e) {
+                    if (!expired[0]) {
+                        throw e;
+                    }
                     System.err.println("ledger: this node's lease with the managers expired at "
                             + Instant.ofEpochMilli(deadline) + " (" + lease.file() + "): another copy may run now;"
                             + " stopping this one without writing. Exiting " + EXIT_FOREIGN_WRITER + ".");
                     return EXIT_FOREIGN_WRITER;
                 }
-                ledger.append(Instant.now().truncatedTo(ChronoUnit.MILLIS));
                 last.set(ledger.lastNumber());
                 deadline = lease.read(); // read before the sleep: compared after it (see Lease)
             }

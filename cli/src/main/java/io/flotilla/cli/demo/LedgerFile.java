@@ -127,6 +127,15 @@ final class LedgerFile implements Closeable {
      * @throws ForeignWriterException if another writer appended or the file was changed otherwise
      */
     String append(Instant now) throws IOException {
+        return append(() -> now);
+    }
+
+    /**
+     * As {@link #append(Instant)}, with the line's time read from {@code clock} after the check,
+     * right before the write: a writer's lease check there (the clock may throw) leaves only the
+     * write itself between the check and the append.
+     */
+    String append(java.util.function.Supplier<Instant> clock) throws IOException {
         Tail tail = readTail();
         String actual = tail.lastLine();
         if (tail.size() != expectedSize || tail.tornBytes() > 0 || !java.util.Objects.equals(actual, expectedLast)) {
@@ -137,7 +146,7 @@ final class LedgerFile implements Closeable {
                     + " bytes, expected " + expectedSize + "). Two copies of this slot are writing: stopping this one.");
         }
         long next = lastNumber + 1;
-        String line = next + " " + writer + " " + now;
+        String line = next + " " + writer + " " + clock.get();
         ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
         while (bytes.hasRemaining()) {
             appender.write(bytes);

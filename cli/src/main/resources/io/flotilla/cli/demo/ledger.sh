@@ -6,9 +6,12 @@
 # (at start: takes the file as it is) and exits 75 if another writer appended. GET / on $PORT
 # answers the last number, GET /health 200 (busybox httpd serving two files).
 # With $FLOTILLA_LEASE_FILE (Flotilla sets it for a fenced task) it also checks the node's lease
-# before every append, against the deadline it read before its sleep, and exits 75 once it has
-# passed: the guard that holds when the whole node was frozen and wakes up at once. busybox date
-# has whole seconds only, so it counts a lease as expired one second early.
+# right before every append (after its other checks, with the clock read the line carries), against
+# the deadline it read before its sleep, and exits 75 once it has passed: the guard for a whole node
+# frozen and woken at once. A copy frozen between that clock read and its append (the end of a
+# `date` process, two shell builtins) still appends once on waking: only a fencing token checked by
+# the storage closes that. busybox date has whole seconds only, so it counts a lease as expired one
+# second early.
 # Usage: docker run -v shop_data-1:/data -e PORT=8080 flotilla-test/busybox:1 sh -c "$(flotilla demo-app ledger --print-script)"
 dir=${LEDGER_DIR:-/data}
 port=${PORT:-8080}
@@ -55,11 +58,6 @@ while :; do
   # ash could hang for good waiting for a child that ended while the shell was stopped, SIGSTOP /
   # a frozen node), and a TERM interrupts it at once.
   read -t "$interval_s" _ <&3
-  if [ -n "$lease_file" ] && [ $(( ($(date +%s) + 1) * 1000 )) -gt "$lease" ]; then
-    echo "ledger: this node's lease with the managers expired (deadline $lease ms, $lease_file): another copy may run now; stopping this one without writing. Exiting 75." >&2
-    finish
-    exit 75
-  fi
   actual=$(tail -n 1 "$file")
   actual_size=$(( $(wc -c < "$file") ))
   if [ "$actual" != "$last" ] || [ "$actual_size" -ne "$size" ]; then
@@ -67,8 +65,17 @@ while :; do
     finish
     exit 75
   fi
+  # The lease is checked last, with the one clock read the line carries, right before the append:
+  # a copy frozen any earlier finds it expired on waking (a check before the other checks left
+  # their forks in between, and a frozen copy wrote once on waking).
+  now=$(date -u +'%s %Y-%m-%dT%H:%M:%SZ')
+  if [ -n "$lease_file" ] && [ $(( (${now%% *} + 1) * 1000 )) -gt "$lease" ]; then
+    echo "ledger: this node's lease with the managers expired (deadline $lease ms, $lease_file): another copy may run now; stopping this one without writing. Exiting 75." >&2
+    finish
+    exit 75
+  fi
   n=$((n + 1))
-  line="$n $me $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  line="$n $me ${now#* }"
   echo "$line" >> "$file" || fail "cannot append to $file"
   sync "$file"
   last=$line
