@@ -284,6 +284,16 @@ public final class ClusterState {
     }
 
     /**
+     * The stamp of the last change to what node {@code nodeId} must run (0 if none): equal stamps
+     * mean the same tasks, templates and ended-or-not states (statuses aside), so a value derived
+     * from those alone may be kept while the stamp stays.
+     */
+    public long nodeTasksStamp(String nodeId) {
+        NodeStamps changed = nodeTasksChangedAt.get(nodeId);
+        return changed == null ? 0 : changed.tasks();
+    }
+
+    /**
      * True if node {@code nodeId}'s assignment set may differ in any way from the one at index
      * {@code index}: {@link #nodeTasksChangedSince}, or a status of one of its tasks (a report of
      * the node applied, which the agent learns from its set).

@@ -137,7 +137,7 @@ public final class AssignmentWatch {
                 ClusterState state = store.awaitIndex(seen, IDLE_WAIT);
                 boolean moved = state.index() != seen;
                 seen = state.index();
-                answerChanged(state); // also when nothing new: status-only changes fall due with time
+                answerChanged(state, moved); // also when nothing new: status-only changes fall due with time
                 if (moved) {
                     Thread.sleep(PASS_INTERVAL.toMillis()); // later entries of a burst go in the next pass
                 }
@@ -156,11 +156,18 @@ public final class AssignmentWatch {
         waiters.values().forEach(waiter -> waiter.answer().complete(store.state()));
     }
 
-    private void answerChanged(ClusterState state) {
+    /**
+     * Completes the waiters whose answer is due. With {@code moved} false (no new entry since the
+     * last pass) only the status delay can have fallen due: what changed was looked at already (by
+     * the last pass, or by a waiter on registering), and is not looked at again.
+     */
+    private void answerChanged(ClusterState state, boolean moved) {
         long now = System.nanoTime();
         for (Map.Entry<String, Waiter> entry : waiters.entrySet()) {
             Waiter waiter = entry.getValue();
-            if (due(state, entry.getKey(), waiter, now)) {
+            boolean due = moved ? due(state, entry.getKey(), waiter, now)
+                    : now - waiter.sinceNanos() >= statusDelayNanos && state.nodeSetChangedSince(entry.getKey(), waiter.after());
+            if (due) {
                 waiter.answer().complete(state);
             }
         }
