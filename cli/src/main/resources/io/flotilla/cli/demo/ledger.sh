@@ -6,11 +6,11 @@
 # (at start: takes the file as it is) and exits 75 if another writer appended. GET / on $PORT
 # answers the last number, GET /health 200 (busybox httpd serving two files).
 # With $FLOTILLA_LEASE_FILE (Flotilla sets it for a fenced task) it also checks the node's lease
-# right before every append (after its other checks, with the clock read the line carries), against
-# the deadline it read before its sleep, and exits 75 once it has passed: the guard for a whole node
-# frozen and woken at once. A copy frozen between that clock read and its append (the end of a
-# `date` process, two shell builtins) still appends once on waking: only a fencing token checked by
-# the storage closes that. busybox date has whole seconds only, so it counts a lease as expired one
+# right before every append (after its other checks, with a clock the shell reads itself from
+# /proc/uptime), against the deadline it read before its sleep, and exits 75 once it has passed: the
+# guard for a whole node frozen and woken at once. A copy frozen between that read and its append
+# (two shell builtins) would still append once on waking: only a fencing token checked by the
+# storage closes that. busybox date has whole seconds only, so it counts a lease as expired one
 # second early.
 # Usage: docker run -v shop_data-1:/data -e PORT=8080 flotilla-test/busybox:1 sh -c "$(flotilla demo-app ledger --print-script)"
 dir=${LEDGER_DIR:-/data}
@@ -52,6 +52,14 @@ mkfifo "$www/tick" && exec 3<>"$www/tick" || fail "cannot create a FIFO in $www"
 lease_file=${FLOTILLA_LEASE_FILE:-}
 # (read fails at a last line without a newline, as the agent writes it, but still sets the variable)
 read_lease() { lease=; [ -z "$lease_file" ] || read -r lease < "$lease_file" 2>/dev/null; case $lease in ''|*[!0-9]*) lease=0;; esac; }
+# Sets now_ms to the milliseconds since boot, read by the shell itself — no child process, not even
+# a $(...) subshell: "12345.67 ..." -> 12345670.
+uptime_ms() { read -r up _ < /proc/uptime; now_ms=$(( ${up%.*}${up#*.} * 10 )); }
+# Wall clock = uptime + offset. The uptime first, then the (whole-second) date: a delay between them
+# makes the clock run ahead (leases look expired early: safe); date's lost fraction (< 1 s) is the
+# second added to every check.
+uptime_ms
+clock_offset_ms=$(( $(date +%s) * 1000 - now_ms ))
 read_lease
 while :; do
   # The sleep is ash's own `read -t` on a FIFO nobody writes: no child process to wait for (busybox
@@ -65,17 +73,18 @@ while :; do
     finish
     exit 75
   fi
-  # The lease is checked last, with the one clock read the line carries, right before the append:
-  # a copy frozen any earlier finds it expired on waking (a check before the other checks left
-  # their forks in between, and a frozen copy wrote once on waking).
-  now=$(date -u +'%s %Y-%m-%dT%H:%M:%SZ')
-  if [ -n "$lease_file" ] && [ $(( (${now%% *} + 1) * 1000 )) -gt "$lease" ]; then
+  n=$((n + 1))
+  line="$n $me $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  # The lease is checked last, right before the append, with a clock the shell reads itself
+  # (/proc/uptime + the offset taken at start): a `date` child reads the clock in another process,
+  # which a freeze may miss (it was forked after the freezer listed the processes) — the shell then
+  # woke up to a time from before the freeze, found its lease valid and appended once.
+  uptime_ms
+  if [ -n "$lease_file" ] && [ $(( now_ms + clock_offset_ms + 1000 )) -gt "$lease" ]; then
     echo "ledger: this node's lease with the managers expired (deadline $lease ms, $lease_file): another copy may run now; stopping this one without writing. Exiting 75." >&2
     finish
     exit 75
   fi
-  n=$((n + 1))
-  line="$n $me ${now#* }"
   echo "$line" >> "$file" || fail "cannot append to $file"
   sync "$file"
   last=$line
