@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.TestManagers;
 import io.flotilla.manager.loops.CommandBatches;
-import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.model.Command;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Service;
@@ -16,8 +15,6 @@ import io.flotilla.state.StateMachine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,43 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class LargeVerdictTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
-
-    /** Applies each command at once, in order, and records it. */
-    private static final class ApplyingStore implements ClusterStore {
-        final List<Command> submitted = new CopyOnWriteArrayList<>();
-        volatile ClusterState state;
-
-        ApplyingStore(ClusterState state) {
-            this.state = state;
-        }
-
-        @Override
-        public ClusterState state() {
-            return state;
-        }
-
-        @Override
-        public ClusterState awaitIndex(long after, Duration max) {
-            return state;
-        }
-
-        @Override
-        public synchronized CompletableFuture<ClusterState> submit(Command command) {
-            submitted.add(command);
-            state = StateMachine.apply(state, state.index() + 1, command);
-            return CompletableFuture.completedFuture(state);
-        }
-
-        @Override
-        public boolean isLeader() {
-            return true;
-        }
-
-        @Override
-        public long term() {
-            return 1;
-        }
-    }
 
     @Test
     void aNodeWithTwelveThousandTasksIsOrphanedInBoundedEntries() throws Exception {
@@ -82,7 +42,7 @@ class LargeVerdictTest {
         s = StateMachine.apply(s, 4, new Command.AssignTasks(assignments, clock.instant()));
         s = StateMachine.apply(s, 5, new Command.SetNodeStates(List.of(
                 new Command.NodeStateChange("n1", NodeState.READY, "up")), clock.instant()));
-        ApplyingStore store = new ApplyingStore(s);
+        FakeStore store = FakeStore.applying(s);
         Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
 
         clock.advance(TIMEOUT.multipliedBy(3)); // n1 never reported: past the new leader's grace and the timeout

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.TestManagers;
-import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;
 import io.flotilla.model.Service;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,60 +30,20 @@ import org.junit.jupiter.api.Test;
 class StatusReportsWhileTheLogIsBusyTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
 
-    /** A store whose log accepts submissions and never commits them (a stalled Raft log). */
-    private static final class StalledStore implements ClusterStore {
-        final List<Command> submitted = new CopyOnWriteArrayList<>();
-        /** Each submission's future, never completed unless a test does. */
-        final List<CompletableFuture<ClusterState>> commits = new CopyOnWriteArrayList<>();
-        final ClusterState state;
-
-        StalledStore(ClusterState state) {
-            this.state = state;
-        }
-
-        @Override
-        public ClusterState state() {
-            return state;
-        }
-
-        @Override
-        public ClusterState awaitIndex(long after, Duration max) {
-            return state;
-        }
-
-        @Override
-        public CompletableFuture<ClusterState> submit(Command command) {
-            CompletableFuture<ClusterState> commit = new CompletableFuture<>();
-            commits.add(commit);
-            submitted.add(command);
-            return commit;
-        }
-
-        @Override
-        public boolean isLeader() {
-            return true;
-        }
-
-        @Override
-        public long term() {
-            return 1;
-        }
-    }
-
     private final FakeClock clock = new FakeClock();
 
-    private StalledStore storeWithTask() {
+    private FakeStore storeWithTask() {
         ClusterState s = StateMachine.apply(ClusterState.EMPTY, 1, new Command.UpsertNode(TestManagers.node("n1")));
         s = StateMachine.apply(s, 2, new Command.CreateService("svc1", TestManagers.service("shop", "web", 1), clock.instant()));
         Service service = s.service("svc1").orElseThrow();
         s = StateMachine.apply(s, 3, new Command.CreateTasks(List.of(TestManagers.newTask("t1", service, 1, clock.instant()))));
         s = StateMachine.apply(s, 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), clock.instant()));
-        return new StalledStore(s);
+        return FakeStore.stalled(s);
     }
 
     @Test
     void reportsAreAnsweredAtOnceAndKeepTheNodeAliveWhileNothingCommits() throws Exception {
-        StalledStore store = storeWithTask();
+        FakeStore store = storeWithTask();
         Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
 
         for (int second = 0; second < 10; second++) {
@@ -110,7 +68,7 @@ class StatusReportsWhileTheLogIsBusyTest {
 
     @Test
     void aFullQueueRefusesTheStatusesButStillCountsTheHeartbeat() throws Exception {
-        StalledStore store = storeWithTask();
+        FakeStore store = storeWithTask();
         Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
         dispatcher.status(new StatusReport("n1", List.of(
                 new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))));
@@ -127,7 +85,7 @@ class StatusReportsWhileTheLogIsBusyTest {
 
     @Test
     void aTaskReportedAgainWhileQueuedKeepsOneStatus() throws Exception {
-        StalledStore store = storeWithTask();
+        FakeStore store = storeWithTask();
         Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
         dispatcher.status(new StatusReport("n1", List.of(new Command.TaskStatusUpdate("t1",
                 TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))));
@@ -158,7 +116,7 @@ class StatusReportsWhileTheLogIsBusyTest {
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1",
                 TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))));
         s = StateMachine.apply(s, 6, new Command.UpsertNode(TestManagers.node("n2")));
-        StalledStore store = new StalledStore(s);
+        FakeStore store = FakeStore.stalled(s);
         Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
 
         dispatcher.status(new StatusReport("n1", List.of(
@@ -192,7 +150,7 @@ class StatusReportsWhileTheLogIsBusyTest {
         s = StateMachine.apply(s, 4, new Command.AssignTasks(assignments, clock.instant()));
         s = StateMachine.apply(s, 5, new Command.SetNodeStates(List.of( // READY: only status entries are written
                 new Command.NodeStateChange("n1", io.flotilla.model.NodeState.READY, "up")), clock.instant()));
-        StalledStore store = new StalledStore(s);
+        FakeStore store = FakeStore.stalled(s);
         List<CompletableFuture<ClusterState>> commits = store.commits;
         Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
         for (int slot = 1; slot <= 4; slot++) {
