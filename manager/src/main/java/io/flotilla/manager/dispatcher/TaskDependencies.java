@@ -36,20 +36,27 @@ public final class TaskDependencies {
     /** Prefix → full service name, in order (depends_on first, then requires). */
     public static Map<String, String> of(ClusterState state, Task task) {
         Map<String, String> dependencies = new LinkedHashMap<>();
-        Service service = state.service(task.serviceId()).orElse(null);
-        if (service != null) {
-            String stack = service.spec().stack();
-            for (DependencySpec dependency : service.spec().dependsOn()) {
-                if (!DependencySpec.COMPLETED.equals(dependency.condition())) {
-                    dependencies.putIfAbsent(envPrefix(dependency.service()),
-                            stack == null ? dependency.service() : stack + "_" + dependency.service());
-                }
-            }
-        }
+        state.service(task.serviceId()).ifPresent(service -> dependsOn(service)
+                .forEach((name, fullName) -> dependencies.putIfAbsent(envPrefix(name), fullName)));
         for (String required : task.spec().discovery().requires()) {
             dependencies.putIfAbsent(envPrefix(required), required);
         }
         return dependencies;
+    }
+
+    /**
+     * The services {@code service} waits for with {@code depends_on} (all but
+     * {@code service_completed_successfully}), in order: name as written → full name in the cluster.
+     */
+    private static Map<String, String> dependsOn(Service service) {
+        String stack = service.spec().stack();
+        Map<String, String> names = new LinkedHashMap<>();
+        for (DependencySpec dependency : service.spec().dependsOn()) {
+            if (!DependencySpec.COMPLETED.equals(dependency.condition())) {
+                names.putIfAbsent(dependency.service(), stack == null ? dependency.service() : stack + "_" + dependency.service());
+            }
+        }
+        return names;
     }
 
     /** The value of {@value #DEPENDENCIES_ENV}: {@code BACKEND=shop_backend,BILLING_API=billing_api}. */
@@ -98,15 +105,8 @@ public final class TaskDependencies {
             }
             for (String serviceId : services.serviceIds()) {
                 Service service = state.service(serviceId).orElse(null);
-                if (service == null) {
-                    continue;
-                }
-                String stack = service.spec().stack();
-                for (DependencySpec dependency : service.spec().dependsOn()) {
-                    if (!DependencySpec.COMPLETED.equals(dependency.condition()) && registry.lastChangeIndex(
-                            stack == null ? dependency.service() : stack + "_" + dependency.service()) > after) {
-                        return true;
-                    }
+                if (service != null && dependsOn(service).values().stream().anyMatch(name -> registry.lastChangeIndex(name) > after)) {
+                    return true;
                 }
             }
             for (String required : services.requires()) {
