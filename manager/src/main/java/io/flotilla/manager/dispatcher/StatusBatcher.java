@@ -2,6 +2,7 @@ package io.flotilla.manager.dispatcher;
 
 import io.flotilla.manager.loops.CommandBatches;
 import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.Submissions;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;
 import io.flotilla.model.Command.TaskStatusUpdate;
@@ -63,7 +64,6 @@ final class StatusBatcher {
     private final java.util.LinkedHashMap<String, Queued> queue = new java.util.LinkedHashMap<>();
     private final AtomicLong committedUpdates = new AtomicLong();
     private final AtomicLong droppedUpdates = new AtomicLong();
-    private final AtomicLong redundantUpdates = new AtomicLong();
     private Thread thread; // guarded by this
     private int inFlight; // guarded by this: updates taken from the queue, not yet committed or dropped
     private int entriesInFlight; // guarded by this
@@ -88,7 +88,6 @@ final class StatusBatcher {
             TaskStatus sent = inFlightStatuses.get(update.taskId());
             if (redundant(state.task(update.taskId()).orElse(null), nodeId, update)
                     || (sent != null && sent.equalsButTimestamp(update.status()))) {
-                redundantUpdates.incrementAndGet();
                 continue;
             }
             Queued old = queue.get(update.taskId());
@@ -114,11 +113,6 @@ final class StatusBatcher {
 
     long dropped() {
         return droppedUpdates.get();
-    }
-
-    /** Updates not queued or not written because the state already held them. */
-    long redundant() {
-        return redundantUpdates.get();
     }
 
     /**
@@ -187,9 +181,8 @@ final class StatusBatcher {
             ClusterState state = store.state();
             List<TaskStatusUpdate> merged = new ArrayList<>(batch.size());
             for (Queued queued : batch) {
-                if (redundant(state.task(queued.update().taskId()).orElse(null), queued.nodeId(), queued.update())) {
-                    redundantUpdates.incrementAndGet(); // applied meanwhile (an earlier entry held it too)
-                } else {
+                // not if applied meanwhile (an earlier entry held it too)
+                if (!redundant(state.task(queued.update().taskId()).orElse(null), queued.nodeId(), queued.update())) {
                     merged.add(queued.update());
                 }
             }
@@ -206,10 +199,8 @@ final class StatusBatcher {
                 committedUpdates.addAndGet(count);
             } else {
                 long dropped = droppedUpdates.addAndGet(batch.size());
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
                 LOG.warn("{} task status updates not committed ({}); the agents report them again ({} dropped so far)",
-                        batch.size(), cause.getMessage(), dropped);
+                        batch.size(), Submissions.cause(error).getMessage(), dropped);
             }
             synchronized (this) {
                 batch.forEach(queued -> inFlightStatuses.remove(queued.update().taskId(), queued.update().status()));

@@ -20,11 +20,17 @@ public final class Submissions {
         }
     }
 
-    private static RuntimeException rethrow(Throwable cause) {
-        Throwable unwrapped = cause;
+    /** A submission's failure without the {@link CompletionException}s a future's stages wrap it in. */
+    public static Throwable cause(Throwable failure) {
+        Throwable unwrapped = failure;
         while (unwrapped instanceof CompletionException && unwrapped.getCause() != null) {
             unwrapped = unwrapped.getCause();
         }
+        return unwrapped;
+    }
+
+    private static RuntimeException rethrow(Throwable cause) {
+        Throwable unwrapped = cause(cause);
         if (unwrapped instanceof RuntimeException runtime) {
             return runtime;
         }
