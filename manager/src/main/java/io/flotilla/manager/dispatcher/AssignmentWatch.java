@@ -107,10 +107,9 @@ public final class AssignmentWatch {
         return state.nodeTasksChangedSince(nodeId, after) || dependencyChanges.changedSince(state, nodeId, after);
     }
 
-    /** Whether the waiter's answer is due: a change it must learn at once, or any change once it waited long enough. */
-    private boolean due(ClusterState state, String nodeId, Waiter waiter, long nowNanos) {
-        return changed(state, nodeId, waiter.after())
-                || (nowNanos - waiter.sinceNanos() >= statusDelayNanos && state.nodeSetChangedSince(nodeId, waiter.after()));
+    /** Whether the waiter waited {@code statusDelay} and its node's set changed in any way (a status, say). */
+    private boolean statusDue(ClusterState state, String nodeId, Waiter waiter, long nowNanos) {
+        return nowNanos - waiter.sinceNanos() >= statusDelayNanos && state.nodeSetChangedSince(nodeId, waiter.after());
     }
 
     /** Polls waiting now (for tests and metrics). */
@@ -165,9 +164,7 @@ public final class AssignmentWatch {
         long now = System.nanoTime();
         for (Map.Entry<String, Waiter> entry : waiters.entrySet()) {
             Waiter waiter = entry.getValue();
-            boolean due = moved ? due(state, entry.getKey(), waiter, now)
-                    : now - waiter.sinceNanos() >= statusDelayNanos && state.nodeSetChangedSince(entry.getKey(), waiter.after());
-            if (due) {
+            if ((moved && changed(state, entry.getKey(), waiter.after())) || statusDue(state, entry.getKey(), waiter, now)) {
                 waiter.answer().complete(state);
             }
         }
