@@ -112,28 +112,23 @@ final class LedgerApp implements Callable<Integer> {
             long deadline = lease.read();
             while (!stop.await(settings.intervalMillis(), TimeUnit.MILLISECONDS)) {
                 long before = deadline;
-                boolean[] expired = {false};
                 try {
                     // The lease is checked last, with the clock read the line carries, right before the
                     // write: a copy frozen any earlier finds it expired on waking.
                     ledger.append(() -> {
                         long now = System.currentTimeMillis();
                         if (lease.expired(now, before)) {
-                            expired[0] = true;
-                            throw new IllegalStateException("lease expired");
+                            throw new LeaseExpired();
                         }
                         return Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.MILLIS);
                     });
-                } catch (IllegalStateException e) {
-                    if (!expired[0]) {
-                        throw e;
-                    }
-                    System.err.println("ledger: this node's lease with the managers expired at "
-                            + Instant.ofEpochMilli(deadline) + " (" + lease.file() + "): another copy may run now;"
-                            + " stopping this one without writing. Exiting " + EXIT_FOREIGN_WRITER + ".");
-                    return EXIT_FOREIGN_WRITER;
+                } catch (LeaseExpired e) {
+                    return leaseExpired(lease, deadline);
                 }
                 last.set(ledger.lastNumber());
+                if (lease.expired(System.currentTimeMillis(), deadline)) {
+                    return leaseExpired(lease, deadline); // frozen since the append: never renew an expired lease
+                }
                 deadline = lease.read(); // read before the sleep: compared after it (see Lease)
             }
             System.out.println("ledger stopping at " + last.get());
@@ -144,6 +139,20 @@ final class LedgerApp implements Callable<Integer> {
         } finally {
             server.stop(0);
             stopped.countDown();
+        }
+    }
+
+    private static int leaseExpired(Lease lease, long deadline) {
+        System.err.println("ledger: this node's lease with the managers expired at " + Instant.ofEpochMilli(deadline)
+                + " (" + lease.file() + "): another copy may run now; stopping this one without writing. Exiting "
+                + EXIT_FOREIGN_WRITER + ".");
+        return EXIT_FOREIGN_WRITER;
+    }
+
+    /** Thrown from the line's clock when the lease has passed: the line is not written. */
+    private static final class LeaseExpired extends RuntimeException {
+        LeaseExpired() {
+            super("lease expired", null, false, false);
         }
     }
 

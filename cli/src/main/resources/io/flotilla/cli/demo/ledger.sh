@@ -60,6 +60,16 @@ uptime_ms() { read -r up _ < /proc/uptime; now_ms=$(( ${up%.*}${up#*.} * 10 )); 
 # second added to every check.
 uptime_ms
 clock_offset_ms=$(( $(date +%s) * 1000 - now_ms ))
+# Exits 75 if the lease read before the last sleep has passed (by the shell's own clock).
+stop_if_lease_expired() {
+  [ -n "$lease_file" ] || return 0
+  uptime_ms
+  if [ $(( now_ms + clock_offset_ms + 1000 )) -gt "$lease" ]; then
+    echo "ledger: this node's lease with the managers expired (deadline $lease ms, $lease_file): another copy may run now; stopping this one without writing. Exiting 75." >&2
+    finish
+    exit 75
+  fi
+}
 read_lease
 while :; do
   # The sleep is ash's own `read -t` on a FIFO nobody writes: no child process to wait for (busybox
@@ -79,16 +89,14 @@ while :; do
   # (/proc/uptime + the offset taken at start): a `date` child reads the clock in another process,
   # which a freeze may miss (it was forked after the freezer listed the processes) — the shell then
   # woke up to a time from before the freeze, found its lease valid and appended once.
-  uptime_ms
-  if [ -n "$lease_file" ] && [ $(( now_ms + clock_offset_ms + 1000 )) -gt "$lease" ]; then
-    echo "ledger: this node's lease with the managers expired (deadline $lease ms, $lease_file): another copy may run now; stopping this one without writing. Exiting 75." >&2
-    finish
-    exit 75
-  fi
+  stop_if_lease_expired
   echo "$line" >> "$file" || fail "cannot append to $file"
   sync "$file"
   last=$line
   size=$((size + ${#line} + 1))
   echo "$n" > "$www/index.tmp" && mv "$www/index.tmp" "$www/index.html"
+  # Never take a renewed lease over one that has expired: a copy frozen before this read would
+  # otherwise wake up to a fresh deadline and keep writing.
+  stop_if_lease_expired
   read_lease
 done
