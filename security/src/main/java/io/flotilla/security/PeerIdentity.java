@@ -5,10 +5,10 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * What a verified certificate says about its holder: common name (node id or {@code admin}) and
@@ -52,8 +52,16 @@ public record PeerIdentity(String commonName, String role) {
         return new CertificateSubject(identity.commonName(), identity.role(), ips, dns);
     }
 
+    /**
+     * The attribute's value as the certificate holds it, never in its escaped RFC 4514 form: a CN of
+     * {@code evil+1} must read {@code evil+1}, not {@code evil\+1} (another node's id). A value that
+     * is not a string, or a name with several values of the type, gives null (no identity).
+     */
     private static String first(X500Name name, org.bouncycastle.asn1.ASN1ObjectIdentifier type) {
         RDN[] rdns = name.getRDNs(type);
-        return rdns.length == 0 ? null : IETFUtils.valueToString(rdns[0].getFirst().getValue());
+        if (rdns.length != 1 || rdns[0].isMultiValued()) {
+            return null;
+        }
+        return rdns[0].getFirst().getValue() instanceof ASN1String text ? text.getString() : null;
     }
 }
