@@ -39,10 +39,42 @@ record ApiRequest(HttpExchange exchange, String method, List<String> path, Map<S
         return path.get(i);
     }
 
-    /** The JSON body as {@code type}; Jackson's errors surface as 400 invalid. */
+    /**
+     * The largest body any endpoint reads: a stack (a few hundred services of normalized JSON), an
+     * agent's status report at thousands of tasks. Nothing a caller sends is read past its limit.
+     */
+    static final int MAX_BODY = 8 * 1024 * 1024;
+    /** The body of an anonymous call ({@code POST /v1/cluster/join}: a token, an id, a CSR). */
+    static final int MAX_ANONYMOUS_BODY = 64 * 1024;
+
+    /** The JSON body as {@code type}, at most {@link #MAX_BODY} bytes; Jackson's errors surface as 400 invalid. */
     <T> T body(Class<T> type) throws IOException {
+        return body(type, MAX_BODY);
+    }
+
+    /**
+     * The JSON body as {@code type}, at most {@code maxBytes}: a larger {@code Content-Length} is
+     * refused before a byte of the body is read, and a chunked body as soon as it passes the limit
+     * (413 too_large; the server then closes the connection rather than drain the rest).
+     */
+    <T> T body(Class<T> type, int maxBytes) throws IOException {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                throw ApiException.invalid("malformed Content-Length: " + length);
+            }
+            if (declared > maxBytes) {
+                throw tooLarge(maxBytes);
+            }
+        }
         try (InputStream in = exchange.getRequestBody()) {
-            byte[] bytes = in.readAllBytes();
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw tooLarge(maxBytes);
+            }
             if (bytes.length == 0) {
                 throw ApiException.invalid("a JSON body is required");
             }
@@ -52,6 +84,12 @@ record ApiRequest(HttpExchange exchange, String method, List<String> path, Map<S
             }
             return value;
         }
+    }
+
+    private ApiException tooLarge(int maxBytes) {
+        return new ApiException(413, "too_large", "the request body is over " + (maxBytes >= 1024 * 1024
+                ? maxBytes / (1024 * 1024) + " MiB" : maxBytes / 1024 + " KiB") + ", the limit of "
+                + method + " /" + String.join("/", path));
     }
 
     String param(String name) {

@@ -55,13 +55,13 @@ final class MembershipEndpoints {
             case "join" -> {
                 if (rest.size() == 1) {
                     ApiServer.requireMethod(r, "POST");
-                    return admin.join(r.body(JoinRequest.class), String.valueOf(r.exchange().getRemoteAddress()));
+                    return admin.join(r.body(JoinRequest.class, ApiRequest.MAX_ANONYMOUS_BODY), String.valueOf(r.exchange().getRemoteAddress()));
                 }
             }
             case "managers" -> {
                 if (rest.size() == 1) {
                     ApiServer.requireMethod(r, "POST");
-                    ManagerPeer peer = r.body(ManagerPeer.class);
+                    ManagerPeer peer = r.body(ManagerPeer.class, ApiRequest.MAX_ANONYMOUS_BODY);
                     if (caller.identity() != null && !caller.identity().commonName().equals(peer.id())) {
                         throw new ApiException(403, "forbidden", "manager " + caller.identity().commonName()
                                 + " may not add manager " + peer.id() + " (a manager asks for itself)");
@@ -76,7 +76,7 @@ final class MembershipEndpoints {
                         throw new ApiException(401, "unauthenticated", "renewal needs the certificate being renewed");
                     }
                     @SuppressWarnings("unchecked")
-                    Map<String, Object> body = r.body(Map.class);
+                    Map<String, Object> body = r.body(Map.class, ApiRequest.MAX_ANONYMOUS_BODY);
                     return admin.renew(caller.certificate(), body == null ? null : (String) body.get("csr"));
                 }
             }
