@@ -1,20 +1,38 @@
 package io.flotilla.model;
 
+import java.util.Collections;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
 /**
- * The cluster's identity and the tokens a node must show to join it, as the replicated state
- * holds it. The tokens live in the Raft log and snapshots on the managers' disks (as Swarm keeps
- * them in its Raft store) so that every manager can check them and print them; the API shows them
- * only through {@code GET /v1/cluster/join-token/{role}}, never in {@code /v1/state}.
+ * The cluster's identity, the tokens a node must show to join it, and the identities it no longer
+ * trusts, as the replicated state holds them. The tokens live in the Raft log and snapshots on the
+ * managers' disks (as Swarm keeps them in its Raft store) so that every manager can check them and
+ * print them; the API shows them only through {@code GET /v1/cluster/join-token/{role}}, never in
+ * {@code /v1/state}.
+ *
+ * <p>{@code removedNodes} is the deny list: the id of every node removed with {@code node rm}.
+ * A certificate names its node by id, and a removed node's certificate stays valid until it
+ * expires, so every manager refuses these ids at every handshake and API call from the moment the
+ * removal is applied. Node ids are never reused (a joining node draws a new random id, and a join
+ * under an id the cluster has seen is refused), so the list never refuses a new node.
  *
  * @param clusterId     made once at {@code flotilla init}; every token names it
  * @param workerToken   joins a node as a worker
  * @param managerToken  joins a node as a manager
+ * @param removedNodes  ids of removed nodes, whose certificates are refused (null: none)
  */
-public record ClusterConfig(String clusterId, String workerToken, String managerToken) {
+public record ClusterConfig(String clusterId, String workerToken, String managerToken, SortedSet<String> removedNodes) {
     public ClusterConfig {
         Checks.requireText(clusterId, "clusterId");
         Checks.requireText(workerToken, "workerToken");
         Checks.requireText(managerToken, "managerToken");
+        removedNodes = removedNodes == null || removedNodes.isEmpty() ? Collections.emptySortedSet()
+                : Collections.unmodifiableSortedSet(new TreeSet<>(removedNodes));
+    }
+
+    public ClusterConfig(String clusterId, String workerToken, String managerToken) {
+        this(clusterId, workerToken, managerToken, null);
     }
 
     public String token(NodeRole role) {
@@ -22,12 +40,27 @@ public record ClusterConfig(String clusterId, String workerToken, String manager
     }
 
     public ClusterConfig withToken(NodeRole role, String token) {
-        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerToken, token)
-                : new ClusterConfig(clusterId, token, managerToken);
+        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerToken, token, removedNodes)
+                : new ClusterConfig(clusterId, token, managerToken, removedNodes);
+    }
+
+    /** True if {@code nodeId} was removed from the cluster: its certificates are refused. */
+    public boolean removed(String nodeId) {
+        return nodeId != null && removedNodes.contains(nodeId);
+    }
+
+    /** This config with {@code nodeIds} added to the deny list. */
+    public ClusterConfig withRemoved(java.util.Collection<String> nodeIds) {
+        if (removedNodes.containsAll(nodeIds)) {
+            return this;
+        }
+        TreeSet<String> all = new TreeSet<>(removedNodes);
+        all.addAll(nodeIds);
+        return new ClusterConfig(clusterId, workerToken, managerToken, all);
     }
 
     @Override
     public String toString() {
-        return "ClusterConfig[clusterId=" + clusterId + ", tokens hidden]";
+        return "ClusterConfig[clusterId=" + clusterId + ", tokens hidden, " + removedNodes.size() + " removed nodes]";
     }
 }

@@ -113,8 +113,13 @@ public final class StateMachine {
             case UpdateNodeSpec c -> state.node(c.nodeId())
                     .map(node -> state.putNode(node.withSpec(c.spec())))
                     .orElse(state);
-            case RemoveNode c -> state.removeNode(c.nodeId());
-            case Command.SetClusterConfig c -> state.withCluster(c.config());
+            // The id goes on the deny list: its certificates are refused from this entry on.
+            case RemoveNode c -> state.cluster() == null ? state.removeNode(c.nodeId())
+                    : state.removeNode(c.nodeId()).withCluster(state.cluster().withRemoved(java.util.List.of(c.nodeId())));
+            // A token rotation is read-modify-write of the config: it must never drop a removal
+            // applied meanwhile, so the deny list only grows.
+            case Command.SetClusterConfig c -> state.withCluster(state.cluster() == null ? c.config()
+                    : c.config().withRemoved(state.cluster().removedNodes()));
             case Command.RemoveVolumes c -> {
                 ClusterState s = state;
                 for (String name : c.names()) {
