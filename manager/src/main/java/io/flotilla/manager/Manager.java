@@ -68,9 +68,16 @@ public final class Manager implements AutoCloseable {
             throw new IllegalStateException("manager already started");
         }
         try {
+            // Raft speaks only with managers of this cluster: the peers' trust is decided by the store
+            // (group, state, deny list) at every handshake.
+            io.flotilla.manager.raft.RaftPeerTrustManager raftTrust = config.tls() == null ? null
+                    : new io.flotilla.manager.raft.RaftPeerTrustManager(config.tls().trustManager());
             store = new RaftClusterStore(config.nodeId(), config.raftAddress(), config.dataDir().resolve("raft"),
                     tuning.snapshotThreshold(), config.bootstrap(), config.knownManagers(),
-                    config.tls() == null ? null : RaftClusterStore.tls(config.tls().keyManager(), config.tls().trustManager()));
+                    raftTrust == null ? null : RaftClusterStore.tls(config.tls().keyManager(), raftTrust));
+            if (raftTrust != null) {
+                raftTrust.peers(store::mayConnect);
+            }
             store.machine().addApplyListener(new io.flotilla.manager.raft.ClusterStateMachine.ApplyListener() {
                 @Override
                 public void applied(ClusterState before, Command command, ClusterState after) {

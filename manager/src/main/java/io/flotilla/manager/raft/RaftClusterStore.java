@@ -335,6 +335,34 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     }
 
     /**
+     * Whether the manager with node id {@code nodeId} may speak Raft with this one
+     * ({@link RaftPeerTrustManager}): never a removed node; otherwise a member of the group (its
+     * current or old configuration), this manager itself, a node the state holds as a manager (a
+     * manager being added, whose client reaches the leader before the group includes it), or,
+     * while this peer has no state yet (a fresh peer, before the leader reached it), a manager
+     * learned at join.
+     */
+    public boolean mayConnect(String nodeId) {
+        ClusterState state = machine.state();
+        if (state.cluster() != null && state.cluster().removed(nodeId)) {
+            return false;
+        }
+        RaftPeerId id;
+        try {
+            id = RaftPeerId.valueOf(nodeId);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        RaftServer.Division current = division;
+        boolean fresh = state.cluster() == null;
+        if (id.equals(self.getId()) || (fresh && knownPeers.stream().anyMatch(p -> p.getId().equals(id)))
+                || (current != null && current.getRaftConf().getAllPeers().stream().anyMatch(p -> p.getId().equals(id)))) {
+            return true;
+        }
+        return state.node(nodeId).map(n -> n.spec().role() == io.flotilla.model.NodeRole.MANAGER).orElse(false);
+    }
+
+    /**
      * Ratis ends the JVM (ExitUtils.terminate) when its gRPC server cannot bind; a manager that
      * embeds it must fail with an exception instead, so the port is tried first.
      */

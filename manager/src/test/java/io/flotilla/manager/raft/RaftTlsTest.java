@@ -44,11 +44,84 @@ class RaftTlsTest {
     }
 
     private static NodeTls credential(Path dir, CertificateAuthority ca, String name) throws IOException {
+        return credential(dir, ca, name, CertificateSubject.MANAGER);
+    }
+
+    private static NodeTls credential(Path dir, CertificateAuthority ca, String name, String role) throws IOException {
         TlsDirectory tls = TlsDirectory.of(dir);
         tls.writeAuthority(ca);
-        tls.ensureNodeCredential(new CertificateSubject(name, CertificateSubject.MANAGER, List.of("127.0.0.1"), null),
+        tls.ensureNodeCredential(new CertificateSubject(name, role, List.of("127.0.0.1"), null),
                 Duration.ofDays(1), Instant.now());
         return NodeTls.node(tls);
+    }
+
+    /** A one-manager store on a free port whose Raft trusts only the managers, as {@code Manager} wires it. */
+    private RaftPeer startGuarded(NodeTls tls) throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        RaftPeerTrustManager trust = new RaftPeerTrustManager(tls.trustManager());
+        store = new RaftClusterStore("m1", new InetSocketAddress("127.0.0.1", port), tmp.resolve("raft"), 1000, true,
+                List.of(), RaftClusterStore.tls(tls.keyManager(), trust));
+        trust.peers(store::mayConnect);
+        store.start(Duration.ofSeconds(30));
+        return RaftPeer.newBuilder().setId(RaftPeerId.valueOf("m1")).setAddress("127.0.0.1:" + port).build();
+    }
+
+    /** A service running {@code true}: what a deploy through the log looks like (it runs as root on every node). */
+    private static Command create(String name) {
+        return new Command.CreateService("s-" + name, ServiceSpec.process(name, 1, List.of("true")), Instant.now());
+    }
+
+    /**
+     * Issue 17, finding 1: a worker's certificate (the same CA) wrote a command into the log
+     * through Raft's own client protocol. Only managers of the group get in now.
+     */
+    @Test
+    void aWorkerCertificateCannotWriteToTheLog() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        NodeTls manager = credential(tmp.resolve("m1"), ca, "m1");
+        RaftPeer peer = startGuarded(manager);
+        assertThat(store.submit(create("own")).get(20, TimeUnit.SECONDS).services()).hasSize(1);
+
+        NodeTls worker = credential(tmp.resolve("w1"), ca, "w1", CertificateSubject.WORKER);
+        try (RaftClient attacker = client(peer, RaftClusterStore.tls(worker.keyManager(), worker.trustManager()))) {
+            assertThatThrownBy(() -> attacker.io().send(org.apache.ratis.protocol.Message.valueOf(
+                    org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
+                            io.flotilla.model.Json.MAPPER.writerFor(Command.class).writeValueAsBytes(create("evil"))))))
+                    .isInstanceOfAny(IOException.class, org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException.class);
+        }
+        // An OU=manager certificate of a node that is no manager of this cluster does not get in either.
+        NodeTls stranger = credential(tmp.resolve("m9"), ca, "m9");
+        try (RaftClient attacker = client(peer, RaftClusterStore.tls(stranger.keyManager(), stranger.trustManager()))) {
+            assertThatThrownBy(() -> attacker.getGroupManagementApi(peer.getId()).info(RaftClusterStore.GROUP_ID))
+                    .isInstanceOfAny(IOException.class, org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException.class);
+        }
+        assertThat(store.state().services()).extracting(s -> s.spec().name()).containsExactly("own");
+    }
+
+    /** A manager's Raft client talks only to a server with a manager's certificate (a worker cannot pose as one). */
+    @Test
+    void raftClientsRefuseAServerWithAWorkerCertificate() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        NodeTls worker = credential(tmp.resolve("w1"), ca, "w1", CertificateSubject.WORKER);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        // the "server" is a Raft peer run with a worker's certificate (what an attacker holds)
+        store = new RaftClusterStore("w1", new InetSocketAddress("127.0.0.1", port), tmp.resolve("raft"), 1000, true,
+                List.of(), RaftClusterStore.tls(worker.keyManager(), worker.trustManager()));
+        store.start(Duration.ofSeconds(30));
+        NodeTls manager = credential(tmp.resolve("m1"), ca, "m1");
+        RaftPeerTrustManager trust = new RaftPeerTrustManager(manager.trustManager());
+        trust.peers(id -> true);
+        RaftPeer peer = RaftPeer.newBuilder().setId(RaftPeerId.valueOf("w1")).setAddress("127.0.0.1:" + port).build();
+        try (RaftClient client = client(peer, RaftClusterStore.tls(manager.keyManager(), trust))) {
+            assertThatThrownBy(() -> client.getGroupManagementApi(peer.getId()).info(RaftClusterStore.GROUP_ID))
+                    .isInstanceOfAny(IOException.class, org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException.class);
+        }
     }
 
     private static RaftClient client(RaftPeer peer, Parameters tls) {
