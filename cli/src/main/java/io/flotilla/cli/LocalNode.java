@@ -201,19 +201,33 @@ public final class LocalNode implements AutoCloseable {
     /** A new certificate for this node, with the role the cluster state gives it now. */
     private void renewCertificate() throws IOException {
         if (renewer != null) {
-            renewer.renewNow();
-            // TLS 1.3 resumes a session with the identity it was made with: without this, the next
-            // connections would still speak as the old role (a promoted node refused as a worker).
-            javax.net.ssl.SSLContext context = tls.context();
-            for (javax.net.ssl.SSLSessionContext sessions : List.of(context.getClientSessionContext(),
-                    context.getServerSessionContext())) {
-                java.util.Collections.list(sessions.getIds()).forEach(id -> {
-                    javax.net.ssl.SSLSession session = sessions.getSession(id);
-                    if (session != null) {
-                        session.invalidate();
-                    }
-                });
+            java.security.cert.X509Certificate renewed = renewer.renewNow();
+            forgetTlsSessions();
+            // The CA key goes only to a manager's certificate of a manager: a promoted worker's
+            // first renewal (with its worker certificate) brings the manager certificate, the
+            // second (with that one) the key.
+            if (!tls.directory().hasCaKey() && io.flotilla.security.CertificateSubject.MANAGER.equals(
+                    io.flotilla.security.PeerIdentity.of(renewed).role())) {
+                renewer.renewNow();
+                forgetTlsSessions();
             }
+        }
+    }
+
+    /**
+     * TLS 1.3 resumes a session with the identity it was made with: without this, the next
+     * connections would still speak as the old role (a promoted node refused as a worker).
+     */
+    private void forgetTlsSessions() {
+        javax.net.ssl.SSLContext context = tls.context();
+        for (javax.net.ssl.SSLSessionContext sessions : List.of(context.getClientSessionContext(),
+                context.getServerSessionContext())) {
+            java.util.Collections.list(sessions.getIds()).forEach(id -> {
+                javax.net.ssl.SSLSession session = sessions.getSession(id);
+                if (session != null) {
+                    session.invalidate();
+                }
+            });
         }
     }
 

@@ -161,7 +161,8 @@ final class NodeRoleWatch implements AutoCloseable {
         HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + manager + "/v1/nodes/"
                 + URLEncoder.encode(id, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(5)).GET().build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() == 404) {
+        if (response.statusCode() == 404 || response.statusCode() == 403) {
+            // 403 to a node asking for itself: its certificate is revoked (node rm), as good as gone
             return Optional.empty();
         }
         if (response.statusCode() != 200) {

@@ -2,7 +2,13 @@ package io.flotilla.manager.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsExchange;
+import io.flotilla.model.ClusterConfig;
+import io.flotilla.model.Node;
+import io.flotilla.model.NodeIds;
+import io.flotilla.model.NodeRole;
+import io.flotilla.security.CertificateSubject;
 import io.flotilla.security.PeerIdentity;
+import io.flotilla.state.ClusterState;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -25,25 +31,58 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *   <tr><td>everything else (stacks, services, nodes, state, join tokens, ...)</td><td>admin or a manager</td></tr>
  * </table>
  *
- * @param identity    null when the caller sent no certificate
+ * <p>A certificate counts for what the replicated state says of its holder now, not only for what
+ * it says of itself: the id of a removed node ({@link ClusterConfig#removedNodes}) is refused on
+ * every endpoint that needs a certificate (and is anonymous on the open ones, which anyone may
+ * call), and an OU=manager certificate of a node the state holds as a worker (demoted, its old
+ * certificate not yet renewed) counts as a worker's.
+ *
+ * @param identity    null when the caller sent no certificate, or one the cluster refuses
  * @param certificate the caller's certificate, or null
  * @param plaintext   the server runs without TLS (in-process tests only): everything is allowed
+ * @param refused     why the certificate sent was refused (revoked, no identity), or null
  */
-record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean plaintext) {
-    static final ApiCaller PLAINTEXT = new ApiCaller(null, null, true);
-    static final ApiCaller ANONYMOUS = new ApiCaller(null, null, false);
+record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean plaintext, String refused) {
+    static final ApiCaller PLAINTEXT = new ApiCaller(null, null, true, null);
+    static final ApiCaller ANONYMOUS = new ApiCaller(null, null, false, null);
 
     static ApiCaller of(HttpExchange exchange) {
+        return of(exchange, ClusterState.EMPTY);
+    }
+
+    /** The caller of {@code exchange}, judged against {@code state} (deny list, roles). */
+    static ApiCaller of(HttpExchange exchange, ClusterState state) {
         if (!(exchange instanceof HttpsExchange https)) {
             return PLAINTEXT;
         }
+        X509Certificate leaf;
         try {
             Certificate[] chain = https.getSSLSession().getPeerCertificates();
-            X509Certificate leaf = (X509Certificate) chain[0];
-            return new ApiCaller(PeerIdentity.of(leaf), leaf, false);
+            leaf = (X509Certificate) chain[0];
         } catch (SSLPeerUnverifiedException e) {
             return ANONYMOUS;
         }
+        return judge(PeerIdentity.of(leaf), leaf, state);
+    }
+
+    static ApiCaller judge(PeerIdentity identity, X509Certificate leaf, ClusterState state) {
+        if (identity.commonName() == null || identity.role() == null) {
+            return new ApiCaller(null, null, false, "the client certificate names no single node and role");
+        }
+        if (identity.isAdmin()) {
+            return new ApiCaller(identity, leaf, false, null);
+        }
+        ClusterConfig config = state.cluster();
+        if (config != null && config.removed(identity.commonName())) {
+            return new ApiCaller(null, null, false, "the certificate of node " + NodeIds.printable(identity.commonName())
+                    + " is revoked: the node was removed from the cluster (a removed node joins again with a new data"
+                    + " directory and a join token)");
+        }
+        Node node = state.node(identity.commonName()).orElse(null);
+        if (identity.isManager() && node != null && node.spec().role() != NodeRole.MANAGER) {
+            identity = new PeerIdentity(identity.commonName(), CertificateSubject.WORKER);
+        }
+        return new ApiCaller(identity, leaf, false, null);
     }
 
     /** Refuses the request (401 without a certificate, 403 with one that may not) unless the table above allows it. */
@@ -56,6 +95,9 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
         if (resource.equals("info") || (resource.equals("cluster") && sub.equals("join"))
                 || (resource.equals("discovery") && method.equals("GET"))) {
             return;
+        }
+        if (identity == null && refused != null) {
+            throw new ApiException(403, "forbidden", refused);
         }
         if (identity == null) {
             throw new ApiException(401, "unauthenticated", "this endpoint needs a client certificate of the cluster"

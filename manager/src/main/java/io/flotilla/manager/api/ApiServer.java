@@ -74,6 +74,8 @@ public final class ApiServer implements AutoCloseable {
     /** Discovery and registry endpoints; null until {@link #discovery} is given. */
     private volatile DiscoveryApi discovery;
     private final MembershipEndpoints membership;
+    /** The replicated state: every caller's certificate is judged against it (deny list, roles). */
+    private final ClusterStore store;
 
     public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
                      InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
@@ -84,6 +86,7 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
                      InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
                      ClusterAdmin admin, SSLContext tls) throws IOException {
+        this.store = store;
         this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
         this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
         this.volumes = new VolumeEndpoints(store, clock);
@@ -129,7 +132,7 @@ public final class ApiServer implements AutoCloseable {
             ApiRequest request = ApiRequest.of(exchange);
             Object answer;
             try {
-                ApiCaller caller = ApiCaller.of(exchange);
+                ApiCaller caller = ApiCaller.of(exchange, store.state());
                 caller.authorize(request.method(), request.path());
                 answer = route(request, caller);
             } catch (Exception e) {
@@ -296,7 +299,7 @@ public final class ApiServer implements AutoCloseable {
                 requireMethod(r, "POST");
                 AgentHello hello = r.body(AgentHello.class);
                 caller.requireNode(hello.node() == null ? null : hello.node().id());
-                return dispatcher.hello(hello);
+                return dispatcher.hello(hello, caller.plaintext());
             }
             case "assignments" -> {
                 requireMethod(r, "GET");

@@ -7,6 +7,7 @@ import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeAvailability;
+import io.flotilla.model.NodeIds;
 import io.flotilla.model.NodeRole;
 import io.flotilla.model.NodeSpec;
 import io.flotilla.model.NodeState;
@@ -136,7 +137,14 @@ public final class ClusterAdmin {
                 .findFirst().orElse(null);
     }
 
-    /** {@code POST /v1/cluster/join}: checks the token, registers the node with the token's role. */
+    /**
+     * {@code POST /v1/cluster/join}: checks the token, registers the node with the token's role.
+     * The token is checked before anything else of the request is looked at (its CSR parsed, its
+     * id stored). The node id is the joiner's, drawn at random by {@code flotilla join}: it must be
+     * a plain id ({@link NodeIds}), and one the cluster has never seen — a node joins once, and a
+     * join under a known id would take over that node's identity (its tasks, its role) with nothing
+     * but a token, while a removed node's id stays refused.
+     */
     public JoinResponse join(JoinRequest request, String remote) throws InterruptedException {
         ClusterState state = store.state();
         ClusterConfig config = state.cluster();
@@ -145,7 +153,7 @@ public final class ClusterAdmin {
         }
         String presented = request.token();
         if (tls != null) {
-            presented = checkTlsJoin(request, remote);
+            presented = checkTlsToken(request, remote);
         }
         NodeRole role;
         if (JoinTokens.matches(presented, config.managerToken())) {
@@ -153,24 +161,32 @@ public final class ClusterAdmin {
         } else if (JoinTokens.matches(presented, config.workerToken())) {
             role = NodeRole.WORKER;
         } else {
-            LOG.warn("join refused: node {} ({}, advertising {}) from {} presented an invalid join token",
-                    request.nodeId(), request.hostname(), request.advertise(), remote);
+            LOG.warn("join refused: node {} from {} presented an invalid join token", NodeIds.printable(request.nodeId()),
+                    remote);
             throw new ApiException(401, "unauthorized", "invalid join token for cluster " + config.clusterId()
                     + " (tokens are shown by `flotilla join-token worker|manager` on a manager)");
         }
-        String address = hostOf(request.advertise());
-        Node existing = state.node(request.nodeId()).orElse(null);
-        if (existing == null) {
-            Node node = new Node(request.nodeId(), new NodeSpec(role, null, null),
-                    new NodeStatus(NodeState.UNKNOWN, request.hostname(), address, null, null, clock.instant(), "joined"));
-            Submissions.await(store.submit(new Command.UpsertNode(node)));
-        } else if (existing.spec().role() != role) {
-            if (existing.spec().role() == NodeRole.MANAGER) {
-                throw ApiException.conflict("node " + request.nodeId() + " is a manager: demote it before it joins as a worker");
-            }
-            Submissions.await(store.submit(new Command.UpdateNodeSpec(existing.id(), withRole(existing.spec(), role))));
+        NodeIds.require(request.nodeId());
+        if (config.removed(request.nodeId())) {
+            throw ApiException.conflict("node id " + request.nodeId() + " belonged to a node removed from the cluster:"
+                    + " join with a new data directory (a new id)");
         }
-        LOG.info("node {} ({}, {}) joined as {}", request.nodeId(), request.hostname(), request.advertise(),
+        if (state.node(request.nodeId()).isPresent()) {
+            throw ApiException.conflict("node " + request.nodeId() + " is in the cluster already: a node joins once,"
+                    + " and restarts on its data directory (flotilla join --data DIR) without joining again");
+        }
+        if (tls != null) {
+            if (request.csr() == null || request.csr().isBlank()) {
+                throw ApiException.invalid("csr is required: the joining node sends a certificate signing request for its key");
+            }
+            CertificateRequests.verifiedPublicKey(request.csr()); // a bad CSR is refused before anything is registered
+        }
+        String address = hostOf(request.advertise());
+        Node node = new Node(request.nodeId(), new NodeSpec(role, null, null),
+                new NodeStatus(NodeState.UNKNOWN, request.hostname(), address, null, null, clock.instant(), "joined"));
+        Submissions.await(store.submit(new Command.UpsertNode(node)));
+        LOG.info("node {} ({}, {}) joined as {}", request.nodeId(), NodeIds.printable(request.hostname()),
+                NodeIds.printable(request.advertise()),
                 role.name().toLowerCase(java.util.Locale.ROOT));
         if (tls == null) {
             return new JoinResponse(config.clusterId(), request.nodeId(), role, managers());
@@ -184,24 +200,21 @@ public final class ClusterAdmin {
                 Pem.encode(authority.certificate()), role == NodeRole.MANAGER ? Pem.encode(authority.key()) : null);
     }
 
-    /** Over TLS: the token must pin this cluster's CA and the request must carry a valid CSR. Returns the stored form. */
-    private String checkTlsJoin(JoinRequest request, String remote) {
+    /** Over TLS: the token must pin this cluster's CA. Returns the token's stored form. */
+    private String checkTlsToken(JoinRequest request, String remote) {
         JoinTokens.Parsed parsed;
         try {
             parsed = JoinTokens.parse(request.token());
         } catch (IllegalArgumentException e) {
-            LOG.warn("join refused: node {} from {}: {}", request.nodeId(), remote, e.getMessage());
+            LOG.warn("join refused: node {} from {}: {}", NodeIds.printable(request.nodeId()), remote, e.getMessage());
             throw new ApiException(401, "unauthorized", e.getMessage());
         }
         if (!parsed.caDigest().equals(tls.caDigest())) {
-            LOG.warn("join refused: node {} from {} presented a token for another cluster CA", request.nodeId(), remote);
+            LOG.warn("join refused: node {} from {} presented a token for another cluster CA",
+                    NodeIds.printable(request.nodeId()), remote);
             throw new ApiException(401, "unauthorized", "the join token names another cluster CA (digest "
                     + parsed.caDigest().substring(0, 12) + "…, this cluster's is " + tls.caDigest().substring(0, 12) + "…)");
         }
-        if (request.csr() == null || request.csr().isBlank()) {
-            throw ApiException.invalid("csr is required: the joining node sends a certificate signing request for its key");
-        }
-        CertificateRequests.verifiedPublicKey(request.csr()); // a bad CSR is refused before anything is registered
         return parsed.stored();
     }
 
@@ -233,7 +246,13 @@ public final class ClusterAdmin {
     /**
      * {@code POST /v1/cluster/certificate}: a new certificate for the key of {@code csr}, for the
      * holder of {@code presented} (verified by TLS): same name and addresses; the role as the
-     * state has it now for a node (a node no longer in the cluster gets none), admin for admin.
+     * state has it now for a node (a node no longer in the cluster, or removed, gets none), admin
+     * for admin.
+     *
+     * <p>The CA key goes only to the holder of an OU=manager certificate whose node the state holds
+     * as a manager now. A promoted worker renews twice: its worker certificate gets it a manager's
+     * certificate, and that one the key. Whatever a node says of itself elsewhere (a hello, a join)
+     * never reaches this decision: roles are set only by join with the manager token and promote.
      */
     public Map<String, Object> renew(X509Certificate presented, String csr) {
         if (tls == null) {
@@ -244,19 +263,28 @@ public final class ClusterAdmin {
         }
         CertificateSubject current = PeerIdentity.subjectOf(presented);
         String role;
+        boolean sendKey = false;
         if (CertificateSubject.ADMIN.equals(current.role())) {
             role = CertificateSubject.ADMIN;
         } else {
-            Node node = store.state().node(current.commonName()).orElseThrow(() -> new ApiException(403, "forbidden",
-                    "node " + current.commonName() + " is not in the cluster (removed?): it must join again"));
-            role = node.spec().role() == NodeRole.MANAGER ? CertificateSubject.MANAGER : CertificateSubject.WORKER;
+            ClusterState state = store.state();
+            String id = current.commonName();
+            if (!NodeIds.valid(id) || (state.cluster() != null && state.cluster().removed(id))) {
+                throw new ApiException(403, "forbidden", "node " + NodeIds.printable(id) + " was removed from the cluster:"
+                        + " it must join again with a new data directory");
+            }
+            Node node = state.node(id).orElseThrow(() -> new ApiException(403, "forbidden",
+                    "node " + id + " is not in the cluster (removed?): it must join again"));
+            boolean manager = node.spec().role() == NodeRole.MANAGER;
+            role = manager ? CertificateSubject.MANAGER : CertificateSubject.WORKER;
+            sendKey = manager && CertificateSubject.MANAGER.equals(current.role());
         }
         CertificateAuthority authority = authority();
         X509Certificate renewed = authority.sign(csr, new CertificateSubject(current.commonName(), role,
                 current.ipAddresses(), current.dnsNames()), CertificateAuthority.validityOf(presented), clock.instant());
-        LOG.info("renewed the certificate of {} ({}): {} until {}", current.commonName(), role,
-                renewed.getSerialNumber().toString(16), renewed.getNotAfter().toInstant());
-        if (CertificateSubject.MANAGER.equals(role)) {
+        LOG.info("renewed the certificate of {} ({}): {} until {}{}", current.commonName(), role,
+                renewed.getSerialNumber().toString(16), renewed.getNotAfter().toInstant(), sendKey ? ", with the CA key" : "");
+        if (sendKey) {
             // A promoted node holds no CA key yet: a manager must be able to sign joins and renewals
             // even when every manager it joined through is gone.
             return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()),

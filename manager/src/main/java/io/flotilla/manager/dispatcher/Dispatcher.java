@@ -119,19 +119,37 @@ public final class Dispatcher {
         return heartbeats;
     }
 
-    /** Registers (or refreshes) the node as READY and answers what it must run. */
+    /** {@link #hello(AgentHello, boolean)} in a cluster without joins (in-process tests): an unknown node registers. */
     public AssignmentSet hello(AgentHello hello) throws InterruptedException {
+        return hello(hello, true);
+    }
+
+    /**
+     * Registers (or refreshes) the node as READY and answers what it must run. The node's role is
+     * never the one it declares: a node the state knows keeps its spec (roles change only by join,
+     * promote and demote), and an unknown node is a manager only if it is a peer of the managers'
+     * Raft group (a manager's own agent, first registered by its hello). Any other unknown node is
+     * refused — it must join, with a token, first — unless {@code registerUnknown} (a plaintext
+     * test cluster, which has no joins), and then it is a worker.
+     */
+    public AssignmentSet hello(AgentHello hello, boolean registerUnknown) throws InterruptedException {
         requireLeader();
         Node incoming = Objects.requireNonNull(hello == null ? null : hello.node(), "hello.node");
+        ClusterState before = store.state();
+        Node existing = before.node(incoming.id()).orElse(null);
+        if (existing == null) {
+            boolean peer = managerNodeIds.get().contains(incoming.id());
+            if (!peer && (!registerUnknown || (before.cluster() != null && before.cluster().removed(incoming.id())))) {
+                throw UnknownNodeException.notJoined(incoming.id());
+            }
+            incoming = incoming.withSpec(new NodeSpec(peer ? NodeRole.MANAGER : NodeRole.WORKER,
+                    incoming.spec().availability(), incoming.spec().labels()));
+        }
         Instant now = clock.instant();
         heartbeats.record(incoming.id(), now);
-        Node existing = store.state().node(incoming.id()).orElse(null);
         Instant since = existing != null && existing.status().state() == NodeState.READY
                 ? existing.status().since() : now;
         NodeStatus ready = incoming.status().withState(NodeState.READY, since == null ? now : since, "ready");
-        if (existing == null && managerNodeIds.get().contains(incoming.id())) {
-            incoming = incoming.withSpec(new NodeSpec(NodeRole.MANAGER, incoming.spec().availability(), incoming.spec().labels()));
-        }
         ClusterState state = hellos.submit(incoming.withStatus(ready)); // group commit with other nodes' hellos
         if (existing == null || existing.status().state() != NodeState.READY) {
             LOG.info("node {} is ready ({})", incoming.id(), existing == null ? "new" : "was " + existing.status().state());
