@@ -4,6 +4,7 @@ import io.flotilla.discovery.EndpointSource;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -33,16 +36,19 @@ import org.slf4j.LoggerFactory;
  * <p>UDP answers larger than the client allows (512 bytes, or its EDNS size) are truncated with
  * the TC flag, and the client retries over TCP, where any size goes. Local answers are made on
  * the receiving thread (two of them share the socket); forwarding, which waits on the network,
- * runs on a virtual thread; each TCP connection gets one.
+ * runs on a virtual thread; each TCP connection gets one. A TCP connection must deliver each
+ * whole query within {@link DnsLimits#tcpIdle} (a client trickling bytes is closed like an idle
+ * one), and at most {@link DnsLimits#maxTcpConnections} are served at once: one more is closed
+ * on accept, so slow clients cannot hold the server's sockets and threads.
  */
 public final class DnsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
     private static final int UDP_THREADS = 2;
-    private static final int TCP_IDLE_MS = 10_000;
 
     private final DnsConfig config;
     private final DnsResponder responder;
     private final DnsForwarder forwarder;
+    private final Semaphore tcpConnections;
     private final DatagramSocket udp;
     private final ServerSocket tcp;
     private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
@@ -53,6 +59,7 @@ public final class DnsServer implements AutoCloseable {
         this.config = config;
         this.responder = new DnsResponder(registry, config);
         this.forwarder = new DnsForwarder(config, clock);
+        this.tcpConnections = new Semaphore(config.limits().maxTcpConnections());
         this.udp = udp;
         this.tcp = tcp;
     }
@@ -180,9 +187,16 @@ public final class DnsServer implements AutoCloseable {
         while (running) {
             try {
                 Socket socket = tcp.accept();
+                if (!tcpConnections.tryAcquire()) {
+                    LOG.debug("DNS TCP connection from {} closed: {} already open", socket.getRemoteSocketAddress(),
+                            config.limits().maxTcpConnections());
+                    socket.close();
+                    continue;
+                }
                 try {
                     virtualThreads.execute(() -> serveConnection(socket));
                 } catch (java.util.concurrent.RejectedExecutionException e) {
+                    tcpConnections.release();
                     socket.close();
                     return;
                 }
@@ -195,19 +209,21 @@ public final class DnsServer implements AutoCloseable {
     }
 
     private void serveConnection(Socket socket) {
+        long idleNanos = config.limits().tcpIdle().toNanos();
         try (socket) {
-            socket.setSoTimeout(TCP_IDLE_MS);
-            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            InputStream in = socket.getInputStream();
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(socket.getOutputStream()));
             while (running) {
-                int length;
+                long deadline = System.nanoTime() + idleNanos;
+                byte[] prefix = new byte[2];
+                byte[] request;
                 try {
-                    length = in.readUnsignedShort();
+                    readFully(socket, in, prefix, deadline);
+                    request = new byte[((prefix[0] & 0xff) << 8) | (prefix[1] & 0xff)];
+                    readFully(socket, in, request, deadline);
                 } catch (EOFException | SocketTimeoutException e) {
                     return;
                 }
-                byte[] request = new byte[length];
-                in.readFully(request);
                 byte[] answer;
                 Message query = new Message(request);
                 Record question = query.getQuestion();
@@ -229,6 +245,28 @@ public final class DnsServer implements AutoCloseable {
             // client went away
         } catch (IOException | RuntimeException e) {
             LOG.debug("DNS TCP connection failed: {}", e.toString());
+        } finally {
+            tcpConnections.release();
+        }
+    }
+
+    /**
+     * Fills {@code buffer} by {@code deadline} ({@link System#nanoTime}): each read waits only for
+     * what is left, so a client cannot stretch a query by sending a byte now and then.
+     */
+    private static void readFully(Socket socket, InputStream in, byte[] buffer, long deadline) throws IOException {
+        int filled = 0;
+        while (filled < buffer.length) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("no whole query in time");
+            }
+            socket.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            int n = in.read(buffer, filled, buffer.length - filled);
+            if (n < 0) {
+                throw new EOFException();
+            }
+            filled += n;
         }
     }
 
