@@ -56,6 +56,7 @@ public final class LocalNode implements AutoCloseable {
     private volatile javax.net.ssl.SSLContext managerContext;
     private volatile InetSocketAddress dnsBind;
     private volatile String dnsDomain;
+    private volatile java.util.List<io.flotilla.discovery.dns.SourcePrefix> dnsForwardFrom;
     /** This node's DNS server (discovery), once {@link #startDns} ran; null when off. */
     private volatile io.flotilla.discovery.dns.DnsServer dns;
     /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
@@ -264,7 +265,7 @@ public final class LocalNode implements AutoCloseable {
             mirror.close();
             mirror = null;
         }
-        startDns(bind, dnsDomain);
+        startDns(bind, dnsDomain, dnsForwardFrom);
     }
 
     private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
@@ -367,14 +368,33 @@ public final class LocalNode implements AutoCloseable {
 
     /**
      * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
-     * {@code domain}, forwarding other names to the host's resolvers. A manager answers from its
+     * {@code domain}, forwarding other names to the host's resolvers for loopback clients and the
+     * bind address itself (tasks on the host network): see {@link #startDns(InetSocketAddress,
+     * String, java.util.List)}.
+     */
+    public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain) throws IOException {
+        java.util.List<io.flotilla.discovery.dns.SourcePrefix> forwardFrom =
+                new java.util.ArrayList<>(io.flotilla.discovery.dns.SourcePrefix.LOOPBACK);
+        if (bind.getAddress() != null && !bind.getAddress().isAnyLocalAddress()) {
+            forwardFrom.add(io.flotilla.discovery.dns.SourcePrefix.of(bind.getAddress()));
+        }
+        return startDns(bind, domain, forwardFrom);
+    }
+
+    /**
+     * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
+     * {@code domain}, forwarding other names to the host's resolvers only for clients in
+     * {@code forwardFrom} (anyone else gets REFUSED for them: a node must not be an open
+     * resolver; the cluster's names are answered to anyone). A manager answers from its
      * own registry; a worker from a mirror of the managers' registry, kept current by the
      * all-services watch from the managers its agent knows (and, while none answers, from the
      * last set it had). Throws if the address is taken.
      */
-    public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain) throws IOException {
+    public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain,
+            java.util.List<io.flotilla.discovery.dns.SourcePrefix> forwardFrom) throws IOException {
         dnsBind = bind;
         dnsDomain = domain;
+        dnsForwardFrom = forwardFrom;
         io.flotilla.discovery.EndpointSource source;
         if (manager != null) {
             source = manager.registry();
@@ -386,7 +406,7 @@ public final class LocalNode implements AutoCloseable {
         source = withVirtualAddresses(source);
         try {
             dns = io.flotilla.discovery.dns.DnsServer.start(
-                    io.flotilla.discovery.dns.DnsConfig.of(bind).withDomain(domain), source);
+                    io.flotilla.discovery.dns.DnsConfig.of(bind).withDomain(domain).withForwardFrom(forwardFrom), source);
         } catch (IOException | RuntimeException e) {
             if (mirror != null) {
                 mirror.close();

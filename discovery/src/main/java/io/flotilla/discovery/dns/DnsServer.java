@@ -1,10 +1,10 @@
 package io.flotilla.discovery.dns;
 
 import io.flotilla.discovery.EndpointSource;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -12,10 +12,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -26,31 +29,37 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's DNS server, over UDP and TCP on the same address: names in the cluster domain are
- * answered from the local registry ({@link DnsResponder}); other names are forwarded, as they
- * came, to the host's resolvers.
+ * answered from the local registry ({@link DnsResponder}) to anyone; other names are forwarded to
+ * the host's resolvers for the clients {@link DnsConfig#forwardFrom} allows, within their rate and
+ * a bound on forwards at once ({@link DnsForwarder}).
  *
  * <p>UDP answers larger than the client allows (512 bytes, or its EDNS size) are truncated with
  * the TC flag, and the client retries over TCP, where any size goes. Local answers are made on
  * the receiving thread (two of them share the socket); forwarding, which waits on the network,
- * runs on a virtual thread; each TCP connection gets one.
+ * runs on a virtual thread; each TCP connection gets one. A TCP connection must deliver each
+ * whole query within {@link DnsLimits#tcpIdle} (a client trickling bytes is closed like an idle
+ * one), and at most {@link DnsLimits#maxTcpConnections} are served at once: one more is closed
+ * on accept, so slow clients cannot hold the server's sockets and threads.
  */
 public final class DnsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
     private static final int UDP_THREADS = 2;
-    private static final int FORWARD_TIMEOUT_MS = 2_000;
-    private static final int TCP_IDLE_MS = 10_000;
 
     private final DnsConfig config;
     private final DnsResponder responder;
+    private final DnsForwarder forwarder;
+    private final Semaphore tcpConnections;
     private final DatagramSocket udp;
     private final ServerSocket tcp;
     private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    private DnsServer(DnsConfig config, EndpointSource registry, DatagramSocket udp, ServerSocket tcp) {
+    private DnsServer(DnsConfig config, EndpointSource registry, InstantSource clock, DatagramSocket udp, ServerSocket tcp) {
         this.config = config;
         this.responder = new DnsResponder(registry, config);
+        this.forwarder = new DnsForwarder(config, clock);
+        this.tcpConnections = new Semaphore(config.limits().maxTcpConnections());
         this.udp = udp;
         this.tcp = tcp;
     }
@@ -60,6 +69,11 @@ public final class DnsServer implements AutoCloseable {
      * starts answering.
      */
     public static DnsServer start(DnsConfig config, EndpointSource registry) throws IOException {
+        return start(config, registry, InstantSource.system());
+    }
+
+    /** As {@link #start(DnsConfig, EndpointSource)}, with the clock of the forward rate limit. */
+    public static DnsServer start(DnsConfig config, EndpointSource registry, InstantSource clock) throws IOException {
         InetSocketAddress bind = config.bind();
         IOException last = null;
         for (int attempt = 0; attempt < (bind.getPort() == 0 ? 10 : 1); attempt++) {
@@ -75,8 +89,7 @@ public final class DnsServer implements AutoCloseable {
                     tcp.close();
                     throw e;
                 }
-                DnsServer server = new DnsServer(new DnsConfig(bound, config.domain(), config.ttl(),
-                        config.negativeTtl(), config.upstreams()), registry, udp, tcp);
+                DnsServer server = new DnsServer(config.withBind(bound), registry, clock, udp, tcp);
                 server.run();
                 return server;
             } catch (IOException e) {
@@ -95,8 +108,8 @@ public final class DnsServer implements AutoCloseable {
             threads.add(Thread.ofPlatform().daemon(true).name("flotilla-dns-udp-" + i).start(this::serveUdp));
         }
         threads.add(Thread.ofPlatform().daemon(true).name("flotilla-dns-tcp").start(this::serveTcp));
-        LOG.info("DNS on {} (udp, tcp) for domain {}; forwarding others to {}", address(), config.domain(),
-                config.upstreams().isEmpty() ? "nobody (refused)" : config.upstreams());
+        LOG.info("DNS on {} (udp, tcp) for domain {}; forwarding others to {} for clients in {}", address(),
+                config.domain(), config.upstreams().isEmpty() ? "nobody (refused)" : config.upstreams(), config.forwardFrom());
     }
 
     /** The bound address (UDP and TCP). */
@@ -126,11 +139,17 @@ public final class DnsServer implements AutoCloseable {
             try {
                 Message query = new Message(request);
                 Record question = query.getQuestion();
+                byte[] answer;
                 if (question != null && !responder.isLocal(question.getName())) {
-                    virtualThreads.execute(() -> forwardUdp(request, query, client));
-                    continue;
+                    int refusal = forwarder.admit(client.getAddress());
+                    if (refusal == DnsForwarder.ADMITTED) {
+                        forwardUdp(request, query, client);
+                        continue;
+                    }
+                    answer = error(query, refusal).toWire();
+                } else {
+                    answer = handle(query).toWire(DnsResponder.udpLimit(query));
                 }
-                byte[] answer = handle(query).toWire(DnsResponder.udpLimit(query));
                 udp.send(new DatagramPacket(answer, answer.length, client));
             } catch (IOException | RuntimeException e) {
                 LOG.debug("DNS query from {} failed: {}", client, e.toString());
@@ -146,51 +165,21 @@ public final class DnsServer implements AutoCloseable {
         return responder.answer(query);
     }
 
+    /** Forwards on a virtual thread, which holds the forward slot admit took until it answers. */
     private void forwardUdp(byte[] request, Message query, InetSocketAddress client) {
-        byte[] answer = forward(request, false);
-        byte[] reply = answer != null ? answer : error(query, config.upstreams().isEmpty() ? Rcode.REFUSED : Rcode.SERVFAIL).toWire();
-        try {
-            udp.send(new DatagramPacket(reply, reply.length, client));
-        } catch (IOException e) {
-            LOG.debug("DNS reply to {} failed: {}", client, e.toString());
-        }
-    }
-
-    /** The first upstream's answer to {@code request}, as is; null if none answered. */
-    private byte[] forward(byte[] request, boolean overTcp) {
-        for (InetSocketAddress upstream : config.upstreams()) {
+        Runnable forward = () -> {
+            byte[] answer = forwarder.forward(request, query, false);
+            byte[] reply = answer != null ? answer : error(query, Rcode.SERVFAIL).toWire();
             try {
-                return overTcp ? forwardTcp(request, upstream) : forwardUdp(request, upstream);
+                udp.send(new DatagramPacket(reply, reply.length, client));
             } catch (IOException e) {
-                LOG.debug("forwarding to {} failed: {}", upstream, e.toString());
+                LOG.debug("DNS reply to {} failed: {}", client, e.toString());
             }
-        }
-        return null;
-    }
-
-    private static byte[] forwardUdp(byte[] request, InetSocketAddress upstream) throws IOException {
-        try (DatagramSocket socket = new DatagramSocket()) {
-            socket.setSoTimeout(FORWARD_TIMEOUT_MS);
-            socket.send(new DatagramPacket(request, request.length, upstream));
-            byte[] buffer = new byte[65_535];
-            DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
-            socket.receive(reply);
-            return java.util.Arrays.copyOf(reply.getData(), reply.getLength());
-        }
-    }
-
-    private static byte[] forwardTcp(byte[] request, InetSocketAddress upstream) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(upstream, FORWARD_TIMEOUT_MS);
-            socket.setSoTimeout(FORWARD_TIMEOUT_MS);
-            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-            out.writeShort(request.length);
-            out.write(request);
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            byte[] reply = new byte[in.readUnsignedShort()];
-            in.readFully(reply);
-            return reply;
+        };
+        try {
+            virtualThreads.execute(forward);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            forwarder.release(); // closing: the slot is not used
         }
     }
 
@@ -198,38 +187,52 @@ public final class DnsServer implements AutoCloseable {
         while (running) {
             try {
                 Socket socket = tcp.accept();
-                virtualThreads.execute(() -> serveConnection(socket));
+                if (!tcpConnections.tryAcquire()) {
+                    LOG.debug("DNS TCP connection from {} closed: {} already open", socket.getRemoteSocketAddress(),
+                            config.limits().maxTcpConnections());
+                    socket.close();
+                    continue;
+                }
+                try {
+                    virtualThreads.execute(() -> serveConnection(socket));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    tcpConnections.release();
+                    socket.close();
+                    return;
+                }
             } catch (IOException e) {
                 if (running) {
                     LOG.debug("DNS TCP accept failed: {}", e.toString());
                 }
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                return;
             }
         }
     }
 
     private void serveConnection(Socket socket) {
+        long idleNanos = config.limits().tcpIdle().toNanos();
         try (socket) {
-            socket.setSoTimeout(TCP_IDLE_MS);
-            DataInputStream in = new DataInputStream(socket.getInputStream());
+            InputStream in = socket.getInputStream();
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(socket.getOutputStream()));
             while (running) {
-                int length;
+                long deadline = System.nanoTime() + idleNanos;
+                byte[] prefix = new byte[2];
+                byte[] request;
                 try {
-                    length = in.readUnsignedShort();
+                    readFully(socket, in, prefix, deadline);
+                    request = new byte[((prefix[0] & 0xff) << 8) | (prefix[1] & 0xff)];
+                    readFully(socket, in, request, deadline);
                 } catch (EOFException | SocketTimeoutException e) {
                     return;
                 }
-                byte[] request = new byte[length];
-                in.readFully(request);
                 byte[] answer;
                 Message query = new Message(request);
                 Record question = query.getQuestion();
                 if (question != null && !responder.isLocal(question.getName())) {
-                    answer = forward(request, true);
+                    InetSocketAddress client = (InetSocketAddress) socket.getRemoteSocketAddress();
+                    int refusal = forwarder.admit(client.getAddress());
+                    answer = refusal == DnsForwarder.ADMITTED ? forwarder.forward(request, query, true) : null;
                     if (answer == null) {
-                        answer = error(query, config.upstreams().isEmpty() ? Rcode.REFUSED : Rcode.SERVFAIL).toWire();
+                        answer = error(query, refusal == DnsForwarder.ADMITTED ? Rcode.SERVFAIL : refusal).toWire();
                     }
                 } else {
                     answer = handle(query).toWire(65_535);
@@ -242,6 +245,28 @@ public final class DnsServer implements AutoCloseable {
             // client went away
         } catch (IOException | RuntimeException e) {
             LOG.debug("DNS TCP connection failed: {}", e.toString());
+        } finally {
+            tcpConnections.release();
+        }
+    }
+
+    /**
+     * Fills {@code buffer} by {@code deadline} ({@link System#nanoTime}): each read waits only for
+     * what is left, so a client cannot stretch a query by sending a byte now and then.
+     */
+    private static void readFully(Socket socket, InputStream in, byte[] buffer, long deadline) throws IOException {
+        int filled = 0;
+        while (filled < buffer.length) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("no whole query in time");
+            }
+            socket.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            int n = in.read(buffer, filled, buffer.length - filled);
+            if (n < 0) {
+                throw new EOFException();
+            }
+            filled += n;
         }
     }
 
