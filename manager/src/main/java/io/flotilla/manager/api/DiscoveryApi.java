@@ -323,7 +323,7 @@ public final class DiscoveryApi {
         String id = request.id() == null || request.id().isBlank() ? ids.get() : request.id();
         String service = request.stack() == null ? request.name() : request.stack() + "_" + request.name();
         Registration registration = new Registration(id, service, request.stack(), request.address().strip(), ports,
-                request.tags(), request.meta(), request.ttl(), clock.instant());
+                request.tags(), request.meta(), request.ttl(), clock.instant(), null);
         ClusterState after = Submissions.await(store.submit(new Command.RegisterEndpoints(List.of(registration))));
         renewals.renew(id, clock.instant());
         return new RegistrationResult(id, service, after.index(), registration.ttl());
