@@ -19,7 +19,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *       <td>anyone over TLS (the join is checked by its token; discovery answers what DNS answers
  *       anyway, and tasks hold no certificate)</td></tr>
  *   <tr><td>{@code /v1/dispatcher/...}</td><td>a node (a worker only for its own node id), a manager, admin</td></tr>
- *   <tr><td>{@code /v1/registry/...}, {@code POST /v1/cluster/certificate}, {@code GET /v1/cluster}</td><td>any certificate of the cluster</td></tr>
+ *   <tr><td>{@code /v1/registry/...}, {@code POST /v1/cluster/certificate}, {@code GET /v1/cluster}</td><td>any
+ *       certificate of the cluster (the registry then checks the {@link #owner} of each entry:
+ *       {@link RegistrationRules})</td></tr>
  *   <tr><td>{@code GET /v1/nodes/ID}</td><td>node ID itself (it follows its role), a manager, admin</td></tr>
  *   <tr><td>{@code POST /v1/cluster/managers}</td><td>a manager</td></tr>
  *   <tr><td>everything else (stacks, services, nodes, state, join tokens, ...)</td><td>admin or a manager</td></tr>
@@ -79,6 +81,17 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
                     + ") may not " + method + " /" + String.join("/", path) + ": that takes the admin credential"
                     + " (admin.crt) or a manager's");
         }
+    }
+
+    /**
+     * The caller as a registration's owner: {@code admin}, or role and node id ({@code worker:w1},
+     * {@code manager:m1}); null without a certificate (plaintext test servers).
+     */
+    String owner() {
+        if (identity == null) {
+            return null;
+        }
+        return identity.isAdmin() ? "admin" : identity.role() + ":" + identity.commonName();
     }
 
     /** Dispatcher calls: a worker speaks only for itself. */
