@@ -39,6 +39,8 @@ import java.util.function.Supplier;
  */
 public final class DiscoveryApi {
     static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(2);
+    /** The shortest heartbeat a watch gets: shorter ones are raised to it (an open endpoint must not stream on a whim). */
+    static final Duration MIN_HEARTBEAT = Duration.ofSeconds(1);
     private static final int QUEUE = 100_000;
 
     /** A service and how many healthy endpoints it has ({@code GET /v1/discovery/services}). */
@@ -108,8 +110,8 @@ public final class DiscoveryApi {
     }
 
     /**
-     * What every node's routing mesh needs of the services ({@code GET /v1/discovery/mesh}, open to
-     * every node's certificate as the rest of discovery): name, ports, labels, endpoint mode — the
+     * What every node's routing mesh needs of the services ({@code GET /v1/discovery/mesh}, for any
+     * certificate of the cluster, not anonymous callers): name, ports, labels, endpoint mode — the
      * task template reduced to its labels, so nothing else of the spec (environment) leaves the
      * managers. A worker's mesh polls it; its endpoints come from the registry watch.
      */
@@ -159,10 +161,7 @@ public final class DiscoveryApi {
         String lastEventId = r.exchange().getRequestHeaders().getFirst("Last-Event-ID");
         long from = r.param("index") != null ? r.longParam("index", -1)
                 : lastEventId != null ? parseIndex(lastEventId) : -1;
-        Duration heartbeat = r.waitParam("heartbeat", DEFAULT_HEARTBEAT);
-        if (heartbeat.isZero()) {
-            heartbeat = DEFAULT_HEARTBEAT;
-        }
+        Duration heartbeat = heartbeat(r);
         String accept = r.exchange().getRequestHeaders().getFirst("Accept");
         boolean sse = accept != null && accept.contains("text/event-stream");
         BlockingQueue<EndpointChange> queue = new LinkedBlockingQueue<>(QUEUE);
@@ -221,10 +220,7 @@ public final class DiscoveryApi {
      */
     private void watchAll(ApiRequest r) throws IOException, InterruptedException {
         long from = r.param("index") != null ? r.longParam("index", -1) : -1;
-        Duration heartbeat = r.waitParam("heartbeat", DEFAULT_HEARTBEAT);
-        if (heartbeat.isZero()) {
-            heartbeat = DEFAULT_HEARTBEAT;
-        }
+        Duration heartbeat = heartbeat(r);
         BlockingQueue<EndpointChange> queue = new LinkedBlockingQueue<>(QUEUE);
         AtomicBoolean overflow = new AtomicBoolean();
         EndpointRegistry.Start[] start = new EndpointRegistry.Start[1];
@@ -270,6 +266,15 @@ public final class DiscoveryApi {
             }
             out.close();
         }
+    }
+
+    /** The {@code heartbeat} query parameter (ms): 0 or absent is the default, below the minimum is the minimum. */
+    static Duration heartbeat(ApiRequest r) {
+        Duration heartbeat = r.waitParam("heartbeat", DEFAULT_HEARTBEAT);
+        if (heartbeat.isZero()) {
+            return DEFAULT_HEARTBEAT;
+        }
+        return heartbeat.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT : heartbeat;
     }
 
     private static long parseIndex(String value) {

@@ -200,4 +200,14 @@ class DiscoveryApiTest {
                 http.get("/v1/discovery/services/ext_pay").as(EndpointSet.class).endpoints().isEmpty());
         assertThat(http.post("/v1/registry/" + quiet.id() + "/renew", "{}").status()).isEqualTo(404);
     }
+
+    @Test
+    void aWatchAskingForATinyHeartbeatGetsOneASecond() throws Exception {
+        // Anyone may watch (tasks hold no certificate): the server, not the caller, bounds the stream.
+        BlockingQueue<EndpointEvent> one = stream("/v1/discovery/services/ext_pay/watch?heartbeat=1");
+        BlockingQueue<EndpointEvent> all = stream("/v1/discovery/watch?heartbeat=1");
+        Thread.sleep(2_500);
+        assertThat(one.stream().filter(e -> e.type().equals("heartbeat")).count()).isBetween(1L, 4L);
+        assertThat(all.stream().filter(e -> e.type().equals("heartbeat")).count()).isBetween(1L, 4L);
+    }
 }

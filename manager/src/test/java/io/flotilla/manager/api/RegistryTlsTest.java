@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Security issue 17 over real HTTPS: a registration belongs to the certificate that made it, ids
  * are the server's, stack services' names are not registrable, a worker registers only its node's
- * address, and ttls are capped.
+ * address, ttls are capped, and the mesh's service list wants a certificate.
  */
 class RegistryTlsTest {
     @TempDir Path tmp;
@@ -147,5 +147,12 @@ class RegistryTlsTest {
         assertThat(answer.body()).contains("at most PT5M");
         assertThat(api.manager.state().registrations().all()).isEmpty();
         assertThat(register(w1, request(null, "ext", "pay", "127.0.0.1", Duration.ofMinutes(5))).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theMeshsServiceListWantsACertificateAndTheRestOfDiscoveryDoesNot() throws Exception {
+        assertThat(api.call(api.anonymous(), "GET", "/v1/discovery/mesh", null).statusCode()).isEqualTo(401);
+        assertThat(api.call(w1, "GET", "/v1/discovery/mesh", null).statusCode()).isEqualTo(200);
+        assertThat(api.call(api.anonymous(), "GET", "/v1/discovery/services", null).statusCode()).isEqualTo(200);
     }
 }
