@@ -117,12 +117,13 @@ class DiscoveryEndToEndIT {
         // Each CLI run starts a JVM (and a TLS handshake): seconds on a busy machine. So the TTL leaves
         // room for `registry ls`, and the expiry is timed from the return of `registry register`
         // (the registration exists by then: it is gone at most ~100 ms and a commit after its TTL).
-        String id = run("registry", "register", "--name", "legacy", "--stack", "shop", "--address", "10.9.9.9",
+        // Not in stack shop: its namespace is the deployment's (security issue 17).
+        String id = run("registry", "register", "--name", "legacy", "--stack", "ext", "--address", "10.9.9.9",
                 "--port", "http=80", "--ttl", "20s").strip(); // 10 s were spent by two CLI JVMs at load 15
         long registered = System.nanoTime();
-        assertThat(dig("legacy.shop.flotilla")).containsExactly("10.9.9.9");
+        assertThat(dig("legacy.ext.flotilla")).containsExactly("10.9.9.9");
         assertThat(run("registry", "ls")).contains(id);
-        await().atMost(Duration.ofSeconds(30)).until(() -> dig("legacy.shop.flotilla").isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> dig("legacy.ext.flotilla").isEmpty());
         assertThat(Duration.ofNanos(System.nanoTime() - registered)).isLessThan(Duration.ofMillis(21_500));
         assertThat(run("discover", "shop_backend")).contains("task").contains("127.0.0.1");
     }

@@ -30,7 +30,7 @@ final class Registries {
 
     static Registration registration(String id, String service, String address, int port, String... tags) {
         return new Registration(id, service, null, address, Map.of("http", port), List.of(tags), Map.of(),
-                Duration.ofSeconds(10), T0);
+                Duration.ofSeconds(10), T0, null);
     }
 
     void register(Registration... registrations) {

@@ -169,7 +169,10 @@ public sealed interface Command {
         }
     }
 
-    /** Self-registrations (discovery): added, or replaced when the id exists. */
+    /**
+     * Self-registrations (discovery): added, or replaced when the id exists with the same owner.
+     * One whose id is a task's, or another owner's registration's, is skipped (a no-op).
+     */
     record RegisterEndpoints(List<Registration> registrations) implements Command {
         public RegisterEndpoints {
             registrations = Checks.list(registrations);

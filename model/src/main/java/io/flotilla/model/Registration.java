@@ -15,9 +15,13 @@ import java.util.TreeMap;
  * @param service the name it is found under: {@code stack_name} when registered in a stack
  * @param stack   the stack, or null
  * @param ttl     how long the entry lives without a renewal
+ * @param owner   who registered it, as the API names a certificate ({@code worker:w1}, {@code manager:m1},
+ *                {@code admin}): only the owner renews it, and only the owner, admin or a manager removes
+ *                it. Null when registered without TLS (in-process tests) or before owners were recorded
  */
 public record Registration(String id, String service, String stack, String address, Map<String, Integer> ports,
-                           List<String> tags, Map<String, String> meta, Duration ttl, Instant registeredAt) {
+                           List<String> tags, Map<String, String> meta, Duration ttl, Instant registeredAt,
+                           String owner) {
     public Registration {
         Checks.requireText(id, "registration id");
         Checks.requireText(service, "registration service");
@@ -30,6 +34,9 @@ public record Registration(String id, String service, String stack, String addre
             throw new IllegalArgumentException("ttl must be positive: " + ttl);
         }
         java.util.Objects.requireNonNull(registeredAt, "registeredAt");
+        if (owner != null) {
+            Checks.requireText(owner, "registration owner");
+        }
     }
 
     public Endpoint toEndpoint() {

@@ -132,7 +132,9 @@ public final class StateMachine {
             case Command.RegisterEndpoints c -> {
                 Registrations registrations = state.registrations();
                 for (io.flotilla.model.Registration registration : c.registrations()) {
-                    registrations = registrations.put(registration);
+                    if (admitsRegistration(state, registrations, registration)) {
+                        registrations = registrations.put(registration);
+                    }
                 }
                 yield state.withRegistrations(registrations);
             }
@@ -145,6 +147,21 @@ public final class StateMachine {
             }
         };
         return next.withIndex(index);
+    }
+
+    /**
+     * A registration may not take a task's id (its endpoint would replace the task's in the
+     * service's set) nor replace another owner's registration. The API never proposes either (ids
+     * are the server's); this keeps a crafted or replayed log entry from doing it.
+     */
+    private static boolean admitsRegistration(ClusterState state, Registrations registrations,
+                                              io.flotilla.model.Registration registration) {
+        if (state.task(registration.id()).isPresent()) {
+            return false;
+        }
+        return registrations.get(registration.id())
+                .map(existing -> java.util.Objects.equals(existing.owner(), registration.owner()))
+                .orElse(true);
     }
 
     /** A known node keeps its operator spec and takes the incoming status; an unknown one is added as it is. */

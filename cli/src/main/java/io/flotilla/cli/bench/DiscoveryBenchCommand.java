@@ -85,7 +85,7 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
             int service = i / PER_SERVICE;
             int host = (service * 7 + i % PER_SERVICE) % 1000;
             batch.add(new Registration("r" + i, "bench_s" + service, "bench", "10.0." + (host / 250) + "." + (host % 250 + 1),
-                    Map.of("http", 8000 + i % PER_SERVICE), List.of("zone=" + (i % 3)), Map.of(), Duration.ofHours(2), now));
+                    Map.of("http", 8000 + i % PER_SERVICE), List.of("zone=" + (i % 3)), Map.of(), Duration.ofHours(2), now, null));
             if (batch.size() == 5_000) {
                 node.manager().submit(new io.flotilla.model.Command.RegisterEndpoints(batch)).get(60, TimeUnit.SECONDS);
                 batch = new ArrayList<>();

@@ -28,17 +28,17 @@ public final class RegistryCommands {
     }
 
     @Command(name = "register", description = {"Register an instance with a TTL; it is removed unless renewed within the TTL.",
-            "Prints the registration id (renew with `registry renew ID`)."})
+            "Prints the registration id, which the server makes (renew with `registry renew ID`).",
+            "A worker's certificate registers only its node's address; stack services' names are not registrable."})
     static final class Register implements Callable<Integer> {
         @Mixin ClientOptions client;
         @Option(names = "--name", required = true, description = "The service name it is found under.") String name;
         @Option(names = "--stack", description = "A stack to register in (name becomes STACK_NAME, DNS NAME.STACK.flotilla).") String stack;
         @Option(names = "--address", required = true, description = "Where it answers (an IP address for DNS A records).") String address;
         @Option(names = "--port", paramLabel = "NAME=PORT", description = "A named port (repeatable), e.g. http=8080.") List<String> ports = new ArrayList<>();
-        @Option(names = "--ttl", defaultValue = "10s", description = "How long it lives without a renewal (e.g. 10s, 500ms, 1m; default 10s).") String ttl;
+        @Option(names = "--ttl", defaultValue = "10s", description = "How long it lives without a renewal (e.g. 10s, 500ms, 1m; default 10s; at most 5m).") String ttl;
         @Option(names = "--tag", description = "A tag (repeatable), e.g. zone=a.") List<String> tags = new ArrayList<>();
         @Option(names = "--meta", paramLabel = "K=V", description = "Metadata (repeatable).") List<String> meta = new ArrayList<>();
-        @Option(names = "--id", description = "The registration id (default: a new one; an existing id is replaced).") String id;
 
         @Override
         public Integer call() {
@@ -56,7 +56,7 @@ public final class RegistryCommands {
                 String[] kv = keyValue(m, "--meta");
                 metaMap.put(kv[0], kv[1]);
             }
-            RegistrationResult result = new DiscoveryClient(host(client)).register(new RegistrationRequest(id, name, stack,
+            RegistrationResult result = new DiscoveryClient(host(client)).register(new RegistrationRequest(null, name, stack,
                     address, portMap, tags, metaMap, parseDuration(ttl)));
             System.out.println(result.id());
             return 0;

@@ -75,7 +75,7 @@ class DnsServerTest {
 
     private static Registration registration(String id, String service, String stack, String address, int port) {
         return new Registration(id, service, stack, address, Map.of("http", port), List.of(), Map.of(),
-                Duration.ofMinutes(1), T0);
+                Duration.ofMinutes(1), T0, null);
     }
 
     private void apply(EndpointRegistry target, Command command) {

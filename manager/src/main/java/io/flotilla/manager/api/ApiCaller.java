@@ -24,8 +24,12 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *   <tr><td>{@code GET /v1/info}, {@code POST /v1/cluster/join}, {@code GET /v1/discovery/...}</td>
  *       <td>anyone over TLS (the join is checked by its token; discovery answers what DNS answers
  *       anyway, and tasks hold no certificate)</td></tr>
+ *   <tr><td>{@code GET /v1/discovery/mesh}</td><td>any certificate of the cluster (only nodes' meshes
+ *       read it: the services' ports and labels are not what DNS answers)</td></tr>
  *   <tr><td>{@code /v1/dispatcher/...}</td><td>a node (a worker only for its own node id), a manager, admin</td></tr>
- *   <tr><td>{@code /v1/registry/...}, {@code POST /v1/cluster/certificate}, {@code GET /v1/cluster}</td><td>any certificate of the cluster</td></tr>
+ *   <tr><td>{@code /v1/registry/...}, {@code POST /v1/cluster/certificate}, {@code GET /v1/cluster}</td><td>any
+ *       certificate of the cluster (the registry then checks the {@link #owner} of each entry:
+ *       {@link RegistrationRules})</td></tr>
  *   <tr><td>{@code GET /v1/nodes/ID}</td><td>node ID itself (it follows its role), a manager, admin</td></tr>
  *   <tr><td>{@code POST /v1/cluster/managers}</td><td>a manager</td></tr>
  *   <tr><td>everything else (stacks, services, nodes, state, join tokens, ...)</td><td>admin or a manager</td></tr>
@@ -93,7 +97,7 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
         String resource = path.size() >= 2 ? path.get(1) : "";
         String sub = path.size() >= 3 ? path.get(2) : "";
         if (resource.equals("info") || (resource.equals("cluster") && sub.equals("join"))
-                || (resource.equals("discovery") && method.equals("GET"))) {
+                || (resource.equals("discovery") && method.equals("GET") && !sub.equals("mesh"))) {
             return;
         }
         if (identity == null && refused != null) {
@@ -105,6 +109,8 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
         }
         boolean allowed = switch (resource) {
             case "dispatcher", "registry" -> true;
+            // GET /v1/discovery/mesh: every node's mesh reads it with the node's certificate.
+            case "discovery" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
             // A node follows its own role (promote, demote, rm: cli NodeRoleWatch) and the managers' group.
             case "nodes" -> identity.isManager() || identity.isAdmin()
                     || (method.equals("GET") && path.size() == 3 && sub.equals(identity.commonName()));
@@ -121,6 +127,17 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
                     + ") may not " + method + " /" + String.join("/", path) + ": that takes the admin credential"
                     + " (admin.crt) or a manager's");
         }
+    }
+
+    /**
+     * The caller as a registration's owner: {@code admin}, or role and node id ({@code worker:w1},
+     * {@code manager:m1}); null without a certificate (plaintext test servers).
+     */
+    String owner() {
+        if (identity == null) {
+            return null;
+        }
+        return identity.isAdmin() ? "admin" : identity.role() + ":" + identity.commonName();
     }
 
     /** Dispatcher calls: a worker speaks only for itself. */

@@ -278,7 +278,7 @@ public final class ApiServer implements AutoCloseable {
             case "discovery", "registry" -> {
                 DiscoveryApi current = discovery;
                 if (current != null) {
-                    return current.route(r, STREAMED);
+                    return current.route(r, STREAMED, caller);
                 }
             }
             case "dispatcher" -> {

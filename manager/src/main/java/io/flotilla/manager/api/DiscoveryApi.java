@@ -25,13 +25,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * Discovery over HTTP: the endpoint sets ({@code /v1/discovery/services[/{name}[/watch]]}), the
@@ -41,8 +39,9 @@ import java.util.regex.Pattern;
  */
 public final class DiscoveryApi {
     static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(2);
+    /** The shortest heartbeat a watch gets: shorter ones are raised to it (an open endpoint must not stream on a whim). */
+    static final Duration MIN_HEARTBEAT = Duration.ofSeconds(1);
     private static final int QUEUE = 100_000;
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
 
     /** A service and how many healthy endpoints it has ({@code GET /v1/discovery/services}). */
     public record ServiceEndpointCount(String service, int endpoints) {}
@@ -62,8 +61,11 @@ public final class DiscoveryApi {
         this.ids = ids;
     }
 
-    /** Answers a {@code /v1/discovery/...} or {@code /v1/registry/...} request; {@code streamed} when it wrote the answer. */
-    Object route(ApiRequest r, Object streamed) throws Exception {
+    /**
+     * Answers a {@code /v1/discovery/...} or {@code /v1/registry/...} request; {@code streamed} when
+     * it wrote the answer. {@code caller} owns what it registers (see {@link RegistrationRules}).
+     */
+    Object route(ApiRequest r, Object streamed, ApiCaller caller) throws Exception {
         List<String> p = r.path();
         int n = p.size();
         String method = r.method();
@@ -91,25 +93,25 @@ public final class DiscoveryApi {
                 return registrations(r.param("service"));
             }
             if (n == 2 && method.equals("POST")) {
-                return register(r.body(RegistrationRequest.class));
+                return register(r.body(RegistrationRequest.class), caller);
             }
             if (n == 3 && method.equals("DELETE")) {
-                return deregister(p.get(2));
+                return deregister(p.get(2), caller);
             }
             if (n == 3 && method.equals("GET")) {
                 return store.state().registrations().get(p.get(2))
                         .orElseThrow(() -> ApiException.notFound("no such registration: " + p.get(2)));
             }
             if (n == 4 && p.get(3).equals("renew") && (method.equals("PUT") || method.equals("POST"))) {
-                return renew(p.get(2));
+                return renew(p.get(2), caller);
             }
         }
         throw ApiException.notFound("no such endpoint: " + method + " " + r.exchange().getRequestURI().getPath());
     }
 
     /**
-     * What every node's routing mesh needs of the services ({@code GET /v1/discovery/mesh}, open to
-     * every node's certificate as the rest of discovery): name, ports, labels, endpoint mode — the
+     * What every node's routing mesh needs of the services ({@code GET /v1/discovery/mesh}, for any
+     * certificate of the cluster, not anonymous callers): name, ports, labels, endpoint mode — the
      * task template reduced to its labels, so nothing else of the spec (environment) leaves the
      * managers. A worker's mesh polls it; its endpoints come from the registry watch.
      */
@@ -159,10 +161,7 @@ public final class DiscoveryApi {
         String lastEventId = r.exchange().getRequestHeaders().getFirst("Last-Event-ID");
         long from = r.param("index") != null ? r.longParam("index", -1)
                 : lastEventId != null ? parseIndex(lastEventId) : -1;
-        Duration heartbeat = r.waitParam("heartbeat", DEFAULT_HEARTBEAT);
-        if (heartbeat.isZero()) {
-            heartbeat = DEFAULT_HEARTBEAT;
-        }
+        Duration heartbeat = heartbeat(r);
         String accept = r.exchange().getRequestHeaders().getFirst("Accept");
         boolean sse = accept != null && accept.contains("text/event-stream");
         BlockingQueue<EndpointChange> queue = new LinkedBlockingQueue<>(QUEUE);
@@ -221,10 +220,7 @@ public final class DiscoveryApi {
      */
     private void watchAll(ApiRequest r) throws IOException, InterruptedException {
         long from = r.param("index") != null ? r.longParam("index", -1) : -1;
-        Duration heartbeat = r.waitParam("heartbeat", DEFAULT_HEARTBEAT);
-        if (heartbeat.isZero()) {
-            heartbeat = DEFAULT_HEARTBEAT;
-        }
+        Duration heartbeat = heartbeat(r);
         BlockingQueue<EndpointChange> queue = new LinkedBlockingQueue<>(QUEUE);
         AtomicBoolean overflow = new AtomicBoolean();
         EndpointRegistry.Start[] start = new EndpointRegistry.Start[1];
@@ -272,6 +268,15 @@ public final class DiscoveryApi {
         }
     }
 
+    /** The {@code heartbeat} query parameter (ms): 0 or absent is the default, below the minimum is the minimum. */
+    static Duration heartbeat(ApiRequest r) {
+        Duration heartbeat = r.waitParam("heartbeat", DEFAULT_HEARTBEAT);
+        if (heartbeat.isZero()) {
+            return DEFAULT_HEARTBEAT;
+        }
+        return heartbeat.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT : heartbeat;
+    }
+
     private static long parseIndex(String value) {
         try {
             return Long.parseLong(value.strip());
@@ -301,37 +306,29 @@ public final class DiscoveryApi {
                 .toList();
     }
 
-    RegistrationResult register(RegistrationRequest request) throws InterruptedException {
-        if (request.name() == null || !NAME.matcher(request.name()).matches()) {
-            throw ApiException.invalid("name must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: " + request.name());
-        }
-        if (request.stack() != null && !NAME.matcher(request.stack()).matches()) {
-            throw ApiException.invalid("stack must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: " + request.stack());
-        }
-        if (request.address() == null || request.address().isBlank()) {
-            throw ApiException.invalid("address is required");
-        }
-        if (request.ttl() == null || request.ttl().isNegative() || request.ttl().isZero()) {
-            throw ApiException.invalid("ttl is required and must be positive (e.g. \"PT10S\")");
-        }
-        Map<String, Integer> ports = request.ports() == null ? Map.of() : request.ports();
-        ports.forEach((name, port) -> {
-            if (port == null || port < 1 || port > 65535) {
-                throw ApiException.invalid("port " + name + " out of range: " + port);
-            }
-        });
-        String id = request.id() == null || request.id().isBlank() ? ids.get() : request.id();
-        String service = request.stack() == null ? request.name() : request.stack() + "_" + request.name();
-        Registration registration = new Registration(id, service, request.stack(), request.address().strip(), ports,
-                request.tags(), request.meta(), request.ttl(), clock.instant());
+    RegistrationResult register(RegistrationRequest request, ApiCaller caller) throws InterruptedException {
+        RegistrationRules.checkRequest(request);
+        String service = RegistrationRules.serviceName(request);
+        String address = request.address().strip();
+        ClusterState state = store.state();
+        RegistrationRules.checkName(state, service);
+        RegistrationRules.checkAddress(state, caller, address);
+        // reg- keeps the id out of the tasks' id space; the state refuses one that collides anyway.
+        String id = RegistrationRules.ID_PREFIX + ids.get();
+        Registration registration = new Registration(id, service, request.stack(), address, request.ports(),
+                request.tags(), request.meta(), request.ttl(), clock.instant(), caller.owner());
         ClusterState after = Submissions.await(store.submit(new Command.RegisterEndpoints(List.of(registration))));
+        if (after.registrations().get(id).isEmpty()) {
+            throw ApiException.conflict("registration " + id + " was not applied (its id was taken meanwhile): register again");
+        }
         renewals.renew(id, clock.instant());
         return new RegistrationResult(id, service, after.index(), registration.ttl());
     }
 
-    RegistrationResult renew(String id) {
+    RegistrationResult renew(String id, ApiCaller caller) {
         Registration registration = store.state().registrations().get(id)
                 .orElseThrow(() -> ApiException.notFound("no such registration: " + id + " (expired or removed: register again)"));
+        RegistrationRules.checkRenew(caller, registration);
         if (!store.isLeader()) {
             throw new ApiException(503, "unavailable", "renewals go to the leader; this manager does not lead");
         }
@@ -339,10 +336,10 @@ public final class DiscoveryApi {
         return new RegistrationResult(id, registration.service(), store.state().index(), registration.ttl());
     }
 
-    ChangeResult deregister(String id) throws InterruptedException {
-        if (store.state().registrations().get(id).isEmpty()) {
-            throw ApiException.notFound("no such registration: " + id);
-        }
+    ChangeResult deregister(String id, ApiCaller caller) throws InterruptedException {
+        Registration registration = store.state().registrations().get(id)
+                .orElseThrow(() -> ApiException.notFound("no such registration: " + id));
+        RegistrationRules.checkDeregister(caller, registration);
         ClusterState after = Submissions.await(store.submit(
                 new Command.DeregisterEndpoints(List.of(id), "deregistered", clock.instant())));
         renewals.forget(id);

@@ -49,9 +49,9 @@ class DiscoveryApiTest {
         managers.close();
     }
 
-    private RegistrationResult register(String id, String name, String address, int port, Duration ttl, String... tags)
+    private RegistrationResult register(String name, String address, int port, Duration ttl, String... tags)
             throws Exception {
-        HttpTestClient.Answer answer = http.post("/v1/registry", new RegistrationRequest(id, name, "ext", address,
+        HttpTestClient.Answer answer = http.post("/v1/registry", new RegistrationRequest(null, name, "ext", address,
                 Map.of("http", port), List.of(tags), Map.of("version", "1"), ttl));
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
         return answer.as(RegistrationResult.class);
@@ -95,7 +95,7 @@ class DiscoveryApiTest {
     void registerListWatchDeregister() throws Exception {
         BlockingQueue<EndpointEvent> events = watch("");
         assertThat(next(events, "snapshot").endpoints()).isEmpty();
-        RegistrationResult a = register("pay-1", "pay", "10.0.0.1", 8080, Duration.ofMinutes(1), "zone=a");
+        RegistrationResult a = register("pay", "10.0.0.1", 8080, Duration.ofMinutes(1), "zone=a");
         assertThat(a.service()).isEqualTo("ext_pay");
         long start = System.nanoTime();
         EndpointEvent added = next(events, "change");
@@ -109,11 +109,11 @@ class DiscoveryApiTest {
         assertThat(set.endpoints()).hasSize(1);
         assertThat(http.get("/v1/discovery/services/ext_pay?tag=zone=b").as(EndpointSet.class).endpoints()).isEmpty();
         assertThat(http.get("/v1/discovery/services/nope").status()).isEqualTo(404);
-        assertThat(http.get("/v1/registry").body()).contains("pay-1");
+        assertThat(http.get("/v1/registry").body()).contains(a.id());
 
-        assertThat(http.delete("/v1/registry/pay-1").status()).isEqualTo(200);
-        assertThat(next(events, "change").removed()).containsExactly("pay-1");
-        assertThat(http.delete("/v1/registry/pay-1").status()).isEqualTo(404);
+        assertThat(http.delete("/v1/registry/" + a.id()).status()).isEqualTo(200);
+        assertThat(next(events, "change").removed()).containsExactly(a.id());
+        assertThat(http.delete("/v1/registry/" + a.id()).status()).isEqualTo(404);
         assertThat(http.post("/v1/registry", "{\"name\":\"x\",\"address\":\"1.2.3.4\"}").status()).as("no ttl").isEqualTo(400);
     }
 
@@ -121,18 +121,18 @@ class DiscoveryApiTest {
     void aWatcherReconnectingFromItsLastIndexMissesNothingAndRepeatsNothing() throws Exception {
         BlockingQueue<EndpointEvent> first = watch("&tag=zone=a");
         next(first, "snapshot");
-        RegistrationResult a = register("pay-1", "pay", "10.0.0.1", 8080, Duration.ofMinutes(1), "zone=a");
+        RegistrationResult a = register("pay", "10.0.0.1", 8080, Duration.ofMinutes(1), "zone=a");
         assertThat(next(first, "change").index()).isEqualTo(a.index());
         long last = a.index(); // the client disconnects here; meanwhile:
-        register("pay-2", "pay", "10.0.0.2", 8080, Duration.ofMinutes(1), "zone=b"); // filtered out
-        RegistrationResult c = register("pay-3", "pay", "10.0.0.3", 8080, Duration.ofMinutes(1), "zone=a");
-        http.delete("/v1/registry/pay-1");
+        register("pay", "10.0.0.2", 8080, Duration.ofMinutes(1), "zone=b"); // filtered out
+        RegistrationResult c = register("pay", "10.0.0.3", 8080, Duration.ofMinutes(1), "zone=a");
+        http.delete("/v1/registry/" + a.id());
         BlockingQueue<EndpointEvent> second = watch("&tag=zone=a&index=" + last);
         EndpointEvent added = next(second, "change");
         assertThat(added.index()).isEqualTo(c.index());
-        assertThat(added.upserted()).extracting(e -> e.id()).containsExactly("pay-3");
+        assertThat(added.upserted()).extracting(e -> e.id()).containsExactly(c.id());
         EndpointEvent removed = next(second, "change");
-        assertThat(removed.removed()).containsExactly("pay-1");
+        assertThat(removed.removed()).containsExactly(a.id());
         EndpointEvent heartbeat = next(second, "heartbeat");
         assertThat(heartbeat.index()).isGreaterThanOrEqualTo(removed.index());
         assertThat(second.stream().filter(e -> e.type().equals("change"))).isEmpty();
@@ -140,27 +140,27 @@ class DiscoveryApiTest {
 
     @Test
     void theAllServicesWatchStreamsEveryServiceAndResumesFromAnIndex() throws Exception {
-        RegistrationResult pay = register("pay-1", "pay", "10.0.0.1", 8080, Duration.ofMinutes(1));
+        RegistrationResult pay = register("pay", "10.0.0.1", 8080, Duration.ofMinutes(1));
         BlockingQueue<EndpointEvent> first = stream("/v1/discovery/watch?heartbeat=200");
         EndpointEvent snapshot = next(first, "snapshot");
         assertThat(snapshot.service()).isNull();
         assertThat(snapshot.reset()).isNull();
         assertThat(snapshot.index()).isGreaterThanOrEqualTo(pay.index());
-        assertThat(snapshot.endpoints()).extracting(e -> e.id()).containsExactly("pay-1");
-        RegistrationResult ship = register("ship-1", "ship", "10.0.0.2", 9090, Duration.ofMinutes(1));
+        assertThat(snapshot.endpoints()).extracting(e -> e.id()).containsExactly(pay.id());
+        RegistrationResult ship = register("ship", "10.0.0.2", 9090, Duration.ofMinutes(1));
         EndpointEvent added = next(first, "change");
         assertThat(added.service()).isEqualTo("ext_ship");
         assertThat(added.index()).isEqualTo(ship.index());
         long last = added.index(); // the client disconnects here; meanwhile, two services change:
-        RegistrationResult pay2 = register("pay-2", "pay", "10.0.0.3", 8080, Duration.ofMinutes(1));
-        http.delete("/v1/registry/ship-1");
+        RegistrationResult pay2 = register("pay", "10.0.0.3", 8080, Duration.ofMinutes(1));
+        http.delete("/v1/registry/" + ship.id());
         BlockingQueue<EndpointEvent> second = stream("/v1/discovery/watch?heartbeat=200&index=" + last);
         EndpointEvent a = next(second, "change");
         assertThat(a.service()).isEqualTo("ext_pay");
         assertThat(a.index()).isEqualTo(pay2.index());
         EndpointEvent b = next(second, "change");
         assertThat(b.service()).isEqualTo("ext_ship");
-        assertThat(b.removed()).containsExactly("ship-1");
+        assertThat(b.removed()).containsExactly(ship.id());
         assertThat(next(second, "heartbeat").index()).isGreaterThanOrEqualTo(b.index());
         assertThat(second.stream().filter(e -> e.type().equals("change"))).isEmpty();
         // an index older than the history (0: before this manager's first entry is fine; -1 is "none")
@@ -175,7 +175,7 @@ class DiscoveryApiTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> mirror.endpoints("ext_pay").size() == 2);
             assertThat(mirror.knows("ext_ship")).isFalse();
             long before = System.nanoTime();
-            register("ship-2", "ship", "10.0.0.4", 9090, Duration.ofMinutes(1));
+            register("ship", "10.0.0.4", 9090, Duration.ofMinutes(1));
             await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
                     .until(() -> mirror.endpoints("ext_ship").size() == 1);
             assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(1));
@@ -185,19 +185,29 @@ class DiscoveryApiTest {
 
     @Test
     void aRegistrationThatStopsRenewingExpiresWithinItsTtl() throws Exception {
-        register("pay-1", "pay", "10.0.0.1", 8080, Duration.ofMillis(600));
-        register("pay-2", "pay", "10.0.0.2", 8080, Duration.ofMillis(600));
+        RegistrationResult quiet = register("pay", "10.0.0.1", 8080, Duration.ofMillis(600));
+        RegistrationResult renewing = register("pay", "10.0.0.2", 8080, Duration.ofMillis(600));
         long start = System.nanoTime();
-        // pay-2 renews every 200 ms; pay-1 does not.
+        // renewing renews every 200 ms; quiet does not.
         while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1500)) {
-            HttpTestClient.Answer renewed = http.post("/v1/registry/pay-2/renew", "{}");
+            HttpTestClient.Answer renewed = http.post("/v1/registry/" + renewing.id() + "/renew", "{}");
             assertThat(renewed.status()).as(renewed.body()).isEqualTo(200);
             Thread.sleep(200);
         }
         assertThat(http.get("/v1/discovery/services/ext_pay").as(EndpointSet.class).endpoints())
-                .extracting(e -> e.id()).containsExactly("pay-2");
+                .extracting(e -> e.id()).containsExactly(renewing.id());
         await().atMost(Duration.ofSeconds(2)).until(() ->
                 http.get("/v1/discovery/services/ext_pay").as(EndpointSet.class).endpoints().isEmpty());
-        assertThat(http.post("/v1/registry/pay-1/renew", "{}").status()).isEqualTo(404);
+        assertThat(http.post("/v1/registry/" + quiet.id() + "/renew", "{}").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aWatchAskingForATinyHeartbeatGetsOneASecond() throws Exception {
+        // Anyone may watch (tasks hold no certificate): the server, not the caller, bounds the stream.
+        BlockingQueue<EndpointEvent> one = stream("/v1/discovery/services/ext_pay/watch?heartbeat=1");
+        BlockingQueue<EndpointEvent> all = stream("/v1/discovery/watch?heartbeat=1");
+        Thread.sleep(2_500);
+        assertThat(one.stream().filter(e -> e.type().equals("heartbeat")).count()).isBetween(1L, 4L);
+        assertThat(all.stream().filter(e -> e.type().equals("heartbeat")).count()).isBetween(1L, 4L);
     }
 }

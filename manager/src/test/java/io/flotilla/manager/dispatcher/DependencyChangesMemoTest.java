@@ -43,7 +43,7 @@ class DependencyChangesMemoTest {
     /** A change of billing_api's endpoints (a self-registration), at a new index. */
     private long billingChanges(int port) {
         apply(new Command.RegisterEndpoints(List.of(new Registration("b1", "billing_api", null, "10.0.0.9",
-                Map.of("http", port), List.of(), Map.of(), Duration.ofSeconds(30), T0))));
+                Map.of("http", port), List.of(), Map.of(), Duration.ofSeconds(30), T0, null))));
         return state.index();
     }
 
@@ -83,12 +83,12 @@ class DependencyChangesMemoTest {
         // web's depends_on changes, its tasks do not: the node's stamp stays, the check must still see it.
         ServiceSpec webSpec = state.service("web").orElseThrow().spec();
         apply(new Command.RegisterEndpoints(List.of(new Registration("d1", "shop_db", null, "10.0.0.5",
-                Map.of("pg", 5432), List.of(), Map.of(), Duration.ofSeconds(30), T0))));
+                Map.of("pg", 5432), List.of(), Map.of(), Duration.ofSeconds(30), T0, null))));
         apply(new Command.UpdateService("web", webSpec.withDependsOn(List.of(new DependencySpec("db", null, true))),
                 T0, false));
         before = state.index();
         apply(new Command.RegisterEndpoints(List.of(new Registration("d1", "shop_db", null, "10.0.0.6",
-                Map.of("pg", 5432), List.of(), Map.of(), Duration.ofSeconds(30), T0))));
+                Map.of("pg", 5432), List.of(), Map.of(), Duration.ofSeconds(30), T0, null))));
         assertThat(changes.changedSince(state, "n1", before)).as("web now depends on shop_db").isTrue();
         assertThat(state.node("n1").orElseThrow().status().state()).isNotEqualTo(NodeState.DOWN);
     }
