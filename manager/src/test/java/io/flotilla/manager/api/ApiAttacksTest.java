@@ -182,6 +182,38 @@ class ApiAttacksTest {
         join("w1", token("worker"));
     }
 
+    @Test
+    void aRequestThatTricklesInIsCut() throws Exception {
+        SSLSocket socket = (SSLSocket) anonymous.getSocketFactory().createSocket("127.0.0.1", manager.apiAddress().getPort());
+        try (socket) {
+            socket.setSoTimeout((int) ApiServer.REQUEST_ARRIVAL.plusSeconds(10).toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write("POST /v1/cluster/join HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            long closedAfter = -1;
+            // a header line every second, the head never ending (slowloris)
+            for (int i = 0; i < ApiServer.REQUEST_ARRIVAL.toSeconds() + 8 && closedAfter < 0; i++) {
+                try {
+                    out.write(("X-Slow-" + i + ": 1\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    Thread.sleep(1000);
+                } catch (IOException closed) {
+                    closedAfter = System.nanoTime() - start;
+                }
+            }
+            if (closedAfter < 0) {
+                try {
+                    closedAfter = socket.getInputStream().read() < 0 ? System.nanoTime() - start : -1;
+                } catch (IOException closed) {
+                    closedAfter = System.nanoTime() - start;
+                }
+            }
+            assertThat(closedAfter).as("the server closed the connection").isPositive();
+            assertThat(Duration.ofNanos(closedAfter)).isLessThan(ApiServer.REQUEST_ARRIVAL.plusSeconds(5));
+        }
+    }
+
     private record RawAnswer(String head, long sent) {}
 
     /**
