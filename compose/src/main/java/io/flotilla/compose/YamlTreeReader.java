@@ -150,8 +150,8 @@ final class YamlTreeReader {
     private void charge(NodePath path, int count) throws ComposeException {
         nodes += count;
         if (nodes > MAX_NODES) {
-            throw error(path, "YAML aliases expand to more than " + MAX_NODES
-                    + " nodes (an alias copies its anchor each time it is used); write fewer aliases");
+            throw error(path, "the YAML has more than " + MAX_NODES + " nodes once its aliases are expanded"
+                    + " (an alias copies its anchor each time it is used)");
         }
     }
 
