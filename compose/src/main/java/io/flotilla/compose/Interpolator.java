@@ -10,8 +10,17 @@ import java.util.function.Consumer;
  * {@code ${VAR+alternative}} (when set), and {@code $$} for a literal dollar. Defaults,
  * messages and alternatives may themselves contain substitutions. A dollar followed by anything
  * else is an error, as in Compose, so that a forgotten {@code $$} is caught before deploying.
+ *
+ * <p>Nesting ({@link #MAX_DEPTH}) and each result's length ({@link #MAX_LENGTH}) are bounded: the
+ * file comes from whoever deploys, and 12 KB of {@code ${A:-${A:-...}}} overflowed the stack,
+ * while {@code $BIG} written many times multiplies a large variable (security issue 17).
  */
 final class Interpolator {
+    /** Deeper than any default anyone writes by hand. */
+    static final int MAX_DEPTH = 32;
+    /** Characters in one substituted value: far above any real environment value or command. */
+    static final int MAX_LENGTH = 1024 * 1024;
+
     /** A substitution that cannot be made: a required variable is unset, or the syntax is wrong. */
     static final class InterpolationException extends Exception {
         InterpolationException(String message) {
@@ -36,8 +45,15 @@ final class Interpolator {
     }
 
     String interpolate(String text) throws InterpolationException {
+        return interpolate(text, 0);
+    }
+
+    private String interpolate(String text, int depth) throws InterpolationException {
         if (text.indexOf('$') < 0) {
             return text;
+        }
+        if (depth > MAX_DEPTH) {
+            throw new InterpolationException("substitutions nested more than " + MAX_DEPTH + " deep");
         }
         StringBuilder out = new StringBuilder(text.length());
         int i = 0;
@@ -60,7 +76,7 @@ final class Interpolator {
                 if (end < 0) {
                     throw invalid(text);
                 }
-                out.append(braced(text.substring(i + 2, end), text));
+                out.append(braced(text.substring(i + 2, end), text, depth));
                 i = end + 1;
             } else if (isNameStart(next)) {
                 int end = i + 1;
@@ -72,11 +88,15 @@ final class Interpolator {
             } else {
                 throw invalid(text);
             }
+            if (out.length() > MAX_LENGTH) {
+                throw new InterpolationException("the value after substitution is longer than " + MAX_LENGTH
+                        + " characters");
+            }
         }
         return out.toString();
     }
 
-    private String braced(String content, String whole) throws InterpolationException {
+    private String braced(String content, String whole, int depth) throws InterpolationException {
         int nameEnd = 0;
         if (content.isEmpty() || !isNameStart(content.charAt(0))) {
             throw invalid(whole);
@@ -99,11 +119,11 @@ final class Interpolator {
         String current = variables.get(name);
         boolean present = colon ? current != null && !current.isEmpty() : current != null;
         return switch (operator) {
-            case '-' -> present ? current : interpolate(argument);
-            case '+' -> present ? interpolate(argument) : "";
+            case '-' -> present ? current : interpolate(argument, depth + 1);
+            case '+' -> present ? interpolate(argument, depth + 1) : "";
             case '?' -> {
                 if (!present) {
-                    String message = interpolate(argument);
+                    String message = interpolate(argument, depth + 1);
                     throw new InterpolationException("required variable " + name + " is missing a value"
                             + (message.isEmpty() ? "" : ": " + message));
                 }

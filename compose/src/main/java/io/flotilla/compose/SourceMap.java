@@ -47,6 +47,32 @@ final class SourceMap {
         values.putAll(moved(source.values, from, to));
     }
 
+    /**
+     * Copies the positions of {@code node} (found at {@code from}) and of its descendants to
+     * {@code to}. Walks the node rather than every recorded position, so that copying for each
+     * YAML alias costs the alias's size, not the file's.
+     */
+    void copyNode(com.fasterxml.jackson.databind.JsonNode node, String from, String to) {
+        Position key = keys.get(from);
+        if (key != null) {
+            keys.put(to, key);
+        }
+        Position value = values.get(from);
+        if (value != null) {
+            values.put(to, value);
+        }
+        if (node.isObject()) {
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : node.properties()) {
+                String step = "/" + field.getKey().replace("~", "~0").replace("/", "~1");
+                copyNode(field.getValue(), from + step, to + step);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                copyNode(node.get(i), from + "/" + i, to + "/" + i);
+            }
+        }
+    }
+
     private static Map<String, Position> moved(Map<String, Position> positions, String from, String to) {
         Map<String, Position> result = new HashMap<>();
         positions.forEach((pointer, position) -> {

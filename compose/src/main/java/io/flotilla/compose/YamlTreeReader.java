@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.yaml.snakeyaml.LoaderOptions;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -24,9 +25,23 @@ import java.util.Set;
  * here from the token stream: aliases are replaced by copies of their anchors, merge keys
  * ({@code <<: *defaults}) add the keys not written explicitly, and scalars are typed the way
  * Compose (YAML 1.2) types them: {@code yes}/{@code no}/{@code on}/{@code off} stay strings.
+ *
+ * <p>A stack file comes from whoever deploys, so reading it is bounded (security issue 17): the
+ * text ({@link #MAX_CODE_POINTS}), the nesting ({@link #MAX_DEPTH}, as this reader recurses) and the
+ * nodes built including every copy an alias or merge key makes ({@link #MAX_NODES}): SnakeYAML's
+ * own alias limit never applies here, because Jackson reads events and the copies are made below,
+ * where nine aliases of nine aliases of ... ("billion laughs") would otherwise fill the heap.
  */
 final class YamlTreeReader {
-    private static final YAMLFactory FACTORY = new YAMLFactory();
+    /** Deeper than any real compose file (services.web.deploy.resources.limits is 5). */
+    static final int MAX_DEPTH = 64;
+    /** Nodes built, alias and merge copies included: a large stack has a few thousand. */
+    static final int MAX_NODES = 100_000;
+    /** SnakeYAML's default, stated here so that the limit is visible. */
+    static final int MAX_CODE_POINTS = 3 * 1024 * 1024;
+    // The builder leaves EMPTY_STRING_AS_NULL off, unlike new YAMLFactory(): "networks: {front:}" needs it.
+    private static final YAMLFactory FACTORY = YAMLFactory.builder().loaderOptions(loaderOptions())
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> BOOLEANS = Set.of("true", "false");
     private static final String MERGE_KEY = "<<";
@@ -34,16 +49,27 @@ final class YamlTreeReader {
     /** A parsed document and the positions of its nodes. */
     record Document(ObjectNode root, SourceMap sourceMap) {}
 
-    private record Anchor(JsonNode node, String pointer) {}
+    /** @param size the nodes a copy of it costs ({@link #MAX_NODES}) */
+    private record Anchor(JsonNode node, String pointer, int size) {}
 
     private final Path file;
     private final SourceMap sourceMap;
     private final Map<String, Anchor> anchors = new HashMap<>();
     private YAMLParser parser;
+    private int nodes;
 
     private YamlTreeReader(Path file) {
         this.file = file;
         this.sourceMap = new SourceMap(file);
+    }
+
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(MAX_CODE_POINTS);
+        options.setNestingDepthLimit(MAX_DEPTH);
+        options.setAllowRecursiveKeys(false);
+        options.setMaxAliasesForCollections(50);
+        return options;
     }
 
     static Document read(Path file, String text) throws ComposeException {
@@ -57,7 +83,7 @@ final class YamlTreeReader {
             if (first == null) {
                 throw new ComposeException(file, 0, 0, "", "empty compose file");
             }
-            JsonNode root = readValue(NodePath.ROOT);
+            JsonNode root = readValue(NodePath.ROOT, 0);
             if (!(root instanceof ObjectNode object)) {
                 SourceMap.Position position = sourceMap.locate(NodePath.ROOT, false);
                 throw new ComposeException(file, position.line(), position.column(), "",
@@ -81,24 +107,30 @@ final class YamlTreeReader {
     }
 
     /** Reads the value at the current token (which must be a value token) and records its position. */
-    private JsonNode readValue(NodePath path) throws IOException, ComposeException {
+    private JsonNode readValue(NodePath path, int depth) throws IOException, ComposeException {
         JsonToken token = parser.currentToken();
         String pointer = path.pointer();
         sourceMap.putValue(pointer, here());
+        if (depth > MAX_DEPTH) {
+            throw error(path, "YAML nested more than " + MAX_DEPTH + " levels deep");
+        }
         if (parser.isCurrentAlias()) {
             Anchor anchor = anchors.get(parser.getText());
             if (anchor == null) {
                 throw error(path, "unknown YAML alias *" + parser.getText());
             }
+            charge(path, anchor.size());
             SourceMap.Position aliasPosition = here();
-            sourceMap.copySubtree(sourceMap, anchor.pointer(), pointer);
+            sourceMap.copyNode(anchor.node(), anchor.pointer(), pointer);
             sourceMap.putValue(pointer, aliasPosition);
             return anchor.node().deepCopy();
         }
         String anchorName = parser.getObjectId();
+        int nodesBefore = nodes;
+        charge(path, 1);
         JsonNode node = switch (token) {
-            case START_OBJECT -> readObject(path);
-            case START_ARRAY -> readArray(path);
+            case START_OBJECT -> readObject(path, depth);
+            case START_ARRAY -> readArray(path, depth);
             case VALUE_STRING -> NODES.textNode(parser.getText());
             case VALUE_TRUE, VALUE_FALSE -> BOOLEANS.contains(parser.getText().toLowerCase(java.util.Locale.ROOT))
                     ? NODES.booleanNode(token == JsonToken.VALUE_TRUE)
@@ -109,9 +141,26 @@ final class YamlTreeReader {
             default -> throw error(path, "unexpected YAML token " + token);
         };
         if (anchorName != null) {
-            anchors.put(anchorName, new Anchor(node, pointer));
+            anchors.put(anchorName, new Anchor(node, pointer, nodes - nodesBefore));
         }
         return node;
+    }
+
+    /** Counts {@code count} more nodes built, refusing the file past {@link #MAX_NODES}. */
+    private void charge(NodePath path, int count) throws ComposeException {
+        nodes += count;
+        if (nodes > MAX_NODES) {
+            throw error(path, "the YAML has more than " + MAX_NODES + " nodes once its aliases are expanded"
+                    + " (an alias copies its anchor each time it is used)");
+        }
+    }
+
+    private static int size(JsonNode node) {
+        int size = 1;
+        for (JsonNode child : node) {
+            size += size(child);
+        }
+        return size;
     }
 
     private JsonNode integer() throws IOException {
@@ -139,7 +188,7 @@ final class YamlTreeReader {
         }
     }
 
-    private ObjectNode readObject(NodePath path) throws IOException, ComposeException {
+    private ObjectNode readObject(NodePath path, int depth) throws IOException, ComposeException {
         ObjectNode object = NODES.objectNode();
         List<NodePath> merges = new ArrayList<>();
         JsonToken token;
@@ -155,10 +204,10 @@ final class YamlTreeReader {
             parser.nextToken();
             if (MERGE_KEY.equals(name)) {
                 NodePath mergePath = path.child(MERGE_KEY + merges.size());
-                JsonNode merged = readValue(mergePath);
+                JsonNode merged = readValue(mergePath, depth + 1);
                 mergeSources(mergePath, merged, merges);
             } else {
-                object.set(name, readValue(child));
+                object.set(name, readValue(child, depth + 1));
             }
         }
         if (token != JsonToken.END_OBJECT) {
@@ -190,22 +239,23 @@ final class YamlTreeReader {
 
     private final Map<String, JsonNode> mergedNodes = new HashMap<>();
 
-    private void applyMerge(ObjectNode target, NodePath targetPath, NodePath sourcePath) {
+    private void applyMerge(ObjectNode target, NodePath targetPath, NodePath sourcePath) throws ComposeException {
         JsonNode source = mergedNodes.get(sourcePath.pointer());
         for (Map.Entry<String, JsonNode> field : source.properties()) {
             if (!target.has(field.getKey())) {
+                charge(targetPath, size(field.getValue()));
                 target.set(field.getKey(), field.getValue().deepCopy());
-                sourceMap.copySubtree(sourceMap, sourcePath.child(field.getKey()).pointer(),
+                sourceMap.copyNode(field.getValue(), sourcePath.child(field.getKey()).pointer(),
                         targetPath.child(field.getKey()).pointer());
             }
         }
     }
 
-    private ArrayNode readArray(NodePath path) throws IOException, ComposeException {
+    private ArrayNode readArray(NodePath path, int depth) throws IOException, ComposeException {
         ArrayNode array = NODES.arrayNode();
         int index = 0;
         while (parser.nextToken() != JsonToken.END_ARRAY) {
-            array.add(readValue(path.child(index++)));
+            array.add(readValue(path.child(index++), depth + 1));
         }
         return array;
     }

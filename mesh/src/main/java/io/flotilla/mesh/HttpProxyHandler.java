@@ -327,7 +327,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 headers.remove("x-http2-scheme");
                 headers.remove("x-http2-path");
             }
-            ForwardedHeaders.addForwarded(headers, clientIp, forwardedNode, proto);
+            ForwardedHeaders.setForwarded(headers, clientIp, forwardedNode, proto);
             if (streamed && !HttpUtil.isContentLengthSet(request)) {
                 HttpUtil.setTransferEncodingChunked(request, true);
             }

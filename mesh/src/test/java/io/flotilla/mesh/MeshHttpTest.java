@@ -93,15 +93,23 @@ class MeshHttpTest {
         assertThat(response.body()).contains("s_empty");
     }
 
+    /** A listener is the cluster's edge: the client's own forwarding headers are replaced, never kept (issue 17). */
     @Test
-    void forwardsClientAddressHeaders() {
+    void forwardsOnlyTheRealClientAddress() {
         TestBackend a = fixture.backend("a");
         int port = fixture.http(route("s", null, null, Balancing.P2C, a));
-        fixture.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/h")).header("X-Forwarded-For", "203.0.113.9"));
+        fixture.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/h"))
+                .header("X-Forwarded-For", "6.6.6.6")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "bank.example")
+                .header("X-Real-IP", "6.6.6.6")
+                .header("Forwarded", "for=6.6.6.6;proto=https"));
         var headers = a.headers.get(0);
-        assertThat(headers.getFirst("X-Forwarded-For")).isEqualTo("203.0.113.9, 127.0.0.1");
-        assertThat(headers.getFirst("X-Forwarded-Proto")).isEqualTo("http");
-        assertThat(headers.getFirst("Forwarded")).isEqualTo("for=127.0.0.1;proto=http;host=\"127.0.0.1:" + port + "\"");
+        assertThat(headers.get("X-Forwarded-For")).containsExactly("127.0.0.1");
+        assertThat(headers.get("X-Real-IP")).containsExactly("127.0.0.1");
+        assertThat(headers.get("X-Forwarded-Proto")).containsExactly("http");
+        assertThat(headers.get("X-Forwarded-Host")).containsExactly("127.0.0.1:" + port);
+        assertThat(headers.get("Forwarded")).containsExactly("for=127.0.0.1;proto=http;host=\"127.0.0.1:" + port + "\"");
     }
 
     @Test

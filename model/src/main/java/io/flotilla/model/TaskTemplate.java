@@ -119,4 +119,10 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
                 readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, newDiscovery);
     }
+
+    public TaskTemplate withUser(String newUser) {
+        return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, newUser, hostname, labels,
+                healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+    }
 }

@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * as before (unshare execs in place, so the pid written is still the task's). A fenced task
  * ({@link TaskLaunch#leaseFile()}) gets its watchdog as a background job of the shim
  * ({@link io.flotilla.agent.fencing.Fencing#WATCHDOG_SCRIPT}), which the shim stops when the task ends.
+ *
+ * <p>A task with {@code user:} runs as that user ({@link ProcessUser}: {@code setpriv} is the last
+ * word before the program, so the shim and the mount script still run as the agent); a task
+ * without one runs as the agent, which is said once per service in the log.
  */
 public final class ProcessDriver implements Driver {
     private static final Logger log = LoggerFactory.getLogger(ProcessDriver.class);
@@ -48,6 +52,9 @@ public final class ProcessDriver implements Driver {
 
     private final InstantSource clock;
     private final String shimScript;
+    private final long agentUid = ProcessUser.agentUid();
+    private final String agentUser = System.getProperty("user.name");
+    private final java.util.Set<String> servicesWarnedOfUser = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public ProcessDriver(InstantSource clock) {
         this.clock = clock;
@@ -104,6 +111,12 @@ public final class ProcessDriver implements Driver {
             throw new DriverException("the task has no command: set command or entrypoint");
         }
         checkExecutable(launch.program().getFirst(), launch.workingDir(), launch.environment());
+        String user = launch.task().spec().user();
+        List<String> runAs = ProcessUser.command(user, agentUid, ProcessUser.Directory.system());
+        if ((user == null || user.isBlank()) && servicesWarnedOfUser.add(launch.task().serviceId())) {
+            log.warn("service {}: its process tasks set no user: and run as the agent's user, {} (uid {})",
+                    launch.task().serviceName(), agentUser, agentUid);
+        }
         Process shim;
         try {
             Files.createDirectories(directory.root());
@@ -125,6 +138,7 @@ public final class ProcessDriver implements Driver {
             }
             List<String> command = new ArrayList<>(List.of(executable("setsid"), executable("sh"),
                     directory.shim().toString(), directory.root().toString()));
+            command.addAll(runAs);
             command.addAll(launch.program());
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(launch.workingDir().toFile())
