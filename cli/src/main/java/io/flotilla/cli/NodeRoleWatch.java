@@ -55,6 +55,8 @@ final class NodeRoleWatch implements AutoCloseable {
      */
     static final Duration WORKER_PERIOD = Duration.ofSeconds(2);
     private static final Duration REJOIN_EVERY = Duration.ofSeconds(10);
+    /** How long a manager outside the group waits before it asks to join again (see {@link #outsideLongEnough}). */
+    static final Duration OUTSIDE_BEFORE_REJOIN = Duration.ofSeconds(3);
 
     private final LocalNode node;
     private final Path data;
@@ -64,6 +66,8 @@ final class NodeRoleWatch implements AutoCloseable {
     private volatile boolean closed;
     private boolean seen;
     private long lastRejoin;
+    /** When this node was first seen as a manager outside the group (nanoTime), or 0. */
+    private long outsideSince;
 
     private NodeRoleWatch(LocalNode node, Path data, NodeConfig config) {
         this.node = node;
@@ -95,7 +99,12 @@ final class NodeRoleWatch implements AutoCloseable {
     /** What a manager with a leader says about this node: its role (empty: removed) and the group. */
     private record View(Optional<Node> node, ClusterInfo cluster) {
         boolean member(String id) {
-            return cluster.managers().stream().anyMatch(m -> m.id().equals(id));
+            return cluster != null && cluster.managers().stream().anyMatch(m -> m.id().equals(id));
+        }
+
+        /** The node's certificate was refused as revoked: it was removed from the cluster. */
+        boolean revoked() {
+            return cluster == null;
         }
     }
 
@@ -110,18 +119,22 @@ final class NodeRoleWatch implements AutoCloseable {
             seen = true;
         }
         NodeRole role = view.node().map(n -> n.spec().role()).orElse(null);
+        if (role != NodeRole.MANAGER || view.member(id)) {
+            outsideSince = 0;
+        }
         if (role == NodeRole.MANAGER && !local) {
             LOG.info("node {} was promoted: starting its manager role", id);
             List<ManagerPeer> managers = peers(view.cluster());
             save(config.withRole(NodeRole.MANAGER).withManagers(managers));
             node.startManagerRole(data, config.advertise(), managers);
             LOG.info("node {} runs as a manager now", id);
-        } else if (local && !view.member(id) && (role == NodeRole.WORKER || (role == null && seen))) {
+        } else if (local && !view.member(id) && (role == NodeRole.WORKER || (role == null && (seen || view.revoked())))) {
             LOG.info("node {} was {}: stopping its manager role (the agent keeps running)", id,
                     role == null ? "removed" : "demoted");
             node.stopManagerRole(data, config.advertise());
-            save(new NodeConfig(id, config.clusterId(), NodeRole.WORKER, config.advertise(), peers(view.cluster()), false));
-        } else if (role == NodeRole.MANAGER && !view.member(id)
+            save(new NodeConfig(id, config.clusterId(), NodeRole.WORKER, config.advertise(),
+                    view.revoked() ? config.managers() : peers(view.cluster()), false));
+        } else if (role == NodeRole.MANAGER && !view.member(id) && outsideLongEnough()
                 && System.nanoTime() - lastRejoin > REJOIN_EVERY.toNanos()) {
             lastRejoin = System.nanoTime();
             try {
@@ -132,7 +145,25 @@ final class NodeRoleWatch implements AutoCloseable {
         }
     }
 
-    /** Asks the managers the agent knows, other than this node, until one that knows a leader answers. */
+    /**
+     * True once this node has been seen as a manager outside the group for {@link #OUTSIDE_BEFORE_REJOIN}.
+     * A demotion and a removal take the node out of the group first and change its role (or
+     * remove it) a moment later: a node that asked to join again in between was added back, and
+     * stayed a member with a worker's role (or none), for good.
+     */
+    private boolean outsideLongEnough() {
+        long now = System.nanoTime();
+        if (outsideSince == 0) {
+            outsideSince = now;
+        }
+        return now - outsideSince >= OUTSIDE_BEFORE_REJOIN.toNanos();
+    }
+
+    /**
+     * Asks the managers the agent knows, other than this node, until one that knows a leader
+     * answers. A manager that refuses this node's certificate as revoked answers for good: the
+     * node was removed (a view with no node and no cluster).
+     */
     private View view() throws InterruptedException {
         String own = config.advertise() + ":" + ApiClient.DEFAULT_PORT;
         for (String manager : node.knownManagers()) {
@@ -140,7 +171,12 @@ final class NodeRoleWatch implements AutoCloseable {
                 continue;
             }
             try {
-                Optional<Node> self = nodeAt(manager, config.nodeId());
+                Optional<Node> self;
+                try {
+                    self = nodeAt(manager, config.nodeId());
+                } catch (Revoked revoked) {
+                    return new View(Optional.empty(), null);
+                }
                 boolean worker = self.map(n -> n.spec().role() == NodeRole.WORKER).orElse(false);
                 if (worker && node.manager() == null) {
                     return null; // a worker as it should be: nothing to do, no need for the group
@@ -157,18 +193,27 @@ final class NodeRoleWatch implements AutoCloseable {
         return null;
     }
 
-    private Optional<Node> nodeAt(String manager, String id) throws IOException, InterruptedException {
+    private Optional<Node> nodeAt(String manager, String id) throws IOException, InterruptedException, Revoked {
         HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + manager + "/v1/nodes/"
                 + URLEncoder.encode(id, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(5)).GET().build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() == 404 || response.statusCode() == 403) {
-            // 403 to a node asking for itself: its certificate is revoked (node rm), as good as gone
+        if (response.statusCode() == 403) {
+            throw new Revoked(); // to a node asking for itself: its certificate is revoked (node rm)
+        }
+        if (response.statusCode() == 404) {
             return Optional.empty();
         }
         if (response.statusCode() != 200) {
             throw new IOException("GET " + request.uri() + " answered " + response.statusCode());
         }
         return Optional.of(Json.read(response.body(), Node.class));
+    }
+
+    /** A manager refused this node's own certificate: it was removed from the cluster. */
+    private static final class Revoked extends Exception {
+        Revoked() {
+            super(null, null, false, false);
+        }
     }
 
     private static List<ManagerPeer> peers(ClusterInfo info) {
