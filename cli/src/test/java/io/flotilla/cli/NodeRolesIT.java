@@ -160,6 +160,25 @@ class NodeRolesIT {
         await("m1 shows itself alone").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(100)).until(() ->
                 managers(api).equals(List.of(m1Id)));
         assertThat(new ApiClient(api).nodes().stream().map(Node::id)).doesNotContain(w1Id);
+        // its manager's certificate is refused by the API and by Raft (revoked with the removal)
+        NodeTls w1Tls = NodeTls.node(TlsDirectory.of(w1.data));
+        assertThat(call(HttpClient.newBuilder().sslContext(w1Tls.context()).build(), "GET", api, "/v1/nodes/" + w1Id, null)
+                .statusCode()).isEqualTo(403);
+        org.apache.ratis.protocol.RaftPeer m1Peer = org.apache.ratis.protocol.RaftPeer.newBuilder()
+                .setId(org.apache.ratis.protocol.RaftPeerId.valueOf(m1Id)).setAddress(M1 + ":" + LocalNode.RAFT_PORT).build();
+        org.apache.ratis.conf.RaftProperties raftProperties = new org.apache.ratis.conf.RaftProperties();
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(raftProperties,
+                org.apache.ratis.util.TimeDuration.valueOf(3, java.util.concurrent.TimeUnit.SECONDS));
+        try (org.apache.ratis.client.RaftClient raft = org.apache.ratis.client.RaftClient.newBuilder()
+                .setRaftGroup(org.apache.ratis.protocol.RaftGroup.valueOf(
+                        io.flotilla.manager.raft.RaftClusterStore.GROUP_ID, m1Peer))
+                .setProperties(raftProperties).setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
+                .setParameters(io.flotilla.manager.raft.RaftClusterStore.tls(w1Tls.keyManager(), w1Tls.trustManager()))
+                .build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> raft.getGroupManagementApi(m1Peer.getId())
+                    .info(io.flotilla.manager.raft.RaftClusterStore.GROUP_ID)).isInstanceOfAny(IOException.class,
+                    org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException.class);
+        }
         await("w1 stopped its manager role").atMost(UP).ignoreExceptions().until(() -> !listening(W1, LocalNode.RAFT_PORT));
         assertThat(w1.alive()).isTrue();
 
