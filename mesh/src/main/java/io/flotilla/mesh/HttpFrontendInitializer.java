@@ -14,14 +14,13 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of an accepted HTTP connection. With TLS, ALPN picks h2 or http/1.1; in plaintext
@@ -32,9 +31,19 @@ import java.util.concurrent.TimeUnit;
  * <p>Nothing aggregates: bodies stream through {@link HttpProxyHandler}. {@code Expect:
  * 100-continue} is answered here. A connection without a byte either way for the idle timeout
  * closes: before it chose a protocol at once, with HTTP/1.1 when no request waits for its
- * response headers, with h2 when no stream is open.
+ * response headers, with h2 when no stream is open. A connection that sends no whole request head
+ * within the head timeout closes too ({@link ClientTimeouts}).
+ *
+ * <p>h2 is bounded per connection: {@value #H2_MAX_CONCURRENT_STREAMS} concurrent streams (a
+ * client opening more gets them refused, each stream costing a backend exchange) and a header list
+ * of {@value #H2_MAX_HEADER_LIST_BYTES} bytes, HTTP/1.x's head limit in Netty's decoder. Set here,
+ * not left to the library's defaults (Netty 4.2 advertises 100 and 8192 unasked), so that an
+ * upgrade cannot lift them unnoticed.
  */
 final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
+    static final int H2_MAX_CONCURRENT_STREAMS = 128;
+    static final int H2_MAX_HEADER_LIST_BYTES = 8192;
+
     private final ListenerState listener;
     private final MeshRuntime runtime;
 
@@ -45,14 +54,17 @@ final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
-        listener.connections.add(channel);
+        if (!listener.admit(channel)) {
+            return;
+        }
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(new ClientIdleHandler(runtime.idleTimeoutNanos));
+        pipeline.addLast(new ClientTimeouts(runtime.idleTimeoutNanos, runtime.requestHeadTimeoutNanos));
         if (listener.sslContext != null) {
             pipeline.addLast(listener.sslContext.newHandler(channel.alloc()));
             pipeline.addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                 @Override
                 protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                    ctx.pipeline().get(ClientTimeouts.class).handshakeDone();
                     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                         http2(ctx.pipeline(), true);
                     } else {
@@ -68,20 +80,25 @@ final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
     private void http1(ChannelPipeline pipeline, boolean tls) {
         pipeline.addLast(new HttpServerCodec())
                 .addLast(new HttpServerExpectContinueHandler())
-                .addLast(new HttpProxyHandler(listener, runtime, tls));
+                .addLast(new HttpProxyHandler(listener, runtime, tls, pipeline.get(ClientTimeouts.class)));
     }
 
     private void http2(ChannelPipeline pipeline, boolean tls) {
+        ClientTimeouts timeouts = pipeline.get(ClientTimeouts.class);
         pipeline.addLast(Http2FrameCodecBuilder.forServer()
+                        .initialSettings(Http2Settings.defaultSettings()
+                                .maxConcurrentStreams(H2_MAX_CONCURRENT_STREAMS)
+                                .maxHeaderListSize(H2_MAX_HEADER_LIST_BYTES))
                         .gracefulShutdownTimeoutMillis(runtime.options.drainTimeout().toMillis())
                         .build())
                 .addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
+                        timeouts.headArrived(); // a stream's headers are whole; later idleness is the idle timeout's
                         stream.pipeline()
                                 .addLast(new Http2StreamFrameToHttpObjectCodec(true))
                                 .addLast(new HttpServerExpectContinueHandler())
-                                .addLast(new HttpProxyHandler(listener, runtime, tls));
+                                .addLast(new HttpProxyHandler(listener, runtime, tls, null));
                     }
                 }))
                 .addLast(new Http2ConnectionEvents());
@@ -104,23 +121,6 @@ final class HttpFrontendInitializer extends ChannelInitializer<Channel> {
                 }
             } else {
                 ctx.fireUserEventTriggered(event);
-            }
-        }
-    }
-
-    /** Idle events go to the protocol's handler; a connection that has not even chosen a protocol closes. */
-    private static final class ClientIdleHandler extends IdleStateHandler {
-        ClientIdleHandler(long idleNanos) {
-            super(0, 0, idleNanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
-            ChannelPipeline pipeline = ctx.pipeline();
-            if (pipeline.get(HttpProxyHandler.class) != null || pipeline.get(Http2ConnectionEvents.class) != null) {
-                ctx.fireUserEventTriggered(event);
-            } else {
-                ctx.close();
             }
         }
     }

@@ -81,11 +81,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      */
     private long responseDeadline;
     private ScheduledFuture<?> deadlineTimer;
+    /** The HTTP/1.x connection's head deadline, told when a head arrives and when the next one is awaited; null on h2. */
+    private final ClientTimeouts timeouts;
 
-    HttpProxyHandler(ListenerState listener, MeshRuntime runtime, boolean tls) {
+    HttpProxyHandler(ListenerState listener, MeshRuntime runtime, boolean tls, ClientTimeouts timeouts) {
         this.listener = listener;
         this.runtime = runtime;
         this.proto = tls ? "https" : "http";
+        this.timeouts = timeouts;
     }
 
     @Override
@@ -134,6 +137,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private Exchange start(HttpRequest head) {
+        if (timeouts != null) {
+            timeouts.headArrived();
+        }
         if (clientIp == null) {
             Channel channel = http2 ? ctx.channel().parent() : ctx.channel();
             var address = ((InetSocketAddress) channel.remoteAddress()).getAddress();
@@ -177,6 +183,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 break;
             }
             dispatch(next);
+        }
+        if (current == null && timeouts != null) {
+            timeouts.awaitHead(); // keep-alive: the next head has the same time as the first
         }
         updateAutoRead();
     }

@@ -176,7 +176,7 @@ public final class Mesh implements AutoCloseable {
 
     private ListenerState open(MeshListener declared, List<RouteState> routes) throws Exception {
         SslContext ssl = declared.tls() == null ? null : sslContext(declared.tls());
-        ListenerState listener = new ListenerState(declared, ssl, routes);
+        ListenerState listener = new ListenerState(declared, ssl, routes, options.maxConnections(), runtime.refusedConnections);
         ServerBootstrap bootstrap = transport.keepAlive(new ServerBootstrap()
                 .group(transport.group())
                 .channel(transport.serverChannel())
@@ -189,7 +189,9 @@ public final class Mesh implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel channel) {
-                            listener.connections.add(channel);
+                            if (!listener.admit(channel)) {
+                                return; // TCP listeners get the cap but no head or idle deadline: a quiet session is fine
+                            }
                             channel.pipeline().addLast(new TcpProxyHandler(listener, runtime.tcpBackends, runtime.maxAttempts));
                         }
                     });

@@ -27,6 +27,8 @@ final class MeshRuntime {
     final Counter noRoute;
     final long responseTimeoutNanos;
     final long idleTimeoutNanos;
+    final long requestHeadTimeoutNanos;
+    final Counter refusedConnections;
     final Bootstrap tcpBackends;
     private final Bootstrap httpBackends;
 
@@ -39,6 +41,9 @@ final class MeshRuntime {
                 .description("HTTP requests no route matched (answered 404)").register(registry);
         this.responseTimeoutNanos = options.responseTimeout().toNanos();
         this.idleTimeoutNanos = options.idleTimeout().toNanos();
+        this.requestHeadTimeoutNanos = options.requestHeadTimeout().toNanos();
+        this.refusedConnections = Counter.builder("flotilla.mesh.connections.refused")
+                .description("Client connections closed at accept because their listener had maxConnections open").register(registry);
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
         this.tcpBackends = transport.keepAlive(new Bootstrap()
                 .channel(transport.socketChannel())
