@@ -8,7 +8,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * One node's mutual TLS, from its {@link TlsDirectory}: a key manager that follows the
- * credential files (renewals apply without a restart), the cluster CA as the only trust anchor,
+ * credential files (renewals apply without a restart), the cluster CA as the only trust anchor
+ * (and, for a server this node dials, a manager's certificate: {@link ClusterTrustManager}),
  * and one SSL context for servers (API, Raft) and clients alike. On a manager, also the CA
  * itself, read from {@code ca.key} when something must be signed.
  */
@@ -23,7 +24,7 @@ public final class NodeTls {
         this.directory = directory;
         this.ca = ca;
         this.keyManager = keyManager;
-        this.trustManager = TlsContexts.trusting(ca);
+        this.trustManager = new ClusterTrustManager(TlsContexts.trusting(ca));
         this.context = TlsContexts.context(keyManager, trustManager);
     }
 

@@ -9,7 +9,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * Trust on first use, pinned by a join token: accepts a server whose chain contains a CA
  * certificate with the token's SHA-256 digest and whose own certificate that CA signed (for the
- * address connected to: hostname verification stays on). Anything else — another CA, a
+ * address connected to: hostname verification stays on), for a manager (OU=manager: a worker's
+ * certificate of the same CA must not collect the token). Anything else — another CA, a
  * man in the middle, a wrong token — fails the handshake before the token is sent.
  */
 public final class PinnedTrustManager extends X509ExtendedTrustManager {
@@ -40,16 +41,19 @@ public final class PinnedTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
         pinned(chain).checkServerTrusted(chain, authType, socket);
+        ClusterTrustManager.requireManager(chain); // a worker of the cluster must not collect the token
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         pinned(chain).checkServerTrusted(chain, authType, engine);
+        ClusterTrustManager.requireManager(chain); // a worker of the cluster must not collect the token
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         pinned(chain).checkServerTrusted(chain, authType);
+        ClusterTrustManager.requireManager(chain); // a worker of the cluster must not collect the token
     }
 
     @Override

@@ -108,6 +108,24 @@ class MutualTlsTest {
                 .isInstanceOf(SSLHandshakeException.class);
     }
 
+    /**
+     * Issue 17 finding 6: a worker's certificate (the same CA) posed as a manager and collected a
+     * joining node's token, an agent's reports. Nodes and joiners dial managers only.
+     */
+    @Test
+    void aServerWithAWorkersCertificateIsNoManagerToANodeOrAJoiner() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        int port = serve(NodeTls.node(node("w9", ca, "worker")).context());
+        assertThatThrownBy(() -> call(NodeTls.node(node("w1", ca, "worker")).context(), port))
+                .isInstanceOf(SSLHandshakeException.class);
+        assertThatThrownBy(() -> call(TlsContexts.context(null, new PinnedTrustManager(ca.digest())), port))
+                .isInstanceOf(SSLHandshakeException.class);
+        stop();
+        int manager = serve(NodeTls.node(node("m1", ca, "manager")).context());
+        assertThat(call(NodeTls.node(node("w2", ca, "worker")).context(), manager)).isEqualTo("w2");
+        assertThat(call(TlsContexts.context(null, new PinnedTrustManager(ca.digest())), manager)).isEqualTo("-");
+    }
+
     @Test
     void hostnameVerificationChecksTheSanIp() throws Exception {
         CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());

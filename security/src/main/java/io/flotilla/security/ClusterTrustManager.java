@@ -1,0 +1,72 @@
+package io.flotilla.security;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * A node's trust: the cluster CA as the only anchor (chain and, when dialling, the address, as the
+ * JDK's PKIX trust manager checks them), and, for the servers a node dials, a manager's
+ * certificate. Every TLS server a node reaches is a manager (the API, Raft; a worker's API port
+ * relays bytes to a manager, whose certificate then answers), so a server that presents a worker's
+ * certificate is a worker posing as a manager — to collect a join token, an agent's reports, a
+ * renewal's CSR — and the handshake fails. Clients are checked only against the CA: what a client
+ * may do is the server's decision, per call.
+ */
+public final class ClusterTrustManager extends X509ExtendedTrustManager {
+    private final X509ExtendedTrustManager cluster;
+
+    public ClusterTrustManager(X509ExtendedTrustManager cluster) {
+        this.cluster = cluster;
+    }
+
+    /** Refuses a server certificate that is not a manager's. */
+    static void requireManager(X509Certificate[] chain) throws CertificateException {
+        String role = AnyManagerTrustManager.organizationalUnit(chain[0]);
+        if (!CertificateSubject.MANAGER.equals(role)) {
+            throw new CertificateException("the server's certificate is a cluster " + (role == null
+                    ? "certificate without a role" : role + "'s") + " (" + chain[0].getSubjectX500Principal().getName()
+                    + "), not a manager's: only managers serve nodes");
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        cluster.checkServerTrusted(chain, authType);
+        requireManager(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        cluster.checkServerTrusted(chain, authType, socket);
+        requireManager(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        cluster.checkServerTrusted(chain, authType, engine);
+        requireManager(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        cluster.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        cluster.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        cluster.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return cluster.getAcceptedIssuers();
+    }
+}
