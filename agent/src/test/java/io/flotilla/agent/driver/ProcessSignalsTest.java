@@ -47,7 +47,11 @@ class ProcessSignalsTest {
             if (pid > 1) {
                 ProcessGroups.killQuietly(pid);
             }
-            agentLike.destroyForcibly();
+            // The shim writes the task's exit status once the task is gone: let it, or it writes
+            // into the folder while JUnit deletes it (a CI run failed so, under load).
+            if (!agentLike.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                agentLike.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
         }
     }
 
