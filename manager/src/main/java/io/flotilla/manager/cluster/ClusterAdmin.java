@@ -7,11 +7,9 @@ import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeAvailability;
-import io.flotilla.model.NodeIds;
 import io.flotilla.model.NodeRole;
 import io.flotilla.model.NodeSpec;
 import io.flotilla.model.NodeState;
-import io.flotilla.model.NodeStatus;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
@@ -22,12 +20,7 @@ import io.flotilla.model.api.JoinResponse;
 import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.model.api.ManagerStatus;
 import io.flotilla.state.ClusterState;
-import io.flotilla.security.CertificateAuthority;
-import io.flotilla.security.CertificateRequests;
-import io.flotilla.security.CertificateSubject;
 import io.flotilla.security.NodeTls;
-import io.flotilla.security.PeerIdentity;
-import io.flotilla.security.Pem;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.InstantSource;
@@ -41,9 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster's membership: the first manager's bootstrap, joins (checked against the join
- * tokens), the managers' Raft group (add, remove), and the operator's node changes (promote,
- * demote, rm, update). Every change goes through the Raft log or Ratis' own configuration
+ * The cluster's membership: the first manager's bootstrap, joins and renewals (through
+ * {@link Enrollment}), the managers' Raft group (add, remove), and the operator's node changes
+ * (promote, demote, rm, update). Every change goes through the Raft log or Ratis' own configuration
  * change, so it can land on any manager.
  *
  * <p>Invariant kept: a node in the managers' Raft group has role {@code MANAGER} in the state.
@@ -62,6 +55,8 @@ public final class ClusterAdmin {
     private volatile String selfApi;
     /** This manager's TLS (the CA, to sign joins and renewals); null on a plaintext manager (tests only). */
     private final NodeTls tls;
+    /** Joins and renewals: who gets a certificate, with which role. */
+    private final Enrollment enrollment;
 
     public ClusterAdmin(String selfId, RaftClusterStore store, InstantSource clock, RandomGenerator random) {
         this(selfId, store, clock, random, null);
@@ -73,6 +68,7 @@ public final class ClusterAdmin {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
+        this.enrollment = new Enrollment(store, clock, tls, this::managers);
     }
 
     /** First start of the first manager: gives the cluster its id and join tokens. Idempotent. */
@@ -137,162 +133,15 @@ public final class ClusterAdmin {
                 .findFirst().orElse(null);
     }
 
-    /**
-     * {@code POST /v1/cluster/join}: checks the token, registers the node with the token's role.
-     * The token is checked before anything else of the request is looked at (its CSR parsed, its
-     * id stored). The node id is the joiner's, drawn at random by {@code flotilla join}: it must be
-     * a plain id ({@link NodeIds}), and one the cluster has never seen — a node joins once, and a
-     * join under a known id would take over that node's identity (its tasks, its role) with nothing
-     * but a token, while a removed node's id stays refused.
-     */
+    /** {@code POST /v1/cluster/join}: see {@link Enrollment#join}. */
     public JoinResponse join(JoinRequest request, String remote) throws InterruptedException {
-        ClusterState state = store.state();
-        ClusterConfig config = state.cluster();
-        if (config == null) {
-            throw new ApiException(503, "unavailable", "the cluster is not initialized yet");
-        }
-        String presented = request.token();
-        if (tls != null) {
-            presented = checkTlsToken(request, remote);
-        }
-        NodeRole role;
-        if (JoinTokens.matches(presented, config.managerToken())) {
-            role = NodeRole.MANAGER;
-        } else if (JoinTokens.matches(presented, config.workerToken())) {
-            role = NodeRole.WORKER;
-        } else {
-            LOG.warn("join refused: node {} from {} presented an invalid join token", NodeIds.printable(request.nodeId()),
-                    remote);
-            throw new ApiException(401, "unauthorized", "invalid join token for cluster " + config.clusterId()
-                    + " (tokens are shown by `flotilla join-token worker|manager` on a manager)");
-        }
-        NodeIds.require(request.nodeId());
-        if (config.removed(request.nodeId())) {
-            throw ApiException.conflict("node id " + request.nodeId() + " belonged to a node removed from the cluster:"
-                    + " join with a new data directory (a new id)");
-        }
-        if (state.node(request.nodeId()).isPresent()) {
-            throw ApiException.conflict("node " + request.nodeId() + " is in the cluster already: a node joins once,"
-                    + " and restarts on its data directory (flotilla join --data DIR) without joining again");
-        }
-        if (tls != null) {
-            if (request.csr() == null || request.csr().isBlank()) {
-                throw ApiException.invalid("csr is required: the joining node sends a certificate signing request for its key");
-            }
-            CertificateRequests.verifiedPublicKey(request.csr()); // a bad CSR is refused before anything is registered
-        }
-        String address = hostOf(request.advertise());
-        Node node = new Node(request.nodeId(), new NodeSpec(role, null, null),
-                new NodeStatus(NodeState.UNKNOWN, request.hostname(), address, null, null, clock.instant(), "joined"));
-        Submissions.await(store.submit(new Command.UpsertNode(node)));
-        LOG.info("node {} ({}, {}) joined as {}", request.nodeId(), NodeIds.printable(request.hostname()),
-                NodeIds.printable(request.advertise()),
-                role.name().toLowerCase(java.util.Locale.ROOT));
-        if (tls == null) {
-            return new JoinResponse(config.clusterId(), request.nodeId(), role, managers());
-        }
-        CertificateAuthority authority = authority();
-        X509Certificate certificate = authority.sign(request.csr(), nodeSubject(request, role, address),
-                nodeValidity(), clock.instant());
-        LOG.info("signed certificate {} for node {} ({}), valid until {}", certificate.getSerialNumber().toString(16),
-                request.nodeId(), role.name().toLowerCase(java.util.Locale.ROOT), certificate.getNotAfter().toInstant());
-        return new JoinResponse(config.clusterId(), request.nodeId(), role, managers(), Pem.encode(certificate),
-                Pem.encode(authority.certificate()), role == NodeRole.MANAGER ? Pem.encode(authority.key()) : null);
+        return enrollment.join(request, remote);
     }
 
-    /** Over TLS: the token must pin this cluster's CA. Returns the token's stored form. */
-    private String checkTlsToken(JoinRequest request, String remote) {
-        JoinTokens.Parsed parsed;
-        try {
-            parsed = JoinTokens.parse(request.token());
-        } catch (IllegalArgumentException e) {
-            LOG.warn("join refused: node {} from {}: {}", NodeIds.printable(request.nodeId()), remote, e.getMessage());
-            throw new ApiException(401, "unauthorized", e.getMessage());
-        }
-        if (!parsed.caDigest().equals(tls.caDigest())) {
-            LOG.warn("join refused: node {} from {} presented a token for another cluster CA",
-                    NodeIds.printable(request.nodeId()), remote);
-            throw new ApiException(401, "unauthorized", "the join token names another cluster CA (digest "
-                    + parsed.caDigest().substring(0, 12) + "…, this cluster's is " + tls.caDigest().substring(0, 12) + "…)");
-        }
-        return parsed.stored();
-    }
-
-    private static CertificateSubject nodeSubject(JoinRequest request, NodeRole role, String address) {
-        List<String> ips = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        (address.matches("[0-9.]+") || address.contains(":") ? ips : names).add(address.replace("[", "").replace("]", ""));
-        if (request.hostname() != null && !request.hostname().isBlank() && !names.contains(request.hostname())) {
-            names.add(request.hostname());
-        }
-        return new CertificateSubject(request.nodeId(), role == NodeRole.MANAGER ? CertificateSubject.MANAGER
-                : CertificateSubject.WORKER, ips, names);
-    }
-
-    /** Node certificates get the validity of this manager's own (set at init, 90 days by default). */
-    private java.time.Duration nodeValidity() {
-        return CertificateAuthority.validityOf(tls.keyManager().certificate());
-    }
-
-    private CertificateAuthority authority() {
-        try {
-            return tls.authority().orElseThrow(() -> new ApiException(503, "unavailable",
-                    "this manager does not hold the cluster CA key (" + tls.directory().caKey() + ")"));
-        } catch (IOException e) {
-            throw new ApiException(500, "internal", "cannot read the cluster CA: " + e.getMessage());
-        }
-    }
-
-    /**
-     * {@code POST /v1/cluster/certificate}: a new certificate for the key of {@code csr}, for the
-     * holder of {@code presented} (verified by TLS): same name and addresses; the role as the
-     * state has it now for a node (a node no longer in the cluster, or removed, gets none), admin
-     * for admin.
-     *
-     * <p>The CA key goes only to the holder of an OU=manager certificate whose node the state holds
-     * as a manager now. A promoted worker renews twice: its worker certificate gets it a manager's
-     * certificate, and that one the key. Whatever a node says of itself elsewhere (a hello, a join)
-     * never reaches this decision: roles are set only by join with the manager token and promote.
-     */
+    /** {@code POST /v1/cluster/certificate}: see {@link Enrollment#renew}. */
     public Map<String, Object> renew(X509Certificate presented, String csr) {
-        if (tls == null) {
-            throw ApiException.notFound("this manager does not serve TLS");
-        }
-        if (csr == null || csr.isBlank()) {
-            throw ApiException.invalid("csr is required");
-        }
-        CertificateSubject current = PeerIdentity.subjectOf(presented);
-        String role;
-        boolean sendKey = false;
-        if (CertificateSubject.ADMIN.equals(current.role())) {
-            role = CertificateSubject.ADMIN;
-        } else {
-            ClusterState state = store.state();
-            String id = current.commonName();
-            if (!NodeIds.valid(id) || (state.cluster() != null && state.cluster().removed(id))) {
-                throw new ApiException(403, "forbidden", "node " + NodeIds.printable(id) + " was removed from the cluster:"
-                        + " it must join again with a new data directory");
-            }
-            Node node = state.node(id).orElseThrow(() -> new ApiException(403, "forbidden",
-                    "node " + id + " is not in the cluster (removed?): it must join again"));
-            boolean manager = node.spec().role() == NodeRole.MANAGER;
-            role = manager ? CertificateSubject.MANAGER : CertificateSubject.WORKER;
-            sendKey = manager && CertificateSubject.MANAGER.equals(current.role());
-        }
-        CertificateAuthority authority = authority();
-        X509Certificate renewed = authority.sign(csr, new CertificateSubject(current.commonName(), role,
-                current.ipAddresses(), current.dnsNames()), CertificateAuthority.validityOf(presented), clock.instant());
-        LOG.info("renewed the certificate of {} ({}): {} until {}{}", current.commonName(), role,
-                renewed.getSerialNumber().toString(16), renewed.getNotAfter().toInstant(), sendKey ? ", with the CA key" : "");
-        if (sendKey) {
-            // A promoted node holds no CA key yet: a manager must be able to sign joins and renewals
-            // even when every manager it joined through is gone.
-            return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()),
-                    "caKey", Pem.encode(authority.key()));
-        }
-        return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()));
+        return enrollment.renew(presented, csr);
     }
-
     /**
      * {@code POST /v1/cluster/managers}: a node that is a manager in the state (joined with the
      * manager token, or promoted) and has started its Raft peer asks to be added to the group.
@@ -446,12 +295,4 @@ public final class ClusterAdmin {
         return new NodeSpec(role, spec.availability(), spec.labels());
     }
 
-    static String hostOf(String advertise) {
-        String value = advertise.strip();
-        int colon = value.lastIndexOf(':');
-        if (colon > 0 && !value.endsWith("]") && value.indexOf(':') == colon) {
-            return value.substring(0, colon);
-        }
-        return value;
-    }
 }

@@ -1,0 +1,222 @@
+package io.flotilla.manager.cluster;
+
+import io.flotilla.manager.api.ApiException;
+import io.flotilla.manager.raft.RaftClusterStore;
+import io.flotilla.manager.raft.Submissions;
+import io.flotilla.model.ClusterConfig;
+import io.flotilla.model.Command;
+import io.flotilla.model.Node;
+import io.flotilla.model.NodeIds;
+import io.flotilla.model.NodeRole;
+import io.flotilla.model.NodeSpec;
+import io.flotilla.model.NodeState;
+import io.flotilla.model.NodeStatus;
+import io.flotilla.model.api.JoinRequest;
+import io.flotilla.model.api.JoinResponse;
+import io.flotilla.model.api.ManagerPeer;
+import io.flotilla.security.CertificateAuthority;
+import io.flotilla.security.CertificateRequests;
+import io.flotilla.security.CertificateSubject;
+import io.flotilla.security.NodeTls;
+import io.flotilla.security.PeerIdentity;
+import io.flotilla.security.Pem;
+import io.flotilla.state.ClusterState;
+import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who gets a certificate of the cluster, and with which role: joins (checked against the join
+ * tokens) and renewals. The rules that keep a worker a worker live here: the token is checked
+ * before anything else of a join is looked at; a node id is plain and used once; the role comes
+ * from the token or the state, never from what the node says; the CA key goes only to an
+ * OU=manager certificate of a node the state holds as a manager. See docs/security.md.
+ */
+final class Enrollment {
+    private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
+
+    private final RaftClusterStore store;
+    private final InstantSource clock;
+    /** This manager's TLS (the CA); null on a plaintext manager (tests only). */
+    private final NodeTls tls;
+    private final Supplier<List<ManagerPeer>> managers;
+
+    Enrollment(RaftClusterStore store, InstantSource clock, NodeTls tls, Supplier<List<ManagerPeer>> managers) {
+        this.store = store;
+        this.clock = clock;
+        this.tls = tls;
+        this.managers = managers;
+    }
+
+    /**
+     * {@code POST /v1/cluster/join}: checks the token, registers the node with the token's role.
+     * The token is checked before anything else of the request is looked at (its CSR parsed, its
+     * id stored). The node id is the joiner's, drawn at random by {@code flotilla join}: it must be
+     * a plain id ({@link NodeIds}), and one the cluster has never seen — a node joins once, and a
+     * join under a known id would take over that node's identity (its tasks, its role) with nothing
+     * but a token, while a removed node's id stays refused.
+     */
+    public JoinResponse join(JoinRequest request, String remote) throws InterruptedException {
+        ClusterState state = store.state();
+        ClusterConfig config = state.cluster();
+        if (config == null) {
+            throw new ApiException(503, "unavailable", "the cluster is not initialized yet");
+        }
+        String presented = request.token();
+        if (tls != null) {
+            presented = checkTlsToken(request, remote);
+        }
+        NodeRole role;
+        if (JoinTokens.matches(presented, config.managerToken())) {
+            role = NodeRole.MANAGER;
+        } else if (JoinTokens.matches(presented, config.workerToken())) {
+            role = NodeRole.WORKER;
+        } else {
+            LOG.warn("join refused: node {} from {} presented an invalid join token", NodeIds.printable(request.nodeId()),
+                    remote);
+            throw new ApiException(401, "unauthorized", "invalid join token for cluster " + config.clusterId()
+                    + " (tokens are shown by `flotilla join-token worker|manager` on a manager)");
+        }
+        NodeIds.require(request.nodeId());
+        if (config.removed(request.nodeId())) {
+            throw ApiException.conflict("node id " + request.nodeId() + " belonged to a node removed from the cluster:"
+                    + " join with a new data directory (a new id)");
+        }
+        if (state.node(request.nodeId()).isPresent()) {
+            throw ApiException.conflict("node " + request.nodeId() + " is in the cluster already: a node joins once,"
+                    + " and restarts on its data directory (flotilla join --data DIR) without joining again");
+        }
+        if (tls != null) {
+            if (request.csr() == null || request.csr().isBlank()) {
+                throw ApiException.invalid("csr is required: the joining node sends a certificate signing request for its key");
+            }
+            CertificateRequests.verifiedPublicKey(request.csr()); // a bad CSR is refused before anything is registered
+        }
+        String address = hostOf(request.advertise());
+        Node node = new Node(request.nodeId(), new NodeSpec(role, null, null),
+                new NodeStatus(NodeState.UNKNOWN, request.hostname(), address, null, null, clock.instant(), "joined"));
+        Submissions.await(store.submit(new Command.UpsertNode(node)));
+        LOG.info("node {} ({}, {}) joined as {}", request.nodeId(), NodeIds.printable(request.hostname()),
+                NodeIds.printable(request.advertise()),
+                role.name().toLowerCase(java.util.Locale.ROOT));
+        if (tls == null) {
+            return new JoinResponse(config.clusterId(), request.nodeId(), role, managers.get());
+        }
+        CertificateAuthority authority = authority();
+        X509Certificate certificate = authority.sign(request.csr(), nodeSubject(request, role, address),
+                nodeValidity(), clock.instant());
+        LOG.info("signed certificate {} for node {} ({}), valid until {}", certificate.getSerialNumber().toString(16),
+                request.nodeId(), role.name().toLowerCase(java.util.Locale.ROOT), certificate.getNotAfter().toInstant());
+        return new JoinResponse(config.clusterId(), request.nodeId(), role, managers.get(), Pem.encode(certificate),
+                Pem.encode(authority.certificate()), role == NodeRole.MANAGER ? Pem.encode(authority.key()) : null);
+    }
+
+    /** Over TLS: the token must pin this cluster's CA. Returns the token's stored form. */
+    private String checkTlsToken(JoinRequest request, String remote) {
+        JoinTokens.Parsed parsed;
+        try {
+            parsed = JoinTokens.parse(request.token());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("join refused: node {} from {}: {}", NodeIds.printable(request.nodeId()), remote, e.getMessage());
+            throw new ApiException(401, "unauthorized", e.getMessage());
+        }
+        if (!parsed.caDigest().equals(tls.caDigest())) {
+            LOG.warn("join refused: node {} from {} presented a token for another cluster CA",
+                    NodeIds.printable(request.nodeId()), remote);
+            throw new ApiException(401, "unauthorized", "the join token names another cluster CA (digest "
+                    + parsed.caDigest().substring(0, 12) + "…, this cluster's is " + tls.caDigest().substring(0, 12) + "…)");
+        }
+        return parsed.stored();
+    }
+
+    private static CertificateSubject nodeSubject(JoinRequest request, NodeRole role, String address) {
+        List<String> ips = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        (address.matches("[0-9.]+") || address.contains(":") ? ips : names).add(address.replace("[", "").replace("]", ""));
+        if (request.hostname() != null && !request.hostname().isBlank() && !names.contains(request.hostname())) {
+            names.add(request.hostname());
+        }
+        return new CertificateSubject(request.nodeId(), role == NodeRole.MANAGER ? CertificateSubject.MANAGER
+                : CertificateSubject.WORKER, ips, names);
+    }
+
+    /** Node certificates get the validity of this manager's own (set at init, 90 days by default). */
+    private java.time.Duration nodeValidity() {
+        return CertificateAuthority.validityOf(tls.keyManager().certificate());
+    }
+
+    private CertificateAuthority authority() {
+        try {
+            return tls.authority().orElseThrow(() -> new ApiException(503, "unavailable",
+                    "this manager does not hold the cluster CA key (" + tls.directory().caKey() + ")"));
+        } catch (IOException e) {
+            throw new ApiException(500, "internal", "cannot read the cluster CA: " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code POST /v1/cluster/certificate}: a new certificate for the key of {@code csr}, for the
+     * holder of {@code presented} (verified by TLS): same name and addresses; the role as the
+     * state has it now for a node (a node no longer in the cluster, or removed, gets none), admin
+     * for admin.
+     *
+     * <p>The CA key goes only to the holder of an OU=manager certificate whose node the state holds
+     * as a manager now. A promoted worker renews twice: its worker certificate gets it a manager's
+     * certificate, and that one the key. Whatever a node says of itself elsewhere (a hello, a join)
+     * never reaches this decision: roles are set only by join with the manager token and promote.
+     */
+    public Map<String, Object> renew(X509Certificate presented, String csr) {
+        if (tls == null) {
+            throw ApiException.notFound("this manager does not serve TLS");
+        }
+        if (csr == null || csr.isBlank()) {
+            throw ApiException.invalid("csr is required");
+        }
+        CertificateSubject current = PeerIdentity.subjectOf(presented);
+        String role;
+        boolean sendKey = false;
+        if (CertificateSubject.ADMIN.equals(current.role())) {
+            role = CertificateSubject.ADMIN;
+        } else {
+            ClusterState state = store.state();
+            String id = current.commonName();
+            if (!NodeIds.valid(id) || (state.cluster() != null && state.cluster().removed(id))) {
+                throw new ApiException(403, "forbidden", "node " + NodeIds.printable(id) + " was removed from the cluster:"
+                        + " it must join again with a new data directory");
+            }
+            Node node = state.node(id).orElseThrow(() -> new ApiException(403, "forbidden",
+                    "node " + id + " is not in the cluster (removed?): it must join again"));
+            boolean manager = node.spec().role() == NodeRole.MANAGER;
+            role = manager ? CertificateSubject.MANAGER : CertificateSubject.WORKER;
+            sendKey = manager && CertificateSubject.MANAGER.equals(current.role());
+        }
+        CertificateAuthority authority = authority();
+        X509Certificate renewed = authority.sign(csr, new CertificateSubject(current.commonName(), role,
+                current.ipAddresses(), current.dnsNames()), CertificateAuthority.validityOf(presented), clock.instant());
+        LOG.info("renewed the certificate of {} ({}): {} until {}{}", current.commonName(), role,
+                renewed.getSerialNumber().toString(16), renewed.getNotAfter().toInstant(), sendKey ? ", with the CA key" : "");
+        if (sendKey) {
+            // A promoted node holds no CA key yet: a manager must be able to sign joins and renewals
+            // even when every manager it joined through is gone.
+            return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()),
+                    "caKey", Pem.encode(authority.key()));
+        }
+        return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()));
+    }
+
+
+    static String hostOf(String advertise) {
+        String value = advertise.strip();
+        int colon = value.lastIndexOf(':');
+        if (colon > 0 && !value.endsWith("]") && value.indexOf(':') == colon) {
+            return value.substring(0, colon);
+        }
+        return value;
+    }
+}
