@@ -30,7 +30,7 @@ import org.xbill.DNS.Section;
  * <p>Corpus: {@code DnsResponderFuzzTestInputs/answersOrRefuses/}, raw DNS messages.
  */
 class DnsResponderFuzzTest {
-    private static final long MAX_NANOS = 1_000_000_000L;
+    private static final long MAX_NANOS = 2_000_000_000L;
     private static final DnsResponder RESPONDER = new DnsResponder(new FixedEndpoints(),
             new DnsConfig(new InetSocketAddress("127.0.0.1", 0), "flotilla", Duration.ofSeconds(5),
                     Duration.ofSeconds(5), List.of()));
