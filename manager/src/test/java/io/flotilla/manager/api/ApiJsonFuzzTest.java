@@ -110,6 +110,18 @@ class ApiJsonFuzzTest {
     /** What a compact constructor or a value parser may throw for a bad value: reported as 400. */
     private static boolean expectedCause(Throwable cause) {
         return cause == null || cause instanceof IOException || cause instanceof IllegalArgumentException
-                || cause instanceof NullPointerException || cause instanceof DateTimeException;
+                || cause instanceof NullPointerException || cause instanceof DateTimeException
+                || duplicateKey(cause);
+    }
+
+    /**
+     * A key given twice whose record component is a Map or List ({@code "labels":{},"labels":{}}):
+     * Jackson then sets it through its getter and refuses (a 400 all the same; kept in the corpus
+     * as {@code duplicate-map-key}). Enabling the parser's strict duplicate detection in
+     * {@link Json} would refuse every duplicate key up front.
+     */
+    private static boolean duplicateKey(Throwable cause) {
+        return cause instanceof UnsupportedOperationException
+                && String.valueOf(cause.getMessage()).startsWith("Should never call `set()` on setterless property");
     }
 }
