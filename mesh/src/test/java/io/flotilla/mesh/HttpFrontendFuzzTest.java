@@ -54,6 +54,12 @@ class HttpFrontendFuzzTest {
             + "|IllegalReferenceCountException|UnsupportedOperationException|NegativeArraySizeException");
     /** How connecting to the backend fails on the embedded event loop: the stub, not a finding. */
     private static final String STUBBED_BACKEND = "incompatible event loop type";
+    /**
+     * Netty's refusal of an h2 request without {@code :path} or {@code :method}: a
+     * NullPointerException by design (a checkNotNull) in a DecoderException; the proxy handler
+     * closes the stream (RST_STREAM). Kept in the corpus as {@code h2c-no-path.bin}.
+     */
+    private static final String MISSING_PSEUDO_HEADER = "cannot be null in conversion to HTTP/1.x";
     private static final CaughtByProxy CAUGHT = CaughtByProxy.install();
     private static final MeterRegistry METERS = new SimpleMeterRegistry();
     private static final MeshOptions OPTIONS = MeshOptions.defaults();
@@ -96,7 +102,7 @@ class HttpFrontendFuzzTest {
             LISTENER.connections.remove(channel);
         }
         for (String caught : CAUGHT.messages()) {
-            if (caught.contains(STUBBED_BACKEND)) {
+            if (caught.contains(STUBBED_BACKEND) || caught.contains(MISSING_PSEUDO_HEADER)) {
                 continue;
             }
             assertThat(BUG.matcher(caught).find()).as("the proxy handler caught: %s", caught).isFalse();
