@@ -163,7 +163,7 @@ class HttpFrontendFuzzTest {
         List<RouteState> routes = List.of(new RouteState(api, List.of(), meters), new RouteState(web,
                 List.of(new BackendState("shop_web", backend, OPTIONS, System::nanoTime, METERS)), meters));
         return new ListenerState(new MeshListener("127.0.0.1", 0, MeshListener.Protocol.HTTP, null, false,
-                List.of(api, web)), null, routes);
+                List.of(api, web)), null, routes, OPTIONS.maxConnections(), METERS.counter("refused"));
     }
 
     /**
