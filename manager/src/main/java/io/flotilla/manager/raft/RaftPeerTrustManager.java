@@ -22,7 +22,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  *       removed from the cluster;</li>
  *   <li>a peer this manager dials (its Raft client, the leader's appender) must present an
  *       OU=manager certificate: a worker's certificate cannot pose as a manager to collect what
- *       is sent to one.</li>
+ *       is sent to one (the node's own trust, {@link io.flotilla.security.ClusterTrustManager},
+ *       checks that for every server a node dials).</li>
  * </ul>
  * The decision is taken at every handshake against the current state, so a removed or demoted
  * manager is refused on its next connection.
@@ -31,6 +32,7 @@ public final class RaftPeerTrustManager extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager cluster;
     private volatile Predicate<String> isPeer = id -> false;
 
+    /** @param cluster the node's trust ({@link io.flotilla.security.NodeTls#trustManager}): the CA, and managers as servers */
     public RaftPeerTrustManager(X509ExtendedTrustManager cluster) {
         this.cluster = Objects.requireNonNull(cluster, "cluster");
     }
@@ -58,22 +60,20 @@ public final class RaftPeerTrustManager extends X509ExtendedTrustManager {
         requirePeer(chain);
     }
 
+    // A peer this manager dials: the node's own trust (ClusterTrustManager) already wants a manager's certificate.
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         cluster.checkServerTrusted(chain, authType);
-        requireManager(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
         cluster.checkServerTrusted(chain, authType, socket);
-        requireManager(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         cluster.checkServerTrusted(chain, authType, engine);
-        requireManager(chain);
     }
 
     @Override
@@ -81,17 +81,12 @@ public final class RaftPeerTrustManager extends X509ExtendedTrustManager {
         return cluster.getAcceptedIssuers();
     }
 
-    private static PeerIdentity requireManager(X509Certificate[] chain) throws CertificateException {
+    private void requirePeer(X509Certificate[] chain) throws CertificateException {
         PeerIdentity identity = PeerIdentity.of(chain[0]);
         if (!CertificateSubject.MANAGER.equals(identity.role()) || identity.commonName() == null) {
             throw new CertificateException("Raft speaks only with managers: " + chain[0].getSubjectX500Principal().getName()
                     + " is not a manager's certificate");
         }
-        return identity;
-    }
-
-    private void requirePeer(X509Certificate[] chain) throws CertificateException {
-        PeerIdentity identity = requireManager(chain);
         if (!isPeer.test(identity.commonName())) {
             throw new CertificateException("Raft speaks only with the cluster's managers: " + identity.commonName()
                     + " is not one (not in the managers' group, removed or demoted)");

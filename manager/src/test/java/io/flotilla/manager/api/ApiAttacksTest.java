@@ -3,7 +3,6 @@ package io.flotilla.manager.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.manager.Manager;
-import io.flotilla.manager.TestManagers;
 import io.flotilla.model.Json;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeRole;
@@ -13,21 +12,16 @@ import io.flotilla.model.NodeStatus;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.JoinRequest;
 import io.flotilla.model.api.JoinResponse;
-import io.flotilla.model.api.TaskLogSource;
 import io.flotilla.security.CertificateAuthority;
 import io.flotilla.security.CertificateRequests;
 import io.flotilla.security.CertificateSubject;
 import io.flotilla.security.NodeTls;
 import io.flotilla.security.PeerIdentity;
 import io.flotilla.security.Pem;
-import io.flotilla.security.TlsContexts;
 import io.flotilla.security.TlsDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -51,28 +45,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ApiAttacksTest {
     @TempDir Path tmp;
-    private final TestManagers managers = new TestManagers();
+    private TlsApiFixture api;
     private Manager manager;
     private CertificateAuthority ca;
-    private String base;
     private SSLContext anonymous;
 
     @BeforeEach
     void start() throws Exception {
-        ca = CertificateAuthority.create("c1", Instant.now());
-        TlsDirectory dir = TlsDirectory.of(tmp.resolve("m1"));
-        dir.writeAuthority(ca);
-        dir.ensureNodeCredential(new CertificateSubject("m1", CertificateSubject.MANAGER, List.of("127.0.0.1"), null),
-                Duration.ofDays(90), Instant.now());
-        manager = managers.start(TestManagers.config(tmp.resolve("m1"), null).withTls(NodeTls.node(dir)),
-                java.time.InstantSource.system(), TaskLogSource.NONE, TestManagers.tuning());
-        base = "https://127.0.0.1:" + manager.apiAddress().getPort();
-        anonymous = TlsContexts.serverAuthenticated(ca.certificate());
+        api = new TlsApiFixture(tmp);
+        manager = api.manager;
+        ca = api.ca;
+        anonymous = api.anonymous();
     }
 
     @AfterEach
     void stop() {
-        managers.close();
+        api.close();
     }
 
     @Test
@@ -283,20 +271,11 @@ class ApiAttacksTest {
     /** Joins {@code id}, then holds a certificate of {@code role} for it (what a node held before a role change). */
     private SSLContext joinWithCertificateRole(String id, String token, String role) throws Exception {
         join(id, token);
-        return credential(id + "-" + role, id, role);
+        return api.credential(id + "-" + role, id, role);
     }
 
     private SSLContext credential(String name, String role) throws IOException {
-        return credential(name, name, role);
-    }
-
-    private SSLContext credential(String folder, String name, String role) throws IOException {
-        TlsDirectory dir = TlsDirectory.of(tmp.resolve("cred-" + folder));
-        dir.writeCaCertificate(ca.certificate());
-        KeyPair keys = CertificateRequests.newKeyPair();
-        dir.writeNodeCredential(ca.issue(keys.getPublic(), new CertificateSubject(name, role, List.of("127.0.0.1"), null),
-                Duration.ofDays(1), Instant.now()), keys.getPrivate());
-        return NodeTls.node(dir).context();
+        return api.credential("cred-" + name, name, role);
     }
 
     private Map<?, ?> renew(SSLContext holder) throws Exception {
@@ -307,11 +286,6 @@ class ApiAttacksTest {
     }
 
     private HttpResponse<String> call(SSLContext tls, String method, String path, Object body) throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(Json.write(body));
-        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json").method(method, publisher).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return api.call(tls, method, path, body);
     }
 }

@@ -28,7 +28,7 @@ import javax.net.ssl.SSLContext;
  */
 final class TlsApiFixture implements AutoCloseable {
     private final TestManagers managers = new TestManagers();
-    private final Path dir;
+    final Path dir;
     final CertificateAuthority ca;
     final Manager manager;
     private final String base;
@@ -48,7 +48,12 @@ final class TlsApiFixture implements AutoCloseable {
 
     /** A client context holding a certificate of the cluster CA with CN {@code name} and OU {@code role}. */
     SSLContext credential(String name, String role) throws IOException {
-        TlsDirectory credential = TlsDirectory.of(dir.resolve(name));
+        return credential(name, name, role);
+    }
+
+    /** The same, kept in {@code folder} (two certificates of one name: before and after a role change). */
+    SSLContext credential(String folder, String name, String role) throws IOException {
+        TlsDirectory credential = TlsDirectory.of(dir.resolve(folder));
         credential.writeCaCertificate(ca.certificate());
         KeyPair keys = CertificateRequests.newKeyPair();
         credential.writeNodeCredential(ca.issue(keys.getPublic(), new CertificateSubject(name, role,
