@@ -131,6 +131,8 @@ public final class NodeMesh implements AutoCloseable {
     }
 
     private void serveMetrics(InetSocketAddress bind) throws IOException {
+        // the JDK reads its HTTP server limits once, at its first server: the node's API's, not these defaults
+        io.flotilla.manager.api.ApiServer.limitJdkHttpServer();
         metricsServer = HttpServer.create(bind, 16);
         metricsServer.createContext("/metrics", exchange -> {
             byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);

@@ -62,6 +62,15 @@ public final class ApiServer implements AutoCloseable {
     private static final Object STREAMED = new Object();
 
     static {
+        limitJdkHttpServer();
+    }
+
+    /**
+     * Sets the JDK HTTP server's limits for this process, unless the operator set them: the JDK
+     * reads them once, when its first server starts, so a process that starts another one before
+     * its API (a node's mesh metrics, say) calls this first. Idempotent.
+     */
+    public static void limitJdkHttpServer() {
         // Streams (discovery watches, logs) write small chunks that must leave at once: without
         // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each one back by up to 40 ms.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
