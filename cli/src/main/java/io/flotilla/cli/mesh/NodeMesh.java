@@ -132,7 +132,7 @@ public final class NodeMesh implements AutoCloseable {
 
     private void serveMetrics(InetSocketAddress bind) throws IOException {
         // the JDK reads its HTTP server limits once, at its first server: the node's API's, not these defaults
-        io.flotilla.manager.api.ApiServer.limitJdkHttpServer();
+        io.flotilla.manager.api.HttpServerLimits.apply();
         metricsServer = HttpServer.create(bind, 16);
         metricsServer.createContext("/metrics", exchange -> {
             byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);

@@ -54,39 +54,11 @@ public final class ApiServer implements AutoCloseable {
     public static final String LEADER_HEADER = "Flotilla-Leader";
     /** On every dispatcher answer: the managers' API addresses, comma-separated. */
     public static final String MANAGERS_HEADER = "Flotilla-Managers";
-    /** How long a request's head and body may take to arrive. */
-    static final java.time.Duration REQUEST_ARRIVAL = java.time.Duration.ofSeconds(15);
-    /** Connections open at once, at most. */
-    static final int MAX_CONNECTIONS = 16_384;
     /** A handler's answer meaning "the response was written already". */
     private static final Object STREAMED = new Object();
 
     static {
-        limitJdkHttpServer();
-    }
-
-    /**
-     * Sets the JDK HTTP server's limits for this process, unless the operator set them: the JDK
-     * reads them once, when its first server starts, so a process that starts another one before
-     * its API (a node's mesh metrics, say) calls this first. Idempotent.
-     */
-    public static void limitJdkHttpServer() {
-        // Streams (discovery watches, logs) write small chunks that must leave at once: without
-        // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each one back by up to 40 ms.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-        // A client that trickles a request's head or body (slowloris) held a connection and a
-        // thread for as long as it liked: the request must arrive whole within this many seconds
-        // (head and body; a long poll or a log stream starts its wait once its head is read).
-        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-            System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(REQUEST_ARRIVAL.toSeconds()));
-        }
-        // One connection per agent long poll: 10,000 workers stay well under this; beyond it the
-        // server accepts and closes, instead of running out of file descriptors.
-        if (System.getProperty("jdk.httpserver.maxConnections") == null) {
-            System.setProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
-        }
+        HttpServerLimits.apply();
     }
 
     private final HttpServer server;

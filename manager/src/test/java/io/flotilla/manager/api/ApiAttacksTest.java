@@ -174,14 +174,14 @@ class ApiAttacksTest {
     void aRequestThatTricklesInIsCut() throws Exception {
         SSLSocket socket = (SSLSocket) anonymous.getSocketFactory().createSocket("127.0.0.1", manager.apiAddress().getPort());
         try (socket) {
-            socket.setSoTimeout((int) ApiServer.REQUEST_ARRIVAL.plusSeconds(10).toMillis());
+            socket.setSoTimeout((int) HttpServerLimits.REQUEST_ARRIVAL.plusSeconds(10).toMillis());
             OutputStream out = socket.getOutputStream();
             out.write("POST /v1/cluster/join HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             long start = System.nanoTime();
             long closedAfter = -1;
             // a header line every second, the head never ending (slowloris)
-            for (int i = 0; i < ApiServer.REQUEST_ARRIVAL.toSeconds() + 8 && closedAfter < 0; i++) {
+            for (int i = 0; i < HttpServerLimits.REQUEST_ARRIVAL.toSeconds() + 8 && closedAfter < 0; i++) {
                 try {
                     out.write(("X-Slow-" + i + ": 1\r\n").getBytes(StandardCharsets.US_ASCII));
                     out.flush();
@@ -198,7 +198,7 @@ class ApiAttacksTest {
                 }
             }
             assertThat(closedAfter).as("the server closed the connection").isPositive();
-            assertThat(Duration.ofNanos(closedAfter)).isLessThan(ApiServer.REQUEST_ARRIVAL.plusSeconds(5));
+            assertThat(Duration.ofNanos(closedAfter)).isLessThan(HttpServerLimits.REQUEST_ARRIVAL.plusSeconds(5));
         }
     }
 

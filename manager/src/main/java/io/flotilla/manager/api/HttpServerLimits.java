@@ -1,0 +1,39 @@
+package io.flotilla.manager.api;
+
+import java.time.Duration;
+
+/**
+ * The JDK HTTP server's limits for the API (request arrival time, connection cap, TCP_NODELAY),
+ * as system properties: the JDK reads them once per process, when its first server starts.
+ */
+public final class HttpServerLimits {
+    /** How long a request's head and body may take to arrive. */
+    static final Duration REQUEST_ARRIVAL = Duration.ofSeconds(15);
+    /** Connections open at once, at most. */
+    static final int MAX_CONNECTIONS = 16_384;
+
+    private HttpServerLimits() {}
+
+    /**
+     * Sets the limits for this process, unless the operator set them. A process that starts
+     * another JDK server before its API (a node's mesh metrics, say) calls this first. Idempotent.
+     */
+    public static void apply() {
+        // Streams (discovery watches, logs) write small chunks that must leave at once: without
+        // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each one back by up to 40 ms.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        // A client that trickles a request's head or body (slowloris) held a connection and a
+        // thread for as long as it liked: the request must arrive whole within this many seconds
+        // (head and body; a long poll or a log stream starts its wait once its head is read).
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(REQUEST_ARRIVAL.toSeconds()));
+        }
+        // One connection per agent long poll: 10,000 workers stay well under this; beyond it the
+        // server accepts and closes, instead of running out of file descriptors.
+        if (System.getProperty("jdk.httpserver.maxConnections") == null) {
+            System.setProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+        }
+    }
+}
