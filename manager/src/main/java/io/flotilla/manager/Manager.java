@@ -70,14 +70,12 @@ public final class Manager implements AutoCloseable {
         try {
             // Raft speaks only with managers of this cluster: the peers' trust is decided by the store
             // (group, state, deny list) at every handshake.
-            io.flotilla.manager.raft.RaftPeerTrustManager raftTrust = config.tls() == null ? null
-                    : new io.flotilla.manager.raft.RaftPeerTrustManager(config.tls().trustManager());
+            io.flotilla.manager.raft.RaftPeerCheck raftPeers = new io.flotilla.manager.raft.RaftPeerCheck();
             store = new RaftClusterStore(config.nodeId(), config.raftAddress(), config.dataDir().resolve("raft"),
                     tuning.snapshotThreshold(), config.bootstrap(), config.knownManagers(),
-                    raftTrust == null ? null : RaftClusterStore.tls(config.tls().keyManager(), raftTrust));
-            if (raftTrust != null) {
-                raftTrust.peers(store::mayConnect);
-            }
+                    config.tls() == null ? null : RaftClusterStore.tls(config.tls().keyManager(),
+                            config.tls().trustManager().withClientCheck(raftPeers)));
+            raftPeers.peers(store::mayConnect);
             store.machine().addApplyListener(new io.flotilla.manager.raft.ClusterStateMachine.ApplyListener() {
                 @Override
                 public void applied(ClusterState before, Command command, ClusterState after) {

@@ -12,14 +12,32 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * certificate. Every TLS server a node reaches is a manager (the API, Raft; a worker's API port
  * relays bytes to a manager, whose certificate then answers), so a server that presents a worker's
  * certificate is a worker posing as a manager — to collect a join token, an agent's reports, a
- * renewal's CSR — and the handshake fails. Clients are checked only against the CA: what a client
- * may do is the server's decision, per call.
+ * renewal's CSR — and the handshake fails. Clients are checked against the CA and, where a
+ * server needs more than "a certificate of this cluster" before the first byte (Raft: only its
+ * managers), by a {@link ClientCheck}; what an API client may do is decided per call.
  */
 public final class ClusterTrustManager extends X509ExtendedTrustManager {
+    /** What a server further requires of a client's certificate once the CA's checks passed. */
+    @FunctionalInterface
+    public interface ClientCheck {
+        void check(X509Certificate leaf) throws CertificateException;
+    }
+
     private final X509ExtendedTrustManager cluster;
+    private final ClientCheck clients;
 
     public ClusterTrustManager(X509ExtendedTrustManager cluster) {
+        this(cluster, leaf -> { });
+    }
+
+    private ClusterTrustManager(X509ExtendedTrustManager cluster, ClientCheck clients) {
         this.cluster = cluster;
+        this.clients = clients;
+    }
+
+    /** This trust, with {@code clients} required of every client certificate too. */
+    public ClusterTrustManager withClientCheck(ClientCheck clients) {
+        return new ClusterTrustManager(cluster, clients);
     }
 
     /** Refuses a server certificate that is not a manager's. */
@@ -53,16 +71,19 @@ public final class ClusterTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         cluster.checkClientTrusted(chain, authType);
+        clients.check(chain[0]);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
         cluster.checkClientTrusted(chain, authType, socket);
+        clients.check(chain[0]);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         cluster.checkClientTrusted(chain, authType, engine);
+        clients.check(chain[0]);
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * One node's mutual TLS, from its {@link TlsDirectory}: a key manager that follows the
@@ -17,7 +16,7 @@ public final class NodeTls {
     private final TlsDirectory directory;
     private final X509Certificate ca;
     private final ReloadingKeyManager keyManager;
-    private final X509ExtendedTrustManager trustManager;
+    private final ClusterTrustManager trustManager;
     private final SSLContext context;
 
     private NodeTls(TlsDirectory directory, X509Certificate ca, ReloadingKeyManager keyManager) {
@@ -57,7 +56,7 @@ public final class NodeTls {
         return keyManager;
     }
 
-    public X509ExtendedTrustManager trustManager() {
+    public ClusterTrustManager trustManager() {
         return trustManager;
     }
 

@@ -336,7 +336,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     /**
      * Whether the manager with node id {@code nodeId} may speak Raft with this one
-     * ({@link RaftPeerTrustManager}): never a removed node; otherwise a member of the group (its
+     * ({@link RaftPeerCheck}): never a removed node; otherwise a member of the group (its
      * current or old configuration), this manager itself, a node the state holds as a manager (a
      * manager being added, whose client reaches the leader before the group includes it), or,
      * while this peer has no state yet (a fresh peer, before the leader reached it), a manager

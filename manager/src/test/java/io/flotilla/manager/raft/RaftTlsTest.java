@@ -61,10 +61,10 @@ class RaftTlsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        RaftPeerTrustManager trust = new RaftPeerTrustManager(tls.trustManager());
+        RaftPeerCheck peers = new RaftPeerCheck();
         store = new RaftClusterStore("m1", new InetSocketAddress("127.0.0.1", port), tmp.resolve("raft"), 1000, true,
-                List.of(), RaftClusterStore.tls(tls.keyManager(), trust));
-        trust.peers(store::mayConnect);
+                List.of(), RaftClusterStore.tls(tls.keyManager(), tls.trustManager().withClientCheck(peers)));
+        peers.peers(store::mayConnect);
         store.start(Duration.ofSeconds(30));
         return RaftPeer.newBuilder().setId(RaftPeerId.valueOf("m1")).setAddress("127.0.0.1:" + port).build();
     }
@@ -115,8 +115,9 @@ class RaftTlsTest {
                 List.of(), RaftClusterStore.tls(worker.keyManager(), worker.trustManager()));
         store.start(Duration.ofSeconds(30));
         NodeTls manager = credential(tmp.resolve("m1"), ca, "m1");
-        RaftPeerTrustManager trust = new RaftPeerTrustManager(manager.trustManager());
-        trust.peers(id -> true);
+        RaftPeerCheck peers = new RaftPeerCheck();
+        peers.peers(id -> true);
+        var trust = manager.trustManager().withClientCheck(peers);
         RaftPeer peer = RaftPeer.newBuilder().setId(RaftPeerId.valueOf("w1")).setAddress("127.0.0.1:" + port).build();
         try (RaftClient client = client(peer, RaftClusterStore.tls(manager.keyManager(), trust))) {
             assertThatThrownBy(() -> client.getGroupManagementApi(peer.getId()).info(RaftClusterStore.GROUP_ID))
