@@ -368,21 +368,6 @@ public final class LocalNode implements AutoCloseable {
 
     /**
      * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
-     * {@code domain}, forwarding other names to the host's resolvers for loopback clients and the
-     * bind address itself (tasks on the host network): see {@link #startDns(InetSocketAddress,
-     * String, java.util.List)}.
-     */
-    public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain) throws IOException {
-        java.util.List<io.flotilla.discovery.dns.SourcePrefix> forwardFrom =
-                new java.util.ArrayList<>(io.flotilla.discovery.dns.SourcePrefix.LOOPBACK);
-        if (bind.getAddress() != null && !bind.getAddress().isAnyLocalAddress()) {
-            forwardFrom.add(io.flotilla.discovery.dns.SourcePrefix.of(bind.getAddress()));
-        }
-        return startDns(bind, domain, forwardFrom);
-    }
-
-    /**
-     * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
      * {@code domain}, forwarding other names to the host's resolvers only for clients in
      * {@code forwardFrom} (anyone else gets REFUSED for them: a node must not be an open
      * resolver; the cluster's names are answered to anyone). A manager answers from its

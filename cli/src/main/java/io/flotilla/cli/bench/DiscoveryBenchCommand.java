@@ -64,7 +64,8 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
         for (int count : counts) {
             Path dir = Files.createTempDirectory("flotilla-bench-discovery");
             try (LocalNode node = LocalNode.start(dir, new InetSocketAddress("127.0.0.1", 0), null)) {
-                DnsServer dns = node.startDns(new InetSocketAddress("127.0.0.1", 0), "flotilla");
+                DnsServer dns = node.startDns(new InetSocketAddress("127.0.0.1", 0), "flotilla",
+                        io.flotilla.discovery.dns.SourcePrefix.LOOPBACK);
                 preload(node, count);
                 propagation(node, dns, count);
                 if (dnsperfSeconds > 0) {
