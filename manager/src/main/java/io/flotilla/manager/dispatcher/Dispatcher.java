@@ -119,11 +119,6 @@ public final class Dispatcher {
         return heartbeats;
     }
 
-    /** {@link #hello(AgentHello, boolean)} in a cluster without joins (in-process tests): an unknown node registers. */
-    public AssignmentSet hello(AgentHello hello) throws InterruptedException {
-        return hello(hello, true);
-    }
-
     /**
      * Registers (or refreshes) the node as READY and answers what it must run. The node's role is
      * never the one it declares: a node the state knows keeps its spec (roles change only by join,

@@ -54,7 +54,7 @@ class AssignmentWatchTest {
             CompletableFuture<ClusterState> poll = CompletableFuture.supplyAsync(() -> poll(watch, "n1", seen), executor);
             // Entries that do not touch n1: another node's task, a node registering.
             manager.submit(running("task2")).get();
-            dispatcher.hello(new AgentHello(TestManagers.node("n3")));
+            dispatcher.hello(new AgentHello(TestManagers.node("n3")), true);
             Thread.sleep(300);
             assertThat(poll).isNotDone();
 
@@ -99,8 +99,8 @@ class AssignmentWatchTest {
     /** Creates one service with task1 on n1 and task2 on n2; returns the index after the assignment. */
     private long twoTasksOnTwoNodes(Manager manager) throws Exception {
         Dispatcher dispatcher = manager.dispatcher();
-        dispatcher.hello(new AgentHello(TestManagers.node("n1")));
-        dispatcher.hello(new AgentHello(TestManagers.node("n2")));
+        dispatcher.hello(new AgentHello(TestManagers.node("n1")), true);
+        dispatcher.hello(new AgentHello(TestManagers.node("n2")), true);
         ClusterState state = manager.submit(new Command.CreateService("svc1",
                 TestManagers.service("shop", "web", 2), clock.instant())).get();
         Service service = state.service("svc1").orElseThrow();
@@ -115,7 +115,7 @@ class AssignmentWatchTest {
     void aPollWithNothingNewEndsAfterItsWait() throws Exception {
         Manager manager = managers.start(TestManagers.config(dataDir, Duration.ofMinutes(1)), clock, TaskLogSource.NONE,
                 TestManagers.tuning().withOrchestration(false));
-        AssignmentSet hello = manager.dispatcher().hello(new AgentHello(TestManagers.node("n1")));
+        AssignmentSet hello = manager.dispatcher().hello(new AgentHello(TestManagers.node("n1")), true);
         long start = System.nanoTime();
         AssignmentSet answer = manager.dispatcher().assignments("n1", hello.index(), Duration.ofMillis(200));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(190));

@@ -49,8 +49,8 @@ class DependencyAssignmentTest {
         Manager manager = managers.start(TestManagers.config(dataDir, Duration.ofMinutes(1)), clock,
                 TaskLogSource.NONE, TestManagers.tuning().withOrchestration(false));
         Dispatcher dispatcher = manager.dispatcher();
-        dispatcher.hello(new AgentHello(TestManagers.node("n1")));
-        dispatcher.hello(new AgentHello(TestManagers.node("n2")));
+        dispatcher.hello(new AgentHello(TestManagers.node("n1")), true);
+        dispatcher.hello(new AgentHello(TestManagers.node("n2")), true);
         ServiceSpec db = TestManagers.service("shop", "db", 2);
         ServiceSpec app = TestManagers.service("shop", "app", 1)
                 .withDependsOn(List.of(new DependencySpec("db", null, true)));

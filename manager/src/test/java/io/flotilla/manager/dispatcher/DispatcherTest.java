@@ -99,7 +99,7 @@ class DispatcherTest {
                 hellos.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         go.await();
-                        return manager.dispatcher().hello(new AgentHello(TestManagers.node(id)));
+                        return manager.dispatcher().hello(new AgentHello(TestManagers.node(id)), true);
                     } catch (InterruptedException e) {
                         throw new IllegalStateException(e);
                     }
