@@ -50,10 +50,6 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
     static final ApiCaller PLAINTEXT = new ApiCaller(null, null, true, null);
     static final ApiCaller ANONYMOUS = new ApiCaller(null, null, false, null);
 
-    static ApiCaller of(HttpExchange exchange) {
-        return of(exchange, ClusterState.EMPTY);
-    }
-
     /** The caller of {@code exchange}, judged against {@code state} (deny list, roles). */
     static ApiCaller of(HttpExchange exchange, ClusterState state) {
         if (!(exchange instanceof HttpsExchange https)) {
@@ -69,7 +65,7 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
         return judge(PeerIdentity.of(leaf), leaf, state);
     }
 
-    static ApiCaller judge(PeerIdentity identity, X509Certificate leaf, ClusterState state) {
+    private static ApiCaller judge(PeerIdentity identity, X509Certificate leaf, ClusterState state) {
         if (identity.commonName() == null || identity.role() == null) {
             return new ApiCaller(null, null, false, "the client certificate names no single node and role");
         }
