@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.manager.Manager;
-import io.flotilla.manager.TestManagers;
 import io.flotilla.model.Json;
 import io.flotilla.model.NodeRole;
 import io.flotilla.model.api.JoinRequest;
 import io.flotilla.model.api.JoinResponse;
-import io.flotilla.model.api.TaskLogSource;
 import io.flotilla.security.CertificateAuthority;
 import io.flotilla.security.CertificateRequests;
-import io.flotilla.security.CertificateSubject;
 import io.flotilla.security.NodeTls;
 import io.flotilla.security.PeerIdentity;
 import io.flotilla.security.Pem;
@@ -28,7 +25,6 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
@@ -39,45 +35,28 @@ import org.junit.jupiter.api.io.TempDir;
 /** The API over real HTTPS: who may call what, joins that get certificates, renewals. */
 class ApiTlsTest {
     @TempDir Path tmp;
-    private final TestManagers managers = new TestManagers();
+    private TlsApiFixture api;
     private Manager manager;
     private CertificateAuthority ca;
-    private String base;
 
     @BeforeEach
     void start() throws Exception {
-        ca = CertificateAuthority.create("c1", Instant.now());
-        TlsDirectory dir = TlsDirectory.of(tmp.resolve("m1"));
-        dir.writeAuthority(ca);
-        dir.ensureNodeCredential(new CertificateSubject("m1", CertificateSubject.MANAGER, List.of("127.0.0.1"), null),
-                Duration.ofDays(90), Instant.now());
-        manager = managers.start(TestManagers.config(tmp.resolve("m1"), null).withTls(NodeTls.node(dir)),
-                java.time.InstantSource.system(), // certificates are checked against the real time
-                TaskLogSource.NONE, TestManagers.tuning());
-        base = "https://127.0.0.1:" + manager.apiAddress().getPort();
+        api = new TlsApiFixture(tmp);
+        manager = api.manager;
+        ca = api.ca;
     }
 
     @AfterEach
     void stop() {
-        managers.close();
+        api.close();
     }
 
     private SSLContext credential(String name, String role) throws IOException {
-        TlsDirectory dir = TlsDirectory.of(tmp.resolve(name));
-        dir.writeCaCertificate(ca.certificate());
-        KeyPair keys = CertificateRequests.newKeyPair();
-        dir.writeNodeCredential(ca.issue(keys.getPublic(), new CertificateSubject(name, role, List.of("127.0.0.1"), null),
-                Duration.ofDays(1), Instant.now()), keys.getPrivate());
-        return NodeTls.node(dir).context();
+        return api.credential(name, role);
     }
 
     private HttpResponse<String> call(SSLContext tls, String method, String path, Object body) throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(Json.write(body));
-        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json").method(method, publisher).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return api.call(tls, method, path, body);
     }
 
     private String token(String role) throws Exception {
@@ -116,7 +95,7 @@ class ApiTlsTest {
         assertThatThrownBy(() -> call(stranger, "GET", "/v1/nodes", null)).isInstanceOf(IOException.class);
         // Plaintext gets nothing.
         assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                base.replace("https", "http") + "/v1/info")).timeout(Duration.ofSeconds(5)).build(),
+                "http://127.0.0.1:" + manager.apiAddress().getPort() + "/v1/info")).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
     }
 
