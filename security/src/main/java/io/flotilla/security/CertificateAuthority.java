@@ -66,20 +66,58 @@ public final class CertificateAuthority {
 
     /** A new root CA named after the cluster. */
     public static CertificateAuthority create(String clusterName, Instant now) {
+        return create("flotilla cluster CA " + clusterName, now, ROOT_VALIDITY);
+    }
+
+    /**
+     * The root that replaces {@code current} in a rotation: a new key, and a name of its own
+     * ({@code … rotated <time>}), so that certificates of the two roots never look alike.
+     */
+    public static CertificateAuthority successor(X509Certificate current, Instant now) {
+        String name = new org.bouncycastle.asn1.x500.X500Name(current.getSubjectX500Principal().getName())
+                .getRDNs(BCStyle.CN)[0].getFirst().getValue().toString().replaceAll(" rotated \\S+$", "");
+        return create(name + " rotated " + now.truncatedTo(ChronoUnit.SECONDS), now, ROOT_VALIDITY);
+    }
+
+    private static CertificateAuthority create(String commonName, Instant now, Duration validity) {
         KeyPair keys = CertificateRequests.newKeyPair();
         X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "flotilla")
-                .addRDN(BCStyle.CN, "flotilla cluster CA " + clusterName).build();
+                .addRDN(BCStyle.CN, commonName).build();
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
                     Date.from(now.minus(BACKDATE).truncatedTo(ChronoUnit.SECONDS)),
-                    Date.from(now.plus(ROOT_VALIDITY)), name, keys.getPublic())
+                    Date.from(now.plus(validity)), name, keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(keys.getPublic()));
             return new CertificateAuthority(sign(builder, keys.getPrivate()), keys.getPrivate());
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot make the cluster CA", e);
+        }
+    }
+
+    /**
+     * {@code root} (another CA: the successor in a rotation) signed by this one: same name, same
+     * key, issued by this root, valid while both are. A chain [certificate of {@code root}, this
+     * cross-signed certificate] ends at this root, so a node that trusts only this root accepts
+     * certificates of {@code root} ({@link CaBundle}).
+     */
+    public X509Certificate crossSign(X509Certificate root, Instant now) {
+        Instant notAfter = root.getNotAfter().toInstant().isBefore(certificate.getNotAfter().toInstant())
+                ? root.getNotAfter().toInstant() : certificate.getNotAfter().toInstant();
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
+                    Date.from(now.minus(BACKDATE).truncatedTo(ChronoUnit.SECONDS)), Date.from(notAfter),
+                    root.getSubjectX500Principal(), root.getPublicKey())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(root.getPublicKey()))
+                    .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(certificate));
+            return sign(builder, key);
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new IllegalStateException("cannot cross-sign " + root.getSubjectX500Principal(), e);
         }
     }
 

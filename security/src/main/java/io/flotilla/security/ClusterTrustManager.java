@@ -7,8 +7,9 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A node's trust: the cluster CA as the only anchor (chain and, when dialling, the address, as the
- * JDK's PKIX trust manager checks them), and, for the servers a node dials, a manager's
+ * A node's trust: the cluster's roots as the only anchors (chain and, when dialling, the address,
+ * as the JDK's PKIX trust manager checks them; the roots as {@link CaFiles} holds them at each
+ * handshake, so a CA rotation needs no restart), and, for the servers a node dials, a manager's
  * certificate. Every TLS server a node reaches is a manager (the API, Raft; a worker's API port
  * relays bytes to a manager, whose certificate then answers), so a server that presents a worker's
  * certificate is a worker posing as a manager — to collect a join token, an agent's reports, a
@@ -23,21 +24,26 @@ public final class ClusterTrustManager extends X509ExtendedTrustManager {
         void check(X509Certificate leaf) throws CertificateException;
     }
 
-    private final X509ExtendedTrustManager cluster;
+    private final CaFiles roots;
     private final ClientCheck clients;
 
-    public ClusterTrustManager(X509ExtendedTrustManager cluster) {
-        this(cluster, leaf -> { });
+    /** Trusts the roots of {@code roots} as they are at each handshake (a CA rotation changes them). */
+    public ClusterTrustManager(CaFiles roots) {
+        this(roots, leaf -> { });
     }
 
-    private ClusterTrustManager(X509ExtendedTrustManager cluster, ClientCheck clients) {
-        this.cluster = cluster;
+    private ClusterTrustManager(CaFiles roots, ClientCheck clients) {
+        this.roots = roots;
         this.clients = clients;
     }
 
     /** This trust, with {@code clients} required of every client certificate too. */
     public ClusterTrustManager withClientCheck(ClientCheck clients) {
-        return new ClusterTrustManager(cluster, clients);
+        return new ClusterTrustManager(roots, clients);
+    }
+
+    private X509ExtendedTrustManager cluster() {
+        return roots.trust();
     }
 
     /** Refuses a server certificate that is not a manager's. */
@@ -52,42 +58,42 @@ public final class ClusterTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        cluster.checkServerTrusted(chain, authType);
+        cluster().checkServerTrusted(chain, authType);
         requireManager(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        cluster.checkServerTrusted(chain, authType, socket);
+        cluster().checkServerTrusted(chain, authType, socket);
         requireManager(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        cluster.checkServerTrusted(chain, authType, engine);
+        cluster().checkServerTrusted(chain, authType, engine);
         requireManager(chain);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        cluster.checkClientTrusted(chain, authType);
+        cluster().checkClientTrusted(chain, authType);
         clients.check(chain[0]);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        cluster.checkClientTrusted(chain, authType, socket);
+        cluster().checkClientTrusted(chain, authType, socket);
         clients.check(chain[0]);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        cluster.checkClientTrusted(chain, authType, engine);
+        cluster().checkClientTrusted(chain, authType, engine);
         clients.check(chain[0]);
     }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return cluster.getAcceptedIssuers();
+        return cluster().getAcceptedIssuers();
     }
 }

@@ -53,6 +53,30 @@ public final class Pem {
         }
     }
 
+    /** Every certificate in {@code pem}, in order (a CA bundle); at least one. */
+    public static java.util.List<X509Certificate> certificates(String pem) {
+        try {
+            java.util.List<X509Certificate> all = new java.util.ArrayList<>();
+            for (java.security.cert.Certificate one : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                all.add((X509Certificate) one);
+            }
+            if (all.isEmpty()) {
+                throw new IllegalArgumentException("no PEM X.509 certificate found");
+            }
+            return java.util.List.copyOf(all);
+        } catch (CertificateException | ClassCastException e) {
+            throw new IllegalArgumentException("not PEM X.509 certificates: " + e.getMessage(), e);
+        }
+    }
+
+    /** The PEM text of several certificates, one after the other. */
+    public static String encodeAll(java.util.List<X509Certificate> certificates) {
+        StringBuilder text = new StringBuilder();
+        certificates.forEach(certificate -> text.append(encode(certificate)));
+        return text.toString();
+    }
+
     public static PrivateKey privateKey(String pem) {
         PrivateKey pkcs8 = pkcs8(pem);
         if (pkcs8 != null) {
@@ -116,6 +140,10 @@ public final class Pem {
 
     public static X509Certificate readCertificate(Path file) throws IOException {
         return certificate(Files.readString(file, StandardCharsets.US_ASCII));
+    }
+
+    public static java.util.List<X509Certificate> readCertificates(Path file) throws IOException {
+        return certificates(Files.readString(file, StandardCharsets.US_ASCII));
     }
 
     public static PrivateKey readPrivateKey(Path file) throws IOException {

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * A certificate whose public key does not match the key (caught between the two writes of a
  * renewal) is ignored until it does; the previous pair stays in use meanwhile.
  *
- * <p>It presents the chain [certificate, CA certificate], so that a peer that pinned the CA by
- * its digest (a joining node) finds it in the chain.
+ * <p>It presents the chain [certificate, path to the roots] ({@link CaBundle#chainFor}), so that a
+ * peer that pinned the CA by its digest (a joining node) finds it in the chain, and during a CA
+ * rotation a peer that trusts only the old root still accepts a certificate of the new one.
  */
 public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     private static final Logger LOG = LoggerFactory.getLogger(ReloadingKeyManager.class);
@@ -30,14 +31,14 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     private final Path certificateFile;
     private final Path keyFile;
-    private final X509Certificate ca;
-    private record Loaded(FileTime certificateTime, FileTime keyTime, X509Certificate[] chain, PrivateKey key) {}
+    private final CaFiles roots;
+    private record Loaded(FileTime certificateTime, FileTime keyTime, X509Certificate certificate, PrivateKey key) {}
     private volatile Loaded loaded;
 
-    public ReloadingKeyManager(Path certificateFile, Path keyFile, X509Certificate ca) throws IOException {
+    public ReloadingKeyManager(Path certificateFile, Path keyFile, CaFiles roots) throws IOException {
         this.certificateFile = certificateFile;
         this.keyFile = keyFile;
-        this.ca = ca;
+        this.roots = roots;
         this.loaded = load(null, false);
         if (loaded == null) {
             throw new IOException(certificateFile + " does not hold a certificate for the key in " + keyFile);
@@ -46,7 +47,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     /** The certificate in use now (after a reload if the files changed). */
     public X509Certificate certificate() {
-        return current().chain()[0];
+        return current().certificate();
     }
 
     private Loaded current() {
@@ -62,7 +63,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
                 if (fresh != null && fresh != now) {
                     loaded = fresh;
                     LOG.info("TLS: using the renewed certificate {} (valid until {})",
-                            fresh.chain()[0].getSerialNumber().toString(16), fresh.chain()[0].getNotAfter().toInstant());
+                            fresh.certificate().getSerialNumber().toString(16), fresh.certificate().getNotAfter().toInstant());
                     return fresh;
                 }
             }
@@ -86,7 +87,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         if (checkMatch && !matches(certificate, key)) {
             return previous;
         }
-        return new Loaded(certificateTime, keyTime, new X509Certificate[] {certificate, ca}, key);
+        return new Loaded(certificateTime, keyTime, certificate, key);
     }
 
     static boolean matches(X509Certificate certificate, PrivateKey key) {
@@ -141,7 +142,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-        return ALIAS.equals(alias) ? current().chain().clone() : null;
+        return ALIAS.equals(alias) ? roots.bundle().chainFor(current().certificate()) : null;
     }
 
     @Override

@@ -18,10 +18,17 @@ public final class TlsContexts {
 
     /** Trusts exactly the certificates {@code ca} signed (and checks hostnames, as the JDK's own trust manager does). */
     public static X509ExtendedTrustManager trusting(X509Certificate ca) {
+        return trusting(java.util.List.of(ca));
+    }
+
+    /** Trusts the certificates any of {@code roots} signed (a CA rotation trusts two roots for a while). */
+    public static X509ExtendedTrustManager trusting(java.util.List<X509Certificate> roots) {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
-            store.setCertificateEntry("flotilla-ca", ca);
+            for (int i = 0; i < roots.size(); i++) {
+                store.setCertificateEntry("flotilla-ca-" + i, roots.get(i));
+            }
             TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
             factory.init(store);
             for (TrustManager manager : factory.getTrustManagers()) {

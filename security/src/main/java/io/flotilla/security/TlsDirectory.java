@@ -8,11 +8,15 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
- * A node's TLS files, in {@code DATA/tls/}: {@code ca.crt} (the cluster CA), {@code node.crt} and
+ * A node's TLS files, in {@code DATA/tls/}: {@code ca.crt} (the cluster's trusted roots: one, or
+ * two during a CA rotation, the one that signs now first), {@code ca-chain.crt} (only during a
+ * rotation: what a certificate of the new root presents after itself, see {@link CaBundle}),
+ * {@code node.crt} and
  * {@code node.key} (this node's credential, key {@code 0600}); on a manager also {@code ca.key}
- * ({@code 0600}: any manager can sign); on the first manager {@code admin.crt} and
+ * ({@code 0600}: any manager can sign; the key of one of the roots); on the first manager {@code admin.crt} and
  * {@code admin.key}, the CLI's credential (OU=admin).
  */
 public record TlsDirectory(Path path) {
@@ -22,6 +26,10 @@ public record TlsDirectory(Path path) {
 
     public Path caCertificate() {
         return path.resolve("ca.crt");
+    }
+
+    public Path caChain() {
+        return path.resolve("ca-chain.crt");
     }
 
     public Path caKey() {
@@ -58,13 +66,33 @@ public record TlsDirectory(Path path) {
                 && Files.isRegularFile(adminKey());
     }
 
+    /** The root that signs now (the first of {@code ca.crt}). */
     public X509Certificate readCaCertificate() throws IOException {
-        return Pem.readCertificate(caCertificate());
+        return readCaBundle().signing();
     }
 
-    /** The CA with its key; only on a manager. */
+    public CaBundle readCaBundle() throws IOException {
+        List<X509Certificate> chain = Files.isRegularFile(caChain()) ? Pem.readCertificates(caChain()) : List.of();
+        return new CaBundle(Pem.readCertificates(caCertificate()), chain);
+    }
+
+    /** The files followed at every handshake: see {@link CaFiles}. */
+    public CaFiles caFiles() throws IOException {
+        return new CaFiles(caCertificate(), caChain());
+    }
+
+    /**
+     * The CA with its key; only on a manager. The certificate is the root of {@code ca.crt} that
+     * the key belongs to: during a rotation a manager trusts two roots but holds the key of one.
+     */
     public CertificateAuthority readAuthority() throws IOException {
-        return new CertificateAuthority(readCaCertificate(), Pem.readPrivateKey(caKey()));
+        PrivateKey key = Pem.readPrivateKey(caKey());
+        for (X509Certificate root : readCaBundle().roots()) {
+            if (ReloadingKeyManager.matches(root, key)) {
+                return new CertificateAuthority(root, key);
+            }
+        }
+        throw new IOException(caKey() + " is the key of none of the roots in " + caCertificate());
     }
 
     public void writeAuthority(CertificateAuthority authority) throws IOException {
@@ -72,8 +100,27 @@ public record TlsDirectory(Path path) {
         writeCaCertificate(authority.certificate());
     }
 
+    /** A new CA key (a rotation's): written alone; {@link #readAuthority} pairs it with its root. */
+    public void writeCaKey(PrivateKey key) throws IOException {
+        Pem.writePrivate(caKey(), Pem.encode(key));
+    }
+
     public void writeCaCertificate(X509Certificate certificate) throws IOException {
-        Pem.writePublic(caCertificate(), Pem.encode(certificate));
+        writeCaBundle(CaBundle.of(certificate));
+    }
+
+    /**
+     * Writes the roots and the chain: the chain first when it grows (a peer never presents a
+     * chain this node cannot follow), and removed after the roots when it goes.
+     */
+    public void writeCaBundle(CaBundle bundle) throws IOException {
+        if (!bundle.chain().isEmpty()) {
+            Pem.writePublic(caChain(), Pem.encodeAll(bundle.chain()));
+        }
+        Pem.writePublic(caCertificate(), Pem.encodeAll(bundle.roots()));
+        if (bundle.chain().isEmpty()) {
+            Files.deleteIfExists(caChain());
+        }
     }
 
     /** Key first, then certificate: a reader that sees a new key with the old certificate keeps its previous pair. */

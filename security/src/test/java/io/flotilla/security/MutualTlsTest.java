@@ -26,9 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Real TLS handshakes over loopback sockets: pinning, mutual authentication, reloading. */
 class MutualTlsTest {
     @TempDir Path tmp;
-    private SSLServerSocket server;
-    private Thread acceptor;
-    private final AtomicReference<String> peer = new AtomicReference<>();
+    private LoopbackTls server;
 
     @AfterEach
     void stop() throws IOException {
@@ -45,42 +43,13 @@ class MutualTlsTest {
         return dir;
     }
 
-    /** A server that wants (not needs) a client certificate, answering the client's CN or "-". */
     private int serve(SSLContext context) throws IOException {
-        server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 5, InetAddress.getLoopbackAddress());
-        server.setWantClientAuth(true);
-        acceptor = Thread.ofVirtual().start(() -> {
-            while (!server.isClosed()) {
-                try (SSLSocket socket = (SSLSocket) server.accept()) {
-                    socket.startHandshake();
-                    String who;
-                    try {
-                        who = PeerIdentity.of((java.security.cert.X509Certificate) socket.getSession()
-                                .getPeerCertificates()[0]).commonName();
-                    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-                        who = "-";
-                    }
-                    peer.set(who);
-                    socket.getOutputStream().write((who + "\n").getBytes());
-                    socket.getOutputStream().flush();
-                } catch (IOException e) {
-                    // a refused handshake: next
-                }
-            }
-        });
-        return server.getLocalPort();
+        server = new LoopbackTls(context);
+        return server.port();
     }
 
     private static String call(SSLContext context, int port) throws IOException {
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");
-            socket.setSSLParameters(parameters);
-            socket.startHandshake();
-            InputStream in = socket.getInputStream();
-            OutputStream ignored = socket.getOutputStream();
-            return new String(in.readAllBytes()).strip();
-        }
+        return LoopbackTls.call(context, port);
     }
 
     @Test

@@ -1,0 +1,107 @@
+package io.flotilla.security;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link CaBundle} in a node's {@code ca.crt} (the trusted roots) and {@code ca-chain.crt}
+ * (what follows a certificate of the newest root during a rotation), followed as the files
+ * change: every handshake asks {@link #current()}, which re-reads the files when their
+ * modification times moved, so a node trusts a new root from its next handshake on, with no
+ * restart and no connection dropped. A file caught half-written (unparseable) leaves the previous
+ * bundle in use.
+ */
+public final class CaFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(CaFiles.class);
+
+    /** A bundle and the PKIX trust manager that anchors at its roots. */
+    public record Loaded(CaBundle bundle, X509ExtendedTrustManager trust, FileTime rootsTime, FileTime chainTime) {}
+
+    private final Path rootsFile;
+    private final Path chainFile;
+    private volatile Loaded loaded;
+
+    public CaFiles(Path rootsFile, Path chainFile) throws IOException {
+        this.rootsFile = rootsFile;
+        this.chainFile = chainFile;
+        this.loaded = load();
+    }
+
+    /** A fixed bundle (tests, and clients that read no files). */
+    public static CaFiles fixed(CaBundle bundle) {
+        return new CaFiles(bundle);
+    }
+
+    private CaFiles(CaBundle bundle) {
+        this.rootsFile = null;
+        this.chainFile = null;
+        this.loaded = new Loaded(bundle, TlsContexts.trusting(bundle.roots()), null, null);
+    }
+
+    public CaBundle bundle() {
+        return current().bundle();
+    }
+
+    public X509ExtendedTrustManager trust() {
+        return current().trust();
+    }
+
+    /** The bundle now, re-read if the files changed since the last call. */
+    public Loaded current() {
+        Loaded now = loaded;
+        if (rootsFile == null) {
+            return now;
+        }
+        try {
+            if (Files.getLastModifiedTime(rootsFile).equals(now.rootsTime())
+                    && java.util.Objects.equals(timeOf(chainFile), now.chainTime())) {
+                return now;
+            }
+            synchronized (this) {
+                Loaded fresh = load();
+                if (!fresh.bundle().equals(now.bundle())) {
+                    LOG.info("TLS: trusting {} cluster root(s) now: {}", fresh.bundle().roots().size(),
+                            fresh.bundle().roots().stream().map(r -> r.getSubjectX500Principal().getName()).toList());
+                }
+                loaded = fresh;
+                return fresh;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("TLS: keeping the current CA bundle ({} unreadable: {})", rootsFile, e.toString());
+            return now;
+        }
+    }
+
+    private Loaded load() throws IOException {
+        FileTime rootsTime = Files.getLastModifiedTime(rootsFile);
+        FileTime chainTime = timeOf(chainFile);
+        List<X509Certificate> roots = Pem.readCertificates(rootsFile);
+        List<X509Certificate> chain = chainTime == null ? List.of() : readChain();
+        CaBundle bundle = new CaBundle(roots, chain);
+        return new Loaded(bundle, TlsContexts.trusting(bundle.roots()), rootsTime, chainTime);
+    }
+
+    private List<X509Certificate> readChain() throws IOException {
+        try {
+            return Pem.readCertificates(chainFile);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+    }
+
+    private static FileTime timeOf(Path file) throws IOException {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+}
