@@ -53,6 +53,8 @@ public final class AffectedServices {
             case Command.UpdateNodeSpec c -> { }
             case Command.RemoveNode c -> nodeTasks(before, after, c.nodeId(), taskIds);
             case Command.SetClusterConfig c -> { }
+            case Command.StartCaRotation c -> { }
+            case Command.CaCertificateIssued c -> { }
             case Command.RegisterEndpoints c -> c.registrations().forEach(r -> registrationIds.add(r.id()));
             case Command.DeregisterEndpoints c -> registrationIds.addAll(c.registrationIds());
             // Commands added later: correct (every service), if slower, until they are listed here.

@@ -20,9 +20,16 @@ import java.util.TreeSet;
  * @param clusterId     made once at {@code flotilla init}; every token names it
  * @param workerToken   joins a node as a worker
  * @param managerToken  joins a node as a manager
+ * <p>{@code caRoot} is the root CA certificate the cluster trusts, once a rotation replaced the one
+ * made at init (before that, null: the root is the one in every node's {@code tls/ca.crt});
+ * {@code caRotation} is the rotation under way, if any ({@link CaRotation}).
+ *
  * @param removedNodes  ids of removed nodes, whose certificates are refused (null: none)
+ * @param caRoot        the root CA certificate (PEM) after the last completed rotation; null before any
+ * @param caRotation    the CA rotation under way; null when none is
  */
-public record ClusterConfig(String clusterId, String workerToken, String managerToken, SortedSet<String> removedNodes) {
+public record ClusterConfig(String clusterId, String workerToken, String managerToken, SortedSet<String> removedNodes,
+                            String caRoot, CaRotation caRotation) {
     public ClusterConfig {
         Checks.requireText(clusterId, "clusterId");
         Checks.requireText(workerToken, "workerToken");
@@ -35,13 +42,17 @@ public record ClusterConfig(String clusterId, String workerToken, String manager
         this(clusterId, workerToken, managerToken, null);
     }
 
+    public ClusterConfig(String clusterId, String workerToken, String managerToken, SortedSet<String> removedNodes) {
+        this(clusterId, workerToken, managerToken, removedNodes, null, null);
+    }
+
     public String token(NodeRole role) {
         return role == NodeRole.MANAGER ? managerToken : workerToken;
     }
 
     public ClusterConfig withToken(NodeRole role, String token) {
-        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerToken, token, removedNodes)
-                : new ClusterConfig(clusterId, token, managerToken, removedNodes);
+        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerToken, token, removedNodes, caRoot, caRotation)
+                : new ClusterConfig(clusterId, token, managerToken, removedNodes, caRoot, caRotation);
     }
 
     /** True if {@code nodeId} was removed from the cluster: its certificates are refused. */
@@ -56,11 +67,17 @@ public record ClusterConfig(String clusterId, String workerToken, String manager
         }
         TreeSet<String> all = new TreeSet<>(removedNodes);
         all.addAll(nodeIds);
-        return new ClusterConfig(clusterId, workerToken, managerToken, all);
+        return new ClusterConfig(clusterId, workerToken, managerToken, all, caRoot, caRotation);
+    }
+
+    /** This config with {@code caRoot} and {@code caRotation} as given (a rotation starting or ending). */
+    public ClusterConfig withCa(String caRoot, CaRotation caRotation) {
+        return new ClusterConfig(clusterId, workerToken, managerToken, removedNodes, caRoot, caRotation);
     }
 
     @Override
     public String toString() {
-        return "ClusterConfig[clusterId=" + clusterId + ", tokens hidden, " + removedNodes.size() + " removed nodes]";
+        return "ClusterConfig[clusterId=" + clusterId + ", tokens hidden, " + removedNodes.size() + " removed nodes"
+                + (caRotation == null ? "" : ", " + caRotation) + "]";
     }
 }

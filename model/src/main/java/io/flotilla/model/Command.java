@@ -30,6 +30,8 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.UpdateNodeSpec.class, name = "UpdateNodeSpec"),
         @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "RemoveNode"),
         @JsonSubTypes.Type(value = Command.SetClusterConfig.class, name = "SetClusterConfig"),
+        @JsonSubTypes.Type(value = Command.StartCaRotation.class, name = "StartCaRotation"),
+        @JsonSubTypes.Type(value = Command.CaCertificateIssued.class, name = "CaCertificateIssued"),
         @JsonSubTypes.Type(value = Command.RegisterEndpoints.class, name = "RegisterEndpoints"),
         @JsonSubTypes.Type(value = Command.DeregisterEndpoints.class, name = "DeregisterEndpoints"),
         @JsonSubTypes.Type(value = Command.RollbackService.class, name = "RollbackService"),
@@ -168,6 +170,19 @@ public sealed interface Command {
             java.util.Objects.requireNonNull(config, "config");
         }
     }
+
+    /** Starts a root CA rotation; a no-op while another one is under way (the API refuses that first). */
+    record StartCaRotation(CaRotation rotation) implements Command {
+        public StartCaRotation {
+            java.util.Objects.requireNonNull(rotation, "rotation");
+        }
+    }
+
+    /**
+     * A manager issued {@code nodeId} a certificate of the root with digest {@code rootDigest}:
+     * during a rotation to that root, the node counts as renewed, and the last one ends the rotation.
+     */
+    record CaCertificateIssued(String nodeId, String rootDigest) implements Command {}
 
     /**
      * Self-registrations (discovery): added, or replaced when the id exists with the same owner.

@@ -106,6 +106,8 @@ public final class ChangeTracker {
             case Command.UpdateNodeSpec c -> node(before, after, c.nodeId());
             case Command.RemoveNode c -> node(before, after, c.nodeId());
             case Command.SetClusterConfig c -> { }
+            case Command.StartCaRotation c -> { }
+            case Command.CaCertificateIssued c -> { }
             case Command.RegisterEndpoints c -> { }
             case Command.DeregisterEndpoints c -> { }
             case Command.RemoveVolumes c -> { } // only unused volumes go: no slot changes

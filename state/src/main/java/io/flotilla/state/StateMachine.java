@@ -114,12 +114,17 @@ public final class StateMachine {
                     .map(node -> state.putNode(node.withSpec(c.spec())))
                     .orElse(state);
             // The id goes on the deny list: its certificates are refused from this entry on.
+            // A removed node no longer holds up a CA rotation.
             case RemoveNode c -> state.cluster() == null ? state.removeNode(c.nodeId())
-                    : state.removeNode(c.nodeId()).withCluster(state.cluster().withRemoved(java.util.List.of(c.nodeId())));
+                    : CaRotations.completeIfDone(state.removeNode(c.nodeId())
+                            .withCluster(state.cluster().withRemoved(java.util.List.of(c.nodeId()))));
             // A token rotation is read-modify-write of the config: it must never drop a removal
-            // applied meanwhile, so the deny list only grows.
+            // applied meanwhile, so the deny list only grows; the CA fields are the state's own.
             case Command.SetClusterConfig c -> state.withCluster(state.cluster() == null ? c.config()
-                    : c.config().withRemoved(state.cluster().removedNodes()));
+                    : c.config().withRemoved(state.cluster().removedNodes())
+                            .withCa(state.cluster().caRoot(), state.cluster().caRotation()));
+            case Command.StartCaRotation c -> CaRotations.start(state, c.rotation());
+            case Command.CaCertificateIssued c -> CaRotations.issued(state, c.nodeId(), c.rootDigest());
             case Command.RemoveVolumes c -> {
                 ClusterState s = state;
                 for (String name : c.names()) {
