@@ -16,16 +16,18 @@ import java.util.TreeSet;
  * @param rootPem        the new root's certificate
  * @param keyPem         the new root's private key (PKCS#8 PEM)
  * @param crossSignedPem the new root's name and key, signed by the old root
+ * @param previousRootPem the old root, trusted until the rotation ends
  * @param rootDigest     SHA-256 (hex) of {@code rootPem}: what renewals name
  * @param renewed        ids of nodes that got a certificate of the new root
  * @param startedAt      when the rotation was asked for
  */
-public record CaRotation(String rootPem, String keyPem, String crossSignedPem, String rootDigest,
-                         SortedSet<String> renewed, Instant startedAt) {
+public record CaRotation(String rootPem, String keyPem, String crossSignedPem, String previousRootPem,
+                         String rootDigest, SortedSet<String> renewed, Instant startedAt) {
     public CaRotation {
         Checks.requireText(rootPem, "rootPem");
         Checks.requireText(keyPem, "keyPem");
         Checks.requireText(crossSignedPem, "crossSignedPem");
+        Checks.requireText(previousRootPem, "previousRootPem");
         Checks.requireText(rootDigest, "rootDigest");
         renewed = renewed == null || renewed.isEmpty() ? Collections.emptySortedSet()
                 : Collections.unmodifiableSortedSet(new TreeSet<>(renewed));
@@ -38,7 +40,7 @@ public record CaRotation(String rootPem, String keyPem, String crossSignedPem, S
         }
         TreeSet<String> all = new TreeSet<>(renewed);
         all.add(nodeId);
-        return new CaRotation(rootPem, keyPem, crossSignedPem, rootDigest, all, startedAt);
+        return new CaRotation(rootPem, keyPem, crossSignedPem, previousRootPem, rootDigest, all, startedAt);
     }
 
     @Override

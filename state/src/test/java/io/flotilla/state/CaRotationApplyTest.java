@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** A root CA rotation in the log: started once, counted per node, ended by the last node renewed or removed. */
 class CaRotationApplyTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private static final CaRotation ROTATION = new CaRotation("ROOT", "KEY", "CROSS", "d1", null, T0);
+    private static final CaRotation ROTATION = new CaRotation("ROOT", "KEY", "CROSS", "OLD", "d1", null, T0);
 
     private static ClusterState cluster() {
         ClusterState s = StateMachine.apply(ClusterState.EMPTY, 1,
@@ -51,7 +51,7 @@ class CaRotationApplyTest {
     @Test
     void aSecondStartDoesNotReplaceTheRotationUnderWayAndATokenRotationKeepsIt() {
         ClusterState s = StateMachine.apply(cluster(), 5, new Command.CaCertificateIssued("m1", "d1"));
-        s = StateMachine.apply(s, 6, new Command.StartCaRotation(new CaRotation("R2", "K2", "C2", "d2", null, T0)));
+        s = StateMachine.apply(s, 6, new Command.StartCaRotation(new CaRotation("R2", "K2", "C2", "ROOT", "d2", null, T0)));
         assertThat(s.cluster().caRotation().rootDigest()).isEqualTo("d1");
         s = StateMachine.apply(s, 7, new Command.SetClusterConfig(new ClusterConfig("c1", "FLT-1-c1-w-new", "FLT-1-c1-m-y")));
         assertThat(s.cluster().workerToken()).isEqualTo("FLT-1-c1-w-new");

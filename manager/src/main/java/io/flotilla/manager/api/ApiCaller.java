@@ -112,6 +112,8 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
                     || (method.equals("GET") && path.size() == 3 && sub.equals(identity.commonName()));
             case "cluster" -> switch (sub) {
                 case "certificate" -> true;
+                // Every node follows the roots (cli CaFollower); only the admin rotates them.
+                case "ca" -> method.equals("GET") || identity.isAdmin();
                 case "managers" -> identity.isManager();
                 case "" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
                 default -> identity.isManager() || identity.isAdmin();

@@ -80,6 +80,17 @@ final class MembershipEndpoints {
                     return admin.renew(caller.certificate(), body == null ? null : (String) body.get("csr"));
                 }
             }
+            case "ca" -> {
+                var ca = admin.ca().orElseThrow(() -> ApiException.notFound("this manager does not serve TLS"));
+                if (rest.size() == 1) {
+                    ApiServer.requireMethod(r, "GET");
+                    return ca.status();
+                }
+                if (rest.size() == 2 && rest.get(1).equals("rotate")) {
+                    ApiServer.requireMethod(r, "POST");
+                    return ca.rotate();
+                }
+            }
             case "join-token" -> {
                 if (rest.size() == 2) {
                     NodeRole role = switch (rest.get(1)) {

@@ -57,6 +57,8 @@ public final class ClusterAdmin {
     private final NodeTls tls;
     /** Joins and renewals: who gets a certificate, with which role. */
     private final Enrollment enrollment;
+    /** The root CA and its rotation; null without TLS. */
+    private final ClusterCa ca;
 
     public ClusterAdmin(String selfId, RaftClusterStore store, InstantSource clock, RandomGenerator random) {
         this(selfId, store, clock, random, null);
@@ -68,7 +70,8 @@ public final class ClusterAdmin {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
-        this.enrollment = new Enrollment(store, clock, tls, this::managers);
+        this.ca = tls == null ? null : new ClusterCa(store, tls, clock);
+        this.enrollment = new Enrollment(store, clock, tls, this::managers, ca);
     }
 
     /** First start of the first manager: gives the cluster its id and join tokens. Idempotent. */
@@ -138,6 +141,11 @@ public final class ClusterAdmin {
         return enrollment.join(request, remote);
     }
 
+    /** The root CA and its rotation ({@code /v1/cluster/ca}); empty on a plaintext manager. */
+    public java.util.Optional<ClusterCa> ca() {
+        return java.util.Optional.ofNullable(ca);
+    }
+
     /** {@code POST /v1/cluster/certificate}: see {@link Enrollment#renew}. */
     public Map<String, Object> renew(X509Certificate presented, String csr) {
         return enrollment.renew(presented, csr);
@@ -168,7 +176,8 @@ public final class ClusterAdmin {
             config = Submissions.await(store.submit(new Command.SetClusterConfig(config))).cluster();
             LOG.info("the {} join token was rotated", role.name().toLowerCase(java.util.Locale.ROOT));
         }
-        return tls == null ? config.token(role) : JoinTokens.publicToken(config.token(role), tls.caDigest());
+        return tls == null ? config.token(role) : JoinTokens.publicToken(config.token(role),
+                io.flotilla.security.CertificateAuthority.digest(ca.bundle(store.state()).pinned()));
     }
 
     public ChangeResult promote(String nodeId) throws InterruptedException {

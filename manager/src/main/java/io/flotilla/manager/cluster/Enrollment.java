@@ -46,12 +46,16 @@ final class Enrollment {
     /** This manager's TLS (the CA); null on a plaintext manager (tests only). */
     private final NodeTls tls;
     private final Supplier<List<ManagerPeer>> managers;
+    /** Which root signs and which roots the cluster trusts (a CA rotation changes both); null without TLS. */
+    private final ClusterCa ca;
 
-    Enrollment(RaftClusterStore store, InstantSource clock, NodeTls tls, Supplier<List<ManagerPeer>> managers) {
+    Enrollment(RaftClusterStore store, InstantSource clock, NodeTls tls, Supplier<List<ManagerPeer>> managers,
+               ClusterCa ca) {
         this.store = store;
         this.clock = clock;
         this.tls = tls;
         this.managers = managers;
+        this.ca = ca;
     }
 
     /**
@@ -99,6 +103,9 @@ final class Enrollment {
             CertificateRequests.verifiedPublicKey(request.csr()); // a bad CSR is refused before anything is registered
         }
         String address = hostOf(request.advertise());
+        if (tls != null) {
+            requireJoinedFrom(address, remote, request.nodeId());
+        }
         Node node = new Node(request.nodeId(), new NodeSpec(role, null, null),
                 new NodeStatus(NodeState.UNKNOWN, request.hostname(), address, null, null, clock.instant(), "joined"));
         Submissions.await(store.submit(new Command.UpsertNode(node)));
@@ -108,13 +115,52 @@ final class Enrollment {
         if (tls == null) {
             return new JoinResponse(config.clusterId(), request.nodeId(), role, managers.get());
         }
-        CertificateAuthority authority = authority();
+        ClusterState now = store.state();
+        CertificateAuthority authority = ca.signing(now);
         X509Certificate certificate = authority.sign(request.csr(), nodeSubject(request, role, address),
                 nodeValidity(), clock.instant());
         LOG.info("signed certificate {} for node {} ({}), valid until {}", certificate.getSerialNumber().toString(16),
                 request.nodeId(), role.name().toLowerCase(java.util.Locale.ROOT), certificate.getNotAfter().toInstant());
+        ca.issued(request.nodeId(), certificate);
         return new JoinResponse(config.clusterId(), request.nodeId(), role, managers.get(), Pem.encode(certificate),
-                Pem.encode(authority.certificate()), role == NodeRole.MANAGER ? Pem.encode(authority.key()) : null);
+                Pem.encodeAll(ca.bundle(now).roots()), role == NodeRole.MANAGER ? Pem.encode(authority.key()) : null);
+    }
+
+    /**
+     * A node's certificate names the address it joins from, not one it claims: a join whose
+     * advertised IP address is not the source of its connection is refused ({@code flotilla join}
+     * binds its connection to {@code --advertise}). A worker could otherwise get a certificate for
+     * another host's address; it could not serve with it (only managers' certificates are
+     * accepted by servers' peers), but nothing should sign what nobody checked.
+     */
+    private static void requireJoinedFrom(String advertised, String remote, String nodeId) {
+        String from = remoteHost(remote);
+        boolean literal = advertised.matches("[0-9.]+") || advertised.contains(":");
+        if (!literal || from == null) {
+            return; // a name: it goes into a manager's certificate only (nodeSubject)
+        }
+        try {
+            if (!java.net.InetAddress.getByName(advertised.replace("[", "").replace("]", ""))
+                    .equals(java.net.InetAddress.getByName(from))) {
+                LOG.warn("join refused: node {} advertises {} but connected from {}", NodeIds.printable(nodeId),
+                        NodeIds.printable(advertised), from);
+                throw new ApiException(403, "forbidden", "this node advertises " + advertised + " but its join came from "
+                        + from + ": a node's certificate names the address it joins from, so join from that address"
+                        + " (flotilla join binds to --advertise when it is an address of this host)");
+            }
+        } catch (java.net.UnknownHostException e) {
+            throw ApiException.invalid("advertise is not an address: " + advertised);
+        }
+    }
+
+    /** The host of {@code /1.2.3.4:5678} (an InetSocketAddress as text), or null. */
+    static String remoteHost(String remote) {
+        if (remote == null || remote.isBlank() || remote.equals("null")) {
+            return null;
+        }
+        String value = remote.substring(remote.indexOf('/') + 1);
+        int colon = value.lastIndexOf(':');
+        return (colon > 0 ? value.substring(0, colon) : value).replace("[", "").replace("]", "");
     }
 
     /** Over TLS: the token must pin this cluster's CA. Returns the token's stored form. */
@@ -126,21 +172,32 @@ final class Enrollment {
             LOG.warn("join refused: node {} from {}: {}", NodeIds.printable(request.nodeId()), remote, e.getMessage());
             throw new ApiException(401, "unauthorized", e.getMessage());
         }
-        if (!parsed.caDigest().equals(tls.caDigest())) {
+        List<String> digests = ca.bundle(store.state()).digests();
+        if (!digests.contains(parsed.caDigest())) {
             LOG.warn("join refused: node {} from {} presented a token for another cluster CA",
                     NodeIds.printable(request.nodeId()), remote);
             throw new ApiException(401, "unauthorized", "the join token names another cluster CA (digest "
-                    + parsed.caDigest().substring(0, 12) + "…, this cluster's is " + tls.caDigest().substring(0, 12) + "…)");
+                    + parsed.caDigest().substring(0, 12) + "…, this cluster's is " + digests.getLast().substring(0, 12)
+                    + "…; a CA rotation changes the tokens: get the current one with `flotilla join-token worker|manager`)");
         }
         return parsed.stored();
     }
 
+    /**
+     * The certificate's subject: the node id, the role, the advertised address (checked against
+     * the connection when it is an IP address), and the names the node gives only in a manager's
+     * certificate: managers serve TLS and are dialled by name; a worker serves none, and the
+     * holder of the manager token is trusted with what it says.
+     */
     private static CertificateSubject nodeSubject(JoinRequest request, NodeRole role, String address) {
         List<String> ips = new ArrayList<>();
         List<String> names = new ArrayList<>();
         (address.matches("[0-9.]+") || address.contains(":") ? ips : names).add(address.replace("[", "").replace("]", ""));
         if (request.hostname() != null && !request.hostname().isBlank() && !names.contains(request.hostname())) {
             names.add(request.hostname());
+        }
+        if (role != NodeRole.MANAGER) {
+            names.clear();
         }
         return new CertificateSubject(request.nodeId(), role == NodeRole.MANAGER ? CertificateSubject.MANAGER
                 : CertificateSubject.WORKER, ips, names);
@@ -149,15 +206,6 @@ final class Enrollment {
     /** Node certificates get the validity of this manager's own (set at init, 90 days by default). */
     private java.time.Duration nodeValidity() {
         return CertificateAuthority.validityOf(tls.keyManager().certificate());
-    }
-
-    private CertificateAuthority authority() {
-        try {
-            return tls.authority().orElseThrow(() -> new ApiException(503, "unavailable",
-                    "this manager does not hold the cluster CA key (" + tls.directory().caKey() + ")"));
-        } catch (IOException e) {
-            throw new ApiException(500, "internal", "cannot read the cluster CA: " + e.getMessage());
-        }
     }
 
     /**
@@ -181,10 +229,10 @@ final class Enrollment {
         CertificateSubject current = PeerIdentity.subjectOf(presented);
         String role;
         boolean sendKey = false;
+        ClusterState state = store.state();
         if (CertificateSubject.ADMIN.equals(current.role())) {
             role = CertificateSubject.ADMIN;
         } else {
-            ClusterState state = store.state();
             String id = current.commonName();
             if (!NodeIds.valid(id) || (state.cluster() != null && state.cluster().removed(id))) {
                 throw new ApiException(403, "forbidden", "node " + NodeIds.printable(id) + " was removed from the cluster:"
@@ -196,18 +244,26 @@ final class Enrollment {
             role = manager ? CertificateSubject.MANAGER : CertificateSubject.WORKER;
             sendKey = manager && CertificateSubject.MANAGER.equals(current.role());
         }
-        CertificateAuthority authority = authority();
+        CertificateAuthority authority = ca.signing(state);
         X509Certificate renewed = authority.sign(csr, new CertificateSubject(current.commonName(), role,
                 current.ipAddresses(), current.dnsNames()), CertificateAuthority.validityOf(presented), clock.instant());
         LOG.info("renewed the certificate of {} ({}): {} until {}{}", current.commonName(), role,
                 renewed.getSerialNumber().toString(16), renewed.getNotAfter().toInstant(), sendKey ? ", with the CA key" : "");
+        if (!CertificateSubject.ADMIN.equals(role)) {
+            try {
+                ca.issued(current.commonName(), renewed);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(503, "unavailable", "interrupted while recording the renewal");
+            }
+        }
+        String roots = Pem.encodeAll(ca.bundle(state).roots());
         if (sendKey) {
             // A promoted node holds no CA key yet: a manager must be able to sign joins and renewals
-            // even when every manager it joined through is gone.
-            return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()),
-                    "caKey", Pem.encode(authority.key()));
+            // even when every manager it joined through is gone. During a CA rotation: the new key.
+            return Map.of("certificate", Pem.encode(renewed), "caCertificate", roots, "caKey", Pem.encode(authority.key()));
         }
-        return Map.of("certificate", Pem.encode(renewed), "caCertificate", Pem.encode(authority.certificate()));
+        return Map.of("certificate", Pem.encode(renewed), "caCertificate", roots);
     }
 
 

@@ -105,8 +105,12 @@ class ApiTlsTest {
         String workerToken = token("worker");
         assertThat(workerToken).startsWith("FLT-2-" + ca.digest() + "-");
         KeyPair keys = CertificateRequests.newKeyPair();
-        HttpResponse<String> answer = call(anonymous, "POST", "/v1/cluster/join", new JoinRequest(workerToken, "w9",
-                "host9", "127.0.0.9", CertificateRequests.csr(keys, "w9")));
+        JoinRequest join = new JoinRequest(workerToken, "w9", "host9", "127.0.0.9", CertificateRequests.csr(keys, "w9"));
+        // The certificate names the address the join comes from, not one the node claims.
+        HttpResponse<String> elsewhere = call(anonymous, "POST", "/v1/cluster/join", join);
+        assertThat(elsewhere.statusCode()).isEqualTo(403);
+        assertThat(elsewhere.body()).contains("advertises 127.0.0.9 but its join came from 127.0.0.1");
+        HttpResponse<String> answer = api.callFrom("127.0.0.9", anonymous, "POST", "/v1/cluster/join", join);
         assertThat(answer.statusCode()).isEqualTo(200);
         JoinResponse joined = Json.read(answer.body(), JoinResponse.class);
         X509Certificate certificate = Pem.certificate(joined.certificate());
@@ -114,10 +118,11 @@ class ApiTlsTest {
         assertThat(certificate.getPublicKey()).isEqualTo(keys.getPublic());
         assertThat(PeerIdentity.of(certificate)).isEqualTo(new PeerIdentity("w9", "worker"));
         assertThat(PeerIdentity.subjectOf(certificate).ipAddresses()).containsExactly("127.0.0.9");
+        assertThat(PeerIdentity.subjectOf(certificate).dnsNames()).as("a worker serves no TLS: no names").isEmpty();
         assertThat(joined.caKey()).isNull();
         assertThat(joined.role()).isEqualTo(NodeRole.WORKER);
 
-        HttpResponse<String> asManager = call(anonymous, "POST", "/v1/cluster/join", new JoinRequest(token("manager"),
+        HttpResponse<String> asManager = api.callFrom("127.0.0.10", anonymous, "POST", "/v1/cluster/join", new JoinRequest(token("manager"),
                 "m9", "host9", "127.0.0.10", CertificateRequests.csr(CertificateRequests.newKeyPair(), "m9")));
         JoinResponse manager = Json.read(asManager.body(), JoinResponse.class);
         assertThat(PeerIdentity.of(Pem.certificate(manager.certificate())).isManager()).isTrue();

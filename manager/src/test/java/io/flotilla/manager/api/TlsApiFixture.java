@@ -67,7 +67,16 @@ final class TlsApiFixture implements AutoCloseable {
     }
 
     HttpResponse<String> call(SSLContext tls, String method, String path, Object body) throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+        return callFrom(null, tls, method, path, body);
+    }
+
+    /** A call whose connection leaves from {@code local} (another loopback host: a joining node's address). */
+    HttpResponse<String> callFrom(String local, SSLContext tls, String method, String path, Object body) throws Exception {
+        HttpClient.Builder builder = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5));
+        if (local != null) {
+            builder.localAddress(java.net.InetAddress.getByName(local));
+        }
+        HttpClient client = builder.build();
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : Json.write(body));
         return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
