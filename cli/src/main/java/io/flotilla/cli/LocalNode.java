@@ -52,6 +52,8 @@ public final class LocalNode implements AutoCloseable {
     private volatile ApiRelay relay;
     /** On a cluster node: follows its role in the cluster state (promote, demote, rm) live. */
     private volatile NodeRoleWatch roleWatch;
+    /** Follows the cluster's root CA (rotations); null on a node started without a cluster config. */
+    private volatile CaFollower caFollower;
     /** The TLS context the manager role calls other managers with after a promotion (see startManagerRole). */
     private volatile javax.net.ssl.SSLContext managerContext;
     private volatile InetSocketAddress dnsBind;
@@ -86,8 +88,10 @@ public final class LocalNode implements AutoCloseable {
             raft = new InetSocketAddress(api.getAddress(), api.getPort() == 0 ? freePort(api.getAddress()) : api.getPort() + 1);
         }
         io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
-        return run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
+        LocalNode node = run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
                 .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls);
+        node.caFollower = CaFollower.start(nodeId, tls, node.channel::managers, node::renewCertificate);
+        return node;
     }
 
     /**
@@ -113,7 +117,7 @@ public final class LocalNode implements AutoCloseable {
                 node.close();
                 throw e;
             }
-            node.roleWatch = NodeRoleWatch.start(node, data, config);
+            node.followClusterChanges(data, config);
             return node;
         }
         InetSocketAddress api = new InetSocketAddress(host, ApiClient.DEFAULT_PORT);
@@ -127,8 +131,14 @@ public final class LocalNode implements AutoCloseable {
             node.close();
             throw e;
         }
-        node.roleWatch = NodeRoleWatch.start(node, data, config);
+        node.followClusterChanges(data, config);
         return node;
+    }
+
+    /** The role watch and the CA follower: what the cluster may change about this node while it runs. */
+    private void followClusterChanges(Path data, NodeConfig config) {
+        roleWatch = NodeRoleWatch.start(this, data, config);
+        caFollower = CaFollower.start(nodeId, tls, channel::managers, this::renewCertificate);
     }
 
     private ManagerPeer self(String host) {
@@ -200,7 +210,7 @@ public final class LocalNode implements AutoCloseable {
     }
 
     /** A new certificate for this node, with the role the cluster state gives it now. */
-    private void renewCertificate() throws IOException {
+    void renewCertificate() throws IOException {
         if (renewer != null) {
             java.security.cert.X509Certificate renewed = renewer.renewNow();
             forgetTlsSessions();
@@ -448,6 +458,9 @@ public final class LocalNode implements AutoCloseable {
             mesh.close();
         }
         renewer.close();
+        if (caFollower != null) {
+            caFollower.close();
+        }
         if (roleWatch != null) {
             roleWatch.close();
         }

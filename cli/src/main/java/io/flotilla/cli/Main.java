@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flotilla", mixinStandardHelpOptions = true, version = "flotilla 0.1.0",
         scope = CommandLine.ScopeType.INHERIT, // -h/--help and -V/--version on every subcommand, as docker has
         description = "Keeps Compose stacks running across a cluster.",
-        subcommands = {DevCommand.class, InitCommand.class, JoinCommand.class, JoinTokenCommand.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
+        subcommands = {DevCommand.class, InitCommand.class, JoinCommand.class, JoinTokenCommand.class, io.flotilla.cli.commands.CaCommands.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
                 io.flotilla.cli.commands.VolumeCommands.class,
                 NodeCommands.class, io.flotilla.cli.commands.DiscoverCommand.class, io.flotilla.cli.commands.RegistryCommands.class,
                 DemoAppCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})

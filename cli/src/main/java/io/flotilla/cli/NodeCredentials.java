@@ -105,15 +105,16 @@ public final class NodeCredentials {
 
     /**
      * A manager's renewal brings the CA key (a promoted node must be able to sign joins once the
-     * managers it knew are gone); a node renewed as a worker (demoted) deletes the key it held.
+     * managers it knew are gone; during a CA rotation, the new root's key); a node renewed as a
+     * worker (demoted) deletes the key it held.
      */
     static void keepCaKeyForRole(TlsDirectory directory, java.util.Map<String, Object> answer, String certificate)
             throws IOException {
         Object caKey = answer.get("caKey");
         if (caKey != null) {
-            if (!directory.hasCaKey()) {
-                directory.writeAuthority(new CertificateAuthority(directory.readCaCertificate(),
-                        Pem.privateKey(String.valueOf(caKey))));
+            java.security.PrivateKey key = Pem.privateKey(String.valueOf(caKey));
+            if (!directory.hasCaKey() || !Pem.readPrivateKey(directory.caKey()).equals(key)) {
+                directory.writeCaKey(key);
             }
         } else if (directory.hasCaKey() && CertificateSubject.WORKER.equals(
                 io.flotilla.security.PeerIdentity.of(Pem.certificate(certificate)).role())) {

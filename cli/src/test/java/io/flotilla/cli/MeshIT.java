@@ -29,9 +29,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -127,7 +124,7 @@ class MeshIT {
         assertThat(get(vip, 8080, "/", null)).contains("service=mesh_web");
 
         // --- SIGKILL a web task under steady load: no failed request
-        try (Load load = new Load(published)) {
+        try (HttpLoad load = new HttpLoad(HOSTS, published)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.get() > 50);
             Task victim = running(api, "mesh_web").getFirst();
             killTask(victim.id());
@@ -142,7 +139,7 @@ class MeshIT {
         }
 
         // --- a rolling update under load: no failed request
-        try (Load load = new Load(published)) {
+        try (HttpLoad load = new HttpLoad(HOSTS, published)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> load.ok.get() > 50);
             api.updateService("mesh_web", new ServiceUpdateRequest(null, Map.of("GENERATION", "2"), null, null, null,
                     null, null, null, null, null, null, null, false));
@@ -166,47 +163,6 @@ class MeshIT {
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.2:" + metricsPort + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("flotilla_mesh").contains("mesh_web");
-    }
-
-    /** Clients on every node's published port, in a loop; every non-200 answer or error is kept. */
-    private final class Load implements AutoCloseable {
-        final AtomicLong ok = new AtomicLong();
-        final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<Thread> threads = new ArrayList<>();
-
-        Load(int port) {
-            for (int i = 0; i < 6; i++) {
-                String host = HOSTS.get(i % HOSTS.size());
-                threads.add(Thread.ofPlatform().daemon().start(() -> {
-                    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-                    while (running.get()) {
-                        try {
-                            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                                    URI.create("http://" + host + ":" + port + "/")).timeout(Duration.ofSeconds(5)).build(),
-                                    HttpResponse.BodyHandlers.ofString());
-                            if (response.statusCode() == 200) {
-                                ok.incrementAndGet();
-                            } else {
-                                failures.add(host + ": " + response.statusCode() + " " + response.body().strip());
-                            }
-                        } catch (IOException e) {
-                            failures.add(host + ": " + e);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }));
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            for (Thread thread : threads) {
-                thread.join(10_000);
-            }
-        }
     }
 
     private void deploy(String api, int published) throws IOException {
@@ -286,7 +242,7 @@ class MeshIT {
         return answer.getSection(Section.ANSWER).stream().map(r -> ((ARecord) r).getAddress().getHostAddress()).toList();
     }
 
-    private static List<Task> running(ApiClient api, String service) {
+    static List<Task> running(ApiClient api, String service) {
         return api.serviceTasks(service).stream().filter(t -> t.state() == TaskState.RUNNING
                 && t.desiredState() == TaskState.RUNNING && "healthy".equals(t.status().health())).toList();
     }
@@ -299,7 +255,7 @@ class MeshIT {
         }));
     }
 
-    private static java.util.Optional<String> environ(long pid) {
+    static java.util.Optional<String> environ(long pid) {
         try {
             return java.util.Optional.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"))));
         } catch (IOException | SecurityException e) {

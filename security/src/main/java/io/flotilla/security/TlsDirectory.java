@@ -137,15 +137,17 @@ public record TlsDirectory(Path path) {
     /**
      * With the CA key here: issues this directory's node credential locally (a key made here,
      * signed by the CA) unless one exists that names {@code subject}'s addresses and is not past
-     * two thirds of its life. Used by managers that hold the CA (init, dev).
+     * two thirds of its life and was signed by the root of this directory's key. Used by managers
+     * that hold the CA (init, dev).
      */
     public void ensureNodeCredential(CertificateSubject subject, Duration validity, Instant now) throws IOException {
         if (Files.isRegularFile(nodeCertificate()) && Files.isRegularFile(nodeKey())) {
             X509Certificate current = Pem.readCertificate(nodeCertificate());
             CertificateSubject named = PeerIdentity.subjectOf(current);
+            CertificateAuthority authority = readAuthority();
             if (named.commonName().equals(subject.commonName()) && named.role().equals(subject.role())
                     && named.ipAddresses().containsAll(subject.ipAddresses())
-                    && now.isBefore(CertificateRenewer.renewalTime(current))) {
+                    && now.isBefore(CertificateRenewer.renewalTime(current)) && signedBy(current, authority)) {
                 return;
             }
         }
@@ -154,12 +156,25 @@ public record TlsDirectory(Path path) {
         writeNodeCredential(authority.issue(keys.getPublic(), subject, validity, now), keys.getPrivate());
     }
 
-    /** The same for the admin credential (CN=admin, OU=admin, no addresses). */
+    private static boolean signedBy(X509Certificate certificate, CertificateAuthority authority) {
+        try {
+            certificate.verify(authority.certificate().getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The same for the admin credential (CN=admin, OU=admin, no addresses); also re-issued when
+     * another root signed it (after a CA rotation, on the manager that holds it).
+     */
     public void ensureAdminCredential(Duration validity, Instant now) throws IOException {
-        if (hasAdminCredential() && now.isBefore(CertificateRenewer.renewalTime(Pem.readCertificate(adminCertificate())))) {
+        CertificateAuthority authority = readAuthority();
+        if (hasAdminCredential() && now.isBefore(CertificateRenewer.renewalTime(Pem.readCertificate(adminCertificate())))
+                && signedBy(Pem.readCertificate(adminCertificate()), authority)) {
             return;
         }
-        CertificateAuthority authority = readAuthority();
         KeyPair keys = CertificateRequests.newKeyPair();
         writeAdminCredential(authority.issue(keys.getPublic(), new CertificateSubject(CertificateSubject.ADMIN,
                 CertificateSubject.ADMIN, null, null), validity, now), keys.getPrivate());

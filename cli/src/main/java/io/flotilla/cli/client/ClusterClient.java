@@ -32,6 +32,17 @@ public final class ClusterClient {
     }
 
     /** @param tls the node's own context (joins to the Raft group, renewals) or a pinned one (a join) */
+    /**
+     * A client whose connections leave from {@code localAddress} (a joining node's advertised
+     * address: the manager signs the address the join comes from).
+     */
+    public static ClusterClient from(java.net.InetAddress localAddress, String hostAndPort, javax.net.ssl.SSLContext tls) {
+        ClusterClient client = new ClusterClient(hostAndPort, tls);
+        client.http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls)
+                .localAddress(localAddress).build();
+        return client;
+    }
+
     public ClusterClient(String hostAndPort, javax.net.ssl.SSLContext tls) {
         this.hostPort = ApiClient.withDefaultPort(hostAndPort);
         this.tls = () -> tls;
@@ -63,6 +74,16 @@ public final class ClusterClient {
     @SuppressWarnings("unchecked")
     public Map<String, Object> renewal(String csr) {
         return send("POST", "/v1/cluster/certificate", Map.of("csr", csr), Map.class);
+    }
+
+    /** {@code GET /v1/cluster/ca}: the roots the cluster trusts now, and a rotation under way. */
+    public io.flotilla.model.api.CaStatus caStatus() {
+        return send("GET", "/v1/cluster/ca", null, io.flotilla.model.api.CaStatus.class);
+    }
+
+    /** {@code POST /v1/cluster/ca/rotate}: starts a root CA rotation. */
+    public io.flotilla.model.api.CaStatus rotateCa() {
+        return send("POST", "/v1/cluster/ca/rotate", null, io.flotilla.model.api.CaStatus.class);
     }
 
     public void addManager(ManagerPeer self) {

@@ -8,7 +8,7 @@ import io.flotilla.cli.client.ClusterClient;
 import io.flotilla.model.api.JoinRequest;
 import io.flotilla.model.api.JoinResponse;
 import io.flotilla.manager.cluster.JoinTokens;
-import io.flotilla.security.CertificateAuthority;
+import io.flotilla.security.CaBundle;
 import io.flotilla.security.CertificateRequests;
 import io.flotilla.security.PinnedTrustManager;
 import io.flotilla.security.Pem;
@@ -72,7 +72,7 @@ public final class JoinCommand implements Callable<Integer> {
         // in the token before the token is sent (trust on first use, pinned by the token).
         KeyPair keys = CertificateRequests.newKeyPair();
         PinnedTrustManager pinned = new PinnedTrustManager(parsed.caDigest());
-        ClusterClient cluster = new ClusterClient(manager, TlsContexts.context(null, pinned));
+        ClusterClient cluster = fromAdvertised(host, manager, TlsContexts.context(null, pinned));
         JoinResponse joined = cluster.join(new JoinRequest(token, nodeId, LocalNodeHostname.get(),
                 host + ":" + ApiClient.DEFAULT_PORT, CertificateRequests.csr(keys, nodeId)));
         saveCredential(joined, keys, parsed.caDigest());
@@ -91,25 +91,40 @@ public final class JoinCommand implements Callable<Integer> {
         if (joined.certificate() == null || joined.caCertificate() == null) {
             throw new IllegalStateException("the manager sent no certificate: it does not serve TLS");
         }
-        X509Certificate ca = Pem.certificate(joined.caCertificate());
+        // The roots the cluster trusts: one, or two during a CA rotation (the token pins either).
+        CaBundle roots = new CaBundle(Pem.certificates(joined.caCertificate()), null);
         X509Certificate certificate = Pem.certificate(joined.certificate());
-        if (!CertificateAuthority.digest(ca).equals(digest)) {
+        if (!roots.digests().contains(digest)) {
             throw new IllegalStateException("the manager answered with a CA certificate that is not the one the join token names");
         }
-        try {
-            certificate.verify(ca.getPublicKey());
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("the certificate the manager sent is not signed by the cluster CA", e);
+        if (roots.issuerOf(certificate) == null) {
+            throw new IllegalStateException("the certificate the manager sent is not signed by the cluster CA");
         }
         if (!certificate.getPublicKey().equals(keys.getPublic())) {
             throw new IllegalStateException("the certificate the manager sent is not for this node's key");
         }
         TlsDirectory tls = TlsDirectory.of(data);
-        tls.writeCaCertificate(ca);
+        tls.writeCaBundle(roots); // the chain of a rotation, if one runs, comes with the node's first CA check
         if (joined.caKey() != null) {
-            tls.writeAuthority(new CertificateAuthority(ca, Pem.privateKey(joined.caKey())));
+            tls.writeCaKey(Pem.privateKey(joined.caKey()));
         }
         tls.writeNodeCredential(certificate, keys.getPrivate());
+    }
+
+    /**
+     * The join's client, its connections leaving from the advertised address when that is an
+     * address of this host (the manager checks that the two match); else the kernel's choice, and
+     * the manager's refusal explains.
+     */
+    private static ClusterClient fromAdvertised(String advertised, String manager, javax.net.ssl.SSLContext context) {
+        try {
+            java.net.InetAddress local = java.net.InetAddress.getByName(advertised.replace("[", "").replace("]", ""));
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, local)) {
+                return ClusterClient.from(local, manager, context);
+            }
+        } catch (java.io.IOException e) {
+            return new ClusterClient(manager, context);
+        }
     }
 
     /** The hostname, as the agent reports it. */

@@ -78,7 +78,8 @@ public final class ServiceWatcher implements AutoCloseable {
     }
 
     /**
-     * A context that trusts the CA certificate in {@code $FLOTILLA_CA_CERT}, or null when the
+     * A context that trusts the CA certificates in {@code $FLOTILLA_CA_CERT} (followed as the file
+     * changes: {@link CaFileTrust}), or null when the
      * variable is unset. An unreadable file is an error: silently falling back to plain HTTP
      * would only fail later and less clearly.
      */
@@ -87,16 +88,9 @@ public final class ServiceWatcher implements AutoCloseable {
         if (file == null || file.isBlank()) {
             return null;
         }
-        try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
-            java.security.cert.Certificate ca = java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(in);
-            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setCertificateEntry("flotilla-ca", ca);
-            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
-            trust.init(store);
+        try {
             javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
-            context.init(null, trust.getTrustManagers(), null);
+            context.init(null, new javax.net.ssl.TrustManager[] {new CaFileTrust(java.nio.file.Path.of(file))}, null);
             return context;
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalStateException("cannot use the cluster CA certificate in $" + CA_CERT_ENV + " (" + file
