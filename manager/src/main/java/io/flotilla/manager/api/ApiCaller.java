@@ -2,6 +2,7 @@ package io.flotilla.manager.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsExchange;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeIds;

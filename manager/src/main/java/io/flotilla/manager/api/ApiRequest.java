@@ -1,6 +1,7 @@
 package io.flotilla.manager.api;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.Json;
 import java.io.CharConversionException;
 import java.io.IOException;

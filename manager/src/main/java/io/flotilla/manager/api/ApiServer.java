@@ -11,6 +11,7 @@ import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.dispatcher.Dispatcher;
 import io.flotilla.manager.dispatcher.NotLeaderException;
 import io.flotilla.manager.dispatcher.UnknownNodeException;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.CommandFailedException;
 import io.flotilla.manager.raft.UnavailableException;

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import io.flotilla.discovery.EndpointChange;
 import io.flotilla.discovery.EndpointRegistry;
 import io.flotilla.manager.discovery.Renewals;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;

@@ -2,6 +2,7 @@ package io.flotilla.manager.api;
 
 import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.cluster.NodeUpdateRequest;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.Json;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeRole;

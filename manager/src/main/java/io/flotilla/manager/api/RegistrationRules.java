@@ -1,5 +1,6 @@
 package io.flotilla.manager.api;
 
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.Node;
 import io.flotilla.model.Registration;
 import io.flotilla.model.api.RegistrationRequest;

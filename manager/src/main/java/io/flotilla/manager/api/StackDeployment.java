@@ -1,5 +1,6 @@
 package io.flotilla.manager.api;
 
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.Command.DeployStack;
 import io.flotilla.model.DependencySpec;
 import io.flotilla.model.MeshClaims;

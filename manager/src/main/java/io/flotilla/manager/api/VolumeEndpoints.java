@@ -1,5 +1,6 @@
 package io.flotilla.manager.api;
 
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;

@@ -3,6 +3,7 @@ package io.flotilla.manager.api;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.flotilla.manager.cluster.NodeUpdateRequest;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.Command;
 import io.flotilla.model.Json;
 import io.flotilla.model.api.AgentHello;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.manager.TestManagers;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.Command;
 import io.flotilla.model.DependencySpec;
 import io.flotilla.model.ServiceSpec;

@@ -1,8 +1,12 @@
-package io.flotilla.manager.api;
+package io.flotilla.manager.errors;
 
 import io.flotilla.model.api.ApiError;
 
-/** A request the API refuses, with the HTTP status and the {@link ApiError} code to answer. */
+/**
+ * A request the API refuses, with the HTTP status and the {@link ApiError} code to answer. Below
+ * both {@code api} and {@code cluster}: membership and enrollment refuse requests too, and the API
+ * calls them, so it cannot live in {@code api} without a cycle between the two.
+ */
 public final class ApiException extends RuntimeException {
     private final int status;
     private final String code;
