@@ -1,6 +1,6 @@
 package io.flotilla.manager.cluster;
 
-import io.flotilla.manager.api.ApiException;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.CaRotation;
