@@ -1,7 +1,7 @@
 package io.flotilla.manager.dispatcher;
 
-import io.flotilla.manager.loops.CommandBatches;
 import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.CommandBatches;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;

@@ -3,6 +3,7 @@ package io.flotilla.manager.loops;
 import io.flotilla.manager.dispatcher.Dispatcher;
 import io.flotilla.manager.raft.ClusterStateMachine;
 import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.CommandBatches;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.TestManagers;
-import io.flotilla.manager.loops.CommandBatches;
+import io.flotilla.manager.raft.CommandBatches;
 import io.flotilla.model.Command;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Service;
