@@ -2,6 +2,7 @@ package io.flotilla.manager;
 
 import io.flotilla.manager.api.ApiServer;
 import io.flotilla.manager.cluster.ClusterAdmin;
+import io.flotilla.manager.dispatcher.DispatchRules;
 import io.flotilla.manager.dispatcher.Dispatcher;
 import io.flotilla.manager.loops.LeaderLoop;
 import io.flotilla.manager.raft.RaftClusterStore;
@@ -93,9 +94,11 @@ public final class Manager implements AutoCloseable {
                 admin.initializeIfNew();
             }
             RaftClusterStore raft = store;
-            dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout(),
+            DispatchRules rules = new DispatchRules(config.heartbeatTimeout(), tuning.leaderGrace(), config.leaseTtl(),
+                    clock.instant());
+            dispatcher = new Dispatcher(store, rules, clock,
                     () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
-                    admin::leaderApi, tuning.leaderGrace(), config.leaseTtl());
+                    admin::leaderApi);
             dispatcher.dependencyChanges(io.flotilla.manager.dispatcher.TaskDependencies.following(registry));
             loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(config.leaseTtl()), clock, tuning.loopTick(),
                     tuning.orchestrate());
