@@ -13,7 +13,6 @@ import io.flotilla.scheduler.Fencing;
 import io.flotilla.state.ClusterState;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -21,12 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's side of agent sessions: hello (register), assignments (long poll), status reports
- * (which are also heartbeats), and the liveness verdicts. What each call decides is
- * {@link DispatchRules}'s; this class adds the store, the group commits and the long polls.
- * Heartbeats stay in memory, recorded as requests arrive; only verdicts and task statuses become
- * commands. A hello answers once its node is applied; a status report answers at once, its
- * statuses committed in the background.
+ * The leader's side of agent sessions: hello (register), assignments (long poll) and status
+ * reports (which are also heartbeats). What each call decides is {@link DispatchRules}'s; this
+ * class adds the store, the group commits and the long polls. Heartbeats stay in memory, recorded
+ * as requests arrive, and the leader loop judges liveness from them (the same rules); only nodes
+ * and task statuses become commands here. A hello answers once its node is applied; a status
+ * report answers at once, its statuses committed in the background.
  *
  * <p>Only the leader dispatches: on another manager every call fails with
  * {@link NotLeaderException} naming the leader, and the agent switches to it.
@@ -166,25 +165,6 @@ public final class Dispatcher {
                 }
             });
         }
-    }
-
-    /** This manager just became leader: every node gets a fresh grace period ({@link DispatchRules#lead}). */
-    public void becameLeader() {
-        rules.lead(clock.instant());
-    }
-
-    /** One liveness pass: marks silent nodes DOWN and orphans their tasks. Returns the commands applied. */
-    public List<Command> checkLiveness() throws InterruptedException {
-        List<Command> verdicts = rules.verdicts(store.state(), clock.instant());
-        for (Command command : verdicts) {
-            if (command instanceof Command.SetNodeStates down) {
-                down.changes().forEach(change -> LOG.warn("node {} is down: {}", change.nodeId(), change.message()));
-            }
-            // A verdict on many nodes orphans many tasks: bounded entries (one entry of 20,000
-            // orphans is ~4 MB, Ratis' appender limit; 30,000 would never commit).
-            CommandBatches.submitSplit(store, command);
-        }
-        return verdicts;
     }
 
     /** Status updates accepted and not yet committed (for tests and the logs). */
