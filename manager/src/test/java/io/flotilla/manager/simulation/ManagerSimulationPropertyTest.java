@@ -28,7 +28,7 @@ import net.jqwik.api.constraints.IntRange;
  * managers), dropped messages, node crashes and returns, task failures, bad images, and user
  * writes (create, scale, update, rollback, rebalance, drain, remove); then the faults stop.
  *
- * <p>After every step ({@link ManagerSimulation#checkSafety}): at most one leader per term; task
+ * <p>After every step ({@link SimulatedRaft#checkSafety}): at most one leader per term; task
  * states only move forward along the committed log; every acknowledged (committed) entry is in
  * every leader's log at its index; every manager's committed prefix is the committed log. After
  * the faults stop, the cluster must become quiescent, and then — step after step — exactly the
@@ -101,8 +101,8 @@ class ManagerSimulationPropertyTest {
                     .allMatch(id -> state.service(id).isPresent());
         }
         assertThat(sim.committedEntries()).isPositive();
-        net.jqwik.api.statistics.Statistics.label("fenced processes").collect(sim.fencedStarts == 0 ? "none"
-                : sim.fencedKills == 0 ? "started, none lost its lease" : "some killed by their lease");
+        net.jqwik.api.statistics.Statistics.label("fenced processes").collect(sim.fencedStarts() == 0 ? "none"
+                : sim.fencedKills() == 0 ? "started, none lost its lease" : "some killed by their lease");
         net.jqwik.api.statistics.Statistics.label("leaders elected")
                 .collect(sim.termsWithALeader() <= 1 ? "1" : sim.termsWithALeader() <= 5 ? "2-5" : "6+");
     }
