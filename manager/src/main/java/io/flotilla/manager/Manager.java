@@ -2,7 +2,9 @@ package io.flotilla.manager;
 
 import io.flotilla.manager.api.ApiServer;
 import io.flotilla.manager.cluster.ClusterAdmin;
+import io.flotilla.manager.dispatcher.DispatchRules;
 import io.flotilla.manager.dispatcher.Dispatcher;
+import io.flotilla.manager.loops.LeaderCore;
 import io.flotilla.manager.loops.LeaderLoop;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.model.Command;
@@ -93,12 +95,15 @@ public final class Manager implements AutoCloseable {
                 admin.initializeIfNew();
             }
             RaftClusterStore raft = store;
-            dispatcher = new Dispatcher(store, clock, config.heartbeatTimeout(),
+            DispatchRules rules = new DispatchRules(config.heartbeatTimeout(), tuning.leaderGrace(), config.leaseTtl(),
+                    clock.instant());
+            dispatcher = new Dispatcher(store, rules, clock,
                     () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
-                    admin::leaderApi, tuning.leaderGrace(), config.leaseTtl());
+                    admin::leaderApi);
             dispatcher.dependencyChanges(io.flotilla.manager.dispatcher.TaskDependencies.following(registry));
-            loop = new LeaderLoop(store, dispatcher, new Orchestrator(ids), new Scheduler(config.leaseTtl()), clock, tuning.loopTick(),
+            LeaderCore core = new LeaderCore(rules, new Orchestrator(ids), new Scheduler(config.leaseTtl()), clock,
                     tuning.orchestrate());
+            loop = new LeaderLoop(store, core, store.machine()::addApplyListener, clock, tuning.loopTick());
             loop.start();
             api = new ApiServer(config.apiAddress(), config.nodeId(), store, dispatcher, clock, ids, logs,
                     store::leaderId, admin, config.tls() == null ? null : config.tls().context());

@@ -1,12 +1,11 @@
 package io.flotilla.manager.dispatcher;
 
-import io.flotilla.manager.loops.CommandBatches;
 import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.manager.raft.CommandBatches;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;
 import io.flotilla.model.Command.TaskStatusUpdate;
-import io.flotilla.model.Task;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
@@ -42,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * the apply on the leader before the next one was even written.
  *
  * <p>The merged command has no reporter, so apply does not check that each update comes from the
- * task's node: the batcher checks it here instead, against the latest state. That is the same
- * check, because a task's node never changes once it is set.
+ * task's node: the batcher checks it instead ({@link DispatchRules#redundant}), against the latest
+ * state. That is the same check, because a task's node never changes once it is set.
  */
 final class StatusBatcher {
     /** A status waiting for its entry, from the node that reported it. */
@@ -86,7 +85,7 @@ final class StatusBatcher {
         ClusterState state = store.state();
         for (TaskStatusUpdate update : updates) {
             TaskStatus sent = inFlightStatuses.get(update.taskId());
-            if (redundant(state.task(update.taskId()).orElse(null), nodeId, update)
+            if (DispatchRules.redundant(state.task(update.taskId()).orElse(null), nodeId, update)
                     || (sent != null && sent.equalsButTimestamp(update.status()))) {
                 continue;
             }
@@ -113,19 +112,6 @@ final class StatusBatcher {
 
     long dropped() {
         return droppedUpdates.get();
-    }
-
-    /**
-     * Whether the update would change nothing: its task is gone or on another node, already at
-     * that status (all but the timestamp), or past it.
-     */
-    static boolean redundant(Task task, String nodeId, TaskStatusUpdate update) {
-        if (task == null || !nodeId.equals(task.nodeId())) {
-            return true;
-        }
-        TaskStatus current = task.status();
-        TaskStatus status = update.status();
-        return !task.state().canMoveTo(status.state()) || current.equalsButTimestamp(status);
     }
 
     private void run() {
@@ -182,8 +168,9 @@ final class StatusBatcher {
             List<TaskStatusUpdate> merged = new ArrayList<>(batch.size());
             for (Queued queued : batch) {
                 // not if applied meanwhile (an earlier entry held it too)
-                if (!redundant(state.task(queued.update().taskId()).orElse(null), queued.nodeId(), queued.update())) {
-                    merged.add(queued.update());
+                TaskStatusUpdate update = queued.update();
+                if (!DispatchRules.redundant(state.task(update.taskId()).orElse(null), queued.nodeId(), update)) {
+                    merged.add(update);
                 }
             }
             written = merged.size();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.flotilla.manager.FakeClock;
+import io.flotilla.manager.FakeStore;
 import io.flotilla.manager.TestManagers;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Command;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A fenced (glusterfs) service's node is cut off from the managers, in the simulation of the
- * whole cluster (real NodeLiveness, Orchestrator, Scheduler; fake agents that honour their lease):
+ * whole cluster (each manager's real LeaderCore and DispatchRules; fake agents that honour their lease):
  * after every step no fenced slot runs twice ({@link ManagerSimulation#checkFencedSlots}), and the
  * slot comes back elsewhere only after last heartbeat + lease + 1 s — also when the leader changes
  * meanwhile, where the new leader counts from its own start.

@@ -1,107 +1,100 @@
 package io.flotilla.manager.simulation;
 
-import io.flotilla.manager.dispatcher.AssignmentSets;
-import io.flotilla.manager.dispatcher.NodeLiveness;
-import io.flotilla.manager.simulation.SimulatedManager.Entry;
+import io.flotilla.manager.IdGenerator;
+import io.flotilla.manager.ManagerConfig;
+import io.flotilla.manager.ManagerTuning;
+import io.flotilla.manager.dispatcher.DispatchRules;
+import io.flotilla.manager.loops.LeaderCore;
+import io.flotilla.manager.raft.CommandBatches;
 import io.flotilla.model.Command;
-import io.flotilla.model.Node;
 import io.flotilla.model.NodeAvailability;
-import io.flotilla.model.NodeRole;
-import io.flotilla.model.NodeSpec;
 import io.flotilla.model.NodeState;
-import io.flotilla.model.NodeStatus;
-import io.flotilla.model.Resources;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
-import io.flotilla.model.TaskStatus;
-import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.scheduler.Fencing;
 import io.flotilla.scheduler.Orchestrator;
 import io.flotilla.scheduler.Scheduler;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.StateMachine;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
  * A whole cluster in one thread, driven step by step on a fake clock (Kafka's
- * RaftEventSimulationTest, Nomad's harness): N manager replicas sharing a Raft-like log, fake
- * agents running fake task processes, and a message router that partitions and drops. The real
- * {@link StateMachine}, {@link Orchestrator}, {@link Scheduler}, {@link NodeLiveness} and
- * {@link AssignmentSets} make every decision; only Raft and the network are modelled:
+ * RaftEventSimulationTest, Nomad's harness): N manager replicas sharing a Raft-like log
+ * ({@link SimulatedRaft}), fake agents running fake task processes ({@link SimulatedAgent}), and a
+ * message router that partitions and drops. Every decision is the real code's: each manager
+ * process has a real {@link LeaderCore} (liveness, reconcile, place) with the real
+ * {@link DispatchRules}, {@link Orchestrator} and {@link Scheduler}, on the real
+ * {@link StateMachine}, with the production timeouts, and ids from a seeded generator. Only Raft,
+ * the network, the threads and the agents are modelled:
  *
  * <ul>
- *   <li>Election: a manager that heard no leader for its timeout becomes a candidate for term+1;
- *       reachable managers with a lower term adopt the term and vote for it if its log is at least
- *       as up to date as theirs (Raft's election restriction). A majority of all managers makes
- *       it leader; it appends a no-op and becomes ready once that is committed.</li>
- *   <li>Replication: a leader copies its log to reachable followers (a follower with a higher
- *       term makes it step down); an entry of the leader's term is committed once a majority
- *       holds it, and everything before it with it. A leader without a majority for a while steps
- *       down (Ratis' leader lease).</li>
- *   <li>Leader loop: a ready leader that has applied all its own entries judges liveness, then
- *       reconciles, then places — one kind of decision per step, as the real loop submits and waits.</li>
- *   <li>Agents: each step an agent that reaches a ready leader heartbeats, says hello if unknown,
- *       takes its assignment set, starts and stops processes to match it (stopping any process not
- *       in it), and reports what differs from the leader's state.</li>
+ *   <li>Leader loop: a ready leader that has applied all its own entries takes one step of its core
+ *       (one phase of a pass) and appends its commands, split as the real loop splits them — the
+ *       real loop also submits a step's commands and waits until they are applied before the next.</li>
+ *   <li>Agents: each step an agent that reaches a ready leader says hello or reports (through the
+ *       leader's rules), takes its assignment set, starts and stops processes to match it
+ *       (stopping any process not in it), and reports what differs from the leader's state.</li>
  * </ul>
- * Invariants are checked after every step by {@link #checkSafety()}.
+ * Invariants are checked after every step ({@link SimulatedRaft#checkSafety}, {@link #checkFencedSlots}).
  */
 final class ManagerSimulation {
     static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
-    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
-    static final int LEADER_LEASE_STEPS = 6;
+    static final Duration HEARTBEAT_TIMEOUT = ManagerConfig.DEFAULT_HEARTBEAT_TIMEOUT;
+    static final Duration LEADER_GRACE = ManagerTuning.DEFAULT_LEADER_GRACE;
     /** The agents' lease (ManagerConfig.leaseTtl's default). */
-    static final Duration LEASE = io.flotilla.scheduler.Fencing.DEFAULT_LEASE;
+    static final Duration LEASE = Fencing.DEFAULT_LEASE;
 
     final RandomGenerator random;
     final MessageRouter router;
     final List<SimulatedManager> managers = new ArrayList<>();
+    final SimulatedRaft raft;
     final Map<String, SimulatedAgent> agents = new TreeMap<>();
     final Orchestrator orchestrator;
-    final Scheduler scheduler = new Scheduler();
+    final Scheduler scheduler = new Scheduler(LEASE);
+    /** The fake clock: the cores time their passes with it (so each takes no time). */
+    private final InstantSource clock = () -> now();
     Instant now = T0;
     long step;
     /** Tasks whose process crashes at start (a bad image). */
     Predicate<Task> crashesOnStart = task -> false;
-
-    // ---- what the invariants remember ----
-    private final Map<Long, String> leaderOfTerm = new HashMap<>();
-    /** Fenced processes started, and killed by their agent's lease running out (for the statistics). */
-    int fencedStarts;
-    int fencedKills;
-    /** The committed log as observed so far: committed entries never change. */
-    final List<Entry> committed = new ArrayList<>();
-    private ClusterState committedState = ClusterState.EMPTY;
-    /** Entries whose commit was acknowledged (to a client, an agent or the leader loop). */
-    private final List<Acknowledged> acknowledged = new ArrayList<>();
     private long nextEntryId;
-    private int nextTaskId;
-
-    /** An entry committed (and so acknowledged) by the leader of {@code term}. */
-    record Acknowledged(int index, Entry entry, long term) {}
 
     ManagerSimulation(RandomGenerator random, int managerCount, int nodeCount) {
         this.random = random;
         this.router = new MessageRouter(random);
-        this.orchestrator = new Orchestrator(() -> String.format("task-%06d", ++nextTaskId));
+        this.orchestrator = new Orchestrator(new IdGenerator(new SplittableRandom(random.nextLong())));
         for (int i = 1; i <= managerCount; i++) {
-            SimulatedManager manager = new SimulatedManager("m" + i);
+            SimulatedManager manager = new SimulatedManager("m" + i, newCore());
             manager.electionTimeoutSteps = 3 + random.nextInt(5);
             managers.add(manager);
         }
+        this.raft = new SimulatedRaft(managers, router);
         for (int i = 1; i <= nodeCount; i++) {
             agents.put("n" + i, new SimulatedAgent("n" + i, "z" + (i % 2)));
         }
+    }
+
+    private Instant now() {
+        return now;
+    }
+
+    /** A manager process's core, as Manager.start makes it: its first grace counts from the start. */
+    private LeaderCore newCore() {
+        return new LeaderCore(new DispatchRules(HEARTBEAT_TIMEOUT, LEADER_GRACE, LEASE, now), orchestrator, scheduler,
+                clock, true);
     }
 
     // ---- clients ----
@@ -131,11 +124,11 @@ final class ManagerSimulation {
     /** The state as the current leader sees it (or the committed one without a leader). */
     ClusterState state() {
         SimulatedManager leader = leaderFor("client");
-        return leader != null ? leader.state : committedState;
+        return leader != null ? leader.state : raft.committedState();
     }
 
     private void append(SimulatedManager leader, Command command) {
-        leader.log.add(new Entry(leader.term, command, nextEntryId++));
+        leader.log.add(new SimulatedManager.Entry(leader.term, command, nextEntryId++));
     }
 
     // ---- one step ----
@@ -144,11 +137,11 @@ final class ManagerSimulation {
         step++;
         now = now.plus(elapsed);
         for (SimulatedManager manager : managers) {
-            maybeStartElection(manager);
+            raft.maybeStartElection(manager, step, now);
         }
         for (SimulatedManager manager : managers) {
             if (manager.isLeader()) {
-                replicate(manager);
+                raft.replicate(manager, step);
             }
         }
         for (SimulatedManager manager : managers) {
@@ -158,32 +151,25 @@ final class ManagerSimulation {
         }
         for (SimulatedManager manager : managers) {
             if (manager.caughtUp()) {
-                leaderLoop(manager);
+                for (Command command : manager.leaderStep(now).commands()) {
+                    CommandBatches.split(command).forEach(part -> append(manager, part));
+                }
             }
         }
         for (SimulatedAgent agent : agents.values()) {
             if (agent.up) {
-                agentRound(agent);
-                fence(agent);
+                SimulatedManager leader = leaderFor(agent.nodeId);
+                if (leader != null && router.deliver(agent.nodeId, leader.id)) {
+                    // the leader's quorum as ClusterStore.quorumAvailable sees it: a majority heard lately
+                    boolean quorum = step - leader.lastMajorityContactStep <= 1;
+                    agent.round(leader.state, leader.core.rules(), quorum, now, crashesOnStart,
+                            command -> append(leader, command));
+                }
+                agent.fence(now);
             }
         }
-        checkSafety();
+        raft.checkSafety();
         checkFencedSlots();
-    }
-
-    /** The agent's dead man's switch: past its lease, its fenced processes are killed (and reported FAILED). */
-    private void fence(SimulatedAgent agent) {
-        if (agent.leaseUntil != null && !now.isAfter(agent.leaseUntil)) {
-            return;
-        }
-        for (SimulatedAgent.Process process : List.copyOf(agent.processes.values())) {
-            if (process.fenced()) {
-                agent.processes.remove(process.taskId());
-                fencedKills++;
-                agent.ended.put(process.taskId(), status(TaskState.FAILED, 137, "fenced")
-                        .withError("fenced: node lost its lease with the managers"));
-            }
-        }
     }
 
     /** Never two processes of one fenced slot, on any nodes, whatever the state says. */
@@ -205,193 +191,6 @@ final class ManagerSimulation {
         }
     }
 
-    private void maybeStartElection(SimulatedManager candidate) {
-        if (!candidate.up || candidate.isLeader() || step - candidate.lastHeardStep < candidate.electionTimeoutSteps) {
-            return;
-        }
-        candidate.term++;
-        candidate.lastHeardStep = step;
-        int votes = 1;
-        for (SimulatedManager voter : managers) {
-            if (voter == candidate || !voter.up || !router.deliver(candidate.id, voter.id) || voter.term >= candidate.term) {
-                continue;
-            }
-            voter.stepDown(candidate.term);
-            boolean upToDate = candidate.lastLogTerm() > voter.lastLogTerm()
-                    || candidate.lastLogTerm() == voter.lastLogTerm() && candidate.log.size() >= voter.log.size();
-            if (upToDate && router.deliver(voter.id, candidate.id)) {
-                votes++;
-                voter.lastHeardStep = step;
-            }
-        }
-        if (votes * 2 > managers.size()) {
-            candidate.becomeLeader(step, now);
-        }
-    }
-
-    private void replicate(SimulatedManager leader) {
-        int reached = 1;
-        for (SimulatedManager follower : managers) {
-            if (follower == leader || !follower.up || !router.deliver(leader.id, follower.id)) {
-                continue;
-            }
-            if (follower.term > leader.term) {
-                leader.stepDown(follower.term);
-                return;
-            }
-            follower.stepDown(leader.term);
-            follower.lastHeardStep = step;
-            follower.log.clear();
-            follower.log.addAll(leader.log); // AppendEntries, reduced: the leader's log wins
-            if (router.deliver(follower.id, leader.id)) {
-                leader.matchIndex.put(follower.id, leader.log.size());
-                reached++;
-            }
-        }
-        if (reached * 2 > managers.size()) {
-            leader.lastMajorityContactStep = step;
-        } else if (step - leader.lastMajorityContactStep > LEADER_LEASE_STEPS) {
-            leader.stepDown(leader.term);
-            return;
-        }
-        leader.lastHeardStep = step;
-        for (int index = leader.log.size(); index > leader.commitIndex; index--) {
-            if (leader.log.get(index - 1).term() != leader.term) {
-                break; // only entries of its own term are committed by counting (Raft §5.4.2)
-            }
-            int holders = 1;
-            for (Map.Entry<String, Integer> match : leader.matchIndex.entrySet()) {
-                if (match.getValue() >= index) {
-                    holders++;
-                }
-            }
-            if (holders * 2 > managers.size()) {
-                commit(leader, index);
-                break;
-            }
-        }
-        for (SimulatedManager follower : managers) {
-            if (follower != leader && follower.up && follower.term == leader.term
-                    && leader.matchIndex.getOrDefault(follower.id, 0) >= leader.commitIndex
-                    && follower.log.size() >= leader.commitIndex) {
-                follower.commitIndex = Math.max(follower.commitIndex, leader.commitIndex);
-            }
-        }
-    }
-
-    /** The leader commits up to {@code index}: the entries become part of the one committed log, and are acknowledged. */
-    private void commit(SimulatedManager leader, int index) {
-        for (int i = 0; i < index; i++) {
-            Entry entry = leader.log.get(i);
-            if (i < committed.size()) {
-                if (!committed.get(i).equals(entry)) {
-                    throw new AssertionError("committed entry " + i + " changed: " + committed.get(i) + " → " + entry
-                            + " (leader " + leader.id + ", term " + leader.term + ")");
-                }
-            } else {
-                committed.add(entry);
-                acknowledged.add(new Acknowledged(i, entry, leader.term));
-                if (entry.command() != null) {
-                    ClusterState before = committedState;
-                    committedState = StateMachine.apply(committedState, i + 1, entry.command());
-                    checkForwardOnly(before, committedState, entry);
-                }
-            }
-        }
-        leader.commitIndex = index;
-    }
-
-    private void leaderLoop(SimulatedManager leader) {
-        ClusterState state = leader.state;
-        List<Command> decided = NodeLiveness.verdicts(state, leader.heartbeats, now, HEARTBEAT_TIMEOUT, LEASE);
-        if (decided.isEmpty()) {
-            decided = orchestrator.reconcile(state, now);
-        }
-        if (decided.isEmpty()) {
-            decided = scheduler.place(state, now);
-        }
-        decided.forEach(command -> append(leader, command));
-    }
-
-    private void agentRound(SimulatedAgent agent) {
-        SimulatedManager leader = leaderFor(agent.nodeId);
-        if (leader == null || !router.deliver(agent.nodeId, leader.id)) {
-            return;
-        }
-        leader.heartbeats.record(agent.nodeId, now);
-        if (step - leader.lastMajorityContactStep <= 1) {
-            // the answer grants a lease only from a leader that heard from a majority lately (Dispatcher.status)
-            agent.leaseUntil = agent.leaseUntil == null || now.plus(LEASE).isAfter(agent.leaseUntil)
-                    ? now.plus(LEASE) : agent.leaseUntil;
-        }
-        ClusterState state = leader.state;
-        Node node = state.node(agent.nodeId).orElse(null);
-        if (node == null) {
-            append(leader, new Command.UpsertNode(new Node(agent.nodeId,
-                    new NodeSpec(NodeRole.WORKER, NodeAvailability.ACTIVE, Map.of("zone", agent.zone)),
-                    new NodeStatus(NodeState.READY, "host-" + agent.nodeId, "10.0.0." + agent.nodeId.substring(1),
-                            Resources.NONE, Set.of("process"), now, "ready"))));
-            return;
-        }
-        if (node.status().state() != NodeState.READY) {
-            append(leader, new Command.SetNodeStates(List.of(
-                    new Command.NodeStateChange(agent.nodeId, NodeState.READY, "heartbeat resumed")), now));
-            Command clear = NodeLiveness.backAgain(state, agent.nodeId);
-            if (clear != null) {
-                append(leader, clear);
-            }
-        }
-        AssignmentSet set = AssignmentSets.of(state, agent.nodeId);
-        Map<String, Task> assigned = new TreeMap<>();
-        set.tasks().forEach(task -> assigned.put(task.id(), task));
-        // stop what is no longer in the set (replaced while this node was away, or removed)
-        agent.processes.keySet().removeIf(taskId -> !assigned.containsKey(taskId));
-        agent.ended.keySet().removeIf(taskId -> !assigned.containsKey(taskId));
-        List<Command.TaskStatusUpdate> updates = new ArrayList<>();
-        for (Task task : assigned.values()) {
-            TaskStatus ended = agent.ended.get(task.id());
-            if (ended != null) {
-                updates.add(new Command.TaskStatusUpdate(task.id(), ended));
-            } else if (task.desiredState() != TaskState.RUNNING) {
-                agent.processes.remove(task.id());
-                TaskStatus stopped = status(TaskState.SHUTDOWN, null, "shut down");
-                agent.ended.put(task.id(), stopped);
-                updates.add(new Command.TaskStatusUpdate(task.id(), stopped));
-            } else if (agent.runs(task)) {
-                if (task.state() != TaskState.RUNNING) {
-                    updates.add(new Command.TaskStatusUpdate(task.id(), status(TaskState.RUNNING, null, "started")));
-                }
-            } else if (task.state().compareTo(TaskState.RUNNING) >= 0) {
-                TaskStatus lost = status(TaskState.FAILED, null, "process lost").withError("the node restarted");
-                agent.ended.put(task.id(), lost);
-                updates.add(new Command.TaskStatusUpdate(task.id(), lost));
-            } else if (crashesOnStart.test(task)) {
-                TaskStatus crashed = status(TaskState.FAILED, 1, "exited").withError("exit code 1");
-                agent.ended.put(task.id(), crashed);
-                updates.add(new Command.TaskStatusUpdate(task.id(), crashed));
-            } else if (fenced(task) && (agent.leaseUntil == null || now.isAfter(agent.leaseUntil))) {
-                continue; // no lease, no fenced start
-            } else {
-                agent.processes.put(task.id(), new SimulatedAgent.Process(task.id(), task.serviceId(), task.slot(),
-                        fenced(task)));
-                fencedStarts += fenced(task) ? 1 : 0;
-                updates.add(new Command.TaskStatusUpdate(task.id(), status(TaskState.RUNNING, null, "started")));
-            }
-        }
-        if (!updates.isEmpty()) {
-            append(leader, new Command.UpdateTaskStatuses(agent.nodeId, updates));
-        }
-    }
-
-    private static boolean fenced(Task task) {
-        return "lease".equals(task.injectedEnv().get(io.flotilla.scheduler.Fencing.FENCING_ENV));
-    }
-
-    private TaskStatus status(TaskState state, Integer exitCode, String message) {
-        return new TaskStatus(state, now, message, null, exitCode, exitCode == null && state == TaskState.RUNNING ? 1L : null,
-                null, Map.of(), null);
-    }
-
     // ---- faults ----
 
     void crashManager(SimulatedManager manager) {
@@ -400,60 +199,16 @@ final class ManagerSimulation {
 
     void restartManager(SimulatedManager manager) {
         if (!manager.up) {
-            manager.up = true;
-            manager.lastHeardStep = step;
+            manager.restart(newCore(), step);
         }
     }
 
     /** The process of a running task dies (exit code 1); the agent reports it. */
     void failProcess(SimulatedAgent agent, String taskId) {
-        if (agent.processes.remove(taskId) != null) {
-            agent.ended.put(taskId, status(TaskState.FAILED, 1, "exited").withError("exit code 1"));
-        }
+        agent.failProcess(taskId, now);
     }
 
-    // ---- invariants ----
-
-    /**
-     * After every step: one leader per term; no acknowledged entry missing from the log of a leader
-     * of the same or a later term; every manager's committed prefix is the committed log.
-     */
-    void checkSafety() {
-        for (SimulatedManager manager : managers) {
-            if (manager.isLeader()) {
-                String previous = leaderOfTerm.putIfAbsent(manager.term, manager.id);
-                if (previous != null && !previous.equals(manager.id)) {
-                    throw new AssertionError("two leaders in term " + manager.term + ": " + previous + " and " + manager.id);
-                }
-                for (Acknowledged ack : acknowledged) {
-                    if (ack.term() > manager.term) {
-                        continue; // a stale leader of an older term, cut off: not a later leader
-                    }
-                    if (ack.index() >= manager.log.size() || !manager.log.get(ack.index()).equals(ack.entry())) {
-                        throw new AssertionError("leader " + manager.id + " (term " + manager.term + ") lost acknowledged entry "
-                                + ack.index() + ": " + ack.entry());
-                    }
-                }
-            }
-            if (manager.up) {
-                for (int i = 0; i < manager.commitIndex; i++) {
-                    if (i >= committed.size() || !manager.log.get(i).equals(committed.get(i))) {
-                        throw new AssertionError(manager.id + " committed entry " + i + " differs from the committed log");
-                    }
-                }
-            }
-        }
-    }
-
-    private static void checkForwardOnly(ClusterState before, ClusterState after, Entry entry) {
-        for (Task task : after.tasks()) {
-            Task old = before.task(task.id()).orElse(null);
-            if (old != null && (task.state().compareTo(old.state()) < 0 || old.state().isTerminal() && task.state() != old.state())) {
-                throw new AssertionError("task " + task.id() + " moved back " + old.state() + " → " + task.state()
-                        + " applying " + entry);
-            }
-        }
-    }
+    // ---- convergence ----
 
     /** Running processes per service id, as the fake agents really run them. */
     Map<String, Integer> runningCopies() {
@@ -476,8 +231,9 @@ final class ManagerSimulation {
     }
 
     /**
-     * Converged: a caught-up leader whose loop decides nothing, exactly the desired processes per
-     * service, and every process a task the state has RUNNING and wants running.
+     * Converged: a caught-up leader for which a full pass decides nothing (the real verdicts,
+     * reconcile over everything, placement), exactly the desired processes per service, and every
+     * process a task the state has RUNNING and wants running.
      */
     boolean quiescent() {
         SimulatedManager leader = leaderFor("client");
@@ -485,7 +241,7 @@ final class ManagerSimulation {
             return false;
         }
         ClusterState state = leader.state;
-        if (!NodeLiveness.verdicts(state, leader.heartbeats, now, HEARTBEAT_TIMEOUT).isEmpty()
+        if (!leader.core.rules().verdicts(state, now).isEmpty()
                 || !orchestrator.reconcile(state, now).isEmpty() || !scheduler.place(state, now).isEmpty()) {
             return false;
         }
@@ -523,11 +279,20 @@ final class ManagerSimulation {
         return text.toString();
     }
 
+    /** Fenced processes started, and killed by their agent's lease running out (for the statistics). */
+    int fencedStarts() {
+        return agents.values().stream().mapToInt(a -> a.fencedStarts).sum();
+    }
+
+    int fencedKills() {
+        return agents.values().stream().mapToInt(a -> a.fencedKills).sum();
+    }
+
     int termsWithALeader() {
-        return leaderOfTerm.size();
+        return raft.termsWithALeader();
     }
 
     long committedEntries() {
-        return committed.size();
+        return raft.committedEntries();
     }
 }

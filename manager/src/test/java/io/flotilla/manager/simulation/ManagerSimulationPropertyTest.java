@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.constraints.IntRange;
 
 /**
@@ -28,28 +29,44 @@ import net.jqwik.api.constraints.IntRange;
  * managers), dropped messages, node crashes and returns, task failures, bad images, and user
  * writes (create, scale, update, rollback, rebalance, drain, remove); then the faults stop.
  *
- * <p>After every step ({@link ManagerSimulation#checkSafety}): at most one leader per term; task
- * states only move forward along the committed log; every acknowledged (committed) entry is in
- * every leader's log at its index; every manager's committed prefix is the committed log. After
- * the faults stop, the cluster must become quiescent, and then — step after step — exactly the
- * desired number of task processes run per service (never more: a returning node stops the tasks
- * that were replaced while it was away), and none of a removed service.
+ * <p>Every decision is made by the code that runs in a manager (each replica's {@code LeaderCore}
+ * and {@code DispatchRules}; see {@link ManagerSimulation}). After every step
+ * ({@link SimulatedRaft#checkSafety}, {@link ManagerSimulation#checkFencedSlots}): at most one
+ * leader per term; task states only move forward along the committed log; every acknowledged
+ * (committed) entry is in every leader's log at its index; every manager's committed prefix is the
+ * committed log; no fenced slot runs twice. After the faults stop, the cluster must become
+ * quiescent, and then — step after step — exactly the desired number of task processes run per
+ * service (never more: a returning node stops the tasks that were replaced while it was away), and
+ * none of a removed service.
  *
- * <p>A failure prints the seed: the run is a pure function of it (one thread, fake clock, ordered
- * collections), so {@code run(seed, steps)} replays it exactly.
+ * <p>A failure names its seed and fault steps: the run is a pure function of them (one thread, fake
+ * clock, ordered collections, ids from a generator seeded by it), so {@code replay} with
+ * {@code -Dsimulation.seed=S -Dsimulation.steps=N} replays it exactly.
  */
 class ManagerSimulationPropertyTest {
 
-    @Property(tries = 100)
+    /** Not shrunk: a nearby seed is another history, not a smaller one. */
+    @Property(tries = 2000, shrinking = ShrinkingMode.OFF)
     void managersConvergeSafelyUnderFaults(@ForAll long seed, @ForAll @IntRange(min = 50, max = 250) int faultSteps) {
-        run(seed, faultSteps);
+        replayable(seed, faultSteps);
     }
 
     @net.jqwik.api.Example
     void replay() {
         String seed = System.getProperty("simulation.seed");
         if (seed != null) {
-            run(Long.parseLong(seed), Integer.parseInt(System.getProperty("simulation.steps", "150")));
+            replayable(Long.parseLong(seed), Integer.parseInt(System.getProperty("simulation.steps", "150")));
+        }
+    }
+
+    /** {@link #run}, and a failure says which seed failed and how to replay it. */
+    static void replayable(long seed, int faultSteps) {
+        try {
+            run(seed, faultSteps);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("simulation seed " + seed + " with " + faultSteps + " fault steps failed; replay: "
+                    + "-Dtest=ManagerSimulationPropertyTest#replay -Dsimulation.seed=" + seed + " -Dsimulation.steps="
+                    + faultSteps + "\n" + e.getMessage(), e);
         }
     }
 
@@ -101,8 +118,8 @@ class ManagerSimulationPropertyTest {
                     .allMatch(id -> state.service(id).isPresent());
         }
         assertThat(sim.committedEntries()).isPositive();
-        net.jqwik.api.statistics.Statistics.label("fenced processes").collect(sim.fencedStarts == 0 ? "none"
-                : sim.fencedKills == 0 ? "started, none lost its lease" : "some killed by their lease");
+        net.jqwik.api.statistics.Statistics.label("fenced processes").collect(sim.fencedStarts() == 0 ? "none"
+                : sim.fencedKills() == 0 ? "started, none lost its lease" : "some killed by their lease");
         net.jqwik.api.statistics.Statistics.label("leaders elected")
                 .collect(sim.termsWithALeader() <= 1 ? "1" : sim.termsWithALeader() <= 5 ? "2-5" : "6+");
     }

@@ -1,7 +1,8 @@
 package io.flotilla.manager.simulation;
 
-import io.flotilla.manager.dispatcher.Heartbeats;
+import io.flotilla.manager.loops.LeaderCore;
 import io.flotilla.model.Command;
+import io.flotilla.scheduler.ChangeTracker;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.StateMachine;
 import java.time.Instant;
@@ -12,9 +13,10 @@ import java.util.Map;
 
 /**
  * One manager replica of the simulation: a Raft log reduced to what the invariants need (term,
- * log, commit index, role; the log and term survive a crash, the rest does not) and the state it
- * applied from the committed prefix with the real {@link StateMachine}. Leaders keep their
- * dispatcher's heartbeats in memory, as the real one does.
+ * log, commit index, role; the log and term survive a crash, the rest does not), the state it
+ * applied from the committed prefix with the real {@link StateMachine}, and the manager process's
+ * real {@link LeaderCore} — its heartbeats and pass state in memory, lost with a crash — fed what
+ * each applied entry changed, as the leader loop's change feed does.
  */
 final class SimulatedManager {
     enum Role { FOLLOWER, LEADER }
@@ -36,10 +38,14 @@ final class SimulatedManager {
     long lastHeardStep;
     long lastMajorityContactStep;
     int electionTimeoutSteps;
-    Heartbeats heartbeats;
+    /** The process's leader core (made when the process starts); it decides while this replica leads. */
+    LeaderCore core;
+    /** What the applied entries changed since the core's last step (the loop's change feed). */
+    final ChangeTracker changes = new ChangeTracker();
 
-    SimulatedManager(String id) {
+    SimulatedManager(String id, LeaderCore core) {
         this.id = id;
+        this.core = core;
     }
 
     boolean isLeader() {
@@ -60,11 +66,13 @@ final class SimulatedManager {
         return log.isEmpty() ? 0 : log.getLast().term();
     }
 
+    /** Elected: the core leads from now (every node gets a fresh grace period; the next pass looks at everything). */
     void becomeLeader(long step, Instant now) {
         role = Role.LEADER;
         matchIndex.clear();
         lastMajorityContactStep = step;
-        heartbeats = new Heartbeats(now); // a new leader grants every node a fresh grace period
+        core.lead(now);
+        changes.reset();
         noOpIndex = log.size();
         log.add(new Entry(term, null, -1));
     }
@@ -72,28 +80,43 @@ final class SimulatedManager {
     void stepDown(long newTerm) {
         term = Math.max(term, newTerm);
         role = Role.FOLLOWER;
-        heartbeats = null;
         noOpIndex = -1;
     }
 
+    /** The process dies: everything but the log and the term is gone, its core with it. */
     void crash() {
         up = false;
         role = Role.FOLLOWER;
-        heartbeats = null;
+        core = null;
         noOpIndex = -1;
         commitIndex = 0; // volatile: learnt again from the leader
         appliedIndex = 0;
         state = ClusterState.EMPTY;
+        changes.reset();
     }
 
-    /** Applies newly committed entries with the real state machine. */
+    /** The process starts again, with a new core. */
+    void restart(LeaderCore newCore, long step) {
+        up = true;
+        core = newCore;
+        lastHeardStep = step;
+    }
+
+    /** Applies newly committed entries with the real state machine, telling the change feed what each changed. */
     void applyCommitted() {
         while (appliedIndex < commitIndex) {
             Entry entry = log.get(appliedIndex);
             appliedIndex++;
             if (entry.command() != null) {
+                ClusterState before = state;
                 state = StateMachine.apply(state, appliedIndex, entry.command());
+                changes.applied(before, entry.command(), state);
             }
         }
+    }
+
+    /** One step of the real leader core on this replica's state (a caught-up leader only). */
+    LeaderCore.Step leaderStep(Instant now) {
+        return core.step(state, now, changes.drain());
     }
 }

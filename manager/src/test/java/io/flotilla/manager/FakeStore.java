@@ -1,4 +1,4 @@
-package io.flotilla.manager.dispatcher;
+package io.flotilla.manager;
 
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.model.Command;
@@ -10,14 +10,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An in-memory leader's store for dispatcher tests that records every submission: {@link #stalled}
- * never commits (a stalled Raft log; a test may complete a {@link #commits} future itself),
- * {@link #applying} applies each command at once, in order.
+ * An in-memory leader's store for dispatcher and leader loop tests that records every submission:
+ * {@link #stalled} never commits (a stalled Raft log; a test may complete a {@link #commits} future
+ * itself), {@link #applying} applies each command at once, in order.
  */
-final class FakeStore implements ClusterStore {
-    final List<Command> submitted = new CopyOnWriteArrayList<>();
+public final class FakeStore implements ClusterStore {
+    public final List<Command> submitted = new CopyOnWriteArrayList<>();
     /** Each submission's future (stalled: never completed unless a test does). */
-    final List<CompletableFuture<ClusterState>> commits = new CopyOnWriteArrayList<>();
+    public final List<CompletableFuture<ClusterState>> commits = new CopyOnWriteArrayList<>();
     private final boolean applies;
     private volatile ClusterState state;
 
@@ -26,11 +26,11 @@ final class FakeStore implements ClusterStore {
         this.applies = applies;
     }
 
-    static FakeStore stalled(ClusterState state) {
+    public static FakeStore stalled(ClusterState state) {
         return new FakeStore(state, false);
     }
 
-    static FakeStore applying(ClusterState state) {
+    public static FakeStore applying(ClusterState state) {
         return new FakeStore(state, true);
     }
 

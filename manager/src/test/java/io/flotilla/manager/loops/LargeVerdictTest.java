@@ -1,15 +1,21 @@
-package io.flotilla.manager.dispatcher;
+package io.flotilla.manager.loops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.manager.FakeClock;
+import io.flotilla.manager.FakeStore;
 import io.flotilla.manager.TestManagers;
-import io.flotilla.manager.loops.CommandBatches;
+import io.flotilla.manager.dispatcher.DispatchRules;
+import io.flotilla.manager.raft.ChangeFeed;
+import io.flotilla.manager.raft.CommandBatches;
 import io.flotilla.model.Command;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
+import io.flotilla.scheduler.Fencing;
+import io.flotilla.scheduler.Orchestrator;
+import io.flotilla.scheduler.Scheduler;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.StateMachine;
 import java.time.Duration;
@@ -43,10 +49,12 @@ class LargeVerdictTest {
         s = StateMachine.apply(s, 5, new Command.SetNodeStates(List.of(
                 new Command.NodeStateChange("n1", NodeState.READY, "up")), clock.instant()));
         FakeStore store = FakeStore.applying(s);
-        Dispatcher dispatcher = new Dispatcher(store, clock, TIMEOUT);
+        LeaderCore core = new LeaderCore(new DispatchRules(TIMEOUT, TIMEOUT, Fencing.DEFAULT_LEASE, clock.instant()),
+                new Orchestrator(() -> "unused"), new Scheduler(), clock, false);
+        LeaderLoop loop = new LeaderLoop(store, core, ChangeFeed.NONE, clock, Duration.ofMillis(100));
 
         clock.advance(TIMEOUT.multipliedBy(3)); // n1 never reported: past the new leader's grace and the timeout
-        dispatcher.checkLiveness();
+        loop.pass();
 
         List<Command.UpdateTaskStatuses> orphaning = store.submitted.stream()
                 .filter(Command.UpdateTaskStatuses.class::isInstance).map(Command.UpdateTaskStatuses.class::cast).toList();
