@@ -41,8 +41,7 @@ class DeterminismTest {
             .that(leaderCore())
             .should(readTheClockOrDrawRandomness())
             .because("the leader core decides from its inputs alone: take the time and the randomness as arguments"
-                    + " (an InstantSource, a RandomGenerator)")
-            .allowEmptyShould(true); // until LeaderCore exists
+                    + " (an InstantSource, a RandomGenerator)"); // fails if LeaderCore is renamed away
 
     /** The leader core class and its nested classes (lambdas compile into the class itself). */
     static DescribedPredicate<JavaClass> leaderCore() {

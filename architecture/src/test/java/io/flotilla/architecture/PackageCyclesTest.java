@@ -32,10 +32,6 @@ class PackageCyclesTest {
      * is broken; never add one.
      */
     static final List<KnownCycle> KNOWN_CYCLES = List.of(
-            // Remove when the leader core lands: the dispatcher borrows the leader loop's
-            // CommandBatches while LeaderLoop drives the Dispatcher (loops <-> dispatcher).
-            new KnownCycle("manager loops <-> dispatcher",
-                    "io.flotilla.manager.dispatcher..", "io.flotilla.manager.loops.CommandBatches"),
             // The Docker driver maps ports with the runner's TaskEnvironment.PortRequest, while the
             // runner drives the drivers (agent driver <-> runner, and runner -> volume -> driver).
             new KnownCycle("agent driver <-> runner",

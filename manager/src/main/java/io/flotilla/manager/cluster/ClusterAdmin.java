@@ -229,7 +229,7 @@ public final class ClusterAdmin {
             }
         }
         if (!orphaned.isEmpty()) {
-            io.flotilla.manager.loops.CommandBatches.submitSplit(store, new Command.UpdateTaskStatuses(null, orphaned));
+            io.flotilla.manager.raft.CommandBatches.submitSplit(store, new Command.UpdateTaskStatuses(null, orphaned));
         }
         ClusterState after = Submissions.await(store.submit(new Command.RemoveNode(nodeId)));
         return new ChangeResult(after.index(), "node " + nodeId + " removed");
