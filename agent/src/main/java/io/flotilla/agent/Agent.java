@@ -1,13 +1,7 @@
 package io.flotilla.agent;
 
-import io.flotilla.agent.driver.Adoption;
 import io.flotilla.agent.driver.Driver;
-import io.flotilla.agent.driver.ExitStatus;
-import io.flotilla.agent.driver.ProcessDriver;
 import io.flotilla.agent.driver.TaskDirectory;
-import io.flotilla.agent.driver.TaskRecord;
-import io.flotilla.agent.driver.docker.DockerDaemon;
-import io.flotilla.agent.driver.docker.DockerDriver;
 import io.flotilla.agent.fencing.Fencing;
 import io.flotilla.agent.fencing.LeaseKeeper;
 import io.flotilla.agent.logs.DiskTaskLogSource;
@@ -24,7 +18,6 @@ import io.flotilla.model.NodeStatus;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
-import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.TaskLogSource;
@@ -40,23 +33,21 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent of one node. It adopts the tasks an earlier agent left running, opens a session with
- * the manager ({@code hello}), then long-polls the node's {@link AssignmentSet} and reconciles
- * what runs here with it, level-triggered: a wanted task that does not run here is started; one
- * whose desired state is terminal, or that is missing from the set, is stopped. A task id that
- * already ran here is never started again (a restart is a new task). Statuses go back through a
- * {@link StatusReporter}, which is also the heartbeat.
+ * The agent of one node. It adopts the tasks an earlier agent left ({@link TaskAdoption}), opens
+ * a session with the manager ({@code hello}), then long-polls the node's {@link AssignmentSet} and
+ * reconciles what runs here with it, level-triggered: a wanted task that does not run here is
+ * started; one whose desired state is terminal, or that is missing from the set, is stopped. A task
+ * id that already ran here is never started again (a restart is a new task). Statuses go back
+ * through a {@link StatusReporter}, which is also the heartbeat.
  *
  * <p>When the manager cannot be reached the agent keeps retrying with a short backoff and keeps
  * its tasks running. {@link #close()} stops the agent's threads but not the tasks: they run on
@@ -106,7 +97,7 @@ public final class Agent implements AutoCloseable {
         this.channel = channel;
         this.clock = clock;
         this.logSource = new DiskTaskLogSource(config.dataDir());
-        this.drivers = availableDrivers(config, clock, logSource);
+        this.drivers = AgentDrivers.available(config, clock, logSource);
         this.lease = new LeaseKeeper(Fencing.leaseFile(config.dataDir()), clock);
         this.reporter = new StatusReporter(config.nodeId(), channel, config.heartbeatInterval(), clock, lease);
         this.context = new TaskRunnerContext(config.nodeId(), config.address(), config.dataDir(), drivers,
@@ -126,7 +117,7 @@ public final class Agent implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the agent's data directory " + config.dataDir(), e);
         }
-        adoptSurvivors();
+        new TaskAdoption(config.dataDir(), drivers, context, reporter, clock).adoptSurvivors(runners, finished);
         reporter.start();
         sessionThread = Thread.ofPlatform().name("agent-session-" + config.nodeId()).daemon()
                 .start(this::sessionLoop);
@@ -292,11 +283,11 @@ public final class Agent implements AutoCloseable {
      * (the discovery reads need no client certificate; docs/api.md).
      */
     private Map<String, String> agentEnvironment() {
-        List<String> managers = channel instanceof HttpManagerChannel http ? http.managers() : List.of();
+        List<String> managers = channel.managers();
         if (managers.isEmpty()) {
             return Map.of();
         }
-        java.nio.file.Path ca = ((HttpManagerChannel) channel).caCertificate();
+        Path ca = channel.caCertificate();
         return ca == null ? Map.of("FLOTILLA_API", String.join(",", managers))
                 : Map.of("FLOTILLA_API", String.join(",", managers), "FLOTILLA_CA_CERT", ca.toString());
     }
@@ -307,74 +298,6 @@ public final class Agent implements AutoCloseable {
         if (local.state() != task.state()) {
             reporter.offer(task.id(), local);
         }
-    }
-
-    /** Picks up every task directory an earlier agent left: running tasks are watched again, ended ones reported. */
-    private void adoptSurvivors() {
-        Path root = TaskDirectory.tasksRoot(config.dataDir());
-        List<Path> children;
-        try (Stream<Path> stream = Files.list(root)) {
-            children = stream.filter(Files::isDirectory).sorted().toList();
-        } catch (IOException e) {
-            log.warn("cannot list {}: {}", root, e.getMessage());
-            return;
-        }
-        for (Path child : children) {
-            TaskDirectory directory = new TaskDirectory(child);
-            Optional<TaskRecord> record = directory.readRecord();
-            if (record.isEmpty()) {
-                continue;
-            }
-            Task task = record.get().task();
-            Optional<TaskStatus> finalStatus = directory.readFinalStatus();
-            if (finalStatus.isPresent()) {
-                runners.put(task.id(), TaskRunner.ended(task, finalStatus.get(), context));
-                finished.add(task.id());
-                reporter.offer(task.id(), finalStatus.get());
-                continue;
-            }
-            Driver driver = drivers.get(task.spec().driver());
-            if (driver == null) {
-                log.warn("task {}: left by an earlier agent, but this agent has no '{}' driver", task.id(),
-                        task.spec().driver());
-                continue;
-            }
-            switch (driver.adopt(directory, record.get())) {
-                case Adoption.StillRunning running -> {
-                    TaskRunner runner = TaskRunner.adopted(record.get(), running.handle(), context);
-                    runners.put(task.id(), runner);
-                    reporter.offer(task.id(), runner.status());
-                    runner.start();
-                    log.info("task {}: adopted, still running as pid {}", task.id(), running.handle().pid());
-                }
-                case Adoption.Ended ended -> {
-                    TaskStatus status = endedWhileAway(directory, record.get(), ended.exitStatus());
-                    try {
-                        directory.writeFinalStatus(status);
-                    } catch (IOException e) {
-                        log.warn("task {}: cannot record its final status: {}", task.id(), e.getMessage());
-                    }
-                    runners.put(task.id(), TaskRunner.ended(task, status, context));
-                    finished.add(task.id());
-                    reporter.offer(task.id(), status);
-                    log.info("task {}: ended while no agent ran ({})", task.id(), ended.exitStatus().describe());
-                }
-            }
-        }
-    }
-
-    private TaskStatus endedWhileAway(TaskDirectory directory, TaskRecord record, ExitStatus exitStatus) {
-        Optional<java.time.Instant> fencedAt = Fencing.fenced(record.task()) ? Fencing.fencedAt(directory)
-                : Optional.empty();
-        if (fencedAt.isPresent()) {
-            return new TaskStatus(TaskState.FAILED, clock.instant(), "fenced while no agent ran",
-                    Fencing.error(fencedAt.get()), exitStatus.exitCode(), record.taskPid(), null, record.hostPorts(),
-                    null);
-        }
-        boolean succeeded = exitStatus.succeeded();
-        return new TaskStatus(succeeded ? TaskState.COMPLETE : TaskState.FAILED, clock.instant(),
-                exitStatus.describe() + " while no agent ran", succeeded ? null : exitStatus.describe(),
-                exitStatus.exitCode(), record.taskPid(), null, record.hostPorts(), null);
     }
 
     private void maintain() {
@@ -406,26 +329,5 @@ public final class Agent implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("maintenance failed: {}", e.toString());
         }
-    }
-
-    private static Map<String, Driver> availableDrivers(AgentConfig config, InstantSource clock, TaskLogSource diskLogs) {
-        Map<String, Driver> drivers = new HashMap<>();
-        for (String name : config.drivers()) {
-            if (name.equals(TaskTemplate.PROCESS)) {
-                drivers.put(name, new ProcessDriver(clock));
-            } else if (name.equals(TaskTemplate.DOCKER)) {
-                Optional<DockerDaemon> daemon = DockerDaemon.connect();
-                if (daemon.isPresent()) {
-                    drivers.put(name, new DockerDriver(daemon.get(), config.nodeId(), config.address(), config.dataDir(),
-                            clock, diskLogs));
-                    log.info("docker driver: daemon at {}", daemon.get().host());
-                } else {
-                    log.warn("driver 'docker': no Docker daemon answers (DOCKER_HOST or /var/run/docker.sock); not offering it");
-                }
-            } else {
-                log.warn("driver '{}' is not built into this agent; not offering it", name);
-            }
-        }
-        return Map.copyOf(drivers);
     }
 }

@@ -82,11 +82,13 @@ public final class HttpManagerChannel implements ManagerChannel {
     }
 
     /** The managers this channel knows now. */
+    @Override
     public List<String> managers() {
         return List.copyOf(managers);
     }
 
     /** The cluster CA certificate file for tasks, or null without TLS. */
+    @Override
     public java.nio.file.Path caCertificate() {
         return caCertificate;
     }

@@ -5,7 +5,9 @@ import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
 import io.flotilla.model.api.StatusReportResponse;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** How the agent talks to the manager's dispatcher (see docs/api.md, "Dispatcher"). */
 public interface ManagerChannel extends AutoCloseable {
@@ -17,6 +19,16 @@ public interface ManagerChannel extends AutoCloseable {
 
     /** {@code POST /v1/dispatcher/status}: task statuses; also the node's heartbeat (the answer renews its lease). */
     StatusReportResponse report(StatusReport report) throws IOException;
+
+    /** The managers' API addresses this channel knows now ({@code host:port}); empty when it knows none to tell tasks. */
+    default List<String> managers() {
+        return List.of();
+    }
+
+    /** The cluster CA certificate file tasks check the managers by, or null (no TLS). */
+    default Path caCertificate() {
+        return null;
+    }
 
     @Override
     void close();

@@ -2,9 +2,6 @@ package io.flotilla.discovery;
 
 import io.flotilla.model.Command;
 import io.flotilla.model.Endpoint;
-import io.flotilla.model.Registration;
-import io.flotilla.model.Service;
-import io.flotilla.model.Task;
 import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,8 +17,9 @@ import org.pcollections.PMap;
 
 /**
  * The endpoint registry of one manager: every service's healthy endpoints, kept current by
- * following the applied log ({@link #applied}), with a bounded history of changes so that a watch
- * resumes from an index without a gap or a repeat.
+ * following the applied log ({@link #applied}; what an entry changes is computed by
+ * {@link EndpointChanges}), with a bounded history of changes so that a watch resumes from an
+ * index without a gap or a repeat; it publishes each change to its subscribers.
  *
  * <p>Every manager applies the same log, so its changes carry the same Raft indexes everywhere: a
  * watcher may reconnect to any manager with the last index it saw.
@@ -84,7 +82,7 @@ public final class EndpointRegistry implements EndpointSource {
             history = new EndpointHistory(historyCapacity, newState.index());
             List<EndpointChange> changes = new ArrayList<>();
             for (String name : names) {
-                EndpointChange change = diff(newState.index(), name, current.get(name), next.get(name));
+                EndpointChange change = EndpointChanges.diff(newState.index(), name, current.get(name), next.get(name));
                 if (change != null) {
                     changes.add(change);
                 }
@@ -104,37 +102,8 @@ public final class EndpointRegistry implements EndpointSource {
     public void applied(ClusterState before, Command command, ClusterState after) {
         AffectedServices.Affected affected = AffectedServices.of(before, command, after);
         synchronized (lock) {
-            PMap<String, PMap<String, Endpoint>> next = current;
-            Map<String, EndpointChange> changed = new TreeMap<>();
-            for (String name : affected.services()) {
-                EndpointChange change = diff(after.index(), name, next.get(name), ServiceEndpoints.of(after, name));
-                if (change != null) {
-                    changed.put(name, change);
-                }
-            }
-            Map<String, ChangeBuilder> single = new TreeMap<>();
-            for (String taskId : affected.taskIds()) {
-                taskChange(before, after, taskId, next, affected.services(), single);
-            }
-            for (String id : affected.registrationIds()) {
-                registrationChange(before, after, id, next, affected.services(), single);
-            }
-            single.forEach((name, builder) -> {
-                EndpointChange change = builder.build(after.index(), name);
-                if (change != null) {
-                    changed.put(name, change);
-                }
-            });
-            List<EndpointChange> changes = new ArrayList<>(changed.values());
-            for (EndpointChange change : changes) {
-                PMap<String, Endpoint> updated = next.get(change.service());
-                updated = (updated == null ? HashTreePMap.<String, Endpoint>empty() : updated).minusAll(change.removed());
-                for (Endpoint endpoint : change.upserted()) {
-                    updated = updated.plus(endpoint.id(), endpoint);
-                }
-                next = updated.isEmpty() ? next.minus(change.service()) : next.plus(change.service(), updated);
-            }
-            current = next;
+            List<EndpointChange> changes = EndpointChanges.of(before, affected, after, current);
+            current = EndpointChanges.applyTo(current, changes);
             state = after;
             noteChanges(changes);
             for (EndpointChange change : changes) {
@@ -143,85 +112,6 @@ public final class EndpointRegistry implements EndpointSource {
             }
         }
         indexListeners.forEach(Runnable::run);
-    }
-
-    /** One task's endpoint, before and after: into the builder of its service (both, if it moved). */
-    private static void taskChange(ClusterState before, ClusterState after, String taskId,
-                                   PMap<String, PMap<String, Endpoint>> current, Set<String> whole,
-                                   Map<String, ChangeBuilder> builders) {
-        Task now = after.task(taskId).orElse(null);
-        Task then = before.task(taskId).orElse(null);
-        Task any = now != null ? now : then;
-        if (any == null) {
-            return;
-        }
-        Service serviceNow = after.service(any.serviceId()).orElse(null);
-        String nameNow = serviceNow == null ? null : serviceNow.spec().name();
-        String nameThen = before.service(any.serviceId()).map(s -> s.spec().name()).orElse(null);
-        Endpoint endpoint = now == null || serviceNow == null ? null : ServiceEndpoints.ofTask(after, serviceNow, now);
-        if (nameThen != null && !nameThen.equals(nameNow) && !whole.contains(nameThen)) {
-            builders.computeIfAbsent(nameThen, n -> new ChangeBuilder()).set(taskId, null, held(current, nameThen, taskId));
-        }
-        if (nameNow != null && !whole.contains(nameNow)) {
-            builders.computeIfAbsent(nameNow, n -> new ChangeBuilder()).set(taskId, endpoint, held(current, nameNow, taskId));
-        }
-    }
-
-    /** One registration's endpoint, before and after (it may have changed service). */
-    private static void registrationChange(ClusterState before, ClusterState after, String id,
-                                           PMap<String, PMap<String, Endpoint>> current, Set<String> whole,
-                                           Map<String, ChangeBuilder> builders) {
-        Registration now = after.registrations().get(id).orElse(null);
-        Registration then = before.registrations().get(id).orElse(null);
-        if (then != null && (now == null || !then.service().equals(now.service())) && !whole.contains(then.service())) {
-            builders.computeIfAbsent(then.service(), n -> new ChangeBuilder()).set(id, null, held(current, then.service(), id));
-        }
-        if (now != null && !whole.contains(now.service())) {
-            builders.computeIfAbsent(now.service(), n -> new ChangeBuilder())
-                    .set(id, now.toEndpoint(), held(current, now.service(), id));
-        }
-    }
-
-    private static Endpoint held(PMap<String, PMap<String, Endpoint>> current, String service, String id) {
-        PMap<String, Endpoint> endpoints = current.get(service);
-        return endpoints == null ? null : endpoints.get(id);
-    }
-
-    /** The change to one service made of single endpoints, in the order {@link #diff} gives. */
-    private static final class ChangeBuilder {
-        private final TreeMap<String, Endpoint> upserted = new TreeMap<>();
-        private final TreeMap<String, Endpoint> priorOfUpserted = new TreeMap<>();
-        private final TreeMap<String, Endpoint> removed = new TreeMap<>();
-
-        void set(String id, Endpoint now, Endpoint prior) {
-            if (java.util.Objects.equals(now, prior)) {
-                return;
-            }
-            if (now == null) {
-                removed.put(id, prior);
-            } else {
-                upserted.put(id, now);
-                if (prior != null) {
-                    priorOfUpserted.put(id, prior);
-                }
-            }
-        }
-
-        EndpointChange build(long index, String service) {
-            if (upserted.isEmpty() && removed.isEmpty()) {
-                return null;
-            }
-            List<Endpoint> previous = new ArrayList<>(priorOfUpserted.size() + removed.size());
-            upserted.keySet().forEach(id -> {
-                Endpoint prior = priorOfUpserted.get(id);
-                if (prior != null) {
-                    previous.add(prior);
-                }
-            });
-            previous.addAll(removed.values());
-            return new EndpointChange(index, service, new ArrayList<>(upserted.values()),
-                    new ArrayList<>(removed.keySet()), previous);
-        }
     }
 
     private void noteChanges(List<EndpointChange> changes) {
@@ -242,32 +132,6 @@ public final class EndpointRegistry implements EndpointSource {
     /** The index of the last change of any service's endpoints. Lock-free. */
     public long lastChangeIndex() {
         return lastAnyChange;
-    }
-
-    /** The change from {@code old} to {@code next} (either may be null: empty), or null if none. */
-    static EndpointChange diff(long index, String service, Map<String, Endpoint> old, Map<String, Endpoint> next) {
-        Map<String, Endpoint> before = old == null ? Map.of() : old;
-        Map<String, Endpoint> after = next == null ? Map.of() : next;
-        List<Endpoint> upserted = new ArrayList<>();
-        List<Endpoint> previous = new ArrayList<>();
-        for (Endpoint endpoint : new TreeMap<>(after).values()) {
-            Endpoint prior = before.get(endpoint.id());
-            if (!endpoint.equals(prior)) {
-                upserted.add(endpoint);
-                if (prior != null) {
-                    previous.add(prior);
-                }
-            }
-        }
-        List<String> removed = new ArrayList<>();
-        for (Map.Entry<String, Endpoint> entry : new TreeMap<>(before).entrySet()) {
-            if (!after.containsKey(entry.getKey())) {
-                removed.add(entry.getKey());
-                previous.add(entry.getValue());
-            }
-        }
-        return upserted.isEmpty() && removed.isEmpty() ? null
-                : new EndpointChange(index, service, upserted, removed, previous);
     }
 
     private void publish(EndpointChange change) {

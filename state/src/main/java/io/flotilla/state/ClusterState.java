@@ -2,102 +2,62 @@ package io.flotilla.state;
 
 import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Node;
+import io.flotilla.model.Registration;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.Volume;
+import io.flotilla.model.VolumeMount;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import org.pcollections.HashTreePMap;
-import org.pcollections.HashTreePSet;
-import org.pcollections.PMap;
-import org.pcollections.PSet;
-import org.pcollections.PSortedSet;
-import org.pcollections.TreePSet;
 
 /**
  * The whole replicated state of the cluster, immutable. {@link StateMachine#apply} makes a new
  * one from an old one and a command; anyone may hold a ClusterState as long as they like (the
  * scheduler and reconciler work on one without locks).
  *
- * <p>Invariants kept by apply: every task in {@code taskIdsBySlot} and {@code taskIdsByNode} is in
- * {@code tasks} and vice versa; {@code unplaced} holds exactly the tasks desired RUNNING and not yet ASSIGNED; service names are unique; {@code index} is the last Raft log
- * index applied (0 for an empty state).
+ * <p>It is a composition of one table per kind, each immutable and keeping its own invariants:
+ * {@link ServiceTable} (service names are unique), {@link TaskTable} (the tasks and their
+ * indexes), {@link NodeTable}, {@link VolumeTable} and {@link Registrations}; plus the cluster's
+ * identity and {@code index}, the last Raft log index applied (0 for an empty state). This class
+ * answers what spans tables and hands each table the index its change stamps derive from.
  */
 public final class ClusterState {
     /**
      * The order in which the scheduler considers unplaced tasks: pre-placed (global) ones first since
      * they have no choice, then by service, version, slot and id.
      */
-    public static final Comparator<Task> PLACEMENT_ORDER = Comparator.comparing((Task t) -> t.nodeId() == null)
-            .thenComparing(Task::serviceId)
-            .thenComparingLong(Task::serviceVersion)
-            .thenComparingInt(Task::slot)
-            .thenComparing(Task::id);
+    public static final Comparator<Task> PLACEMENT_ORDER = TaskTable.PLACEMENT_ORDER;
 
-    public static final ClusterState EMPTY = new ClusterState(0, HashTreePMap.empty(), HashTreePMap.empty(),
-            HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(), null,
-            HashTreePMap.empty(), 0, Registrations.EMPTY, TreePSet.empty(PLACEMENT_ORDER), HashTreePMap.empty());
+    public static final ClusterState EMPTY = new ClusterState(0, ServiceTable.EMPTY, TaskTable.EMPTY, NodeTable.EMPTY,
+            VolumeTable.EMPTY, Registrations.EMPTY, null);
 
     private final long index;
-    private final PMap<String, Service> services;
-    private final PMap<String, String> serviceIdsByName;
-    private final PMap<String, Task> tasks;
-    /**
-     * Per service, per slot key ({@link #slotKey}), the ids of the slot's tasks (its history): a
-     * reconcile pass over a few changed slots of a service with a million finds them without a walk.
-     * A value is the one task id (a String: most slots have one task, and a one-element set costs
-     * ≈ 150 bytes more per task) or a {@code PSet<String>} of two or more.
-     */
-    private final PMap<String, PMap<Object, Object>> taskIdsBySlot;
-    /**
-     * Tasks desired RUNNING and not yet ASSIGNED, in {@link #PLACEMENT_ORDER}: what the scheduler
-     * looks at, without a walk over every task. Derived, rebuilt on snapshot load.
-     */
-    private final PSortedSet<Task> unplaced;
-    private final PMap<String, PSet<String>> taskIdsByNode;
-    private final PMap<String, Node> nodes;
+    private final ServiceTable services;
+    private final TaskTable tasks;
+    private final NodeTable nodes;
+    private final VolumeTable volumes;
     /** Self-registrations (discovery). */
     private final Registrations registrations;
     /** The cluster's identity and join tokens; null until {@code flotilla init} sets them. */
     private final ClusterConfig cluster;
-    /**
-     * Per node, stamps of the last change to its tasks: greater than the index of every state
-     * before the change, at most the index of the state that made it (the index before the change
-     * plus one, since apply sets the new index last). Lets the dispatcher answer a node's long
-     * poll only when its assignment set may have changed, and at once only when more than a
-     * status changed ({@link NodeStamps}). Derived, not replicated: rebuilt with the rest on
-     * snapshot load.
-     */
-    private final PMap<String, NodeStamps> nodeTasksChangedAt;
-    /** Named volumes by name (see {@link Volume}). */
-    private final PMap<String, Volume> volumes;
-    /** The same stamp for a change of any service's published ports (they go into every assignment set). */
-    private final long portsChangedAt;
 
-    ClusterState(long index, PMap<String, Service> services, PMap<String, String> serviceIdsByName,
-                 PMap<String, Task> tasks, PMap<String, PMap<Object, Object>> taskIdsBySlot,
-                 PMap<String, PSet<String>> taskIdsByNode, PMap<String, Node> nodes, ClusterConfig cluster,
-                 PMap<String, NodeStamps> nodeTasksChangedAt, long portsChangedAt,
-                 Registrations registrations, PSortedSet<Task> unplaced, PMap<String, Volume> volumes) {
-        this.volumes = volumes;
-        this.unplaced = unplaced;
-        this.registrations = registrations;
-        this.nodeTasksChangedAt = nodeTasksChangedAt;
-        this.portsChangedAt = portsChangedAt;
-        this.cluster = cluster;
+    private ClusterState(long index, ServiceTable services, TaskTable tasks, NodeTable nodes, VolumeTable volumes,
+                         Registrations registrations, ClusterConfig cluster) {
         this.index = index;
         this.services = services;
-        this.serviceIdsByName = serviceIdsByName;
         this.tasks = tasks;
-        this.taskIdsBySlot = taskIdsBySlot;
-        this.taskIdsByNode = taskIdsByNode;
         this.nodes = nodes;
+        this.volumes = volumes;
+        this.registrations = registrations;
+        this.cluster = cluster;
     }
 
     /** Rebuilds a state from plain collections (a snapshot), recomputing the indexes. */
@@ -125,10 +85,10 @@ public final class ClusterState {
     /** Rebuilds a state from a snapshot's collections, with the self-registrations. */
     public static ClusterState of(long index, Collection<Service> services, Collection<Task> tasks,
                                   Collection<Node> nodes, ClusterConfig cluster,
-                                  Collection<io.flotilla.model.Registration> registrations) {
+                                  Collection<Registration> registrations) {
         ClusterState state = of(index, services, tasks, nodes, cluster);
         Registrations all = Registrations.EMPTY;
-        for (io.flotilla.model.Registration registration : registrations) {
+        for (Registration registration : registrations) {
             all = all.put(registration);
         }
         return state.withRegistrations(all);
@@ -138,89 +98,51 @@ public final class ClusterState {
         return index;
     }
 
+    // ---- services ----
+
     public Collection<Service> services() {
-        return services.values();
+        return services.all();
     }
 
     public Optional<Service> service(String id) {
-        return Optional.ofNullable(services.get(id));
+        return services.get(id);
     }
 
     public Optional<Service> serviceByName(String name) {
-        String id = serviceIdsByName.get(name);
-        return id == null ? Optional.empty() : service(id);
+        return services.byName(name);
     }
 
     /** A service by full name, id, or unique id prefix (as the Docker CLI resolves them). */
     public Optional<Service> findService(String nameOrId) {
-        Optional<Service> byName = serviceByName(nameOrId);
-        if (byName.isPresent()) {
-            return byName;
-        }
-        Optional<Service> byId = service(nameOrId);
-        if (byId.isPresent()) {
-            return byId;
-        }
-        List<Service> prefixed = services.values().stream().filter(s -> s.id().startsWith(nameOrId)).toList();
-        return prefixed.size() == 1 ? Optional.of(prefixed.getFirst()) : Optional.empty();
+        return services.find(nameOrId);
     }
 
     public List<Service> servicesOfStack(String stack) {
-        return services.values().stream().filter(s -> stack.equals(s.spec().stack())).toList();
+        return services.ofStack(stack);
     }
 
     /** Stack names, sorted. */
     public Set<String> stacks() {
-        TreeSet<String> names = new TreeSet<>();
-        for (Service service : services.values()) {
-            if (service.spec().stack() != null) {
-                names.add(service.spec().stack());
-            }
-        }
-        return names;
+        return services.stacks();
     }
 
+    // ---- tasks ----
+
     public Collection<Task> tasks() {
-        return tasks.values();
+        return tasks.all();
     }
 
     public Optional<Task> task(String id) {
-        return Optional.ofNullable(tasks.get(id));
+        return tasks.get(id);
     }
 
     public List<Task> tasksOfService(String serviceId) {
-        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
-        if (slots == null) {
-            return List.of();
-        }
-        List<Task> result = new ArrayList<>();
-        for (Object ids : slots.values()) {
-            addTasks(ids, result);
-        }
-        return result;
+        return tasks.ofService(serviceId);
     }
 
     /** The tasks (current and past) of one slot of a service; see {@link #slotKey}. */
     public List<Task> tasksOfSlot(String serviceId, Object slotKey) {
-        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
-        Object ids = slots == null ? null : slots.get(slotKey);
-        if (ids == null) {
-            return List.of();
-        }
-        List<Task> result = new ArrayList<>(ids instanceof String ? 1 : ((PSet<?>) ids).size());
-        addTasks(ids, result);
-        return result;
-    }
-
-    @SuppressWarnings("unchecked")
-    private void addTasks(Object ids, List<Task> into) {
-        if (ids instanceof String id) {
-            into.add(tasks.get(id));
-        } else {
-            for (String id : (PSet<String>) ids) {
-                into.add(tasks.get(id));
-            }
-        }
+        return tasks.ofSlot(serviceId, slotKey);
     }
 
     /**
@@ -228,48 +150,36 @@ public final class ClusterState {
      * for a global one (slot 0; "" before it has a node).
      */
     public static Object slotKey(Task task) {
-        return slotKey(task.slot(), task.nodeId());
+        return TaskTable.slotKey(task);
     }
 
     /** The slot key of replicated slot {@code number} (1 and up), or of the global slot on {@code nodeId} (number 0). */
     public static Object slotKey(int number, String nodeId) {
-        return number > 0 ? (Object) number : (nodeId == null ? "" : nodeId);
+        return TaskTable.slotKey(number, nodeId);
     }
 
     /** How many slots of the service have tasks (current or past). */
     public int slotCount(String serviceId) {
-        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
-        return slots == null ? 0 : slots.size();
+        return tasks.slotCount(serviceId);
     }
 
     /** Ids of the services that have tasks, including services already removed whose tasks are still stopping. */
     public Set<String> serviceIdsWithTasks() {
-        return taskIdsBySlot.keySet();
+        return tasks.serviceIds();
     }
 
     /** Ids of the nodes that have tasks, including nodes already removed. */
     public Set<String> nodeIdsWithTasks() {
-        return taskIdsByNode.keySet();
+        return tasks.nodeIds();
     }
 
     /** Tasks desired RUNNING and not yet ASSIGNED, in {@link #PLACEMENT_ORDER}. */
     public Collection<Task> unplacedTasks() {
-        return unplaced;
+        return tasks.unplaced();
     }
 
     public List<Task> tasksOfNode(String nodeId) {
-        return lookup(taskIdsByNode.get(nodeId));
-    }
-
-    private List<Task> lookup(PSet<String> ids) {
-        if (ids == null) {
-            return List.of();
-        }
-        List<Task> result = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            result.add(tasks.get(id));
-        }
-        return result;
+        return tasks.ofNode(nodeId);
     }
 
     /**
@@ -279,8 +189,8 @@ public final class ClusterState {
      * it did change; may be true when it did not (a snapshot load counts as a change).
      */
     public boolean nodeTasksChangedSince(String nodeId, long index) {
-        NodeStamps changed = nodeTasksChangedAt.get(nodeId);
-        return portsChangedAt > index || (changed != null && changed.tasks() > index);
+        TaskTable.NodeStamps changed = tasks.stamps(nodeId);
+        return services.portsChangedAt() > index || (changed != null && changed.tasks() > index);
     }
 
     /**
@@ -289,7 +199,7 @@ public final class ClusterState {
      * from those alone may be kept while the stamp stays.
      */
     public long nodeTasksStamp(String nodeId) {
-        NodeStamps changed = nodeTasksChangedAt.get(nodeId);
+        TaskTable.NodeStamps changed = tasks.stamps(nodeId);
         return changed == null ? 0 : changed.tasks();
     }
 
@@ -299,15 +209,11 @@ public final class ClusterState {
      * the node applied, which the agent learns from its set).
      */
     public boolean nodeSetChangedSince(String nodeId, long index) {
-        NodeStamps changed = nodeTasksChangedAt.get(nodeId);
-        return portsChangedAt > index || (changed != null && changed.set() > index);
+        TaskTable.NodeStamps changed = tasks.stamps(nodeId);
+        return services.portsChangedAt() > index || (changed != null && changed.set() > index);
     }
 
-    /**
-     * A node's change stamps: {@code tasks}, the last change to what it must run; {@code set}, the
-     * last change of any kind to its set, a task's status included ({@code set >= tasks}).
-     */
-    record NodeStamps(long tasks, long set) {}
+    // ---- the cluster, registrations, nodes, volumes ----
 
     /** The cluster's identity and join tokens, or null before the cluster was initialized. */
     public ClusterConfig cluster() {
@@ -320,25 +226,24 @@ public final class ClusterState {
     }
 
     public Collection<Node> nodes() {
-        return nodes.values();
+        return nodes.all();
     }
 
     public Optional<Node> node(String id) {
-        return Optional.ofNullable(nodes.get(id));
+        return nodes.get(id);
     }
 
     public Collection<Volume> volumes() {
-        return volumes.values();
+        return volumes.all();
     }
 
     public Optional<Volume> volume(String name) {
-        return Optional.ofNullable(volumes.get(name));
+        return volumes.get(name);
     }
 
     /** The volumes a stack's file declared (external ones excluded), by name. */
     public List<Volume> volumesOfStack(String stack) {
-        return volumes.values().stream().filter(v -> stack.equals(v.stack()) && !v.options().external())
-                .sorted(java.util.Comparator.comparing(Volume::name)).toList();
+        return volumes.ofStack(stack);
     }
 
     /**
@@ -351,15 +256,15 @@ public final class ClusterState {
     }
 
     /** {@link #tasksUsingVolume} of every volume in use, in one walk over the tasks. */
-    public java.util.Map<String, List<Task>> tasksByVolume() {
-        java.util.Map<String, List<Task>> users = new java.util.HashMap<>();
-        for (Task task : tasks.values()) {
+    public Map<String, List<Task>> tasksByVolume() {
+        Map<String, List<Task>> users = new HashMap<>();
+        for (Task task : tasks.all()) {
             if (task.state().isTerminal() || task.desiredState() != TaskState.RUNNING || task.spec().volumes().isEmpty()) {
                 continue;
             }
-            boolean stateful = Optional.ofNullable(services.get(task.serviceId())).map(s -> s.spec().stateful()).orElse(false);
-            Set<String> names = new java.util.HashSet<>();
-            for (io.flotilla.model.VolumeMount mount : task.spec().volumes()) {
+            boolean stateful = services.get(task.serviceId()).map(s -> s.spec().stateful()).orElse(false);
+            Set<String> names = new HashSet<>();
+            for (VolumeMount mount : task.spec().volumes()) {
                 String name = mount.instanceName(task.slot(), stateful);
                 if (name != null && names.add(name)) {
                     users.computeIfAbsent(name, n -> new ArrayList<>()).add(task);
@@ -372,178 +277,48 @@ public final class ClusterState {
     // ---- copy-on-write building blocks, used by StateMachine only ----
 
     ClusterState putVolume(Volume volume) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes.plus(volume.name(), volume));
+        return new ClusterState(index, services, tasks, nodes, volumes.put(volume), registrations, cluster);
     }
 
     ClusterState removeVolume(String name) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes.minus(name));
+        return new ClusterState(index, services, tasks, nodes, volumes.remove(name), registrations, cluster);
     }
 
     ClusterState withCluster(ClusterConfig newCluster) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes,
-                newCluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, newCluster);
     }
 
     ClusterState withRegistrations(Registrations newRegistrations) {
-        ClusterState s = this;
-        return new ClusterState(s.index, s.services, s.serviceIdsByName, s.tasks, s.taskIdsBySlot, s.taskIdsByNode,
-                s.nodes, s.cluster, s.nodeTasksChangedAt, s.portsChangedAt, newRegistrations, s.unplaced, s.volumes);
+        return new ClusterState(index, services, tasks, nodes, volumes, newRegistrations, cluster);
     }
 
     ClusterState withIndex(long newIndex) {
-        return new ClusterState(newIndex, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
+        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster);
     }
 
     ClusterState putService(Service service) {
-        PMap<String, String> names = serviceIdsByName;
-        Service old = services.get(service.id());
-        if (old != null && !old.spec().name().equals(service.spec().name())) {
-            names = names.minus(old.spec().name());
-        }
-        long ports = old != null && !old.spec().ports().equals(service.spec().ports()) ? index + 1 : portsChangedAt;
-        return new ClusterState(index, services.plus(service.id(), service),
-                names.plus(service.spec().name(), service.id()), tasks, taskIdsBySlot, taskIdsByNode, nodes, cluster,
-                nodeTasksChangedAt, ports, registrations, unplaced, volumes);
+        return new ClusterState(index, services.put(service, index), tasks, nodes, volumes, registrations, cluster);
     }
 
     ClusterState removeService(String serviceId) {
-        Service old = services.get(serviceId);
-        if (old == null) {
-            return this;
-        }
-        long ports = old.spec().ports().isEmpty() ? portsChangedAt : index + 1;
-        return new ClusterState(index, services.minus(serviceId), serviceIdsByName.minus(old.spec().name()), tasks,
-                taskIdsBySlot, taskIdsByNode, nodes, cluster, nodeTasksChangedAt, ports, registrations, unplaced, volumes);
+        ServiceTable left = services.remove(serviceId, index);
+        return left == services ? this : new ClusterState(index, left, tasks, nodes, volumes, registrations, cluster);
     }
 
     ClusterState putTask(Task task) {
-        Task old = tasks.get(task.id());
-        PMap<String, PSet<String>> byNode = taskIdsByNode;
-        if (old != null && old.nodeId() != null && !old.nodeId().equals(task.nodeId())) {
-            byNode = removeFrom(byNode, old.nodeId(), task.id());
-        }
-        if (task.nodeId() != null && (old == null || !task.nodeId().equals(old.nodeId()))) {
-            byNode = addTo(byNode, task.nodeId(), task.id()); // a status change leaves the index as it is
-        }
-        PMap<String, NodeStamps> changed = nodeTasksChangedAt;
-        boolean statusOnly = statusOnly(old, task);
-        if (old != null && old.nodeId() != null) {
-            changed = stamp(changed, old.nodeId(), statusOnly);
-        }
-        if (task.nodeId() != null) {
-            changed = stamp(changed, task.nodeId(), statusOnly);
-        }
-        PSortedSet<Task> toPlace = old != null && isUnplaced(old) ? unplaced.minus(old) : unplaced;
-        if (isUnplaced(task)) {
-            toPlace = toPlace.plus(task);
-        }
-        PMap<String, PMap<Object, Object>> bySlot = taskIdsBySlot;
-        if (old != null && !slotKey(old).equals(slotKey(task))) {
-            bySlot = removeFromSlot(bySlot, old);
-        }
-        if (old == null || !slotKey(old).equals(slotKey(task))) {
-            bySlot = addToSlot(bySlot, task);
-        }
-        return new ClusterState(index, services, serviceIdsByName, tasks.plus(task.id(), task),
-                bySlot, byNode, nodes, cluster, changed, portsChangedAt, registrations, toPlace, volumes);
+        return new ClusterState(index, services, tasks.put(task, index), nodes, volumes, registrations, cluster);
     }
 
     ClusterState removeTask(String taskId) {
-        Task old = tasks.get(taskId);
-        if (old == null) {
-            return this;
-        }
-        PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
-                : removeFrom(taskIdsByNode, old.nodeId(), taskId);
-        PMap<String, NodeStamps> changed = old.nodeId() == null ? nodeTasksChangedAt
-                : stamp(nodeTasksChangedAt, old.nodeId(), false);
-        return new ClusterState(index, services, serviceIdsByName, tasks.minus(taskId),
-                removeFromSlot(taskIdsBySlot, old), byNode, nodes, cluster, changed, portsChangedAt, registrations,
-                isUnplaced(old) ? unplaced.minus(old) : unplaced, volumes);
+        TaskTable left = tasks.remove(taskId, index);
+        return left == tasks ? this : new ClusterState(index, services, left, nodes, volumes, registrations, cluster);
     }
 
     ClusterState putNode(Node node) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode,
-                nodes.plus(node.id(), node), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
+        return new ClusterState(index, services, tasks, nodes.put(node), volumes, registrations, cluster);
     }
 
     ClusterState removeNode(String nodeId) {
-        return new ClusterState(index, services, serviceIdsByName, tasks, taskIdsBySlot, taskIdsByNode,
-                nodes.minus(nodeId), cluster, nodeTasksChangedAt, portsChangedAt, registrations, unplaced, volumes);
-    }
-
-    /**
-     * The node's stamps set to {@code index + 1} (only {@code set} for a status-only change); no
-     * new map when they already are (many tasks of one node in one command).
-     */
-    private PMap<String, NodeStamps> stamp(PMap<String, NodeStamps> changed, String nodeId, boolean statusOnly) {
-        long at = index + 1;
-        NodeStamps stamps = changed.get(nodeId);
-        long tasksAt = statusOnly && stamps != null ? stamps.tasks() : at;
-        if (stamps != null && stamps.tasks() == tasksAt && stamps.set() == at) {
-            return changed;
-        }
-        return changed.plus(nodeId, new NodeStamps(tasksAt, at));
-    }
-
-    /**
-     * Whether {@code task} differs from {@code old} only in a status that keeps it in its node's
-     * set (assigned or later, not ended): the agent reported it, and nothing it must do changed.
-     */
-    private static boolean statusOnly(Task old, Task task) {
-        return old != null && old.nodeId() != null && old.nodeId().equals(task.nodeId())
-                && old.state().compareTo(TaskState.ASSIGNED) >= 0 && !old.state().isTerminal()
-                && !task.state().isTerminal() && old.withStatus(task.status()).equals(task);
-    }
-
-    private static boolean isUnplaced(Task task) {
-        return task.desiredState() == TaskState.RUNNING && task.state().compareTo(TaskState.ASSIGNED) < 0;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static PMap<String, PMap<Object, Object>> addToSlot(PMap<String, PMap<Object, Object>> index, Task task) {
-        PMap<Object, Object> slots = index.get(task.serviceId());
-        Object key = slotKey(task);
-        Object ids = slots == null ? null : slots.get(key);
-        Object added = ids == null ? task.id()
-                : ids instanceof String one ? HashTreePSet.singleton(one).plus(task.id())
-                : ((PSet<String>) ids).plus(task.id());
-        return index.plus(task.serviceId(), (slots == null ? HashTreePMap.<Object, Object>empty() : slots).plus(key, added));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static PMap<String, PMap<Object, Object>> removeFromSlot(PMap<String, PMap<Object, Object>> index, Task task) {
-        PMap<Object, Object> slots = index.get(task.serviceId());
-        Object key = slotKey(task);
-        Object ids = slots == null ? null : slots.get(key);
-        if (ids == null) {
-            return index;
-        }
-        Object left;
-        if (ids instanceof String one) {
-            left = one.equals(task.id()) ? null : one;
-        } else {
-            PSet<String> rest = ((PSet<String>) ids).minus(task.id());
-            left = rest.size() == 1 ? rest.iterator().next() : rest;
-        }
-        PMap<Object, Object> slotsLeft = left == null ? slots.minus(key) : slots.plus(key, left);
-        return slotsLeft.isEmpty() ? index.minus(task.serviceId()) : index.plus(task.serviceId(), slotsLeft);
-    }
-
-    private static PMap<String, PSet<String>> addTo(PMap<String, PSet<String>> index, String key, String id) {
-        PSet<String> ids = index.get(key);
-        return index.plus(key, ids == null ? HashTreePSet.singleton(id) : ids.plus(id));
-    }
-
-    private static PMap<String, PSet<String>> removeFrom(PMap<String, PSet<String>> index, String key, String id) {
-        PSet<String> ids = index.get(key);
-        if (ids == null) {
-            return index;
-        }
-        PSet<String> left = ids.minus(id);
-        return left.isEmpty() ? index.minus(key) : index.plus(key, left);
+        return new ClusterState(index, services, tasks, nodes.remove(nodeId), volumes, registrations, cluster);
     }
 }

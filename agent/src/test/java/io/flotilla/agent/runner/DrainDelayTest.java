@@ -23,15 +23,15 @@ class DrainDelayTest {
 
     @Test
     void aTaskWithPortsDrainsOneSecondOthersNone() {
-        assertThat(TaskRunner.drainDelay(task(Map.of(), Map.of("FLOTILLA_PORTS", "http:8080")))).isEqualTo(Duration.ofSeconds(1));
-        assertThat(TaskRunner.drainDelay(task(Map.of(), Map.of()))).isZero();
+        assertThat(TaskStopper.drainDelay(task(Map.of(), Map.of("FLOTILLA_PORTS", "http:8080")))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(TaskStopper.drainDelay(task(Map.of(), Map.of()))).isZero();
     }
 
     @Test
     void theLabelOverridesIt() {
         Map<String, String> ports = Map.of("FLOTILLA_PORTS", "http:8080");
-        assertThat(TaskRunner.drainDelay(task(Map.of("flotilla.drain_delay", "0s"), ports))).isZero();
-        assertThat(TaskRunner.drainDelay(task(Map.of("flotilla.drain_delay", "2500ms"), Map.of()))).isEqualTo(Duration.ofMillis(2500));
-        assertThat(TaskRunner.drainDelay(task(Map.of("flotilla.drain_delay", "soon"), ports))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "0s"), ports))).isZero();
+        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "2500ms"), Map.of()))).isEqualTo(Duration.ofMillis(2500));
+        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "soon"), ports))).isEqualTo(Duration.ofSeconds(1));
     }
 }

@@ -11,25 +11,25 @@ import org.junit.jupiter.api.Test;
 class ElectionTimeoutTest {
     @Test
     void defaultIs250msWhenUnset() {
-        assertEquals(Duration.ofMillis(250), RaftClusterStore.electionTimeoutMin(null));
-        assertEquals(Duration.ofMillis(250), RaftClusterStore.electionTimeoutMin(" "));
+        assertEquals(Duration.ofMillis(250), RaftSettings.electionTimeoutMin(null));
+        assertEquals(Duration.ofMillis(250), RaftSettings.electionTimeoutMin(" "));
         // The tests run without the property: the failover goal's 250-500 ms hold.
-        assertEquals(Duration.ofMillis(250), RaftClusterStore.ELECTION_TIMEOUT_MIN);
-        assertEquals(Duration.ofMillis(500), RaftClusterStore.ELECTION_TIMEOUT_MAX);
-        assertEquals(Duration.ofMillis(1000), RaftClusterStore.REACHABLE);
+        assertEquals(Duration.ofMillis(250), RaftSettings.ELECTION_TIMEOUT_MIN);
+        assertEquals(Duration.ofMillis(500), RaftSettings.ELECTION_TIMEOUT_MAX);
+        assertEquals(Duration.ofMillis(1000), RaftSettings.REACHABLE);
     }
 
     @Test
     void aValueInMillisecondsIsTaken() {
-        assertEquals(Duration.ofMillis(2000), RaftClusterStore.electionTimeoutMin("2000"));
+        assertEquals(Duration.ofMillis(2000), RaftSettings.electionTimeoutMin("2000"));
     }
 
     @Test
     void badValuesAreRefusedNamingTheProperty() {
         for (String bad : new String[] {"2s", "-1", "10", "60001"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> RaftClusterStore.electionTimeoutMin(bad));
-            assertTrue(e.getMessage().contains(RaftClusterStore.ELECTION_TIMEOUT_PROPERTY), e.getMessage());
+                    () -> RaftSettings.electionTimeoutMin(bad));
+            assertTrue(e.getMessage().contains(RaftSettings.ELECTION_TIMEOUT_PROPERTY), e.getMessage());
         }
     }
 }

@@ -50,7 +50,7 @@ class PeerReconnectsTest {
                 .until(() -> follower.reconnects().rounds() >= before + 3);
         assertThat(leader.isLeader()).isTrue();
         long leaderRounds = leader.reconnects().rounds();
-        Thread.sleep(RaftClusterStore.RECONNECT_PERIOD.multipliedBy(3).toMillis());
+        Thread.sleep(RaftSettings.RECONNECT_PERIOD.multipliedBy(3).toMillis());
         assertThat(leader.reconnects().rounds()).as("the leader leaves it to its appenders").isEqualTo(leaderRounds);
     }
 

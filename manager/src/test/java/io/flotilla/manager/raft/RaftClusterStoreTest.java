@@ -152,11 +152,11 @@ class RaftClusterStoreTest {
         store.clientOfThisThread().close(); // as Ratis does to an ordered client whose retries failed
 
         // A thread of another client lane is not affected.
-        long myLane = Thread.currentThread().threadId() % RaftClusterStore.CLIENT_LANES;
+        long myLane = Thread.currentThread().threadId() % RaftClientLanes.CLIENT_LANES;
         CompletableFuture<ClusterState> other = new CompletableFuture<>();
         while (!other.isDone()) {
             Thread.ofPlatform().start(() -> {
-                if (Thread.currentThread().threadId() % RaftClusterStore.CLIENT_LANES != myLane) {
+                if (Thread.currentThread().threadId() % RaftClientLanes.CLIENT_LANES != myLane) {
                     store.submit(new Command.CreateService("other", ServiceSpec.process("other", 1, List.of("true")), T0))
                             .whenComplete((state, error) -> {
                                 if (error != null) {

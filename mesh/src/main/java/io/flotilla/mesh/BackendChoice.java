@@ -1,0 +1,68 @@
+package io.flotilla.mesh;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which backend one HTTP request tries next, and whether it may try another: balanced per request
+ * by {@link Balancer} (the sticky cookie it brought, or its client's address), never the same
+ * backend twice, at most {@link MeshRuntime#maxAttempts} backends, and at most one retry after a
+ * backend took the request: only for an idempotent request whose body is kept, when the mesh's
+ * options allow it.
+ */
+final class BackendChoice {
+    private final RouteState route;
+    private final String clientIp;
+    private final String stickyId;
+    private final int maxAttempts;
+    private final boolean retryable;
+    private List<BackendState> tried = List.of();
+    private boolean retried;
+
+    BackendChoice(RouteState route, String clientIp, String stickyId, boolean idempotent, MeshRuntime runtime) {
+        this.route = route;
+        this.clientIp = clientIp;
+        this.stickyId = stickyId;
+        this.maxAttempts = runtime.maxAttempts;
+        this.retryable = idempotent && runtime.retryIdempotent;
+    }
+
+    /** The backend to try next, or null when there is none or enough have been tried. */
+    BackendState next() {
+        return tried.size() >= maxAttempts ? null : Balancer.pick(route, clientIp, stickyId, tried);
+    }
+
+    int triedCount() {
+        return tried.size();
+    }
+
+    /** A backend that could not be reached: the request never got there, so this is no retry. */
+    void unreachable(BackendState backend) {
+        triedAlso(backend);
+    }
+
+    /** Whether the request may go once more, elsewhere, after a backend took it. */
+    boolean mayRetry() {
+        return retryable && !retried;
+    }
+
+    /** The request goes once more, elsewhere, after {@code used} took it. */
+    void retrying(BackendState used) {
+        retried = true;
+        route.retries.increment();
+        triedAlso(used);
+    }
+
+    /** Whether the response from {@code used} sets the sticky cookie: the route wants one and the request did not name {@code used}. */
+    boolean setsCookie(BackendState used) {
+        return stickyId == null && route.route.balancing() == MeshRoute.Balancing.STICKY_COOKIE
+                || stickyId != null && !stickyId.equals(used.backend.id());
+    }
+
+    private void triedAlso(BackendState backend) {
+        if (tried.isEmpty()) {
+            tried = new ArrayList<>(2);
+        }
+        tried.add(backend);
+    }
+}

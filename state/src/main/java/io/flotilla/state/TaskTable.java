@@ -1,0 +1,282 @@
+package io.flotilla.state;
+
+import io.flotilla.model.Task;
+import io.flotilla.model.TaskState;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.pcollections.HashTreePMap;
+import org.pcollections.HashTreePSet;
+import org.pcollections.PMap;
+import org.pcollections.PSet;
+import org.pcollections.PSortedSet;
+import org.pcollections.TreePSet;
+
+/**
+ * The tasks of a {@link ClusterState}, immutable, with the indexes that find them without a walk:
+ * by service and slot (a slot's history), by node, the unplaced ones in placement order, and per
+ * node the stamps of the last change to its tasks.
+ *
+ * <p>Invariants kept by {@link #put} and {@link #remove}: every task in {@code idsBySlot} and
+ * {@code idsByNode} is in {@code tasks} and vice versa; {@code unplaced} holds exactly the tasks
+ * desired RUNNING and not yet ASSIGNED.
+ */
+final class TaskTable {
+    /** See {@link ClusterState#PLACEMENT_ORDER}. */
+    static final Comparator<Task> PLACEMENT_ORDER = Comparator.comparing((Task t) -> t.nodeId() == null)
+            .thenComparing(Task::serviceId)
+            .thenComparingLong(Task::serviceVersion)
+            .thenComparingInt(Task::slot)
+            .thenComparing(Task::id);
+
+    static final TaskTable EMPTY = new TaskTable(HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(),
+            TreePSet.empty(PLACEMENT_ORDER), HashTreePMap.empty());
+
+    private final PMap<String, Task> tasks;
+    /**
+     * Per service, per slot key ({@link #slotKey}), the ids of the slot's tasks (its history): a
+     * reconcile pass over a few changed slots of a service with a million finds them without a walk.
+     * A value is the one task id (a String: most slots have one task, and a one-element set costs
+     * ≈ 150 bytes more per task) or a {@code PSet<String>} of two or more.
+     */
+    private final PMap<String, PMap<Object, Object>> taskIdsBySlot;
+    private final PMap<String, PSet<String>> taskIdsByNode;
+    /**
+     * Tasks desired RUNNING and not yet ASSIGNED, in {@link #PLACEMENT_ORDER}: what the scheduler
+     * looks at, without a walk over every task. Derived, rebuilt on snapshot load.
+     */
+    private final PSortedSet<Task> unplaced;
+    /**
+     * Per node, stamps of the last change to its tasks: greater than the index of every state
+     * before the change, at most the index of the state that made it (the index before the change
+     * plus one, since apply sets the new index last). Lets the dispatcher answer a node's long
+     * poll only when its assignment set may have changed, and at once only when more than a
+     * status changed ({@link NodeStamps}). Derived, not replicated: rebuilt with the rest on
+     * snapshot load.
+     */
+    private final PMap<String, NodeStamps> nodeTasksChangedAt;
+
+    private TaskTable(PMap<String, Task> tasks, PMap<String, PMap<Object, Object>> taskIdsBySlot,
+                      PMap<String, PSet<String>> taskIdsByNode, PSortedSet<Task> unplaced,
+                      PMap<String, NodeStamps> nodeTasksChangedAt) {
+        this.tasks = tasks;
+        this.taskIdsBySlot = taskIdsBySlot;
+        this.taskIdsByNode = taskIdsByNode;
+        this.unplaced = unplaced;
+        this.nodeTasksChangedAt = nodeTasksChangedAt;
+    }
+
+    /**
+     * A node's change stamps: {@code tasks}, the last change to what it must run; {@code set}, the
+     * last change of any kind to its set, a task's status included ({@code set >= tasks}).
+     */
+    record NodeStamps(long tasks, long set) {}
+
+    Collection<Task> all() {
+        return tasks.values();
+    }
+
+    Optional<Task> get(String id) {
+        return Optional.ofNullable(tasks.get(id));
+    }
+
+    List<Task> ofService(String serviceId) {
+        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
+        if (slots == null) {
+            return List.of();
+        }
+        List<Task> result = new ArrayList<>();
+        for (Object ids : slots.values()) {
+            addTasks(ids, result);
+        }
+        return result;
+    }
+
+    List<Task> ofSlot(String serviceId, Object slotKey) {
+        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
+        Object ids = slots == null ? null : slots.get(slotKey);
+        if (ids == null) {
+            return List.of();
+        }
+        List<Task> result = new ArrayList<>(ids instanceof String ? 1 : ((PSet<?>) ids).size());
+        addTasks(ids, result);
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void addTasks(Object ids, List<Task> into) {
+        if (ids instanceof String id) {
+            into.add(tasks.get(id));
+        } else {
+            for (String id : (PSet<String>) ids) {
+                into.add(tasks.get(id));
+            }
+        }
+    }
+
+    /** See {@link ClusterState#slotKey(Task)}. */
+    static Object slotKey(Task task) {
+        return slotKey(task.slot(), task.nodeId());
+    }
+
+    /** See {@link ClusterState#slotKey(int, String)}. */
+    static Object slotKey(int number, String nodeId) {
+        return number > 0 ? (Object) number : (nodeId == null ? "" : nodeId);
+    }
+
+    int slotCount(String serviceId) {
+        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
+        return slots == null ? 0 : slots.size();
+    }
+
+    Set<String> serviceIds() {
+        return taskIdsBySlot.keySet();
+    }
+
+    Set<String> nodeIds() {
+        return taskIdsByNode.keySet();
+    }
+
+    Collection<Task> unplaced() {
+        return unplaced;
+    }
+
+    List<Task> ofNode(String nodeId) {
+        PSet<String> ids = taskIdsByNode.get(nodeId);
+        if (ids == null) {
+            return List.of();
+        }
+        List<Task> result = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            result.add(tasks.get(id));
+        }
+        return result;
+    }
+
+    /** The node's change stamps, or null when its tasks never changed. */
+    NodeStamps stamps(String nodeId) {
+        return nodeTasksChangedAt.get(nodeId);
+    }
+
+    /** With {@code task} added or replaced, in the state whose index is {@code index} (the change is stamped {@code index + 1}). */
+    TaskTable put(Task task, long index) {
+        Task old = tasks.get(task.id());
+        PMap<String, PSet<String>> byNode = taskIdsByNode;
+        if (old != null && old.nodeId() != null && !old.nodeId().equals(task.nodeId())) {
+            byNode = removeFrom(byNode, old.nodeId(), task.id());
+        }
+        if (task.nodeId() != null && (old == null || !task.nodeId().equals(old.nodeId()))) {
+            byNode = addTo(byNode, task.nodeId(), task.id()); // a status change leaves the index as it is
+        }
+        PMap<String, NodeStamps> changed = nodeTasksChangedAt;
+        boolean statusOnly = statusOnly(old, task);
+        if (old != null && old.nodeId() != null) {
+            changed = stamp(changed, old.nodeId(), statusOnly, index);
+        }
+        if (task.nodeId() != null) {
+            changed = stamp(changed, task.nodeId(), statusOnly, index);
+        }
+        PSortedSet<Task> toPlace = old != null && isUnplaced(old) ? unplaced.minus(old) : unplaced;
+        if (isUnplaced(task)) {
+            toPlace = toPlace.plus(task);
+        }
+        PMap<String, PMap<Object, Object>> bySlot = taskIdsBySlot;
+        if (old != null && !slotKey(old).equals(slotKey(task))) {
+            bySlot = removeFromSlot(bySlot, old);
+        }
+        if (old == null || !slotKey(old).equals(slotKey(task))) {
+            bySlot = addToSlot(bySlot, task);
+        }
+        return new TaskTable(tasks.plus(task.id(), task), bySlot, byNode, toPlace, changed);
+    }
+
+    /** Without task {@code taskId} (this table when it has none), in the state whose index is {@code index}. */
+    TaskTable remove(String taskId, long index) {
+        Task old = tasks.get(taskId);
+        if (old == null) {
+            return this;
+        }
+        PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
+                : removeFrom(taskIdsByNode, old.nodeId(), taskId);
+        PMap<String, NodeStamps> changed = old.nodeId() == null ? nodeTasksChangedAt
+                : stamp(nodeTasksChangedAt, old.nodeId(), false, index);
+        return new TaskTable(tasks.minus(taskId), removeFromSlot(taskIdsBySlot, old), byNode,
+                isUnplaced(old) ? unplaced.minus(old) : unplaced, changed);
+    }
+
+    /**
+     * The node's stamps set to {@code index + 1} (only {@code set} for a status-only change); no
+     * new map when they already are (many tasks of one node in one command).
+     */
+    private static PMap<String, NodeStamps> stamp(PMap<String, NodeStamps> changed, String nodeId, boolean statusOnly,
+                                                  long index) {
+        long at = index + 1;
+        NodeStamps stamps = changed.get(nodeId);
+        long tasksAt = statusOnly && stamps != null ? stamps.tasks() : at;
+        if (stamps != null && stamps.tasks() == tasksAt && stamps.set() == at) {
+            return changed;
+        }
+        return changed.plus(nodeId, new NodeStamps(tasksAt, at));
+    }
+
+    /**
+     * Whether {@code task} differs from {@code old} only in a status that keeps it in its node's
+     * set (assigned or later, not ended): the agent reported it, and nothing it must do changed.
+     */
+    private static boolean statusOnly(Task old, Task task) {
+        return old != null && old.nodeId() != null && old.nodeId().equals(task.nodeId())
+                && old.state().compareTo(TaskState.ASSIGNED) >= 0 && !old.state().isTerminal()
+                && !task.state().isTerminal() && old.withStatus(task.status()).equals(task);
+    }
+
+    private static boolean isUnplaced(Task task) {
+        return task.desiredState() == TaskState.RUNNING && task.state().compareTo(TaskState.ASSIGNED) < 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static PMap<String, PMap<Object, Object>> addToSlot(PMap<String, PMap<Object, Object>> index, Task task) {
+        PMap<Object, Object> slots = index.get(task.serviceId());
+        Object key = slotKey(task);
+        Object ids = slots == null ? null : slots.get(key);
+        Object added = ids == null ? task.id()
+                : ids instanceof String one ? HashTreePSet.singleton(one).plus(task.id())
+                : ((PSet<String>) ids).plus(task.id());
+        return index.plus(task.serviceId(), (slots == null ? HashTreePMap.<Object, Object>empty() : slots).plus(key, added));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static PMap<String, PMap<Object, Object>> removeFromSlot(PMap<String, PMap<Object, Object>> index, Task task) {
+        PMap<Object, Object> slots = index.get(task.serviceId());
+        Object key = slotKey(task);
+        Object ids = slots == null ? null : slots.get(key);
+        if (ids == null) {
+            return index;
+        }
+        Object left;
+        if (ids instanceof String one) {
+            left = one.equals(task.id()) ? null : one;
+        } else {
+            PSet<String> rest = ((PSet<String>) ids).minus(task.id());
+            left = rest.size() == 1 ? rest.iterator().next() : rest;
+        }
+        PMap<Object, Object> slotsLeft = left == null ? slots.minus(key) : slots.plus(key, left);
+        return slotsLeft.isEmpty() ? index.minus(task.serviceId()) : index.plus(task.serviceId(), slotsLeft);
+    }
+
+    private static PMap<String, PSet<String>> addTo(PMap<String, PSet<String>> index, String key, String id) {
+        PSet<String> ids = index.get(key);
+        return index.plus(key, ids == null ? HashTreePSet.singleton(id) : ids.plus(id));
+    }
+
+    private static PMap<String, PSet<String>> removeFrom(PMap<String, PSet<String>> index, String key, String id) {
+        PSet<String> ids = index.get(key);
+        if (ids == null) {
+            return index;
+        }
+        PSet<String> left = ids.minus(id);
+        return left.isEmpty() ? index.minus(key) : index.plus(key, left);
+    }
+}
