@@ -1,6 +1,6 @@
 package io.flotilla.cli;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.Task;

@@ -3,9 +3,9 @@ package io.flotilla.cli;
 import io.flotilla.agent.Agent;
 import io.flotilla.agent.AgentConfig;
 import io.flotilla.agent.HttpManagerChannel;
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ApiException;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ApiException;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.manager.Manager;
 import io.flotilla.manager.ManagerConfig;
 import io.flotilla.model.NodeRole;
@@ -271,7 +271,7 @@ public final class LocalNode implements AutoCloseable {
     private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
                                  List<String> knownManagers, io.flotilla.security.NodeTls tls) throws IOException {
         // Clients in this process (demo, benchmarks) use this node's directory unless told otherwise.
-        io.flotilla.cli.client.ClientTls.offerDirectory(tls.directory().path());
+        io.flotilla.client.ClientTls.offerDirectory(tls.directory().path());
         // The agent (which reads task logs) needs the API address the manager binds, so the
         // manager gets a log source that is filled in once the agent exists.
         AtomicReference<TaskLogSource> logs = new AtomicReference<>(TaskLogSource.NONE);

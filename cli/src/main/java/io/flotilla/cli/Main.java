@@ -1,7 +1,7 @@
 package io.flotilla.cli;
 
 import io.flotilla.cli.bench.BenchCommand;
-import io.flotilla.cli.client.ApiException;
+import io.flotilla.client.ApiException;
 import io.flotilla.cli.commands.DemoCommand;
 import io.flotilla.cli.commands.DevCommand;
 import io.flotilla.cli.commands.InitCommand;

@@ -1,7 +1,7 @@
 package io.flotilla.cli;
 
-import io.flotilla.cli.client.ApiException;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiException;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.NodeRole;
 import io.flotilla.security.CertificateAuthority;
 import io.flotilla.security.CertificateRenewer;

@@ -1,8 +1,8 @@
 package io.flotilla.cli;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ApiException;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ApiException;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.Json;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeRole;

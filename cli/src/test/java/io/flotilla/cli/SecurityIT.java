@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClientTls;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClientTls;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.model.Command;
 import io.flotilla.model.Json;

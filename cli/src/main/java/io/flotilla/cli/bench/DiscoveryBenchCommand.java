@@ -102,7 +102,7 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
     /** Each change: a registration (or deregistration) through the HTTP API; when does a watcher, and DNS, see it? */
     private void propagation(LocalNode node, DnsServer dns, int count) throws Exception {
         // The node's admin credential (LocalNode offers its TLS directory to clients in this process).
-        javax.net.ssl.SSLContext tls = io.flotilla.cli.client.ClientTls.context();
+        javax.net.ssl.SSLContext tls = io.flotilla.client.ClientTls.context();
         HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
         String api = node.apiHostPort();
         Map<String, Long> seenByWatcher = new ConcurrentHashMap<>();

@@ -1,9 +1,9 @@
 package io.flotilla.cli.bench;
 
 import io.flotilla.cli.Table;
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ApiException;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ApiException;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.RestartPolicy;

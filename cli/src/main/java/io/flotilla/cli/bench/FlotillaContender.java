@@ -3,7 +3,7 @@ package io.flotilla.cli.bench;
 import com.github.dockerjava.api.DockerClient;
 import io.flotilla.agent.driver.docker.ContainerLabels;
 import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;

@@ -1,7 +1,7 @@
 package io.flotilla.cli.bench;
 
 import io.flotilla.cli.Table;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.RestartPolicy;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;

@@ -1,7 +1,7 @@
 package io.flotilla.cli.bench;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.cli.StackFiles;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeState;

@@ -3,7 +3,7 @@ package io.flotilla.cli.commands;
 import io.flotilla.cli.Convergence;
 import io.flotilla.cli.LocalNode;
 import io.flotilla.cli.StackFiles;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import java.nio.file.Files;

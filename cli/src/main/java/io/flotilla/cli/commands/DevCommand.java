@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
 import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

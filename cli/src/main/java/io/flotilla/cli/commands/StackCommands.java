@@ -5,7 +5,7 @@ import io.flotilla.cli.Convergence;
 import io.flotilla.cli.FormatOptions;
 import io.flotilla.cli.StackFiles;
 import io.flotilla.cli.Table;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.compose.LoadedStack;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;

@@ -1,6 +1,6 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.ServiceUpdateStatus.State;

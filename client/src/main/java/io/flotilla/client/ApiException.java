@@ -1,4 +1,4 @@
-package io.flotilla.cli.client;
+package io.flotilla.client;
 
 /** An error answer from the API (or no answer at all), with the API's code and message. */
 public final class ApiException extends RuntimeException {

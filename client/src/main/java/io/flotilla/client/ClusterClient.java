@@ -1,4 +1,4 @@
-package io.flotilla.cli.client;
+package io.flotilla.client;
 
 import io.flotilla.model.Json;
 import io.flotilla.model.api.ApiError;

@@ -1,4 +1,4 @@
-package io.flotilla.cli.client;
+package io.flotilla.client;
 
 import io.flotilla.security.NodeTls;
 import io.flotilla.security.TlsDirectory;

@@ -1,4 +1,4 @@
-package io.flotilla.cli.client;
+package io.flotilla.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.flotilla.model.Json;
