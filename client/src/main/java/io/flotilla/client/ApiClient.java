@@ -11,7 +11,6 @@ import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.DeployRequest;
 import io.flotilla.model.api.ServiceSummary;
 import io.flotilla.model.api.ServiceUpdateRequest;
-import io.flotilla.state.StateSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -77,16 +76,6 @@ public final class ApiClient {
 
     public Map<String, Object> info() {
         return get("/v1/info", new TypeReference<>() {});
-    }
-
-    public StateSnapshot state() {
-        return get("/v1/state", new TypeReference<>() {});
-    }
-
-    /** Long poll: the state once its index passes {@code afterIndex}, or after {@code wait}. */
-    public StateSnapshot awaitState(long afterIndex, Duration wait) {
-        return get("/v1/state?waitIndex=" + afterIndex + "&wait=" + wait.toMillis(), new TypeReference<>() {},
-                wait.plusSeconds(10));
     }
 
     public List<Map<String, Object>> stacks() {
@@ -175,11 +164,26 @@ public final class ApiClient {
         }
     }
 
+    /**
+     * {@code GET path}, its answer read as {@code type}: for an answer whose type is not in
+     * {@code model} — the whole state ({@code /v1/state}, a {@code state.StateSnapshot}), which
+     * the CLI reads to follow a deploy ({@code io.flotilla.cli.StateReads}) — so this client
+     * depends on {@code model} and {@code security} only. {@code timeout} bounds the whole request
+     * (a long poll's wait included).
+     */
+    public <T> T get(String path, Class<T> type, Duration timeout) {
+        return get(path, Json.MAPPER.getTypeFactory().constructType(type), timeout);
+    }
+
     private <T> T get(String path, TypeReference<T> type) {
         return get(path, type, Duration.ofSeconds(30));
     }
 
     private <T> T get(String path, TypeReference<T> type, Duration timeout) {
+        return get(path, Json.MAPPER.getTypeFactory().constructType(type), timeout);
+    }
+
+    private <T> T get(String path, com.fasterxml.jackson.databind.JavaType type, Duration timeout) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build();
         String body = exchange(request);
         try {

@@ -1,6 +1,7 @@
 package io.flotilla.cli.bench;
 
 import io.flotilla.cli.LocalNode;
+import io.flotilla.cli.StateReads;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.ServiceMode;
@@ -121,7 +122,8 @@ public final class BenchCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeout.toNanos();
         long index = 0;
         while (System.nanoTime() < deadline) {
-            StateSnapshot state = index == 0 ? api.state() : api.awaitState(index, Duration.ofSeconds(1));
+            StateSnapshot state = index == 0 ? StateReads.state(api)
+                    : StateReads.awaitState(api, index, Duration.ofSeconds(1));
             index = state.index();
             List<Task> running = running(state);
             if (running.size() == 1 && !running.getFirst().id().equals(victimId)) {
@@ -140,7 +142,8 @@ public final class BenchCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeout.toNanos();
         long index = 0;
         while (System.nanoTime() < deadline) {
-            StateSnapshot state = index == 0 ? api.state() : api.awaitState(index, Duration.ofSeconds(1));
+            StateSnapshot state = index == 0 ? StateReads.state(api)
+                    : StateReads.awaitState(api, index, Duration.ofSeconds(1));
             index = state.index();
             if (running(state).size() == replicas) {
                 return state;

@@ -1,5 +1,6 @@
 package io.flotilla.cli.bench;
 
+import io.flotilla.cli.StateReads;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;
 import io.flotilla.client.ApiException;
@@ -284,8 +285,8 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                     .allMatch(m -> m.status().equals("Leader") || m.status().equals("Reachable"))) {
                 return false;
             }
-            long leaderIndex = new ApiClient(leader).state().index();
-            return new ApiClient(restarted).state().index() >= leaderIndex && readyNodes(leader) == 5;
+            long leaderIndex = StateReads.state(new ApiClient(leader)).index();
+            return StateReads.state(new ApiClient(restarted)).index() >= leaderIndex && readyNodes(leader) == 5;
         });
     }
 

@@ -3,6 +3,7 @@ package io.flotilla.cli.bench;
 import com.github.dockerjava.api.DockerClient;
 import io.flotilla.agent.driver.docker.ContainerLabels;
 import io.flotilla.cli.LocalNode;
+import io.flotilla.cli.StateReads;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceMode;
@@ -120,7 +121,8 @@ final class FlotillaContender implements DockerBenchContender, AutoCloseable {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         long index = 0;
         while (System.nanoTime() < deadline) {
-            StateSnapshot state = index == 0 ? api.state() : api.awaitState(index, Duration.ofSeconds(1));
+            StateSnapshot state = index == 0 ? StateReads.state(api)
+                    : StateReads.awaitState(api, index, Duration.ofSeconds(1));
             index = state.index();
             List<Task> running = state.tasks().stream().filter(t -> SERVICE.equals(t.serviceName())
                     && t.state() == TaskState.RUNNING && t.desiredState() == TaskState.RUNNING).toList();
