@@ -11,6 +11,7 @@ import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.node.LocalNode;
 import io.flotilla.security.NodeTls;
 import io.flotilla.security.TlsContexts;
 import io.flotilla.security.TlsDirectory;

@@ -1,6 +1,6 @@
 package io.flotilla.cli.bench;
 
-import io.flotilla.cli.LocalNode;
+import io.flotilla.node.LocalNode;
 import io.flotilla.cli.StateReads;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;

@@ -1,6 +1,6 @@
 package io.flotilla.cli.bench;
 
-import io.flotilla.cli.LocalNode;
+import io.flotilla.node.LocalNode;
 import io.flotilla.discovery.client.ServiceWatcher;
 import io.flotilla.discovery.dns.DnsServer;
 

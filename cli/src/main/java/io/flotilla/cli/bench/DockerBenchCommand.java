@@ -5,7 +5,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import io.flotilla.agent.driver.docker.ContainerLabels;
 import io.flotilla.agent.driver.docker.DockerDaemon;
-import io.flotilla.cli.LocalNode;
+import io.flotilla.node.LocalNode;
 import io.flotilla.cli.Table;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -98,7 +98,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             row(table, "leader SIGKILL → first accepted write", leaderTimes);
             table.print(System.out);
             System.out.printf("worker SIGSTOP for %d ms, then SIGCONT (a GC pause; heartbeat timeout %d ms): %d of %d"
-                    + " pauses marked the node DOWN%n", pauseMillis, io.flotilla.cli.LocalNode.HEARTBEAT_TIMEOUT.toMillis(),
+                    + " pauses marked the node DOWN%n", pauseMillis, io.flotilla.node.LocalNode.HEARTBEAT_TIMEOUT.toMillis(),
                     falseDown, runs);
             return 0;
         } finally {

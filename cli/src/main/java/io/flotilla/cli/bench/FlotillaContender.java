@@ -2,7 +2,7 @@ package io.flotilla.cli.bench;
 
 import com.github.dockerjava.api.DockerClient;
 import io.flotilla.agent.driver.docker.ContainerLabels;
-import io.flotilla.cli.LocalNode;
+import io.flotilla.node.LocalNode;
 import io.flotilla.cli.StateReads;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.PortSpec;

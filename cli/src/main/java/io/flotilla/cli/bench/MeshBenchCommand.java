@@ -1,7 +1,7 @@
 package io.flotilla.cli.bench;
 
 import io.flotilla.cli.Table;
-import io.flotilla.cli.mesh.MeshTableBuilder;
+import io.flotilla.node.mesh.MeshTableBuilder;
 import io.flotilla.mesh.Mesh;
 import io.flotilla.mesh.MeshOptions;
 import io.flotilla.model.Endpoint;

@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.NodeConfig;
-import io.flotilla.cli.NodeCredentials;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeCredentials;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.security.CertificateRenewer;

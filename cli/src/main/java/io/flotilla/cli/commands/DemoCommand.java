@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
 import io.flotilla.cli.Convergence;
-import io.flotilla.cli.LocalNode;
+import io.flotilla.node.LocalNode;
 import io.flotilla.cli.StackFiles;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.Task;

@@ -1,6 +1,6 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
+import io.flotilla.node.LocalNode;
 import io.flotilla.client.ApiClient;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

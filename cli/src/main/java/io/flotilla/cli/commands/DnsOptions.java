@@ -1,6 +1,6 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
+import io.flotilla.node.LocalNode;
 import io.flotilla.discovery.dns.DnsConfig;
 import io.flotilla.discovery.dns.DnsServer;
 import io.flotilla.discovery.dns.SourcePrefix;

@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.NodeConfig;
-import io.flotilla.cli.NodeIdentity;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeIdentity;
 import io.flotilla.model.NodeRole;
 import java.nio.file.Path;
 import java.security.SecureRandom;

@@ -1,8 +1,8 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.NodeConfig;
-import io.flotilla.cli.NodeIdentity;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeIdentity;
 import io.flotilla.client.ApiClient;
 import io.flotilla.client.ClusterClient;
 import io.flotilla.model.api.JoinRequest;

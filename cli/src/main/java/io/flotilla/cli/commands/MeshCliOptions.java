@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.mesh.NodeMesh;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.mesh.NodeMesh;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import picocli.CommandLine.Option;

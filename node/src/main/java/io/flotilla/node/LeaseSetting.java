@@ -1,4 +1,4 @@
-package io.flotilla.cli;
+package io.flotilla.node;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.flotilla.cli.mesh;
+package io.flotilla.node.mesh;
 
 import io.flotilla.mesh.MeshBackend;
 import io.flotilla.mesh.MeshListener;

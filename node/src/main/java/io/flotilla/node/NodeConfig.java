@@ -1,4 +1,4 @@
-package io.flotilla.cli;
+package io.flotilla.node;
 
 import io.flotilla.model.Json;
 import io.flotilla.model.NodeRole;

@@ -1,4 +1,4 @@
-package io.flotilla.cli;
+package io.flotilla.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.flotilla.cli.mesh;
+package io.flotilla.node.mesh;
 
 import com.sun.net.httpserver.HttpServer;
 import io.flotilla.discovery.EndpointRegistry;

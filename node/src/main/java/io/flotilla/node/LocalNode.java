@@ -1,4 +1,4 @@
-package io.flotilla.cli;
+package io.flotilla.node;
 
 import io.flotilla.agent.Agent;
 import io.flotilla.agent.AgentConfig;
@@ -62,7 +62,7 @@ public final class LocalNode implements AutoCloseable {
     /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
     private volatile io.flotilla.discovery.RegistryMirrorStream mirror;
     /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
-    private volatile io.flotilla.cli.mesh.NodeMesh mesh;
+    private volatile io.flotilla.node.mesh.NodeMesh mesh;
     /** This node's mutual TLS (DATA/tls) and the renewal of its certificate. */
     private final io.flotilla.security.NodeTls tls;
     private final io.flotilla.security.CertificateRenewer renewer;
@@ -422,7 +422,7 @@ public final class LocalNode implements AutoCloseable {
 
             @Override
             public String virtualAddress(String service) {
-                io.flotilla.cli.mesh.NodeMesh current = mesh;
+                io.flotilla.node.mesh.NodeMesh current = mesh;
                 return current == null ? null : current.virtualAddress(service);
             }
         };
@@ -431,11 +431,11 @@ public final class LocalNode implements AutoCloseable {
     /**
      * Starts this node's routing mesh: ingress ports on {@code advertise}, the services' virtual
      * addresses, fed by the manager's registry while this node runs one, else by a mirror of the
-     * managers' (see {@link io.flotilla.cli.mesh.NodeMesh}); {@code GET /metrics} on {@code metrics}
+     * managers' (see {@link io.flotilla.node.mesh.NodeMesh}); {@code GET /metrics} on {@code metrics}
      * when not null.
      */
-    public io.flotilla.cli.mesh.NodeMesh startMesh(String advertise, InetSocketAddress metrics) throws IOException {
-        mesh = io.flotilla.cli.mesh.NodeMesh.start(advertise, () -> manager, channel::managers, tls::context,
+    public io.flotilla.node.mesh.NodeMesh startMesh(String advertise, InetSocketAddress metrics) throws IOException {
+        mesh = io.flotilla.node.mesh.NodeMesh.start(advertise, () -> manager, channel::managers, tls::context,
                 () -> new io.flotilla.discovery.RegistryMirrorStream(new io.flotilla.discovery.RegistryMirror(),
                         channel::managers, tls.context()), metrics, true);
         return mesh;

@@ -1,4 +1,4 @@
-package io.flotilla.cli.mesh;
+package io.flotilla.node.mesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.flotilla.cli;
+package io.flotilla.node;
 
 import io.flotilla.client.ApiException;
 import io.flotilla.client.ClusterClient;

@@ -1,4 +1,4 @@
-package io.flotilla.cli;
+package io.flotilla.node;
 
 import io.flotilla.client.ApiClient;
 import io.flotilla.client.ApiException;
