@@ -105,7 +105,7 @@ public final class ApiRelay implements AutoCloseable {
             tried.add(manager);
             Socket upstream = new Socket();
             try {
-                upstream.connect(LocalNode.parseAddress(manager, io.flotilla.client.ApiClient.DEFAULT_PORT),
+                upstream.connect(NodeAddresses.parseAddress(manager, io.flotilla.client.ApiClient.DEFAULT_PORT),
                         (int) CONNECT_TIMEOUT.toMillis());
             } catch (IOException | IllegalArgumentException e) {
                 lastError = manager + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());

@@ -72,7 +72,7 @@ public final class NodeCredentials {
         List<String> names = new ArrayList<>();
         String host = address.replace("[", "").replace("]", "");
         (host.matches("[0-9.]+") || host.contains(":") ? ips : names).add(host);
-        names.add(LocalNode.hostname());
+        names.add(NodeAddresses.hostname());
         if (host.startsWith("127.") || host.equals("::1")) {
             names.add("localhost");
         }
@@ -83,6 +83,40 @@ public final class NodeCredentials {
     /** Renews the node certificate through the first manager that answers, at two thirds of its life. */
     static CertificateRenewer renewer(NodeTls tls, Supplier<List<String>> managers) {
         return new CertificateRenewer(tls.directory(), signer(tls, managers), InstantSource.system()).start();
+    }
+
+    /**
+     * A new certificate for this node now, with the role the cluster state gives it (after a role
+     * change). The CA key goes only to a manager's certificate of a manager: a promoted worker's
+     * first renewal (with its worker certificate) brings the manager certificate, the second (with
+     * that one) the key. Nothing without a renewer.
+     */
+    static void renewCertificate(NodeTls tls, CertificateRenewer renewer) throws IOException {
+        if (renewer != null) {
+            java.security.cert.X509Certificate renewed = renewer.renewNow();
+            forgetTlsSessions(tls.context());
+            if (!tls.directory().hasCaKey() && CertificateSubject.MANAGER.equals(
+                    io.flotilla.security.PeerIdentity.of(renewed).role())) {
+                renewer.renewNow();
+                forgetTlsSessions(tls.context());
+            }
+        }
+    }
+
+    /**
+     * TLS 1.3 resumes a session with the identity it was made with: without this, the next
+     * connections would still speak as the old role (a promoted node refused as a worker).
+     */
+    private static void forgetTlsSessions(javax.net.ssl.SSLContext context) {
+        for (javax.net.ssl.SSLSessionContext sessions : List.of(context.getClientSessionContext(),
+                context.getServerSessionContext())) {
+            java.util.Collections.list(sessions.getIds()).forEach(id -> {
+                javax.net.ssl.SSLSession session = sessions.getSession(id);
+                if (session != null) {
+                    session.invalidate();
+                }
+            });
+        }
     }
 
     /** Sends a CSR, authenticated by the node's current certificate, to the first of {@code managers} that answers. */
