@@ -10,7 +10,7 @@ import io.flotilla.cli.commands.JoinTokenCommand;
 import io.flotilla.cli.commands.NodeCommands;
 import io.flotilla.cli.commands.ServiceCommands;
 import io.flotilla.cli.commands.StackCommands;
-import io.flotilla.cli.demo.DemoAppCommand;
+import io.flotilla.demo.DemoAppCommand;
 import io.flotilla.compose.ComposeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

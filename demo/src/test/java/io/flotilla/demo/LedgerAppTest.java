@@ -1,4 +1,4 @@
-package io.flotilla.cli.demo;
+package io.flotilla.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -133,8 +133,8 @@ class LedgerAppTest {
 
     private Process startJava(String taskId, int port, Map<String, String> env) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main",
-                "demo-app", "ledger", "--dir", dir.toString(), "--port", Integer.toString(port), "--interval-ms", "20");
+        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                "io.flotilla.demo.DemoAppCommand", "ledger", "--dir", dir.toString(), "--port", Integer.toString(port), "--interval-ms", "20");
         builder.environment().put("FLOTILLA_TASK_ID", taskId);
         builder.environment().put("FLOTILLA_ADDRESS", "127.0.0.1");
         builder.environment().putAll(env);

@@ -1,4 +1,4 @@
-package io.flotilla.cli.demo;
+package io.flotilla.demo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -30,10 +30,19 @@ import picocli.CommandLine.Parameters;
  * Small applications built into the binary, so examples run wherever a JDK runs. They read what
  * Flotilla hands every task: PORT, FLOTILLA_TASK_ID, FLOTILLA_TASK_SLOT, FLOTILLA_SERVICE,
  * FLOTILLA_NODE_ID, and a dependency's BACKEND_HOST / BACKEND_PORT.
+ *
+ * <p>They are applications Flotilla runs, not part of it: this module depends on the discovery
+ * client library only, as any application would. The {@code flotilla} binary offers them as
+ * {@code flotilla demo-app …}; {@link #main} runs them without it.
  */
 @Command(name = "demo-app", description = "Demo applications used by examples/ (web, backend, probe, ledger).",
         subcommands = {DemoAppCommand.Web.class, DemoAppCommand.Backend.class, DemoAppCommand.Probe.class, LedgerApp.class})
 public final class DemoAppCommand {
+
+    /** {@code java -cp … io.flotilla.demo.DemoAppCommand web|backend|probe|ledger …}: as {@code flotilla demo-app …}. */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new DemoAppCommand()).execute(args));
+    }
 
     /** Who this task is, as one line: the answer that lets a test tell replicas apart. */
     static String identity(Map<String, String> env, String role) {

@@ -1,4 +1,4 @@
-package io.flotilla.cli.demo;
+package io.flotilla.demo;
 
 import java.io.Closeable;
 import java.io.IOException;

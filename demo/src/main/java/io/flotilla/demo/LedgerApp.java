@@ -1,4 +1,4 @@
-package io.flotilla.cli.demo;
+package io.flotilla.demo;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -189,7 +189,7 @@ final class LedgerApp implements Callable<Integer> {
     static String script() throws IOException {
         try (InputStream in = LedgerApp.class.getResourceAsStream("ledger.sh")) {
             if (in == null) {
-                throw new IOException("ledger.sh is missing from the flotilla jar");
+                throw new IOException("ledger.sh is missing from the flotilla-demo jar");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
