@@ -76,7 +76,7 @@ class CliCommandsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"stack deploy", "node ls", "service update", "bench mesh", "join"})
+    @CsvSource({"stack deploy", "node ls", "service update", "join", "demo-app ledger"})
     void everySubcommandTakesHelp(String command) {
         String[] args = (command + " --help").split(" ");
         ShopEndToEndIT.CliResult result = Cli.run(null, args);

@@ -1,4 +1,4 @@
-package io.flotilla.cli.bench;
+package io.flotilla.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.flotilla.cli.bench;
+package io.flotilla.bench;
 
 import com.github.dockerjava.api.DockerClient;
 import io.flotilla.agent.driver.docker.ContainerLabels;

@@ -1,4 +1,4 @@
-package io.flotilla.cli.bench;
+package io.flotilla.bench;
 
 /** One way of running busybox httpd replicas on the daemon; every method returns seconds. */
 interface DockerBenchContender {

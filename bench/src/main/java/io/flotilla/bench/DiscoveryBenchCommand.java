@@ -1,4 +1,4 @@
-package io.flotilla.cli.bench;
+package io.flotilla.bench;
 
 import io.flotilla.node.LocalNode;
 import io.flotilla.discovery.client.ServiceWatcher;

@@ -1,7 +1,8 @@
-package io.flotilla.cli.bench;
+package io.flotilla.bench;
 
 import io.flotilla.node.LocalNode;
 import io.flotilla.cli.StateReads;
+import io.flotilla.cli.Subcommand;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.ServiceMode;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", description = "Benchmark deploy-to-running and kill-to-replacement on a local node (process driver).",
         subcommands = {FailoverBenchCommand.class, DockerBenchCommand.class, ScaleBenchCommand.class, ScaleManagerCommand.class,
                 DiscoveryBenchCommand.class, MeshBenchCommand.class, StatefulBenchCommand.class})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer>, Subcommand {
     @Option(names = "--replicas", split = ",", defaultValue = "1,10,100", description = "Replica counts to deploy (default 1,10,100).")
     List<Integer> replicaCounts;
 

@@ -1,4 +1,4 @@
-package io.flotilla.cli.bench;
+package io.flotilla.bench;
 
 import io.flotilla.client.ApiClient;
 import io.flotilla.client.ClusterClient;

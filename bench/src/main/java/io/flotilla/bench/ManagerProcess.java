@@ -1,4 +1,4 @@
-package io.flotilla.cli.bench;
+package io.flotilla.bench;
 
 import java.io.BufferedReader;
 import java.io.IOException;
