@@ -1,8 +1,8 @@
 package io.flotilla.bench;
 
-import io.flotilla.node.LocalNode;
 import io.flotilla.discovery.client.ServiceWatcher;
 import io.flotilla.discovery.dns.DnsServer;
+import io.flotilla.node.LocalNode;
 
 import io.flotilla.model.Json;
 import io.flotilla.model.Registration;

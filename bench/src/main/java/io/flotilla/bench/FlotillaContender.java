@@ -2,7 +2,6 @@ package io.flotilla.bench;
 
 import com.github.dockerjava.api.DockerClient;
 import io.flotilla.agent.driver.docker.ContainerLabels;
-import io.flotilla.node.LocalNode;
 import io.flotilla.cli.StateReads;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.PortSpec;
@@ -12,6 +11,7 @@ import io.flotilla.model.StackSpec;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.node.LocalNode;
 import io.flotilla.state.StateSnapshot;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

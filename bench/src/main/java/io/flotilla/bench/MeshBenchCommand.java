@@ -1,12 +1,12 @@
 package io.flotilla.bench;
 
 import io.flotilla.cli.Table;
-import io.flotilla.node.mesh.MeshTableBuilder;
 import io.flotilla.mesh.Mesh;
 import io.flotilla.mesh.MeshOptions;
 import io.flotilla.model.Endpoint;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceSpec;
+import io.flotilla.node.mesh.MeshTableBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;

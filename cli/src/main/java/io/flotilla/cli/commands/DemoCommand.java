@@ -1,12 +1,12 @@
 package io.flotilla.cli.commands;
 
 import io.flotilla.cli.Convergence;
-import io.flotilla.node.LocalNode;
-import io.flotilla.node.NodeAddresses;
 import io.flotilla.cli.StackFiles;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeAddresses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.flotilla.cli.commands;
 
+import io.flotilla.client.ApiClient;
 import io.flotilla.node.LocalNode;
 import io.flotilla.node.NodeAddresses;
-import io.flotilla.client.ApiClient;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

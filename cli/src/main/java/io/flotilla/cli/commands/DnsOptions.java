@@ -1,10 +1,10 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.node.LocalNode;
-import io.flotilla.node.NodeAddresses;
 import io.flotilla.discovery.dns.DnsConfig;
 import io.flotilla.discovery.dns.DnsServer;
 import io.flotilla.discovery.dns.SourcePrefix;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeAddresses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
