@@ -23,7 +23,7 @@ class BenchCommandTest {
     }
 
     @org.junit.jupiter.api.Test
-    void flotillaListsBenchAmongItsCommands() {
+    void flotillaListsBenchWhenItIsOnTheClassPath() {
         String[] result = run("--help");
         assertThat(result[0]).isEqualTo("0");
         assertThat(result[1]).containsPattern("(?m)^  bench ").containsPattern("(?m)^  help ");
