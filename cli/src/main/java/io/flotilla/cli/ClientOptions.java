@@ -1,6 +1,6 @@
 package io.flotilla.cli;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import picocli.CommandLine.Option;
 
 /** How a client command finds the cluster: {@code --host}, else FLOTILLA_HOST, else the local default. */
@@ -17,7 +17,7 @@ public final class ClientOptions {
 
     public ApiClient client() {
         if (tlsDir != null) {
-            io.flotilla.cli.client.ClientTls.useDirectory(tlsDir);
+            io.flotilla.client.ClientTls.useDirectory(tlsDir);
         }
         return new ApiClient(host);
     }

@@ -1,6 +1,6 @@
 package io.flotilla.cli;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.Task;
@@ -46,7 +46,7 @@ public final class Convergence {
         Map<String, String> printed = new HashMap<>();
         long index = 0;
         while (true) {
-            StateSnapshot state = index == 0 ? api.state() : api.awaitState(index, Duration.ofSeconds(2));
+            StateSnapshot state = index == 0 ? StateReads.state(api) : StateReads.awaitState(api, index, Duration.ofSeconds(2));
             index = state.index();
             List<Progress> progress = progress(state, stack);
             for (Progress p : progress) {

@@ -3,9 +3,9 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClientTls;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClientTls;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.NodeState;
 import io.flotilla.security.Pem;
 import io.flotilla.security.TlsContexts;

@@ -3,7 +3,6 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flotilla.cli.client.ApiClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +76,7 @@ class CliCommandsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"stack deploy", "node ls", "service update", "bench mesh", "join"})
+    @CsvSource({"stack deploy", "node ls", "service update", "join", "demo-app ledger"})
     void everySubcommandTakesHelp(String command) {
         String[] args = (command + " --help").split(" ");
         ShopEndToEndIT.CliResult result = Cli.run(null, args);
@@ -97,12 +96,6 @@ class CliCommandsTest {
         ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "scale", "web", "web=-1", "web=x");
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).contains("expected SERVICE=REPLICAS").contains("must not be negative").contains("invalid replicas value");
-    }
-
-    @ParameterizedTest
-    @CsvSource({"host1, host1:4780", "host1:99, host1:99", "http://h:1/, h:1", "'[::1]:5', '[::1]:5'"})
-    void hostsGetTheDefaultPort(String given, String expected) {
-        assertThat(ApiClient.withDefaultPort(given)).isEqualTo(expected);
     }
 
     @ParameterizedTest

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ApiException;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ApiException;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Task;
@@ -61,7 +61,7 @@ class ClusterIT {
         // --- form the cluster
         ClusterNodeProcess first = node("127.0.0.2", "init", "--data", dir("m1"), "--advertise", "127.0.0.2");
         // The CLI in this JVM uses the admin credential init wrote (as FLOTILLA_TLS_DIR would point it).
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, first.data.resolve("tls").toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, first.data.resolve("tls").toString());
         ClusterNodeProcess.awaitApi(first.api(), UP);
         ClusterClient cluster = new ClusterClient(first.api());
         String managerToken = String.valueOf(cluster.joinToken("manager", false).get("token"));
@@ -111,7 +111,7 @@ class ClusterIT {
         System.out.printf("ClusterIT: leader SIGKILL -> first accepted write in %d ms%n",
                 Duration.ofNanos(firstWrite - leaderKilled).toMillis());
         ApiClient survivorApi = new ApiClient(survivor);
-        assertThat(survivorApi.state().index()).isGreaterThan(acknowledgedIndex);
+        assertThat(StateReads.state(survivorApi).index()).isGreaterThan(acknowledgedIndex);
         assertThat(survivorApi.service(SERVICE).spec().replicas()).isEqualTo(REPLICAS);
         await("a new leader").atMost(Duration.ofSeconds(10)).until(() -> {
             ClusterInfo info = new ClusterClient(survivor).info();

@@ -1,6 +1,6 @@
 package io.flotilla.cli;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import java.io.IOException;
@@ -77,7 +77,7 @@ class DependencyChangeEndToEndIT {
                 "--api", host, "--raft", "127.0.0.1:" + DevNodeProcess.freePort(), "--no-dns")
                 .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("dev.log").toFile())
                 .start();
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, tmp.resolve("data").resolve("tls").toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, tmp.resolve("data").resolve("tls").toString());
         ApiClient client = new ApiClient(host);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> client.info() != null);
 

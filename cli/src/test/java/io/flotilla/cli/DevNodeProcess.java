@@ -1,6 +1,6 @@
 package io.flotilla.cli;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -32,7 +32,7 @@ final class DevNodeProcess implements AutoCloseable {
     /** Starts it and waits until its API answers; {@code extraArgs} go to {@code flotilla dev} ({@code --no-dns}). */
     DevNodeProcess start(String... extraArgs) throws IOException {
         // The CLI in this JVM (ApiClient, Cli.run) uses the admin credential `dev` writes to DATA/tls.
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, data.resolve("tls").toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, data.resolve("tls").toString());
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("flotilla").toString(), "dev", "--data", data.toString(),
                 "--api", "127.0.0.1:" + apiPort, "--raft", "127.0.0.1:" + freePort()));
         command.addAll(List.of(extraArgs));

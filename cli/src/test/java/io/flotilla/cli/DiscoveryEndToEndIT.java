@@ -3,7 +3,7 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.discovery.client.Endpoint;
 import io.flotilla.discovery.client.ServiceWatcher;
 import io.flotilla.model.Task;
@@ -54,7 +54,7 @@ class DiscoveryEndToEndIT {
         node = new ProcessBuilder(ROOT.resolve("flotilla").toString(), "dev", "--data", tmp.resolve("data").toString(),
                 "--api", host, "--raft", "127.0.0.1:" + DevNodeProcess.freePort(), "--dns", "127.0.0.1:" + dnsPort)
                 .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, tmp.resolve("data").resolve("tls").toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, tmp.resolve("data").resolve("tls").toString());
         ApiClient client = new ApiClient(host);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> client.info() != null);
         // The API answers a moment before `dev` prints where DNS listens.
@@ -91,7 +91,7 @@ class DiscoveryEndToEndIT {
 
         Map<String, Long> leftAt = new ConcurrentHashMap<>();
         try (ServiceWatcher watcher = new ServiceWatcher(List.of(host), "shop_web", List.of(),
-                io.flotilla.cli.client.ClientTls.context()).start()) {
+                io.flotilla.client.ClientTls.context()).start()) {
             await().atMost(Duration.ofSeconds(10)).until(() -> watcher.endpoints().current().size() == 3);
             Task victim = api.serviceTasks("shop_web").stream().filter(t -> t.state() == TaskState.RUNNING).findFirst()
                     .orElseThrow();

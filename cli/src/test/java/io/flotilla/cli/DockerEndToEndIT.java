@@ -7,7 +7,7 @@ import com.github.dockerjava.api.command.ExecCreateCmdResponse;
 import com.github.dockerjava.api.model.Container;
 import io.flotilla.agent.driver.docker.ContainerLabels;
 import io.flotilla.agent.driver.docker.DockerDaemon;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import java.nio.file.Files;

@@ -3,8 +3,8 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
@@ -82,7 +82,7 @@ class MeshIT {
         int metricsPort = DevNodeProcess.freePort();
         ClusterNodeProcess first = node("127.0.0.2", "init", "--data", dir("m1"), "--advertise", "127.0.0.2",
                 "--dns", "127.0.0.2:" + dnsPort, "--metrics", "127.0.0.2:" + metricsPort);
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, first.data.resolve("tls").toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, first.data.resolve("tls").toString());
         ClusterNodeProcess.awaitApi(first.api(), UP);
         String token = String.valueOf(new ClusterClient(first.api()).joinToken("worker", false).get("token"));
         node("127.0.0.3", "join", "--token", token, "--data", dir("w1"), "--advertise", "127.0.0.3", "--no-dns", first.api());

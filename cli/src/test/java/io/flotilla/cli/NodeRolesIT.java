@@ -3,14 +3,15 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.Json;
 import io.flotilla.model.Node;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.node.LocalNode;
 import io.flotilla.security.NodeTls;
 import io.flotilla.security.TlsContexts;
 import io.flotilla.security.TlsDirectory;
@@ -77,7 +78,7 @@ class NodeRolesIT {
         ClusterNodeProcess m1 = node(M1, "init", "--data", dir("m1"), "--advertise", M1, "--no-dns");
         // The CLI in this JVM uses the admin credential init wrote (as FLOTILLA_TLS_DIR would point it).
         Path tls = m1.data.resolve("tls");
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, tls.toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, tls.toString());
         ClusterNodeProcess.awaitApi(m1.api(), UP);
         String api = m1.api();
         HttpClient relayed = relayed(tls);

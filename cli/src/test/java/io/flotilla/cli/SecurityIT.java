@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClientTls;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClientTls;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.model.Command;
 import io.flotilla.model.Json;
@@ -91,7 +91,7 @@ class SecurityIT {
                 .map(Node::id).findFirst().orElseThrow();
         SSLContext stolen = NodeTls.node(TlsDirectory.of(worker.data)).context();
         SSLContext anonymous = TlsContexts.serverAuthenticated(TlsDirectory.of(manager.data).readCaCertificate());
-        int servicesBefore = new ApiClient(manager.api()).state().services().size();
+        int servicesBefore = StateReads.state(new ApiClient(manager.api())).services().size();
 
         // 1. Raft with the worker's certificate: no entry reaches the log.
         NodeTls workerTls = NodeTls.node(TlsDirectory.of(worker.data));
@@ -102,7 +102,7 @@ class SecurityIT {
             assertThatThrownBy(() -> raft.io().send(Message.valueOf(ByteString.copyFrom(entry))))
                     .isInstanceOfAny(IOException.class, org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException.class);
         }
-        assertThat(new ApiClient(manager.api()).state().services()).hasSize(servicesBefore);
+        assertThat(StateReads.state(new ApiClient(manager.api())).services()).hasSize(servicesBefore);
 
         // 2. The manager role by hello, the CA key by renewal, another node's id by an escaping join.
         HttpResponse<String> hello = call(stolen, "POST", manager.api(), "/v1/dispatcher/hello",

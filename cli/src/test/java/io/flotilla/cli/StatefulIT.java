@@ -3,8 +3,8 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
@@ -78,7 +78,7 @@ class StatefulIT {
     private static void formCluster() throws Exception {
         glusterMount = gluster.mount(tmp.resolve("gluster"));
         ClusterNodeProcess manager = node("127.0.0.2", "init", "--data", dir("m1"), "--advertise", "127.0.0.2");
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, manager.data.resolve("tls").toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, manager.data.resolve("tls").toString());
         ClusterNodeProcess.awaitApi(manager.api(), UP);
         api = manager.api();
         String workerToken = String.valueOf(new ClusterClient(api).joinToken("worker", false).get("token"));

@@ -3,8 +3,8 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
@@ -54,7 +54,7 @@ class WorkerDnsIT {
     void aWorkerAnswersFromItsMirrorFollowsChangesAndKeepsTheLastSetWithoutManagers() throws Exception {
         ClusterNodeProcess manager = node("m1", "init", "--data", dir("m1"), "--advertise", MANAGER,
                 "--dns", MANAGER + ":" + DNS_PORT);
-        System.setProperty(io.flotilla.cli.client.ClientTls.TLS_DIR_PROPERTY, manager.data.resolve("tls").toString());
+        System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, manager.data.resolve("tls").toString());
         ClusterNodeProcess.awaitApi(manager.api(), UP);
         String api = manager.api();
         String workerToken = String.valueOf(new ClusterClient(api).joinToken("worker", false).get("token"));

@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
 import io.flotilla.cli.ClientOptions;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.api.CaStatus;
 import io.flotilla.security.Pem;
 import java.security.cert.X509Certificate;

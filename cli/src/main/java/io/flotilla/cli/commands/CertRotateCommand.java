@@ -1,9 +1,9 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.NodeConfig;
-import io.flotilla.cli.NodeCredentials;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.api.ManagerPeer;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeCredentials;
 import io.flotilla.security.CertificateRenewer;
 import io.flotilla.security.NodeTls;
 import io.flotilla.security.PeerIdentity;

@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.NodeConfig;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeConfig;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 

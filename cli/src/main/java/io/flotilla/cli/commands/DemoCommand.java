@@ -1,11 +1,12 @@
 package io.flotilla.cli.commands;
 
 import io.flotilla.cli.Convergence;
-import io.flotilla.cli.LocalNode;
 import io.flotilla.cli.StackFiles;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeAddresses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path compose = file != null ? file : locateShop();
-        LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT), null);
+        LocalNode node = LocalNode.start(data, NodeAddresses.parseAddress(api, ApiClient.DEFAULT_PORT), null);
         ApiClient client = new ApiClient(node.apiHostPort());
         node.startMesh(node.apiAddress().getAddress().getHostAddress(), null);
         try {

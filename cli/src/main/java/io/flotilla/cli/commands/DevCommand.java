@@ -1,7 +1,8 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeAddresses;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -34,8 +35,8 @@ public final class DevCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         lease.save(data.toAbsolutePath().normalize());
-        LocalNode node = LocalNode.start(data, LocalNode.parseAddress(api, ApiClient.DEFAULT_PORT),
-                raft == null ? null : LocalNode.parseAddress(raft, ApiClient.DEFAULT_PORT + 1));
+        LocalNode node = LocalNode.start(data, NodeAddresses.parseAddress(api, ApiClient.DEFAULT_PORT),
+                raft == null ? null : NodeAddresses.parseAddress(raft, ApiClient.DEFAULT_PORT + 1));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping Flotilla (tasks keep running; `flotilla dev --data " + data

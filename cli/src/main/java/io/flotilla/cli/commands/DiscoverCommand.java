@@ -2,7 +2,7 @@ package io.flotilla.cli.commands;
 
 import io.flotilla.cli.ClientOptions;
 import io.flotilla.cli.Table;
-import io.flotilla.cli.client.DiscoveryClient;
+import io.flotilla.client.DiscoveryClient;
 import io.flotilla.discovery.client.ServiceWatcher;
 import io.flotilla.model.Endpoint;
 import io.flotilla.model.Json;

@@ -1,9 +1,10 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
 import io.flotilla.discovery.dns.DnsConfig;
 import io.flotilla.discovery.dns.DnsServer;
 import io.flotilla.discovery.dns.SourcePrefix;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeAddresses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -44,7 +45,7 @@ public final class DnsOptions {
             return null;
         }
         InetSocketAddress bind = dns == null ? new InetSocketAddress(nodeHost, DnsConfig.DEFAULT_PORT)
-                : LocalNode.parseAddress(dns, DnsConfig.DEFAULT_PORT);
+                : NodeAddresses.parseAddress(dns, DnsConfig.DEFAULT_PORT);
         try {
             DnsServer server = node.startDns(bind, domain, forwardFrom(nodeHost, bind));
             if (server != null) {

@@ -1,8 +1,8 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.NodeConfig;
-import io.flotilla.cli.NodeIdentity;
 import io.flotilla.model.NodeRole;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeIdentity;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;

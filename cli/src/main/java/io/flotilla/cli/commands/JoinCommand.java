@@ -1,10 +1,10 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.NodeConfig;
-import io.flotilla.cli.NodeIdentity;
-import io.flotilla.cli.client.ApiClient;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeConfig;
+import io.flotilla.node.NodeIdentity;
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClusterClient;
 import io.flotilla.model.api.JoinRequest;
 import io.flotilla.model.api.JoinResponse;
 import io.flotilla.manager.cluster.JoinTokens;

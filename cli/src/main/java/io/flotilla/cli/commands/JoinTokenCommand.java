@@ -1,7 +1,7 @@
 package io.flotilla.cli.commands;
 
 import io.flotilla.cli.ClientOptions;
-import io.flotilla.cli.client.ClusterClient;
+import io.flotilla.client.ClusterClient;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;

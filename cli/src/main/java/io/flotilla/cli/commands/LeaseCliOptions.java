@@ -1,6 +1,6 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LeaseSetting;
+import io.flotilla.node.LeaseSetting;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,8 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.LocalNode;
-import io.flotilla.cli.mesh.NodeMesh;
+import io.flotilla.node.LocalNode;
+import io.flotilla.node.NodeAddresses;
+import io.flotilla.node.mesh.NodeMesh;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import picocli.CommandLine.Option;
@@ -21,7 +22,7 @@ public final class MeshCliOptions {
             System.out.println("  Mesh: off (--no-mesh)");
             return null;
         }
-        InetSocketAddress metricsBind = metrics == null ? null : LocalNode.parseAddress(metrics, 9100);
+        InetSocketAddress metricsBind = metrics == null ? null : NodeAddresses.parseAddress(metrics, 9100);
         NodeMesh mesh = node.startMesh(nodeHost, metricsBind);
         InetSocketAddress served = mesh.metricsAddress();
         System.out.println("  Mesh: published ports on " + nodeHost + ", service VIPs in "

@@ -2,7 +2,7 @@ package io.flotilla.cli.commands;
 
 import io.flotilla.cli.ClientOptions;
 import io.flotilla.cli.Table;
-import io.flotilla.cli.client.DiscoveryClient;
+import io.flotilla.client.DiscoveryClient;
 import io.flotilla.model.Json;
 import io.flotilla.model.Registration;
 import io.flotilla.model.api.RegistrationRequest;

@@ -5,7 +5,7 @@ import io.flotilla.cli.FormatOptions;
 import io.flotilla.cli.Humanize;
 import io.flotilla.cli.Table;
 import io.flotilla.cli.Views;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Json;
 import io.flotilla.model.Node;
 import io.flotilla.model.Service;

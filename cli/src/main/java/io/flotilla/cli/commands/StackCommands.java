@@ -4,8 +4,9 @@ import io.flotilla.cli.ClientOptions;
 import io.flotilla.cli.Convergence;
 import io.flotilla.cli.FormatOptions;
 import io.flotilla.cli.StackFiles;
+import io.flotilla.cli.StateReads;
 import io.flotilla.cli.Table;
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.client.ApiClient;
 import io.flotilla.compose.LoadedStack;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
@@ -166,7 +167,8 @@ public final class StackCommands {
             Instant deadline = Instant.now().plus(io.flotilla.cli.StackFiles.duration(timeout));
             long index = 0;
             while (true) {
-                StateSnapshot state = index == 0 ? api.state() : api.awaitState(index, Duration.ofSeconds(2));
+                StateSnapshot state = index == 0 ? StateReads.state(api)
+                        : StateReads.awaitState(api, index, Duration.ofSeconds(2));
                 index = state.index();
                 long left = state.tasks().stream().filter(t -> stacks.stream().anyMatch(s -> t.serviceName().startsWith(s + "_"))
                         && !t.state().isTerminal()).count();

@@ -1,6 +1,7 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.client.ApiClient;
+import io.flotilla.cli.StateReads;
+import io.flotilla.client.ApiClient;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.ServiceUpdateStatus.State;
@@ -34,7 +35,7 @@ final class UpdateFollower {
         String lastLine = null;
         long index = afterIndex - 1;
         while (true) {
-            StateSnapshot state = api.awaitState(index, Duration.ofSeconds(5));
+            StateSnapshot state = StateReads.awaitState(api, index, Duration.ofSeconds(5));
             index = state.index();
             Service service = state.services().stream().filter(s -> s.id().equals(serviceId)).findFirst().orElse(null);
             if (service == null) {
@@ -73,7 +74,7 @@ final class UpdateFollower {
         String lastLine = null;
         long index = afterIndex - 1;
         while (true) {
-            StateSnapshot state = api.awaitState(index, Duration.ofSeconds(5));
+            StateSnapshot state = StateReads.awaitState(api, index, Duration.ofSeconds(5));
             index = state.index();
             Service service = state.services().stream().filter(s -> s.id().equals(serviceId)).findFirst().orElse(null);
             if (service == null) {

@@ -3,7 +3,7 @@ package io.flotilla.cli.commands;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flotilla.cli.LeaseSetting;
+import io.flotilla.node.LeaseSetting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

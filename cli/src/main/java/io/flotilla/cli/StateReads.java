@@ -1,0 +1,25 @@
+package io.flotilla.cli;
+
+import io.flotilla.client.ApiClient;
+import io.flotilla.state.StateSnapshot;
+import java.time.Duration;
+
+/**
+ * The whole cluster state over the API ({@code GET /v1/state}), which the CLI reads to follow a
+ * deploy or an update ({@link Convergence}, {@code UpdateFollower}) and benchmarks to wait for
+ * their tasks. Here and not in {@link ApiClient}: the snapshot is the {@code state} module's type,
+ * and the API client depends on {@code model} and {@code security} only.
+ */
+public final class StateReads {
+    private StateReads() {}
+
+    public static StateSnapshot state(ApiClient api) {
+        return api.get("/v1/state", StateSnapshot.class, Duration.ofSeconds(30));
+    }
+
+    /** Long poll: the state once its index passes {@code afterIndex}, or after {@code wait}. */
+    public static StateSnapshot awaitState(ApiClient api, long afterIndex, Duration wait) {
+        return api.get("/v1/state?waitIndex=" + afterIndex + "&wait=" + wait.toMillis(), StateSnapshot.class,
+                wait.plusSeconds(10));
+    }
+}

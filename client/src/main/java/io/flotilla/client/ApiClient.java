@@ -1,0 +1,244 @@
+package io.flotilla.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.flotilla.model.Json;
+import io.flotilla.model.Node;
+import io.flotilla.model.Service;
+import io.flotilla.model.StackSpec;
+import io.flotilla.model.Task;
+import io.flotilla.model.api.ApiError;
+import io.flotilla.model.api.ChangeResult;
+import io.flotilla.model.api.DeployRequest;
+import io.flotilla.model.api.ServiceSummary;
+import io.flotilla.model.api.ServiceUpdateRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A typed client of the Flotilla HTTP API (docs/api.md), for the CLI, tests and benchmarks. HTTPS
+ * with mutual TLS: the credential comes from {@link ClientTls} unless one is given.
+ */
+public final class ApiClient {
+    public static final int DEFAULT_PORT = 4780;
+
+    private final URI base;
+    private final java.util.function.Supplier<javax.net.ssl.SSLContext> tls;
+    private volatile HttpClient http;
+
+    /** With the credential {@link ClientTls} finds, at the first request. */
+    public ApiClient(String hostAndPort) {
+        this.base = URI.create("https://" + withDefaultPort(hostAndPort));
+        this.tls = ClientTls::context;
+    }
+
+    public ApiClient(String hostAndPort, javax.net.ssl.SSLContext tls) {
+        this.base = URI.create("https://" + withDefaultPort(hostAndPort));
+        this.tls = () -> tls;
+    }
+
+    private HttpClient http() {
+        HttpClient client = http;
+        if (client == null) {
+            client = ClientTls.http(tls.get());
+            http = client;
+        }
+        return client;
+    }
+
+    /** {@code host}, {@code host:port} or {@code [v6]:port}; the port defaults to {@link #DEFAULT_PORT}. */
+    public static String withDefaultPort(String hostAndPort) {
+        String value = hostAndPort.strip();
+        for (String scheme : new String[] {"http://", "https://"}) {
+            if (value.startsWith(scheme)) {
+                value = value.substring(scheme.length());
+            }
+        }
+        if (value.endsWith("/")) {
+            value = value.substring(0, value.length() - 1);
+        }
+        boolean hasPort = value.startsWith("[") ? value.contains("]:") : value.contains(":");
+        return hasPort ? value : value + ":" + DEFAULT_PORT;
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    public Map<String, Object> info() {
+        return get("/v1/info", new TypeReference<>() {});
+    }
+
+    public List<Map<String, Object>> stacks() {
+        return get("/v1/stacks", new TypeReference<>() {});
+    }
+
+    public ChangeResult deploy(StackSpec stack) {
+        return send("POST", "/v1/stacks/" + encode(stack.name()), new DeployRequest(stack), ChangeResult.class);
+    }
+
+    public ChangeResult removeStack(String name) {
+        return send("DELETE", "/v1/stacks/" + encode(name), null, ChangeResult.class);
+    }
+
+    /** {@code volumes}: also forget the volumes the stack's file declared (external ones never). */
+    public ChangeResult removeStack(String name, boolean volumes) {
+        return send("DELETE", "/v1/stacks/" + encode(name) + (volumes ? "?volumes=true" : ""), null, ChangeResult.class);
+    }
+
+    public List<io.flotilla.model.api.VolumeInfo> volumes() {
+        return get("/v1/volumes", new TypeReference<>() {});
+    }
+
+    public io.flotilla.model.api.VolumeInfo volume(String name) {
+        return get("/v1/volumes/" + encode(name), new TypeReference<>() {});
+    }
+
+    public ChangeResult removeVolume(String name) {
+        return send("DELETE", "/v1/volumes/" + encode(name), null, ChangeResult.class);
+    }
+
+    public List<ServiceSummary> services(String stack) {
+        return get("/v1/services" + (stack == null ? "" : "?stack=" + encode(stack)), new TypeReference<>() {});
+    }
+
+    public Service service(String ref) {
+        return get("/v1/services/" + encode(ref), new TypeReference<>() {});
+    }
+
+    public List<Task> serviceTasks(String ref) {
+        return get("/v1/services/" + encode(ref) + "/tasks", new TypeReference<>() {});
+    }
+
+    public ChangeResult scale(String ref, int replicas) {
+        return send("POST", "/v1/services/" + encode(ref) + "/scale", Map.of("replicas", replicas), ChangeResult.class);
+    }
+
+    /** A partial update: unset fields of {@code change} keep their value (docs/api.md). */
+    public ChangeResult updateService(String ref, ServiceUpdateRequest change) {
+        return send("POST", "/v1/services/" + encode(ref) + "/update", change, ChangeResult.class);
+    }
+
+    public ChangeResult rollbackService(String ref) {
+        return send("POST", "/v1/services/" + encode(ref) + "/rollback", null, ChangeResult.class);
+    }
+
+    public ChangeResult rebalanceService(String ref) {
+        return send("POST", "/v1/services/" + encode(ref) + "/rebalance", null, ChangeResult.class);
+    }
+
+    public List<Task> tasks(String stack) {
+        return get("/v1/tasks" + (stack == null ? "" : "?stack=" + encode(stack)), new TypeReference<>() {});
+    }
+
+    public List<Node> nodes() {
+        return get("/v1/nodes", new TypeReference<>() {});
+    }
+
+    /** Streams a service's logs; the caller reads lines until the stream ends and closes it. */
+    public InputStream logs(String ref, boolean follow, int tail) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/services/" + encode(ref) + "/logs?follow="
+                + follow + "&tail=" + tail)).GET().build();
+        try {
+            HttpResponse<InputStream> response = http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() >= 300) {
+                try (InputStream body = response.body()) {
+                    throw error(response.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "interrupted", "interrupted");
+        }
+    }
+
+    /**
+     * {@code GET path}, its answer read as {@code type}: for an answer whose type is not in
+     * {@code model} — the whole state ({@code /v1/state}, a {@code state.StateSnapshot}), which
+     * the CLI reads to follow a deploy ({@code io.flotilla.cli.StateReads}) — so this client
+     * depends on {@code model} and {@code security} only. {@code timeout} bounds the whole request
+     * (a long poll's wait included).
+     */
+    public <T> T get(String path, Class<T> type, Duration timeout) {
+        return get(path, Json.MAPPER.getTypeFactory().constructType(type), timeout);
+    }
+
+    private <T> T get(String path, TypeReference<T> type) {
+        return get(path, type, Duration.ofSeconds(30));
+    }
+
+    private <T> T get(String path, TypeReference<T> type, Duration timeout) {
+        return get(path, Json.MAPPER.getTypeFactory().constructType(type), timeout);
+    }
+
+    private <T> T get(String path, com.fasterxml.jackson.databind.JavaType type, Duration timeout) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build();
+        String body = exchange(request);
+        try {
+            return Json.MAPPER.readValue(body, type);
+        } catch (IOException e) {
+            throw new ApiException(0, "internal", "cannot read the answer of " + path + ": " + e.getMessage());
+        }
+    }
+
+    private <T> T send(String method, String path, Object body, Class<T> type) {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body));
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").method(method, publisher).build();
+        return Json.read(exchange(request), type);
+    }
+
+    private String exchange(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http().send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 300) {
+                throw error(response.statusCode(), response.body());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "interrupted", "interrupted");
+        }
+    }
+
+    private ApiException unreachable(IOException e) {
+        String tls = ClientTls.describe(e, base.getAuthority());
+        if (tls != null) {
+            return new ApiException(0, "unreachable", tls);
+        }
+        String why = e instanceof ConnectException ? "connection refused" : String.valueOf(e.getMessage());
+        return new ApiException(0, "unreachable", "cannot reach the Flotilla API at " + base.getAuthority() + " ("
+                + why + "). Is `flotilla dev` running? Set --host or FLOTILLA_HOST.");
+    }
+
+    private static ApiException error(int status, String body) {
+        try {
+            ApiError error = Json.read(body, ApiError.class);
+            if (error.message() != null) {
+                return new ApiException(status, error.code(), error.message());
+            }
+        } catch (RuntimeException ignored) {
+            // not an ApiError body: fall through
+        }
+        return new ApiException(status, "http_" + status, "HTTP " + status + ": " + body);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

@@ -1,0 +1,306 @@
+package io.flotilla.node;
+
+import io.flotilla.agent.Agent;
+import io.flotilla.agent.AgentConfig;
+import io.flotilla.agent.HttpManagerChannel;
+import io.flotilla.client.ApiClient;
+import io.flotilla.manager.Manager;
+import io.flotilla.manager.ManagerConfig;
+import io.flotilla.model.NodeRole;
+import io.flotilla.model.api.ManagerPeer;
+import io.flotilla.model.api.TaskLogSource;
+import io.flotilla.node.mesh.NodeMesh;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node in this process: an agent always (managers are workers too), and a manager when the
+ * node is one. {@code flotilla dev} and {@code demo} run a one-manager cluster of this node alone
+ * ({@link #start(Path, InetSocketAddress, InetSocketAddress)}); {@code init} and {@code join} run
+ * a node of a real cluster from its {@link NodeConfig} ({@link #startCluster}). The agent talks
+ * to the managers over the same HTTP API either way: no separate code path for one node.
+ *
+ * <p>This class composes the node's parts and switches its role: {@link ManagerRole} (the
+ * manager, or the API relay while there is none), {@link NodeDns}, the mesh ({@link NodeMesh}),
+ * the renewal of its certificate ({@link NodeCredentials}) and, on a cluster node, the
+ * {@link NodeRoleWatch} that follows promote, demote and rm.
+ */
+public final class LocalNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalNode.class);
+    public static final int RAFT_PORT = ApiClient.DEFAULT_PORT + 1;
+    /** How long a node may stay silent before the leader marks it down; see docs/architecture.md. */
+    public static final Duration HEARTBEAT_TIMEOUT = Duration.ofMillis(1500);
+    /** How often an agent reports even when nothing changed (its heartbeat). */
+    public static final Duration HEARTBEAT_INTERVAL = Duration.ofMillis(250);
+
+    /** The manager (null on a worker), or the API relay while there is none. */
+    private final ManagerRole role;
+    private final Agent agent;
+    private final HttpManagerChannel channel;
+    private final String nodeId;
+    /** On a cluster node: follows its role in the cluster state (promote, demote, rm) live. */
+    private volatile NodeRoleWatch roleWatch;
+    /** Follows the cluster's root CA (rotations). */
+    private volatile CaFollower caFollower;
+    /** This node's DNS server (discovery), once {@link #startDns} ran. */
+    private final NodeDns dns;
+    /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
+    private volatile NodeMesh mesh;
+    /** This node's mutual TLS (DATA/tls) and the renewal of its certificate. */
+    private final io.flotilla.security.NodeTls tls;
+    private final io.flotilla.security.CertificateRenewer renewer;
+
+    private LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort,
+                      io.flotilla.security.NodeTls tls, io.flotilla.security.CertificateRenewer renewer) {
+        this.tls = tls;
+        this.renewer = renewer;
+        this.nodeId = nodeId;
+        this.agent = agent;
+        this.channel = channel;
+        this.role = new ManagerRole(nodeId, tls, channel::managers, manager, apiHostPort);
+        this.dns = new NodeDns(role::manager, channel::managers, tls, () -> mesh);
+    }
+
+    /** {@code flotilla dev}: a one-manager cluster of this node, on any API and Raft ports. */
+    public static LocalNode start(Path dataDir, InetSocketAddress api, InetSocketAddress raft) throws IOException {
+        Path data = dataDir.toAbsolutePath().normalize();
+        String nodeId = NodeIdentity.loadOrCreate(data);
+        if (raft == null) {
+            raft = new InetSocketAddress(api.getAddress(), api.getPort() == 0
+                    ? NodeAddresses.freePort(api.getAddress()) : api.getPort() + 1);
+        }
+        io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
+        LocalNode node = run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
+                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls);
+        node.caFollower = CaFollower.start(nodeId, tls, node.channel::managers, node::renewCertificate);
+        return node;
+    }
+
+    /**
+     * A node of a cluster, as its {@link NodeConfig} says: a manager listens on the advertise
+     * address (API 4780, Raft 4781) and, if it joined and is not in the managers' Raft group yet,
+     * asks to be added; every node runs an agent that talks to the managers it knows.
+     */
+    public static LocalNode startCluster(Path dataDir, NodeConfig config) throws IOException {
+        return startCluster(dataDir, config, null);
+    }
+
+    /** @param certValidity node certificates' validity ({@code init --cert-expiry}); null: as before, 90 days at first */
+    public static LocalNode startCluster(Path dataDir, NodeConfig config, Duration certValidity) throws IOException {
+        Path data = dataDir.toAbsolutePath().normalize();
+        String host = config.advertise();
+        io.flotilla.security.NodeTls tls = NodeCredentials.forClusterNode(data, config, certValidity);
+        if (config.role() != NodeRole.MANAGER) {
+            LocalNode node = run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls);
+            try {
+                node.role.serveRelay(host);
+            } catch (IOException | RuntimeException e) {
+                node.close();
+                throw e;
+            }
+            node.followClusterChanges(data, config);
+            return node;
+        }
+        InetSocketAddress api = new InetSocketAddress(host, ApiClient.DEFAULT_PORT);
+        InetSocketAddress raft = new InetSocketAddress(host, RAFT_PORT);
+        ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
+                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls).withLeaseTtl(LeaseSetting.load(data));
+        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls);
+        try {
+            node.role.joinRaftGroup(config.managers(), host);
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        node.followClusterChanges(data, config);
+        return node;
+    }
+
+    /**
+     * Promoted: starts the manager role in this process — its API replaces the relay on the same
+     * address — and has it added to the managers' Raft group. Nothing if it runs already.
+     */
+    synchronized void startManagerRole(Path data, String host, List<ManagerPeer> managers) throws IOException {
+        if (role.manager() != null) {
+            return;
+        }
+        renewCertificate(); // a manager's certificate (the role is the state's): its API and Raft speak as one
+        ManagerConfig config = new ManagerConfig(nodeId, data.resolve("manager"),
+                new InetSocketAddress(host, ApiClient.DEFAULT_PORT), new InetSocketAddress(host, RAFT_PORT),
+                HEARTBEAT_TIMEOUT, false, managers, tls).withLeaseTtl(LeaseSetting.load(data));
+        role.startManager(config, agent.logs(), host);
+        restartDns();
+        role.joinRaftGroup(managers, host);
+    }
+
+    /** Asks one manager once to add this node's manager to the Raft group (a retry after a failed join). */
+    void askToJoinRaftGroup(String managerApi, String host) {
+        role.askToJoinRaftGroup(managerApi, host);
+    }
+
+    /**
+     * Demoted or removed (and already out of the managers' Raft group): stops the manager role —
+     * API, control loop, Raft peer — while the agent and its tasks keep running, deletes the
+     * Raft log (a peer that left must come back empty, as a joining manager does) and serves the
+     * API as a relay again. Nothing if no manager runs.
+     */
+    synchronized void stopManagerRole(Path data, String host) throws IOException {
+        if (!role.stopManager(data, host)) {
+            return;
+        }
+        restartDns();
+        try {
+            renewCertificate(); // back to a worker's certificate: no manager rights left with this node
+        } catch (IOException | RuntimeException e) {
+            // A removed node gets no certificate: its manager one stays valid until it expires.
+            LOG.warn("node {}: no worker certificate after leaving the managers ({}); the manager certificate stays"
+                    + " valid until it expires", nodeId, e.getMessage());
+        }
+    }
+
+    /** A new certificate for this node, with the role the cluster state gives it now. */
+    /** The role watch and the CA follower: what the cluster may change about this node while it runs. */
+    private void followClusterChanges(Path data, NodeConfig config) {
+        roleWatch = NodeRoleWatch.start(this, data, config);
+        caFollower = CaFollower.start(nodeId, tls, channel::managers, this::renewCertificate);
+    }
+
+    void renewCertificate() throws IOException {
+        NodeCredentials.renewCertificate(tls, renewer);
+    }
+
+    /** This node's TLS context (its certificate, the cluster CA): how it calls the API itself. */
+    javax.net.ssl.SSLContext tlsContext() {
+        return tls.context();
+    }
+
+    /** The managers' API addresses this node's agent knows now. */
+    List<String> knownManagers() {
+        return channel.managers();
+    }
+
+    /** After a role change, DNS answers from the new source (own registry, or the managers' mirror). */
+    private void restartDns() throws IOException {
+        dns.restartDns();
+    }
+
+    private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
+                                 List<String> knownManagers, io.flotilla.security.NodeTls tls) throws IOException {
+        // Clients in this process (demo, benchmarks) use this node's directory unless told otherwise.
+        io.flotilla.client.ClientTls.offerDirectory(tls.directory().path());
+        // The agent (which reads task logs) needs the API address the manager binds, so the
+        // manager gets a log source that is filled in once the agent exists.
+        AtomicReference<TaskLogSource> logs = new AtomicReference<>(TaskLogSource.NONE);
+        TaskLogSource delegating = (task, tail, follow, out) -> logs.get().write(task, tail, follow, out);
+        Manager manager = null;
+        Set<String> managers = new LinkedHashSet<>();
+        String apiHostPort = null;
+        if (managerConfig != null) {
+            manager = new Manager(managerConfig, InstantSource.system(), delegating);
+            manager.start();
+            InetSocketAddress bound = manager.apiAddress();
+            address = bound.getAddress().getHostAddress();
+            apiHostPort = address + ":" + bound.getPort();
+            managers.add(apiHostPort);
+        }
+        managers.addAll(knownManagers);
+        try {
+            AgentConfig config = new AgentConfig(nodeId, NodeAddresses.hostname(), address, data.resolve("agent"),
+                    AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL,
+                    io.flotilla.agent.volume.GlusterDefaults.load(data.resolve("agent"), System.getenv()));
+            HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers), tls.context(),
+                    tls.directory().caCertificate());
+            Agent agent = new Agent(config, channel, InstantSource.system());
+            logs.set(agent.logs());
+            agent.start();
+            return new LocalNode(nodeId, manager, agent, channel, apiHostPort, tls,
+                    NodeCredentials.renewer(tls, channel::managers));
+        } catch (RuntimeException e) {
+            if (manager != null) {
+                manager.close();
+            }
+            throw e;
+        }
+    }
+
+    private static List<String> apiAddresses(List<ManagerPeer> managers) {
+        return managers.stream().map(ManagerPeer::apiAddress).toList();
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** Null on a worker. */
+    public Manager manager() {
+        return role.manager();
+    }
+
+    /** This node's API: its manager's, or on a worker the relay's. */
+    public InetSocketAddress apiAddress() {
+        return role.apiAddress();
+    }
+
+    /** This node's API ({@code host:port}), or on a worker the manager its agent talks to. */
+    public String apiHostPort() {
+        String own = role.apiHostPort();
+        return own != null ? own : channel.current();
+    }
+
+    /**
+     * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
+     * {@code domain}, forwarding other names to the host's resolvers only for clients in
+     * {@code forwardFrom} (anyone else gets REFUSED for them: a node must not be an open
+     * resolver; the cluster's names are answered to anyone). A manager answers from its
+     * own registry; a worker from a mirror of the managers' registry, kept current by the
+     * all-services watch from the managers its agent knows (and, while none answers, from the
+     * last set it had). Throws if the address is taken.
+     */
+    public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain,
+            java.util.List<io.flotilla.discovery.dns.SourcePrefix> forwardFrom) throws IOException {
+        return dns.startDns(bind, domain, forwardFrom);
+    }
+
+    /**
+     * Starts this node's routing mesh: ingress ports on {@code advertise}, the services' virtual
+     * addresses, fed by the manager's registry while this node runs one, else by a mirror of the
+     * managers' (see {@link NodeMesh}); {@code GET /metrics} on {@code metrics}
+     * when not null.
+     */
+    public NodeMesh startMesh(String advertise, InetSocketAddress metrics) throws IOException {
+        mesh = NodeMesh.start(advertise, role::manager, channel::managers, tls::context,
+                () -> new io.flotilla.discovery.RegistryMirrorStream(new io.flotilla.discovery.RegistryMirror(),
+                        channel::managers, tls.context()), metrics, true);
+        return mesh;
+    }
+
+    /** Stops the agent and the manager. Tasks keep running; the next start on the same data dir adopts them. */
+    @Override
+    public void close() {
+        if (mesh != null) {
+            mesh.close();
+        }
+        renewer.close();
+        if (caFollower != null) {
+            caFollower.close();
+        }
+        if (roleWatch != null) {
+            roleWatch.close();
+        }
+        role.closeRelay();
+        dns.close();
+        agent.close();
+        channel.close();
+        role.closeManager();
+    }
+}

@@ -1,0 +1,127 @@
+package io.flotilla.node;
+
+import io.flotilla.discovery.EndpointSource;
+import io.flotilla.discovery.RegistryMirror;
+import io.flotilla.discovery.RegistryMirrorStream;
+import io.flotilla.discovery.dns.DnsConfig;
+import io.flotilla.discovery.dns.DnsServer;
+import io.flotilla.discovery.dns.SourcePrefix;
+import io.flotilla.manager.Manager;
+import io.flotilla.model.Endpoint;
+import io.flotilla.node.mesh.NodeMesh;
+import io.flotilla.security.NodeTls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * A node's DNS server (discovery) and where it answers from: a manager from its own registry, a
+ * worker from a mirror of the managers' registry, kept current by the all-services watch from the
+ * managers its agent knows (and, while none answers, from the last set it had). The virtual
+ * addresses are those the node's mesh serves. After a role change the server is started again
+ * from the new source ({@link #restartDns}).
+ */
+final class NodeDns implements AutoCloseable {
+    private final Supplier<Manager> manager;
+    private final Supplier<List<String>> managers;
+    private final NodeTls tls;
+    private final Supplier<NodeMesh> mesh;
+    private volatile InetSocketAddress dnsBind;
+    private volatile String dnsDomain;
+    private volatile List<SourcePrefix> dnsForwardFrom;
+    /** This node's DNS server, once {@link #startDns} ran; null when off. */
+    private volatile DnsServer dns;
+    /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
+    private volatile RegistryMirrorStream mirror;
+
+    /**
+     * @param manager  the node's manager now (null while it runs none)
+     * @param managers the managers' API addresses the node's agent knows
+     * @param mesh     the node's mesh now (null while it runs none)
+     */
+    NodeDns(Supplier<Manager> manager, Supplier<List<String>> managers, NodeTls tls, Supplier<NodeMesh> mesh) {
+        this.manager = manager;
+        this.managers = managers;
+        this.tls = tls;
+        this.mesh = mesh;
+    }
+
+    /** See {@link LocalNode#startDns}. */
+    DnsServer startDns(InetSocketAddress bind, String domain, List<SourcePrefix> forwardFrom) throws IOException {
+        dnsBind = bind;
+        dnsDomain = domain;
+        dnsForwardFrom = forwardFrom;
+        EndpointSource source;
+        Manager current = manager.get();
+        if (current != null) {
+            source = current.registry();
+        } else {
+            mirror = new RegistryMirrorStream(new RegistryMirror(), managers, tls.context()).start();
+            source = mirror.mirror();
+        }
+        source = withVirtualAddresses(source);
+        try {
+            dns = DnsServer.start(DnsConfig.of(bind).withDomain(domain).withForwardFrom(forwardFrom), source);
+        } catch (IOException | RuntimeException e) {
+            if (mirror != null) {
+                mirror.close();
+                mirror = null;
+            }
+            throw e;
+        }
+        return dns;
+    }
+
+    /** After a role change, DNS answers from the new source (own registry, or the managers' mirror). */
+    void restartDns() throws IOException {
+        InetSocketAddress bind = dnsBind;
+        if (dns == null || bind == null) {
+            return;
+        }
+        dns.close();
+        dns = null;
+        if (mirror != null) {
+            mirror.close();
+            mirror = null;
+        }
+        startDns(bind, dnsDomain, dnsForwardFrom);
+    }
+
+    /** {@code source}, answering the virtual addresses this node's mesh serves (none while it runs none). */
+    private EndpointSource withVirtualAddresses(EndpointSource source) {
+        return new EndpointSource() {
+            @Override
+            public boolean knows(String service) {
+                return source.knows(service);
+            }
+
+            @Override
+            public Collection<Endpoint> endpointsUnordered(String service) {
+                return source.endpointsUnordered(service);
+            }
+
+            @Override
+            public boolean stateful(String service) {
+                return source.stateful(service);
+            }
+
+            @Override
+            public String virtualAddress(String service) {
+                NodeMesh current = mesh.get();
+                return current == null ? null : current.virtualAddress(service);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        if (dns != null) {
+            dns.close();
+        }
+        if (mirror != null) {
+            mirror.close();
+        }
+    }
+}

@@ -1,0 +1,380 @@
+package io.flotilla.node.mesh;
+
+import com.sun.net.httpserver.HttpServer;
+import io.flotilla.discovery.EndpointRegistry;
+import io.flotilla.discovery.RegistryMirrorStream;
+import io.flotilla.manager.Manager;
+import io.flotilla.mesh.Mesh;
+import io.flotilla.mesh.MeshBindException;
+import io.flotilla.mesh.MeshOptions;
+import io.flotilla.mesh.MeshTable;
+import io.flotilla.model.Endpoint;
+import io.flotilla.model.Service;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.VirtualAddresses;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routing mesh of a node, fed by the registry: a manager reads its own {@link EndpointRegistry}
+ * and cluster state; a worker keeps a mirror of the managers' registry through the managers' all-services
+ * watch and the services through {@code GET /v1/discovery/mesh}, polled every second. One feeder thread
+ * rebuilds the table ({@link MeshTableBuilder}) whenever either changes (checked every 50 ms, so
+ * an endpoint that leaves the registry leaves the mesh well within the agent's drain delay) and
+ * applies it when it differs. A node whose role changes (promote, demote) switches source on the
+ * next round.
+ *
+ * <p>Listeners that cannot bind are tried again every 2 s. On one machine running several node
+ * processes (the loopback test clusters) the first node binds a service's virtual address and the
+ * others fail to: that is expected, logged once at debug, and they take over when it goes.
+ *
+ * <p>Metrics: with a metrics address, {@code GET /metrics} there answers the mesh's meters in the
+ * Prometheus text format.
+ */
+public final class NodeMesh implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeMesh.class);
+    private static final Duration RETRY_BINDS = Duration.ofSeconds(2);
+
+    private final String advertise;
+    private final Supplier<Manager> manager;
+    private final Supplier<List<String>> managers;
+    private final boolean virtualAddresses;
+    /** The node's mutual TLS towards the managers' API; null: plain HTTP. */
+    private final Supplier<javax.net.ssl.SSLContext> tls;
+    /** A new (unstarted) stream mirroring the managers' registry, for a worker (the node's TLS set up). */
+    private final Supplier<RegistryMirrorStream> mirrors;
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Mesh mesh;
+    private final Semaphore wake = new Semaphore(0);
+    private final Thread feeder;
+    private final Set<String> reported = new HashSet<>();
+    private volatile boolean closed;
+    /** Service → virtual address, for the services whose VIP this mesh serves (what DNS answers). */
+    private volatile java.util.Map<String, String> virtualAddressMap = java.util.Map.of();
+    private HttpServer metricsServer;
+    private WorkerSource worker;
+
+    private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<List<String>> managers,
+                     Supplier<javax.net.ssl.SSLContext> tls, Supplier<RegistryMirrorStream> mirrors,
+                     boolean virtualAddresses, MeshOptions options) {
+        this.advertise = advertise;
+        this.tls = tls;
+        this.mirrors = mirrors;
+        this.manager = manager;
+        this.managers = managers;
+        this.virtualAddresses = virtualAddresses;
+        this.mesh = new Mesh(options, meters);
+        this.feeder = Thread.ofPlatform().daemon().name("mesh-feeder").unstarted(this::feed);
+    }
+
+    /**
+     * Starts the mesh of a node whose address is {@code advertise}; {@code manager} gives the
+     * node's manager (null while it has none), {@code managers} the managers' API addresses,
+     * {@code tls} the node's TLS context towards them (null: plain HTTP), {@code mirrors} a new
+     * unstarted stream of the managers' registry (used while the node has no manager).
+     * {@code metrics}: where to serve {@code GET /metrics}, or null.
+     */
+    public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<List<String>> managers,
+                                 Supplier<javax.net.ssl.SSLContext> tls, Supplier<RegistryMirrorStream> mirrors,
+                                 InetSocketAddress metrics, boolean virtualAddresses) throws IOException {
+        NodeMesh node = new NodeMesh(advertise, manager, managers, tls, mirrors, virtualAddresses,
+                MeshOptions.defaults());
+        try {
+            if (metrics != null) {
+                node.serveMetrics(metrics);
+            }
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        node.feeder.start();
+        LOG.info("routing mesh on {} ({}){}", advertise, node.mesh.transportName(),
+                metrics == null ? "" : ", metrics on http://" + hostPort(node.metricsAddress()) + "/metrics");
+        return node;
+    }
+
+    /** Where {@code GET /metrics} answers; null when not served. */
+    public InetSocketAddress metricsAddress() {
+        return metricsServer == null ? null : metricsServer.getAddress();
+    }
+
+    /** The listeners bound now. */
+    public Set<InetSocketAddress> boundAddresses() {
+        return mesh.boundAddresses();
+    }
+
+    /**
+     * The virtual address of {@code service} if this mesh serves one for it (endpoint mode vip,
+     * TCP ports), else null: what this node's DNS answers for the service's name.
+     */
+    public String virtualAddress(String service) {
+        return virtualAddressMap.get(service);
+    }
+
+    /** The mesh's meters in the Prometheus text format. */
+    public String scrape() {
+        return meters.scrape();
+    }
+
+    private void serveMetrics(InetSocketAddress bind) throws IOException {
+        // the JDK reads its HTTP server limits once, at its first server: the node's API's, not these defaults
+        io.flotilla.manager.api.HttpServerLimits.apply();
+        metricsServer = HttpServer.create(bind, 16);
+        metricsServer.createContext("/metrics", exchange -> {
+            byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        metricsServer.setExecutor(null);
+        metricsServer.start();
+    }
+
+    private void feed() {
+        long lastVersion = Long.MIN_VALUE;
+        MeshTable applied = null;
+        long retryAt = Long.MAX_VALUE;
+        while (!closed) {
+            try {
+                Source source = source();
+                long version = source.version();
+                boolean retry = System.nanoTime() >= retryAt;
+                if (version != lastVersion || retry) {
+                    lastVersion = version;
+                    Collection<ServiceSpec> services = source.services();
+                    MeshTableBuilder.Result result = MeshTableBuilder.build(advertise, services,
+                            source::endpoints, virtualAddresses);
+                    virtualAddressMap = virtualAddresses ? MeshTableBuilder.virtualAddresses(services) : java.util.Map.of();
+                    result.problems().forEach(this::reportOnce);
+                    if (retry || !result.table().equals(applied)) {
+                        retryAt = Long.MAX_VALUE;
+                        applied = result.table();
+                        try {
+                            mesh.apply(result.table());
+                        } catch (MeshBindException e) {
+                            retryAt = System.nanoTime() + RETRY_BINDS.toNanos();
+                            bindFailures(e);
+                        }
+                    }
+                }
+                wake.tryAcquire(50, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("mesh: could not apply the routing table: {}", e.toString());
+                    sleepQuietly(500);
+                }
+            }
+        }
+    }
+
+    private void bindFailures(MeshBindException e) {
+        e.failures().forEach((listener, cause) -> {
+            String message = "mesh: cannot listen on " + listener.bindAddress() + ":" + listener.port() + " ("
+                    + cause.getMessage() + ")";
+            if (VirtualAddresses.contains(listener.bindAddress())) {
+                LOG.debug("{}; another node process on this machine serves this virtual address", message);
+            } else {
+                reportOnce(message + "; retrying every " + RETRY_BINDS.toSeconds() + " s");
+            }
+        });
+    }
+
+    private void reportOnce(String problem) {
+        if (reported.add(problem)) {
+            LOG.warn(problem);
+        }
+    }
+
+    private Source source() {
+        Manager current = manager.get();
+        if (current != null) {
+            if (worker != null) {
+                worker.close();
+                worker = null;
+            }
+            return new ManagerSource(current.registry());
+        }
+        if (worker == null) {
+            worker = new WorkerSource(managers, tls == null ? null : tls.get(), mirrors.get());
+        }
+        return worker;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        feeder.interrupt();
+        try {
+            feeder.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.stop(0);
+        }
+        mesh.close();
+        meters.close();
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the table is built from, and a number that changes when it does. */
+    private interface Source {
+        long version();
+
+        Collection<ServiceSpec> services();
+
+        Collection<Endpoint> endpoints(String service);
+    }
+
+    /** A manager: its own registry, whose state holds the specs. */
+    private record ManagerSource(EndpointRegistry registry) implements Source {
+        @Override
+        public long version() {
+            return registry.index();
+        }
+
+        @Override
+        public Collection<ServiceSpec> services() {
+            return registry.state().services().stream().map(Service::spec).toList();
+        }
+
+        @Override
+        public Collection<Endpoint> endpoints(String service) {
+            return registry.endpointsUnordered(service);
+        }
+    }
+
+    /**
+     * A worker: endpoints from a mirror of the managers' registry (the all-services watch), the
+     * services from {@code GET /v1/discovery/mesh} polled every second, rotating managers on failure.
+     */
+    private static final class WorkerSource implements Source, AutoCloseable {
+        private static final Duration POLL = Duration.ofSeconds(1);
+        private final RegistryMirrorStream stream;
+        private final Supplier<List<String>> managers;
+        private final java.net.http.HttpClient http;
+        private final String scheme;
+        private final Thread poller;
+        private volatile List<ServiceSpec> services = List.of();
+        private volatile long stateIndex = -1;
+        private volatile boolean closed;
+
+        WorkerSource(Supplier<List<String>> managers, javax.net.ssl.SSLContext tls, RegistryMirrorStream stream) {
+            this.managers = managers;
+            java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(1));
+            if (tls != null) {
+                builder.sslContext(tls);
+            }
+            this.http = builder.build();
+            this.scheme = tls == null ? "http://" : "https://";
+            this.stream = stream.start();
+            this.poller = Thread.ofPlatform().daemon().name("mesh-services").start(this::poll);
+        }
+
+        private void poll() {
+            int next = 0;
+            while (!closed) {
+                List<String> known = managers.get();
+                if (!known.isEmpty()) {
+                    String target = known.get(Math.floorMod(next, known.size()));
+                    try {
+                        java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(scheme + target + "/v1/discovery/mesh")).timeout(Duration.ofSeconds(2))
+                                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() != 200) {
+                            throw new IOException("answered " + response.statusCode() + ": " + response.body());
+                        }
+                        io.flotilla.model.api.MeshServices answer = io.flotilla.model.Json.read(response.body(),
+                                io.flotilla.model.api.MeshServices.class);
+                        if (answer.index() != stateIndex) {
+                            services = answer.services();
+                            stateIndex = answer.index();
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        LOG.debug("mesh: reading the services from {} failed: {}", target, e.toString());
+                        next++;
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                awaitNextPoll();
+            }
+        }
+
+        /**
+         * A second, or less when the mirror names a service this worker has no spec for yet: its DNS
+         * must answer a new service's virtual address, not its tasks, from the first endpoint on.
+         */
+        private void awaitNextPoll() {
+            long until = System.nanoTime() + POLL.toNanos();
+            long checked = stream.mirror().resumeIndex();
+            while (!closed && System.nanoTime() < until) {
+                sleepQuietly(50);
+                long index = stream.mirror().resumeIndex();
+                if (index != checked) {
+                    checked = index;
+                    java.util.Set<String> known = new java.util.HashSet<>();
+                    services.forEach(spec -> known.add(spec.name()));
+                    if (!known.containsAll(stream.mirror().all().keySet())) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public long version() {
+            return stateIndex * 31 + stream.mirror().resumeIndex();
+        }
+
+        @Override
+        public Collection<ServiceSpec> services() {
+            return services;
+        }
+
+        @Override
+        public Collection<Endpoint> endpoints(String service) {
+            return stream.mirror().endpointsUnordered(service);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            poller.interrupt();
+            stream.close();
+        }
+    }
+}
