@@ -62,7 +62,10 @@ final class StatusReporter implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true; // from here no answer extends the lease (loop)
+            notifyAll();
+        }
         if (thread != null) {
             thread.interrupt();
         }
@@ -79,7 +82,12 @@ final class StatusReporter implements AutoCloseable {
             try {
                 Instant sentAt = clock.instant();
                 StatusReportResponse answer = channel.report(new StatusReport(nodeId, updates));
-                lease.answered(sentAt, answer == null ? null : answer.leaseMillis());
+                synchronized (this) {
+                    if (closed) {
+                        return; // a closed agent extends no lease, even with an answer that was on its way
+                    }
+                    lease.answered(sentAt, answer == null ? null : answer.leaseMillis());
+                }
                 if (failing) {
                     log.info("reporting to the manager again");
                     failing = false;
