@@ -54,6 +54,8 @@ public final class LocalNode implements AutoCloseable {
     private volatile CaFollower caFollower;
     /** This node's DNS server (discovery), once {@link #startDns} ran. */
     private final NodeDns dns;
+    /** On a worker: the one stream of the managers' registry that its DNS server and its mesh share. */
+    private final io.flotilla.discovery.SharedRegistryMirror registry;
     /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
     private volatile NodeMesh mesh;
     /** This node's mutual TLS (DATA/tls) and the renewal of its certificate. */
@@ -68,7 +70,9 @@ public final class LocalNode implements AutoCloseable {
         this.agent = agent;
         this.channel = channel;
         this.role = new ManagerRole(nodeId, tls, channel::managers, manager, apiHostPort);
-        this.dns = new NodeDns(role::manager, channel::managers, tls, () -> mesh);
+        this.registry = new io.flotilla.discovery.SharedRegistryMirror(() -> new io.flotilla.discovery.RegistryMirrorStream(
+                new io.flotilla.discovery.RegistryMirror(), channel::managers, tls.context()));
+        this.dns = new NodeDns(role::manager, registry, () -> mesh);
     }
 
     /** {@code flotilla dev}: a one-manager cluster of this node, on any API and Raft ports. */
@@ -278,9 +282,7 @@ public final class LocalNode implements AutoCloseable {
      * when not null.
      */
     public NodeMesh startMesh(String advertise, InetSocketAddress metrics) throws IOException {
-        mesh = NodeMesh.start(advertise, role::manager, channel::managers, tls::context,
-                () -> new io.flotilla.discovery.RegistryMirrorStream(new io.flotilla.discovery.RegistryMirror(),
-                        channel::managers, tls.context()), metrics, true);
+        mesh = NodeMesh.start(advertise, role::manager, channel::managers, tls::context, registry::acquire, metrics, true);
         return mesh;
     }
 

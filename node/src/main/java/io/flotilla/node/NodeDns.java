@@ -1,15 +1,13 @@
 package io.flotilla.node;
 
 import io.flotilla.discovery.EndpointSource;
-import io.flotilla.discovery.RegistryMirror;
-import io.flotilla.discovery.RegistryMirrorStream;
+import io.flotilla.discovery.SharedRegistryMirror;
 import io.flotilla.discovery.dns.DnsConfig;
 import io.flotilla.discovery.dns.DnsServer;
 import io.flotilla.discovery.dns.SourcePrefix;
 import io.flotilla.manager.Manager;
 import io.flotilla.model.Endpoint;
 import io.flotilla.node.mesh.NodeMesh;
-import io.flotilla.security.NodeTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Collection;
@@ -19,32 +17,32 @@ import java.util.function.Supplier;
 /**
  * A node's DNS server (discovery) and where it answers from: a manager from its own registry, a
  * worker from a mirror of the managers' registry, kept current by the all-services watch from the
- * managers its agent knows (and, while none answers, from the last set it had). The virtual
+ * managers its agent knows (and, while none answers, from the last set it had); the mesh reads the
+ * same mirror ({@link SharedRegistryMirror}: one stream per node). The virtual
  * addresses are those the node's mesh serves. After a role change the server is started again
  * from the new source ({@link #restartDns}).
  */
 final class NodeDns implements AutoCloseable {
     private final Supplier<Manager> manager;
-    private final Supplier<List<String>> managers;
-    private final NodeTls tls;
+    /** The worker's one stream of the managers' registry, shared with the mesh. */
+    private final SharedRegistryMirror registry;
     private final Supplier<NodeMesh> mesh;
     private volatile InetSocketAddress dnsBind;
     private volatile String dnsDomain;
     private volatile List<SourcePrefix> dnsForwardFrom;
     /** This node's DNS server, once {@link #startDns} ran; null when off. */
     private volatile DnsServer dns;
-    /** On a worker serving DNS: the stream keeping its mirror of the managers' registry current. */
-    private volatile RegistryMirrorStream mirror;
+    /** On a worker serving DNS: its hold on the stream keeping the mirror of the managers' registry current. */
+    private volatile SharedRegistryMirror.Lease mirror;
 
     /**
      * @param manager  the node's manager now (null while it runs none)
-     * @param managers the managers' API addresses the node's agent knows
+     * @param registry the node's shared stream of the managers' registry (used on a worker)
      * @param mesh     the node's mesh now (null while it runs none)
      */
-    NodeDns(Supplier<Manager> manager, Supplier<List<String>> managers, NodeTls tls, Supplier<NodeMesh> mesh) {
+    NodeDns(Supplier<Manager> manager, SharedRegistryMirror registry, Supplier<NodeMesh> mesh) {
         this.manager = manager;
-        this.managers = managers;
-        this.tls = tls;
+        this.registry = registry;
         this.mesh = mesh;
     }
 
@@ -58,7 +56,7 @@ final class NodeDns implements AutoCloseable {
         if (current != null) {
             source = current.registry();
         } else {
-            mirror = new RegistryMirrorStream(new RegistryMirror(), managers, tls.context()).start();
+            mirror = registry.acquire();
             source = mirror.mirror();
         }
         source = withVirtualAddresses(source);

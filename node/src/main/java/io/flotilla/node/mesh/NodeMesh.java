@@ -2,7 +2,7 @@ package io.flotilla.node.mesh;
 
 import com.sun.net.httpserver.HttpServer;
 import io.flotilla.discovery.EndpointRegistry;
-import io.flotilla.discovery.RegistryMirrorStream;
+import io.flotilla.discovery.SharedRegistryMirror;
 import io.flotilla.manager.Manager;
 import io.flotilla.mesh.Mesh;
 import io.flotilla.mesh.MeshBindException;
@@ -56,7 +56,7 @@ public final class NodeMesh implements AutoCloseable {
     /** The node's mutual TLS towards the managers' API; null: plain HTTP. */
     private final Supplier<javax.net.ssl.SSLContext> tls;
     /** A new (unstarted) stream mirroring the managers' registry, for a worker (the node's TLS set up). */
-    private final Supplier<RegistryMirrorStream> mirrors;
+    private final Supplier<SharedRegistryMirror.Lease> mirrors;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Mesh mesh;
     private final Semaphore wake = new Semaphore(0);
@@ -69,7 +69,7 @@ public final class NodeMesh implements AutoCloseable {
     private WorkerSource worker;
 
     private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<List<String>> managers,
-                     Supplier<javax.net.ssl.SSLContext> tls, Supplier<RegistryMirrorStream> mirrors,
+                     Supplier<javax.net.ssl.SSLContext> tls, Supplier<SharedRegistryMirror.Lease> mirrors,
                      boolean virtualAddresses, MeshOptions options) {
         this.advertise = advertise;
         this.tls = tls;
@@ -84,12 +84,13 @@ public final class NodeMesh implements AutoCloseable {
     /**
      * Starts the mesh of a node whose address is {@code advertise}; {@code manager} gives the
      * node's manager (null while it has none), {@code managers} the managers' API addresses,
-     * {@code tls} the node's TLS context towards them (null: plain HTTP), {@code mirrors} a new
-     * unstarted stream of the managers' registry (used while the node has no manager).
+     * {@code tls} the node's TLS context towards them (null: plain HTTP), {@code mirrors} a hold
+     * on the node's one stream of the managers' registry, shared with its DNS server (taken while
+     * the node has no manager, released when it gets one).
      * {@code metrics}: where to serve {@code GET /metrics}, or null.
      */
     public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<List<String>> managers,
-                                 Supplier<javax.net.ssl.SSLContext> tls, Supplier<RegistryMirrorStream> mirrors,
+                                 Supplier<javax.net.ssl.SSLContext> tls, Supplier<SharedRegistryMirror.Lease> mirrors,
                                  InetSocketAddress metrics, boolean virtualAddresses) throws IOException {
         NodeMesh node = new NodeMesh(advertise, manager, managers, tls, mirrors, virtualAddresses,
                 MeshOptions.defaults());
@@ -282,7 +283,7 @@ public final class NodeMesh implements AutoCloseable {
      */
     private static final class WorkerSource implements Source, AutoCloseable {
         private static final Duration POLL = Duration.ofSeconds(1);
-        private final RegistryMirrorStream stream;
+        private final SharedRegistryMirror.Lease stream;
         private final Supplier<List<String>> managers;
         private final java.net.http.HttpClient http;
         private final String scheme;
@@ -291,7 +292,7 @@ public final class NodeMesh implements AutoCloseable {
         private volatile long stateIndex = -1;
         private volatile boolean closed;
 
-        WorkerSource(Supplier<List<String>> managers, javax.net.ssl.SSLContext tls, RegistryMirrorStream stream) {
+        WorkerSource(Supplier<List<String>> managers, javax.net.ssl.SSLContext tls, SharedRegistryMirror.Lease stream) {
             this.managers = managers;
             java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(1));
@@ -300,7 +301,7 @@ public final class NodeMesh implements AutoCloseable {
             }
             this.http = builder.build();
             this.scheme = tls == null ? "http://" : "https://";
-            this.stream = stream.start();
+            this.stream = stream;
             this.poller = Thread.ofPlatform().daemon().name("mesh-services").start(this::poll);
         }
 
