@@ -1,6 +1,5 @@
 package io.flotilla.bench;
 
-import io.flotilla.cli.StateReads;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;
 import io.flotilla.client.ApiException;
