@@ -49,7 +49,8 @@ class ModuleLayeringTest {
                     "mesh", "client", "agent", "manager"),
             // The demo apps run as tasks: the product's discovery client only.
             module("demo",             "io.flotilla.demo..",              "discovery-client"),
-            module("cli",              "io.flotilla.cli..",               "model", "security", "compose", "state",
+            // The binary follows deploys and updates through the API (GET /v1/progress), not the server's state.
+            module("cli",              "io.flotilla.cli..",               "model", "security", "compose",
                     "discovery-client", "discovery", "client", "agent", "manager", "node", "demo"),
             module("bench",            "io.flotilla.bench..",             "model", "security", "compose", "state",
                     "discovery-client", "discovery", "mesh", "client", "agent", "manager", "node", "cli"));

@@ -1,7 +1,6 @@
 package io.flotilla.bench;
 
 import io.flotilla.node.LocalNode;
-import io.flotilla.cli.StateReads;
 import io.flotilla.cli.Subcommand;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;

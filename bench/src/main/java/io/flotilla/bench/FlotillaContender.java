@@ -2,7 +2,6 @@ package io.flotilla.bench;
 
 import com.github.dockerjava.api.DockerClient;
 import io.flotilla.agent.driver.docker.ContainerLabels;
-import io.flotilla.cli.StateReads;
 import io.flotilla.client.ApiClient;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceMode;

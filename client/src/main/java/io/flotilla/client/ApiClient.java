@@ -9,6 +9,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.DeployRequest;
+import io.flotilla.model.api.Progress;
 import io.flotilla.model.api.ServiceSummary;
 import io.flotilla.model.api.ServiceUpdateRequest;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -140,6 +142,39 @@ public final class ApiClient {
         return get("/v1/tasks" + (stack == null ? "" : "?stack=" + encode(stack)), new TypeReference<>() {});
     }
 
+    /** {@code GET /v1/progress?stack=…}: the progress of these stacks now. */
+    public Progress stackProgress(Collection<String> stacks) {
+        return progress(progressPath("stack", String.join(",", stacks), -1, null), Duration.ofSeconds(30));
+    }
+
+    /**
+     * {@code GET /v1/progress?stack=…&index=…&wait=…}, a long poll: the progress of these stacks
+     * once it differs from what it was at {@code index}, or after {@code wait}.
+     */
+    public Progress stackProgress(Collection<String> stacks, long index, Duration wait) {
+        return progress(progressPath("stack", String.join(",", stacks), index, wait), wait.plusSeconds(10));
+    }
+
+    /** {@code GET /v1/progress?service=…}: one service's progress now; 404 {@code not_found} once it is gone. */
+    public Progress serviceProgress(String ref) {
+        return progress(progressPath("service", ref, -1, null), Duration.ofSeconds(30));
+    }
+
+    /** The long poll of {@link #stackProgress(Collection, long, Duration)} for one service. */
+    public Progress serviceProgress(String ref, long index, Duration wait) {
+        return progress(progressPath("service", ref, index, wait), wait.plusSeconds(10));
+    }
+
+    private Progress progress(String path, Duration timeout) {
+        return get(path, Progress.class, timeout);
+    }
+
+    /** The path of a progress request; {@code index} below 0: answer at once. */
+    static String progressPath(String key, String value, long index, Duration wait) {
+        return "/v1/progress?" + key + "=" + encode(value)
+                + (index < 0 ? "" : "&index=" + index + "&wait=" + wait.toMillis());
+    }
+
     public List<Node> nodes() {
         return get("/v1/nodes", new TypeReference<>() {});
     }
@@ -165,11 +200,11 @@ public final class ApiClient {
     }
 
     /**
-     * {@code GET path}, its answer read as {@code type}: for an answer whose type is not in
+     * {@code GET path}, its answer read as {@code type}: also for an answer whose type is not in
      * {@code model} — the whole state ({@code /v1/state}, a {@code state.StateSnapshot}), which
-     * the CLI reads to follow a deploy ({@code io.flotilla.cli.StateReads}) — so this client
-     * depends on {@code model} and {@code security} only. {@code timeout} bounds the whole request
-     * (a long poll's wait included).
+     * benchmarks read ({@code io.flotilla.bench.StateReads}) — so this client depends on
+     * {@code model} and {@code security} only. {@code timeout} bounds the whole request (a long
+     * poll's wait included).
      */
     public <T> T get(String path, Class<T> type, Duration timeout) {
         return get(path, Json.MAPPER.getTypeFactory().constructType(type), timeout);

@@ -250,6 +250,12 @@ public final class LocalNode implements AutoCloseable {
         return role.manager();
     }
 
+    /** The cluster's id as this node's manager has applied it; null on a worker and before the cluster's init. */
+    public String clusterId() {
+        Manager manager = role.manager();
+        return manager == null || manager.state().cluster() == null ? null : manager.state().cluster().clusterId();
+    }
+
     /** This node's API: its manager's, or on a worker the relay's. */
     public InetSocketAddress apiAddress() {
         return role.apiAddress();

@@ -19,8 +19,8 @@ final class ClusterNodeRunner {
                              java.time.Duration certValidity)
             throws Exception {
         LocalNode node = LocalNode.startCluster(data, config, certValidity);
-        if (config.clusterId() == null && node.manager() != null && node.manager().state().cluster() != null) {
-            config = new NodeConfig(config.nodeId(), node.manager().state().cluster().clusterId(), config.role(),
+        if (config.clusterId() == null && node.clusterId() != null) {
+            config = new NodeConfig(config.nodeId(), node.clusterId(), config.role(),
                     config.advertise(), config.managers(), config.bootstrap());
             config.save(data);
         }

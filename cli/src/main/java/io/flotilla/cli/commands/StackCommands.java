@@ -4,13 +4,12 @@ import io.flotilla.cli.ClientOptions;
 import io.flotilla.cli.Convergence;
 import io.flotilla.cli.FormatOptions;
 import io.flotilla.cli.StackFiles;
-import io.flotilla.cli.StateReads;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;
 import io.flotilla.compose.LoadedStack;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
-import io.flotilla.state.StateSnapshot;
+import io.flotilla.model.api.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -165,13 +164,12 @@ public final class StackCommands {
                 return status;
             }
             Instant deadline = Instant.now().plus(io.flotilla.cli.StackFiles.duration(timeout));
-            long index = 0;
+            long index = -1;
             while (true) {
-                StateSnapshot state = index == 0 ? StateReads.state(api)
-                        : StateReads.awaitState(api, index, Duration.ofSeconds(2));
-                index = state.index();
-                long left = state.tasks().stream().filter(t -> stacks.stream().anyMatch(s -> t.serviceName().startsWith(s + "_"))
-                        && !t.state().isTerminal()).count();
+                Progress progress = index < 0 ? api.stackProgress(stacks)
+                        : api.stackProgress(stacks, index, Duration.ofSeconds(2));
+                index = progress.index();
+                int left = progress.tasksLeft();
                 if (left == 0) {
                     return 0;
                 }

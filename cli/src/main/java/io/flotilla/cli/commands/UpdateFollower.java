@@ -1,21 +1,22 @@
 package io.flotilla.cli.commands;
 
-import io.flotilla.cli.StateReads;
 import io.flotilla.client.ApiClient;
-import io.flotilla.model.Service;
+import io.flotilla.client.ApiException;
+import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.ServiceUpdateStatus.State;
-import io.flotilla.model.Task;
-import io.flotilla.model.TaskState;
-import io.flotilla.state.StateSnapshot;
+import io.flotilla.model.api.Progress;
+import io.flotilla.model.api.Progress.ServiceProgress;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
- * Follows a service's rolling update, rollback or rebalance through the state long poll, printing
- * a line whenever progress changes (one per batch), until the update completes, pauses or rolls
- * back. The exit code says how it ended: 0 completed, 1 paused or rolled back.
+ * Follows a service's rolling update, rollback or rebalance through the progress long poll
+ * ({@code GET /v1/progress?service=…}), printing a line whenever progress changes (one per batch),
+ * until the update completes, pauses or rolls back. The exit code says how it ended: 0 completed,
+ * 1 paused or rolled back.
  */
 final class UpdateFollower {
     private final ApiClient api;
@@ -35,15 +36,15 @@ final class UpdateFollower {
         String lastLine = null;
         long index = afterIndex - 1;
         while (true) {
-            StateSnapshot state = StateReads.awaitState(api, index, Duration.ofSeconds(5));
-            index = state.index();
-            Service service = state.services().stream().filter(s -> s.id().equals(serviceId)).findFirst().orElse(null);
+            Progress progress = next(serviceId, index);
+            ServiceProgress service = only(progress);
             if (service == null) {
                 out.println("service removed");
                 return 1;
             }
+            index = progress.index();
             ServiceUpdateStatus status = service.updateStatus();
-            String line = progress(state, service);
+            String line = progress(service);
             if (!Objects.equals(line, lastLine)) {
                 out.println(line);
                 lastLine = line;
@@ -74,13 +75,13 @@ final class UpdateFollower {
         String lastLine = null;
         long index = afterIndex - 1;
         while (true) {
-            StateSnapshot state = StateReads.awaitState(api, index, Duration.ofSeconds(5));
-            index = state.index();
-            Service service = state.services().stream().filter(s -> s.id().equals(serviceId)).findFirst().orElse(null);
+            Progress progress = next(serviceId, index);
+            ServiceProgress service = only(progress);
             if (service == null) {
                 return 1;
             }
-            String line = placement(state, service);
+            index = progress.index();
+            String line = placement(service);
             if (!Objects.equals(line, lastLine)) {
                 out.println(line);
                 lastLine = line;
@@ -92,29 +93,30 @@ final class UpdateFollower {
         }
     }
 
-    static String progress(StateSnapshot state, Service service) {
-        long updated = state.tasks().stream().filter(t -> t.serviceId().equals(service.id()))
-                .filter(t -> t.desiredState() == TaskState.RUNNING && isReady(t)
-                        && t.spec().equals(service.spec().task())).count();
-        long wanted = service.spec().mode() == io.flotilla.model.ServiceMode.GLOBAL
-                ? state.tasks().stream().filter(t -> t.serviceId().equals(service.id())
-                && t.desiredState() == TaskState.RUNNING).count()
-                : service.spec().replicas();
+    /** The service's progress once it changed after {@code index} (or within 5 s); null once it is gone (404). */
+    private Progress next(String serviceId, long index) {
+        try {
+            return api.serviceProgress(serviceId, index, Duration.ofSeconds(5));
+        } catch (ApiException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static ServiceProgress only(Progress progress) {
+        return progress == null || progress.services().isEmpty() ? null : progress.services().getFirst();
+    }
+
+    static String progress(ServiceProgress service) {
+        long wanted = service.mode() == ServiceMode.GLOBAL ? service.wanted() : service.desired();
         State phase = service.updateStatus() == null ? State.COMPLETED : service.updateStatus().state();
-        return "version " + service.version() + " " + phase.displayName() + ": " + updated + "/" + wanted
+        return "version " + service.version() + " " + phase.displayName() + ": " + service.updated() + "/" + wanted
                 + " tasks running the " + (phase.rollback() ? "previous" : "new") + " spec";
     }
 
-    static String placement(StateSnapshot state, Service service) {
-        java.util.Map<String, Long> perNode = new java.util.TreeMap<>();
-        state.tasks().stream().filter(t -> t.serviceId().equals(service.id()) && t.state() == TaskState.RUNNING
-                        && t.desiredState() == TaskState.RUNNING && t.nodeId() != null)
-                .forEach(t -> perNode.merge(t.nodeId(), 1L, Long::sum));
-        return "running per node: " + perNode;
-    }
-
-    private static boolean isReady(Task task) {
-        return task.state() == TaskState.RUNNING
-                && (task.status().health() == null || "healthy".equals(task.status().health()));
+    static String placement(ServiceProgress service) {
+        return "running per node: " + new TreeMap<>(service.runningPerNode());
     }
 }

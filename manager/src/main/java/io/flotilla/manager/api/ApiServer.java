@@ -234,6 +234,7 @@ public final class ApiServer implements AutoCloseable {
                     }
                 }
             }
+            case "progress" -> { return ProgressEndpoint.answer(r, store); }
             case "tasks" -> {
                 if (n == 2) {
                     requireMethod(r, "GET");

@@ -75,12 +75,15 @@ class ApiTlsTest {
 
         SSLContext admin = credential("admin", "admin");
         assertThat(call(admin, "GET", "/v1/nodes", null).statusCode()).isEqualTo(200);
+        assertThat(call(admin, "GET", "/v1/progress?stack=shop", null).statusCode()).isEqualTo(200);
+        assertThat(call(anonymous, "GET", "/v1/progress?stack=shop", null).statusCode()).isEqualTo(401);
 
         SSLContext worker = credential("w1", "worker");
         HttpResponse<String> refused = call(worker, "GET", "/v1/nodes", null);
         assertThat(refused.statusCode()).isEqualTo(403);
         assertThat(refused.body()).contains("forbidden");
         assertThat(call(worker, "GET", "/v1/cluster/join-token/manager", null).statusCode()).isEqualTo(403);
+        assertThat(call(worker, "GET", "/v1/progress?stack=shop", null).statusCode()).isEqualTo(403);
         assertThat(call(worker, "GET", "/v1/dispatcher/assignments?node=w2&wait=0", null).statusCode()).isEqualTo(403);
         assertThat(call(worker, "GET", "/v1/dispatcher/assignments?node=w1&wait=0", null).statusCode()).isNotIn(401, 403);
         assertThat(call(worker, "POST", "/v1/cluster/managers", Map.of("id", "w1", "raftAddress", "127.0.0.1:1"))

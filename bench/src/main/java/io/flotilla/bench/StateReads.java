@@ -1,14 +1,14 @@
-package io.flotilla.cli;
+package io.flotilla.bench;
 
 import io.flotilla.client.ApiClient;
 import io.flotilla.state.StateSnapshot;
 import java.time.Duration;
 
 /**
- * The whole cluster state over the API ({@code GET /v1/state}), which the CLI reads to follow a
- * deploy or an update ({@link Convergence}, {@code UpdateFollower}) and benchmarks to wait for
- * their tasks. Here and not in {@link ApiClient}: the snapshot is the {@code state} module's type,
- * and the API client depends on {@code model} and {@code security} only.
+ * The whole cluster state over the API ({@code GET /v1/state}), which benchmarks read to wait for
+ * their tasks and to compare managers' indexes (the CLI follows deploys and updates through
+ * {@code GET /v1/progress} instead). Here and not in {@link ApiClient}: the snapshot is the
+ * {@code state} module's type, and the API client depends on {@code model} and {@code security} only.
  */
 public final class StateReads {
     private StateReads() {}

@@ -1,0 +1,154 @@
+package io.flotilla.bench;
+
+import static io.flotilla.bench.FailoverReads.awaitApi;
+import static io.flotilla.bench.FailoverReads.awaitUntil;
+import static io.flotilla.bench.FailoverReads.readyNodes;
+
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ApiException;
+import io.flotilla.client.ClusterClient;
+import io.flotilla.model.api.ClusterInfo;
+import io.flotilla.model.api.ManagerStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The failover benchmark's cluster: three managers and two workers, each its own {@code flotilla}
+ * JVM ({@code init}/{@code join}) on 127.0.0.{base}…{base+4}, node {@code i} with its data in
+ * {@code dir/n<i>} and its log in {@code dir/<address>.log}. Starts, restarts and kills them.
+ */
+final class FailoverCluster {
+    private final Map<String, FailoverNode> nodes = new LinkedHashMap<>();
+    private final int base;
+    private final Path dir;
+    private final boolean trace;
+
+    /** @param trace log Ratis' elections and its clients' retries in the nodes' logs */
+    FailoverCluster(int base, Path dir, boolean trace) throws IOException {
+        this.base = base;
+        this.dir = dir;
+        this.trace = trace;
+        if (trace) {
+            Files.writeString(dir.resolve("logback-trace.xml"), TRACE_LOGBACK);
+        }
+    }
+
+    /** The address of node {@code i}: 0–2 managers, 3–4 workers. */
+    String addr(int i) {
+        return "127.0.0." + (base + i);
+    }
+
+    FailoverNode node(String address) {
+        return nodes.get(address);
+    }
+
+    /** Starts the first manager, then joins the others one at a time, until 5 nodes are ready and 3 managers reachable. */
+    void form() throws Exception {
+        String first = addr(0);
+        start(first, "init", "--data", dir.resolve("n0").toString(), "--advertise", first);
+        // The API is mutual TLS: this process calls it with the admin credential init writes.
+        System.setProperty("flotilla.tls.dir", dir.resolve("n0").resolve("tls").toString());
+        awaitApi(first);
+        ClusterClient cluster = new ClusterClient(first);
+        String managerToken = String.valueOf(cluster.joinToken("manager", false).get("token"));
+        String workerToken = String.valueOf(cluster.joinToken("worker", false).get("token"));
+        for (int i = 1; i <= 4; i++) {
+            // One at a time: five JVMs starting together on 2 busy cores time out their joins.
+            start(addr(i), "join", "--token", i <= 2 ? managerToken : workerToken, "--data", dir.resolve("n" + i).toString(),
+                    "--advertise", addr(i), first);
+            int expected = i + 1;
+            awaitUntil(addr(i) + " ready", Duration.ofSeconds(90), () -> readyNodes(first) == expected);
+        }
+        awaitUntil("5 ready nodes and 3 reachable managers", Duration.ofSeconds(120), () -> {
+            ClusterInfo info = new ClusterClient(first).info();
+            return readyNodes(first) == 5 && info.managers().size() == 3
+                    && info.managers().stream().allMatch(m -> !m.status().equals("Unreachable"));
+        });
+    }
+
+    /** The API address of a manager that is alive and answers. */
+    String anyManager() {
+        for (int i = 0; i <= 2; i++) {
+            FailoverNode proc = nodes.get(addr(i));
+            if (proc != null && proc.process().isAlive()) {
+                try {
+                    new ApiClient(addr(i)).info();
+                    return addr(i);
+                } catch (ApiException e) {
+                    // next
+                }
+            }
+        }
+        throw new IllegalStateException("no manager answers");
+    }
+
+    /** The leader's API address, asking any manager; waits for one. */
+    String leaderApi() throws InterruptedException {
+        String[] leader = {null};
+        awaitUntil("a leader", Duration.ofSeconds(30), () -> {
+            ClusterInfo info = new ClusterClient(anyManager()).info();
+            leader[0] = info.managers().stream().filter(m -> m.id().equals(info.leaderId())).map(ManagerStatus::apiAddress)
+                    .findFirst().orElse(null);
+            return leader[0] != null;
+        });
+        return leader[0];
+    }
+
+    /** Starts {@code io.flotilla.cli.Main args} for the node at {@code address}, on this process's class path. */
+    void start(String address, String... args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx160m", "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=ALL-UNNAMED"));
+        if (trace) {
+            command.add("-Dlogback.configurationFile=" + dir.resolve("logback-trace.xml"));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main"));
+        command.addAll(List.of(args));
+        Path log = dir.resolve(address + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        nodes.put(address, new FailoverNode(process, List.of(args), address));
+    }
+
+    /** Starts the node at {@code address} again on its data dir (its first command, {@code init} or {@code join}: no token needed). */
+    void restart(String address) throws IOException {
+        FailoverNode old = nodes.get(address);
+        start(address, old.args().getFirst(), "--data", dir.resolve("n" + (Integer.parseInt(address.substring(address.lastIndexOf('.') + 1)) - base)).toString());
+    }
+
+    /** Ends every node this benchmark started and their tasks (also on Ctrl-C). */
+    synchronized void killAll() {
+        for (FailoverNode proc : nodes.values()) {
+            try {
+                proc.killHost();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        nodes.clear();
+    }
+
+    /** Node logging for {@code --trace}: Ratis' role changes and elections, and its clients' retries. */
+    private static final String TRACE_LOGBACK = """
+            <configuration>
+              <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
+                <target>System.err</target>
+                <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
+              </appender>
+              <logger name="org.apache.ratis" level="WARN"/>
+              <logger name="org.apache.ratis.server.impl.LeaderElection" level="INFO"/>
+              <logger name="org.apache.ratis.server.impl.RaftServerImpl" level="INFO"/>
+              <logger name="org.apache.ratis.server.impl.RoleInfo" level="INFO"/>
+              <logger name="org.apache.ratis.client" level="DEBUG"/>
+              <logger name="io.grpc" level="WARN"/>
+              <logger name="org.apache.ratis.thirdparty" level="WARN"/>
+              <root level="INFO"><appender-ref ref="STDERR"/></root>
+            </configuration>
+            """;
+}
