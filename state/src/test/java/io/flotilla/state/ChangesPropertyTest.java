@@ -107,6 +107,9 @@ class ChangesPropertyTest {
             ports |= !then.spec().ports().equals(after.service(then.id()).map(s -> s.spec().ports()).orElse(List.of()));
         }
         assertThat(changes.publishedPorts()).as(as + ": published ports").isEqualTo(ports);
+        for (String nodeId : ports ? NODES : List.<String>of()) {
+            assertThat(after.nodeTasksChangedSince(nodeId, before.index())).as(as + ": ports go into every set").isTrue();
+        }
         if (!changes.isEmpty()) {
             return;
         }
