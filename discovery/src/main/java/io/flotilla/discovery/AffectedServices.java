@@ -1,18 +1,24 @@
 package io.flotilla.discovery;
 
-import io.flotilla.model.Command;
+import io.flotilla.model.Node;
+import io.flotilla.model.Service;
+import io.flotilla.state.Changes;
 import io.flotilla.state.ClusterState;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which endpoints a command may have changed, as narrowly as the command says: whole services
- * (a spec changed: recomputed from all their tasks), single tasks (a task's status or desired
- * state, or its node's state: recomputed one by one) and single registrations. So following the
- * log costs O(what the command touched), not O(service) and not O(cluster): at a million tasks of
- * one service, recomputing the whole service for each 5,000-status entry took most of every
- * manager's apply thread. Over-approximating is harmless (an unchanged endpoint yields no change);
- * missing one would lose a change, so a command this class does not know recomputes every service.
+ * Which endpoints an applied command may have changed, read from what apply says it changed
+ * ({@link Changes}), as narrowly as endpoints depend on it: whole services only when what a
+ * service gives its endpoints changed (it came, went, or changed name, stack, labels or
+ * statefulness: recomputed from all their tasks), single tasks (a task that changed, or every task
+ * of a node that came, went, or changed state or address: recomputed one by one) and single
+ * registrations. So following the log costs O(what the command touched), not O(service) and not
+ * O(cluster): at a million tasks of one service, recomputing the whole service for each
+ * 5,000-status entry took most of every manager's apply thread, and a scale or an image update
+ * recomputes nothing whole. Over-approximating is harmless (an unchanged endpoint yields no
+ * change); missing one would lose a change, and {@link Changes} names everything that differs.
  */
 public final class AffectedServices {
     private AffectedServices() {}
@@ -23,59 +29,26 @@ public final class AffectedServices {
      */
     public record Affected(Set<String> services, Set<String> taskIds, Set<String> registrationIds) {}
 
-    /** What may differ between {@code before} and {@code after}. */
-    public static Affected of(ClusterState before, Command command, ClusterState after) {
+    /** What may differ between {@code before} and {@code after}, given what apply said changed. */
+    public static Affected of(ClusterState before, Changes changes, ClusterState after) {
         Set<String> names = new HashSet<>();
-        Set<String> taskIds = new HashSet<>();
-        Set<String> registrationIds = new HashSet<>();
-        switch (command) {
-            case Command.DeployStack c -> {
-                before.servicesOfStack(c.stack()).forEach(s -> names.add(s.spec().name()));
-                c.services().forEach(spec -> names.add(spec.name()));
+        for (String id : changes.services()) {
+            Service then = before.service(id).orElse(null);
+            Service now = after.service(id).orElse(null);
+            if (!ServiceEndpoints.sameEndpointFields(then, now)) {
+                Optional.ofNullable(then).ifPresent(s -> names.add(s.spec().name()));
+                Optional.ofNullable(now).ifPresent(s -> names.add(s.spec().name()));
             }
-            case Command.RemoveStack c -> before.servicesOfStack(c.stack()).forEach(s -> names.add(s.spec().name()));
-            case Command.CreateService c -> names.add(c.spec().name());
-            case Command.UpdateService c -> serviceById(before, after, c.serviceId(), names);
-            case Command.RollbackService c -> serviceById(before, after, c.serviceId(), names);
-            case Command.RemoveService c -> serviceById(before, after, c.serviceId(), names);
-            case Command.ScaleService c -> { } // tasks start and stop through their own commands
-            case Command.UpdateServiceStatus c -> { }
-            case Command.RebalanceService c -> { }
-            case Command.RebalanceDone c -> { }
-            case Command.CreateTasks c -> { } // a new task is not running yet
-            case Command.AssignTasks c -> { } // an assigned task is not running yet
-            case Command.SetDesiredStates c -> c.changes().forEach(change -> taskIds.add(change.taskId()));
-            case Command.UpdateTaskStatuses c -> c.updates().forEach(update -> taskIds.add(update.taskId()));
-            case Command.DeleteTasks c -> taskIds.addAll(c.taskIds());
-            case Command.UpsertNode c -> nodeTasks(before, after, c.node().id(), taskIds);
-            case Command.UpsertNodes c -> c.nodes().forEach(node -> nodeTasks(before, after, node.id(), taskIds));
-            case Command.SetNodeStates c -> c.changes().forEach(change -> nodeTasks(before, after, change.nodeId(), taskIds));
-            case Command.UpdateNodeSpec c -> { }
-            case Command.RemoveNode c -> nodeTasks(before, after, c.nodeId(), taskIds);
-            case Command.SetClusterConfig c -> { }
-            case Command.StartCaRotation c -> { }
-            case Command.CaCertificateIssued c -> { }
-            case Command.RegisterEndpoints c -> c.registrations().forEach(r -> registrationIds.add(r.id()));
-            case Command.DeregisterEndpoints c -> registrationIds.addAll(c.registrationIds());
-            // Commands added later: correct (every service), if slower, until they are listed here.
-            default -> names.addAll(everyService(before, after));
         }
-        return new Affected(names, taskIds, registrationIds);
-    }
-
-    private static void serviceById(ClusterState before, ClusterState after, String id, Set<String> names) {
-        before.service(id).map(s -> s.spec().name()).ifPresent(names::add);
-        after.service(id).map(s -> s.spec().name()).ifPresent(names::add);
-    }
-
-    private static void nodeTasks(ClusterState before, ClusterState after, String nodeId, Set<String> taskIds) {
-        before.tasksOfNode(nodeId).forEach(task -> taskIds.add(task.id()));
-        after.tasksOfNode(nodeId).forEach(task -> taskIds.add(task.id()));
-    }
-
-    static Set<String> everyService(ClusterState before, ClusterState after) {
-        Set<String> names = new HashSet<>(ServiceEndpoints.names(before));
-        names.addAll(ServiceEndpoints.names(after));
-        return names;
+        Set<String> taskIds = new HashSet<>(changes.tasks());
+        for (String nodeId : changes.nodes()) {
+            Node then = before.node(nodeId).orElse(null);
+            Node now = after.node(nodeId).orElse(null);
+            if (!ServiceEndpoints.sameEndpointFields(then, now)) {
+                before.tasksOfNode(nodeId).forEach(task -> taskIds.add(task.id()));
+                after.tasksOfNode(nodeId).forEach(task -> taskIds.add(task.id()));
+            }
+        }
+        return new Affected(names, taskIds, new HashSet<>(changes.registrations()));
     }
 }

@@ -1,7 +1,7 @@
 package io.flotilla.discovery;
 
-import io.flotilla.model.Command;
 import io.flotilla.model.Endpoint;
+import io.flotilla.state.Changes;
 import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -96,11 +96,12 @@ public final class EndpointRegistry implements EndpointSource {
     }
 
     /**
-     * Follows one applied log entry: recomputes what {@code command} may have changed
-     * ({@link AffectedServices}): whole services, or single tasks' and registrations' endpoints.
+     * Follows one applied log entry: recomputes the endpoints what it changed (apply's
+     * {@link Changes}) may have changed ({@link AffectedServices}): whole services, or single
+     * tasks' and registrations' endpoints.
      */
-    public void applied(ClusterState before, Command command, ClusterState after) {
-        AffectedServices.Affected affected = AffectedServices.of(before, command, after);
+    public void applied(ClusterState before, Changes changed, ClusterState after) {
+        AffectedServices.Affected affected = AffectedServices.of(before, changed, after);
         synchronized (lock) {
             List<EndpointChange> changes = EndpointChanges.of(before, affected, after, current);
             current = EndpointChanges.applyTo(current, changes);

@@ -58,6 +58,26 @@ public final class ServiceEndpoints {
     }
 
     /**
+     * Whether the tasks of {@code a} and {@code b} (either null: no service) offer the same
+     * endpoints, their tasks and nodes being equal: what {@link #ofTask} reads of a service.
+     */
+    static boolean sameEndpointFields(Service a, Service b) {
+        return a == null || b == null ? a == b
+                : a.spec().name().equals(b.spec().name()) && java.util.Objects.equals(a.spec().stack(), b.spec().stack())
+                && a.spec().labels().equals(b.spec().labels()) && a.spec().stateful() == b.spec().stateful();
+    }
+
+    /**
+     * Whether tasks on {@code a} and on {@code b} (either null: no node) are the same endpoints,
+     * their tasks and services being equal: what {@link #isEndpoint} and {@link #ofTask} read of a node.
+     */
+    static boolean sameEndpointFields(Node a, Node b) {
+        return a == null || b == null ? a == b
+                : a.status().state() == b.status().state()
+                && java.util.Objects.equals(a.status().address(), b.status().address());
+    }
+
+    /**
      * The slot an endpoint carries: a stateful service's task's, so that its per-slot DNS name finds
      * it; null for any other (its replicas are interchangeable, so no name points at one of them).
      */

@@ -23,8 +23,9 @@ final class Registries {
 
     ClusterState apply(Command command) {
         ClusterState before = state;
-        state = StateMachine.apply(state, ++index, command);
-        registry.applied(before, command, state);
+        StateMachine.Applied applied = StateMachine.applyWithChanges(state, ++index, command);
+        state = applied.state();
+        registry.applied(before, applied.changes(), state);
         return state;
     }
 

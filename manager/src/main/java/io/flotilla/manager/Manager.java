@@ -80,8 +80,8 @@ public final class Manager implements AutoCloseable {
             raftPeers.peers(store::mayConnect);
             store.machine().addApplyListener(new io.flotilla.manager.raft.ClusterStateMachine.ApplyListener() {
                 @Override
-                public void applied(ClusterState before, Command command, ClusterState after) {
-                    registry.applied(before, command, after);
+                public void applied(ClusterState before, io.flotilla.state.Changes changes, ClusterState after) {
+                    registry.applied(before, changes, after);
                 }
 
                 @Override

@@ -1,11 +1,9 @@
 package io.flotilla.scheduler;
 
-import io.flotilla.model.Command;
-import io.flotilla.model.Node;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceMode;
-import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.state.Changes;
 import io.flotilla.state.ClusterState;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,10 +15,11 @@ import java.util.Set;
  * last {@link #drain}: the services whose spec or status changed, the slots whose tasks changed,
  * the nodes that changed (and with them the slots of their tasks and, for global services, the
  * slot on that node). The leader's control loop reconciles only that scope; see
- * {@link ReconcileScope}.
+ * {@link ReconcileScope}. What each command changed is apply's answer ({@link Changes}): this
+ * class knows no command.
  *
  * <p>Not thread-safe: the caller feeds and drains it under one lock. Pure bookkeeping: it reads
- * only the states it is given.
+ * only the changes and the states it is given.
  */
 public final class ChangeTracker {
     private boolean everything = true;
@@ -69,55 +68,19 @@ public final class ChangeTracker {
         deferred.slotsFrom().forEach((service, from) -> slotsFrom.merge(service, from, Math::min));
     }
 
-    /** Records what {@code command} changed, given the states before and after it. */
-    public void applied(ClusterState before, Command command, ClusterState after) {
+    /**
+     * Records what one applied command changed ({@link Changes}, from apply): its services whole,
+     * its slots, and for each node that changed the slots of its tasks and its slot of every global
+     * service ({@code after} is the state the command made).
+     */
+    public void applied(Changes changes, ClusterState after) {
         if (everything) {
             return; // the next scope is everything anyway
         }
-        switch (command) {
-            case Command.DeployStack c -> {
-                before.servicesOfStack(c.stack()).forEach(s -> wholeServices.add(s.id()));
-                after.servicesOfStack(c.stack()).forEach(s -> wholeServices.add(s.id()));
-                for (ServiceSpec spec : c.services()) {
-                    after.serviceByName(spec.name()).ifPresent(s -> wholeServices.add(s.id()));
-                }
-            }
-            case Command.RemoveStack c -> before.servicesOfStack(c.stack()).forEach(s -> wholeServices.add(s.id()));
-            case Command.CreateService c -> wholeServices.add(c.serviceId());
-            case Command.UpdateService c -> wholeServices.add(c.serviceId());
-            case Command.RollbackService c -> wholeServices.add(c.serviceId());
-            case Command.UpdateServiceStatus c -> wholeServices.add(c.serviceId());
-            case Command.RebalanceService c -> wholeServices.add(c.serviceId());
-            case Command.RebalanceDone c -> wholeServices.add(c.serviceId());
-            case Command.RemoveService c -> wholeServices.add(c.serviceId());
-            case Command.ScaleService c -> wholeServices.add(c.serviceId());
-            case Command.CreateTasks c -> c.tasks().forEach(this::slotOf);
-            case Command.SetDesiredStates c -> c.changes().forEach(change -> task(before, after, change.taskId()));
-            case Command.AssignTasks c -> c.assignments().forEach(a -> task(before, after, a.taskId()));
-            case Command.UpdateTaskStatuses c -> c.updates().forEach(u -> task(before, after, u.taskId()));
-            case Command.DeleteTasks c -> c.taskIds().forEach(id -> task(before, after, id));
-            case Command.UpsertNode c -> node(before, after, c.node().id());
-            case Command.UpsertNodes c -> {
-                for (Node node : c.nodes()) {
-                    node(before, after, node.id());
-                }
-            }
-            case Command.SetNodeStates c -> c.changes().forEach(change -> node(before, after, change.nodeId()));
-            case Command.UpdateNodeSpec c -> node(before, after, c.nodeId());
-            case Command.RemoveNode c -> node(before, after, c.nodeId());
-            case Command.SetClusterConfig c -> { }
-            case Command.StartCaRotation c -> { }
-            case Command.CaCertificateIssued c -> { }
-            case Command.RegisterEndpoints c -> { }
-            case Command.DeregisterEndpoints c -> { }
-            case Command.RemoveVolumes c -> { } // only unused volumes go: no slot changes
-        }
-    }
-
-    private void task(ClusterState before, ClusterState after, String taskId) {
-        Task task = after.task(taskId).orElseGet(() -> before.task(taskId).orElse(null));
-        if (task != null) {
-            slotOf(task);
+        wholeServices.addAll(changes.services());
+        changes.slots().forEach((service, keys) -> slots.computeIfAbsent(service, s -> new HashSet<>()).addAll(keys));
+        for (String nodeId : changes.nodes()) {
+            node(after, nodeId);
         }
     }
 
@@ -125,10 +88,7 @@ public final class ChangeTracker {
         slots.computeIfAbsent(task.serviceId(), s -> new HashSet<>()).add(ClusterState.slotKey(task));
     }
 
-    private void node(ClusterState before, ClusterState after, String nodeId) {
-        if (before.node(nodeId).equals(after.node(nodeId))) {
-            return; // a hello that changed nothing
-        }
+    private void node(ClusterState after, String nodeId) {
         nodes.add(nodeId);
         after.tasksOfNode(nodeId).forEach(this::slotOf);
         for (Service service : after.services()) {

@@ -59,6 +59,8 @@ final class ClusterSimulation {
      * a full pass decides.
      */
     private ChangeTracker tracker;
+    /** What the last command applied changed (apply's answer). */
+    io.flotilla.state.Changes lastChanges = io.flotilla.state.Changes.NONE;
     private final Orchestrator checker;
 
     ClusterSimulation() {
@@ -231,9 +233,11 @@ final class ClusterSimulation {
 
     void apply(Command command) {
         ClusterState before = state;
-        state = StateMachine.apply(state, ++index, command);
+        StateMachine.Applied applied = StateMachine.applyWithChanges(state, ++index, command);
+        state = applied.state();
+        lastChanges = applied.changes();
         if (tracker != null) {
-            tracker.applied(before, command, state);
+            tracker.applied(lastChanges, state);
         }
         log.add(command);
         checkForwardOnly(before, state);

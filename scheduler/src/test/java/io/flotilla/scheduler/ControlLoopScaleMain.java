@@ -23,9 +23,9 @@ public final class ControlLoopScaleMain {
         logBytes += encoded.length;
         entries++;
         Command decoded = Json.read(encoded, Command.class);
-        ClusterState before = state;
-        state = StateMachine.apply(state, ++index, decoded);
-        tracker.applied(before, decoded, state);
+        StateMachine.Applied applied = StateMachine.applyWithChanges(state, ++index, decoded);
+        state = applied.state();
+        tracker.applied(applied.changes(), state);
     }
     public static void main(String[] args) throws Exception {
         int nodes = Integer.parseInt(args[0]), tasks = Integer.parseInt(args[1]);

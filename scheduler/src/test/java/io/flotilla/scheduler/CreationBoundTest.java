@@ -156,9 +156,8 @@ class CreationBoundTest {
     }
 
     private static void applyTracked(ClusterSimulation sim, ChangeTracker tracker, Command command) {
-        ClusterState before = sim.state;
         sim.apply(command);
-        tracker.applied(before, command, sim.state);
+        tracker.applied(sim.lastChanges, sim.state);
     }
 
     private static int creates(List<Command> commands) {

@@ -41,9 +41,8 @@ class IncrementalReconcileTest {
         tracker.drain(); // the first scope is everything: start from here
 
         Task victim = sim.state.tasksOfSlot(big, ClusterState.slotKey(1234, null)).getFirst();
-        ClusterState before = sim.state;
         sim.fail(victim, 1);
-        tracker.applied(before, sim.log.getLast(), sim.state);
+        tracker.applied(sim.lastChanges, sim.state);
 
         ReconcileScope scope = tracker.drain();
         Orchestrator.Pass pass = orchestrator.pass(sim.state, sim.now, scope);
@@ -64,10 +63,9 @@ class IncrementalReconcileTest {
         sim.converge();
         tracker.drain();
 
-        ClusterState before = sim.state;
-        int onNode = before.tasksOfNode("n3").size();
+        int onNode = sim.state.tasksOfNode("n3").size();
         sim.apply(new Command.RemoveNode("n3"));
-        tracker.applied(before, sim.log.getLast(), sim.state);
+        tracker.applied(sim.lastChanges, sim.state);
 
         Orchestrator orchestrator = new Orchestrator(() -> "replacement");
         Orchestrator.Pass pass = orchestrator.pass(sim.state, sim.now, tracker.drain());

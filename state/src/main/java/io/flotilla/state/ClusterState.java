@@ -26,8 +26,9 @@ import java.util.Set;
  * <p>It is a composition of one table per kind, each immutable and keeping its own invariants:
  * {@link ServiceTable} (service names are unique), {@link TaskTable} (the tasks and their
  * indexes), {@link NodeTable}, {@link VolumeTable} and {@link Registrations}; plus the cluster's
- * identity and {@code index}, the last Raft log index applied (0 for an empty state). This class
- * answers what spans tables and hands each table the index its change stamps derive from.
+ * identity and {@code index}, the last Raft log index applied (0 for an empty state), and the
+ * stamps of the nodes' assignment sets ({@link AssignmentStamps}), which apply sets from what each
+ * command changed ({@link Changes}). This class answers what spans tables.
  */
 public final class ClusterState {
     /**
@@ -37,7 +38,7 @@ public final class ClusterState {
     public static final Comparator<Task> PLACEMENT_ORDER = TaskTable.PLACEMENT_ORDER;
 
     public static final ClusterState EMPTY = new ClusterState(0, ServiceTable.EMPTY, TaskTable.EMPTY, NodeTable.EMPTY,
-            VolumeTable.EMPTY, Registrations.EMPTY, null);
+            VolumeTable.EMPTY, Registrations.EMPTY, null, AssignmentStamps.EMPTY, Changes.Written.NONE);
 
     private final long index;
     private final ServiceTable services;
@@ -48,9 +49,17 @@ public final class ClusterState {
     private final Registrations registrations;
     /** The cluster's identity and join tokens; null until {@code flotilla init} sets them. */
     private final ClusterConfig cluster;
+    /** The stamps of the nodes' assignment sets, set by apply from its changes. */
+    private final AssignmentStamps stamps;
+    /**
+     * Where the building blocks below note what they write: inside apply, the one record its states
+     * share (on its one thread); {@link Changes.Written#NONE} in every state apply returns.
+     */
+    private final Changes.Written written;
 
     private ClusterState(long index, ServiceTable services, TaskTable tasks, NodeTable nodes, VolumeTable volumes,
-                         Registrations registrations, ClusterConfig cluster) {
+                         Registrations registrations, ClusterConfig cluster, AssignmentStamps stamps,
+                         Changes.Written written) {
         this.index = index;
         this.services = services;
         this.tasks = tasks;
@@ -58,6 +67,8 @@ public final class ClusterState {
         this.volumes = volumes;
         this.registrations = registrations;
         this.cluster = cluster;
+        this.stamps = stamps;
+        this.written = written;
     }
 
     /** Rebuilds a state from plain collections (a snapshot), recomputing the indexes. */
@@ -79,7 +90,7 @@ public final class ClusterState {
         for (Task task : tasks) {
             state = state.putTask(task);
         }
-        return state;
+        return state.withStamps(state.stamps.all(state.nodeIdsWithTasks(), index + 1));
     }
 
     /** Rebuilds a state from a snapshot's collections, with the self-registrations. */
@@ -189,8 +200,8 @@ public final class ClusterState {
      * it did change; may be true when it did not (a snapshot load counts as a change).
      */
     public boolean nodeTasksChangedSince(String nodeId, long index) {
-        TaskTable.NodeStamps changed = tasks.stamps(nodeId);
-        return services.portsChangedAt() > index || (changed != null && changed.tasks() > index);
+        AssignmentStamps.NodeStamps changed = stamps.of(nodeId);
+        return stamps.portsChangedAt() > index || (changed != null && changed.tasks() > index);
     }
 
     /**
@@ -199,7 +210,7 @@ public final class ClusterState {
      * from those alone may be kept while the stamp stays.
      */
     public long nodeTasksStamp(String nodeId) {
-        TaskTable.NodeStamps changed = tasks.stamps(nodeId);
+        AssignmentStamps.NodeStamps changed = stamps.of(nodeId);
         return changed == null ? 0 : changed.tasks();
     }
 
@@ -209,8 +220,8 @@ public final class ClusterState {
      * the node applied, which the agent learns from its set).
      */
     public boolean nodeSetChangedSince(String nodeId, long index) {
-        TaskTable.NodeStamps changed = tasks.stamps(nodeId);
-        return services.portsChangedAt() > index || (changed != null && changed.set() > index);
+        AssignmentStamps.NodeStamps changed = stamps.of(nodeId);
+        return stamps.portsChangedAt() > index || (changed != null && changed.set() > index);
     }
 
     // ---- the cluster, registrations, nodes, volumes ----
@@ -275,50 +286,91 @@ public final class ClusterState {
     }
 
     // ---- copy-on-write building blocks, used by StateMachine only ----
+    // Each notes what it writes while apply records (see Changes.Written): its changes are computed from those.
+
+    /** This state, noting what the building blocks write into {@code into}. */
+    ClusterState recording(Changes.Written into) {
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, into);
+    }
+
+    /** This state at {@code newIndex}, after {@code changes}: the stamps of the nodes' sets follow them. */
+    ClusterState applied(long newIndex, Changes changes) {
+        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster,
+                stamps.after(changes, index + 1), Changes.Written.NONE);
+    }
+
+    private ClusterState with(ServiceTable newServices, TaskTable newTasks, NodeTable newNodes, VolumeTable newVolumes,
+                              Registrations newRegistrations) {
+        return new ClusterState(index, newServices, newTasks, newNodes, newVolumes, newRegistrations, cluster, stamps,
+                written);
+    }
+
+    private ClusterState withStamps(AssignmentStamps newStamps) {
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, newStamps, written);
+    }
 
     ClusterState putVolume(Volume volume) {
-        return new ClusterState(index, services, tasks, nodes, volumes.put(volume), registrations, cluster);
+        written.volume(volume.name());
+        return with(services, tasks, nodes, volumes.put(volume), registrations);
     }
 
     ClusterState removeVolume(String name) {
-        return new ClusterState(index, services, tasks, nodes, volumes.remove(name), registrations, cluster);
+        written.volume(name);
+        return with(services, tasks, nodes, volumes.remove(name), registrations);
     }
 
     ClusterState withCluster(ClusterConfig newCluster) {
-        return new ClusterState(index, services, tasks, nodes, volumes, registrations, newCluster);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, newCluster, stamps, written);
     }
 
-    ClusterState withRegistrations(Registrations newRegistrations) {
-        return new ClusterState(index, services, tasks, nodes, volumes, newRegistrations, cluster);
+    ClusterState putRegistration(Registration registration) {
+        written.registration(registration.id());
+        return withRegistrations(registrations.put(registration));
+    }
+
+    ClusterState removeRegistration(String id) {
+        written.registration(id);
+        return withRegistrations(registrations.remove(id));
+    }
+
+    /** The whole table replaced: for building a state (a snapshot), not for apply, which writes one at a time. */
+    private ClusterState withRegistrations(Registrations newRegistrations) {
+        return with(services, tasks, nodes, volumes, newRegistrations);
     }
 
     ClusterState withIndex(long newIndex) {
-        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster);
+        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster, stamps, written);
     }
 
     ClusterState putService(Service service) {
-        return new ClusterState(index, services.put(service, index), tasks, nodes, volumes, registrations, cluster);
+        written.service(service.id());
+        return with(services.put(service), tasks, nodes, volumes, registrations);
     }
 
     ClusterState removeService(String serviceId) {
-        ServiceTable left = services.remove(serviceId, index);
-        return left == services ? this : new ClusterState(index, left, tasks, nodes, volumes, registrations, cluster);
+        ServiceTable left = services.remove(serviceId);
+        written.service(serviceId);
+        return left == services ? this : with(left, tasks, nodes, volumes, registrations);
     }
 
     ClusterState putTask(Task task) {
-        return new ClusterState(index, services, tasks.put(task, index), nodes, volumes, registrations, cluster);
+        written.task(task.id());
+        return with(services, tasks.put(task), nodes, volumes, registrations);
     }
 
     ClusterState removeTask(String taskId) {
-        TaskTable left = tasks.remove(taskId, index);
-        return left == tasks ? this : new ClusterState(index, services, left, nodes, volumes, registrations, cluster);
+        TaskTable left = tasks.remove(taskId);
+        written.task(taskId);
+        return left == tasks ? this : with(services, left, nodes, volumes, registrations);
     }
 
     ClusterState putNode(Node node) {
-        return new ClusterState(index, services, tasks, nodes.put(node), volumes, registrations, cluster);
+        written.node(node.id());
+        return with(services, tasks, nodes.put(node), volumes, registrations);
     }
 
     ClusterState removeNode(String nodeId) {
-        return new ClusterState(index, services, tasks, nodes.remove(nodeId), volumes, registrations, cluster);
+        written.node(nodeId);
+        return with(services, tasks, nodes.remove(nodeId), volumes, registrations);
     }
 }

@@ -10,26 +10,19 @@ import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
 /**
- * The services of a {@link ClusterState}, immutable, by id and by name, and the stamp of the last
- * change to any service's published ports. Invariant kept by {@link #put} and {@link #remove}:
- * names are unique, and every name maps to the id of the service that has it.
+ * The services of a {@link ClusterState}, immutable, by id and by name. Invariant kept by
+ * {@link #put} and {@link #remove}: names are unique, and every name maps to the id of the service
+ * that has it.
  */
 final class ServiceTable {
-    static final ServiceTable EMPTY = new ServiceTable(HashTreePMap.empty(), HashTreePMap.empty(), 0);
+    static final ServiceTable EMPTY = new ServiceTable(HashTreePMap.empty(), HashTreePMap.empty());
 
     private final PMap<String, Service> services;
     private final PMap<String, String> serviceIdsByName;
-    /**
-     * The stamp of the last change of any service's published ports (they go into every
-     * assignment set), as {@link TaskTable} stamps a node's tasks: the index before the change
-     * plus one. Derived, not replicated.
-     */
-    private final long portsChangedAt;
 
-    private ServiceTable(PMap<String, Service> services, PMap<String, String> serviceIdsByName, long portsChangedAt) {
+    private ServiceTable(PMap<String, Service> services, PMap<String, String> serviceIdsByName) {
         this.services = services;
         this.serviceIdsByName = serviceIdsByName;
-        this.portsChangedAt = portsChangedAt;
     }
 
     Collection<Service> all() {
@@ -74,29 +67,22 @@ final class ServiceTable {
         return names;
     }
 
-    long portsChangedAt() {
-        return portsChangedAt;
-    }
-
-    /** With {@code service} added or replaced, in the state whose index is {@code index}. */
-    ServiceTable put(Service service, long index) {
+    /** With {@code service} added or replaced. */
+    ServiceTable put(Service service) {
         PMap<String, String> names = serviceIdsByName;
         Service old = services.get(service.id());
         if (old != null && !old.spec().name().equals(service.spec().name())) {
             names = names.minus(old.spec().name());
         }
-        long ports = old != null && !old.spec().ports().equals(service.spec().ports()) ? index + 1 : portsChangedAt;
-        return new ServiceTable(services.plus(service.id(), service), names.plus(service.spec().name(), service.id()),
-                ports);
+        return new ServiceTable(services.plus(service.id(), service), names.plus(service.spec().name(), service.id()));
     }
 
-    /** Without service {@code serviceId} (this table when it has none), in the state whose index is {@code index}. */
-    ServiceTable remove(String serviceId, long index) {
+    /** Without service {@code serviceId} (this table when it has none). */
+    ServiceTable remove(String serviceId) {
         Service old = services.get(serviceId);
         if (old == null) {
             return this;
         }
-        long ports = old.spec().ports().isEmpty() ? portsChangedAt : index + 1;
-        return new ServiceTable(services.minus(serviceId), serviceIdsByName.minus(old.spec().name()), ports);
+        return new ServiceTable(services.minus(serviceId), serviceIdsByName.minus(old.spec().name()));
     }
 }

@@ -42,12 +42,36 @@ import java.util.Set;
  * validate before proposing, and races between proposals are harmless.
  *
  * <p>Task states only move forward: a status update that would move a task back is dropped.
+ *
+ * <p>{@link #applyWithChanges} also says what the command changed ({@link Changes}): the one place
+ * that knows each command, so whoever follows the log reads that answer instead of working it out
+ * from the command again. A new command is handled here and nowhere else.
  */
 public final class StateMachine {
     private StateMachine() {}
 
+    /** The state after a command, and what the command changed in it. */
+    public record Applied(ClusterState state, Changes changes) {}
+
+    /** Applies {@code command} at log index {@code index}: the new state. */
     public static ClusterState apply(ClusterState state, long index, Command command) {
-        ClusterState next = switch (command) {
+        return applyWithChanges(state, index, command).state();
+    }
+
+    /**
+     * Applies {@code command} at log index {@code index}, and says what it changed: the building
+     * blocks note what they write, and what differs from {@code state} among those is the change set
+     * (exact, whatever the command). The stamps of the nodes' assignment sets follow it.
+     */
+    public static Applied applyWithChanges(ClusterState state, long index, Command command) {
+        Changes.Written written = new Changes.Written();
+        ClusterState next = change(state.recording(written), command);
+        Changes changes = Changes.between(state, written, next);
+        return new Applied(next.applied(index, changes), changes);
+    }
+
+    private static ClusterState change(ClusterState state, Command command) {
+        return switch (command) {
             case DeployStack c -> deployStack(state, c);
             case RemoveStack c -> {
                 ClusterState s = state;
@@ -135,23 +159,22 @@ public final class StateMachine {
                 yield s;
             }
             case Command.RegisterEndpoints c -> {
-                Registrations registrations = state.registrations();
+                ClusterState s = state;
                 for (io.flotilla.model.Registration registration : c.registrations()) {
-                    if (admitsRegistration(state, registrations, registration)) {
-                        registrations = registrations.put(registration);
+                    if (admitsRegistration(s, s.registrations(), registration)) {
+                        s = s.putRegistration(registration);
                     }
                 }
-                yield state.withRegistrations(registrations);
+                yield s;
             }
             case Command.DeregisterEndpoints c -> {
-                Registrations registrations = state.registrations();
+                ClusterState s = state;
                 for (String id : c.registrationIds()) {
-                    registrations = registrations.remove(id);
+                    s = s.removeRegistration(id);
                 }
-                yield state.withRegistrations(registrations);
+                yield s;
             }
         };
-        return next.withIndex(index);
     }
 
     /**

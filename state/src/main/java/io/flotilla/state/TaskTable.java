@@ -17,8 +17,8 @@ import org.pcollections.TreePSet;
 
 /**
  * The tasks of a {@link ClusterState}, immutable, with the indexes that find them without a walk:
- * by service and slot (a slot's history), by node, the unplaced ones in placement order, and per
- * node the stamps of the last change to its tasks.
+ * by service and slot (a slot's history), by node, and the unplaced ones in placement order. (The
+ * per-node stamps the dispatcher reads are apply's, from its {@link Changes}: {@link AssignmentStamps}.)
  *
  * <p>Invariants kept by {@link #put} and {@link #remove}: every task in {@code idsBySlot} and
  * {@code idsByNode} is in {@code tasks} and vice versa; {@code unplaced} holds exactly the tasks
@@ -33,7 +33,7 @@ final class TaskTable {
             .thenComparing(Task::id);
 
     static final TaskTable EMPTY = new TaskTable(HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(),
-            TreePSet.empty(PLACEMENT_ORDER), HashTreePMap.empty());
+            TreePSet.empty(PLACEMENT_ORDER));
 
     private final PMap<String, Task> tasks;
     /**
@@ -49,31 +49,14 @@ final class TaskTable {
      * looks at, without a walk over every task. Derived, rebuilt on snapshot load.
      */
     private final PSortedSet<Task> unplaced;
-    /**
-     * Per node, stamps of the last change to its tasks: greater than the index of every state
-     * before the change, at most the index of the state that made it (the index before the change
-     * plus one, since apply sets the new index last). Lets the dispatcher answer a node's long
-     * poll only when its assignment set may have changed, and at once only when more than a
-     * status changed ({@link NodeStamps}). Derived, not replicated: rebuilt with the rest on
-     * snapshot load.
-     */
-    private final PMap<String, NodeStamps> nodeTasksChangedAt;
 
     private TaskTable(PMap<String, Task> tasks, PMap<String, PMap<Object, Object>> taskIdsBySlot,
-                      PMap<String, PSet<String>> taskIdsByNode, PSortedSet<Task> unplaced,
-                      PMap<String, NodeStamps> nodeTasksChangedAt) {
+                      PMap<String, PSet<String>> taskIdsByNode, PSortedSet<Task> unplaced) {
         this.tasks = tasks;
         this.taskIdsBySlot = taskIdsBySlot;
         this.taskIdsByNode = taskIdsByNode;
         this.unplaced = unplaced;
-        this.nodeTasksChangedAt = nodeTasksChangedAt;
     }
-
-    /**
-     * A node's change stamps: {@code tasks}, the last change to what it must run; {@code set}, the
-     * last change of any kind to its set, a task's status included ({@code set >= tasks}).
-     */
-    record NodeStamps(long tasks, long set) {}
 
     Collection<Task> all() {
         return tasks.values();
@@ -156,13 +139,8 @@ final class TaskTable {
         return result;
     }
 
-    /** The node's change stamps, or null when its tasks never changed. */
-    NodeStamps stamps(String nodeId) {
-        return nodeTasksChangedAt.get(nodeId);
-    }
-
-    /** With {@code task} added or replaced, in the state whose index is {@code index} (the change is stamped {@code index + 1}). */
-    TaskTable put(Task task, long index) {
+    /** With {@code task} added or replaced. */
+    TaskTable put(Task task) {
         Task old = tasks.get(task.id());
         PMap<String, PSet<String>> byNode = taskIdsByNode;
         if (old != null && old.nodeId() != null && !old.nodeId().equals(task.nodeId())) {
@@ -170,14 +148,6 @@ final class TaskTable {
         }
         if (task.nodeId() != null && (old == null || !task.nodeId().equals(old.nodeId()))) {
             byNode = addTo(byNode, task.nodeId(), task.id()); // a status change leaves the index as it is
-        }
-        PMap<String, NodeStamps> changed = nodeTasksChangedAt;
-        boolean statusOnly = statusOnly(old, task);
-        if (old != null && old.nodeId() != null) {
-            changed = stamp(changed, old.nodeId(), statusOnly, index);
-        }
-        if (task.nodeId() != null) {
-            changed = stamp(changed, task.nodeId(), statusOnly, index);
         }
         PSortedSet<Task> toPlace = old != null && isUnplaced(old) ? unplaced.minus(old) : unplaced;
         if (isUnplaced(task)) {
@@ -190,46 +160,19 @@ final class TaskTable {
         if (old == null || !slotKey(old).equals(slotKey(task))) {
             bySlot = addToSlot(bySlot, task);
         }
-        return new TaskTable(tasks.plus(task.id(), task), bySlot, byNode, toPlace, changed);
+        return new TaskTable(tasks.plus(task.id(), task), bySlot, byNode, toPlace);
     }
 
-    /** Without task {@code taskId} (this table when it has none), in the state whose index is {@code index}. */
-    TaskTable remove(String taskId, long index) {
+    /** Without task {@code taskId} (this table when it has none). */
+    TaskTable remove(String taskId) {
         Task old = tasks.get(taskId);
         if (old == null) {
             return this;
         }
         PMap<String, PSet<String>> byNode = old.nodeId() == null ? taskIdsByNode
                 : removeFrom(taskIdsByNode, old.nodeId(), taskId);
-        PMap<String, NodeStamps> changed = old.nodeId() == null ? nodeTasksChangedAt
-                : stamp(nodeTasksChangedAt, old.nodeId(), false, index);
         return new TaskTable(tasks.minus(taskId), removeFromSlot(taskIdsBySlot, old), byNode,
-                isUnplaced(old) ? unplaced.minus(old) : unplaced, changed);
-    }
-
-    /**
-     * The node's stamps set to {@code index + 1} (only {@code set} for a status-only change); no
-     * new map when they already are (many tasks of one node in one command).
-     */
-    private static PMap<String, NodeStamps> stamp(PMap<String, NodeStamps> changed, String nodeId, boolean statusOnly,
-                                                  long index) {
-        long at = index + 1;
-        NodeStamps stamps = changed.get(nodeId);
-        long tasksAt = statusOnly && stamps != null ? stamps.tasks() : at;
-        if (stamps != null && stamps.tasks() == tasksAt && stamps.set() == at) {
-            return changed;
-        }
-        return changed.plus(nodeId, new NodeStamps(tasksAt, at));
-    }
-
-    /**
-     * Whether {@code task} differs from {@code old} only in a status that keeps it in its node's
-     * set (assigned or later, not ended): the agent reported it, and nothing it must do changed.
-     */
-    private static boolean statusOnly(Task old, Task task) {
-        return old != null && old.nodeId() != null && old.nodeId().equals(task.nodeId())
-                && old.state().compareTo(TaskState.ASSIGNED) >= 0 && !old.state().isTerminal()
-                && !task.state().isTerminal() && old.withStatus(task.status()).equals(task);
+                isUnplaced(old) ? unplaced.minus(old) : unplaced);
     }
 
     private static boolean isUnplaced(Task task) {

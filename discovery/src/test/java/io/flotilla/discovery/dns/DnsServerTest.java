@@ -55,7 +55,7 @@ class DnsServerTest {
         ClusterState before = ClusterState.EMPTY;
         ClusterState after = StateMachine.apply(before, 1, new Command.RegisterEndpoints(List.of(
                 registration("u1", "www", null, "192.0.2.7", 80))));
-        upstreamRegistry.applied(before, new Command.RegisterEndpoints(List.of()), after);
+        upstreamRegistry.applied(before, io.flotilla.state.Changes.NONE, after);
         upstreamRegistry.reset(after);
         upstream = DnsServer.start(new DnsConfig(new InetSocketAddress("127.0.0.1", 0), "example", null, null, List.of()),
                 upstreamRegistry);
@@ -80,8 +80,9 @@ class DnsServerTest {
 
     private void apply(EndpointRegistry target, Command command) {
         ClusterState before = state;
-        state = StateMachine.apply(state, state.index() + 1, command);
-        target.applied(before, command, state);
+        StateMachine.Applied applied = StateMachine.applyWithChanges(state, state.index() + 1, command);
+        state = applied.state();
+        target.applied(before, applied.changes(), state);
     }
 
     private Message ask(String name, int type, boolean tcp) throws IOException {

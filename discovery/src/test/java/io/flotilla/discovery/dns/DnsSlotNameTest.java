@@ -84,8 +84,9 @@ class DnsSlotNameTest {
 
     private void apply(Command command) {
         ClusterState before = state;
-        state = StateMachine.apply(state, state.index() + 1, command);
-        registry.applied(before, command, state);
+        StateMachine.Applied applied = StateMachine.applyWithChanges(state, state.index() + 1, command);
+        state = applied.state();
+        registry.applied(before, applied.changes(), state);
     }
 
     private void node(String id, String address) {

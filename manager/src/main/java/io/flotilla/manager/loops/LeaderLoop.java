@@ -8,6 +8,7 @@ import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.Command;
 import io.flotilla.scheduler.ChangeTracker;
 import io.flotilla.scheduler.ReconcileScope;
+import io.flotilla.state.Changes;
 import io.flotilla.state.ClusterState;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * decision. While this manager leads, it waits for a state change or a tick, then steps the core
  * through a pass (liveness, reconcile, place), submitting each step's commands and waiting until
  * they are applied before the next step. It tells the core when leadership starts (a new term) and
- * what the log changed, from the store's {@link ChangeFeed}; without a feed every pass is a full one.
+ * what the log changed, from the store's {@link ChangeFeed} (each entry's {@link Changes}, gathered
+ * by a {@link ChangeTracker}); without a feed every pass is a full one.
  *
  * <p>An iteration that fails is logged and retried on the next tick; nothing stops the loop but
  * {@link #close}.
@@ -56,9 +58,9 @@ public final class LeaderLoop implements AutoCloseable {
         this.incremental = Objects.requireNonNull(feed, "feed") != ChangeFeed.NONE;
         feed.addApplyListener(new ClusterStateMachine.ApplyListener() {
             @Override
-            public void applied(ClusterState before, Command command, ClusterState after) {
+            public void applied(ClusterState before, Changes changed, ClusterState after) {
                 synchronized (changes) {
-                    changes.applied(before, command, after);
+                    changes.applied(changed, after);
                 }
             }
 

@@ -2,6 +2,7 @@ package io.flotilla.manager.raft;
 
 import io.flotilla.model.Command;
 import io.flotilla.model.Json;
+import io.flotilla.state.Changes;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.StateMachine;
 import io.flotilla.state.StateSnapshot;
@@ -85,13 +86,14 @@ public final class ClusterStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Follows every applied command, in log order, with the state before and after it (and every
-     * snapshot load): how discovery keeps its registry and change history on every manager.
-     * Called with the apply lock held, before waiters are woken, so a write acknowledged to a
-     * client is already visible to listeners. A listener must be quick and must not throw.
+     * Follows every applied command, in log order, with the states before and after it and what it
+     * changed (apply's {@link Changes}), and every snapshot load: how discovery keeps its registry
+     * and change history on every manager, and the leader loop its reconcile scope. Called with the
+     * apply lock held, before waiters are woken, so a write acknowledged to a client is already
+     * visible to listeners. A listener must be quick and must not throw.
      */
     public interface ApplyListener {
-        void applied(ClusterState before, Command command, ClusterState after);
+        void applied(ClusterState before, Changes changes, ClusterState after);
 
         void reset(ClusterState state);
     }
@@ -104,10 +106,10 @@ public final class ClusterStateMachine extends BaseStateMachine {
         listener.reset(state);
     }
 
-    private void notifyApplied(ClusterState before, Command command, ClusterState after) {
+    private void notifyApplied(ClusterState before, Changes changes, ClusterState after) {
         for (ApplyListener listener : applyListeners) {
             try {
-                listener.applied(before, command, after);
+                listener.applied(before, changes, after);
             } catch (RuntimeException e) {
                 LOG.error("apply listener failed on index {}", after.index(), e);
             }
@@ -124,9 +126,10 @@ public final class ClusterStateMachine extends BaseStateMachine {
             try {
                 Command command = Json.read(entry.getStateMachineLogEntry().getLogData().toByteArray(), Command.class);
                 ClusterState before = state;
-                state = StateMachine.apply(state, termIndex.getIndex(), command);
+                StateMachine.Applied applied = StateMachine.applyWithChanges(state, termIndex.getIndex(), command);
+                state = applied.state();
                 reply = OK + termIndex.getIndex();
-                notifyApplied(before, command, state);
+                notifyApplied(before, applied.changes(), state);
             } catch (RuntimeException e) {
                 // Deterministic: every replica fails on the same entry and skips it the same way.
                 LOG.error("log entry {} could not be applied; skipped", termIndex, e);

@@ -108,9 +108,9 @@ final class SimulatedManager {
             Entry entry = log.get(appliedIndex);
             appliedIndex++;
             if (entry.command() != null) {
-                ClusterState before = state;
-                state = StateMachine.apply(state, appliedIndex, entry.command());
-                changes.applied(before, entry.command(), state);
+                StateMachine.Applied applied = StateMachine.applyWithChanges(state, appliedIndex, entry.command());
+                state = applied.state();
+                changes.applied(applied.changes(), state);
             }
         }
     }

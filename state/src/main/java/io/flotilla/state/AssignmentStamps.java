@@ -1,0 +1,67 @@
+package io.flotilla.state;
+
+import java.util.Collection;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+/**
+ * Per node, the stamps of the last change to its assignment set, and the stamp of the last change
+ * to any service's published ports (they go into every set): what lets the dispatcher answer a
+ * node's long poll only when its set may have changed, and at once only when more than a status
+ * changed. Set by apply from its {@link Changes} (its {@code nodeTasks}, {@code nodeStatuses} and
+ * {@code publishedPorts}); derived, not replicated: a snapshot load stamps every node with tasks.
+ *
+ * <p>A stamp is greater than the index of every state before the change and at most the index of
+ * the state that made it: the index before the change plus one.
+ */
+final class AssignmentStamps {
+    static final AssignmentStamps EMPTY = new AssignmentStamps(HashTreePMap.empty(), 0);
+
+    /**
+     * A node's stamps: {@code tasks}, the last change to what it must run; {@code set}, the last
+     * change of any kind to its set, a task's status included ({@code set >= tasks}).
+     */
+    record NodeStamps(long tasks, long set) {}
+
+    private final PMap<String, NodeStamps> byNode;
+    private final long portsChangedAt;
+
+    private AssignmentStamps(PMap<String, NodeStamps> byNode, long portsChangedAt) {
+        this.byNode = byNode;
+        this.portsChangedAt = portsChangedAt;
+    }
+
+    /** The node's stamps, or null when its tasks never changed. */
+    NodeStamps of(String nodeId) {
+        return byNode.get(nodeId);
+    }
+
+    long portsChangedAt() {
+        return portsChangedAt;
+    }
+
+    /** Stamped {@code at} by what {@code changes} says changed (this object when nothing did). */
+    AssignmentStamps after(Changes changes, long at) {
+        if (changes.nodeTasks().isEmpty() && changes.nodeStatuses().isEmpty() && !changes.publishedPorts()) {
+            return this;
+        }
+        PMap<String, NodeStamps> stamps = byNode;
+        for (String nodeId : changes.nodeTasks()) {
+            stamps = stamps.plus(nodeId, new NodeStamps(at, at));
+        }
+        for (String nodeId : changes.nodeStatuses()) {
+            NodeStamps old = stamps.get(nodeId);
+            stamps = stamps.plus(nodeId, new NodeStamps(old == null ? at : old.tasks(), at));
+        }
+        return new AssignmentStamps(stamps, changes.publishedPorts() ? at : portsChangedAt);
+    }
+
+    /** Every one of {@code nodeIds} stamped {@code at} (a snapshot load: anything may have changed). */
+    AssignmentStamps all(Collection<String> nodeIds, long at) {
+        PMap<String, NodeStamps> stamps = byNode;
+        for (String nodeId : nodeIds) {
+            stamps = stamps.plus(nodeId, new NodeStamps(at, at));
+        }
+        return new AssignmentStamps(stamps, portsChangedAt);
+    }
+}
