@@ -5,7 +5,6 @@ import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentVariables;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -26,15 +25,6 @@ public final class TaskEnvironment {
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private TaskEnvironment() {}
-
-    /** {@code http} → {@code FLOTILLA_PORT_HTTP}; {@code grpc-web} → {@code FLOTILLA_PORT_GRPC_WEB}. */
-    public static String portVariable(String portName) {
-        StringBuilder name = new StringBuilder("FLOTILLA_PORT_");
-        for (char c : portName.toUpperCase(Locale.ROOT).toCharArray()) {
-            name.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
-        }
-        return name.toString();
-    }
 
     public static Map<String, String> build(Task task, Assignment assignment, String nodeId, String nodeAddress,
                                             Map<String, Integer> hostPorts, Map<String, String> hostEnvironment) {
@@ -62,7 +52,7 @@ public final class TaskEnvironment {
                 env.put("PORT", Integer.toString(port.getValue()));
                 first = false;
             }
-            env.put(portVariable(port.getKey()), Integer.toString(port.getValue()));
+            env.put(AssignmentVariables.portVariable(port.getKey()), Integer.toString(port.getValue()));
         }
         return env;
     }

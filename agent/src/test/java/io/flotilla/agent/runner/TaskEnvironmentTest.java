@@ -11,9 +11,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.NotBlank;
 import org.junit.jupiter.api.Test;
 
 class TaskEnvironmentTest {
@@ -61,10 +58,5 @@ class TaskEnvironmentTest {
     void providesAPathWhenTheHostHasNone() {
         assertThat(TaskEnvironment.build(task(Map.of(), Map.of()), Assignment.NONE, "n1", null, Map.of(), Map.of()))
                 .containsEntry("PATH", TaskEnvironment.DEFAULT_PATH).doesNotContainKey("PORT");
-    }
-
-    @Property
-    void portVariablesAreValidShellNames(@ForAll @NotBlank String portName) {
-        assertThat(TaskEnvironment.portVariable(portName)).matches("FLOTILLA_PORT_[A-Z0-9_]+");
     }
 }

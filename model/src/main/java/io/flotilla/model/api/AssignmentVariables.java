@@ -3,6 +3,7 @@ package io.flotilla.model.api;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -48,6 +49,18 @@ public final class AssignmentVariables {
                     .map(entry -> entry.getKey() + "=" + entry.getValue()).collect(Collectors.joining(",")));
         }
         return env;
+    }
+
+    /**
+     * The variable that holds a port's number for the task ({@code PORT} holds the first one):
+     * {@code http} → {@code FLOTILLA_PORT_HTTP}; {@code grpc-web} → {@code FLOTILLA_PORT_GRPC_WEB}.
+     */
+    public static String portVariable(String portName) {
+        StringBuilder name = new StringBuilder("FLOTILLA_PORT_");
+        for (char c : portName.toUpperCase(Locale.ROOT).toCharArray()) {
+            name.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
+        }
+        return name.toString();
     }
 
     private static String port(Assignment.Port port) {

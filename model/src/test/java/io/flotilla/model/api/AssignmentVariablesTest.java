@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.NotBlank;
 import org.junit.jupiter.api.Test;
 
 /** What a task's process sees of its assignment, and the variables of older sets and stored tasks read back. */
@@ -36,6 +39,11 @@ class AssignmentVariablesTest {
                 "http:8080, 9090:9090,,bad:x,8081,http:1,odd:81:9000:ingress,web:80:8080:host")).assignment();
         assertThat(lifted.ports()).containsExactly(new Assignment.Port("http", 8080), new Assignment.Port("9090", 9090),
                 new Assignment.Port("8081", 8081), new Assignment.Port("odd", 81), new Assignment.Port("web", 80, 8080));
+    }
+
+    @Property
+    void portVariablesAreValidShellNames(@ForAll @NotBlank String portName) {
+        assertThat(AssignmentVariables.portVariable(portName)).matches("FLOTILLA_PORT_[A-Z0-9_]+");
     }
 
     @Test

@@ -10,7 +10,6 @@ import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Ulimit;
 import io.flotilla.agent.driver.HostMount;
 import io.flotilla.agent.fencing.Fencing;
-import io.flotilla.agent.runner.TaskEnvironment;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Resources;
 import io.flotilla.model.Task;
@@ -135,7 +134,7 @@ public final class ContainerSpecMapper {
                 env.put("PORT", Integer.toString(port.target()));
                 first = false;
             }
-            env.put(TaskEnvironment.portVariable(port.name()), Integer.toString(port.target()));
+            env.put(AssignmentVariables.portVariable(port.name()), Integer.toString(port.target()));
         }
         List<String> list = new ArrayList<>();
         env.forEach((key, value) -> list.add(key + "=" + value));
