@@ -11,7 +11,6 @@ import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,7 +24,8 @@ import java.util.TreeMap;
  * (the scheduler's decision, which the log keeps in the task's {@code injectedEnv} as
  * {@code FLOTILLA_FENCING} and {@code FLOTILLA_SLOT}: lifted out by {@link AssignmentVariables#lift}),
  * and the services it depends on ({@link TaskDependencies}), whose healthy endpoints the set
- * carries. The stored task is not changed.
+ * carries. A task is sent without those variables (the agent writes them for the task's process
+ * from the assignment); the stored task is not changed.
  */
 public final class AssignmentSets {
     private AssignmentSets() {}
@@ -46,9 +46,7 @@ public final class AssignmentSets {
             }
             Assignment assignment = stored.assignment().withPorts(ports(state, task)).withDependencies(taskDependencies);
             assignments.put(task.id(), assignment);
-            // Until agents read the assignment, its variables still travel in injectedEnv as well.
-            Map<String, String> env = new LinkedHashMap<>(stored.environment());
-            env.putAll(AssignmentVariables.of(assignment));
+            Map<String, String> env = stored.environment();
             sent.add(env.equals(task.injectedEnv()) ? task : task.withAssignment(task.nodeId(), env, task.status()));
         }
         return new AssignmentSet(state.index(), nodeId, sent, assignments, dependencies);

@@ -58,7 +58,9 @@ class AssignmentSetsTest {
                 List.of(new Assignment.Port("http", 8080), new Assignment.Port("9090", 9090)), false,
                 Map.of("DB", "shop_db"), false));
         assertThat(set.dependencies()).containsOnlyKeys("shop_db");
-        // the stored task is not changed
+        // the variables travel typed only; the stored task is not changed
+        assertThat(set.tasks().get(1).injectedEnv()).containsOnlyKeys("FLOTILLA_SLOT", "FLOTILLA_SLOT_NAME");
+        assertThat(set.tasks().get(0).injectedEnv()).containsOnlyKeys("DB_HOST");
         assertThat(state.task("db1").orElseThrow().injectedEnv()).containsEntry("FLOTILLA_FENCING", "lease");
     }
 }

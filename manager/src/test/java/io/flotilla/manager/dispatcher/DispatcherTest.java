@@ -179,7 +179,7 @@ class DispatcherTest {
         AssignmentSet answered = set;
         assertThat(set.tasks()).allSatisfy(task -> {
             assertThat(answered.assignment(task.id()).ports()).isEqualTo(List.of(new io.flotilla.model.api.Assignment.Port("http", 8080), new io.flotilla.model.api.Assignment.Port("9090", 9090)));
-            assertThat(task.injectedEnv()).containsEntry("DB_ADDR", "10.0.0.1:5432");
+            assertThat(task.injectedEnv()).containsEntry("DB_ADDR", "10.0.0.1:5432").doesNotContainKey("FLOTILLA_PORTS");
         });
         // another node sees none of them
         hello("n2");
