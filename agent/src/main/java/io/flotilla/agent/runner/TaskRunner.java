@@ -80,16 +80,16 @@ public final class TaskRunner {
 
     /** A task newly assigned to this node, wired as {@code assignment} says; {@link #start()} prepares and launches it. */
     public static TaskRunner assigned(Task task, Assignment assignment, TaskRunnerContext context) {
-        return new TaskRunner(task, assignment, TaskStatus.of(TaskState.ASSIGNED, context.clock().instant(), "assigned"),
-                context);
+        return new TaskRunner(task, assignment, TaskStatus.of(TaskState.ASSIGNED, context.clock().instant(), "assigned"), context);
     }
 
     /** A task an earlier agent started and that still runs; {@link #start()} watches it. */
     public static TaskRunner adopted(TaskRecord record, TaskHandle handle, TaskRunnerContext context) {
         Task task = record.task();
-        TaskRunner runner = new TaskRunner(task, record.assignment(), new TaskStatus(TaskState.RUNNING, context.clock().instant(),
-                "adopted by a restarted agent", null, null, pidOf(handle), handle.containerId(), record.hostPorts(),
-                TaskHealth.enabled(task) ? HealthChecker.STARTING : null), context);
+        TaskStatus adopted = new TaskStatus(TaskState.RUNNING, context.clock().instant(), "adopted by a restarted agent",
+                null, null, pidOf(handle), handle.containerId(), record.hostPorts(),
+                TaskHealth.enabled(task) ? HealthChecker.STARTING : null);
+        TaskRunner runner = new TaskRunner(task, record.assignment(), adopted, context);
         runner.handle = handle;
         runner.workspace.adopt(record);
         return runner;
@@ -200,8 +200,7 @@ public final class TaskRunner {
         }
         stopAsked.countDown();
         if (running != null) {
-            stopper.stopAfter(request.finalState() == TaskState.SHUTDOWN ? TaskStopper.drainDelay(task, workspace.assignment) : Duration.ZERO,
-                    running);
+            stopper.stopAfter(request.finalState() == TaskState.SHUTDOWN ? stopper.drainDelay() : Duration.ZERO, running);
         }
     }
 

@@ -54,6 +54,11 @@ final class TaskStopper {
      * otherwise; the container label {@code flotilla.drain_delay} (compose {@code labels}, e.g.
      * {@code 3s}, {@code 0s}) overrides it.
      */
+    Duration drainDelay() {
+        return drainDelay(task, assignment);
+    }
+
+    /** As {@link #drainDelay()}, for a task with this assignment. */
     static Duration drainDelay(Task task, Assignment assignment) {
         String label = task.spec().labels().get(DRAIN_DELAY_LABEL);
         if (label != null && !label.isBlank()) {
