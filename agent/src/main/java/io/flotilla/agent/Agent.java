@@ -203,7 +203,7 @@ public final class Agent implements AutoCloseable {
                     return;
                 }
                 if (!failing) {
-                    log.warn("node {}: manager unreachable, tasks keep running; retrying: {}", config.nodeId(),
+                    log.warn("node {}: no assignment set from the manager, tasks keep running; retrying: {}", config.nodeId(),
                             e.getMessage());
                     failing = true;
                 }
