@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * {"format":3,"index":42,"nodeId":"n1",
  *  "groups":[{"serviceId":…,"serviceName":…,"serviceVersion":3,"spec":{template},
  *             "desiredState":"RUNNING","status":{…},"createdAt":…,"injectedEnv":{…},
- *             "assignment":{"ports":[{"name":"http","target":80,"hostPort":null}],"fenced":false,
+ *             "assignment":{"ports":[{"name":"http","target":80,"hostPort":8080}],"fenced":false,
  *                           "dependencies":{"DB":"shop_db"},"slotVolumes":false}}],
  *  "tasks":[{"group":0,"id":"…","slot":1},{"group":0,"id":"…","slot":2,"status":{…},"restartCount":1}],
  *  "dependencies":{"shop_db":["10.0.0.2:5432"]}}
