@@ -19,6 +19,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.AgentHello;
+import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.TaskLogSource;
 import java.io.IOException;
@@ -202,7 +203,7 @@ public final class Agent implements AutoCloseable {
                     return;
                 }
                 if (!failing) {
-                    log.warn("node {}: manager unreachable, tasks keep running; retrying: {}", config.nodeId(),
+                    log.warn("node {}: no assignment set from the manager, tasks keep running; retrying: {}", config.nodeId(),
                             e.getMessage());
                     failing = true;
                 }
@@ -236,7 +237,7 @@ public final class Agent implements AutoCloseable {
             if (task.desiredState() == TaskState.RUNNING) {
                 if (runner == null) {
                     if (!finished.contains(task.id()) && !task.state().isTerminal()) {
-                        startTask(task);
+                        startTask(task, assignments.assignment(task.id()));
                     }
                 } else {
                     runner.dependencies(dependencies);
@@ -266,9 +267,9 @@ public final class Agent implements AutoCloseable {
         knowsAssignments = true;
     }
 
-    private void startTask(Task task) {
+    private void startTask(Task task, Assignment assignment) {
         log.info("task {} ({}): starting", task.id(), task.displayName());
-        TaskRunner runner = TaskRunner.assigned(task, context);
+        TaskRunner runner = TaskRunner.assigned(task, assignment, context);
         runner.agentEnvironment(agentEnvironment());
         runner.dependencies(dependencies);
         runners.put(task.id(), runner);

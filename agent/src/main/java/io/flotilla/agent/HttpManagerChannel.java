@@ -1,5 +1,6 @@
 package io.flotilla.agent;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.flotilla.model.Json;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.ApiError;
@@ -8,6 +9,7 @@ import io.flotilla.model.api.StatusReport;
 import io.flotilla.model.api.StatusReportResponse;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -100,14 +102,28 @@ public final class HttpManagerChannel implements ManagerChannel {
 
     @Override
     public AssignmentSet hello(AgentHello hello) throws IOException {
-        return Json.read(send("POST", "v1/dispatcher/hello", Json.writeBytes(hello), REQUEST_TIMEOUT), AssignmentSet.class);
+        return assignmentSet(send("POST", "v1/dispatcher/hello", Json.writeBytes(hello), REQUEST_TIMEOUT));
     }
 
     @Override
     public AssignmentSet assignments(String nodeId, long afterIndex, Duration wait) throws IOException {
         String path = "v1/dispatcher/assignments?node=" + URLEncoder.encode(nodeId, StandardCharsets.UTF_8)
                 + "&after=" + afterIndex + "&wait=" + wait.toMillis();
-        return Json.read(send("GET", path, null, wait.plus(REQUEST_TIMEOUT)), AssignmentSet.class);
+        return assignmentSet(send("GET", path, null, wait.plus(REQUEST_TIMEOUT)));
+    }
+
+    /**
+     * The set in {@code body}; an answer this agent cannot read (a manager's newer format, which
+     * the error names) fails the call as one the manager could not answer, saying why.
+     */
+    private static AssignmentSet assignmentSet(byte[] body) throws IOException {
+        try {
+            return Json.read(body, AssignmentSet.class);
+        } catch (UncheckedIOException e) {
+            String reason = e.getCause() instanceof JsonProcessingException json ? json.getOriginalMessage()
+                    : e.getCause().getMessage();
+            throw new IOException("cannot read the manager's assignment set: " + reason, e.getCause());
+        }
     }
 
     @Override

@@ -104,7 +104,7 @@ final class TaskAdoption {
     }
 
     private TaskStatus endedWhileAway(TaskDirectory directory, TaskRecord record, ExitStatus exitStatus) {
-        Optional<Instant> fencedAt = Fencing.fenced(record.task()) ? Fencing.fencedAt(directory) : Optional.empty();
+        Optional<Instant> fencedAt = record.assignment().fenced() ? Fencing.fencedAt(directory) : Optional.empty();
         if (fencedAt.isPresent()) {
             return new TaskStatus(TaskState.FAILED, clock.instant(), "fenced while no agent ran",
                     Fencing.error(fencedAt.get()), exitStatus.exitCode(), record.taskPid(), null, record.hostPorts(),

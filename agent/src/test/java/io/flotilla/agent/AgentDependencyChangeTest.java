@@ -11,11 +11,13 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.Assignment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,8 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentDependencyChangeTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static final Map<String, String> DEPENDS = Map.of("FLOTILLA_DEPENDENCIES",
-            "DB=shop_db,BILLING_API=billing_api");
+    private static final Assignment DEPENDS = new Assignment(List.of(), false, dependsOn(), false);
+
+    private static Map<String, String> dependsOn() {
+        Map<String, String> dependencies = new LinkedHashMap<>();
+        dependencies.put("DB", "shop_db");
+        dependencies.put("BILLING_API", "billing_api");
+        return dependencies;
+    }
 
     @TempDir
     Path dataDir;
@@ -61,7 +69,7 @@ class AgentDependencyChangeTest {
         TaskTemplate template = TaskTemplate.process(List.of("/bin/sh", "-c", script))
                 .withEnvironment(Map.of("OUT", scratch.toString()))
                 .withDiscovery(new DiscoverySpec(List.of("billing_api"), policy));
-        return TestTasks.task(id, template, DEPENDS);
+        return TestTasks.task(id, template, Map.of());
     }
 
     private TaskStatus awaitRunning(String id) {
@@ -80,18 +88,19 @@ class AgentDependencyChangeTest {
 
     @Test
     void startsWithEveryEndpointOfItsDependencies() {
-        manager.assign(task("env", "env > \"$OUT/env.tmp\" && mv \"$OUT/env.tmp\" \"$OUT/env\"; exec sleep 300",
-                new OnDependencyChange.Ignore()));
+        manager.assign(Map.of("env", DEPENDS), task("env",
+                "env > \"$OUT/env.tmp\" && mv \"$OUT/env.tmp\" \"$OUT/env\"; exec sleep 300", new OnDependencyChange.Ignore()));
         awaitRunning("env");
         await().atMost(TIMEOUT).until(() -> !read(scratch.resolve("env")).isEmpty());
         assertThat(read(scratch.resolve("env")).lines()).contains("DB_ENDPOINTS=10.0.0.1:5432,10.0.0.2:5432",
                 "DB_HOST=10.0.0.2", "DB_PORT=5432", // slot 1 of 2 endpoints
-                "BILLING_API_ENDPOINTS=10.0.0.9:80", "BILLING_API_HOST=10.0.0.9", "BILLING_API_PORT=80");
+                "BILLING_API_ENDPOINTS=10.0.0.9:80", "BILLING_API_HOST=10.0.0.9", "BILLING_API_PORT=80",
+                "FLOTILLA_DEPENDENCIES=DB=shop_db,BILLING_API=billing_api"); // what tasks always saw
     }
 
     @Test
     void signalPolicySendsTheSignalOnceTheChangeSettles() {
-        manager.assign(task("sig", "trap 'cat \"$FLOTILLA_DEPENDENCIES_FILE\" >> \"$OUT/hup\"' HUP; "
+        manager.assign(Map.of("sig", DEPENDS), task("sig", "trap 'cat \"$FLOTILLA_DEPENDENCIES_FILE\" >> \"$OUT/hup\"' HUP; "
                 + ": > \"$OUT/trap-set\"; while :; do sleep 0.1; done", new OnDependencyChange.Signal("SIGHUP")));
         long pid = awaitRunning("sig").pid();
         // RUNNING is the process started, not its trap set: a SIGHUP before that kills the shell
@@ -115,7 +124,7 @@ class AgentDependencyChangeTest {
         Files.writeString(script, "#!/bin/sh\necho \"reload $FLOTILLA_DEPENDENCY $BILLING_API_ENDPOINTS"
                 + " $BILLING_API_HOST:$BILLING_API_PORT in $(pwd)\" | tee \"$OUT/exec\"\n");
         script.toFile().setExecutable(true);
-        manager.assign(task("exec", "exec sleep 300", new OnDependencyChange.Exec(List.of(script.toString()))));
+        manager.assign(Map.of("exec", DEPENDS), task("exec", "exec sleep 300", new OnDependencyChange.Exec(List.of(script.toString()))));
         awaitRunning("exec");
 
         manager.dependencies(Map.of("shop_db", List.of("10.0.0.1:5432", "10.0.0.2:5432"),
@@ -133,7 +142,7 @@ class AgentDependencyChangeTest {
 
     @Test
     void restartPolicyStartsTheProcessAgainWithTheNewEnvironment() {
-        manager.assign(task("rs", "echo \"$$ $DB_ENDPOINTS\" >> \"$OUT/starts\"; exec sleep 300",
+        manager.assign(Map.of("rs", DEPENDS), task("rs", "echo \"$$ $DB_ENDPOINTS\" >> \"$OUT/starts\"; exec sleep 300",
                 new OnDependencyChange.Restart()));
         long firstPid = awaitRunning("rs").pid();
         await().atMost(TIMEOUT).until(() -> read(scratch.resolve("starts")).lines().count() == 1);
@@ -156,12 +165,13 @@ class AgentDependencyChangeTest {
 
     @Test
     void ignorePolicyAndUnrelatedServicesDoNothing() {
-        manager.assign(task("ign", "echo $$ >> \"$OUT/ign\"; exec sleep 300", new OnDependencyChange.Ignore()),
+        manager.assign(Map.of("ign", DEPENDS, "rs2", new Assignment(List.of(), false, Map.of("DB", "shop_db"), false)),
+                task("ign", "echo $$ >> \"$OUT/ign\"; exec sleep 300", new OnDependencyChange.Ignore()),
                 TestTasks.task("rs2", TaskTemplate.process(List.of("/bin/sh", "-c",
                                 "echo $$ >> \"$OUT/rs2\"; exec sleep 300")).withEnvironment(Map.of("OUT",
                                 scratch.toString())).withDiscovery(new DiscoverySpec(List.of(),
                                 new OnDependencyChange.Restart())),
-                        Map.of("FLOTILLA_DEPENDENCIES", "DB=shop_db")));
+                        Map.of()));
         long ignPid = awaitRunning("ign").pid();
         long rsPid = awaitRunning("rs2").pid();
 

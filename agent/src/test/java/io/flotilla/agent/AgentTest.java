@@ -14,6 +14,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.Assignment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,8 +73,9 @@ class AgentTest {
         Task task = TestTasks.task("t1", TaskTemplate.process(List.of("/bin/sh", "-c",
                         "env > \"$OUT.tmp\" && mv \"$OUT.tmp\" \"$OUT\"; exec sleep 300"))
                         .withEnvironment(Map.of("OUT", envFile.toString(), "GREETING", "hello")),
-                Map.of("FLOTILLA_PORTS", "http:8080,metrics-port:9090", "DB_HOST", "10.0.0.5"));
-        manager.assign(task);
+                Map.of("DB_HOST", "10.0.0.5"));
+        manager.assign(Map.of("t1", new Assignment(List.of(new Assignment.Port("http", 8080),
+                new Assignment.Port("metrics-port", 9090)), false, Map.of(), false)), task);
 
         TaskStatus running = awaitState("t1", TaskState.RUNNING);
         assertThat(running.pid()).isPositive();
@@ -86,7 +88,8 @@ class AgentTest {
         int metrics = running.hostPorts().get("metrics-port");
         assertThat(env).contains("PORT=" + http, "FLOTILLA_PORT_HTTP=" + http,
                 "FLOTILLA_PORT_METRICS_PORT=" + metrics, "GREETING=hello", "DB_HOST=10.0.0.5",
-                "FLOTILLA_TASK_ID=t1", "FLOTILLA_TASK_SLOT=1", "FLOTILLA_SERVICE=web", "FLOTILLA_NODE_ID=" + NODE);
+                "FLOTILLA_TASK_ID=t1", "FLOTILLA_TASK_SLOT=1", "FLOTILLA_SERVICE=web", "FLOTILLA_NODE_ID=" + NODE,
+                "FLOTILLA_PORTS=http:8080,metrics-port:9090"); // the typed ports, as tasks have always seen them
         assertThat(env).noneMatch(line -> line.startsWith("FLOTILLA_TEST=")); // surefire sets it for the JVM only
         assertThat(Files.readString(dataDir.resolve("tasks/t1/pid")).trim()).isEqualTo(running.pid().toString());
         assertThat(ProcessGroups.members(running.pid())).contains(running.pid()); // own process group
@@ -220,11 +223,12 @@ class AgentTest {
     void passingHealthcheckMakesTheTaskHealthy() {
         // CMD form with ${PORT} expanded from the task environment; CMD-SHELL runs in the task's working dir.
         Task cmd = TestTasks.withHealthcheck(TestTasks.task("cmd",
-                        TaskTemplate.process(List.of("/bin/sh", "-c", "exec sleep 300")), Map.of("FLOTILLA_PORTS", "http:80")),
+                        TaskTemplate.process(List.of("/bin/sh", "-c", "exec sleep 300")), Map.of()),
                 healthcheck(List.of("CMD", "/bin/sh", "-c", "test ${PORT} -gt 0"), 3));
         Task shellCheck = TestTasks.withHealthcheck(shell("cwd", "touch ready; exec sleep 300", Map.of()),
                 healthcheck(List.of("CMD-SHELL", "test -f ready && test \"$FLOTILLA_TASK_ID\" = cwd"), 3));
-        manager.assign(cmd, shellCheck);
+        manager.assign(Map.of("cmd", new Assignment(List.of(new Assignment.Port("http", 80)), false, Map.of(), false)),
+                cmd, shellCheck);
 
         assertThat(awaitState("cmd", TaskState.RUNNING).health()).isIn("starting", "healthy");
         await().atMost(TIMEOUT).until(() -> "healthy".equals(manager.latest("cmd").orElseThrow().health()));

@@ -15,6 +15,7 @@ import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.VolumeMount;
 import io.flotilla.model.VolumeOptions;
+import io.flotilla.model.api.Assignment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentVolumesTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final Assignment FENCED = new Assignment(List.of(), true, Map.of(), false);
 
     @TempDir
     Path dataDir;
@@ -115,9 +117,10 @@ class AgentVolumesTest {
 
     @Test
     void aStatefulTaskUsesItsSlotsOwnVolume() {
-        manager.assign(task("slot", "echo mine > data/who; exec sleep 300",
-                List.of(new VolumeMount("volume", "shop_data", "data", false, VolumeOptions.DEFAULT)),
-                Map.of("FLOTILLA_SLOT", "1")));
+        manager.assign(Map.of("slot", new Assignment(List.of(), false, Map.of(), true)),
+                task("slot", "echo mine > data/who; exec sleep 300",
+                        List.of(new VolumeMount("volume", "shop_data", "data", false, VolumeOptions.DEFAULT)),
+                        Map.of("FLOTILLA_SLOT", "1")));
 
         awaitState("slot", TaskState.RUNNING);
         await().atMost(TIMEOUT).until(() -> Files.exists(dataDir.resolve("volumes/shop_data-1/_data/who")));
@@ -140,7 +143,7 @@ class AgentVolumesTest {
     @Test
     void aFencedTaskRunsWhileTheManagersRenewTheLeaseAndIsFencedWhenTheyStop() throws Exception {
         manager.leaseMillis = 1000;
-        manager.assign(task("fenced", "exec sleep 300", List.of(), Map.of(Fencing.VARIABLE, Fencing.LEASE)));
+        manager.assign(Map.of("fenced", FENCED), task("fenced", "exec sleep 300", List.of(), Map.of()));
         TaskStatus running = awaitState("fenced", TaskState.RUNNING);
         Thread.sleep(2000); // twice the lease: the heartbeats' answers keep it alive
         assertThat(ProcessIdentity.of(running.pid())).isPresent();
@@ -159,7 +162,7 @@ class AgentVolumesTest {
     @Test
     void aFencedTaskIsFencedWhenItsAgentIsGoneAndTheNextAgentReportsIt() throws Exception {
         manager.leaseMillis = 1000;
-        manager.assign(task("orphan", "exec sleep 300", List.of(), Map.of(Fencing.VARIABLE, Fencing.LEASE)));
+        manager.assign(Map.of("orphan", FENCED), task("orphan", "exec sleep 300", List.of(), Map.of()));
         TaskStatus running = awaitState("orphan", TaskState.RUNNING);
 
         agent.close(); // the agent is gone; its task's watchdog is not
@@ -178,7 +181,7 @@ class AgentVolumesTest {
     @Test
     void aFencedTaskIsRejectedWhenTheManagerGrantsNoLease() {
         manager.leaseMillis = 0;
-        manager.assign(task("nolease", "exec sleep 300", List.of(), Map.of(Fencing.VARIABLE, Fencing.LEASE)));
+        manager.assign(Map.of("nolease", FENCED), task("nolease", "exec sleep 300", List.of(), Map.of()));
 
         TaskStatus rejected = awaitState("nolease", TaskState.REJECTED);
 

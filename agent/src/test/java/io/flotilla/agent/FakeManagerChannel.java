@@ -4,6 +4,7 @@ import io.flotilla.model.Command.TaskStatusUpdate;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.AgentHello;
+import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
 import io.flotilla.model.api.StatusReportResponse;
@@ -24,6 +25,7 @@ final class FakeManagerChannel implements ManagerChannel {
     private final List<StatusReport> reports = new CopyOnWriteArrayList<>();
     private long index = 1;
     private List<Task> tasks = List.of();
+    private java.util.Map<String, Assignment> assignments = java.util.Map.of();
     private java.util.Map<String, List<String>> dependencies = java.util.Map.of();
     private boolean down;
 
@@ -32,7 +34,13 @@ final class FakeManagerChannel implements ManagerChannel {
     }
 
     synchronized void assign(Task... newTasks) {
+        assign(java.util.Map.of(), newTasks);
+    }
+
+    /** Assigns the tasks, each wired as {@code wired} says (by task id; a task not in it has {@link Assignment#NONE}). */
+    synchronized void assign(java.util.Map<String, Assignment> wired, Task... newTasks) {
         tasks = List.of(newTasks);
+        assignments = java.util.Map.copyOf(wired);
         index++;
         notifyAll();
     }
@@ -133,7 +141,7 @@ final class FakeManagerChannel implements ManagerChannel {
     public void close() {}
 
     private AssignmentSet current() {
-        return new AssignmentSet(index, nodeId, tasks, dependencies);
+        return new AssignmentSet(index, nodeId, tasks, assignments, dependencies);
     }
 
     private void failIfDown() throws IOException {

@@ -20,6 +20,7 @@ import io.flotilla.model.api.StatusReport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,6 +39,7 @@ class HttpManagerChannelTest {
     private volatile String statusAnswer = "{}";
     private HttpManagerChannel channel;
     private volatile boolean unavailable;
+    private volatile String setAnswer;
 
     @BeforeEach
     void startStub() throws IOException {
@@ -63,6 +65,8 @@ class HttpManagerChannelTest {
             answer = Json.writeBytes(new ApiError("unavailable", "no leader"));
         } else if (exchange.getRequestURI().getPath().endsWith("/status")) {
             answer = statusAnswer.getBytes();
+        } else if (setAnswer != null) {
+            answer = setAnswer.getBytes(StandardCharsets.UTF_8);
         } else {
             answer = Json.writeBytes(new AssignmentSet(42, "node-1", List.of(TestTasks.shell("t1", "true", Map.of()))));
         }
@@ -83,6 +87,15 @@ class HttpManagerChannelTest {
         assertThat(set.tasks()).extracting(task -> task.id()).containsExactly("t1");
         assertThat(requests).containsExactly("POST /v1/dispatcher/hello");
         assertThat(Json.read(bodies.getFirst(), AgentHello.class).node()).isEqualTo(node);
+    }
+
+    @Test
+    void aSetOfANewerFormatFailsTheCallSayingSo() {
+        setAnswer = "{\"format\":4,\"index\":42,\"nodeId\":\"node-1\",\"groups\":[],\"tasks\":[]}";
+
+        assertThatThrownBy(() -> channel.assignments("node-1", 7, Duration.ofSeconds(1))).isInstanceOf(IOException.class)
+                .hasMessage("cannot read the manager's assignment set: an assignment set of format 4 is newer than this"
+                        + " agent reads (format 3): upgrade this agent");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.flotilla.agent.logs.LogRotator;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
+import io.flotilla.model.api.Assignment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class TaskJanitorTest {
                 task.createdAt(), null, 0, Map.of());
         TaskDirectory directory = TaskDirectory.of(dataDir, id);
         Files.createDirectories(directory.defaultWorkingDir());
-        directory.writeRecord(TaskRecord.prepared(task, Map.of(), directory.defaultWorkingDir().toString()));
+        directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));
         directory.writeFinalStatus(TaskStatus.of(TaskState.COMPLETE, endedAt, "done"));
     }
 

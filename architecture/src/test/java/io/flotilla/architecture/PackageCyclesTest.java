@@ -32,10 +32,6 @@ class PackageCyclesTest {
      * is broken; never add one.
      */
     static final List<KnownCycle> KNOWN_CYCLES = List.of(
-            // The Docker driver maps ports with the runner's TaskEnvironment.PortRequest, while the
-            // runner drives the drivers (agent driver <-> runner, and runner -> volume -> driver).
-            new KnownCycle("agent driver <-> runner",
-                    "io.flotilla.agent.driver..", "io.flotilla.agent.runner.TaskEnvironment"),
             // Fencing works on the driver package's TaskDirectory, while the drivers call Fencing
             // (agent driver <-> fencing): TaskDirectory belongs below both.
             new KnownCycle("agent fencing <-> driver",

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flotilla.manager.api.HttpTestClient;
-import io.flotilla.manager.dispatcher.AssignmentSets;
 import io.flotilla.model.Command;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Task;
@@ -79,7 +78,7 @@ class EndToEndTest {
                 .filter(t -> t.desiredState() == TaskState.RUNNING && t.state() != TaskState.RUNNING)
                 .map(t -> new Command.TaskStatusUpdate(t.id(), TaskStatus.of(TaskState.RUNNING, clock.instant(), "started")))
                 .toList();
-        set.tasks().forEach(t -> assertThat(t.injectedEnv()).containsEntry(AssignmentSets.PORTS_ENV, "http:8080,9090:9090"));
+        set.tasks().forEach(t -> assertThat(set.assignment(t.id()).ports()).isEqualTo(List.of(new io.flotilla.model.api.Assignment.Port("http", 8080), new io.flotilla.model.api.Assignment.Port("9090", 9090))));
         http.post("/v1/dispatcher/status", new StatusReport(nodeId, updates));
         return (int) set.tasks().stream().filter(t -> t.desiredState() == TaskState.RUNNING).count();
     }

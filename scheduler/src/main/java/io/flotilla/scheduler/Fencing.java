@@ -5,6 +5,7 @@ import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.VolumeMount;
+import io.flotilla.model.api.AssignmentVariables;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,8 +29,9 @@ public final class Fencing {
     /** Added to the lease before a lost node's fenced tasks are given up (clock drift, the answer's travel). */
     public static final Duration MARGIN = Duration.ofSeconds(1);
 
-    public static final String FENCING_ENV = "FLOTILLA_FENCING";
-    public static final String SLOT_ENV = "FLOTILLA_SLOT";
+    /** The log keeps the decision in the task's {@code injectedEnv}; the dispatcher lifts it into its assignment. */
+    public static final String FENCING_ENV = AssignmentVariables.FENCING;
+    public static final String SLOT_ENV = AssignmentVariables.SLOT;
     public static final String SLOT_NAME_ENV = "FLOTILLA_SLOT_NAME";
 
     /** True when a task of this template in a service with this spec must never run twice. */
@@ -60,7 +62,7 @@ public final class Fencing {
         if (!fenced(service, task)) {
             return env;
         }
-        env.put(FENCING_ENV, "lease");
+        env.put(FENCING_ENV, AssignmentVariables.LEASE);
         if (service.spec().stateful() && task.slot() > 0) {
             env.put(SLOT_ENV, Integer.toString(task.slot()));
             env.put(SLOT_NAME_ENV, slotName(service.spec(), task.slot()));

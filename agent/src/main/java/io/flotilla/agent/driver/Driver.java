@@ -1,6 +1,7 @@
 package io.flotilla.agent.driver;
 
 import io.flotilla.model.Task;
+import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.TaskLogSource;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +19,7 @@ public interface Driver extends AutoCloseable {
      * Gets what the task needs before it can start (the docker driver pulls its image), telling
      * {@code progress} how it goes. A {@link DriverException} rejects the task: this node cannot run it.
      */
-    default void prepare(Task task, Consumer<String> progress) throws DriverException {}
+    default void prepare(Task task, Assignment assignment, Consumer<String> progress) throws DriverException {}
 
     TaskHandle start(TaskLaunch launch) throws DriverException;
 

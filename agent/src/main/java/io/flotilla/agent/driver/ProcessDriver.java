@@ -95,7 +95,8 @@ public final class ProcessDriver implements Driver {
 
     /** Rejects a task with volumes on a node that cannot mount them into a process task. */
     @Override
-    public void prepare(Task task, java.util.function.Consumer<String> progress) throws DriverException {
+    public void prepare(Task task, io.flotilla.model.api.Assignment assignment, java.util.function.Consumer<String> progress)
+            throws DriverException {
         if (!task.spec().volumes().isEmpty()) {
             String missing = ProcessMounts.missingPrivilege();
             if (missing != null) {
@@ -154,9 +155,10 @@ public final class ProcessDriver implements Driver {
         Optional<ProcessIdentity> shimIdentity = ProcessIdentity.of(shim.pid());
         long taskPid = awaitTaskPid(directory, shim.toHandle());
         Optional<ProcessIdentity> taskIdentity = ProcessIdentity.of(taskPid);
-        TaskRecord record = TaskRecord.prepared(launch.task(), launch.hostPorts(), launch.workingDir().toString());
+        TaskRecord record = TaskRecord.prepared(launch.task(), launch.assignment(), launch.hostPorts(),
+                launch.workingDir().toString());
         try {
-            directory.writeRecord(new TaskRecord(record.task(), shim.pid(),
+            directory.writeRecord(new TaskRecord(record.task(), record.assignment(), shim.pid(),
                     shimIdentity.map(ProcessIdentity::startTime).orElse(null), taskPid,
                     taskIdentity.map(ProcessIdentity::startTime).orElse(null), record.hostPorts(),
                     record.workingDir(), clock.instant()));

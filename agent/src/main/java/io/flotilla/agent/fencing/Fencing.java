@@ -1,7 +1,6 @@
 package io.flotilla.agent.fencing;
 
 import io.flotilla.agent.driver.TaskDirectory;
-import io.flotilla.model.Task;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,16 +10,14 @@ import java.util.Optional;
 /**
  * Fenced tasks and their dead man's switch (docs/stateful.md, "Fencing (agent side)").
  *
- * <p>A task is fenced when the scheduler gave it {@code FLOTILLA_FENCING=lease} (a stateful service,
- * or a named volume on a shared driver): it may run only while this node holds its lease with the
+ * <p>A task is fenced when its assignment says so ({@link io.flotilla.model.api.Assignment#fenced()}:
+ * a stateful service, or a named volume on a shared driver): it may run only while this node holds its lease with the
  * managers, whose deadline the agent keeps in {@code <data>/lease} ({@link LeaseKeeper}). A
  * watchdog outside the agent JVM ({@link #WATCHDOG_SCRIPT}) kills the task once the deadline has
  * passed, and records the deadline in the task directory's {@code fenced} file; the agent then
  * reports the task FAILED with {@link #error}.
  */
 public final class Fencing {
-    public static final String VARIABLE = "FLOTILLA_FENCING";
-    public static final String LEASE = "lease";
     /** In the task directory: the lease deadline (epoch ms) the watchdog found passed. */
     public static final String FENCED_FILE = "fenced";
     /** In the task directory: the watchdog, written by the agent. */
@@ -29,10 +26,6 @@ public final class Fencing {
     public static final String WATCHDOG_PID_FILE = "watchdog.pid";
 
     private Fencing() {}
-
-    public static boolean fenced(Task task) {
-        return LEASE.equals(task.injectedEnv().get(VARIABLE));
-    }
 
     /**
      * Names the lease file in a fenced task's environment, so that a writer can check the lease

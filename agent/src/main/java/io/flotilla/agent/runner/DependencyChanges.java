@@ -71,11 +71,11 @@ final class DependencyChanges {
     Map<String, String> withDependencies(Map<String, String> env, Map<String, List<String>> view, boolean override) {
         Map<String, String> next = new LinkedHashMap<>(env);
         next.putAll(agentEnvironment());
-        if (!DependencyEnvironment.dependencies(task).isEmpty()) {
-            Map<String, String> variables = DependencyEnvironment.variables(task, view, next, override);
+        if (!workspace.assignment.dependencies().isEmpty()) {
+            Map<String, String> variables = DependencyEnvironment.variables(task, workspace.assignment, view, next, override);
             next.putAll(variables);
             next.put(DEPENDENCIES_FILE_KEY, workspace.directory.root().resolve(DEPENDENCIES_FILE).toString());
-            writeDependencyFile(DependencyEnvironment.variables(task, view, Map.of(), true));
+            writeDependencyFile(DependencyEnvironment.variables(task, workspace.assignment, view, Map.of(), true));
         }
         return next;
     }

@@ -1,13 +1,14 @@
 package io.flotilla.agent.runner;
 
 import io.flotilla.model.Task;
+import io.flotilla.model.api.Assignment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The environment a task gets from the services it depends on. The manager names them in the
- * task's {@value #DEPENDENCIES_KEY} ({@code PREFIX=service,…}) and sends their healthy endpoints
+ * task's {@link Assignment#dependencies()} (prefix → service) and sends their healthy endpoints
  * with the assignment set; per dependency the task gets
  * <ul>
  *   <li>{@code <PREFIX>_ENDPOINTS}: every endpoint, {@code host:port,host:port} (sorted; empty when none);</li>
@@ -17,30 +18,12 @@ import java.util.Map;
  * Pure.
  */
 public final class DependencyEnvironment {
-    public static final String DEPENDENCIES_KEY = "FLOTILLA_DEPENDENCIES";
-
     private DependencyEnvironment() {}
 
-    /** Prefix → full service name, from the task's {@value #DEPENDENCIES_KEY}. */
-    public static Map<String, String> dependencies(Task task) {
-        Map<String, String> dependencies = new LinkedHashMap<>();
-        String value = task.injectedEnv().get(DEPENDENCIES_KEY);
-        if (value == null || value.isBlank()) {
-            return dependencies;
-        }
-        for (String entry : value.split(",")) {
-            int equals = entry.indexOf('=');
-            if (equals > 0 && equals < entry.length() - 1) {
-                dependencies.put(entry.substring(0, equals).trim(), entry.substring(equals + 1).trim());
-            }
-        }
-        return dependencies;
-    }
-
-    /** The part of {@code all} (service → endpoints) this task depends on; a service not in it has none. */
-    public static Map<String, List<String>> view(Task task, Map<String, List<String>> all) {
+    /** The part of {@code all} (service → endpoints) a task with this assignment depends on; a service not in it has none. */
+    public static Map<String, List<String>> view(Assignment assignment, Map<String, List<String>> all) {
         Map<String, List<String>> view = new LinkedHashMap<>();
-        for (String service : dependencies(task).values()) {
+        for (String service : assignment.dependencies().values()) {
             view.put(service, all.getOrDefault(service, List.of()));
         }
         return view;
@@ -50,10 +33,10 @@ public final class DependencyEnvironment {
      * The variables for {@code view}. With {@code override} false, {@code <PREFIX>_HOST}/{@code _PORT}
      * are left out where {@code existing} has them (the scheduler's choice at assignment).
      */
-    public static Map<String, String> variables(Task task, Map<String, List<String>> view,
+    public static Map<String, String> variables(Task task, Assignment assignment, Map<String, List<String>> view,
                                                 Map<String, String> existing, boolean override) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (Map.Entry<String, String> dependency : dependencies(task).entrySet()) {
+        for (Map.Entry<String, String> dependency : assignment.dependencies().entrySet()) {
             String prefix = dependency.getKey();
             List<String> endpoints = view.getOrDefault(dependency.getValue(), List.of());
             env.put(prefix + "_ENDPOINTS", String.join(",", endpoints));
@@ -79,9 +62,9 @@ public final class DependencyEnvironment {
         return after.keySet().stream().filter(service -> !after.get(service).equals(before.get(service))).toList();
     }
 
-    /** The prefix of {@code service} for this task, or null. */
-    public static String prefixOf(Task task, String service) {
-        return dependencies(task).entrySet().stream().filter(entry -> entry.getValue().equals(service))
+    /** The prefix of {@code service} for a task with this assignment, or null. */
+    public static String prefixOf(Assignment assignment, String service) {
+        return assignment.dependencies().entrySet().stream().filter(entry -> entry.getValue().equals(service))
                 .map(Map.Entry::getKey).findFirst().orElse(null);
     }
 }

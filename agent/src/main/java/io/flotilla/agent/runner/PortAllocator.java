@@ -1,5 +1,6 @@
 package io.flotilla.agent.runner;
 
+import io.flotilla.model.api.Assignment;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -46,11 +47,11 @@ public final class PortAllocator {
      * One port per request, in the order given: the fixed host port of a {@code mode: host} port
      * (the scheduler keeps two such tasks off one node), else a free one.
      */
-    public synchronized Map<String, Integer> allocateFor(List<TaskEnvironment.PortRequest> requests) throws IOException {
+    public synchronized Map<String, Integer> allocateFor(List<Assignment.Port> requests) throws IOException {
         Map<String, Integer> ports = new LinkedHashMap<>();
         try {
-            for (TaskEnvironment.PortRequest request : requests) {
-                Integer fixed = request.fixedHostPort();
+            for (Assignment.Port request : requests) {
+                Integer fixed = request.hostPort();
                 int port = fixed != null ? fixed : freePort();
                 held.add(port);
                 ports.put(request.name(), port);

@@ -4,7 +4,6 @@ import io.flotilla.agent.driver.Driver;
 import io.flotilla.agent.driver.DriverException;
 import io.flotilla.agent.driver.TaskHandle;
 import io.flotilla.agent.driver.TaskRecord;
-import io.flotilla.agent.fencing.Fencing;
 import io.flotilla.agent.fencing.LeaseKeeper;
 import io.flotilla.agent.volume.TaskVolumes;
 import io.flotilla.model.Task;
@@ -67,7 +66,7 @@ final class TaskLauncher {
                 return;
             }
             try {
-                driver.prepare(task, runner::preparing);
+                driver.prepare(task, workspace.assignment, runner::preparing);
             } catch (DriverException e) {
                 runner.finish(TaskState.REJECTED, "rejected", e.getMessage(), null);
                 return;
@@ -81,7 +80,7 @@ final class TaskLauncher {
                 runner.finish(TaskState.REJECTED, "rejected", e.getMessage(), null);
                 return;
             }
-            if (Fencing.fenced(task) && !awaitLease()) {
+            if (workspace.assignment.fenced() && !awaitLease()) {
                 if (!runner.endIfStopped()) {
                     Path leaseFile = workspace.leaseFile();
                     runner.finish(TaskState.REJECTED, "rejected", "cannot start a fenced task: this node holds no lease"
@@ -96,14 +95,15 @@ final class TaskLauncher {
             List<String> program = workspace.program();
             Map<String, List<String>> startView;
             try {
-                workspace.hostPorts = context.ports().allocateFor(TaskEnvironment.portRequests(task));
+                workspace.hostPorts = context.ports().allocateFor(workspace.assignment.ports());
                 Files.createDirectories(workspace.directory.root());
                 Files.createDirectories(workspace.workingDir);
-                workspace.environment = TaskEnvironment.build(task, context.nodeId(), context.nodeAddress(),
-                        workspace.hostPorts, context.hostEnvironment());
-                startView = DependencyEnvironment.view(task, dependencyChanges.received());
+                workspace.environment = TaskEnvironment.build(task, workspace.assignment, context.nodeId(),
+                        context.nodeAddress(), workspace.hostPorts, context.hostEnvironment());
+                startView = DependencyEnvironment.view(workspace.assignment, dependencyChanges.received());
                 workspace.environment = dependencyChanges.withDependencies(workspace.environment, startView, false);
-                workspace.directory.writeRecord(TaskRecord.prepared(task, workspace.hostPorts, workspace.workingDir.toString()));
+                workspace.directory.writeRecord(TaskRecord.prepared(task, workspace.assignment, workspace.hostPorts,
+                        workspace.workingDir.toString()));
             } catch (IOException e) {
                 runner.finish(TaskState.FAILED, "preparing failed", "cannot prepare the task: " + e.getMessage(), null);
                 return;

@@ -9,6 +9,7 @@ import io.flotilla.agent.volume.TaskVolumes;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
+import io.flotilla.model.api.Assignment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -67,28 +68,28 @@ public final class TaskRunner {
     private DependencyFollower follower; // guarded by lock; set once the task runs, if it has dependencies
     private boolean restarting; // guarded by lock: an in-place restart for a dependency change is under way
 
-    private TaskRunner(Task task, TaskStatus status, TaskRunnerContext context) {
+    private TaskRunner(Task task, Assignment assignment, TaskStatus status, TaskRunnerContext context) {
         this.task = task;
         this.status = status;
         this.context = context;
-        this.workspace = new TaskWorkspace(task, context, log);
-        this.stopper = new TaskStopper(task, log);
+        this.workspace = new TaskWorkspace(task, assignment, context, log);
+        this.stopper = new TaskStopper(task, assignment, log);
         this.dependencyChanges = new DependencyChanges(this, task, context, workspace, stopper, log);
         this.health = new TaskHealth(task, workspace, context.clock(), this::healthChanged);
     }
 
-    /** A task newly assigned to this node; {@link #start()} prepares and launches it. */
-    public static TaskRunner assigned(Task task, TaskRunnerContext context) {
-        return new TaskRunner(task, TaskStatus.of(TaskState.ASSIGNED, context.clock().instant(), "assigned"),
-                context);
+    /** A task newly assigned to this node, wired as {@code assignment} says; {@link #start()} prepares and launches it. */
+    public static TaskRunner assigned(Task task, Assignment assignment, TaskRunnerContext context) {
+        return new TaskRunner(task, assignment, TaskStatus.of(TaskState.ASSIGNED, context.clock().instant(), "assigned"), context);
     }
 
     /** A task an earlier agent started and that still runs; {@link #start()} watches it. */
     public static TaskRunner adopted(TaskRecord record, TaskHandle handle, TaskRunnerContext context) {
         Task task = record.task();
-        TaskRunner runner = new TaskRunner(task, new TaskStatus(TaskState.RUNNING, context.clock().instant(),
-                "adopted by a restarted agent", null, null, pidOf(handle), handle.containerId(), record.hostPorts(),
-                TaskHealth.enabled(task) ? HealthChecker.STARTING : null), context);
+        TaskStatus adopted = new TaskStatus(TaskState.RUNNING, context.clock().instant(), "adopted by a restarted agent",
+                null, null, pidOf(handle), handle.containerId(), record.hostPorts(),
+                TaskHealth.enabled(task) ? HealthChecker.STARTING : null);
+        TaskRunner runner = new TaskRunner(task, record.assignment(), adopted, context);
         runner.handle = handle;
         runner.workspace.adopt(record);
         return runner;
@@ -99,7 +100,7 @@ public final class TaskRunner {
         if (!finalStatus.state().isTerminal()) {
             throw new IllegalArgumentException("not a final status: " + finalStatus.state());
         }
-        return new TaskRunner(task, finalStatus, context);
+        return new TaskRunner(task, Assignment.NONE, finalStatus, context);
     }
 
     public Task task() {
@@ -147,10 +148,10 @@ public final class TaskRunner {
      */
     public void dependencies(Map<String, List<String>> all) {
         dependencyChanges.received(all);
-        if (DependencyEnvironment.dependencies(task).isEmpty()) {
+        if (workspace.assignment.dependencies().isEmpty()) {
             return;
         }
-        Map<String, List<String>> view = DependencyEnvironment.view(task, all);
+        Map<String, List<String>> view = DependencyEnvironment.view(workspace.assignment, all);
         DependencyFollower current;
         synchronized (lock) {
             if (follower == null && handle != null && status.state() == TaskState.RUNNING && !detached) {
@@ -199,8 +200,7 @@ public final class TaskRunner {
         }
         stopAsked.countDown();
         if (running != null) {
-            stopper.stopAfter(request.finalState() == TaskState.SHUTDOWN ? TaskStopper.drainDelay(task) : Duration.ZERO,
-                    running);
+            stopper.stopAfter(request.finalState() == TaskState.SHUTDOWN ? stopper.drainDelay() : Duration.ZERO, running);
         }
     }
 
@@ -314,7 +314,7 @@ public final class TaskRunner {
         synchronized (lock) {
             request = stopRequest;
         }
-        Instant fencedAt = Fencing.fenced(task) ? Fencing.fencedAt(workspace.directory).orElse(null) : null;
+        Instant fencedAt = workspace.assignment.fenced() ? Fencing.fencedAt(workspace.directory).orElse(null) : null;
         if (fencedAt != null) {
             finish(TaskState.FAILED, "fenced (" + exitStatus.describe() + ")", Fencing.error(fencedAt),
                     exitStatus.exitCode());

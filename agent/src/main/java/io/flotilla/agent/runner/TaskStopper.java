@@ -3,6 +3,7 @@ package io.flotilla.agent.runner;
 import io.flotilla.agent.driver.Signals;
 import io.flotilla.agent.driver.TaskHandle;
 import io.flotilla.model.Task;
+import io.flotilla.model.api.Assignment;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -25,10 +26,12 @@ final class TaskStopper {
     static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(1);
 
     private final Task task;
+    private final Assignment assignment;
     private final Logger log;
 
-    TaskStopper(Task task, Logger log) {
+    TaskStopper(Task task, Assignment assignment, Logger log) {
         this.task = task;
+        this.assignment = assignment;
         this.log = log;
     }
 
@@ -51,7 +54,12 @@ final class TaskStopper {
      * otherwise; the container label {@code flotilla.drain_delay} (compose {@code labels}, e.g.
      * {@code 3s}, {@code 0s}) overrides it.
      */
-    static Duration drainDelay(Task task) {
+    Duration drainDelay() {
+        return drainDelay(task, assignment);
+    }
+
+    /** As {@link #drainDelay()}, for a task with this assignment. */
+    static Duration drainDelay(Task task, Assignment assignment) {
         String label = task.spec().labels().get(DRAIN_DELAY_LABEL);
         if (label != null && !label.isBlank()) {
             try {
@@ -60,8 +68,7 @@ final class TaskStopper {
                 return DEFAULT_DRAIN_DELAY;
             }
         }
-        String ports = task.injectedEnv().get("FLOTILLA_PORTS");
-        return ports == null || ports.isBlank() ? Duration.ZERO : DEFAULT_DRAIN_DELAY;
+        return assignment.ports().isEmpty() ? Duration.ZERO : DEFAULT_DRAIN_DELAY;
     }
 
     private static Duration parseDelay(String text) {

@@ -9,6 +9,7 @@ import io.flotilla.agent.volume.TaskVolumes;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.TaskStatus;
+import io.flotilla.model.api.Assignment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ import org.slf4j.Logger;
  */
 final class TaskWorkspace {
     final TaskDirectory directory;
+    /** How the manager wired the task into the cluster (or the record of an adopted task said). */
+    final Assignment assignment;
     private final Task task;
     private final TaskRunnerContext context;
     private final Logger log;
@@ -35,8 +38,9 @@ final class TaskWorkspace {
     Map<String, String> environment = Map.of();
     volatile List<HostMount> mounts = List.of();
 
-    TaskWorkspace(Task task, TaskRunnerContext context, Logger log) {
+    TaskWorkspace(Task task, Assignment assignment, TaskRunnerContext context, Logger log) {
         this.task = task;
+        this.assignment = assignment;
         this.context = context;
         this.log = log;
         this.directory = TaskDirectory.of(context.dataDir(), task.id());
@@ -51,14 +55,14 @@ final class TaskWorkspace {
         if (record.workingDir() != null) {
             workingDir = Path.of(record.workingDir());
         }
-        environment = TaskEnvironment.build(task, context.nodeId(), context.nodeAddress(), record.hostPorts(),
-                context.hostEnvironment());
+        environment = TaskEnvironment.build(task, assignment, context.nodeId(), context.nodeAddress(),
+                record.hostPorts(), context.hostEnvironment());
         context.ports().hold(record.hostPorts().values());
     }
 
     /** Provides the task's volumes on this node. */
     void mountVolumes() throws TaskVolumes.MountFailure {
-        mounts = context.volumes().acquire(task, directory);
+        mounts = context.volumes().acquire(task, assignment, directory);
     }
 
     /** The task's entrypoint and command, in exec form. */
@@ -70,12 +74,12 @@ final class TaskWorkspace {
 
     /** What a driver needs to start {@code program} with {@code env}; a fenced task also gets the lease file. */
     TaskLaunch launch(List<String> program, Map<String, String> env) {
-        if (!Fencing.fenced(task)) {
-            return new TaskLaunch(task, directory, program, env, workingDir, hostPorts, mounts, null);
+        if (!assignment.fenced()) {
+            return new TaskLaunch(task, assignment, directory, program, env, workingDir, hostPorts, mounts, null);
         }
         Map<String, String> fencedEnv = new LinkedHashMap<>(env);
         fencedEnv.put(Fencing.LEASE_FILE_VARIABLE, leaseFile().toAbsolutePath().toString());
-        return new TaskLaunch(task, directory, program, fencedEnv, workingDir, hostPorts, mounts, leaseFile());
+        return new TaskLaunch(task, assignment, directory, program, fencedEnv, workingDir, hostPorts, mounts, leaseFile());
     }
 
     Path leaseFile() {
@@ -86,7 +90,7 @@ final class TaskWorkspace {
     void ended(TaskStatus last) {
         context.ports().release(hostPorts.values());
         if (!mounts.isEmpty()) {
-            context.volumes().release(task);
+            context.volumes().release(task, assignment);
         }
         if (Files.isDirectory(directory.root())) {
             try {

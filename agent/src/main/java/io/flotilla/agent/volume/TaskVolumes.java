@@ -5,6 +5,7 @@ import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.VolumeMount;
+import io.flotilla.model.api.Assignment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,13 +15,9 @@ import java.util.List;
 /**
  * Turns a task's volumes into the {@link HostMount}s its driver mounts, getting each named volume
  * from its {@link VolumeDriver} first. A named volume of a stateful service is the slot's own
- * ({@link VolumeMount#instanceName}); the agent knows a task is stateful by the
- * {@code FLOTILLA_SLOT} variable the scheduler injects into such tasks only.
+ * ({@link VolumeMount#instanceName}): its {@link Assignment#slotVolumes()}.
  */
 public final class TaskVolumes {
-    /** Injected by the scheduler into the tasks of a stateful service only. */
-    public static final String SLOT_VARIABLE = "FLOTILLA_SLOT";
-
     private final VolumeDrivers drivers;
 
     public TaskVolumes(VolumeDrivers drivers) {
@@ -38,13 +35,9 @@ public final class TaskVolumes {
         }
     }
 
-    public static boolean stateful(Task task) {
-        return task.injectedEnv().containsKey(SLOT_VARIABLE);
-    }
-
     /** The name of the volume {@code mount} is for this task (the slot's own for a stateful service). */
-    public static String volumeName(Task task, VolumeMount mount) {
-        return mount.instanceName(task.slot(), stateful(task));
+    public static String volumeName(Task task, Assignment assignment, VolumeMount mount) {
+        return mount.instanceName(task.slot(), assignment.slotVolumes());
     }
 
     /**
@@ -52,7 +45,7 @@ public final class TaskVolumes {
      *
      * @throws MountFailure {@code cannot mount volume <name> (<driver> …): <reason>}
      */
-    public List<HostMount> acquire(Task task, TaskDirectory directory) throws MountFailure {
+    public List<HostMount> acquire(Task task, Assignment assignment, TaskDirectory directory) throws MountFailure {
         boolean process = TaskTemplate.PROCESS.equals(task.spec().driver());
         List<HostMount> mounts = new ArrayList<>();
         int anonymous = 0;
@@ -64,7 +57,7 @@ public final class TaskVolumes {
                         mount.readOnly(), null, null));
                 default -> {
                     if (mount.named()) {
-                        mounts.add(named(task, mount));
+                        mounts.add(named(task, assignment, mount));
                     } else if (process) {
                         Path path = directory.root().resolve("volumes").resolve("anonymous-" + (++anonymous));
                         try {
@@ -84,8 +77,8 @@ public final class TaskVolumes {
         return mounts;
     }
 
-    private HostMount named(Task task, VolumeMount mount) throws MountFailure {
-        String name = volumeName(task, mount);
+    private HostMount named(Task task, Assignment assignment, VolumeMount mount) throws MountFailure {
+        String name = volumeName(task, assignment, mount);
         String driverName = mount.options().driver();
         VolumeDriver driver = drivers.get(driverName).orElse(null);
         if (driver == null) {
@@ -102,11 +95,11 @@ public final class TaskVolumes {
     }
 
     /** The task has ended: tells each named volume's driver. */
-    public void release(Task task) {
+    public void release(Task task, Assignment assignment) {
         for (VolumeMount mount : task.spec().volumes()) {
             if (mount.named()) {
                 drivers.get(mount.options().driver()).ifPresent(driver ->
-                        driver.release(new VolumeRequest(volumeName(task, mount), mount.options(), task.id())));
+                        driver.release(new VolumeRequest(volumeName(task, assignment, mount), mount.options(), task.id())));
             }
         }
     }

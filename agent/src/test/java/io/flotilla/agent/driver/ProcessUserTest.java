@@ -7,6 +7,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.Assignment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,7 +42,7 @@ class ProcessUserTest {
         TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
         Files.createDirectories(directory.defaultWorkingDir());
 
-        TaskHandle handle = new ProcessDriver(Clock.systemUTC()).start(new TaskLaunch(task, directory,
+        TaskHandle handle = new ProcessDriver(Clock.systemUTC()).start(new TaskLaunch(task, Assignment.NONE, directory,
                 task.spec().command(), Map.of("PATH", "/usr/bin:/bin"), directory.defaultWorkingDir(), Map.of()));
         ExitStatus exit = handle.exit().get(10, TimeUnit.SECONDS);
 

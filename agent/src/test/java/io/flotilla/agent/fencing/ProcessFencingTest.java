@@ -14,6 +14,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.Assignment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -82,10 +83,10 @@ class ProcessFencingTest {
         Task task = new Task(id, "svc", "db", 1, 1, "node-1", TaskState.RUNNING,
                 TaskStatus.of(TaskState.ASSIGNED, Instant.now(), "assigned"),
                 TaskTemplate.process(List.of("/bin/sh", "-c", "exec sleep 300")), Instant.now(), null, 0,
-                Map.of(Fencing.VARIABLE, Fencing.LEASE));
+                Map.of());
         TaskDirectory directory = TaskDirectory.of(dataDir, id);
         Files.createDirectories(directory.defaultWorkingDir());
-        handle = driver.start(new TaskLaunch(task, directory, task.spec().command(), Map.of("PATH", "/usr/bin:/bin"),
+        handle = driver.start(new TaskLaunch(task, new Assignment(List.of(), true, Map.of(), false), directory, task.spec().command(), Map.of("PATH", "/usr/bin:/bin"),
                 directory.defaultWorkingDir(), Map.of(), List.of(), leaseFile()));
         return handle;
     }

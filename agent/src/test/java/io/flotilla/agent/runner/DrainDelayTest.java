@@ -6,6 +6,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.Assignment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,17 +22,20 @@ class DrainDelayTest {
                 TaskStatus.of(TaskState.RUNNING, Instant.now(), "running"), template, Instant.now(), null, 0, injected);
     }
 
+    private static final Assignment PORTS = new Assignment(List.of(new Assignment.Port("http", 8080)), false, Map.of(), false);
+
     @Test
     void aTaskWithPortsDrainsOneSecondOthersNone() {
-        assertThat(TaskStopper.drainDelay(task(Map.of(), Map.of("FLOTILLA_PORTS", "http:8080")))).isEqualTo(Duration.ofSeconds(1));
-        assertThat(TaskStopper.drainDelay(task(Map.of(), Map.of()))).isZero();
+        assertThat(TaskStopper.drainDelay(task(Map.of(), Map.of()), PORTS)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(TaskStopper.drainDelay(task(Map.of(), Map.of()), Assignment.NONE)).isZero();
     }
 
     @Test
     void theLabelOverridesIt() {
-        Map<String, String> ports = Map.of("FLOTILLA_PORTS", "http:8080");
-        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "0s"), ports))).isZero();
-        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "2500ms"), Map.of()))).isEqualTo(Duration.ofMillis(2500));
-        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "soon"), ports))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "0s"), Map.of()), PORTS)).isZero();
+        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "2500ms"), Map.of()), Assignment.NONE))
+                .isEqualTo(Duration.ofMillis(2500));
+        assertThat(TaskStopper.drainDelay(task(Map.of("flotilla.drain_delay", "soon"), Map.of()), PORTS))
+                .isEqualTo(Duration.ofSeconds(1));
     }
 }

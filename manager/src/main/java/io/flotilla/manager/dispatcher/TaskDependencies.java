@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /**
  * The services a task depends on, for its agent: its service's {@code depends_on} (same stack;
@@ -24,13 +23,11 @@ import java.util.stream.Collectors;
  * {@code BACKEND_HOST}), the full name for requires ({@code BILLING_API} for {@code billing_api});
  * upper case, every character other than a letter or digit becomes {@code _}. Pure.
  *
- * <p>The set sent to a node carries these as {@value #DEPENDENCIES_ENV} in each task's
- * {@code injectedEnv} ({@code PREFIX=service}, comma-separated, not stored), and the services'
- * healthy endpoints as {@code host:port} strings in {@link io.flotilla.model.api.AssignmentSet#dependencies()}.
+ * <p>The set sent to a node carries these in each task's
+ * {@link io.flotilla.model.api.Assignment#dependencies()} (not stored), and the services' healthy
+ * endpoints as {@code host:port} strings in {@link io.flotilla.model.api.AssignmentSet#dependencies()}.
  */
 public final class TaskDependencies {
-    public static final String DEPENDENCIES_ENV = "FLOTILLA_DEPENDENCIES";
-
     private TaskDependencies() {}
 
     /** Prefix → full service name, in order (depends_on first, then requires). */
@@ -57,12 +54,6 @@ public final class TaskDependencies {
             }
         }
         return names;
-    }
-
-    /** The value of {@value #DEPENDENCIES_ENV}: {@code BACKEND=shop_backend,BILLING_API=billing_api}. */
-    static String envValue(Map<String, String> dependencies) {
-        return dependencies.entrySet().stream().map(entry -> entry.getKey() + "=" + entry.getValue())
-                .collect(Collectors.joining(","));
     }
 
     /** The healthy endpoints of {@code service} as sorted {@code host:port} (its first port; {@code host} without ports). */

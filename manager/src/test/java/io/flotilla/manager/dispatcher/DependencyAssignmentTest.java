@@ -69,8 +69,8 @@ class DependencyAssignmentTest {
         long seen = manager.submit(running("db1", 31001)).get().index();
 
         AssignmentSet before = dispatcher.assignments("n1", -1, Duration.ZERO);
-        assertThat(before.tasks()).singleElement().satisfies(task -> assertThat(task.injectedEnv())
-                .containsEntry(TaskDependencies.DEPENDENCIES_ENV, "DB=shop_db,BILLING_API=billing_api"));
+        assertThat(before.tasks()).singleElement().satisfies(task -> assertThat(before.assignment(task.id()).dependencies())
+                .containsExactly(Map.entry("DB", "shop_db"), Map.entry("BILLING_API", "billing_api")));
         assertThat(before.dependencies()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "shop_db", List.of("127.0.0.1:31001"), "billing_api", List.of()));
 

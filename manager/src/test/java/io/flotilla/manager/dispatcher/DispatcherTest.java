@@ -176,12 +176,11 @@ class DispatcherTest {
         }
 
         assertThat(set.tasks()).extracting(Task::id).containsExactly("task1", "task2");
+        AssignmentSet answered = set;
         assertThat(set.tasks()).allSatisfy(task -> {
-            assertThat(task.injectedEnv()).containsEntry(AssignmentSets.PORTS_ENV, "http:8080,9090:9090");
-            assertThat(task.injectedEnv()).containsEntry("DB_ADDR", "10.0.0.1:5432");
+            assertThat(answered.assignment(task.id()).ports()).isEqualTo(List.of(new io.flotilla.model.api.Assignment.Port("http", 8080), new io.flotilla.model.api.Assignment.Port("9090", 9090)));
+            assertThat(task.injectedEnv()).containsEntry("DB_ADDR", "10.0.0.1:5432").doesNotContainKey("FLOTILLA_PORTS");
         });
-        // the stored task is untouched
-        assertThat(manager.state().task("task1").orElseThrow().injectedEnv()).doesNotContainKey(AssignmentSets.PORTS_ENV);
         // another node sees none of them
         hello("n2");
         assertThat(http.get("/v1/dispatcher/assignments?node=n2&wait=0").as(AssignmentSet.class).tasks()).isEmpty();

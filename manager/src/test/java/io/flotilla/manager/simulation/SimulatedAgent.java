@@ -14,7 +14,8 @@ import io.flotilla.model.Resources;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
-import io.flotilla.scheduler.Fencing;
+import io.flotilla.model.api.Assignment;
+import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.state.ClusterState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ import java.util.function.Predicate;
  * assignment set ({@link AssignmentSets}) and reports what differs.
  */
 final class SimulatedAgent {
-    /** A running process of a task; {@code fenced}: assigned with FLOTILLA_FENCING=lease. */
+    /** A running process of a task; {@code fenced}: its assignment says so. */
     record Process(String taskId, String serviceId, int slot, boolean fenced) {}
 
     final String nodeId;
@@ -101,13 +102,14 @@ final class SimulatedAgent {
             }
         }
         Map<String, Task> assigned = new TreeMap<>();
-        AssignmentSets.of(state, nodeId).tasks().forEach(task -> assigned.put(task.id(), task));
+        AssignmentSet set = AssignmentSets.of(state, nodeId);
+        set.tasks().forEach(task -> assigned.put(task.id(), task));
         // stop what is no longer in the set (replaced while this node was away, or removed)
         processes.keySet().removeIf(taskId -> !assigned.containsKey(taskId));
         ended.keySet().removeIf(taskId -> !assigned.containsKey(taskId));
         List<TaskStatusUpdate> updates = new ArrayList<>();
         for (Task task : assigned.values()) {
-            TaskStatus status = converge(task, now, crashesOnStart);
+            TaskStatus status = converge(task, set.assignment(task.id()), now, crashesOnStart);
             if (status != null) {
                 updates.add(new TaskStatusUpdate(task.id(), status));
             }
@@ -120,7 +122,7 @@ final class SimulatedAgent {
     }
 
     /** Starts or stops the task's process as its assignment says; returns the status to report, or null. */
-    private TaskStatus converge(Task task, Instant now, Predicate<Task> crashesOnStart) {
+    private TaskStatus converge(Task task, Assignment assignment, Instant now, Predicate<Task> crashesOnStart) {
         TaskStatus done = ended.get(task.id());
         if (done != null) {
             return done;
@@ -138,7 +140,7 @@ final class SimulatedAgent {
         if (crashesOnStart.test(task)) {
             return end(task, status(TaskState.FAILED, 1, "exited", now).withError("exit code 1"));
         }
-        boolean fenced = "lease".equals(task.injectedEnv().get(Fencing.FENCING_ENV));
+        boolean fenced = assignment.fenced();
         if (fenced && (leaseUntil == null || now.isAfter(leaseUntil))) {
             return null; // no lease, no fenced start
         }

@@ -14,6 +14,9 @@ import java.util.TreeMap;
  * receives a set compares it with what it runs; a task it runs that is missing from the set is
  * no longer wanted.
  *
+ * @param assignments  per task id, how the task is wired into the cluster ({@link Assignment}: its
+ *                     ports, fencing, dependencies, volumes); a task not in it has
+ *                     {@link Assignment#NONE}
  * @param dependencies for every service a task of the set depends on (depends_on or
  *                     {@code x-flotilla.requires}), its healthy endpoints now as sorted
  *                     {@code host:port} strings (the service's first port); the agent gives them
@@ -23,9 +26,19 @@ import java.util.TreeMap;
  */
 @JsonSerialize(using = AssignmentSetJson.Serializer.class)
 @JsonDeserialize(using = AssignmentSetJson.Deserializer.class)
-public record AssignmentSet(long index, String nodeId, List<Task> tasks, Map<String, List<String>> dependencies) {
+public record AssignmentSet(long index, String nodeId, List<Task> tasks, Map<String, Assignment> assignments,
+                            Map<String, List<String>> dependencies) {
     public AssignmentSet {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        TreeMap<String, Assignment> wired = new TreeMap<>();
+        if (assignments != null) {
+            assignments.forEach((taskId, assignment) -> {
+                if (assignment != null && !assignment.equals(Assignment.NONE)) {
+                    wired.put(taskId, assignment);
+                }
+            });
+        }
+        assignments = Collections.unmodifiableMap(wired);
         if (dependencies == null) {
             dependencies = Map.of();
         } else {
@@ -36,8 +49,18 @@ public record AssignmentSet(long index, String nodeId, List<Task> tasks, Map<Str
         }
     }
 
-    /** A set without dependency endpoints. */
+    /** A set whose tasks all have {@link Assignment#NONE}. */
+    public AssignmentSet(long index, String nodeId, List<Task> tasks, Map<String, List<String>> dependencies) {
+        this(index, nodeId, tasks, Map.of(), dependencies);
+    }
+
+    /** A set whose tasks all have {@link Assignment#NONE}, without dependency endpoints. */
     public AssignmentSet(long index, String nodeId, List<Task> tasks) {
-        this(index, nodeId, tasks, Map.of());
+        this(index, nodeId, tasks, Map.of(), Map.of());
+    }
+
+    /** How the task {@code taskId} is wired into the cluster; {@link Assignment#NONE} when the set says nothing. */
+    public Assignment assignment(String taskId) {
+        return assignments.getOrDefault(taskId, Assignment.NONE);
     }
 }

@@ -31,23 +31,32 @@ import java.util.TreeMap;
  * a gigabyte of JSON per pass (garbage that paused its JVM past the election timeout).
  *
  * <pre>{@code
- * {"format":2,"index":42,"nodeId":"n1",
+ * {"format":3,"index":42,"nodeId":"n1",
  *  "groups":[{"serviceId":…,"serviceName":…,"serviceVersion":3,"spec":{template},
- *             "desiredState":"RUNNING","status":{…},"createdAt":…,"injectedEnv":{…}}],
+ *             "desiredState":"RUNNING","status":{…},"createdAt":…,"injectedEnv":{…},
+ *             "assignment":{"ports":[{"name":"http","target":80,"hostPort":8080}],"fenced":false,
+ *                           "dependencies":{"DB":"shop_db"},"slotVolumes":false}}],
  *  "tasks":[{"group":0,"id":"…","slot":1},{"group":0,"id":"…","slot":2,"status":{…},"restartCount":1}],
- *  "dependencies":{"db":["10.0.0.2:5432"]}}
+ *  "dependencies":{"shop_db":["10.0.0.2:5432"]}}
  * }</pre>
  *
- * A group's {@code desiredState}, {@code status}, {@code createdAt} and {@code injectedEnv} are
- * those of its first task; another task names its own only where it differs, and its
- * {@code nodeId} only where it is not the set's. Decoding gives back equal tasks in the same
- * order, sharing one template object per group. A set in the first format (full tasks, no
- * {@code format}) is still read, so an agent reads an older manager; a newer format is refused
- * with an error that says so.
+ * A group's {@code desiredState}, {@code status}, {@code createdAt}, {@code injectedEnv} and
+ * {@code assignment} are those of its first task; another task names its own only where it
+ * differs, and its {@code nodeId} only where it is not the set's. Decoding gives back equal tasks
+ * in the same order, sharing one template object per group.
+ *
+ * <p>{@code format} is the version of this protocol: 3 added the typed {@link Assignment}. A set
+ * of format 1 (full tasks, no {@code format}) or 2 carried it as variables in each task's
+ * {@code injectedEnv}; those are still read, the variables lifted into the assignment
+ * ({@link AssignmentVariables#lift}), so an agent reads an older manager. A newer format is
+ * refused with an error that says so: an agent never runs a task with half of what it was told.
  */
 final class AssignmentSetJson {
-    /** The format written: 2 (templates once per group). Format 1 was the record's plain fields. */
-    static final int FORMAT = 2;
+    /**
+     * The format written: 3 (the typed assignment of each task). Format 2 wrote templates once per
+     * group, format 1 was the record's plain fields.
+     */
+    static final int FORMAT = 3;
 
     private AssignmentSetJson() {}
 
@@ -100,6 +109,7 @@ final class AssignmentSetJson {
                 provider.defaultSerializeField("status", head.status(), gen);
                 writeInstant(gen, "createdAt", head.createdAt());
                 provider.defaultSerializeField("injectedEnv", head.injectedEnv(), gen);
+                provider.defaultSerializeField("assignment", set.assignment(head.id()), gen);
                 gen.writeEndObject();
             }
             gen.writeEndArray();
@@ -132,6 +142,10 @@ final class AssignmentSetJson {
                 if (task != head && !task.injectedEnv().equals(head.injectedEnv())) {
                     provider.defaultSerializeField("injectedEnv", task.injectedEnv(), gen);
                 }
+                Assignment assignment = set.assignment(task.id());
+                if (task != head && !assignment.equals(set.assignment(head.id()))) {
+                    provider.defaultSerializeField("assignment", assignment, gen);
+                }
                 gen.writeEndObject();
             }
             gen.writeEndArray();
@@ -154,18 +168,23 @@ final class AssignmentSetJson {
             ObjectCodec codec = p.getCodec();
             JsonNode node = ctxt.readTree(p);
             int format = node.path("format").asInt(1);
+            if (format < 1) {
+                throw new JsonMappingException(p, "an assignment set of format " + format + " is not one this agent knows");
+            }
             if (format > FORMAT) {
                 throw new JsonMappingException(p, "an assignment set of format " + format
                         + " is newer than this agent reads (format " + FORMAT + "): upgrade this agent");
             }
             String nodeId = text(node, "nodeId");
             List<Task> tasks = new ArrayList<>();
+            Map<String, Assignment> assignments = new HashMap<>();
             if (format == 1) {
                 for (JsonNode task : node.path("tasks")) {
                     tasks.add(codec.treeToValue(task, Task.class));
                 }
             } else {
                 List<Task> heads = new ArrayList<>();
+                List<Assignment> headAssignments = new ArrayList<>();
                 for (JsonNode group : node.path("groups")) {
                     heads.add(new Task("group", text(group, "serviceId"), text(group, "serviceName"), 0,
                             group.path("serviceVersion").asLong(), nodeId,
@@ -173,6 +192,7 @@ final class AssignmentSetJson {
                             codec.treeToValue(group.get("status"), TaskStatus.class),
                             codec.treeToValue(group.get("spec"), TaskTemplate.class),
                             instant(group, "createdAt"), null, 0, env(group.get("injectedEnv"))));
+                    headAssignments.add(assignment(codec, group.get("assignment")));
                 }
                 for (JsonNode task : node.path("tasks")) {
                     int index = task.path("group").asInt(-1);
@@ -190,6 +210,16 @@ final class AssignmentSetJson {
                             instant(task, "notBefore"),
                             task.path("restartCount").asInt(0),
                             task.has("injectedEnv") ? env(task.get("injectedEnv")) : head.injectedEnv()));
+                    assignments.put(text(task, "id"), task.has("assignment")
+                            ? assignment(codec, task.get("assignment")) : headAssignments.get(index));
+                }
+            }
+            if (format < 3) {
+                for (int i = 0; i < tasks.size(); i++) {
+                    Task task = tasks.get(i);
+                    AssignmentVariables.Lifted lifted = AssignmentVariables.lift(task.injectedEnv());
+                    tasks.set(i, task.withAssignment(task.nodeId(), lifted.environment(), task.status()));
+                    assignments.put(task.id(), lifted.assignment());
                 }
             }
             Map<String, List<String>> dependencies = new TreeMap<>();
@@ -198,7 +228,11 @@ final class AssignmentSetJson {
                 e.getValue().forEach(endpoint -> endpoints.add(endpoint.asText()));
                 dependencies.put(e.getKey(), endpoints);
             });
-            return new AssignmentSet(node.path("index").asLong(), nodeId, tasks, dependencies);
+            return new AssignmentSet(node.path("index").asLong(), nodeId, tasks, assignments, dependencies);
+        }
+
+        private static Assignment assignment(ObjectCodec codec, JsonNode node) throws IOException {
+            return node == null || node.isNull() ? Assignment.NONE : codec.treeToValue(node, Assignment.class);
         }
 
         private static String text(JsonNode node, String field) {

@@ -52,24 +52,37 @@ class AssignmentSetJsonTest {
                 T0, null, 0, env);
     }
 
-    static AssignmentSet realisticSet() {
+    static final Assignment WIRED = new Assignment(
+            List.of(new Assignment.Port("http", 80, 8080), new Assignment.Port("9090", 9090)), false,
+            Map.of("BILLING_API", "billing_api"), false);
+
+    /** The tasks of {@link #realisticSet()} as a manager of format 2 sent them: the assignment as variables. */
+    static final Map<String, String> WIRED_AS_VARIABLES = Map.of("FLOTILLA_PORTS", "http:80:8080:host,9090:9090",
+            "FLOTILLA_DEPENDENCIES", "BILLING_API=billing_api");
+
+    static List<Task> realisticTasks(Map<String, String> wiredEnv) {
         TaskTemplate v1 = web("nginx:1.27");
         TaskTemplate v2 = web("nginx:1.28");
-        Map<String, String> ports = Map.of("FLOTILLA_PORTS", "http:80:8080:host,9090:9090",
-                "FLOTILLA_DEPENDENCIES", "BILLING_API=billing_api");
         TaskStatus assigned = new TaskStatus(TaskState.ASSIGNED, T0, "assigned to n1", null, null, null, null, Map.of(), null);
         TaskStatus running = new TaskStatus(TaskState.RUNNING, T0.plusSeconds(2), "started", null, null, 4242L,
                 "c0ffee", Map.of("http", 8080), "healthy");
         List<Task> tasks = new ArrayList<>();
-        tasks.add(task("a1", "web", 1, v1, 1, assigned, ports));
-        tasks.add(task("a2", "web", 1, web("nginx:1.27"), 2, running, ports)); // equal template, another object
+        tasks.add(task("a1", "web", 1, v1, 1, assigned, wiredEnv));
+        tasks.add(task("a2", "web", 1, web("nginx:1.27"), 2, running, wiredEnv)); // equal template, another object
         tasks.add(task("a3", "web", 2, v2, 3, running, Map.of()).withDesiredState(TaskState.SHUTDOWN));
         tasks.add(new Task("a4", "web-id", "shop_web", 4, 1, "n1", TaskState.RUNNING,
                 new TaskStatus(TaskState.FAILED, T0, "exit 1", "boom", 1, null, null, Map.of(), null), v1,
-                T0.plusMillis(7), T0.plusSeconds(30), 3, ports));
-        tasks.add(new Task("a5", "web-id", "shop_web", 5, 1, null, TaskState.RUNNING, assigned, v1, null, null, 0, ports));
+                T0.plusMillis(7), T0.plusSeconds(30), 3, wiredEnv));
+        tasks.add(new Task("a5", "web-id", "shop_web", 5, 1, null, TaskState.RUNNING, assigned, v1, null, null, 0, wiredEnv));
         tasks.add(task("b1", "db", 7, web("postgres:17"), 0, running, Map.of("X", "y")));
-        return new AssignmentSet(99, "n1", tasks, Map.of("shop_db", List.of("127.0.0.1:5432"), "billing_api", List.of()));
+        return tasks;
+    }
+
+    static AssignmentSet realisticSet() {
+        Map<String, Assignment> assignments = Map.of("a1", WIRED, "a2", WIRED, "a4", WIRED,
+                "a5", WIRED.withPorts(List.of()), "b1", new Assignment(List.of(), true, Map.of(), true));
+        return new AssignmentSet(99, "n1", realisticTasks(Map.of()), assignments,
+                Map.of("shop_db", List.of("127.0.0.1:5432"), "billing_api", List.of()));
     }
 
     @Test
@@ -78,13 +91,34 @@ class AssignmentSetJsonTest {
         AssignmentSet back = Json.read(Json.writeBytes(set), AssignmentSet.class);
         assertThat(back).isEqualTo(set);
         assertThat(back.tasks()).containsExactlyElementsOf(set.tasks()); // same order
+        assertThat(back.assignment("a1")).isEqualTo(WIRED);
+        assertThat(back.assignment("a3")).isEqualTo(Assignment.NONE);
+    }
+
+    @Test
+    void anAssignmentRoundTripsAndSaysWhatItIs() throws Exception {
+        Assignment assignment = new Assignment(List.of(new Assignment.Port("http", 80, 8080), new Assignment.Port("9090", 9090)),
+                true, Map.of("DB", "shop_db"), true);
+        JsonNode json = Json.MAPPER.readTree(Json.writeBytes(assignment));
+        assertThat(json.get("ports").get(0).get("hostPort").asInt()).isEqualTo(8080);
+        assertThat(json.get("fenced").asBoolean()).isTrue();
+        assertThat(json.get("dependencies").get("DB").asText()).isEqualTo("shop_db");
+        assertThat(Json.read(Json.writeBytes(assignment), Assignment.class)).isEqualTo(assignment);
+    }
+
+    @Test
+    void aGroupWritesItsFirstTasksAssignmentAndATaskOnlyWhereItsDiffers() throws Exception {
+        JsonNode json = Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
+        assertThat(json.get("groups").get(0).get("assignment").get("ports")).hasSize(2);
+        assertThat(json.get("tasks").get(1).has("assignment")).isFalse(); // a2: as a1
+        assertThat(json.get("tasks").get(4).get("assignment").get("ports")).isEmpty(); // a5
     }
 
     @Test
     void eachTemplateIsWrittenOncePerServiceVersionAndTasksShareIt() throws Exception {
         AssignmentSet set = realisticSet();
         JsonNode json = Json.MAPPER.readTree(Json.writeBytes(set));
-        assertThat(json.get("format").asInt()).isEqualTo(2);
+        assertThat(json.get("format").asInt()).isEqualTo(3);
         assertThat(json.get("groups")).hasSize(3); // web v1 (twice the equal template), web v2, db v7
         for (JsonNode task : json.get("tasks")) {
             assertThat(task.has("spec")).isFalse();
@@ -94,7 +128,7 @@ class AssignmentSetJsonTest {
 
         List<Task> many = new ArrayList<>();
         for (int i = 1; i <= 200; i++) {
-            many.add(task("t" + i, "web", 1, web("nginx:1.27"), i, set.tasks().get(1).status(), set.tasks().get(0).injectedEnv()));
+            many.add(task("t" + i, "web", 1, web("nginx:1.27"), i, set.tasks().get(1).status(), Map.of("X", "y")));
         }
         int compact = Json.writeBytes(new AssignmentSet(1, "n1", many)).length;
         int full = Json.MAPPER.writeValueAsBytes(Map.of("tasks", many)).length;
@@ -102,23 +136,57 @@ class AssignmentSetJsonTest {
     }
 
     @Test
-    void theFirstFormatOfFullTasksIsStillRead() throws Exception {
+    void theFirstFormatOfFullTasksIsStillReadItsVariablesLifted() throws Exception {
         AssignmentSet set = realisticSet();
         ObjectNode old = Json.MAPPER.createObjectNode();
         old.put("index", set.index());
         old.put("nodeId", set.nodeId());
-        old.set("tasks", Json.MAPPER.valueToTree(set.tasks()));
+        old.set("tasks", Json.MAPPER.valueToTree(realisticTasks(WIRED_AS_VARIABLES)));
         old.set("dependencies", Json.MAPPER.valueToTree(set.dependencies()));
-        assertThat(Json.read(Json.MAPPER.writeValueAsBytes(old), AssignmentSet.class)).isEqualTo(set);
+        AssignmentSet back = Json.read(Json.MAPPER.writeValueAsBytes(old), AssignmentSet.class);
+        assertThat(back.tasks()).isEqualTo(set.tasks());
+        assertThat(back.assignment("a1")).isEqualTo(WIRED);
+        assertThat(back.assignment("b1")).isEqualTo(Assignment.NONE); // format 1 of the test had no fencing
+    }
+
+    /** A set as a manager of format 2 wrote it (from the tests of that version), fencing and slot stored as variables. */
+    private static final String FORMAT_2 = """
+            {"format":2,"index":7,"nodeId":"n1",
+             "groups":[{"serviceId":"db-id","serviceName":"shop_db","serviceVersion":1,
+                        "spec":{"driver":"process","command":["/bin/sh","-c","sleep 60"]},
+                        "desiredState":"RUNNING","status":{"state":"ASSIGNED","timestamp":"2026-11-21T12:00:00Z","message":"assigned"},
+                        "createdAt":"2026-11-21T12:00:00Z",
+                        "injectedEnv":{"FLOTILLA_FENCING":"lease","FLOTILLA_SLOT":"1","FLOTILLA_SLOT_NAME":"db-1.db.shop.flotilla",
+                                       "FLOTILLA_PORTS":"pg:5432,admin:9000:19000:host,bad:x",
+                                       "FLOTILLA_DEPENDENCIES":"CACHE=shop_cache,BILLING_API=billing_api","CACHE_HOST":"10.0.0.9"}}],
+             "tasks":[{"group":0,"id":"d1","slot":1},{"group":0,"id":"d2","slot":2,"injectedEnv":{"X":"y"}}],
+             "dependencies":{"shop_cache":["10.0.0.9:6379"]}}
+            """;
+
+    @Test
+    void aSetOfFormat2IsReadItsVariablesLiftedIntoTheAssignment() throws Exception {
+        AssignmentSet set = Json.read(FORMAT_2.getBytes(java.nio.charset.StandardCharsets.UTF_8), AssignmentSet.class);
+        Assignment d1 = set.assignment("d1");
+        assertThat(d1.ports()).containsExactly(new Assignment.Port("pg", 5432), new Assignment.Port("admin", 9000, 19000));
+        assertThat(d1.fenced()).isTrue();
+        assertThat(d1.slotVolumes()).isTrue();
+        assertThat(d1.dependencies()).containsExactly(Map.entry("CACHE", "shop_cache"), Map.entry("BILLING_API", "billing_api"));
+        assertThat(set.tasks().getFirst().injectedEnv()).containsOnlyKeys("FLOTILLA_SLOT", "FLOTILLA_SLOT_NAME", "CACHE_HOST");
+        assertThat(set.assignment("d2")).isEqualTo(Assignment.NONE);
+        assertThat(set.tasks().get(1).injectedEnv()).isEqualTo(Map.of("X", "y"));
+        assertThat(set.dependencies()).containsEntry("shop_cache", List.of("10.0.0.9:6379"));
     }
 
     @Test
     void aNewerFormatOrABadGroupIsRefusedSayingSo() throws Exception {
         ObjectNode json = (ObjectNode) Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
-        json.put("format", 3);
+        json.put("format", 4);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
-                .hasStackTraceContaining("format 3 is newer than this agent reads");
-        json.put("format", 2);
+                .hasStackTraceContaining("an assignment set of format 4 is newer than this agent reads (format 3): upgrade this agent");
+        json.put("format", 0);
+        assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
+                .hasStackTraceContaining("format 0 is not one this agent knows");
+        json.put("format", 3);
         ((ObjectNode) json.get("tasks").get(0)).put("group", 7);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
                 .hasStackTraceContaining("names group 7 of 3");

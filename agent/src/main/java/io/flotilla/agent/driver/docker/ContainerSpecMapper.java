@@ -10,11 +10,12 @@ import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Ulimit;
 import io.flotilla.agent.driver.HostMount;
 import io.flotilla.agent.fencing.Fencing;
-import io.flotilla.agent.runner.TaskEnvironment;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Resources;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.Assignment;
+import io.flotilla.model.api.AssignmentVariables;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,11 +28,12 @@ import java.util.Map;
  * Compose service. Pure: no daemon, no clock.
  *
  * <ul>
- *   <li>Environment: the service's, then the manager's {@code injectedEnv}, then
+ *   <li>Environment: the service's, then the manager's {@code injectedEnv}, then the task's
+ *       assignment as variables ({@code FLOTILLA_PORTS}, …: {@link AssignmentVariables}), then
  *       {@code FLOTILLA_TASK_ID/TASK_SLOT/SERVICE/NODE_ID}, and per port {@code FLOTILLA_PORT_<NAME>}
  *       and {@code PORT} (the first) set to the <em>container</em> port — a process task gets its host
  *       port there instead. Nothing of the agent's own environment leaks in; the image's ENV stays.</li>
- *   <li>Ports: every port of {@code FLOTILLA_PORTS} is published on the node's address, on the host
+ *   <li>Ports: every port of the task's {@link Assignment} is published on the node's address, on the host
  *       port the agent picked (the published one for {@code mode: host}).</li>
  *   <li>Volumes: a named volume is a bind mount of the host directory its volume driver provided,
  *       a bind mount keeps its absolute host path, tmpfs is tmpfs, an anonymous volume is a Docker
@@ -48,28 +50,28 @@ public final class ContainerSpecMapper {
      * @param hostMounts the task's volumes as resolved on this node ({@code TaskVolumes})
      * @throws IllegalArgumentException for a value Docker cannot take (an unknown capability)
      */
-    public static ContainerSpec map(Task task, String nodeId, String address, Map<String, Integer> hostPorts,
-                                    List<HostMount> hostMounts) {
-        return map(task, nodeId, address, hostPorts, hostMounts, null);
+    public static ContainerSpec map(Task task, Assignment assignment, String nodeId, String address,
+                                    Map<String, Integer> hostPorts, List<HostMount> hostMounts) {
+        return map(task, assignment, nodeId, address, hostPorts, hostMounts, null);
     }
 
     /**
-     * As {@link #map(Task, String, String, Map, List)}; a fenced task ({@code leaseFile} not null)
+     * As {@link #map(Task, Assignment, String, String, Map, List)}; a fenced task ({@code leaseFile} not null)
      * also sees the node's fencing directory read-only at {@link Fencing#CONTAINER_FENCING_DIR} and
      * its lease file named by {@link Fencing#LEASE_FILE_VARIABLE}.
      */
-    public static ContainerSpec map(Task task, String nodeId, String address, Map<String, Integer> hostPorts,
-                                    List<HostMount> hostMounts, java.nio.file.Path leaseFile) {
+    public static ContainerSpec map(Task task, Assignment assignment, String nodeId, String address,
+                                    Map<String, Integer> hostPorts, List<HostMount> hostMounts,
+                                    java.nio.file.Path leaseFile) {
         if (leaseFile != null) {
             hostMounts = new ArrayList<>(hostMounts);
             hostMounts.add(new HostMount(HostMount.Type.BIND, leaseFile.toAbsolutePath().getParent(),
                     Fencing.CONTAINER_FENCING_DIR, true, null, null));
         }
         TaskTemplate template = task.spec();
-        List<TaskEnvironment.PortRequest> ports = TaskEnvironment.portRequests(task);
         List<ExposedPort> exposed = new ArrayList<>();
         Ports bindings = new Ports();
-        for (TaskEnvironment.PortRequest port : ports) {
+        for (Assignment.Port port : assignment.ports()) {
             ExposedPort exposedPort = ExposedPort.tcp(port.target());
             exposed.add(exposedPort);
             Integer hostPort = hostPorts.get(port.name());
@@ -106,33 +108,33 @@ public final class ContainerSpecMapper {
         return new ContainerSpec(ContainerLabels.containerName(task, nodeId), template.image(),
                 template.entrypoint().isEmpty() ? null : template.entrypoint(),
                 template.command().isEmpty() ? null : template.command(),
-                environment(task, nodeId, ports, leaseFile), ContainerLabels.of(task, nodeId), template.workingDir(),
+                environment(task, assignment, nodeId, leaseFile), ContainerLabels.of(task, nodeId), template.workingDir(),
                 template.user(), template.hostname(), exposed, healthcheck(template.healthcheck()),
                 signalName(template.stopSignal()), seconds(template.stopGracePeriod()), host);
     }
 
-    static List<String> environment(Task task, String nodeId, List<TaskEnvironment.PortRequest> ports) {
-        return environment(task, nodeId, ports, null);
+    static List<String> environment(Task task, Assignment assignment, String nodeId) {
+        return environment(task, assignment, nodeId, null);
     }
 
-    static List<String> environment(Task task, String nodeId, List<TaskEnvironment.PortRequest> ports,
-                                    java.nio.file.Path leaseFile) {
+    static List<String> environment(Task task, Assignment assignment, String nodeId, java.nio.file.Path leaseFile) {
         Map<String, String> env = new LinkedHashMap<>(task.spec().environment());
         if (leaseFile != null) {
             env.put(Fencing.LEASE_FILE_VARIABLE, Fencing.CONTAINER_FENCING_DIR + "/" + leaseFile.getFileName());
         }
         env.putAll(task.injectedEnv());
+        env.putAll(AssignmentVariables.of(assignment));
         env.put("FLOTILLA_TASK_ID", task.id());
         env.put("FLOTILLA_TASK_SLOT", Integer.toString(task.slot()));
         env.put("FLOTILLA_SERVICE", ContainerLabels.serviceOf(task));
         env.put("FLOTILLA_NODE_ID", nodeId);
         boolean first = true;
-        for (TaskEnvironment.PortRequest port : ports) {
+        for (Assignment.Port port : assignment.ports()) {
             if (first) {
                 env.put("PORT", Integer.toString(port.target()));
                 first = false;
             }
-            env.put(TaskEnvironment.portVariable(port.name()), Integer.toString(port.target()));
+            env.put(AssignmentVariables.portVariable(port.name()), Integer.toString(port.target()));
         }
         List<String> list = new ArrayList<>();
         env.forEach((key, value) -> list.add(key + "=" + value));

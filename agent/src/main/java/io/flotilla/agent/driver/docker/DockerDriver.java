@@ -19,6 +19,7 @@ import io.flotilla.agent.driver.TaskLaunch;
 import io.flotilla.agent.driver.TaskRecord;
 import io.flotilla.agent.fencing.Fencing;
 import io.flotilla.model.Task;
+import io.flotilla.model.api.Assignment;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.api.TaskLogSource;
 import java.nio.file.Path;
@@ -89,12 +90,12 @@ public final class DockerDriver implements Driver {
     }
 
     @Override
-    public void prepare(Task task, Consumer<String> progress) throws DriverException {
+    public void prepare(Task task, Assignment assignment, Consumer<String> progress) throws DriverException {
         String image = task.spec().image();
         if (image == null || image.isBlank()) {
             throw new DriverException("the service has no image");
         }
-        if (Fencing.fenced(task) && ContainerWatchdog.missing() != null) {
+        if (assignment.fenced() && ContainerWatchdog.missing() != null) {
             throw new DriverException("cannot run a fenced task: " + ContainerWatchdog.missing());
         }
         ImageReference reference = ImageReference.parse(image);
@@ -198,7 +199,7 @@ public final class DockerDriver implements Driver {
         Task task = launch.task();
         ContainerSpec spec;
         try {
-            spec = ContainerSpecMapper.map(task, nodeId, address, launch.hostPorts(), launch.mounts(), launch.leaseFile());
+            spec = ContainerSpecMapper.map(task, launch.assignment(), nodeId, address, launch.hostPorts(), launch.mounts(), launch.leaseFile());
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
         }
@@ -297,7 +298,7 @@ public final class DockerDriver implements Driver {
                 ContainerWatchdog.stop(directory);
                 return new Adoption.Ended(handle.exit().join());
             }
-            if (Fencing.fenced(task)) {
+            if (record.assignment().fenced()) {
                 ContainerWatchdog.ensure(directory, Fencing.leaseFile(dataDir), container.getId());
                 handle.exit().whenComplete((status, failure) -> ContainerWatchdog.stop(directory));
             }

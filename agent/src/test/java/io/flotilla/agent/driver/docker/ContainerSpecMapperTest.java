@@ -18,18 +18,20 @@ import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Ulimit;
 import io.flotilla.model.Task;
+import io.flotilla.model.api.Assignment;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** TaskTemplate → container, without a daemon. */
 class ContainerSpecMapperTest {
-    private final Task task = DockerTasks.task("t1", DockerTasks.full(),
-            Map.of("FLOTILLA_PORTS", "http:80,admin:9000:19000:host", "DB_HOST", "10.0.0.5"));
+    private final Task task = DockerTasks.task("t1", DockerTasks.full(), Map.of("DB_HOST", "10.0.0.5"));
+    private final Assignment ports = new Assignment(List.of(new Assignment.Port("http", 80),
+            new Assignment.Port("admin", 9000, 19000)), false, Map.of(), false);
 
     @Test
     void mapsTheComposeServiceOntoTheContainer() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
+        ContainerSpec spec = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
 
         assertThat(spec.name()).isEqualTo("teststack_web.2.t1");
         assertThat(spec.image()).isEqualTo(DockerTasks.IMAGE);
@@ -49,7 +51,7 @@ class ContainerSpecMapperTest {
 
     @Test
     void labelsTieTheContainerToItsTaskAndCannotBeSpoofed() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of());
+        ContainerSpec spec = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of(), List.of());
 
         assertThat(spec.labels()).containsEntry("team", "a").containsEntry(ContainerLabels.TASK, "t1")
                 .containsEntry(ContainerLabels.NODE, "node-1").containsEntry(ContainerLabels.SERVICE, "teststack_web")
@@ -58,18 +60,18 @@ class ContainerSpecMapperTest {
 
     @Test
     void environmentCarriesContainerPortsAndNothingOfTheAgent() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
+        ContainerSpec spec = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
 
         assertThat(spec.environment()).contains("MODE=test", "DB_HOST=10.0.0.5", "FLOTILLA_TASK_ID=t1",
                 "FLOTILLA_TASK_SLOT=2", "FLOTILLA_SERVICE=teststack_web", "FLOTILLA_NODE_ID=node-1", "PORT=80",
-                "FLOTILLA_PORT_HTTP=80", "FLOTILLA_PORT_ADMIN=9000");
+                "FLOTILLA_PORT_HTTP=80", "FLOTILLA_PORT_ADMIN=9000", "FLOTILLA_PORTS=http:80,admin:9000:19000:host");
         assertThat(spec.environment()).noneMatch(entry -> entry.startsWith("PATH=") || entry.startsWith("HOME="));
     }
 
     @Test
     void aFencedTaskSeesTheNodesFencingDirectoryReadOnlyAndItsLeaseFileInItsEnvironment() {
         java.nio.file.Path lease = java.nio.file.Path.of("/var/lib/flotilla/fencing/lease");
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of(), lease);
+        ContainerSpec spec = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of(), List.of(), lease);
 
         assertThat(spec.environment()).contains("FLOTILLA_LEASE_FILE=/run/flotilla/fencing/lease");
         assertThat(spec.hostConfig().getMounts()).anySatisfy(mount -> {
@@ -78,13 +80,13 @@ class ContainerSpecMapperTest {
             assertThat(mount.getTarget()).isEqualTo("/run/flotilla/fencing");
             assertThat(mount.getReadOnly()).isTrue();
         });
-        assertThat(ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of()).environment())
+        assertThat(ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of(), List.of()).environment())
                 .noneMatch(variable -> variable.startsWith("FLOTILLA_LEASE_FILE="));
     }
 
     @Test
     void publishesEveryPortOnTheNodeAddressAndTheHostPortPicked() {
-        ContainerSpec spec = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
+        ContainerSpec spec = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of("http", 31000, "admin", 19000), List.of());
 
         assertThat(spec.exposedPorts()).containsExactly(ExposedPort.tcp(80), ExposedPort.tcp(9000));
         Map<ExposedPort, Ports.Binding[]> bindings = spec.hostConfig().getPortBindings().getBindings();
@@ -94,7 +96,7 @@ class ContainerSpecMapperTest {
 
     @Test
     void hostConfigCarriesLimitsCapabilitiesAndFilesystemOptions() {
-        HostConfig host = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), List.of()).hostConfig();
+        HostConfig host = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of(), List.of()).hostConfig();
 
         assertThat(host.getNanoCPUs()).isEqualTo(1_500_000_000L);
         assertThat(host.getMemory()).isEqualTo(64L << 20);
@@ -112,8 +114,8 @@ class ContainerSpecMapperTest {
     @Test
     void namedVolumesAreBindMountsOfTheirDriversDirectoryBindsKeepTheirPath(@TempDir Path dataDir) throws Exception {
         List<HostMount> resolved = new TaskVolumes(VolumeDrivers.standard(dataDir, GlusterDefaults.NONE))
-                .acquire(task, TaskDirectory.of(dataDir, task.id()));
-        List<Mount> mounts = ContainerSpecMapper.map(task, "node-1", "127.0.0.1", Map.of(), resolved).hostConfig().getMounts();
+                .acquire(task, Assignment.NONE, TaskDirectory.of(dataDir, task.id()));
+        List<Mount> mounts = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of(), resolved).hostConfig().getMounts();
 
         String volume = dataDir.resolve("volumes/teststack_data/_data").toString();
         assertThat(Path.of(volume)).isDirectory();
@@ -128,7 +130,7 @@ class ContainerSpecMapperTest {
     @Test
     void aMinimalTaskLeavesTheImageDefaults() {
         ContainerSpec spec = ContainerSpecMapper.map(DockerTasks.task("t2", DockerTasks.template("img", List.of()), Map.of()),
-                "n", "10.0.0.1", Map.of(), List.of());
+                Assignment.NONE, "n", "10.0.0.1", Map.of(), List.of());
 
         assertThat(spec.entrypoint()).isNull();
         assertThat(spec.command()).isNull();

@@ -16,6 +16,7 @@ import io.flotilla.agent.logs.DiskTaskLogSource;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.Assignment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -86,9 +87,14 @@ class DockerDriverTest {
     }
 
     private TaskHandle start(Task task, Map<String, Integer> hostPorts) throws Exception {
+        return start(task, Assignment.NONE, hostPorts);
+    }
+
+    private TaskHandle start(Task task, Assignment assignment, Map<String, Integer> hostPorts) throws Exception {
         TaskDirectory directory = TaskDirectory.of(data, task.id());
         Files.createDirectories(directory.root());
-        return driver.start(new TaskLaunch(task, directory, List.of(), Map.of(), directory.defaultWorkingDir(), hostPorts));
+        return driver.start(new TaskLaunch(task, assignment, directory, List.of(), Map.of(), directory.defaultWorkingDir(),
+                hostPorts));
     }
 
     private static ExitStatus exitOf(TaskHandle handle) throws Exception {
@@ -126,8 +132,9 @@ class DockerDriverTest {
         }
         Task task = DockerTasks.task("web", DockerTasks.template(DockerTasks.IMAGE,
                 List.of("sh", "-c", "echo hello-log; echo port=$PORT; exec httpd -f -p $PORT -h /www")),
-                Map.of("FLOTILLA_PORTS", "http:8080"));
-        TaskHandle handle = start(task, Map.of("http", hostPort));
+                Map.of());
+        TaskHandle handle = start(task, new Assignment(List.of(new Assignment.Port("http", 8080)), false, Map.of(), false),
+                Map.of("http", hostPort));
 
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(http.send(
@@ -147,8 +154,8 @@ class DockerDriverTest {
         driver.close();
 
         driver = newDriver();
-        Adoption adoption = driver.adopt(TaskDirectory.of(data, running.id()), TaskRecord.prepared(running, Map.of(), "/"));
-        Adoption endedAdoption = driver.adopt(TaskDirectory.of(data, ended.id()), TaskRecord.prepared(ended, Map.of(), "/"));
+        Adoption adoption = driver.adopt(TaskDirectory.of(data, running.id()), TaskRecord.prepared(running, Assignment.NONE, Map.of(), "/"));
+        Adoption endedAdoption = driver.adopt(TaskDirectory.of(data, ended.id()), TaskRecord.prepared(ended, Assignment.NONE, Map.of(), "/"));
 
         assertThat(endedAdoption).isEqualTo(new Adoption.Ended(new ExitStatus.Exited(5)));
         assertThat(adoption).isInstanceOf(Adoption.StillRunning.class);
@@ -204,14 +211,14 @@ class DockerDriverTest {
         Task never = DockerTasks.task("n", withPullPolicy(DockerTasks.template(image, List.of()), "never"), Map.of());
         Task always = DockerTasks.task("a", withPullPolicy(DockerTasks.template(image, List.of()), "always"), Map.of());
 
-        assertThatThrownBy(() -> driver.prepare(never, messages::add)).isInstanceOf(DriverException.class)
+        assertThatThrownBy(() -> driver.prepare(never, Assignment.NONE, messages::add)).isInstanceOf(DriverException.class)
                 .hasMessageContaining("pull_policy is never");
-        driver.prepare(always, messages::add);
+        driver.prepare(always, Assignment.NONE, messages::add);
 
         assertThat(messages).first().isEqualTo("pulling image " + image);
         assertThat(messages).last().isEqualTo("pulled image " + image);
         daemon.client().inspectImageCmd(image).exec();
-        driver.prepare(never, messages::add);
+        driver.prepare(never, Assignment.NONE, messages::add);
     }
 
     @Test
@@ -220,7 +227,7 @@ class DockerDriverTest {
         Task task = DockerTasks.task("m", DockerTasks.template(DockerTestEnvironment.REGISTRY + "/flotilla-test/missing:1",
                 List.of()), Map.of());
 
-        assertThatThrownBy(() -> driver.prepare(task, message -> { })).isInstanceOf(DriverException.class)
+        assertThatThrownBy(() -> driver.prepare(task, Assignment.NONE, message -> { })).isInstanceOf(DriverException.class)
                 .hasMessageStartingWith("cannot pull image 127.0.0.1:5000/flotilla-test/missing:1: ")
                 .hasMessageContaining("not found");
     }

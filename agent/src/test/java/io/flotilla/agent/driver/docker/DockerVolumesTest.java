@@ -19,6 +19,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.VolumeMount;
 import io.flotilla.model.VolumeOptions;
+import io.flotilla.model.api.Assignment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,13 +99,19 @@ class DockerVolumesTest {
     }
 
     private TaskHandle start(Task task) throws Exception {
+        return start(task, Assignment.NONE);
+    }
+
+    private TaskHandle start(Task task, Assignment assignment) throws Exception {
         TaskDirectory directory = TaskDirectory.of(data, task.id());
         Files.createDirectories(directory.root());
-        var mounts = new TaskVolumes(VolumeDrivers.standard(data, GlusterDefaults.NONE)).acquire(task, directory);
-        directory.writeRecord(TaskRecord.prepared(task, Map.of(), directory.defaultWorkingDir().toString()));
-        return driver.start(new TaskLaunch(task, directory, List.of(), Map.of(), directory.defaultWorkingDir(), Map.of(),
-                mounts, Fencing.fenced(task) ? Fencing.leaseFile(data) : null));
+        var mounts = new TaskVolumes(VolumeDrivers.standard(data, GlusterDefaults.NONE)).acquire(task, assignment, directory);
+        directory.writeRecord(TaskRecord.prepared(task, assignment, Map.of(), directory.defaultWorkingDir().toString()));
+        return driver.start(new TaskLaunch(task, assignment, directory, List.of(), Map.of(), directory.defaultWorkingDir(),
+                Map.of(), mounts, assignment.fenced() ? Fencing.leaseFile(data) : null));
     }
+
+    private static final Assignment FENCED = new Assignment(List.of(), true, Map.of(), false);
 
     private static Task task(String id, String script, List<VolumeMount> volumes, Map<String, String> injected) {
         TaskTemplate template = new TaskTemplate(TaskTemplate.DOCKER, DockerTasks.IMAGE, List.of("sh", "-c", script),
@@ -131,7 +138,7 @@ class DockerVolumesTest {
     @Test
     void aFencedContainerIsKilledOnceTheLeaseIsNoLongerRenewed() throws Exception {
         renewInBackground();
-        TaskHandle handle = start(task("fenced", "exec sleep 300", List.of(), Map.of(Fencing.VARIABLE, Fencing.LEASE)));
+        TaskHandle handle = start(task("fenced", "exec sleep 300", List.of(), Map.of()), FENCED);
         Thread.sleep(2 * LEASE.toMillis());
         assertThat(handle.exit()).isNotDone();
 
@@ -149,8 +156,8 @@ class DockerVolumesTest {
     @Test
     void anAdoptedFencedContainerGetsAWatchdogAgainWhenItsOwnIsGone() throws Exception {
         renewInBackground();
-        Task task = task("adopted", "exec sleep 300", List.of(), Map.of(Fencing.VARIABLE, Fencing.LEASE));
-        start(task);
+        Task task = task("adopted", "exec sleep 300", List.of(), Map.of());
+        start(task, FENCED);
         TaskDirectory directory = TaskDirectory.of(data, "adopted");
         await().atMost(Duration.ofSeconds(5)).until(() -> ContainerWatchdog.running(directory).isPresent());
         ProcessHandle first = ContainerWatchdog.running(directory).orElseThrow();

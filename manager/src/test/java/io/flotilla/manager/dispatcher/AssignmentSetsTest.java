@@ -1,0 +1,66 @@
+package io.flotilla.manager.dispatcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flotilla.manager.TestManagers;
+import io.flotilla.model.Command;
+import io.flotilla.model.DependencySpec;
+import io.flotilla.model.Json;
+import io.flotilla.model.PortSpec;
+import io.flotilla.model.Service;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.Task;
+import io.flotilla.model.api.Assignment;
+import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.state.ClusterState;
+import io.flotilla.state.StateMachine;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Each task's typed assignment, made from the state as the log holds it. */
+class AssignmentSetsTest {
+    private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+
+    /** An AssignTasks entry as the scheduler writes it to the log (unchanged by format 3): fencing as variables. */
+    private static final String STORED_ASSIGNMENT = """
+            {"type":"AssignTasks","assignments":[{"taskId":"db1","nodeId":"n1",
+              "env":{"FLOTILLA_FENCING":"lease","FLOTILLA_SLOT":"1","FLOTILLA_SLOT_NAME":"db-1.db.shop.flotilla"}},
+              {"taskId":"app1","nodeId":"n1","env":{"DB_HOST":"10.0.0.5"}}],
+             "at":"2026-12-01T00:00:01Z"}
+            """;
+
+    @Test
+    void aStoredFencedTaskIsSentFencedWithItsPortsAndDependenciesTyped() throws Exception {
+        ServiceSpec db = TestManagers.service("shop", "db", 1).withPorts(List.of(
+                new PortSpec("pg", 5432, null, null, null), new PortSpec("admin", 9000, 19000, null, "host")));
+        ServiceSpec app = TestManagers.service("shop", "app", 1).withDependsOn(List.of(new DependencySpec("db", null, true)));
+        ClusterState state = ClusterState.EMPTY;
+        long index = 0;
+        state = StateMachine.apply(state, ++index, new Command.CreateService("db", db, T0));
+        state = StateMachine.apply(state, ++index, new Command.CreateService("app", app, T0));
+        Service dbService = state.service("db").orElseThrow();
+        Service appService = state.service("app").orElseThrow();
+        state = StateMachine.apply(state, ++index, new Command.UpsertNode(TestManagers.node("n1")));
+        state = StateMachine.apply(state, ++index, new Command.CreateTasks(List.of(
+                TestManagers.newTask("db1", dbService, 1, T0), TestManagers.newTask("app1", appService, 1, T0))));
+        state = StateMachine.apply(state, ++index,
+                Json.read(STORED_ASSIGNMENT.getBytes(StandardCharsets.UTF_8), Command.class));
+
+        AssignmentSet set = AssignmentSets.of(state, "n1");
+
+        assertThat(set.tasks()).extracting(Task::id).containsExactly("app1", "db1");
+        assertThat(set.assignment("db1")).isEqualTo(new Assignment(
+                List.of(new Assignment.Port("pg", 5432), new Assignment.Port("admin", 9000, 19000)), true, Map.of(), true));
+        assertThat(set.assignment("app1")).isEqualTo(new Assignment(
+                List.of(new Assignment.Port("http", 8080), new Assignment.Port("9090", 9090)), false,
+                Map.of("DB", "shop_db"), false));
+        assertThat(set.dependencies()).containsOnlyKeys("shop_db");
+        // the variables travel typed only; the stored task is not changed
+        assertThat(set.tasks().get(1).injectedEnv()).containsOnlyKeys("FLOTILLA_SLOT", "FLOTILLA_SLOT_NAME");
+        assertThat(set.tasks().get(0).injectedEnv()).containsOnlyKeys("DB_HOST");
+        assertThat(state.task("db1").orElseThrow().injectedEnv()).containsEntry("FLOTILLA_FENCING", "lease");
+    }
+}
