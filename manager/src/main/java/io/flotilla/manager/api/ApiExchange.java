@@ -117,6 +117,11 @@ final class ApiExchange implements AutoCloseable {
         return status;
     }
 
+    /** Whether the connection (the h2 stream) is still open. */
+    boolean open() {
+        return channel.isActive();
+    }
+
     /** Whether the connection may carry another request after this one (HTTP/1.x). */
     boolean keepAlive() {
         return keepAlive;

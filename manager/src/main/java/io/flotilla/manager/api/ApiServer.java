@@ -121,6 +121,10 @@ public final class ApiServer implements AutoCloseable {
                     // The server is closing: in-flight long polls end; nothing went wrong.
                     Thread.currentThread().interrupt();
                     LOG.debug("{} {} interrupted by shutdown", request.method(), exchange.path());
+                } else if (!exchange.open()) {
+                    // The client went (or was cut: the request deadline) while its request was read.
+                    LOG.debug("{} {}: the connection closed: {}", request.method(), exchange.path(), e.toString());
+                    return;
                 } else if (error.status() >= 500) {
                     LOG.warn("{} {} → {}: {}", request.method(), exchange.path(), error.status(),
                             error.getMessage(), e);

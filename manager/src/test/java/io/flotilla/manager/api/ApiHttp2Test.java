@@ -1,6 +1,7 @@
 package io.flotilla.manager.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.security.CertificateSubject;
 import java.net.URI;
@@ -49,6 +50,43 @@ class ApiHttp2Test {
                 assertThat(refused.statusCode()).isEqualTo(400);
                 assertThat(refused.body()).contains("malformed JSON");
             }
+        }
+    }
+
+    @Test
+    void anH2StreamWhoseBodyNeverEndsIsResetInTime() throws Exception {
+        String base = "https://127.0.0.1:" + api.manager.apiAddress().getPort();
+        // one byte of the body, then nothing: the request never ends
+        HttpRequest.BodyPublisher trickle = HttpRequest.BodyPublishers.fromPublisher(subscriber ->
+                subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                    private boolean sent;
+
+                    @Override
+                    public void request(long n) {
+                        if (!sent) {
+                            sent = true;
+                            subscriber.onNext(java.nio.ByteBuffer.wrap(new byte[] {'{'}));
+                        }
+                    }
+
+                    @Override
+                    public void cancel() {}
+                }));
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(api.anonymous()).build()) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create(base + "/v1/cluster/join"))
+                    .timeout(HttpServerLimits.REQUEST_ARRIVAL.plusSeconds(20)).POST(trickle).build(),
+                    HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(java.io.IOException.class)
+                    .isNotInstanceOf(java.net.http.HttpTimeoutException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isGreaterThan(HttpServerLimits.REQUEST_ARRIVAL.minusSeconds(1))
+                    .isLessThan(HttpServerLimits.REQUEST_ARRIVAL.plusSeconds(5));
+            // the connection serves the next request
+            HttpResponse<String> info = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/info"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(info.statusCode()).isEqualTo(200);
         }
     }
 
