@@ -1,7 +1,5 @@
 package io.flotilla.manager.api;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsExchange;
 import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.ClusterConfig;
 import io.flotilla.model.Node;
@@ -52,13 +50,14 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
     static final ApiCaller ANONYMOUS = new ApiCaller(null, null, false, null);
 
     /** The caller of {@code exchange}, judged against {@code state} (deny list, roles). */
-    static ApiCaller of(HttpExchange exchange, ClusterState state) {
-        if (!(exchange instanceof HttpsExchange https)) {
+    static ApiCaller of(ApiExchange exchange, ClusterState state) {
+        javax.net.ssl.SSLSession session = exchange.sslSession();
+        if (session == null) {
             return PLAINTEXT;
         }
         X509Certificate leaf;
         try {
-            Certificate[] chain = https.getSSLSession().getPeerCertificates();
+            Certificate[] chain = session.getPeerCertificates();
             leaf = (X509Certificate) chain[0];
         } catch (SSLPeerUnverifiedException e) {
             return ANONYMOUS;

@@ -1,6 +1,5 @@
 package io.flotilla.manager.api;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.flotilla.manager.errors.ApiException;
 import io.flotilla.model.Json;
 import java.io.CharConversionException;
@@ -15,14 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /** One HTTP request as the endpoints see it: method, path segments, query parameters, JSON body. */
-record ApiRequest(HttpExchange exchange, String method, List<String> path, Map<String, String> query) {
+record ApiRequest(ApiExchange exchange, String method, List<String> path, Map<String, String> query) {
     static final Duration MAX_WAIT = Duration.ofMinutes(5);
 
-    static ApiRequest of(HttpExchange exchange) {
-        String rawPath = exchange.getRequestURI().getPath();
+    static ApiRequest of(ApiExchange exchange) {
+        String rawPath = exchange.path();
         List<String> path = Arrays.stream(rawPath.split("/")).filter(s -> !s.isEmpty()).toList();
         Map<String, String> query = new HashMap<>();
-        String rawQuery = exchange.getRequestURI().getRawQuery();
+        String rawQuery = exchange.rawQuery();
         if (rawQuery != null) {
             for (String pair : rawQuery.split("&")) {
                 if (pair.isEmpty()) {
@@ -34,7 +33,7 @@ record ApiRequest(HttpExchange exchange, String method, List<String> path, Map<S
                 query.put(key, value);
             }
         }
-        return new ApiRequest(exchange, exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT), path, query);
+        return new ApiRequest(exchange, exchange.method(), path, query);
     }
 
     String segment(int i) {
@@ -60,7 +59,7 @@ record ApiRequest(HttpExchange exchange, String method, List<String> path, Map<S
      * (413 too_large; the server then closes the connection rather than drain the rest).
      */
     <T> T body(Class<T> type, int maxBytes) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        String length = exchange.requestHeader("Content-Length");
         if (length != null) {
             long declared;
             try {
@@ -72,7 +71,7 @@ record ApiRequest(HttpExchange exchange, String method, List<String> path, Map<S
                 throw tooLarge(maxBytes);
             }
         }
-        try (InputStream in = exchange.getRequestBody()) {
+        try (InputStream in = exchange.requestBody()) {
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {
                 throw tooLarge(maxBytes);

@@ -2,11 +2,6 @@ package io.flotilla.manager.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.dispatcher.Dispatcher;
 import io.flotilla.manager.dispatcher.NotLeaderException;
@@ -31,13 +26,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of {@code docs/api.md} on the JDK's HttpServer, one virtual thread per request so
- * that long polls and log streams never hold up other requests.
+ * The HTTP API of {@code docs/api.md}: the endpoints, on {@link ApiTransport} (Netty: HTTP/1.1 and
+ * h2, the limits of docs/security.md), one virtual thread per request so that long polls and log
+ * streams never hold up other requests.
  *
  * <p>Errors always answer an {@link ApiError}: {@code not_found} 404, {@code invalid} 400 (with
  * the JSON parser's message for a malformed body), {@code conflict} 409, {@code unavailable} 503
@@ -58,11 +53,7 @@ public final class ApiServer implements AutoCloseable {
     /** A handler's answer meaning "the response was written already". */
     private static final Object STREAMED = new Object();
 
-    static {
-        HttpServerLimits.apply();
-    }
-
-    private final HttpServer server;
+    private final ApiTransport server;
     private final ExecutorService executor;
     private final ClusterEndpoints cluster;
     private final ServiceUpdateEndpoints serviceUpdates;
@@ -90,23 +81,7 @@ public final class ApiServer implements AutoCloseable {
         this.dispatcher = dispatcher;
         this.membership = new MembershipEndpoints(nodeId, admin, tls);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        if (tls == null) {
-            this.server = HttpServer.create(address, 128);
-        } else {
-            HttpsServer https = HttpsServer.create(address, 128);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
-                @Override
-                public void configure(HttpsParameters parameters) {
-                    SSLParameters ssl = tls.getDefaultSSLParameters();
-                    ssl.setProtocols(new String[] {"TLSv1.3"});
-                    ssl.setWantClientAuth(true);
-                    parameters.setSSLParameters(ssl);
-                }
-            });
-            this.server = https;
-        }
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        this.server = new ApiTransport(address, tls, this::handle, executor);
     }
 
     public void start() {
@@ -121,10 +96,10 @@ public final class ApiServer implements AutoCloseable {
 
     /** The bound address (the actual port when asked for port 0). */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return server.address();
     }
 
-    private void handle(HttpExchange exchange) {
+    private void handle(ApiExchange exchange) {
         try (exchange) {
             ApiRequest request = ApiRequest.of(exchange);
             Object answer;
@@ -133,21 +108,25 @@ public final class ApiServer implements AutoCloseable {
                 caller.authorize(request.method(), request.path());
                 answer = route(request, caller);
             } catch (Exception e) {
-                if (exchange.getResponseCode() != -1) {
+                if (exchange.responseCode() != -1) {
                     LOG.debug("{} {} failed after the answer started: {}", request.method(),
-                            exchange.getRequestURI(), e.toString());
+                            exchange.path(), e.toString());
                     return;
                 }
                 ApiException error = toApiException(e);
                 if (e instanceof NotLeaderException notLeader && notLeader.leaderApi() != null) {
-                    exchange.getResponseHeaders().set(LEADER_HEADER, notLeader.leaderApi());
+                    exchange.responseHeader(LEADER_HEADER, notLeader.leaderApi());
                 }
                 if (e instanceof InterruptedException) {
                     // The server is closing: in-flight long polls end; nothing went wrong.
                     Thread.currentThread().interrupt();
-                    LOG.debug("{} {} interrupted by shutdown", request.method(), exchange.getRequestURI());
+                    LOG.debug("{} {} interrupted by shutdown", request.method(), exchange.path());
+                } else if (!exchange.open()) {
+                    // The client went (or was cut: the request deadline) while its request was read.
+                    LOG.debug("{} {}: the connection closed: {}", request.method(), exchange.path(), e.toString());
+                    return;
                 } else if (error.status() >= 500) {
-                    LOG.warn("{} {} → {}: {}", request.method(), exchange.getRequestURI(), error.status(),
+                    LOG.warn("{} {} → {}: {}", request.method(), exchange.path(), error.status(),
                             error.getMessage(), e);
                 }
                 send(exchange, error.status(), error.error());
@@ -157,7 +136,7 @@ public final class ApiServer implements AutoCloseable {
                 send(exchange, 200, answer);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("answering {} failed: {}", exchange.getRequestURI(), e.toString());
+            LOG.debug("answering {} failed: {}", exchange.path(), e.toString());
         }
     }
 
@@ -291,7 +270,7 @@ public final class ApiServer implements AutoCloseable {
 
     private Object dispatcher(ApiRequest r, String action, ApiCaller caller) throws Exception {
         // Every answer names the managers, so agents learn of new ones (and of removed ones).
-        r.exchange().getResponseHeaders().set(MANAGERS_HEADER, String.join(",", membership.managerApis()));
+        r.exchange().responseHeader(MANAGERS_HEADER, String.join(",", membership.managerApis()));
         switch (action) {
             case "hello" -> {
                 requireMethod(r, "POST");
@@ -334,11 +313,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     static ApiException methodNotAllowed(ApiRequest r) {
-        return new ApiException(405, "invalid", "method " + r.method() + " is not allowed on " + r.exchange().getRequestURI().getPath());
+        return new ApiException(405, "invalid", "method " + r.method() + " is not allowed on " + r.exchange().path());
     }
 
     static ApiException notFound(ApiRequest r) {
-        return ApiException.notFound("no such endpoint: " + r.method() + " " + r.exchange().getRequestURI().getPath());
+        return ApiException.notFound("no such endpoint: " + r.method() + " " + r.exchange().path());
     }
 
     static ApiException toApiException(Exception e) {
@@ -360,25 +339,20 @@ public final class ApiServer implements AutoCloseable {
         };
     }
 
-    private static OutputStream startStream(HttpExchange exchange) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    private static OutputStream startStream(ApiExchange exchange) throws IOException {
+        exchange.responseHeader("Content-Type", "text/plain; charset=utf-8");
         exchange.sendResponseHeaders(200, 0); // 0: chunked
-        return exchange.getResponseBody();
+        return exchange.responseBody();
     }
 
-    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
-        byte[] bytes = Json.writeBytes(body);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+    private static void send(ApiExchange exchange, int status, Object body) throws IOException {
+        exchange.respond(status, "application/json", Json.writeBytes(body));
     }
 
     /** Stops answering at once (long polls and log streams are cut). */
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {

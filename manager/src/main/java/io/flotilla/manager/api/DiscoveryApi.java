@@ -1,6 +1,5 @@
 package io.flotilla.manager.api;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.flotilla.discovery.EndpointChange;
 import io.flotilla.discovery.EndpointRegistry;
 import io.flotilla.manager.discovery.Renewals;
@@ -107,7 +106,7 @@ public final class DiscoveryApi {
                 return renew(p.get(2), caller);
             }
         }
-        throw ApiException.notFound("no such endpoint: " + method + " " + r.exchange().getRequestURI().getPath());
+        throw ApiException.notFound("no such endpoint: " + method + " " + r.exchange().path());
     }
 
     /**
@@ -159,11 +158,11 @@ public final class DiscoveryApi {
      */
     private void watch(ApiRequest r, String service) throws IOException, InterruptedException {
         List<String> tags = tags(r);
-        String lastEventId = r.exchange().getRequestHeaders().getFirst("Last-Event-ID");
+        String lastEventId = r.exchange().requestHeader("Last-Event-ID");
         long from = r.param("index") != null ? r.longParam("index", -1)
                 : lastEventId != null ? parseIndex(lastEventId) : -1;
         Duration heartbeat = heartbeat(r);
-        String accept = r.exchange().getRequestHeaders().getFirst("Accept");
+        String accept = r.exchange().requestHeader("Accept");
         boolean sse = accept != null && accept.contains("text/event-stream");
         BlockingQueue<EndpointChange> queue = new LinkedBlockingQueue<>(QUEUE);
         AtomicBoolean overflow = new AtomicBoolean();
@@ -173,11 +172,11 @@ public final class DiscoveryApi {
                 overflow.set(true);
             }
         })) {
-            HttpExchange exchange = r.exchange();
-            exchange.getResponseHeaders().set("Content-Type", sse ? "text/event-stream" : "application/x-ndjson");
-            exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+            ApiExchange exchange = r.exchange();
+            exchange.responseHeader("Content-Type", sse ? "text/event-stream" : "application/x-ndjson");
+            exchange.responseHeader("Cache-Control", "no-cache");
             exchange.sendResponseHeaders(200, 0);
-            OutputStream out = exchange.getResponseBody();
+            OutputStream out = exchange.responseBody();
             long sent = start[0].index();
             if (start[0].snapshot() != null) {
                 write(out, sse, EndpointEvent.snapshot(service, sent, start[0].reset(),
@@ -230,11 +229,11 @@ public final class DiscoveryApi {
                 overflow.set(true);
             }
         })) {
-            HttpExchange exchange = r.exchange();
-            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
-            exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+            ApiExchange exchange = r.exchange();
+            exchange.responseHeader("Content-Type", "application/x-ndjson");
+            exchange.responseHeader("Cache-Control", "no-cache");
             exchange.sendResponseHeaders(200, 0);
-            OutputStream out = exchange.getResponseBody();
+            OutputStream out = exchange.responseBody();
             long covered = start[0].index(); // changes up to here are in the start
             long sent = covered;
             if (start[0].snapshot() != null) {

@@ -3,20 +3,25 @@ package io.flotilla.manager.api;
 import java.time.Duration;
 
 /**
- * The JDK HTTP server's limits for the API (request arrival time, connection cap, TCP_NODELAY),
- * as system properties: the JDK reads them once per process, when its first server starts.
+ * The API server's limits ({@link ApiTransport}: request arrival time, idle time, connection cap),
+ * and the same for the JDK HTTP server a node still runs for its mesh metrics, as system
+ * properties ({@link #apply}): the JDK reads them once per process, when its first server starts.
  */
 public final class HttpServerLimits {
     /** How long a request's head and body may take to arrive. */
     static final Duration REQUEST_ARRIVAL = Duration.ofSeconds(15);
     /** Connections open at once, at most. */
     static final int MAX_CONNECTIONS = 16_384;
+    /** How long a connection may wait for its next request (the JDK server's default idle interval). */
+    static final Duration IDLE = Duration.ofSeconds(30);
+    /** The API's I/O threads (TLS and HTTP framing; the endpoints run on virtual threads). */
+    static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     private HttpServerLimits() {}
 
     /**
-     * Sets the limits for this process, unless the operator set them. A process that starts
-     * another JDK server before its API (a node's mesh metrics, say) calls this first. Idempotent.
+     * Sets the limits for the JDK HTTP servers of this process (a node's mesh metrics), unless the
+     * operator set them. Idempotent.
      */
     public static void apply() {
         // Streams (discovery watches, logs) write small chunks that must leave at once: without

@@ -56,7 +56,7 @@ final class MembershipEndpoints {
             case "join" -> {
                 if (rest.size() == 1) {
                     ApiServer.requireMethod(r, "POST");
-                    return admin.join(r.body(JoinRequest.class, ApiRequest.MAX_ANONYMOUS_BODY), String.valueOf(r.exchange().getRemoteAddress()));
+                    return admin.join(r.body(JoinRequest.class, ApiRequest.MAX_ANONYMOUS_BODY), String.valueOf(r.exchange().remoteAddress()));
                 }
             }
             case "managers" -> {
