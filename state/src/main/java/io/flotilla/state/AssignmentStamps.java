@@ -11,11 +11,16 @@ import org.pcollections.PMap;
  * changed. Set by apply from its {@link Changes} (its {@code nodeTasks}, {@code nodeStatuses} and
  * {@code publishedPorts}); derived, not replicated: a snapshot load stamps every node with tasks.
  *
+ * <p>Also the stamps of what a node's session carries besides its tasks: per node the last change
+ * to the node itself ({@code nodes}), and the last change to any service's spec
+ * ({@code serviceSpecs}) and to the cluster's config ({@code cluster}: tokens, deny list, CA),
+ * which every session carries. A snapshot load stamps those two.
+ *
  * <p>A stamp is greater than the index of every state before the change and at most the index of
  * the state that made it: the index before the change plus one.
  */
 final class AssignmentStamps {
-    static final AssignmentStamps EMPTY = new AssignmentStamps(HashTreePMap.empty(), 0);
+    static final AssignmentStamps EMPTY = new AssignmentStamps(HashTreePMap.empty(), 0, HashTreePMap.empty(), 0, 0);
 
     /**
      * A node's stamps: {@code tasks}, the last change to what it must run; {@code set}, the last
@@ -25,10 +30,26 @@ final class AssignmentStamps {
 
     private final PMap<String, NodeStamps> byNode;
     private final long portsChangedAt;
+    private final PMap<String, Long> nodeChangedAt;
+    private final long specsChangedAt;
+    private final long clusterChangedAt;
 
-    private AssignmentStamps(PMap<String, NodeStamps> byNode, long portsChangedAt) {
+    private AssignmentStamps(PMap<String, NodeStamps> byNode, long portsChangedAt, PMap<String, Long> nodeChangedAt,
+                             long specsChangedAt, long clusterChangedAt) {
         this.byNode = byNode;
         this.portsChangedAt = portsChangedAt;
+        this.nodeChangedAt = nodeChangedAt;
+        this.specsChangedAt = specsChangedAt;
+        this.clusterChangedAt = clusterChangedAt;
+    }
+
+    /** The stamp of the last change to what node {@code nodeId}'s session carries (0 if none). */
+    long sessionOf(String nodeId) {
+        return Math.max(nodeChangedAt.getOrDefault(nodeId, 0L), Math.max(specsChangedAt, clusterChangedAt));
+    }
+
+    long specsChangedAt() {
+        return specsChangedAt;
     }
 
     /** The node's stamps, or null when its tasks never changed. */
@@ -42,7 +63,8 @@ final class AssignmentStamps {
 
     /** Stamped {@code at} by what {@code changes} says changed (this object when nothing did). */
     AssignmentStamps after(Changes changes, long at) {
-        if (changes.nodeTasks().isEmpty() && changes.nodeStatuses().isEmpty() && !changes.publishedPorts()) {
+        if (changes.nodeTasks().isEmpty() && changes.nodeStatuses().isEmpty() && !changes.publishedPorts()
+                && changes.nodes().isEmpty() && !changes.serviceSpecs() && !changes.cluster()) {
             return this;
         }
         PMap<String, NodeStamps> stamps = byNode;
@@ -53,15 +75,23 @@ final class AssignmentStamps {
             NodeStamps old = stamps.get(nodeId);
             stamps = stamps.plus(nodeId, new NodeStamps(old == null ? at : old.tasks(), at));
         }
-        return new AssignmentStamps(stamps, changes.publishedPorts() ? at : portsChangedAt);
+        PMap<String, Long> nodes = nodeChangedAt;
+        for (String nodeId : changes.nodes()) {
+            nodes = nodes.plus(nodeId, at);
+        }
+        return new AssignmentStamps(stamps, changes.publishedPorts() ? at : portsChangedAt, nodes,
+                changes.serviceSpecs() ? at : specsChangedAt, changes.cluster() ? at : clusterChangedAt);
     }
 
-    /** Every one of {@code nodeIds} stamped {@code at} (a snapshot load: anything may have changed). */
+    /**
+     * Every one of {@code nodeIds} stamped {@code at}, and the services and the cluster (a snapshot
+     * load: anything may have changed).
+     */
     AssignmentStamps all(Collection<String> nodeIds, long at) {
         PMap<String, NodeStamps> stamps = byNode;
         for (String nodeId : nodeIds) {
             stamps = stamps.plus(nodeId, new NodeStamps(at, at));
         }
-        return new AssignmentStamps(stamps, portsChangedAt);
+        return new AssignmentStamps(stamps, portsChangedAt, nodeChangedAt, at, at);
     }
 }

@@ -224,6 +224,20 @@ public final class ClusterState {
         return stamps.portsChangedAt() > index || (changed != null && changed.set() > index);
     }
 
+    /**
+     * True if what node {@code nodeId}'s session carries may have changed since the state with
+     * index {@code index}: the node itself (spec, status, removal), a service's spec, or the
+     * cluster's config. Never false when it did change (a snapshot load counts as a change).
+     */
+    public boolean nodeSessionChangedSince(String nodeId, long index) {
+        return stamps.sessionOf(nodeId) > index;
+    }
+
+    /** The stamp of the last change to a service's spec (0 if none): equal stamps, equal service specs. */
+    public long serviceSpecsStamp() {
+        return stamps.specsChangedAt();
+    }
+
     // ---- the cluster, registrations, nodes, volumes ----
 
     /** The cluster's identity and join tokens, or null before the cluster was initialized. */

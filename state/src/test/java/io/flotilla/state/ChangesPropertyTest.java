@@ -107,6 +107,15 @@ class ChangesPropertyTest {
             ports |= !then.spec().ports().equals(after.service(then.id()).map(s -> s.spec().ports()).orElse(List.of()));
         }
         assertThat(changes.publishedPorts()).as(as + ": published ports").isEqualTo(ports);
+        boolean specs = !ids(before.services(), after.services(), Service::id).stream().allMatch(id ->
+                before.service(id).map(Service::spec).equals(after.service(id).map(Service::spec)));
+        assertThat(changes.serviceSpecs()).as(as + ": service specs").isEqualTo(specs);
+        for (String nodeId : NODES) {
+            boolean session = specs || changes.cluster() || changes.nodes().contains(nodeId);
+            if (session) {
+                assertThat(after.nodeSessionChangedSince(nodeId, before.index())).as(as + ": session of " + nodeId).isTrue();
+            }
+        }
         for (String nodeId : ports ? NODES : List.<String>of()) {
             assertThat(after.nodeTasksChangedSince(nodeId, before.index())).as(as + ": ports go into every set").isTrue();
         }
@@ -115,6 +124,7 @@ class ChangesPropertyTest {
         }
         for (String nodeId : NODES) {
             assertThat(after.nodeSetChangedSince(nodeId, before.index())).as(as + ": nothing changed").isFalse();
+            assertThat(after.nodeSessionChangedSince(nodeId, before.index())).as(as + ": no session change").isFalse();
         }
     }
 
