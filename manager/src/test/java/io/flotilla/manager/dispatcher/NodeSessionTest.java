@@ -73,6 +73,11 @@ class NodeSessionTest {
 
         AssignmentSet poll = dispatcher.assignments("n1", -1, Duration.ZERO);
         assertThat(poll.session()).isEqualTo(session); // nothing changed: the same session
+
+        dispatcher.hello(new AgentHello(TestManagers.node("n2")), true); // the state moves, no service changed
+        AssignmentSet later = dispatcher.assignments("n1", -1, Duration.ZERO);
+        assertThat(later.index()).isGreaterThan(poll.index());
+        assertThat(later.session()).isEqualTo(session); // the mesh's services keep their index
     }
 
     @Test
