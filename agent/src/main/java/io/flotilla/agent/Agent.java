@@ -21,6 +21,7 @@ import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.model.api.NodeSession;
 import io.flotilla.model.api.TaskLogSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,6 +73,7 @@ public final class Agent implements AutoCloseable {
     private final TaskJanitor janitor;
     private final DiskTaskLogSource logSource;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
+    private final SessionFeed sessions = new SessionFeed();
     /** Ids of tasks that ran here and ended, kept after their runner is dropped, so none runs twice. */
     private final Set<String> finished = Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
@@ -137,6 +139,23 @@ public final class Agent implements AutoCloseable {
         };
     }
 
+    /**
+     * Follows the node's session (its spec, the managers, the mesh's services, the CA) as the long
+     * poll receives it; a listener added after the first answer gets the latest at once.
+     */
+    public void addSessionListener(SessionListener listener) {
+        sessions.add(listener);
+    }
+
+    public void removeSessionListener(SessionListener listener) {
+        sessions.remove(listener);
+    }
+
+    /** The node's session as of the latest answer, or null before the first (or from a manager that sends none). */
+    public NodeSession session() {
+        return sessions.latest();
+    }
+
     /** The drivers this agent offers, by name. */
     public Set<String> driverNames() {
         return drivers.keySet();
@@ -197,10 +216,14 @@ public final class Agent implements AutoCloseable {
                 }
                 index = assignments.index();
                 reconcile(assignments);
+                sessions.offer(assignments.session());
                 backoff = FIRST_BACKOFF;
             } catch (IOException | RuntimeException e) {
                 if (closed || Thread.currentThread().isInterrupted()) {
                     return;
+                }
+                if (e instanceof ManagerRefusedException refused && refused.status() == 403) {
+                    sessions.refused(refused.getMessage());
                 }
                 if (!failing) {
                     log.warn("node {}: no assignment set from the manager, tasks keep running; retrying: {}", config.nodeId(),

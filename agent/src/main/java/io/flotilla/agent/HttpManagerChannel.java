@@ -168,13 +168,14 @@ public final class HttpManagerChannel implements ManagerChannel {
                 }
                 return response.body();
             }
-            IOException failure = new IOException(method + " " + request.uri() + " answered " + response.statusCode()
-                    + ": " + errorMessage(response.body()));
+            String failed = method + " " + request.uri() + " answered " + response.statusCode() + ": "
+                    + errorMessage(response.body());
             if (response.statusCode() != 503) {
+                IOException failure = new ManagerRefusedException(response.statusCode(), failed);
                 current = target; // it answered: the error is about the request, not the manager
                 throw failure;
             }
-            last = failure;
+            last = new IOException(failed);
             target = next(tried, response.headers().firstValue(LEADER_HEADER).orElse(null));
         }
         if (last == null) {

@@ -28,6 +28,8 @@ final class FakeManagerChannel implements ManagerChannel {
     private java.util.Map<String, Assignment> assignments = java.util.Map.of();
     private java.util.Map<String, List<String>> dependencies = java.util.Map.of();
     private boolean down;
+    private io.flotilla.model.api.NodeSession session;
+    private ManagerRefusedException refusal;
 
     FakeManagerChannel(String nodeId) {
         this.nodeId = nodeId;
@@ -49,6 +51,19 @@ final class FakeManagerChannel implements ManagerChannel {
     synchronized void dependencies(java.util.Map<String, List<String>> newDependencies) {
         dependencies = java.util.Map.copyOf(newDependencies);
         index++;
+        notifyAll();
+    }
+
+    /** The session part every answer carries from now on. */
+    synchronized void session(io.flotilla.model.api.NodeSession newSession) {
+        session = newSession;
+        index++;
+        notifyAll();
+    }
+
+    /** Every call fails with {@code refused} (null: answers again). */
+    synchronized void refuse(ManagerRefusedException refused) {
+        refusal = refused;
         notifyAll();
     }
 
@@ -93,7 +108,7 @@ final class FakeManagerChannel implements ManagerChannel {
     @Override
     public synchronized AssignmentSet assignments(String node, long afterIndex, Duration wait) throws IOException {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (index <= afterIndex && !down) {
+        while (index <= afterIndex && !down && refusal == null) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 break;
@@ -141,10 +156,13 @@ final class FakeManagerChannel implements ManagerChannel {
     public void close() {}
 
     private AssignmentSet current() {
-        return new AssignmentSet(index, nodeId, tasks, assignments, dependencies);
+        return new AssignmentSet(index, nodeId, tasks, assignments, dependencies, session);
     }
 
     private void failIfDown() throws IOException {
+        if (refusal != null) {
+            throw refusal;
+        }
         if (down) {
             throw new IOException("manager down (fake)");
         }

@@ -101,6 +101,9 @@ public final class Manager implements AutoCloseable {
                     () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
                     admin::leaderApi);
             dispatcher.dependencyChanges(io.flotilla.manager.dispatcher.TaskDependencies.following(registry));
+            ClusterAdmin members = admin;
+            dispatcher.sessions(new io.flotilla.manager.dispatcher.NodeSessions(members::managers,
+                    () -> config.tls() == null ? null : config.tls().caDigest()));
             LeaderCore core = new LeaderCore(rules, new Orchestrator(ids), new Scheduler(config.leaseTtl()), clock,
                     tuning.orchestrate());
             loop = new LeaderLoop(store, core, store.machine()::addApplyListener, clock, tuning.loopTick());

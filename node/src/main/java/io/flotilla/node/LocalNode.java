@@ -86,7 +86,7 @@ public final class LocalNode implements AutoCloseable {
         io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
         LocalNode node = run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
                 .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls);
-        node.caFollower = CaFollower.start(nodeId, tls, node.channel::managers, node::renewCertificate);
+        node.followCa();
         return node;
     }
 
@@ -173,10 +173,19 @@ public final class LocalNode implements AutoCloseable {
     }
 
     /** A new certificate for this node, with the role the cluster state gives it now. */
-    /** The role watch and the CA follower: what the cluster may change about this node while it runs. */
+    /**
+     * The role watch and the CA follower: what the cluster may change about this node while it
+     * runs. Both follow the node's session, which the agent's long poll brings.
+     */
     private void followClusterChanges(Path data, NodeConfig config) {
         roleWatch = NodeRoleWatch.start(this, data, config);
+        agent.addSessionListener(roleWatch);
+        followCa();
+    }
+
+    private void followCa() {
         caFollower = CaFollower.start(nodeId, tls, channel::managers, this::renewCertificate);
+        agent.addSessionListener(caFollower);
     }
 
     void renewCertificate() throws IOException {
@@ -188,9 +197,9 @@ public final class LocalNode implements AutoCloseable {
         return tls.context();
     }
 
-    /** The managers' API addresses this node's agent knows now. */
-    List<String> knownManagers() {
-        return channel.managers();
+    /** The manager the agent's session talks to now (the leader, once it answered). */
+    String currentManager() {
+        return channel.current();
     }
 
     /** After a role change, DNS answers from the new source (own registry, or the managers' mirror). */
@@ -284,11 +293,14 @@ public final class LocalNode implements AutoCloseable {
     /**
      * Starts this node's routing mesh: ingress ports on {@code advertise}, the services' virtual
      * addresses, fed by the manager's registry while this node runs one, else by a mirror of the
-     * managers' (see {@link NodeMesh}); {@code GET /metrics} on {@code metrics}
+     * managers' and the services of the node's session (see {@link NodeMesh}); {@code GET /metrics} on {@code metrics}
      * when not null.
      */
     public NodeMesh startMesh(String advertise, InetSocketAddress metrics) throws IOException {
-        mesh = NodeMesh.start(advertise, role::manager, channel::managers, tls::context, registry::acquire, metrics, true);
+        mesh = NodeMesh.start(advertise, role::manager, () -> {
+            io.flotilla.model.api.NodeSession session = agent.session();
+            return session == null ? null : session.mesh();
+        }, registry::acquire, metrics, true);
         return mesh;
     }
 

@@ -1,25 +1,16 @@
 package io.flotilla.node;
 
-import io.flotilla.client.ApiClient;
+import io.flotilla.agent.SessionListener;
 import io.flotilla.client.ApiException;
-import io.flotilla.client.ClusterClient;
-import io.flotilla.model.Json;
-import io.flotilla.model.Node;
 import io.flotilla.model.NodeRole;
-import io.flotilla.model.api.ClusterInfo;
 import io.flotilla.model.api.ManagerPeer;
-import io.flotilla.model.api.ManagerStatus;
+import io.flotilla.model.api.NodeSession;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,25 +26,22 @@ import org.slf4j.LoggerFactory;
  *   <li>role MANAGER, a manager running here, not in the group yet (a join or promotion whose
  *       add failed, the leader changing meanwhile): ask to be added again, every 10 s.</li>
  * </ul>
- * <p>The node calls the API with its own certificate: it may read its own node and the group;
- * the manager role gets a manager's certificate first (renewed: the role is the state's), and a
- * worker's again when it stops.
+ * <p>What it looks at is the node's session ({@link NodeSession}), which the agent's long poll
+ * brings from the leader's dispatcher as soon as the node's spec or the managers' group changes:
+ * the node's role (none: removed) and the group. No request of its own. The leader has applied its
+ * whole log before it dispatches, so this is never the view of a manager still replaying an older
+ * role after a restart. A manager refusing the node's own certificate (403 to the agent) means it
+ * was removed and its certificate revoked. The manager role gets a manager's certificate first
+ * (renewed: the role is the state's), and a worker's again when it stops.
  *
- * <p>Whose view: another manager's that knows a leader (a follower's applied state is a few ms
- * behind the leader's), never this node's own manager, whose log may still be replaying an older
- * role after a restart. The new role is written to {@code node.json}, so a restart comes back as
- * what the cluster says. Looks every {@link #PERIOD} while a manager runs here, every
- * {@link #WORKER_PERIOD} otherwise (then with one request, for its own node only).
+ * <p>The new role is written to {@code node.json}, so a restart comes back as what the cluster
+ * says. The rules are applied to each new session and every {@link #PERIOD} (the waits below are
+ * measured on this node's clock).
  */
-final class NodeRoleWatch implements AutoCloseable {
+final class NodeRoleWatch implements AutoCloseable, SessionListener {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRoleWatch.class);
-    /** How often a node that runs a manager looks (few nodes: demotion takes effect fast). */
+    /** How often the rules are applied to the latest session besides when a new one arrives (no request). */
     static final Duration PERIOD = Duration.ofMillis(500);
-    /**
-     * How often a worker looks: one small request per worker and period reaches the managers
-     * (5,000 a second at 10,000 workers), so promotion waits up to this long instead.
-     */
-    static final Duration WORKER_PERIOD = Duration.ofSeconds(2);
     private static final Duration REJOIN_EVERY = Duration.ofSeconds(10);
     /** How long a manager outside the group waits before it asks to join again (see {@link #outsideLongEnough}). */
     static final Duration OUTSIDE_BEFORE_REJOIN = Duration.ofSeconds(3);
@@ -61,9 +49,12 @@ final class NodeRoleWatch implements AutoCloseable {
     private final LocalNode node;
     private final Path data;
     private volatile NodeConfig config;
-    private final HttpClient http;
     private final Thread thread;
+    private final Semaphore wake = new Semaphore(0);
     private volatile boolean closed;
+    private volatile NodeSession session;
+    /** A manager refused this node's certificate as revoked: it was removed (for good). */
+    private volatile boolean revoked;
     private boolean seen;
     private long lastRejoin;
     /** When this node was first seen as a manager outside the group (nanoTime), or 0. */
@@ -73,7 +64,6 @@ final class NodeRoleWatch implements AutoCloseable {
         this.node = node;
         this.data = data;
         this.config = config;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(node.tlsContext()).build();
         this.thread = Thread.ofVirtual().name("node-role-watch").unstarted(this::run);
     }
 
@@ -83,10 +73,26 @@ final class NodeRoleWatch implements AutoCloseable {
         return watch;
     }
 
+    @Override
+    public void session(NodeSession latest) {
+        session = latest;
+        wake.release();
+    }
+
+    @Override
+    public void refused(String reason) {
+        if (!revoked) {
+            LOG.info("node {}: a manager refused its certificate: {}", config.nodeId(), reason);
+        }
+        revoked = true;
+        wake.release();
+    }
+
     private void run() {
         while (!closed) {
             try {
-                Thread.sleep(node.manager() != null ? PERIOD : WORKER_PERIOD);
+                wake.tryAcquire(PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+                wake.drainPermits();
                 check();
             } catch (InterruptedException e) {
                 return;
@@ -96,49 +102,54 @@ final class NodeRoleWatch implements AutoCloseable {
         }
     }
 
-    /** What a manager with a leader says about this node: its role (empty: removed) and the group. */
-    private record View(Optional<Node> node, ClusterInfo cluster) {
+    /** What the session says about this node: its role (null: removed, or revoked) and the group (empty: revoked). */
+    private record View(NodeRole role, List<ManagerPeer> managers, boolean revoked) {
         boolean member(String id) {
-            return cluster != null && cluster.managers().stream().anyMatch(m -> m.id().equals(id));
-        }
-
-        /** The node's certificate was refused as revoked: it was removed from the cluster. */
-        boolean revoked() {
-            return cluster == null;
+            return managers.stream().anyMatch(m -> m.id().equals(id));
         }
     }
 
-    private void check() throws IOException, InterruptedException {
+    private View view() {
+        if (revoked) {
+            return new View(null, List.of(), true);
+        }
+        NodeSession latest = session;
+        if (latest == null) {
+            return null;
+        }
+        return new View(latest.removed() ? null : latest.node().role(), latest.managers(), false);
+    }
+
+    private void check() throws IOException {
         View view = view();
         if (view == null || closed) {
             return;
         }
         String id = config.nodeId();
         boolean local = node.manager() != null;
-        if (view.node().isPresent()) {
+        if (view.role() != null) {
             seen = true;
         }
-        NodeRole role = view.node().map(n -> n.spec().role()).orElse(null);
+        NodeRole role = view.role();
         if (role != NodeRole.MANAGER || view.member(id)) {
             outsideSince = 0;
         }
         if (role == NodeRole.MANAGER && !local) {
             LOG.info("node {} was promoted: starting its manager role", id);
-            List<ManagerPeer> managers = peers(view.cluster());
-            save(config.withRole(NodeRole.MANAGER).withManagers(managers));
-            node.startManagerRole(data, config.advertise(), managers);
+            save(config.withRole(NodeRole.MANAGER).withManagers(view.managers()));
+            node.startManagerRole(data, config.advertise(), view.managers());
             LOG.info("node {} runs as a manager now", id);
         } else if (local && !view.member(id) && (role == NodeRole.WORKER || (role == null && (seen || view.revoked())))) {
             LOG.info("node {} was {}: stopping its manager role (the agent keeps running)", id,
                     role == null ? "removed" : "demoted");
             node.stopManagerRole(data, config.advertise());
             save(new NodeConfig(id, config.clusterId(), NodeRole.WORKER, config.advertise(),
-                    view.revoked() ? config.managers() : peers(view.cluster()), false));
+                    view.revoked() ? config.managers() : view.managers(), false));
         } else if (role == NodeRole.MANAGER && !view.member(id) && outsideLongEnough()
                 && System.nanoTime() - lastRejoin > REJOIN_EVERY.toNanos()) {
             lastRejoin = System.nanoTime();
             try {
-                node.askToJoinRaftGroup(leaderOrAny(view.cluster()), config.advertise());
+                node.askToJoinRaftGroup(node.currentManager(), config.advertise());
             } catch (ApiException e) {
                 LOG.debug("node {}: asking to join the managers' Raft group again: {}", id, e.getMessage());
             }
@@ -157,72 +168,6 @@ final class NodeRoleWatch implements AutoCloseable {
             outsideSince = now;
         }
         return now - outsideSince >= OUTSIDE_BEFORE_REJOIN.toNanos();
-    }
-
-    /**
-     * Asks the managers the agent knows, other than this node, until one that knows a leader
-     * answers. A manager that refuses this node's certificate as revoked answers for good: the
-     * node was removed (a view with no node and no cluster).
-     */
-    private View view() throws InterruptedException {
-        String own = config.advertise() + ":" + ApiClient.DEFAULT_PORT;
-        for (String manager : node.knownManagers()) {
-            if (manager.equals(own)) {
-                continue;
-            }
-            try {
-                Optional<Node> self;
-                try {
-                    self = nodeAt(manager, config.nodeId());
-                } catch (Revoked revoked) {
-                    return new View(Optional.empty(), null);
-                }
-                boolean worker = self.map(n -> n.spec().role() == NodeRole.WORKER).orElse(false);
-                if (worker && node.manager() == null) {
-                    return null; // a worker as it should be: nothing to do, no need for the group
-                }
-                ClusterInfo info = new ClusterClient(manager).info();
-                if (info.leaderId() == null) {
-                    continue;
-                }
-                return new View(self, info);
-            } catch (ApiException | IOException e) {
-                // not reachable or no answer: the next one
-            }
-        }
-        return null;
-    }
-
-    private Optional<Node> nodeAt(String manager, String id) throws IOException, InterruptedException, Revoked {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + manager + "/v1/nodes/"
-                + URLEncoder.encode(id, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(5)).GET().build();
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() == 403) {
-            throw new Revoked(); // to a node asking for itself: its certificate is revoked (node rm)
-        }
-        if (response.statusCode() == 404) {
-            return Optional.empty();
-        }
-        if (response.statusCode() != 200) {
-            throw new IOException("GET " + request.uri() + " answered " + response.statusCode());
-        }
-        return Optional.of(Json.read(response.body(), Node.class));
-    }
-
-    /** A manager refused this node's own certificate: it was removed from the cluster. */
-    private static final class Revoked extends Exception {
-        Revoked() {
-            super(null, null, false, false);
-        }
-    }
-
-    private static List<ManagerPeer> peers(ClusterInfo info) {
-        return info.managers().stream().map(m -> new ManagerPeer(m.id(), m.apiAddress(), m.raftAddress())).toList();
-    }
-
-    private static String leaderOrAny(ClusterInfo info) {
-        return info.managers().stream().filter(m -> m.id().equals(info.leaderId())).map(ManagerStatus::apiAddress)
-                .findFirst().orElse(info.managers().getFirst().apiAddress());
     }
 
     private void save(NodeConfig next) throws IOException {

@@ -1,6 +1,11 @@
 package io.flotilla.state;
 
+import io.flotilla.model.CaRotation;
+import io.flotilla.model.ClusterConfig;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
@@ -11,11 +16,18 @@ import org.pcollections.PMap;
  * changed. Set by apply from its {@link Changes} (its {@code nodeTasks}, {@code nodeStatuses} and
  * {@code publishedPorts}); derived, not replicated: a snapshot load stamps every node with tasks.
  *
+ * <p>Also the stamps of what a node's session carries besides its tasks: per node the last change
+ * to the node itself ({@code nodes}) or to whether its renewal in a CA rotation is counted, and
+ * the last change to any service's spec ({@code serviceSpecs}) and to the cluster's CA (its root,
+ * a rotation starting or ending), which every session carries. Not the rest of the cluster's
+ * config (tokens, deny list): no session carries it, and each node counted in a rotation wakes
+ * only its own poll. A snapshot load stamps every session.
+ *
  * <p>A stamp is greater than the index of every state before the change and at most the index of
  * the state that made it: the index before the change plus one.
  */
 final class AssignmentStamps {
-    static final AssignmentStamps EMPTY = new AssignmentStamps(HashTreePMap.empty(), 0);
+    static final AssignmentStamps EMPTY = new AssignmentStamps(HashTreePMap.empty(), 0, HashTreePMap.empty(), 0, 0);
 
     /**
      * A node's stamps: {@code tasks}, the last change to what it must run; {@code set}, the last
@@ -25,10 +37,26 @@ final class AssignmentStamps {
 
     private final PMap<String, NodeStamps> byNode;
     private final long portsChangedAt;
+    private final PMap<String, Long> nodeChangedAt;
+    private final long specsChangedAt;
+    private final long caChangedAt;
 
-    private AssignmentStamps(PMap<String, NodeStamps> byNode, long portsChangedAt) {
+    private AssignmentStamps(PMap<String, NodeStamps> byNode, long portsChangedAt, PMap<String, Long> nodeChangedAt,
+                             long specsChangedAt, long caChangedAt) {
         this.byNode = byNode;
         this.portsChangedAt = portsChangedAt;
+        this.nodeChangedAt = nodeChangedAt;
+        this.specsChangedAt = specsChangedAt;
+        this.caChangedAt = caChangedAt;
+    }
+
+    /** The stamp of the last change to what node {@code nodeId}'s session carries (0 if none). */
+    long sessionOf(String nodeId) {
+        return Math.max(nodeChangedAt.getOrDefault(nodeId, 0L), Math.max(specsChangedAt, caChangedAt));
+    }
+
+    long specsChangedAt() {
+        return specsChangedAt;
     }
 
     /** The node's stamps, or null when its tasks never changed. */
@@ -40,9 +68,13 @@ final class AssignmentStamps {
         return portsChangedAt;
     }
 
-    /** Stamped {@code at} by what {@code changes} says changed (this object when nothing did). */
-    AssignmentStamps after(Changes changes, long at) {
-        if (changes.nodeTasks().isEmpty() && changes.nodeStatuses().isEmpty() && !changes.publishedPorts()) {
+    /**
+     * Stamped {@code at} by what {@code changes} says changed, the cluster's config going from
+     * {@code clusterBefore} to {@code clusterAfter} (this object when nothing did).
+     */
+    AssignmentStamps after(Changes changes, ClusterConfig clusterBefore, ClusterConfig clusterAfter, long at) {
+        if (changes.nodeTasks().isEmpty() && changes.nodeStatuses().isEmpty() && !changes.publishedPorts()
+                && changes.nodes().isEmpty() && !changes.serviceSpecs() && !changes.cluster()) {
             return this;
         }
         PMap<String, NodeStamps> stamps = byNode;
@@ -53,15 +85,38 @@ final class AssignmentStamps {
             NodeStamps old = stamps.get(nodeId);
             stamps = stamps.plus(nodeId, new NodeStamps(old == null ? at : old.tasks(), at));
         }
-        return new AssignmentStamps(stamps, changes.publishedPorts() ? at : portsChangedAt);
+        PMap<String, Long> nodes = nodeChangedAt;
+        for (String nodeId : changes.nodes()) {
+            nodes = nodes.plus(nodeId, at);
+        }
+        boolean ca = false;
+        if (changes.cluster()) {
+            CaRotation then = clusterBefore == null ? null : clusterBefore.caRotation();
+            CaRotation now = clusterAfter == null ? null : clusterAfter.caRotation();
+            ca = !Objects.equals(clusterBefore == null ? null : clusterBefore.caRoot(),
+                    clusterAfter == null ? null : clusterAfter.caRoot())
+                    || !Objects.equals(then == null ? null : then.rootDigest(), now == null ? null : now.rootDigest());
+            if (!ca && then != null && now != null) {
+                Set<String> counted = new HashSet<>(now.renewed());
+                counted.removeAll(then.renewed());
+                for (String nodeId : counted) {
+                    nodes = nodes.plus(nodeId, at);
+                }
+            }
+        }
+        return new AssignmentStamps(stamps, changes.publishedPorts() ? at : portsChangedAt, nodes,
+                changes.serviceSpecs() ? at : specsChangedAt, ca ? at : caChangedAt);
     }
 
-    /** Every one of {@code nodeIds} stamped {@code at} (a snapshot load: anything may have changed). */
+    /**
+     * Every one of {@code nodeIds} stamped {@code at}, and the services and the cluster (a snapshot
+     * load: anything may have changed).
+     */
     AssignmentStamps all(Collection<String> nodeIds, long at) {
         PMap<String, NodeStamps> stamps = byNode;
         for (String nodeId : nodeIds) {
             stamps = stamps.plus(nodeId, new NodeStamps(at, at));
         }
-        return new AssignmentStamps(stamps, portsChangedAt);
+        return new AssignmentStamps(stamps, portsChangedAt, nodeChangedAt, at, at);
     }
 }

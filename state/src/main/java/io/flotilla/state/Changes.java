@@ -30,15 +30,17 @@ import java.util.Set;
  * @param nodeStatuses   nodes not in {@code nodeTasks} for which only the status of a task they already run
  *                       changed (it stays in their set)
  * @param publishedPorts a service's published ports changed (they go into every node's set)
+ * @param serviceSpecs   a service was added or removed, or its spec changed (every node's session carries
+ *                       the services as the routing mesh reads them)
  * @param registrations  ids of the self-registrations added, removed or changed
  * @param volumes        names of the volumes added, removed or changed
  * @param cluster        the cluster's config (identity, tokens, deny list, CA) changed
  */
 public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<String> tasks, Set<String> nodes,
                       Set<String> nodeTasks, Set<String> nodeStatuses, boolean publishedPorts,
-                      Set<String> registrations, Set<String> volumes, boolean cluster) {
+                      boolean serviceSpecs, Set<String> registrations, Set<String> volumes, boolean cluster) {
     public static final Changes NONE = new Changes(Set.of(), Map.of(), Set.of(), Set.of(), Set.of(), Set.of(), false,
-            Set.of(), Set.of(), false);
+            false, Set.of(), Set.of(), false);
 
     public Changes {
         services = Set.copyOf(services);
@@ -114,10 +116,12 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
     static Changes between(ClusterState before, Written written, ClusterState after) {
         Set<String> services = changed(written.services, before::service, after::service);
         boolean ports = false;
+        boolean specs = false;
         for (String id : services) {
             Service then = before.service(id).orElse(null);
             Service now = after.service(id).orElse(null);
             ports |= then != null && !then.spec().ports().equals(now == null ? java.util.List.of() : now.spec().ports());
+            specs |= then == null || now == null || !then.spec().equals(now.spec());
         }
         Set<String> tasks = new HashSet<>();
         Map<String, Set<Object>> slots = new HashMap<>();
@@ -142,7 +146,7 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
         }
         nodeStatuses.removeAll(nodeTasks);
         return new Changes(services, slots, tasks, changed(written.nodes, before::node, after::node), nodeTasks,
-                nodeStatuses, ports, changed(written.registrations, before.registrations()::get, after.registrations()::get),
+                nodeStatuses, ports, specs, changed(written.registrations, before.registrations()::get, after.registrations()::get),
                 changed(written.volumes, before::volume, after::volume), !Objects.equals(before.cluster(), after.cluster()));
     }
 

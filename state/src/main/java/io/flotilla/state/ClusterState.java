@@ -224,6 +224,21 @@ public final class ClusterState {
         return stamps.portsChangedAt() > index || (changed != null && changed.set() > index);
     }
 
+    /**
+     * True if what node {@code nodeId}'s session carries may have changed since the state with
+     * index {@code index}: the node itself (spec, status, removal), a service's spec, the cluster's
+     * root CA or a rotation, or whether the node's renewal in a rotation is counted. Never false when
+     * it did change (a snapshot load counts as a change).
+     */
+    public boolean nodeSessionChangedSince(String nodeId, long index) {
+        return stamps.sessionOf(nodeId) > index;
+    }
+
+    /** The stamp of the last change to a service's spec (0 if none): equal stamps, equal service specs. */
+    public long serviceSpecsStamp() {
+        return stamps.specsChangedAt();
+    }
+
     // ---- the cluster, registrations, nodes, volumes ----
 
     /** The cluster's identity and join tokens, or null before the cluster was initialized. */
@@ -293,10 +308,13 @@ public final class ClusterState {
         return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, into);
     }
 
-    /** This state at {@code newIndex}, after {@code changes}: the stamps of the nodes' sets follow them. */
-    ClusterState applied(long newIndex, Changes changes) {
+    /**
+     * This state at {@code newIndex}, after {@code changes} from a state whose cluster config was
+     * {@code clusterBefore}: the stamps of the nodes' sets and sessions follow them.
+     */
+    ClusterState applied(long newIndex, Changes changes, ClusterConfig clusterBefore) {
         return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster,
-                stamps.after(changes, index + 1), Changes.Written.NONE);
+                stamps.after(changes, clusterBefore, cluster, index + 1), Changes.Written.NONE);
     }
 
     private ClusterState with(ServiceTable newServices, TaskTable newTasks, NodeTable newNodes, VolumeTable newVolumes,

@@ -69,6 +69,14 @@ class ChangesPropertyTest {
         net.jqwik.api.statistics.Statistics.label("what the sequence changed").collect(String.join(" ", seen));
     }
 
+    /** What a node's session says of the CA in {@code state}: the root, the rotation's root, whether the node is counted. */
+    private static List<Object> caOf(ClusterState state, String nodeId) {
+        io.flotilla.model.ClusterConfig config = state.cluster();
+        io.flotilla.model.CaRotation rotation = config == null ? null : config.caRotation();
+        return java.util.Arrays.asList(config == null ? null : config.caRoot(), rotation == null ? null : rotation.rootDigest(),
+                rotation != null && rotation.renewed().contains(nodeId));
+    }
+
     /** The differ: every id of every table, before and after, compared. */
     static void assertDiffers(ClusterState before, Changes changes, ClusterState after, Command command) {
         String as = command.getClass().getSimpleName();
@@ -107,6 +115,14 @@ class ChangesPropertyTest {
             ports |= !then.spec().ports().equals(after.service(then.id()).map(s -> s.spec().ports()).orElse(List.of()));
         }
         assertThat(changes.publishedPorts()).as(as + ": published ports").isEqualTo(ports);
+        boolean specs = !ids(before.services(), after.services(), Service::id).stream().allMatch(id ->
+                before.service(id).map(Service::spec).equals(after.service(id).map(Service::spec)));
+        assertThat(changes.serviceSpecs()).as(as + ": service specs").isEqualTo(specs);
+        for (String nodeId : NODES) {
+            boolean session = specs || changes.nodes().contains(nodeId) || !caOf(before, nodeId).equals(caOf(after, nodeId));
+            assertThat(after.nodeSessionChangedSince(nodeId, before.index())).as(as + ": session of " + nodeId)
+                    .isEqualTo(session);
+        }
         for (String nodeId : ports ? NODES : List.<String>of()) {
             assertThat(after.nodeTasksChangedSince(nodeId, before.index())).as(as + ": ports go into every set").isTrue();
         }
@@ -115,6 +131,7 @@ class ChangesPropertyTest {
         }
         for (String nodeId : NODES) {
             assertThat(after.nodeSetChangedSince(nodeId, before.index())).as(as + ": nothing changed").isFalse();
+            assertThat(after.nodeSessionChangedSince(nodeId, before.index())).as(as + ": no session change").isFalse();
         }
     }
 
@@ -185,6 +202,10 @@ class ChangesPropertyTest {
                         .as((id, availability) -> new Command.UpdateNodeSpec(id, new NodeSpec(null, availability, Map.of()))),
                 Arbitraries.of(NODES).map(Command.RemoveNode::new),
                 Arbitraries.of("wt1", "wt2").map(token -> new Command.SetClusterConfig(new ClusterConfig("c1", token, "mt"))),
+                Arbitraries.of("d1", "d2").map(digest -> new Command.StartCaRotation(new io.flotilla.model.CaRotation(
+                        "root-" + digest, "key", "cross", "previous", digest, null, T0))),
+                Combinators.combine(Arbitraries.of(NODES), Arbitraries.of("d1", "d2"))
+                        .as(Command.CaCertificateIssued::new),
                 registration().list().ofMaxSize(3).map(Command.RegisterEndpoints::new),
                 Arbitraries.of("r1", "r2", "r3").list().ofMaxSize(2)
                         .map(ids -> new Command.DeregisterEndpoints(ids, "expired", T0)),

@@ -113,20 +113,11 @@ public final class DiscoveryApi {
      * What every node's routing mesh needs of the services ({@code GET /v1/discovery/mesh}, for any
      * certificate of the cluster, not anonymous callers): name, ports, labels, endpoint mode — the
      * task template reduced to its labels, so nothing else of the spec (environment) leaves the
-     * managers. A worker's mesh polls it; its endpoints come from the registry watch.
+     * managers ({@link io.flotilla.manager.dispatcher.NodeSessions#meshServicesOf}, which every
+     * node's session carries too).
      */
     io.flotilla.model.api.MeshServices meshServices() {
-        io.flotilla.state.ClusterState state = store.state();
-        List<io.flotilla.model.ServiceSpec> specs = new ArrayList<>();
-        for (io.flotilla.model.Service service : state.services()) {
-            io.flotilla.model.ServiceSpec spec = service.spec();
-            io.flotilla.model.TaskTemplate labelsOnly = new io.flotilla.model.TaskTemplate(spec.task().driver(), null,
-                    List.of(), List.of(), java.util.Map.of(), null, null, null, spec.task().labels(), null, List.of(),
-                    null, null, null, null, null, false, false, List.of(), List.of(), List.of(), java.util.Map.of(),
-                    null, List.of());
-            specs.add(spec.withTask(labelsOnly));
-        }
-        return new io.flotilla.model.api.MeshServices(state.index(), specs);
+        return io.flotilla.manager.dispatcher.NodeSessions.meshServicesOf(store.state());
     }
 
     List<ServiceEndpointCount> services() {

@@ -1,8 +1,10 @@
 package io.flotilla.manager.dispatcher;
 
 import io.flotilla.manager.raft.ClusterStore;
+import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.state.ClusterState;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * and when a million tasks report RUNNING, answering each node on each status entry rebuilt and
  * sent every node's whole set (5,000 sets of 200 tasks per entry) — the leader's CPU went there
  * instead of to the log.
+ *
+ * <p>A change to the node's session ({@link NodeSessions}: the node's spec, a service's spec, the
+ * cluster's config, the managers' group) answers at once too.
  *
  * <p>One thread follows the state while anyone waits; on a new state (at most one pass every
  * {@link #PASS_INTERVAL}, so a burst of entries costs one pass), and at least every
@@ -53,6 +58,7 @@ public final class AssignmentWatch {
     }
 
     private volatile DependencyChanges dependencyChanges = DependencyChanges.NONE;
+    private volatile NodeSessions sessions = NodeSessions.NONE;
 
     private final ClusterStore store;
     private final long statusDelayNanos;
@@ -74,7 +80,7 @@ public final class AssignmentWatch {
      */
     public ClusterState await(String nodeId, long after, Duration wait) throws InterruptedException {
         ClusterState state = store.state();
-        if (after < 0 || changed(state, nodeId, after)) {
+        if (after < 0 || changed(state, nodeId, after, sessions.managers())) {
             return state;
         }
         Waiter waiter = new Waiter(after, System.nanoTime(), new CompletableFuture<>());
@@ -85,7 +91,7 @@ public final class AssignmentWatch {
         try {
             ensureFollowing();
             state = store.state(); // a change may have been applied while registering
-            if (changed(state, nodeId, after)) {
+            if (changed(state, nodeId, after, sessions.managers())) {
                 return state;
             }
             return waiter.answer().get(wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -103,8 +109,14 @@ public final class AssignmentWatch {
         this.dependencyChanges = Objects.requireNonNull(changes, "changes");
     }
 
-    private boolean changed(ClusterState state, String nodeId, long after) {
-        return state.nodeTasksChangedSince(nodeId, after) || dependencyChanges.changedSince(state, nodeId, after);
+    /** Also answers a poll when the node's session changed (see {@link NodeSessions}). */
+    public void sessions(NodeSessions nodeSessions) {
+        this.sessions = Objects.requireNonNull(nodeSessions, "nodeSessions");
+    }
+
+    private boolean changed(ClusterState state, String nodeId, long after, List<ManagerPeer> managers) {
+        return state.nodeTasksChangedSince(nodeId, after) || state.nodeSessionChangedSince(nodeId, after)
+                || sessions.managersChanged(nodeId, managers) || dependencyChanges.changedSince(state, nodeId, after);
     }
 
     /** Whether the waiter waited {@code statusDelay} and its node's set changed in any way (a status, say). */
@@ -157,14 +169,18 @@ public final class AssignmentWatch {
 
     /**
      * Completes the waiters whose answer is due. With {@code moved} false (no new entry since the
-     * last pass) only the status delay can have fallen due: what changed was looked at already (by
-     * the last pass, or by a waiter on registering), and is not looked at again.
+     * last pass) only the status delay and the managers' group (not in the state) can have fallen
+     * due: what changed in the state was looked at already (by the last pass, or by a waiter on
+     * registering), and is not looked at again.
      */
     private void answerChanged(ClusterState state, boolean moved) {
         long now = System.nanoTime();
+        List<ManagerPeer> managers = sessions.managers();
         for (Map.Entry<String, Waiter> entry : waiters.entrySet()) {
             Waiter waiter = entry.getValue();
-            if ((moved && changed(state, entry.getKey(), waiter.after())) || statusDue(state, entry.getKey(), waiter, now)) {
+            String nodeId = entry.getKey();
+            if ((moved && changed(state, nodeId, waiter.after(), managers))
+                    || (!moved && sessions.managersChanged(nodeId, managers)) || statusDue(state, nodeId, waiter, now)) {
                 waiter.answer().complete(state);
             }
         }

@@ -44,6 +44,7 @@ public final class Dispatcher {
     private final Supplier<String> leaderApi;
     /** Nodes whose "ready again" is queued or being committed: one change per node at a time. */
     private final Set<String> readyPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile NodeSessions sessions = NodeSessions.NONE;
 
     /**
      * With rules of its own: a grace of one timeout from now and the default lease, and no managers
@@ -79,6 +80,12 @@ public final class Dispatcher {
         return rules.lease();
     }
 
+    /** Gives every answer its node's session ({@link NodeSessions}), and wakes a poll when it changes. */
+    public void sessions(NodeSessions nodeSessions) {
+        this.sessions = Objects.requireNonNull(nodeSessions, "nodeSessions");
+        assignmentWatch.sessions(nodeSessions);
+    }
+
     /** Wakes a node's assignment poll also when endpoints its tasks depend on change. */
     public void dependencyChanges(AssignmentWatch.DependencyChanges changes) {
         assignmentWatch.dependencyChanges(changes);
@@ -106,19 +113,20 @@ public final class Dispatcher {
         if (existing == null || existing.status().state() != NodeState.READY) {
             LOG.info("node {} is ready ({})", ready.id(), existing == null ? "new" : "was " + existing.status().state());
         }
-        return AssignmentSets.of(state, ready.id());
+        return AssignmentSets.of(state, ready.id()).withSession(sessions.of(state, ready.id()));
     }
 
     /**
-     * Answers the node's assignment set once it may differ from the one at state index {@code after}
-     * (see {@link AssignmentWatch}), or after {@code wait} with the set as it is. Also counts as a heartbeat.
+     * Answers the node's assignment set once it — or the node's session ({@link NodeSessions}) — may
+     * differ from the one at state index {@code after} (see {@link AssignmentWatch}), or after
+     * {@code wait} with the set as it is. Also counts as a heartbeat.
      */
     public AssignmentSet assignments(String nodeId, long after, Duration wait) throws InterruptedException {
         requireLeader();
         rules.poll(store.state(), nodeId, clock.instant());
         ClusterState state = assignmentWatch.await(nodeId, after, wait);
         requireLeader();
-        return AssignmentSets.of(state, nodeId);
+        return AssignmentSets.of(state, nodeId).withSession(sessions.of(state, nodeId));
     }
 
     /**

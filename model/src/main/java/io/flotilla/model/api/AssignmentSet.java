@@ -21,13 +21,15 @@ import java.util.TreeMap;
  *                     {@code x-flotilla.requires}), its healthy endpoints now as sorted
  *                     {@code host:port} strings (the service's first port); the agent gives them
  *                     to the tasks and applies each task's policy when they change
+ * @param session      what the node follows besides its tasks ({@link NodeSession}: its spec, the
+ *                     managers, the mesh's services, the CA); null from a manager that sends none
  *
  * <p>On the wire each template is written once per service version ({@link AssignmentSetJson}).
  */
 @JsonSerialize(using = AssignmentSetJson.Serializer.class)
 @JsonDeserialize(using = AssignmentSetJson.Deserializer.class)
 public record AssignmentSet(long index, String nodeId, List<Task> tasks, Map<String, Assignment> assignments,
-                            Map<String, List<String>> dependencies) {
+                            Map<String, List<String>> dependencies, NodeSession session) {
     public AssignmentSet {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
         TreeMap<String, Assignment> wired = new TreeMap<>();
@@ -47,6 +49,17 @@ public record AssignmentSet(long index, String nodeId, List<Task> tasks, Map<Str
                     endpoints == null ? List.of() : List.copyOf(endpoints)));
             dependencies = Collections.unmodifiableMap(copy);
         }
+    }
+
+    /** A set without a session part. */
+    public AssignmentSet(long index, String nodeId, List<Task> tasks, Map<String, Assignment> assignments,
+                         Map<String, List<String>> dependencies) {
+        this(index, nodeId, tasks, assignments, dependencies, null);
+    }
+
+    /** This set with {@code newSession} as its session part. */
+    public AssignmentSet withSession(NodeSession newSession) {
+        return new AssignmentSet(index, nodeId, tasks, assignments, dependencies, newSession);
     }
 
     /** A set whose tasks all have {@link Assignment#NONE}. */

@@ -37,7 +37,9 @@ import java.util.TreeMap;
  *             "assignment":{"ports":[{"name":"http","target":80,"hostPort":8080}],"fenced":false,
  *                           "dependencies":{"DB":"shop_db"},"slotVolumes":false}}],
  *  "tasks":[{"group":0,"id":"…","slot":1},{"group":0,"id":"…","slot":2,"status":{…},"restartCount":1}],
- *  "dependencies":{"shop_db":["10.0.0.2:5432"]}}
+ *  "dependencies":{"shop_db":["10.0.0.2:5432"]},
+ *  "session":{"node":{"role":"WORKER",…},"managers":[…],"mesh":{"index":42,"services":[…]},
+ *             "ca":{"rootDigest":"…","rotating":false,"renewed":false}}}
  * }</pre>
  *
  * A group's {@code desiredState}, {@code status}, {@code createdAt}, {@code injectedEnv} and
@@ -50,6 +52,8 @@ import java.util.TreeMap;
  * {@code injectedEnv}; those are still read, the variables lifted into the assignment
  * ({@link AssignmentVariables#lift}), so an agent reads an older manager. A newer format is
  * refused with an error that says so: an agent never runs a task with half of what it was told.
+ * {@code session} ({@link NodeSession}) does not raise the format: an agent that does not know it
+ * runs its tasks right without it (it follows its role and the CA by its own polls).
  */
 final class AssignmentSetJson {
     /**
@@ -150,6 +154,9 @@ final class AssignmentSetJson {
             }
             gen.writeEndArray();
             provider.defaultSerializeField("dependencies", set.dependencies(), gen);
+            if (set.session() != null) {
+                provider.defaultSerializeField("session", set.session(), gen);
+            }
             gen.writeEndObject();
         }
 
@@ -228,7 +235,9 @@ final class AssignmentSetJson {
                 e.getValue().forEach(endpoint -> endpoints.add(endpoint.asText()));
                 dependencies.put(e.getKey(), endpoints);
             });
-            return new AssignmentSet(node.path("index").asLong(), nodeId, tasks, assignments, dependencies);
+            JsonNode session = node.get("session");
+            return new AssignmentSet(node.path("index").asLong(), nodeId, tasks, assignments, dependencies,
+                    session == null || session.isNull() ? null : codec.treeToValue(session, NodeSession.class));
         }
 
         private static Assignment assignment(ObjectCodec codec, JsonNode node) throws IOException {

@@ -96,6 +96,26 @@ class AssignmentSetJsonTest {
     }
 
     @Test
+    void theSessionPartRoundTripsWithoutRaisingTheFormat() throws Exception {
+        io.flotilla.model.ServiceSpec web = new io.flotilla.model.ServiceSpec("web", "shop", null, 2, web("nginx:1.27"),
+                List.of(new io.flotilla.model.PortSpec("http", 80, 8080, "tcp", "ingress", "http")), List.of(),
+                Map.of("flotilla.lb", "p2c"), null, null, "vip");
+        NodeSession session = new NodeSession(new io.flotilla.model.NodeSpec(io.flotilla.model.NodeRole.MANAGER, null,
+                Map.of("zone", "a")), List.of(new ManagerPeer("m1", "10.0.0.1:4780", "10.0.0.1:4781")),
+                new MeshServices(98, List.of(web)), new NodeSession.CaIdentity("ab12", true, false));
+        AssignmentSet set = realisticSet().withSession(session);
+        JsonNode json = Json.MAPPER.readTree(Json.writeBytes(set));
+        assertThat(json.get("format").asInt()).isEqualTo(3);
+        assertThat(json.get("session").get("ca").get("rootDigest").asText()).isEqualTo("ab12");
+        AssignmentSet back = Json.read(Json.writeBytes(set), AssignmentSet.class);
+        assertThat(back).isEqualTo(set);
+        assertThat(back.session().node().labels()).containsEntry("zone", "a");
+        assertThat(Json.read(Json.writeBytes(realisticSet()), AssignmentSet.class).session()).isNull();
+        NodeSession removed = new NodeSession(null, List.of(), new MeshServices(1, List.of()), null);
+        assertThat(Json.read(Json.writeBytes(removed), NodeSession.class).removed()).isTrue();
+    }
+
+    @Test
     void anAssignmentRoundTripsAndSaysWhatItIs() throws Exception {
         Assignment assignment = new Assignment(List.of(new Assignment.Port("http", 80, 8080), new Assignment.Port("9090", 9090)),
                 true, Map.of("DB", "shop_db"), true);

@@ -12,6 +12,7 @@ import io.flotilla.model.Endpoint;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.VirtualAddresses;
+import io.flotilla.model.api.MeshServices;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The routing mesh of a node, fed by the registry: a manager reads its own {@link EndpointRegistry}
  * and cluster state; a worker keeps a mirror of the managers' registry through the managers' all-services
- * watch and the services through {@code GET /v1/discovery/mesh}, polled every second. One feeder thread
- * rebuilds the table ({@link MeshTableBuilder}) whenever either changes (checked every 50 ms, so
+ * watch, and takes the services from its session ({@link MeshServices}, carried by the agent's
+ * long poll, which answers when a service's spec changes). One feeder thread rebuilds the table ({@link MeshTableBuilder}) whenever either changes (checked every 50 ms, so
  * an endpoint that leaves the registry leaves the mesh well within the agent's drain delay) and
  * applies it when it differs. A node whose role changes (promote, demote) switches source on the
  * next round.
@@ -48,13 +49,13 @@ import org.slf4j.LoggerFactory;
 public final class NodeMesh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMesh.class);
     private static final Duration RETRY_BINDS = Duration.ofSeconds(2);
+    private static final MeshServices NO_SERVICES = new MeshServices(-1, List.of());
 
     private final String advertise;
     private final Supplier<Manager> manager;
-    private final Supplier<List<String>> managers;
+    /** The services as the node's session has them now; null before its first session. */
+    private final Supplier<MeshServices> services;
     private final boolean virtualAddresses;
-    /** The node's mutual TLS towards the managers' API; null: plain HTTP. */
-    private final Supplier<javax.net.ssl.SSLContext> tls;
     /** A new (unstarted) stream mirroring the managers' registry, for a worker (the node's TLS set up). */
     private final Supplier<SharedRegistryMirror.Lease> mirrors;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -68,14 +69,12 @@ public final class NodeMesh implements AutoCloseable {
     private HttpServer metricsServer;
     private WorkerSource worker;
 
-    private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<List<String>> managers,
-                     Supplier<javax.net.ssl.SSLContext> tls, Supplier<SharedRegistryMirror.Lease> mirrors,
-                     boolean virtualAddresses, MeshOptions options) {
+    private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
+                     Supplier<SharedRegistryMirror.Lease> mirrors, boolean virtualAddresses, MeshOptions options) {
         this.advertise = advertise;
-        this.tls = tls;
         this.mirrors = mirrors;
         this.manager = manager;
-        this.managers = managers;
+        this.services = services;
         this.virtualAddresses = virtualAddresses;
         this.mesh = new Mesh(options, meters);
         this.feeder = Thread.ofPlatform().daemon().name("mesh-feeder").unstarted(this::feed);
@@ -83,17 +82,16 @@ public final class NodeMesh implements AutoCloseable {
 
     /**
      * Starts the mesh of a node whose address is {@code advertise}; {@code manager} gives the
-     * node's manager (null while it has none), {@code managers} the managers' API addresses,
-     * {@code tls} the node's TLS context towards them (null: plain HTTP), {@code mirrors} a hold
+     * node's manager (null while it has none), {@code services} the services as the node's session
+     * has them (null before its first session), {@code mirrors} a hold
      * on the node's one stream of the managers' registry, shared with its DNS server (taken while
      * the node has no manager, released when it gets one).
      * {@code metrics}: where to serve {@code GET /metrics}, or null.
      */
-    public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<List<String>> managers,
-                                 Supplier<javax.net.ssl.SSLContext> tls, Supplier<SharedRegistryMirror.Lease> mirrors,
-                                 InetSocketAddress metrics, boolean virtualAddresses) throws IOException {
-        NodeMesh node = new NodeMesh(advertise, manager, managers, tls, mirrors, virtualAddresses,
-                MeshOptions.defaults());
+    public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
+                                 Supplier<SharedRegistryMirror.Lease> mirrors, InetSocketAddress metrics,
+                                 boolean virtualAddresses) throws IOException {
+        NodeMesh node = new NodeMesh(advertise, manager, services, mirrors, virtualAddresses, MeshOptions.defaults());
         try {
             if (metrics != null) {
                 node.serveMetrics(metrics);
@@ -214,7 +212,7 @@ public final class NodeMesh implements AutoCloseable {
             return new ManagerSource(current.registry());
         }
         if (worker == null) {
-            worker = new WorkerSource(managers, tls == null ? null : tls.get(), mirrors.get());
+            worker = new WorkerSource(services, mirrors.get());
         }
         return worker;
     }
@@ -279,91 +277,31 @@ public final class NodeMesh implements AutoCloseable {
 
     /**
      * A worker: endpoints from a mirror of the managers' registry (the all-services watch), the
-     * services from {@code GET /v1/discovery/mesh} polled every second, rotating managers on failure.
+     * services from the node's session ({@link MeshServices}, which the agent's long poll brings
+     * as soon as a service's spec changes): no request of its own for them.
      */
     private static final class WorkerSource implements Source, AutoCloseable {
-        private static final Duration POLL = Duration.ofSeconds(1);
         private final SharedRegistryMirror.Lease stream;
-        private final Supplier<List<String>> managers;
-        private final java.net.http.HttpClient http;
-        private final String scheme;
-        private final Thread poller;
-        private volatile List<ServiceSpec> services = List.of();
-        private volatile long stateIndex = -1;
-        private volatile boolean closed;
+        private final Supplier<MeshServices> services;
 
-        WorkerSource(Supplier<List<String>> managers, javax.net.ssl.SSLContext tls, SharedRegistryMirror.Lease stream) {
-            this.managers = managers;
-            java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofSeconds(1));
-            if (tls != null) {
-                builder.sslContext(tls);
-            }
-            this.http = builder.build();
-            this.scheme = tls == null ? "http://" : "https://";
+        WorkerSource(Supplier<MeshServices> services, SharedRegistryMirror.Lease stream) {
+            this.services = services;
             this.stream = stream;
-            this.poller = Thread.ofPlatform().daemon().name("mesh-services").start(this::poll);
         }
 
-        private void poll() {
-            int next = 0;
-            while (!closed) {
-                List<String> known = managers.get();
-                if (!known.isEmpty()) {
-                    String target = known.get(Math.floorMod(next, known.size()));
-                    try {
-                        java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
-                                java.net.URI.create(scheme + target + "/v1/discovery/mesh")).timeout(Duration.ofSeconds(2))
-                                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                        if (response.statusCode() != 200) {
-                            throw new IOException("answered " + response.statusCode() + ": " + response.body());
-                        }
-                        io.flotilla.model.api.MeshServices answer = io.flotilla.model.Json.read(response.body(),
-                                io.flotilla.model.api.MeshServices.class);
-                        if (answer.index() != stateIndex) {
-                            services = answer.services();
-                            stateIndex = answer.index();
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        LOG.debug("mesh: reading the services from {} failed: {}", target, e.toString());
-                        next++;
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                awaitNextPoll();
-            }
-        }
-
-        /**
-         * A second, or less when the mirror names a service this worker has no spec for yet: its DNS
-         * must answer a new service's virtual address, not its tasks, from the first endpoint on.
-         */
-        private void awaitNextPoll() {
-            long until = System.nanoTime() + POLL.toNanos();
-            long checked = stream.mirror().resumeIndex();
-            while (!closed && System.nanoTime() < until) {
-                sleepQuietly(50);
-                long index = stream.mirror().resumeIndex();
-                if (index != checked) {
-                    checked = index;
-                    java.util.Set<String> known = new java.util.HashSet<>();
-                    services.forEach(spec -> known.add(spec.name()));
-                    if (!known.containsAll(stream.mirror().all().keySet())) {
-                        return;
-                    }
-                }
-            }
+        private MeshServices current() {
+            MeshServices now = services.get();
+            return now == null ? NO_SERVICES : now;
         }
 
         @Override
         public long version() {
-            return stateIndex * 31 + stream.mirror().resumeIndex();
+            return current().index() * 31 + stream.mirror().resumeIndex();
         }
 
         @Override
         public Collection<ServiceSpec> services() {
-            return services;
+            return current().services();
         }
 
         @Override
@@ -373,8 +311,6 @@ public final class NodeMesh implements AutoCloseable {
 
         @Override
         public void close() {
-            closed = true;
-            poller.interrupt();
             stream.close();
         }
     }
