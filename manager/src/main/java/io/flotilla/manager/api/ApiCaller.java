@@ -105,14 +105,16 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
         }
         boolean allowed = switch (resource) {
             case "dispatcher", "registry" -> true;
-            // GET /v1/discovery/mesh: every node's mesh reads it with the node's certificate.
+            // GET /v1/discovery/mesh: what a node's mesh serves (nodes now get it in their session,
+            // dispatcher/NodeSessions); any certificate of the cluster may read it.
             case "discovery" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
-            // A node follows its own role (promote, demote, rm: cli NodeRoleWatch) and the managers' group.
+            // A node may read itself (its role now reaches it in its session: node NodeRoleWatch).
             case "nodes" -> identity.isManager() || identity.isAdmin()
                     || (method.equals("GET") && path.size() == 3 && sub.equals(identity.commonName()));
             case "cluster" -> switch (sub) {
                 case "certificate" -> true;
-                // Every node follows the roots (cli CaFollower); only the admin rotates them.
+                // Every node reads the roots (node CaFollower, when its session says they changed);
+                // only the admin rotates them.
                 case "ca" -> method.equals("GET") || identity.isAdmin();
                 case "managers" -> identity.isManager();
                 case "" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
