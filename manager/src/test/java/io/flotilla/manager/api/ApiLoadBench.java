@@ -19,19 +19,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The API's throughput and p99 for a small authenticated GET ({@code /v1/services} with the admin
  * certificate) over TLS 1.3 with keep-alive, on loopback: each of N clients holds one connection
  * and sends its next request when the answer came. Not a test (it asserts only that the answers
- * are 200): run it alone, on a quiet machine, with
- * {@code ./mvnw -o -pl manager -am test -Dtest=ApiLoadBench -Dflotilla.bench=true
+ * are 200), and its name is not one surefire runs by default (*Test): it runs only when named,
+ * alone, on a quiet machine, with {@code ./mvnw -o -pl manager -am test -Dtest=ApiLoadBench
  * -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dflotilla.bench.http=2} measures h2 (one
  * connection per client as well). Figures: docs/benchmarks.md (API server).
  */
-@EnabledIfSystemProperty(named = "flotilla.bench", matches = "true")
 class ApiLoadBench {
     private static final Duration WARMUP = Duration.ofSeconds(Long.getLong("flotilla.bench.warmup", 8));
     private static final Duration MEASURE = Duration.ofSeconds(Long.getLong("flotilla.bench.seconds", 15));
