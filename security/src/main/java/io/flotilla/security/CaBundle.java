@@ -55,7 +55,7 @@ public record CaBundle(List<X509Certificate> roots, List<X509Certificate> chain)
     /** The root among {@link #roots} that issued {@code certificate} (by name and signature), or null. */
     public X509Certificate issuerOf(X509Certificate certificate) {
         for (X509Certificate root : roots) {
-            if (root.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+            if (issued(certificate, root)) {
                 try {
                     certificate.verify(root.getPublicKey());
                     return root;
@@ -76,19 +76,16 @@ public record CaBundle(List<X509Certificate> roots, List<X509Certificate> chain)
     public X509Certificate[] chainFor(X509Certificate leaf) {
         List<X509Certificate> all = new ArrayList<>();
         all.add(leaf);
-        X500Issuer issuer = new X500Issuer(leaf);
-        if (!chain.isEmpty() && issuer.isSubjectOf(chain.getFirst())) {
+        if (!chain.isEmpty() && issued(leaf, chain.getFirst())) {
             all.addAll(chain);
         } else {
-            X509Certificate root = roots.stream().filter(issuer::isSubjectOf).findFirst().orElse(signing());
-            all.add(root);
+            all.add(roots.stream().filter(root -> issued(leaf, root)).findFirst().orElse(signing()));
         }
         return all.toArray(X509Certificate[]::new);
     }
 
-    private record X500Issuer(X509Certificate leaf) {
-        boolean isSubjectOf(X509Certificate ca) {
-            return ca.getSubjectX500Principal().equals(leaf.getIssuerX500Principal());
-        }
+    /** By name: {@code ca} is the issuer {@code certificate} names (no signature check: a chain to show, not to trust). */
+    private static boolean issued(X509Certificate certificate, X509Certificate ca) {
+        return ca.getSubjectX500Principal().equals(certificate.getIssuerX500Principal());
     }
 }

@@ -35,17 +35,6 @@ public final class CaFiles {
         this.loaded = load();
     }
 
-    /** A fixed bundle (tests, and clients that read no files). */
-    public static CaFiles fixed(CaBundle bundle) {
-        return new CaFiles(bundle);
-    }
-
-    private CaFiles(CaBundle bundle) {
-        this.rootsFile = null;
-        this.chainFile = null;
-        this.loaded = new Loaded(bundle, TlsContexts.trusting(bundle.roots()), null, null);
-    }
-
     public CaBundle bundle() {
         return current().bundle();
     }
@@ -57,9 +46,6 @@ public final class CaFiles {
     /** The bundle now, re-read if the files changed since the last call. */
     public Loaded current() {
         Loaded now = loaded;
-        if (rootsFile == null) {
-            return now;
-        }
         try {
             if (Files.getLastModifiedTime(rootsFile).equals(now.rootsTime())
                     && java.util.Objects.equals(timeOf(chainFile), now.chainTime())) {
