@@ -161,7 +161,7 @@ final class NormalizedComposeWriter {
         }
         if (!task.networks().isEmpty()) {
             ObjectNode networks = out.putObject("networks");
-            task.networks().forEach(name -> networks.putNull(name));
+            task.networks().forEach(attachment -> networks.putNull(attachment.network()));
         }
         if (!task.stopSignal().equals("SIGTERM")) {
             out.put("stop_signal", task.stopSignal());

@@ -66,7 +66,7 @@ final class ServiceMapper {
                 service.get("read_only").booleanOr(false), service.get("cap_add").stringOrList(),
                 service.get("cap_drop").stringOrList(), service.get("tmpfs").stringOrList(),
                 ulimits(service.get("ulimits")), pullPolicy(service.get("pull_policy")),
-                networks(service.get("networks")), DiscoveryMapper.map(service.get("x-flotilla")));
+                networks(service.get("networks")).stream().map(io.flotilla.model.NetworkAttachment::new).toList(), DiscoveryMapper.map(service.get("x-flotilla")));
         ServiceMode mode = DeployMapper.mode(deploy, context);
         Map<String, String> labels = MeshLabels.resolve(deploy.get("labels"), context);
         statefulLabels(service.get("x-flotilla"), deploy, mode, labels);

@@ -27,15 +27,22 @@ import java.util.TreeSet;
  * @param removedNodes  ids of removed nodes, whose certificates are refused (null: none)
  * @param caRoot        the root CA certificate (PEM) after the last completed rotation; null before any
  * @param caRotation    the CA rotation under way; null when none is
+ * @param networkPool   where networks' subnets come from (null: {@link NetworkPool#DEFAULT})
  */
 public record ClusterConfig(String clusterId, String workerToken, String managerToken, SortedSet<String> removedNodes,
-                            String caRoot, CaRotation caRotation) {
+                            String caRoot, CaRotation caRotation, NetworkPool networkPool) {
     public ClusterConfig {
         Checks.requireText(clusterId, "clusterId");
         Checks.requireText(workerToken, "workerToken");
         Checks.requireText(managerToken, "managerToken");
         removedNodes = removedNodes == null || removedNodes.isEmpty() ? Collections.emptySortedSet()
                 : Collections.unmodifiableSortedSet(new TreeSet<>(removedNodes));
+        networkPool = networkPool == null ? NetworkPool.DEFAULT : networkPool;
+    }
+
+    public ClusterConfig(String clusterId, String workerToken, String managerToken, SortedSet<String> removedNodes,
+                         String caRoot, CaRotation caRotation) {
+        this(clusterId, workerToken, managerToken, removedNodes, caRoot, caRotation, null);
     }
 
     public ClusterConfig(String clusterId, String workerToken, String managerToken) {
@@ -51,8 +58,8 @@ public record ClusterConfig(String clusterId, String workerToken, String manager
     }
 
     public ClusterConfig withToken(NodeRole role, String token) {
-        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerToken, token, removedNodes, caRoot, caRotation)
-                : new ClusterConfig(clusterId, token, managerToken, removedNodes, caRoot, caRotation);
+        return role == NodeRole.MANAGER ? new ClusterConfig(clusterId, workerToken, token, removedNodes, caRoot, caRotation, networkPool)
+                : new ClusterConfig(clusterId, token, managerToken, removedNodes, caRoot, caRotation, networkPool);
     }
 
     /** True if {@code nodeId} was removed from the cluster: its certificates are refused. */
@@ -67,12 +74,12 @@ public record ClusterConfig(String clusterId, String workerToken, String manager
         }
         TreeSet<String> all = new TreeSet<>(removedNodes);
         all.addAll(nodeIds);
-        return new ClusterConfig(clusterId, workerToken, managerToken, all, caRoot, caRotation);
+        return new ClusterConfig(clusterId, workerToken, managerToken, all, caRoot, caRotation, networkPool);
     }
 
     /** This config with {@code caRoot} and {@code caRotation} as given (a rotation starting or ending). */
     public ClusterConfig withCa(String caRoot, CaRotation caRotation) {
-        return new ClusterConfig(clusterId, workerToken, managerToken, removedNodes, caRoot, caRotation);
+        return new ClusterConfig(clusterId, workerToken, managerToken, removedNodes, caRoot, caRotation, networkPool);
     }
 
     @Override

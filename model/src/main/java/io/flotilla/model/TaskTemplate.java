@@ -18,6 +18,10 @@ import java.util.Map;
  * @param stopSignal  a signal name such as {@code SIGTERM}
  * @param pullPolicy  {@code missing} (default), {@code always} or {@code never}
  * @param discovery   services required besides depends_on, and what to do when their endpoints change
+ * @param networks    the overlay networks the tasks attach to (a stack's services: its default
+ *                    network when the file lists none); empty with no {@code networkMode}: the
+ *                    host's network for a process task, Docker's default bridge for a container
+ * @param networkMode compose {@code network_mode}: {@code host} or {@code none}; null: the networks
  */
 public record TaskTemplate(String driver, String image, List<String> command, List<String> entrypoint,
                            Map<String, String> environment, String workingDir, String user, String hostname,
@@ -25,8 +29,8 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
                            ResourcesSpec resources, RestartPolicy restartPolicy, PlacementSpec placement,
                            String stopSignal, Duration stopGracePeriod, boolean init, boolean readOnly,
                            List<String> capAdd, List<String> capDrop, List<String> tmpfs,
-                           Map<String, Ulimit> ulimits, String pullPolicy, List<String> networks,
-                           DiscoverySpec discovery) {
+                           Map<String, Ulimit> ulimits, String pullPolicy, List<NetworkAttachment> networks,
+                           DiscoverySpec discovery, String networkMode) {
     public static final String PROCESS = "process";
     public static final String DOCKER = "docker";
     public static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(10);
@@ -50,6 +54,34 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
         pullPolicy = pullPolicy == null ? "missing" : pullPolicy;
         networks = Checks.list(networks);
         discovery = discovery == null ? DiscoverySpec.NONE : discovery;
+        if (networkMode != null && !networkMode.equals(HOST_NETWORK) && !networkMode.equals(NO_NETWORK)) {
+            throw new IllegalArgumentException("network mode must be host or none, not " + networkMode);
+        }
+        if (networkMode != null && !networks.isEmpty()) {
+            throw new IllegalArgumentException("network_mode " + networkMode + " and networks exclude each other");
+        }
+    }
+
+    public static final String HOST_NETWORK = "host";
+    public static final String NO_NETWORK = "none";
+
+    /** With networks and no network mode. */
+    public TaskTemplate(String driver, String image, List<String> command, List<String> entrypoint,
+                        Map<String, String> environment, String workingDir, String user, String hostname,
+                        Map<String, String> labels, HealthcheckSpec healthcheck, List<VolumeMount> volumes,
+                        ResourcesSpec resources, RestartPolicy restartPolicy, PlacementSpec placement,
+                        String stopSignal, Duration stopGracePeriod, boolean init, boolean readOnly,
+                        List<String> capAdd, List<String> capDrop, List<String> tmpfs,
+                        Map<String, Ulimit> ulimits, String pullPolicy, List<NetworkAttachment> networks,
+                        DiscoverySpec discovery) {
+        this(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels, healthcheck, volumes,
+                resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly, capAdd, capDrop, tmpfs,
+                ulimits, pullPolicy, networks, discovery, null);
+    }
+
+    /** The cluster-wide names of the networks the tasks attach to. */
+    public List<String> networkNames() {
+        return networks.stream().map(NetworkAttachment::network).toList();
     }
 
     /** Without a discovery spec (none required, changes ignored). */
@@ -59,7 +91,7 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
                         ResourcesSpec resources, RestartPolicy restartPolicy, PlacementSpec placement,
                         String stopSignal, Duration stopGracePeriod, boolean init, boolean readOnly,
                         List<String> capAdd, List<String> capDrop, List<String> tmpfs,
-                        Map<String, Ulimit> ulimits, String pullPolicy, List<String> networks) {
+                        Map<String, Ulimit> ulimits, String pullPolicy, List<NetworkAttachment> networks) {
         this(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels, healthcheck, volumes,
                 resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly, capAdd, capDrop, tmpfs,
                 ulimits, pullPolicy, networks, DiscoverySpec.NONE);
@@ -75,54 +107,60 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
     public TaskTemplate withImage(String newImage) {
         return new TaskTemplate(driver, newImage, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
     }
 
     public TaskTemplate withEnvironment(Map<String, String> newEnvironment) {
         return new TaskTemplate(driver, image, command, entrypoint, newEnvironment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
     }
 
     public TaskTemplate withResources(ResourcesSpec newResources) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, newResources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
     }
 
     public TaskTemplate withRestartPolicy(RestartPolicy newPolicy) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, newPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
     }
 
     public TaskTemplate withPlacement(PlacementSpec newPlacement) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, newPlacement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
     }
 
     public TaskTemplate withHealthcheck(HealthcheckSpec newHealthcheck) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 newHealthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
     }
 
     public TaskTemplate withStop(String newStopSignal, Duration newGracePeriod) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, newStopSignal, newGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
     }
 
     public TaskTemplate withDiscovery(DiscoverySpec newDiscovery) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, newDiscovery);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, newDiscovery, networkMode);
     }
 
     public TaskTemplate withUser(String newUser) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, newUser, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+    }
+
+    public TaskTemplate withNetworks(List<NetworkAttachment> newNetworks, String newNetworkMode) {
+        return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
+                healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, newNetworks, discovery, newNetworkMode);
     }
 }

@@ -42,7 +42,7 @@ class AssignmentSetJsonTest {
                 new RestartPolicy(RestartPolicy.ON_FAILURE, Duration.ofSeconds(3), 5, Duration.ofMinutes(1)),
                 new PlacementSpec(List.of("node.labels.zone==a"), List.of("node.labels.rack"), 2),
                 "SIGQUIT", Duration.ofSeconds(20), true, true, List.of("NET_ADMIN"), List.of("MKNOD"),
-                List.of("/tmp"), Map.of("nofile", new Ulimit(1024, 4096)), "always", List.of("shop_default"),
+                List.of("/tmp"), Map.of("nofile", new Ulimit(1024, 4096)), "always", List.of(new io.flotilla.model.NetworkAttachment("shop_default")),
                 new DiscoverySpec(List.of("billing_api"), new DiscoverySpec.OnDependencyChange.Signal("SIGHUP")));
     }
 
