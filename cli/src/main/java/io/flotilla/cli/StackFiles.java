@@ -40,11 +40,11 @@ public final class StackFiles {
                         task.user(), task.hostname(), task.labels(), task.healthcheck(), task.volumes(), task.resources(),
                         task.restartPolicy(), task.placement(), task.stopSignal(), task.stopGracePeriod(), task.init(),
                         task.readOnly(), task.capAdd(), task.capDrop(), task.tmpfs(), task.ulimits(), task.pullPolicy(),
-                        task.networks(), task.discovery());
+                        task.networks(), task.discovery(), task.networkMode());
             }
             services.add(service.withTask(task));
         }
-        return new StackSpec(stack.name(), services);
+        return new StackSpec(stack.name(), services, stack.networks(), stack.externalNetworks());
     }
 
     private static List<String> absolute(List<String> argv, Path directory) {
