@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -47,6 +48,8 @@ public final class DnsServer implements AutoCloseable {
 
     private final DnsConfig config;
     private final DnsResponder responder;
+    /** Questions from tasks on overlay networks, answered by network; null: no overlay. */
+    private final OverlayResponder overlay;
     private final DnsForwarder forwarder;
     private final Semaphore tcpConnections;
     private final DatagramSocket udp;
@@ -55,9 +58,11 @@ public final class DnsServer implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    private DnsServer(DnsConfig config, EndpointSource registry, InstantSource clock, DatagramSocket udp, ServerSocket tcp) {
+    private DnsServer(DnsConfig config, EndpointSource registry, InstantSource clock, Supplier<OverlayNames> overlay,
+                      DatagramSocket udp, ServerSocket tcp) {
         this.config = config;
         this.responder = new DnsResponder(registry, config);
+        this.overlay = overlay == null ? null : new OverlayResponder(overlay, config);
         this.forwarder = new DnsForwarder(config, clock);
         this.tcpConnections = new Semaphore(config.limits().maxTcpConnections());
         this.udp = udp;
@@ -74,6 +79,15 @@ public final class DnsServer implements AutoCloseable {
 
     /** As {@link #start(DnsConfig, EndpointSource)}, with the clock of the forward rate limit. */
     public static DnsServer start(DnsConfig config, EndpointSource registry, InstantSource clock) throws IOException {
+        return start(config, registry, clock, null);
+    }
+
+    /**
+     * As {@link #start(DnsConfig, EndpointSource, InstantSource)}; a question from a task on an
+     * overlay network is answered from {@code overlay} (its networks' names only, {@link OverlayNames}).
+     */
+    public static DnsServer start(DnsConfig config, EndpointSource registry, InstantSource clock,
+                                  Supplier<OverlayNames> overlay) throws IOException {
         InetSocketAddress bind = config.bind();
         IOException last = null;
         for (int attempt = 0; attempt < (bind.getPort() == 0 ? 10 : 1); attempt++) {
@@ -89,7 +103,7 @@ public final class DnsServer implements AutoCloseable {
                     tcp.close();
                     throw e;
                 }
-                DnsServer server = new DnsServer(config.withBind(bound), registry, clock, udp, tcp);
+                DnsServer server = new DnsServer(config.withBind(bound), registry, clock, overlay, udp, tcp);
                 server.run();
                 return server;
             } catch (IOException e) {
@@ -140,7 +154,10 @@ public final class DnsServer implements AutoCloseable {
                 Message query = new Message(request);
                 Record question = query.getQuestion();
                 byte[] answer;
-                if (question != null && !responder.isLocal(question.getName())) {
+                Message byNetwork = overlay == null ? null : overlay.answer(query, client.getAddress());
+                if (byNetwork != null) {
+                    answer = byNetwork.toWire(DnsResponder.udpLimit(query));
+                } else if (question != null && !responder.isLocal(question.getName())) {
                     int refusal = forwarder.admit(client.getAddress());
                     if (refusal == DnsForwarder.ADMITTED) {
                         forwardUdp(request, query, client);
@@ -227,8 +244,11 @@ public final class DnsServer implements AutoCloseable {
                 byte[] answer;
                 Message query = new Message(request);
                 Record question = query.getQuestion();
-                if (question != null && !responder.isLocal(question.getName())) {
-                    InetSocketAddress client = (InetSocketAddress) socket.getRemoteSocketAddress();
+                InetSocketAddress client = (InetSocketAddress) socket.getRemoteSocketAddress();
+                Message byNetwork = overlay == null ? null : overlay.answer(query, client.getAddress());
+                if (byNetwork != null) {
+                    answer = byNetwork.toWire(65_535);
+                } else if (question != null && !responder.isLocal(question.getName())) {
                     int refusal = forwarder.admit(client.getAddress());
                     answer = refusal == DnsForwarder.ADMITTED ? forwarder.forward(request, query, true) : null;
                     if (answer == null) {
