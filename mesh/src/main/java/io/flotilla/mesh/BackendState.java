@@ -34,6 +34,8 @@ final class BackendState {
     final MeshBackend backend;
     final String service;
     final InetSocketAddress address;
+    /** Where connections to it come from; null: the kernel's choice ({@link MeshBackend#sourceAddress}). */
+    final InetSocketAddress source;
     final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicLong ejectedUntilNanos; // in the past (creation time) unless ejected; compared by difference, as nanoTime wraps
@@ -50,10 +52,16 @@ final class BackendState {
     final Timer latency;
     private final List<Meter> meters = new ArrayList<>();
 
+    /** A new connection to this backend through {@code bootstrap}, from its source address if it has one. */
+    io.netty.channel.ChannelFuture connect(io.netty.bootstrap.Bootstrap bootstrap) {
+        return source == null ? bootstrap.connect(address) : bootstrap.connect(address, source);
+    }
+
     BackendState(String service, MeshBackend backend, MeshOptions options, LongSupplier nanoTime, MeterRegistry registry) {
         this.service = service;
         this.backend = backend;
         this.address = new InetSocketAddress(backend.host(), backend.port());
+        this.source = backend.sourceAddress() == null ? null : new InetSocketAddress(backend.sourceAddress(), 0);
         this.ejectAfterFailures = options.ejectAfterFailures();
         this.ejectForNanos = options.ejectFor().toNanos();
         this.nanoTime = nanoTime;

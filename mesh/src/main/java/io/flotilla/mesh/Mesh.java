@@ -107,7 +107,8 @@ public final class Mesh implements AutoCloseable {
                     if (!ids.add(backend.id())) {
                         continue; // the same task listed twice would only skew balancing
                     }
-                    String backendKey = route.service() + "/" + backend.id() + "/" + backend.host() + ":" + backend.port();
+                    String backendKey = route.service() + "/" + backend.id() + "/" + backend.host() + ":" + backend.port()
+                            + (backend.sourceAddress() == null ? "" : " from " + backend.sourceAddress());
                     BackendState state = wantedBackends.computeIfAbsent(backendKey, k -> backends.computeIfAbsent(k,
                             x -> new BackendState(route.service(), backend, options, nanoTime, registry)));
                     states.add(state);

@@ -76,7 +76,7 @@ final class MeshRuntime {
 
     /** A new connection to {@code backend} on {@code loop}. */
     ChannelFuture connect(BackendState backend, EventLoop loop) {
-        ChannelFuture connecting = httpBackends.clone(loop).connect(backend.address);
+        ChannelFuture connecting = backend.connect(httpBackends.clone(loop));
         connecting.addListener((ChannelFutureListener) connected -> {
             if (connected.isSuccess()) {
                 backend.track(connected.channel());

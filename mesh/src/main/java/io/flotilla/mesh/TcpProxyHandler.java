@@ -70,9 +70,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         chosen.outstanding.incrementAndGet();
         Channel clientChannel = client;
-        backendBootstrap.clone(client.eventLoop())
-                .handler(new Relay(clientChannel))
-                .connect(chosen.address)
+        chosen.connect(backendBootstrap.clone(client.eventLoop()).handler(new Relay(clientChannel)))
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         chosen.outstanding.decrementAndGet();

@@ -72,6 +72,23 @@ class MeshTcpTest {
     }
 
     @Test
+    void connectsFromTheBackendsSourceAddressWhenItHasOne() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
+            CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {
+                try (Socket socket = server.accept()) {
+                    return socket.getInetAddress().getHostAddress();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            int port = tcp(false, new MeshBackend("t1", "127.0.0.1", server.getLocalPort(), "127.0.0.93"));
+            try (Socket client = new Socket("127.0.0.1", port)) {
+                assertThat(seen.get(5, TimeUnit.SECONDS)).isEqualTo("127.0.0.93");
+            }
+        }
+    }
+
+    @Test
     void sendsProxyProtocolV2Header() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             var backend = echoAfterFin(server, true);

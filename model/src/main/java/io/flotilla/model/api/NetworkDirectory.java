@@ -45,11 +45,20 @@ public record NetworkDirectory(List<NetworkEntry> networks) {
      * @param vip       its virtual address on this network ({@code endpoint_mode: vip}); null for
      *                  {@code dnsrr}: its name answers the tasks' addresses
      * @param stateful  each slot answers to its own name ({@code db-1.db.shop.flotilla})
+     * @param ports     the target ports its VIP serves (its declared {@code ports} and {@code expose});
+     *                  a service without any gets no VIP: its name answers its tasks' addresses, on
+     *                  which every port works
      */
     public record ServiceEntry(String name, String shortName, String stack, List<String> aliases, String vip,
-                               boolean stateful) {
+                               boolean stateful, List<Integer> ports) {
         public ServiceEntry {
             aliases = aliases == null ? List.of() : List.copyOf(aliases);
+            ports = ports == null ? List.of() : List.copyOf(ports);
+        }
+
+        public ServiceEntry(String name, String shortName, String stack, List<String> aliases, String vip,
+                            boolean stateful) {
+            this(name, shortName, stack, aliases, vip, stateful, List.of());
         }
     }
 
