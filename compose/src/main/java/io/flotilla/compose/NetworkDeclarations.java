@@ -121,7 +121,7 @@ final class NetworkDeclarations {
         }
         if (driver.equals("bridge")) {
             context.warn(where + ".driver: bridge runs as an overlay across the cluster's nodes (Flotilla's only"
-                    + " network driver), as docker stack deploy does");
+                    + " network driver)");
         } else {
             context.warn(where + ".driver: " + driver + " is not supported; network " + key
                     + " runs as an overlay across the cluster's nodes");

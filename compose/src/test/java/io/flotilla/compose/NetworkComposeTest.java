@@ -199,7 +199,7 @@ class NetworkComposeTest {
         assertThat(loaded.stack().networks()).extracting(NetworkSpec::subnet).containsExactly("10.1.0.0/24", null, null);
         assertThat(loaded.warnings()).containsExactlyInAnyOrder(
                 "networks.n1.driver: bridge runs as an overlay across the cluster's nodes (Flotilla's only network"
-                        + " driver), as docker stack deploy does",
+                        + " driver)",
                 "networks.n1.ipam.driver: custom is not supported; the managers allocate addresses",
                 "networks.n1.ipam.config[0]: IPv6 subnet fd00::/64 is not supported; ignored",
                 "networks.n1.ipam.config[1].ip_range is not supported; ignored",
