@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT, // -h/--help and -V/--version on every subcommand, as docker has
         description = "Keeps Compose stacks running across a cluster.",
         subcommands = {DevCommand.class, InitCommand.class, JoinCommand.class, JoinTokenCommand.class, io.flotilla.cli.commands.CaCommands.class, DemoCommand.class, StackCommands.class, ServiceCommands.class,
-                io.flotilla.cli.commands.VolumeCommands.class,
+                io.flotilla.cli.commands.VolumeCommands.class, io.flotilla.cli.commands.NetworkCommands.class,
                 NodeCommands.class, io.flotilla.cli.commands.DiscoverCommand.class, io.flotilla.cli.commands.RegistryCommands.class,
                 DemoAppCommand.class})
 public final class Main {

@@ -76,7 +76,7 @@ class CliCommandsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"stack deploy", "node ls", "service update", "join", "demo-app ledger"})
+    @CsvSource({"stack deploy", "node ls", "service update", "join", "demo-app ledger", "network create", "init"})
     void everySubcommandTakesHelp(String command) {
         String[] args = (command + " --help").split(" ");
         ShopEndToEndIT.CliResult result = Cli.run(null, args);

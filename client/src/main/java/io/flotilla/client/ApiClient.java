@@ -2,6 +2,7 @@ package io.flotilla.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.flotilla.model.Json;
+import io.flotilla.model.NetworkSpec;
 import io.flotilla.model.Node;
 import io.flotilla.model.Service;
 import io.flotilla.model.StackSpec;
@@ -9,6 +10,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.DeployRequest;
+import io.flotilla.model.api.NetworkInfo;
 import io.flotilla.model.api.Progress;
 import io.flotilla.model.api.ServiceSummary;
 import io.flotilla.model.api.ServiceUpdateRequest;
@@ -107,6 +109,32 @@ public final class ApiClient {
 
     public ChangeResult removeVolume(String name) {
         return send("DELETE", "/v1/volumes/" + encode(name), null, ChangeResult.class);
+    }
+
+    /** {@code GET /v1/networks}: every network of the cluster, the tasks on it with their addresses. */
+    public List<NetworkInfo> networks() {
+        return get("/v1/networks", new TypeReference<>() {});
+    }
+
+    /** {@code GET /v1/networks/{name}}; 404 {@code not_found} for an unknown name. */
+    public NetworkInfo network(String name) {
+        return get("/v1/networks/" + encode(name), new TypeReference<>() {});
+    }
+
+    /**
+     * {@code POST /v1/networks}: makes a network on its own ({@code spec.stack()} null), which stacks
+     * may then use as {@code external: true}; 409 when the name is taken, 400 when the spec is invalid
+     * or its subnet overlaps another network's.
+     */
+    public NetworkInfo createNetwork(NetworkSpec spec) {
+        return send("POST", "/v1/networks", spec, NetworkInfo.class);
+    }
+
+    /** {@code DELETE /v1/networks/{name}} (204); 409 while a service uses it or when a stack owns it. */
+    public void removeNetwork(String name) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/networks/" + encode(name)))
+                .timeout(Duration.ofSeconds(60)).DELETE().build();
+        exchange(request);
     }
 
     public List<ServiceSummary> services(String stack) {

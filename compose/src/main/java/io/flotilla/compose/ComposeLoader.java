@@ -59,7 +59,8 @@ public final class ComposeLoader {
         StackMapper.Mapped mapped = StackMapper.map(document.root(), document.sourceMap(), name, projectDirectory,
                 variables, earlierWarnings);
         return new LoadedStack(mapped.stack(), mapped.warnings(),
-                NormalizedComposeWriter.write(mapped.stack(), document.root(), mapped.volumeKeys()));
+                NormalizedComposeWriter.write(mapped.stack(), document.root(), mapped.volumeKeys(),
+                        mapped.networkKeys()));
     }
 
     private static String readText(Path file) throws ComposeException {

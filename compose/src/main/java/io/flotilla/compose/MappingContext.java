@@ -20,20 +20,22 @@ final class MappingContext {
     final Set<String> serviceNames;
     /** Top-level {@code volumes}, by their key in the file. */
     final Map<String, VolumeParser.Declared> volumes;
-    final Set<String> declaredNetworks;
+    /** Top-level {@code networks} by their key in the file, {@code default} always among them. */
+    Map<String, NetworkDeclarations.Declared> networks = Map.of();
+    /** The keys of the networks some service attaches to: only these are made (as docker stack deploy does). */
+    final Set<String> usedNetworks = new LinkedHashSet<>();
     /** Top-level {@code secrets}, by name (TLS certificates of the mesh may name one). */
     Map<String, ComposeNode> secrets = Map.of();
     private final Set<String> unsupportedOptions = new TreeSet<>();
     private final Set<String> warnings = new LinkedHashSet<>();
 
     MappingContext(String stackName, Path projectDirectory, Map<String, String> variables, Set<String> serviceNames,
-                   Map<String, VolumeParser.Declared> volumes, Set<String> declaredNetworks) {
+                   Map<String, VolumeParser.Declared> volumes) {
         this.stackName = stackName;
         this.projectDirectory = projectDirectory;
         this.variables = variables;
         this.serviceNames = serviceNames;
         this.volumes = volumes;
-        this.declaredNetworks = declaredNetworks;
     }
 
     void unsupported(String option) {

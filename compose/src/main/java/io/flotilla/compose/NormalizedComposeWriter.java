@@ -33,7 +33,8 @@ import java.util.TreeMap;
  * Prints the effective stack as {@code docker stack config} does: one compose document with
  * variables substituted, env files read into {@code environment}, short syntax expanded to the
  * long one, defaults written out, and every literal {@code $} escaped as {@code $$} (as
- * {@code docker compose config} does). The top-level declarations are copied as written.
+ * {@code docker compose config} does). The networks the stack uses are written from the stack
+ * ({@link NetworkWriter}); the other top-level declarations are copied as written.
  */
 final class NormalizedComposeWriter {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -51,14 +52,18 @@ final class NormalizedComposeWriter {
      *                   names the volume by its key, as the file did, so that loading the output again
      *                   gives the same names
      */
-    static String write(StackSpec stack, ObjectNode document, Map<String, String> volumeKeys) {
+    static String write(StackSpec stack, ObjectNode document, Map<String, String> volumeKeys,
+                        Map<String, String> networkKeys) {
         ObjectNode root = NODES.objectNode();
         root.put("name", stack.name());
         ObjectNode services = root.putObject("services");
         for (ServiceSpec service : stack.services()) {
-            services.set(service.shortName(), service(service, volumeKeys));
+            ObjectNode out = service(service, volumeKeys);
+            NetworkWriter.service(out, service.task(), networkKeys);
+            services.set(service.shortName(), out);
         }
-        for (String key : List.of("networks", "volumes", "configs", "secrets")) {
+        NetworkWriter.declarations(root, stack, networkKeys);
+        for (String key : List.of("volumes", "configs", "secrets")) {
             JsonNode declared = document.get(key);
             if (declared != null && !declared.isNull()) {
                 root.set(key, declared.deepCopy());
@@ -158,10 +163,6 @@ final class NormalizedComposeWriter {
                     entry.put("read_only", true);
                 }
             }
-        }
-        if (!task.networks().isEmpty()) {
-            ObjectNode networks = out.putObject("networks");
-            task.networks().forEach(attachment -> networks.putNull(attachment.network()));
         }
         if (!task.stopSignal().equals("SIGTERM")) {
             out.put("stop_signal", task.stopSignal());

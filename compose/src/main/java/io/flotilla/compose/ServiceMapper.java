@@ -21,7 +21,7 @@ final class ServiceMapper {
     /** The service keys Flotilla acts on; every other key the schema allows is reported as ignored. */
     static final Set<String> SUPPORTED_KEYS = Set.of("image", "command", "entrypoint", "environment", "env_file",
             "working_dir", "user", "hostname", "labels", "ports", "expose", "healthcheck", "depends_on", "volumes",
-            "networks", "deploy", "restart", "stop_signal", "stop_grace_period", "init", "read_only", "cap_add",
+            "networks", "network_mode", "deploy", "restart", "stop_signal", "stop_grace_period", "init", "read_only", "cap_add",
             "cap_drop", "tmpfs", "ulimits", "pull_policy", "scale");
     private static final Set<String> PULL_POLICIES = Set.of("always", "never", "missing", "build");
     private static final Set<String> DRIVERS = Set.of(TaskTemplate.PROCESS, TaskTemplate.DOCKER);
@@ -66,7 +66,9 @@ final class ServiceMapper {
                 service.get("read_only").booleanOr(false), service.get("cap_add").stringOrList(),
                 service.get("cap_drop").stringOrList(), service.get("tmpfs").stringOrList(),
                 ulimits(service.get("ulimits")), pullPolicy(service.get("pull_policy")),
-                networks(service.get("networks")).stream().map(io.flotilla.model.NetworkAttachment::new).toList(), DiscoveryMapper.map(service.get("x-flotilla")));
+                List.of(), DiscoveryMapper.map(service.get("x-flotilla")));
+        ServiceNetworks.Mapped networks = ServiceNetworks.map(service, driver, context);
+        task = task.withNetworks(networks.networks(), networks.networkMode());
         ServiceMode mode = DeployMapper.mode(deploy, context);
         Map<String, String> labels = MeshLabels.resolve(deploy.get("labels"), context);
         statefulLabels(service.get("x-flotilla"), deploy, mode, labels);
@@ -184,35 +186,6 @@ final class ServiceMapper {
             }
         }
         return mounts;
-    }
-
-    private List<String> networks(ComposeNode node) throws ComposeException {
-        List<ComposeNode> named = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        if (node.isArray()) {
-            for (ComposeNode item : node.items()) {
-                named.add(item);
-                names.add(item.text());
-            }
-        } else {
-            for (Map.Entry<String, ComposeNode> field : node.fields().entrySet()) {
-                named.add(field.getValue().isPresent() ? field.getValue() : node.get(field.getKey()));
-                names.add(field.getKey());
-                if (field.getValue().isObject()) {
-                    for (String option : field.getValue().fields().keySet()) {
-                        context.unsupported("networks." + option);
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i);
-            if (!name.equals("default") && !context.declaredNetworks.contains(name)) {
-                throw named.get(i).keyError("refers to undefined network " + name
-                        + " (declare it under the top-level networks:)");
-            }
-        }
-        return names;
     }
 
     private static Map<String, Ulimit> ulimits(ComposeNode node) throws ComposeException {

@@ -1,6 +1,7 @@
 package io.flotilla.compose;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.model.NetworkSpec;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import java.nio.file.Path;
@@ -22,16 +23,20 @@ final class StackMapper {
 
     private StackMapper() {}
 
-    /** @param volumeKeys each declared volume's key in the file, by its cluster-wide name (to write the file back) */
-    record Mapped(StackSpec stack, List<String> warnings, Map<String, String> volumeKeys) {}
+    /**
+     * @param volumeKeys  each declared volume's key in the file, by its cluster-wide name (to write the file back)
+     * @param networkKeys each network's key in the file, by its cluster-wide name (the same)
+     */
+    record Mapped(StackSpec stack, List<String> warnings, Map<String, String> volumeKeys,
+                  Map<String, String> networkKeys) {}
 
     static Mapped map(ObjectNode document, SourceMap sourceMap, String stackName, Path projectDirectory,
                       Map<String, String> variables, List<String> earlierWarnings) throws ComposeException {
         ComposeNode root = new ComposeNode(document, NodePath.ROOT, sourceMap);
         Map<String, ComposeNode> services = root.get("services").fields();
         MappingContext context = new MappingContext(stackName, projectDirectory, variables,
-                new LinkedHashSet<>(services.keySet()), VolumeParser.declarations(root.get("volumes"), stackName),
-                root.get("networks").fields().keySet());
+                new LinkedHashSet<>(services.keySet()), VolumeParser.declarations(root.get("volumes"), stackName));
+        context.networks = NetworkDeclarations.read(root.get("networks"), stackName, context);
         context.secrets = root.get("secrets").fields();
         earlierWarnings.forEach(context::warn);
         if (root.get("version").isPresent()) {
@@ -57,6 +62,44 @@ final class StackMapper {
         }
         Map<String, String> volumeKeys = new LinkedHashMap<>();
         context.volumes.forEach((key, declared) -> volumeKeys.put(declared.name(), key));
-        return new Mapped(new StackSpec(stackName, specs), context.warnings(), volumeKeys);
+        List<NetworkSpec> networks = new ArrayList<>();
+        List<String> externalNetworks = new ArrayList<>();
+        Map<String, String> networkKeys = new LinkedHashMap<>();
+        for (NetworkDeclarations.Declared network : usedNetworks(context, root.get("networks").fields().keySet())) {
+            if (networkKeys.containsKey(network.name())) {
+                throw network.at().keyError("networks " + networkKeys.get(network.name()) + " and " + network.key()
+                        + " are both named " + network.name() + "; give each its own name");
+            }
+            if (network.external()) {
+                externalNetworks.add(network.name());
+            } else {
+                networks.add(network.spec());
+            }
+            networkKeys.put(network.name(), network.key());
+        }
+        return new Mapped(new StackSpec(stackName, specs, networks, externalNetworks), context.warnings(), volumeKeys,
+                networkKeys);
+    }
+
+    /**
+     * The networks some service attaches to, the default one first (as {@link StackSpec} lists them),
+     * then in file order. A declared network no service uses is not made, as {@code docker stack
+     * deploy} does; it is named in a warning.
+     */
+    private static List<NetworkDeclarations.Declared> usedNetworks(MappingContext context, Set<String> declaredKeys) {
+        List<NetworkDeclarations.Declared> used = new ArrayList<>();
+        if (context.usedNetworks.contains("default")) {
+            used.add(context.networks.get("default"));
+        }
+        for (NetworkDeclarations.Declared network : context.networks.values()) {
+            if (!context.usedNetworks.contains(network.key())) {
+                if (declaredKeys.contains(network.key())) {
+                    context.warn("networks." + network.key() + " is declared but no service uses it: not created");
+                }
+            } else if (!network.key().equals("default")) {
+                used.add(network);
+            }
+        }
+        return used;
     }
 }

@@ -99,7 +99,7 @@ class ComposeLoaderTest {
         assertThat(worker.task().placement().maxReplicasPerNode()).isEqualTo(1);
         assertThat(worker.task().restartPolicy())
                 .isEqualTo(new RestartPolicy("on-failure", Duration.ofSeconds(10), 3, Duration.ofSeconds(120)));
-        assertThat(worker.task().networkNames()).containsExactly("frontend", "backend");
+        assertThat(worker.task().networkNames()).containsExactly("vote_frontend", "vote_backend");
         ServiceSpec redis = service(loaded, "redis");
         assertThat(redis.updateConfig().parallelism()).isEqualTo(2);
         assertThat(redis.updateConfig().delay()).isEqualTo(Duration.ofSeconds(10));
@@ -159,7 +159,7 @@ class ComposeLoaderTest {
                 new VolumeMount("volume", null, "/var/log", false),
                 new VolumeMount("bind", directory.resolve("conf").toString(), "/etc/nginx/conf.d", true),
                 new VolumeMount("tmpfs", null, "/cache", false));
-        assertThat(task.networkNames()).containsExactly("front", "back");
+        assertThat(task.networkNames()).containsExactly("features_front", "features_back");
         assertThat(task.stopSignal()).isEqualTo("SIGQUIT");
         assertThat(task.stopGracePeriod()).isEqualTo(Duration.ofSeconds(20));
         assertThat(task.init()).isTrue();

@@ -92,7 +92,7 @@ public final class Manager implements AutoCloseable {
             store.start(tuning.startTimeout());
             admin = new ClusterAdmin(config.nodeId(), store, clock, new java.security.SecureRandom(), config.tls());
             if (config.bootstrap() && store.isLeader()) {
-                admin.initializeIfNew();
+                admin.initializeIfNew(config.networkPool());
             }
             RaftClusterStore raft = store;
             DispatchRules rules = new DispatchRules(config.heartbeatTimeout(), tuning.leaderGrace(), config.leaseTtl(),

@@ -1,6 +1,7 @@
 package io.flotilla.manager;
 
 import io.flotilla.model.Checks;
+import io.flotilla.model.NetworkPool;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +28,21 @@ import io.flotilla.security.NodeTls;
  *                         ({@code leaseMillis}): an agent that has not had an answer for that long kills
  *                         its fenced tasks, so the leader replaces a lost node's fenced tasks only after
  *                         its last heartbeat + lease + 1 s; null: {@link #DEFAULT_LEASE_TTL}
+ * @param networkPool      where networks' subnets come from ({@code init --network-pool}), written into
+ *                         the cluster config when this manager makes the cluster; null: {@link NetworkPool#DEFAULT}
  */
 public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
                             Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers,
-                            NodeTls tls, Duration leaseTtl) {
+                            NodeTls tls, Duration leaseTtl, NetworkPool networkPool) {
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
     public static final Duration DEFAULT_LEASE_TTL = io.flotilla.scheduler.Fencing.DEFAULT_LEASE;
+
+    /** With the default network pool. */
+    public ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
+                         Duration heartbeatTimeout, boolean bootstrap, List<ManagerPeer> knownManagers, NodeTls tls,
+                         Duration leaseTtl) {
+        this(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers, tls, leaseTtl, null);
+    }
 
     /** With the default lease. */
     public ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAddress, InetSocketAddress raftAddress,
@@ -54,13 +64,19 @@ public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAd
 
     public ManagerConfig withTls(NodeTls nodeTls) {
         return new ManagerConfig(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers,
-                nodeTls, leaseTtl);
+                nodeTls, leaseTtl, networkPool);
     }
 
     /** @param lease null: the default */
     public ManagerConfig withLeaseTtl(Duration lease) {
         return new ManagerConfig(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers,
-                tls, lease);
+                tls, lease, networkPool);
+    }
+
+    /** @param pool null: {@link NetworkPool#DEFAULT} */
+    public ManagerConfig withNetworkPool(NetworkPool pool) {
+        return new ManagerConfig(nodeId, dataDir, apiAddress, raftAddress, heartbeatTimeout, bootstrap, knownManagers,
+                tls, leaseTtl, pool);
     }
 
     public ManagerConfig {
@@ -77,5 +93,6 @@ public record ManagerConfig(String nodeId, Path dataDir, InetSocketAddress apiAd
         if (leaseTtl.toMillis() < 100) {
             throw new IllegalArgumentException("the lease must be at least 100 ms: " + leaseTtl);
         }
+        networkPool = networkPool == null ? NetworkPool.DEFAULT : networkPool;
     }
 }

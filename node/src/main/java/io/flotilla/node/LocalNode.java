@@ -118,7 +118,8 @@ public final class LocalNode implements AutoCloseable {
         InetSocketAddress api = new InetSocketAddress(host, ApiClient.DEFAULT_PORT);
         InetSocketAddress raft = new InetSocketAddress(host, RAFT_PORT);
         ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
-                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls).withLeaseTtl(LeaseSetting.load(data));
+                HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls).withLeaseTtl(LeaseSetting.load(data))
+                .withNetworkPool(NetworkPoolSetting.load(data));
         LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls);
         try {
             node.role.joinRaftGroup(config.managers(), host);

@@ -29,6 +29,9 @@ public final class InitCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     GlusterCliOptions gluster = new GlusterCliOptions();
 
+    @picocli.CommandLine.Mixin
+    NetworkPoolCliOptions networkPool = new NetworkPoolCliOptions();
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address other nodes reach this one at (API on 4780, Raft on 4781).")
     String advertise;
 
@@ -42,6 +45,7 @@ public final class InitCommand implements Callable<Integer> {
         java.time.Duration validity = certExpiry == null ? null : parseDuration(certExpiry);
         gluster.check();
         lease.check();
+        networkPool.check();
         Optional<NodeConfig> existing = NodeConfig.load(data);
         NodeConfig config;
         if (existing.isPresent()) {
@@ -57,6 +61,7 @@ public final class InitCommand implements Callable<Integer> {
         }
         gluster.save(data);
         lease.save(data);
+        networkPool.save(data, existing.isPresent());
         return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns, mesh,
                 validity);
     }

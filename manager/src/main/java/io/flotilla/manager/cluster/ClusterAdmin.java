@@ -4,6 +4,7 @@ import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.ClusterConfig;
+import io.flotilla.model.NetworkPool;
 import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeAvailability;
@@ -74,14 +75,23 @@ public final class ClusterAdmin {
         this.enrollment = new Enrollment(store, clock, tls, this::managers, ca);
     }
 
-    /** First start of the first manager: gives the cluster its id and join tokens. Idempotent. */
+    /** {@link #initializeIfNew(NetworkPool)} with the default network pool. */
     public void initializeIfNew() throws InterruptedException {
+        initializeIfNew(NetworkPool.DEFAULT);
+    }
+
+    /**
+     * First start of the first manager: gives the cluster its id, join tokens and the pool networks'
+     * subnets come from ({@code init --network-pool}; fixed from then on, as Swarm's
+     * {@code default-addr-pool}). Idempotent.
+     */
+    public void initializeIfNew(NetworkPool networkPool) throws InterruptedException {
         if (store.state().cluster() != null) {
             return;
         }
         String clusterId = new io.flotilla.manager.IdGenerator(random).get().substring(0, 12);
         ClusterConfig config = new ClusterConfig(clusterId, JoinTokens.newToken(clusterId, NodeRole.WORKER, random),
-                JoinTokens.newToken(clusterId, NodeRole.MANAGER, random));
+                JoinTokens.newToken(clusterId, NodeRole.MANAGER, random), null, null, null, networkPool);
         Submissions.await(store.submit(new Command.SetClusterConfig(config)));
         LOG.info("cluster {} initialized", clusterId);
     }
