@@ -29,7 +29,7 @@ public record Task(String id, String serviceId, String serviceName, int slot, lo
         java.util.Objects.requireNonNull(desiredState, "desiredState");
         java.util.Objects.requireNonNull(status, "status");
         java.util.Objects.requireNonNull(spec, "spec");
-        allocation = allocation == null ? TaskAllocation.NONE : allocation;
+        allocation = TaskAllocation.shared(allocation);
     }
 
     /**

@@ -27,6 +27,10 @@ public record TaskAllocation(@JsonInclude(JsonInclude.Include.NON_DEFAULT) boole
     /** Not fenced, its service's volumes, no dependency chosen: a task not assigned yet, or a plain one. */
     public static final TaskAllocation NONE = new TaskAllocation(false, false, Map.of());
 
+    private static final TaskAllocation FENCED = new TaskAllocation(true, false, Map.of());
+    private static final TaskAllocation STATEFUL = new TaskAllocation(true, true, Map.of());
+    private static final TaskAllocation SLOT_ONLY = new TaskAllocation(false, true, Map.of());
+
     /** The variables in which the log once kept the decision (a task's {@code injectedEnv}, an assignment's {@code env}). */
     static final String FENCING_VARIABLE = "FLOTILLA_FENCING";
     static final String SLOT_VARIABLE = "FLOTILLA_SLOT";
@@ -51,6 +55,24 @@ public record TaskAllocation(@JsonInclude(JsonInclude.Include.NON_DEFAULT) boole
         boolean slotVolumes = addresses.remove(SLOT_VARIABLE) != null;
         addresses.remove(SLOT_NAME_VARIABLE);
         return new TaskAllocation("lease".equals(fencing), slotVolumes, addresses);
+    }
+
+    /**
+     * {@code allocation}, or the one shared instance equal to it when it names no address (nearly
+     * every task: a state of a million tasks then holds four allocations, not a million); null
+     * reads as {@link #NONE}.
+     */
+    static TaskAllocation shared(TaskAllocation allocation) {
+        if (allocation == null) {
+            return NONE;
+        }
+        if (!allocation.dependencyAddresses.isEmpty()) {
+            return allocation;
+        }
+        if (allocation.fenced) {
+            return allocation.slotVolumes ? STATEFUL : FENCED;
+        }
+        return allocation.slotVolumes ? SLOT_ONLY : NONE;
     }
 
     public TaskAllocation withDependencyAddresses(Map<String, String> addresses) {

@@ -46,6 +46,17 @@ class TaskAllocationTest {
     }
 
     @Test
+    void tasksReadFromJsonShareTheAllocationsThatNameNoAddress() {
+        Task task = Json.read(TASK_BEFORE.getBytes(StandardCharsets.UTF_8), Task.class);
+        Task plain = Json.read(Json.write(task.withAssignment("n1", TaskAllocation.NONE, task.status())), Task.class);
+        assertThat(plain.allocation()).isSameAs(TaskAllocation.NONE);
+        Task stateful = task.withAssignment("n1", new TaskAllocation(true, true, Map.of()), task.status());
+        Task again = Json.read(Json.write(stateful), Task.class);
+        assertThat(again.allocation()).isEqualTo(stateful.allocation()).isSameAs(stateful.allocation());
+        assertThat(task.allocation().dependencyAddresses()).isNotEmpty(); // kept as it is
+    }
+
+    @Test
     void anAssignTasksEntryOfAnOlderLeaderReadsAsTheTypedDecision() {
         String entry = """
                 {"type":"AssignTasks","assignments":[
