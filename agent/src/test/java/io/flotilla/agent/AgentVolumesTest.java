@@ -68,11 +68,11 @@ class AgentVolumesTest {
         return manager.latest(taskId).orElseThrow();
     }
 
-    private static Task task(String id, String script, List<VolumeMount> volumes, Map<String, String> injected) {
+    private static Task task(String id, String script, List<VolumeMount> volumes, Map<String, String> dependencyAddresses) {
         TaskTemplate template = new TaskTemplate(TaskTemplate.PROCESS, null, List.of("/bin/sh", "-c", script), List.of(),
                 Map.of(), null, null, null, Map.of(), null, volumes, null, null, null, null, null, false, false,
                 List.of(), List.of(), List.of(), Map.of(), null, List.of());
-        return TestTasks.task(id, template, injected);
+        return TestTasks.task(id, template, dependencyAddresses);
     }
 
     @Test
@@ -101,7 +101,7 @@ class AgentVolumesTest {
         task = new Task(task.id(), task.serviceId(), task.serviceName(), task.slot(), task.serviceVersion(),
                 task.nodeId(), task.desiredState(), task.status(),
                 task.spec().withEnvironment(Map.of("ABS", absolute.toString(), "REPORT", report.toString())),
-                task.createdAt(), task.notBefore(), task.restartCount(), task.injectedEnv());
+                task.createdAt(), task.notBefore(), task.restartCount(), task.allocation());
         manager.assign(task);
 
         awaitState("vol", TaskState.RUNNING);
@@ -117,13 +117,15 @@ class AgentVolumesTest {
 
     @Test
     void aStatefulTaskUsesItsSlotsOwnVolume() {
-        manager.assign(Map.of("slot", new Assignment(List.of(), false, Map.of(), true)),
-                task("slot", "echo mine > data/who; exec sleep 300",
+        manager.assign(Map.of("slot", new Assignment(List.of(), false, Map.of(), true, 1, "web-1.web.flotilla")),
+                task("slot", "printf '%s %s' \"$FLOTILLA_SLOT\" \"$FLOTILLA_SLOT_NAME\" > data/who; exec sleep 300",
                         List.of(new VolumeMount("volume", "shop_data", "data", false, VolumeOptions.DEFAULT)),
-                        Map.of("FLOTILLA_SLOT", "1")));
+                        Map.of()));
 
         awaitState("slot", TaskState.RUNNING);
         await().atMost(TIMEOUT).until(() -> Files.exists(dataDir.resolve("volumes/shop_data-1/_data/who")));
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(dataDir.resolve("volumes/shop_data-1/_data/who"))
+                .hasContent("1 web-1.web.flotilla"));
         assertThat(dataDir.resolve("volumes/shop_data")).doesNotExist();
     }
 

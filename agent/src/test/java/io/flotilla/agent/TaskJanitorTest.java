@@ -6,6 +6,7 @@ import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskRecord;
 import io.flotilla.agent.logs.LogRotator;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.Assignment;
@@ -28,7 +29,7 @@ class TaskJanitorTest {
     private void finishedTask(String id, String serviceId, Instant endedAt) throws IOException {
         Task task = TestTasks.shell(id, "true", Map.of());
         task = new Task(id, serviceId, "web", 1, 1, "node-1", TaskState.RUNNING, task.status(), task.spec(),
-                task.createdAt(), null, 0, Map.of());
+                task.createdAt(), null, 0, TaskAllocation.NONE);
         TaskDirectory directory = TaskDirectory.of(dataDir, id);
         Files.createDirectories(directory.defaultWorkingDir());
         directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));

@@ -5,6 +5,7 @@ import io.flotilla.agent.driver.ProcessIdentity;
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -29,28 +30,29 @@ final class TestTasks {
         return task(id, template, Map.of());
     }
 
-    static Task task(String id, TaskTemplate template, Map<String, String> injectedEnv) {
+    /** A task assigned with {@code dependencyAddresses}, the scheduler's choice of its dependencies' endpoints. */
+    static Task task(String id, TaskTemplate template, Map<String, String> dependencyAddresses) {
         return new Task(id, "svc-" + id, "web", 1, 1, NODE, TaskState.RUNNING,
                 TaskStatus.of(TaskState.ASSIGNED, Instant.now(), "assigned"), template, Instant.now(), null, 0,
-                injectedEnv);
+                TaskAllocation.NONE.withDependencyAddresses(dependencyAddresses));
     }
 
     static Task withHealthcheck(Task task, HealthcheckSpec healthcheck) {
         return new Task(task.id(), task.serviceId(), task.serviceName(), task.slot(), task.serviceVersion(),
                 task.nodeId(), task.desiredState(), task.status(), task.spec().withHealthcheck(healthcheck),
-                task.createdAt(), task.notBefore(), task.restartCount(), task.injectedEnv());
+                task.createdAt(), task.notBefore(), task.restartCount(), task.allocation());
     }
 
     static Task withStop(Task task, String signal, Duration grace) {
         return new Task(task.id(), task.serviceId(), task.serviceName(), task.slot(), task.serviceVersion(),
                 task.nodeId(), task.desiredState(), task.status(), task.spec().withStop(signal, grace),
-                task.createdAt(), task.notBefore(), task.restartCount(), task.injectedEnv());
+                task.createdAt(), task.notBefore(), task.restartCount(), task.allocation());
     }
 
     static Task withNotBefore(Task task, Instant notBefore) {
         return new Task(task.id(), task.serviceId(), task.serviceName(), task.slot(), task.serviceVersion(),
                 task.nodeId(), task.desiredState(), task.status(), task.spec(), task.createdAt(), notBefore,
-                task.restartCount(), task.injectedEnv());
+                task.restartCount(), task.allocation());
     }
 
     static HealthcheckSpec healthcheck(List<String> test, int retries) {

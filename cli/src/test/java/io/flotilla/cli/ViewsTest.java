@@ -3,6 +3,7 @@ package io.flotilla.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -16,7 +17,7 @@ class ViewsTest {
 
     private static Task task(String id, int slot, String node, TaskState desired, TaskState state, int second) {
         return new Task(id, "svc", "shop_db", slot, 1, node, desired, TaskStatus.of(state, T0.plusSeconds(second), "x"),
-                TaskTemplate.process(List.of("true")), T0.plusSeconds(second), null, 0, Map.of());
+                TaskTemplate.process(List.of("true")), T0.plusSeconds(second), null, 0, TaskAllocation.NONE);
     }
 
     @Test

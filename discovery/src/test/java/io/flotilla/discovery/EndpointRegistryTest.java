@@ -12,6 +12,7 @@ import io.flotilla.model.NodeStatus;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import java.time.Duration;
@@ -34,9 +35,9 @@ class EndpointRegistryTest {
                 List.of(new PortSpec("http", 8080, null, null, null)), List.of(), Map.of("zone", "a"), null, null);
         r.apply(new Command.CreateService("s1", spec, Registries.T0));
         Task task = new Task("t1", "s1", "shop_backend", 1, 1, null, TaskState.RUNNING,
-                TaskStatus.of(TaskState.PENDING, Registries.T0, "pending"), spec.task(), Registries.T0, null, 0, Map.of());
+                TaskStatus.of(TaskState.PENDING, Registries.T0, "pending"), spec.task(), Registries.T0, null, 0, TaskAllocation.NONE);
         r.apply(new Command.CreateTasks(List.of(task)));
-        r.apply(new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), Registries.T0));
+        r.apply(new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), Registries.T0));
         TaskStatus running = new TaskStatus(TaskState.RUNNING, Registries.T0.plusSeconds(1), "started", null, null, 42L,
                 null, Map.of("http", 31000), "starting");
         r.apply(new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1", running))));

@@ -12,6 +12,7 @@ import io.flotilla.model.NodeStatus;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import java.time.Duration;
@@ -75,8 +76,8 @@ class IncrementalRegistryPropertyTest {
                     ServiceSpec spec = r.state.service(serviceId).orElseThrow().spec();
                     r.apply(new Command.CreateTasks(List.of(new Task(id, serviceId, spec.name(), tasks.size() + 1, 1, null,
                             TaskState.RUNNING, TaskStatus.of(TaskState.PENDING, Registries.T0, "pending"), spec.task(),
-                            Registries.T0, null, 0, Map.of()))));
-                    r.apply(new Command.AssignTasks(List.of(new Command.Assignment(id, "n" + step.b(), Map.of())),
+                            Registries.T0, null, 0, TaskAllocation.NONE))));
+                    r.apply(new Command.AssignTasks(List.of(new Command.Assignment(id, "n" + step.b())),
                             Registries.T0));
                     tasks.add(id);
                 }

@@ -8,6 +8,7 @@ import io.flotilla.model.Resources;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import java.time.Instant;
@@ -80,7 +81,7 @@ public final class TestManagers implements AutoCloseable {
 
     public static Task newTask(String id, Service service, int slot, Instant at) {
         return new Task(id, service.id(), service.spec().name(), slot, service.version(), null, TaskState.RUNNING,
-                TaskStatus.of(TaskState.NEW, at, "created"), service.spec().task(), at, null, 0, Map.of());
+                TaskStatus.of(TaskState.NEW, at, "created"), service.spec().task(), at, null, 0, TaskAllocation.NONE);
     }
 
     public static Node node(String id) {

@@ -1,5 +1,7 @@
 package io.flotilla.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Instant;
@@ -107,10 +109,30 @@ public sealed interface Command {
         }
     }
 
-    /** The scheduler's decision: {@code taskId} runs on {@code nodeId}, with {@code env} added. */
-    record Assignment(String taskId, String nodeId, Map<String, String> env) {
+    /**
+     * The scheduler's decision: {@code taskId} runs on {@code nodeId}, with {@code allocation}
+     * (fencing, slot volumes, the dependencies' chosen addresses).
+     */
+    record Assignment(String taskId, String nodeId, TaskAllocation allocation) {
         public Assignment {
-            env = Checks.map(env);
+            allocation = allocation == null ? TaskAllocation.NONE : allocation;
+        }
+
+        /** A plain assignment: not fenced, no dependency. */
+        public Assignment(String taskId, String nodeId) {
+            this(taskId, nodeId, TaskAllocation.NONE);
+        }
+
+        /**
+         * Reads an entry of the log: the {@code allocation} written now, or the {@code env} an
+         * older leader wrote ({@code FLOTILLA_FENCING}, {@code FLOTILLA_SLOT}, the dependencies'
+         * variables), read as the same decision.
+         */
+        @JsonCreator
+        static Assignment fromJson(@JsonProperty("taskId") String taskId, @JsonProperty("nodeId") String nodeId,
+                                   @JsonProperty("allocation") TaskAllocation allocation,
+                                   @JsonProperty("env") Map<String, String> env) {
+            return new Assignment(taskId, nodeId, allocation != null ? allocation : TaskAllocation.fromEnvironment(env));
         }
     }
 

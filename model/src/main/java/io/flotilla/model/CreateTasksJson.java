@@ -34,7 +34,9 @@ import java.util.Objects;
  * A group holds a run of consecutive tasks with the same service id, name, version and template,
  * so decoding gives back the same tasks in the same order. In a group, {@code desiredState},
  * {@code createdAt} and {@code status} are the first task's; a task names its own only where it
- * differs. Entries written before this encoding ({@code "tasks":[full tasks]}, format 1) are still
+ * differs. A task made already assigned names its {@code allocation} ({@link TaskAllocation}); an
+ * entry written before that was typed names an {@code injectedEnv} instead, read as the same
+ * decision. Entries written before this encoding ({@code "tasks":[full tasks]}, format 1) are still
  * read; an entry of a newer format is refused with an error that says so, rather than misread.
  */
 final class CreateTasksJson {
@@ -107,8 +109,8 @@ final class CreateTasksJson {
                 if (task.restartCount() != 0) {
                     gen.writeNumberField("restartCount", task.restartCount());
                 }
-                if (!task.injectedEnv().isEmpty()) {
-                    provider.defaultSerializeField("injectedEnv", task.injectedEnv(), gen);
+                if (!task.allocation().equals(TaskAllocation.NONE)) {
+                    provider.defaultSerializeField("allocation", task.allocation(), gen);
                 }
                 gen.writeEndObject();
             }
@@ -166,7 +168,7 @@ final class CreateTasksJson {
                         task.has("createdAt") ? instant(task, "createdAt") : createdAt,
                         instant(task, "notBefore"),
                         task.path("restartCount").asInt(0),
-                        task.has("injectedEnv") ? env(task.get("injectedEnv")) : Map.of()));
+                        allocation(task, codec)));
             }
         }
 
@@ -178,6 +180,14 @@ final class CreateTasksJson {
         private static Instant instant(JsonNode node, String field) {
             String text = text(node, field);
             return text == null ? null : Instant.parse(text);
+        }
+
+        /** The task's {@code allocation}, or the {@code injectedEnv} an older leader wrote instead. */
+        private static TaskAllocation allocation(JsonNode task, ObjectCodec codec) throws IOException {
+            if (task.has("allocation")) {
+                return codec.treeToValue(task.get("allocation"), TaskAllocation.class);
+            }
+            return task.has("injectedEnv") ? TaskAllocation.fromEnvironment(env(task.get("injectedEnv"))) : TaskAllocation.NONE;
         }
 
         private static Map<String, String> env(JsonNode node) {

@@ -1,5 +1,7 @@
 package io.flotilla.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.Map;
 
@@ -14,18 +16,38 @@ import java.util.Map;
  * @param spec           the template copied at creation (so an update never changes a running task)
  * @param notBefore      the task must not start before this instant (restart backoff); null: at once
  * @param restartCount   how many restarts of this slot led to this task (drives backoff and max_attempts)
- * @param injectedEnv    environment the manager adds at assignment (dependencies' addresses)
+ * @param allocation     what the scheduler decided when it assigned the task ({@link TaskAllocation}:
+ *                       fencing, slot volumes, the dependencies' chosen addresses);
+ *                       {@link TaskAllocation#NONE} before
  */
 public record Task(String id, String serviceId, String serviceName, int slot, long serviceVersion, String nodeId,
                    TaskState desiredState, TaskStatus status, TaskTemplate spec, Instant createdAt, Instant notBefore,
-                   int restartCount, Map<String, String> injectedEnv) {
+                   int restartCount, TaskAllocation allocation) {
     public Task {
         Checks.requireText(id, "task id");
         Checks.requireText(serviceId, "service id");
         java.util.Objects.requireNonNull(desiredState, "desiredState");
         java.util.Objects.requireNonNull(status, "status");
         java.util.Objects.requireNonNull(spec, "spec");
-        injectedEnv = Checks.map(injectedEnv);
+        allocation = TaskAllocation.shared(allocation);
+    }
+
+    /**
+     * Reads a task as JSON (the log, snapshots, an agent's {@code task.json}, the API): the
+     * {@code allocation} written now, or the {@code injectedEnv} written before it was typed, whose
+     * variables are read as the same decision ({@link TaskAllocation#fromEnvironment}).
+     */
+    @JsonCreator
+    static Task fromJson(@JsonProperty("id") String id, @JsonProperty("serviceId") String serviceId,
+                         @JsonProperty("serviceName") String serviceName, @JsonProperty("slot") int slot,
+                         @JsonProperty("serviceVersion") long serviceVersion, @JsonProperty("nodeId") String nodeId,
+                         @JsonProperty("desiredState") TaskState desiredState, @JsonProperty("status") TaskStatus status,
+                         @JsonProperty("spec") TaskTemplate spec, @JsonProperty("createdAt") Instant createdAt,
+                         @JsonProperty("notBefore") Instant notBefore, @JsonProperty("restartCount") int restartCount,
+                         @JsonProperty("allocation") TaskAllocation allocation,
+                         @JsonProperty("injectedEnv") Map<String, String> injectedEnv) {
+        return new Task(id, serviceId, serviceName, slot, serviceVersion, nodeId, desiredState, status, spec, createdAt,
+                notBefore, restartCount, allocation != null ? allocation : TaskAllocation.fromEnvironment(injectedEnv));
     }
 
     public TaskState state() {
@@ -39,16 +61,16 @@ public record Task(String id, String serviceId, String serviceName, int slot, lo
 
     public Task withStatus(TaskStatus newStatus) {
         return new Task(id, serviceId, serviceName, slot, serviceVersion, nodeId, desiredState, newStatus, spec,
-                createdAt, notBefore, restartCount, injectedEnv);
+                createdAt, notBefore, restartCount, allocation);
     }
 
     public Task withDesiredState(TaskState newDesired) {
         return new Task(id, serviceId, serviceName, slot, serviceVersion, nodeId, newDesired, status, spec, createdAt,
-                notBefore, restartCount, injectedEnv);
+                notBefore, restartCount, allocation);
     }
 
-    public Task withAssignment(String newNodeId, Map<String, String> env, TaskStatus newStatus) {
+    public Task withAssignment(String newNodeId, TaskAllocation newAllocation, TaskStatus newStatus) {
         return new Task(id, serviceId, serviceName, slot, serviceVersion, newNodeId, desiredState, newStatus, spec,
-                createdAt, notBefore, restartCount, env);
+                createdAt, notBefore, restartCount, newAllocation);
     }
 }

@@ -3,11 +3,10 @@ package io.flotilla.scheduler;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.VolumeMount;
-import io.flotilla.model.api.AssignmentVariables;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -29,11 +28,6 @@ public final class Fencing {
     /** Added to the lease before a lost node's fenced tasks are given up (clock drift, the answer's travel). */
     public static final Duration MARGIN = Duration.ofSeconds(1);
 
-    /** The log keeps the decision in the task's {@code injectedEnv}; the dispatcher lifts it into its assignment. */
-    public static final String FENCING_ENV = AssignmentVariables.FENCING;
-    public static final String SLOT_ENV = AssignmentVariables.SLOT;
-    public static final String SLOT_NAME_ENV = "FLOTILLA_SLOT_NAME";
-
     /** True when a task of this template in a service with this spec must never run twice. */
     public static boolean fenced(ServiceSpec spec, TaskTemplate template) {
         if (spec != null && spec.stateful()) {
@@ -53,25 +47,20 @@ public final class Fencing {
     }
 
     /**
-     * What the assignment of a fenced task adds to its environment: {@code FLOTILLA_FENCING=lease}
-     * (the agent arms its dead man's switch), and for a stateful service its slot and stable name
-     * ({@code db-1.db.shop.flotilla}). Empty for a task that is not fenced.
+     * The decision recorded with the task's assignment: fenced (its agent arms its dead man's
+     * switch) and, for a stateful service's task, volumes of its own slot (the slot's number and
+     * stable name follow from the task and its service: the dispatcher puts them in the
+     * assignment it sends). {@link TaskAllocation#NONE} for a task that is not fenced.
      */
-    static Map<String, String> environment(Service service, Task task) {
-        Map<String, String> env = new LinkedHashMap<>();
+    static TaskAllocation allocation(Service service, Task task) {
         if (!fenced(service, task)) {
-            return env;
+            return TaskAllocation.NONE;
         }
-        env.put(FENCING_ENV, AssignmentVariables.LEASE);
-        if (service.spec().stateful() && task.slot() > 0) {
-            env.put(SLOT_ENV, Integer.toString(task.slot()));
-            env.put(SLOT_NAME_ENV, slotName(service.spec(), task.slot()));
-        }
-        return env;
+        return new TaskAllocation(true, service.spec().stateful() && task.slot() > 0, Map.of());
     }
 
     /** {@code <short>-<slot>.<short>.<stack>.flotilla}, or {@code <name>-<slot>.<name>.flotilla} outside a stack. */
-    static String slotName(ServiceSpec spec, int slot) {
+    public static String slotName(ServiceSpec spec, int slot) {
         String shortName = spec.shortName();
         String service = spec.stack() == null ? shortName : shortName + "." + spec.stack();
         return shortName + "-" + slot + "." + service + ".flotilla";

@@ -4,6 +4,7 @@ import io.flotilla.model.Command;
 import io.flotilla.model.Command.Assignment;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -229,13 +230,9 @@ final class GroupPlacement {
     }
 
     private void assign(Task task, NodeUsage node, Dependencies.Resolution resolution) {
-        Map<String, String> env = dependencies.environment(resolution, task);
-        Map<String, String> fencing = Fencing.environment(service, task);
-        if (!fencing.isEmpty()) {
-            env = new java.util.LinkedHashMap<>(env);
-            env.putAll(fencing);
-        }
-        assignments.add(new Assignment(task.id(), node.id(), env));
+        TaskAllocation allocation = Fencing.allocation(service, task)
+                .withDependencyAddresses(dependencies.environment(resolution, task));
+        assignments.add(new Assignment(task.id(), node.id(), allocation));
         slotRules.assigned(service, task, node.id());
         node.add(service.id(), request.reservations(), request.hostPorts());
         for (int i = 0; i < spreadCounts.size(); i++) {

@@ -4,6 +4,7 @@ import io.flotilla.model.Command;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.state.ClusterState;
@@ -172,7 +173,7 @@ final class OrchestratorChanges {
         String nodeId = slot.number() == 0 ? slot.nodeId() : null;
         Task task = new Task(taskIds.get(), service.id(), service.spec().name(), slot.number(), service.version(), nodeId,
                 TaskState.RUNNING, TaskStatus.of(TaskState.NEW, now, "created"), service.spec().task(), now, notBefore,
-                restartCount, Map.of());
+                restartCount, TaskAllocation.NONE);
         creates.add(task);
         return task;
     }

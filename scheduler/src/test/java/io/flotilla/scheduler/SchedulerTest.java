@@ -8,6 +8,7 @@ import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.Resources;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import java.time.Duration;
 import java.util.List;
@@ -131,7 +132,8 @@ class SchedulerTest {
         sim.converge();
         Task webTask = sim.activeInSlot(webId, 1);
         assertThat(webTask.state()).isEqualTo(TaskState.RUNNING);
-        assertThat(webTask.injectedEnv()).containsOnly(
+        assertThat(webTask.allocation().fenced()).isFalse();
+        assertThat(webTask.allocation().dependencyAddresses()).containsOnly(
                 Map.entry("BACKEND_HOST", "10.0.0.1"),
                 Map.entry("BACKEND_PORT", healthy.status().hostPorts().get("http").toString()),
                 Map.entry("BACKEND_PORT_HTTP", healthy.status().hostPorts().get("http").toString()),
@@ -149,6 +151,6 @@ class SchedulerTest {
         sim.end(sim.activeInSlot(migrate, 1), TaskState.COMPLETE, 0);
         sim.converge();
         assertThat(sim.activeInSlot(web, 1).state()).isEqualTo(TaskState.RUNNING);
-        assertThat(sim.activeInSlot(web, 1).injectedEnv()).isEmpty();
+        assertThat(sim.activeInSlot(web, 1).allocation()).isEqualTo(TaskAllocation.NONE);
     }
 }

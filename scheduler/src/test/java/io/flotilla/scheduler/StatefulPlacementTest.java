@@ -7,6 +7,7 @@ import io.flotilla.model.NodeAvailability;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -61,7 +62,7 @@ class StatefulPlacementTest {
     }
 
     @Test
-    void eachSlotGetsItsOwnVolumeBoundToItsNodeAndTheFencingEnvironment() {
+    void eachSlotGetsItsOwnVolumeBoundToItsNodeAndIsFencedWithItsSlotsVolumes() {
         threeNodes();
         String id = sim.createService(stateful(2, null));
         sim.converge();
@@ -70,19 +71,19 @@ class StatefulPlacementTest {
             Task task = sim.activeInSlot(id, slot);
             assertThat(task.state()).isEqualTo(TaskState.RUNNING);
             assertThat(sim.state.volume("shop_data-" + slot).orElseThrow().nodeId()).isEqualTo(task.nodeId());
-            assertThat(task.injectedEnv()).containsEntry("FLOTILLA_FENCING", "lease")
-                    .containsEntry("FLOTILLA_SLOT", Integer.toString(slot))
-                    .containsEntry("FLOTILLA_SLOT_NAME", "db-" + slot + ".db.shop.flotilla");
+            assertThat(task.allocation()).isEqualTo(new TaskAllocation(true, true, Map.of()));
+            assertThat(Fencing.slotName(sim.state.service(id).orElseThrow().spec(), slot))
+                    .isEqualTo("db-" + slot + ".db.shop.flotilla");
         }
     }
 
     @Test
-    void aStatelessTaskGetsNoFencingEnvironment() {
+    void aStatelessTaskIsNotFenced() {
         threeNodes();
         String id = sim.createService(Specs.replicated("web", 1));
         sim.converge();
 
-        assertThat(sim.activeInSlot(id, 1).injectedEnv()).doesNotContainKeys("FLOTILLA_FENCING", "FLOTILLA_SLOT");
+        assertThat(sim.activeInSlot(id, 1).allocation()).isEqualTo(TaskAllocation.NONE);
     }
 
     @Test
@@ -223,7 +224,7 @@ class StatefulPlacementTest {
         String id = sim.createService(spec);
         sim.converge();
         Task first = sim.activeInSlot(id, 1);
-        assertThat(first.injectedEnv()).containsEntry("FLOTILLA_FENCING", "lease").doesNotContainKey("FLOTILLA_SLOT");
+        assertThat(first.allocation()).isEqualTo(new TaskAllocation(true, false, Map.of())); // shared volume, not stateful
         sim.addNode("n0");
 
         // a start-first update is stop-first for a fenced service: the new task waits for the old one to end

@@ -12,6 +12,7 @@ import io.flotilla.model.Resources;
 import io.flotilla.model.RestartPolicy;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import java.time.Duration;
@@ -110,7 +111,7 @@ class TableTest {
         Instant ended = T0.plus(row.ran());
         Task task = new Task("t1", "s1", "web", 1, 1, "n1", TaskState.RUNNING,
                 new TaskStatus(row.ended(), ended, "x", null, row.exitCode(), null, null, Map.of(), null), spec.task(),
-                T0, null, row.restartCount(), Map.of());
+                T0, null, row.restartCount(), TaskAllocation.NONE);
         Instant now = ended.plusSeconds(1);
         RestartDecision decision = RestartSupervisor.decide(task, now);
         assertThat(decision.restart()).as(decision.reason()).isEqualTo(row.restart());

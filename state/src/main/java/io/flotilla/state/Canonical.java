@@ -82,6 +82,6 @@ final class Canonical {
             return task;
         }
         return new Task(task.id(), serviceId, serviceName, task.slot(), task.serviceVersion(), nodeId,
-                task.desiredState(), status, spec, createdAt, notBefore, task.restartCount(), task.injectedEnv());
+                task.desiredState(), status, spec, createdAt, notBefore, task.restartCount(), task.allocation());
     }
 }

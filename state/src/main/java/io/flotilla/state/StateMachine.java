@@ -293,7 +293,7 @@ public final class StateMachine {
             if (bound == null) {
                 continue;
             }
-            s = bound.putTask(task.withAssignment(nodeId, assignment.env(),
+            s = bound.putTask(task.withAssignment(nodeId, assignment.allocation(),
                     TaskStatus.of(TaskState.ASSIGNED, c.at(), "assigned to node")));
         }
         return s;

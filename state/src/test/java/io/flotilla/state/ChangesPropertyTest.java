@@ -16,6 +16,7 @@ import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.VolumeMount;
@@ -231,7 +232,7 @@ class ChangesPropertyTest {
     private static Task task(String id, int slot) {
         String serviceId = SERVICES.get(TASKS.indexOf(id) / 2);
         return new Task(id, serviceId, name(serviceId), slot, 1, null, TaskState.RUNNING,
-                TaskStatus.of(TaskState.NEW, T0, "new"), spec(serviceId, 0, 1).task(), T0, null, 0, Map.of());
+                TaskStatus.of(TaskState.NEW, T0, "new"), spec(serviceId, 0, 1).task(), T0, null, 0, TaskAllocation.NONE);
     }
 
     private static Node node(String id, NodeState state, String address) {
@@ -240,7 +241,7 @@ class ChangesPropertyTest {
 
     private static Arbitrary<Command> assign() {
         return Combinators.combine(Arbitraries.of(TASKS), Arbitraries.of(NODES))
-                .as((task, node) -> new Command.Assignment(task, node, Map.of())).list().ofMaxSize(3)
+                .as((task, node) -> new Command.Assignment(task, node)).list().ofMaxSize(3)
                 .map(assignments -> new Command.AssignTasks(assignments, T0));
     }
 

@@ -23,7 +23,7 @@ class ChangesTest {
     /** deployed(): service s1 (shop_web), node n1, task t1 in slot 1, unassigned. */
     private ClusterState assigned() {
         return StateMachine.apply(fixtures.deployed(), 4,
-                new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+                new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
     }
 
     @Test
@@ -43,7 +43,7 @@ class ChangesTest {
         ClusterState withTask = StateMachine.apply(same.state(), 4, new Command.CreateTasks(List.of(
                 StateMachineTest.task("t1", "s1", 1, null, TaskState.NEW))));
         withTask = StateMachine.apply(withTask, 5, new Command.AssignTasks(List.of(
-                new Command.Assignment("t1", "n1", Map.of())), T0));
+                new Command.Assignment("t1", "n1")), T0));
         StateMachine.Applied removed = StateMachine.applyWithChanges(withTask, 6, new Command.DeployStack("shop",
                 List.of(), Map.of(), T0));
         assertThat(removed.changes().services()).containsExactly("s1");
@@ -56,8 +56,8 @@ class ChangesTest {
     @Test
     void anAssignmentNamesTheTaskItsSlotAndItsNodesSet() {
         StateMachine.Applied applied = StateMachine.applyWithChanges(fixtures.deployed(), 4,
-                new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of()),
-                        new Command.Assignment("gone", "n1", Map.of())), T0));
+                new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1"),
+                        new Command.Assignment("gone", "n1")), T0));
         Changes changes = applied.changes();
         assertThat(changes.tasks()).containsExactly("t1");
         assertThat(changes.slots()).isEqualTo(Map.of("s1", Set.of(1)));

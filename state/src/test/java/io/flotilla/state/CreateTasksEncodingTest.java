@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.model.Command;
 import io.flotilla.model.Json;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -37,12 +38,12 @@ class CreateTasksEncodingTest {
         Task plain2 = task("t2", "s1", 2, null, TaskState.NEW);
         Task restarted = new Task("t3", "s1", "shop_web", 3, 1, "n1", TaskState.RUNNING,
                 TaskStatus.of(TaskState.PENDING, T0.plusSeconds(5), "waiting"), web(1).task(), T0.plusSeconds(1),
-                T0.plusSeconds(9), 4, Map.of("DB", "10.0.0.1:5432"));
+                T0.plusSeconds(9), 4, new TaskAllocation(true, true, Map.of("DB_HOST", "10.0.0.1")));
         Task otherVersion = new Task("t4", "s1", "shop_web", 4, 2, null, TaskState.SHUTDOWN,
-                TaskStatus.of(TaskState.NEW, T0, "x"), other, null, null, 0, Map.of());
+                TaskStatus.of(TaskState.NEW, T0, "x"), other, null, null, 0, TaskAllocation.NONE);
         Task backToFirst = task("t5", "s1", 5, null, TaskState.NEW);
         Task otherService = new Task("t6", "s2", null, 0, 1, "n2", TaskState.RUNNING,
-                TaskStatus.of(TaskState.NEW, T0, "x"), other, T0, null, 0, Map.of());
+                TaskStatus.of(TaskState.NEW, T0, "x"), other, T0, null, 0, TaskAllocation.NONE);
         Command.CreateTasks command = new Command.CreateTasks(
                 List.of(plain1, plain2, restarted, otherVersion, backToFirst, otherService));
 
@@ -82,6 +83,28 @@ class CreateTasksEncodingTest {
         ClusterState s = StateMachine.apply(ClusterState.EMPTY, 1,
                 new Command.DeployStack("shop", List.of(web(3)), Map.of("shop_web", "s1"), T0));
         assertThat(StateMachine.apply(s, 2, decode(Json.writeBytes(legacy))).tasks()).hasSize(2);
+    }
+
+    @Test
+    void aTaskMadeAssignedNamesItsAllocationOnlyAndATaskOfAnOlderLeadersEnvironmentReadsAsTheSameDecision() {
+        Task assigned = new Task("t1", "s1", "shop_db", 2, 1, "n1", TaskState.RUNNING,
+                TaskStatus.of(TaskState.ASSIGNED, T0, "assigned"), web(1).task(), T0, null, 0,
+                new TaskAllocation(true, true, Map.of("CACHE_HOST", "10.0.0.9")));
+        Task plain = task("t2", "s1", 3, null, TaskState.NEW);
+        ObjectNode json = Json.MAPPER.valueToTree(new Command.CreateTasks(List.of(assigned, plain)));
+        ObjectNode first = (ObjectNode) json.get("groups").get(0).get("tasks").get(0);
+        assertThat(first.get("allocation").get("fenced").asBoolean()).isTrue();
+        assertThat(json.get("groups").findValues("tasks")).flatExtracting(tasks -> tasks.findValues("allocation"))
+                .as("only the assigned task names an allocation").hasSize(1);
+        assertThat(json.toString()).doesNotContain("injectedEnv");
+
+        // as a leader wrote it before the decision was typed: the same entry with the variables
+        first.remove("allocation");
+        first.set("injectedEnv", Json.MAPPER.valueToTree(Map.of("FLOTILLA_FENCING", "lease", "FLOTILLA_SLOT", "2",
+                "FLOTILLA_SLOT_NAME", "web-2.web.shop.flotilla", "CACHE_HOST", "10.0.0.9")));
+        Command.CreateTasks read = (Command.CreateTasks) decode(Json.writeBytes(json));
+        assertThat(read.tasks().getFirst().allocation()).isEqualTo(assigned.allocation());
+        assertThat(read.tasks()).containsExactly(assigned, plain);
     }
 
     @Test

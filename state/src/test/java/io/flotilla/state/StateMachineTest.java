@@ -10,6 +10,7 @@ import io.flotilla.model.NodeState;
 import io.flotilla.model.NodeStatus;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import java.time.Instant;
@@ -36,7 +37,7 @@ class StateMachineTest {
 
     static Task task(String id, String serviceId, int slot, String nodeId, TaskState state) {
         return new Task(id, serviceId, "shop_web", slot, 1, nodeId, TaskState.RUNNING, TaskStatus.of(state, T0, "x"),
-                web(1).task(), T0, null, 0, Map.of());
+                web(1).task(), T0, null, 0, TaskAllocation.NONE);
     }
 
     static Node node(String id) {
@@ -73,7 +74,7 @@ class StateMachineTest {
 
     @Test
     void aReportedStatusChangesTheNodesSetButNotWhatItMustRun() {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
         assertThat(s.nodeTasksChangedSince("n1", 3)).as("assigned: a new task for n1").isTrue();
 
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1",
@@ -91,7 +92,7 @@ class StateMachineTest {
 
     @Test
     void aDesiredStateChangeIsMoreThanAStatus() {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1",
                 TaskStatus.of(TaskState.RUNNING, T0.plusSeconds(1), "started")))));
         s = StateMachine.apply(s, 6, new Command.SetDesiredStates(List.of(new Command.DesiredStateChange("t1", TaskState.SHUTDOWN)), T0));
@@ -103,10 +104,11 @@ class StateMachineTest {
 
     @Test
     void removingAServiceAsksAssignedTasksToShutDown() {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of("A", "1"))), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1",
+                new TaskAllocation(true, false, Map.of("DB_HOST", "10.0.0.5")))), T0));
         assertThat(s.task("t1")).get().satisfies(t -> {
             assertThat(t.state()).isEqualTo(TaskState.ASSIGNED);
-            assertThat(t.injectedEnv()).containsEntry("A", "1");
+            assertThat(t.allocation()).isEqualTo(new TaskAllocation(true, false, Map.of("DB_HOST", "10.0.0.5")));
         });
         assertThat(s.tasksOfNode("n1")).extracting(Task::id).containsExactly("t1");
         s = StateMachine.apply(s, 5, new Command.RemoveStack("shop", T0));
@@ -118,11 +120,11 @@ class StateMachineTest {
 
     @Test
     void assignmentIsRefusedForUnknownNodesAndAlreadyAssignedTasks() {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "nope", Map.of())), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "nope")), T0));
         assertThat(s.task("t1").orElseThrow().nodeId()).isNull();
-        s = StateMachine.apply(s, 5, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+        s = StateMachine.apply(s, 5, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
         s = StateMachine.apply(s, 6, new Command.UpsertNode(node("n2")));
-        s = StateMachine.apply(s, 7, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n2", Map.of())), T0));
+        s = StateMachine.apply(s, 7, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n2")), T0));
         assertThat(s.task("t1").orElseThrow().nodeId()).isEqualTo("n1");
     }
 
@@ -158,7 +160,7 @@ class StateMachineTest {
 
     @Test
     void statusesFromAnotherNodeAreIgnored() {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n2", List.of(
                 new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, T0, "x")))));
         assertThat(s.task("t1").orElseThrow().state()).isEqualTo(TaskState.ASSIGNED);
@@ -167,7 +169,7 @@ class StateMachineTest {
     @ParameterizedTest
     @EnumSource(value = TaskState.class, names = {"COMPLETE", "FAILED", "SHUTDOWN", "REJECTED", "ORPHANED"})
     void terminalStatesAreFinal(TaskState terminal) {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1", TaskStatus.of(terminal, T0, "end")))));
         s = StateMachine.apply(s, 6, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, T0.plusSeconds(1), "again")))));
         assertThat(s.task("t1").orElseThrow().state()).isEqualTo(terminal);
@@ -175,7 +177,7 @@ class StateMachineTest {
 
     @Property(tries = 300)
     void taskStatesOnlyMoveForward(@ForAll("statusSequences") List<TaskState> sequence) {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
         long index = 5;
         TaskState previous = s.task("t1").orElseThrow().state();
         for (TaskState next : sequence) {
@@ -197,7 +199,7 @@ class StateMachineTest {
 
     @Test
     void snapshotRoundTripsThroughJsonWithItsIndexes() {
-        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), T0));
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
         StateSnapshot snapshot = Json.read(Json.writeBytes(StateSnapshot.of(s)), StateSnapshot.class);
         ClusterState restored = snapshot.toState();
         assertThat(restored.index()).isEqualTo(4);

@@ -42,8 +42,8 @@ class TaskSharingTest {
         assertThat(t1.serviceId()).isSameAs(s.service("s1").orElseThrow().id());
         assertThat(t2.createdAt()).isSameAs(t1.createdAt()).isSameAs(t1.status().timestamp());
 
-        Command.AssignTasks assign = roundTrip(new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of()),
-                new Command.Assignment("t2", "n1", Map.of())), T0), Command.AssignTasks.class);
+        Command.AssignTasks assign = roundTrip(new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1"),
+                new Command.Assignment("t2", "n1")), T0), Command.AssignTasks.class);
         s = StateMachine.apply(s, 4, assign);
         assertThat(s.task("t1").orElseThrow().nodeId()).isSameAs(s.node("n1").orElseThrow().id());
 

@@ -6,6 +6,7 @@ import io.flotilla.model.Command;
 import io.flotilla.model.Json;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -45,7 +46,7 @@ class VolumeStateTest {
 
     static Task task(String id, ServiceSpec spec, String serviceId, int slot) {
         return new Task(id, serviceId, spec.name(), slot, 1, null, TaskState.RUNNING, TaskStatus.of(TaskState.NEW, T0, "new"),
-                spec.task(), T0, null, 0, Map.of());
+                spec.task(), T0, null, 0, TaskAllocation.NONE);
     }
 
     private ClusterState apply(ClusterState state, Command command) {
@@ -70,7 +71,7 @@ class VolumeStateTest {
     }
 
     private ClusterState assign(ClusterState s, String taskId, String nodeId) {
-        return apply(s, new Command.AssignTasks(List.of(new Command.Assignment(taskId, nodeId, Map.of())), T0.plusSeconds(index)));
+        return apply(s, new Command.AssignTasks(List.of(new Command.Assignment(taskId, nodeId)), T0.plusSeconds(index)));
     }
 
     /** The slot's task failed and a replacement (same slot, new id) waits to be placed. */

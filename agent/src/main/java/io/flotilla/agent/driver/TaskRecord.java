@@ -1,6 +1,13 @@
 package io.flotilla.agent.driver;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.model.Json;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentVariables;
 import java.time.Instant;
@@ -12,8 +19,9 @@ import java.util.Map;
  * it), the task's process group, and the ports and directory it was given.
  *
  * @param assignment     how the manager wired the task ({@link Assignment}); a record an older
- *                       agent wrote has none: it is lifted out of the task's {@code injectedEnv},
- *                       where that agent received it ({@link AssignmentVariables#lift})
+ *                       agent wrote has none, or one without the slot's number and name: those
+ *                       are lifted out of the task's {@code injectedEnv}, where that agent
+ *                       received them ({@link AssignmentVariables#lift}, {@link #fromJson})
  * @param shimPid        null while the task is being prepared (no shim yet)
  * @param shimStartTime  field 22 of {@code /proc/<pid>/stat}: clock ticks since boot
  * @param taskPid        the task's pid, also its process group id; null until known
@@ -22,13 +30,37 @@ public record TaskRecord(Task task, Assignment assignment, Long shimPid, Long sh
                          Long taskStartTime, Map<String, Integer> hostPorts, String workingDir, Instant startedAt) {
     public TaskRecord {
         hostPorts = hostPorts == null ? Map.of() : Map.copyOf(hostPorts);
-        if (assignment == null && task != null) {
-            AssignmentVariables.Lifted lifted = AssignmentVariables.lift(task.injectedEnv());
-            assignment = lifted.assignment();
-            task = task.withAssignment(task.nodeId(), lifted.environment(), task.status());
-        } else if (assignment == null) {
-            assignment = Assignment.NONE;
+        assignment = assignment == null ? Assignment.NONE : assignment;
+    }
+
+    /**
+     * Reads a {@code task.json}. One an older agent wrote holds the task's {@code injectedEnv}
+     * (the variables of its assignment, all of them or only the slot's, and its dependencies'
+     * chosen addresses) instead of its typed allocation: the variables are lifted into the
+     * assignment, what remains becomes the allocation's dependency addresses.
+     */
+    @JsonCreator
+    static TaskRecord fromJson(@JsonProperty("task") JsonNode task, @JsonProperty("assignment") Assignment assignment,
+                               @JsonProperty("shimPid") Long shimPid, @JsonProperty("shimStartTime") Long shimStartTime,
+                               @JsonProperty("taskPid") Long taskPid, @JsonProperty("taskStartTime") Long taskStartTime,
+                               @JsonProperty("hostPorts") Map<String, Integer> hostPorts,
+                               @JsonProperty("workingDir") String workingDir, @JsonProperty("startedAt") Instant startedAt)
+            throws JsonProcessingException {
+        Task read = task == null || task.isNull() ? null : Json.MAPPER.treeToValue(task, Task.class);
+        JsonNode variables = task == null ? null : task.get("injectedEnv");
+        if (read != null && variables != null && variables.isObject()) {
+            AssignmentVariables.Lifted lifted = AssignmentVariables.lift(Json.MAPPER.convertValue(variables,
+                    new TypeReference<Map<String, String>>() {}));
+            Assignment given = lifted.assignment();
+            if (assignment != null) {
+                given = assignment.slot() > 0 ? assignment : assignment.withSlot(given.slot(), given.slotName());
+            }
+            assignment = given;
+            read = read.withAssignment(read.nodeId(),
+                    new TaskAllocation(given.fenced(), given.slotVolumes(), lifted.environment()), read.status());
         }
+        return new TaskRecord(read, assignment, shimPid, shimStartTime, taskPid, taskStartTime, hostPorts, workingDir,
+                startedAt);
     }
 
     public static TaskRecord prepared(Task task, Assignment assignment, Map<String, Integer> hostPorts, String workingDir) {

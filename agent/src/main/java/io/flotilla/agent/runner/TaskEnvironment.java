@@ -10,10 +10,11 @@ import java.util.Map;
 /**
  * Builds a process task's environment. Little of the agent's own environment is inherited (PATH,
  * HOME, LANG, TZ, JAVA_HOME), so a task behaves the same whoever started the agent. Later layers
- * win: host basics, then the template's {@code environment}, then the manager's
- * {@code injectedEnv}, then the task's {@link Assignment} as the variables tasks have always seen
- * ({@code FLOTILLA_PORTS}, {@code FLOTILLA_FENCING}, {@code FLOTILLA_DEPENDENCIES}:
- * {@link AssignmentVariables}), then what Flotilla sets itself:
+ * win: host basics, then the template's {@code environment}, then the dependencies' addresses the
+ * scheduler chose ({@code <PREFIX>_HOST}, … of the task's allocation), then the task's
+ * {@link Assignment} as the variables tasks have always seen ({@code FLOTILLA_PORTS},
+ * {@code FLOTILLA_FENCING}, {@code FLOTILLA_SLOT}, {@code FLOTILLA_SLOT_NAME},
+ * {@code FLOTILLA_DEPENDENCIES}: {@link AssignmentVariables}), then what Flotilla sets itself:
  * <ul>
  *   <li>{@code FLOTILLA_TASK_ID}, {@code FLOTILLA_TASK_SLOT}, {@code FLOTILLA_SERVICE}, {@code FLOTILLA_NODE_ID}, {@code FLOTILLA_ADDRESS} (the node's address, to listen on);</li>
  *   <li>per port of the assignment: {@code FLOTILLA_PORT_<NAME>} = its host port, and {@code PORT} =
@@ -37,7 +38,7 @@ public final class TaskEnvironment {
         }
         env.putIfAbsent("PATH", DEFAULT_PATH);
         env.putAll(task.spec().environment());
-        env.putAll(task.injectedEnv());
+        env.putAll(task.allocation().dependencyAddresses());
         env.putAll(AssignmentVariables.of(assignment));
         env.put("FLOTILLA_TASK_ID", task.id());
         env.put("FLOTILLA_TASK_SLOT", Integer.toString(task.slot()));

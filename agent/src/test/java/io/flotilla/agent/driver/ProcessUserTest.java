@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -38,7 +39,7 @@ class ProcessUserTest {
         Task task = new Task("t1", "svc", "web", 1, 1, "node-1", TaskState.RUNNING,
                 TaskStatus.of(TaskState.ASSIGNED, Instant.now(), "assigned"),
                 TaskTemplate.process(List.of("/bin/sh", "-c", "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)"))
-                        .withUser(user), Instant.now(), null, 0, Map.of());
+                        .withUser(user), Instant.now(), null, 0, TaskAllocation.NONE);
         TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
         Files.createDirectories(directory.defaultWorkingDir());
 

@@ -3,6 +3,7 @@ package io.flotilla.agent.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -26,8 +27,8 @@ class TaskRecordTest {
                      "desiredState":"RUNNING","status":{"state":"ASSIGNED","timestamp":"2026-11-21T12:00:00Z","message":"assigned"},
                      "spec":{"driver":"process","command":["/bin/sh","-c","sleep 60"]},"createdAt":"2026-11-21T12:00:00Z",
                      "notBefore":null,"restartCount":0,
-                     "injectedEnv":{"FLOTILLA_FENCING":"lease","FLOTILLA_SLOT":"1","FLOTILLA_PORTS":"pg:5432",
-                                    "FLOTILLA_DEPENDENCIES":"CACHE=shop_cache","CACHE_HOST":"10.0.0.9"}},
+                     "injectedEnv":{"FLOTILLA_FENCING":"lease","FLOTILLA_SLOT":"1","FLOTILLA_SLOT_NAME":"db-1.db.shop.flotilla",
+                                    "FLOTILLA_PORTS":"pg:5432","FLOTILLA_DEPENDENCIES":"CACHE=shop_cache","CACHE_HOST":"10.0.0.9"}},
              "shimPid":4242,"shimStartTime":99,"taskPid":4243,"taskStartTime":100,"hostPorts":{"pg":31000},
              "workingDir":"/data/tasks/t1/work","startedAt":"2026-11-21T12:00:01Z"}
             """;
@@ -41,17 +42,46 @@ class TaskRecordTest {
         TaskRecord record = directory.readRecord().orElseThrow();
 
         assertThat(record.assignment()).isEqualTo(new Assignment(List.of(new Assignment.Port("pg", 5432)), true,
-                Map.of("CACHE", "shop_cache"), true));
-        assertThat(record.task().injectedEnv()).isEqualTo(Map.of("FLOTILLA_SLOT", "1", "CACHE_HOST", "10.0.0.9"));
+                Map.of("CACHE", "shop_cache"), true, 1, "db-1.db.shop.flotilla"));
+        assertThat(record.task().allocation()).isEqualTo(new TaskAllocation(true, true, Map.of("CACHE_HOST", "10.0.0.9")));
         assertThat(record.shimPid()).isEqualTo(4242L);
         assertThat(record.hostPorts()).containsEntry("pg", 31000);
+    }
+
+    /** {@code task.json} as an agent of assignment-set format 3 wrote it: the assignment typed, the slot still variables. */
+    private static final String FORMAT_3_AGENTS_RECORD = """
+            {"task":{"id":"t1","serviceId":"db-id","serviceName":"shop_db","slot":1,"serviceVersion":1,"nodeId":"n1",
+                     "desiredState":"RUNNING","status":{"state":"ASSIGNED","timestamp":"2026-11-21T12:00:00Z","message":"assigned"},
+                     "spec":{"driver":"process","command":["/bin/sh","-c","sleep 60"]},"createdAt":"2026-11-21T12:00:00Z",
+                     "notBefore":null,"restartCount":0,
+                     "injectedEnv":{"FLOTILLA_SLOT":"1","FLOTILLA_SLOT_NAME":"db-1.db.shop.flotilla","CACHE_HOST":"10.0.0.9"}},
+             "assignment":{"ports":[{"name":"pg","target":5432}],"fenced":true,"dependencies":{"CACHE":"shop_cache"},
+                           "slotVolumes":true},
+             "shimPid":4242,"shimStartTime":99,"hostPorts":{"pg":31000},"workingDir":"/w"}
+            """;
+
+    @Test
+    void aFormat3AgentsRecordGetsTheSlotsNumberAndNameIntoItsAssignment() throws Exception {
+        TaskDirectory directory = TaskDirectory.of(dataDir, "t1");
+        Files.createDirectories(directory.root());
+        Files.writeString(directory.root().resolve("task.json"), FORMAT_3_AGENTS_RECORD);
+
+        TaskRecord record = directory.readRecord().orElseThrow();
+
+        assertThat(record.assignment()).isEqualTo(new Assignment(List.of(new Assignment.Port("pg", 5432)), true,
+                Map.of("CACHE", "shop_cache"), true, 1, "db-1.db.shop.flotilla"));
+        assertThat(record.task().allocation()).isEqualTo(new TaskAllocation(true, true, Map.of("CACHE_HOST", "10.0.0.9")));
+        // written back, it is in the new form and reads the same
+        directory.writeRecord(record);
+        assertThat(Files.readString(directory.root().resolve("task.json"))).doesNotContain("injectedEnv");
+        assertThat(directory.readRecord().orElseThrow()).isEqualTo(record);
     }
 
     @Test
     void aRecordKeepsItsAssignment() throws Exception {
         Task task = new Task("t2", "svc", "web", 1, 1, "n1", TaskState.RUNNING,
                 TaskStatus.of(TaskState.ASSIGNED, Instant.parse("2026-11-21T12:00:00Z"), "assigned"),
-                TaskTemplate.process(List.of("sleep", "60")), Instant.parse("2026-11-21T12:00:00Z"), null, 0, Map.of());
+                TaskTemplate.process(List.of("sleep", "60")), Instant.parse("2026-11-21T12:00:00Z"), null, 0, TaskAllocation.NONE);
         Assignment assignment = new Assignment(List.of(new Assignment.Port("http", 80, 8080)), false, Map.of(), false);
         TaskDirectory directory = TaskDirectory.of(dataDir, "t2");
         Files.createDirectories(directory.root());

@@ -11,6 +11,7 @@ import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskHandle;
 import io.flotilla.agent.driver.TaskLaunch;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -83,7 +84,7 @@ class ProcessFencingTest {
         Task task = new Task(id, "svc", "db", 1, 1, "node-1", TaskState.RUNNING,
                 TaskStatus.of(TaskState.ASSIGNED, Instant.now(), "assigned"),
                 TaskTemplate.process(List.of("/bin/sh", "-c", "exec sleep 300")), Instant.now(), null, 0,
-                Map.of());
+                TaskAllocation.NONE);
         TaskDirectory directory = TaskDirectory.of(dataDir, id);
         Files.createDirectories(directory.defaultWorkingDir());
         handle = driver.start(new TaskLaunch(task, new Assignment(List.of(), true, Map.of(), false), directory, task.spec().command(), Map.of("PATH", "/usr/bin:/bin"),

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -30,7 +31,7 @@ class DiskTaskLogSourceTest {
 
     private final Task task = new Task("t1", "svc", "web", 1, 1, "n1", TaskState.RUNNING,
             TaskStatus.of(TaskState.RUNNING, Instant.now(), "running"), TaskTemplate.process(List.of("x")),
-            Instant.now(), null, 0, Map.of());
+            Instant.now(), null, 0, TaskAllocation.NONE);
     private TaskDirectory directory;
     private DiskTaskLogSource source;
 

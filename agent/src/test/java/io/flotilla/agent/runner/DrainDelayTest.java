@@ -3,6 +3,7 @@ package io.flotilla.agent.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -19,7 +20,8 @@ class DrainDelayTest {
                 labels, null, List.of(), null, null, null, null, null, false, false, List.of(), List.of(), List.of(),
                 Map.of(), null, List.of());
         return new Task("t1", "svc-1", "shop_web", 1, 1, "n1", TaskState.SHUTDOWN,
-                TaskStatus.of(TaskState.RUNNING, Instant.now(), "running"), template, Instant.now(), null, 0, injected);
+                TaskStatus.of(TaskState.RUNNING, Instant.now(), "running"), template, Instant.now(), null, 0,
+                TaskAllocation.NONE.withDependencyAddresses(injected));
     }
 
     private static final Assignment PORTS = new Assignment(List.of(new Assignment.Port("http", 8080)), false, Map.of(), false);

@@ -14,6 +14,7 @@ import io.flotilla.model.NodeStatus;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.EndpointEvent;
@@ -105,9 +106,9 @@ class DnsSlotNameTest {
     private void run(String taskId, String serviceId, String serviceName, int slot, String nodeId, int port) {
         Task task = new Task(taskId, serviceId, serviceName, slot, 1, null, TaskState.RUNNING,
                 TaskStatus.of(TaskState.PENDING, T0, "pending"), state.service(serviceId).orElseThrow().spec().task(),
-                T0, null, 0, Map.of());
+                T0, null, 0, TaskAllocation.NONE);
         apply(new Command.CreateTasks(List.of(task)));
-        apply(new Command.AssignTasks(List.of(new Command.Assignment(taskId, nodeId, Map.of())), T0));
+        apply(new Command.AssignTasks(List.of(new Command.Assignment(taskId, nodeId)), T0));
         TaskStatus running = new TaskStatus(TaskState.RUNNING, T0.plusSeconds(1), "started", null, null, 42L, null,
                 Map.of("pg", port), null);
         apply(new Command.UpdateTaskStatuses(nodeId, List.of(new Command.TaskStatusUpdate(taskId, running))));

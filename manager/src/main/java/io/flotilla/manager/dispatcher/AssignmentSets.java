@@ -3,10 +3,11 @@ package io.flotilla.manager.dispatcher;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
-import io.flotilla.model.api.AssignmentVariables;
+import io.flotilla.scheduler.Fencing;
 import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,11 +22,10 @@ import java.util.TreeMap;
  *
  * <p>Each task goes with its {@link Assignment}, made here and nowhere else: its service's ports
  * (a task carries only its template), whether it is fenced and whether its volumes are its slot's
- * (the scheduler's decision, which the log keeps in the task's {@code injectedEnv} as
- * {@code FLOTILLA_FENCING} and {@code FLOTILLA_SLOT}: lifted out by {@link AssignmentVariables#lift}),
- * and the services it depends on ({@link TaskDependencies}), whose healthy endpoints the set
- * carries. A task is sent without those variables (the agent writes them for the task's process
- * from the assignment); the stored task is not changed.
+ * (the scheduler's decision, which the log keeps typed in the task's {@link TaskAllocation}), a
+ * stateful service's task's slot and stable name ({@link Fencing#slotName}, from its service's
+ * spec: a task of a removed service, being stopped, has none), and the services it depends on
+ * ({@link TaskDependencies}), whose healthy endpoints the set carries. The task is sent as stored.
  */
 public final class AssignmentSets {
     private AssignmentSets() {}
@@ -37,19 +37,21 @@ public final class AssignmentSets {
                 .toList();
         Map<String, List<String>> dependencies = new TreeMap<>();
         Map<String, Assignment> assignments = new HashMap<>();
-        List<Task> sent = new ArrayList<>(tasks.size());
         for (Task task : tasks) {
-            AssignmentVariables.Lifted stored = AssignmentVariables.lift(task.injectedEnv());
             Map<String, String> taskDependencies = TaskDependencies.of(state, task);
             for (String service : taskDependencies.values()) {
                 dependencies.computeIfAbsent(service, name -> TaskDependencies.endpoints(state, name));
             }
-            Assignment assignment = stored.assignment().withPorts(ports(state, task)).withDependencies(taskDependencies);
+            TaskAllocation allocation = task.allocation();
+            Assignment assignment = new Assignment(ports(state, task), allocation.fenced(), taskDependencies,
+                    allocation.slotVolumes());
+            if (allocation.slotVolumes() && task.slot() > 0) {
+                assignment = assignment.withSlot(task.slot(), state.service(task.serviceId())
+                        .map(service -> Fencing.slotName(service.spec(), task.slot())).orElse(null));
+            }
             assignments.put(task.id(), assignment);
-            Map<String, String> env = stored.environment();
-            sent.add(env.equals(task.injectedEnv()) ? task : task.withAssignment(task.nodeId(), env, task.status()));
         }
-        return new AssignmentSet(state.index(), nodeId, sent, assignments, dependencies);
+        return new AssignmentSet(state.index(), nodeId, tasks, assignments, dependencies);
     }
 
     /** The ports of the task's service; one published in {@code host} mode must get its published port on the host. */

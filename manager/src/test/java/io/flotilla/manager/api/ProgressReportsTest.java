@@ -10,6 +10,7 @@ import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -32,7 +33,7 @@ class ProgressReportsTest {
     private static Task task(String id, Service service, int slot, long version, TaskTemplate spec, String node,
                              TaskState desired, TaskStatus status) {
         return new Task(id, service.id(), service.spec().name(), slot, version, node, desired, status, spec, T0, null,
-                0, Map.of());
+                0, TaskAllocation.NONE);
     }
 
     private static TaskStatus status(TaskState state, int second, String message, String error, String health) {

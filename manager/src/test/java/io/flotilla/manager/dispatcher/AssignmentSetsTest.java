@@ -10,8 +10,10 @@ import io.flotilla.model.PortSpec;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.model.api.AssignmentVariables;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.StateMachine;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +26,16 @@ import org.junit.jupiter.api.Test;
 class AssignmentSetsTest {
     private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
 
-    /** An AssignTasks entry as the scheduler writes it to the log (unchanged by format 3): fencing as variables. */
+    /** An AssignTasks entry as the scheduler writes it to the log now: the decision typed. */
     private static final String STORED_ASSIGNMENT = """
+            {"type":"AssignTasks","assignments":[{"taskId":"db1","nodeId":"n1",
+              "allocation":{"fenced":true,"slotVolumes":true}},
+              {"taskId":"app1","nodeId":"n1","allocation":{"dependencyAddresses":{"DB_HOST":"10.0.0.5"}}}],
+             "at":"2026-12-01T00:00:01Z"}
+            """;
+
+    /** The same entry as a leader wrote it before the decision was typed: fencing and slot as variables. */
+    private static final String STORED_ASSIGNMENT_BEFORE = """
             {"type":"AssignTasks","assignments":[{"taskId":"db1","nodeId":"n1",
               "env":{"FLOTILLA_FENCING":"lease","FLOTILLA_SLOT":"1","FLOTILLA_SLOT_NAME":"db-1.db.shop.flotilla"}},
               {"taskId":"app1","nodeId":"n1","env":{"DB_HOST":"10.0.0.5"}}],
@@ -33,7 +43,49 @@ class AssignmentSetsTest {
             """;
 
     @Test
-    void aStoredFencedTaskIsSentFencedWithItsPortsAndDependenciesTyped() throws Exception {
+    void aStoredFencedTaskIsSentFencedWithItsSlotPortsAndDependenciesTyped() throws Exception {
+        assertSent(STORED_ASSIGNMENT);
+    }
+
+    @Test
+    void aTaskTheLogStoredWithItsDecisionAsVariablesIsSentTheSame() throws Exception {
+        assertSent(STORED_ASSIGNMENT_BEFORE);
+    }
+
+    @Test
+    void aTaskOfARemovedStatefulServiceKeepsItsSlotButHasNoSlotName() throws Exception {
+        ClusterState state = stored(STORED_ASSIGNMENT);
+        state = StateMachine.apply(state, state.index() + 1, new Command.RemoveService("db", T0));
+        Assignment db1 = AssignmentSets.of(state, "n1").assignment("db1");
+        assertThat(db1.fenced()).isTrue();
+        assertThat(db1.slot()).isEqualTo(1);
+        assertThat(db1.slotName()).isNull();
+    }
+
+    private static void assertSent(String entry) throws Exception {
+        ClusterState state = stored(entry);
+
+        AssignmentSet set = AssignmentSets.of(state, "n1");
+
+        assertThat(set.tasks()).extracting(Task::id).containsExactly("app1", "db1");
+        assertThat(set.assignment("db1")).isEqualTo(new Assignment(
+                List.of(new Assignment.Port("pg", 5432), new Assignment.Port("admin", 9000, 19000)), true, Map.of(), true,
+                1, "db-1.db.shop.flotilla"));
+        assertThat(set.assignment("app1")).isEqualTo(new Assignment(
+                List.of(new Assignment.Port("http", 8080), new Assignment.Port("9090", 9090)), false,
+                Map.of("DB", "shop_db"), false));
+        assertThat(set.dependencies()).containsOnlyKeys("shop_db");
+        // the tasks are sent as stored, their decision typed
+        assertThat(set.tasks().get(1)).isSameAs(state.task("db1").orElseThrow());
+        assertThat(set.tasks().get(1).allocation()).isEqualTo(new TaskAllocation(true, true, Map.of()));
+        assertThat(set.tasks().get(0).allocation()).isEqualTo(new TaskAllocation(false, false, Map.of("DB_HOST", "10.0.0.5")));
+        // what the processes see
+        assertThat(AssignmentVariables.of(set.assignment("db1"))).containsEntry("FLOTILLA_FENCING", "lease")
+                .containsEntry("FLOTILLA_SLOT", "1").containsEntry("FLOTILLA_SLOT_NAME", "db-1.db.shop.flotilla");
+        assertThat(AssignmentVariables.of(set.assignment("app1"))).doesNotContainKeys("FLOTILLA_FENCING", "FLOTILLA_SLOT");
+    }
+
+    private static ClusterState stored(String entry) throws Exception {
         ServiceSpec db = TestManagers.service("shop", "db", 1).withPorts(List.of(
                 new PortSpec("pg", 5432, null, null, null), new PortSpec("admin", 9000, 19000, null, "host")));
         ServiceSpec app = TestManagers.service("shop", "app", 1).withDependsOn(List.of(new DependencySpec("db", null, true)));
@@ -46,21 +98,6 @@ class AssignmentSetsTest {
         state = StateMachine.apply(state, ++index, new Command.UpsertNode(TestManagers.node("n1")));
         state = StateMachine.apply(state, ++index, new Command.CreateTasks(List.of(
                 TestManagers.newTask("db1", dbService, 1, T0), TestManagers.newTask("app1", appService, 1, T0))));
-        state = StateMachine.apply(state, ++index,
-                Json.read(STORED_ASSIGNMENT.getBytes(StandardCharsets.UTF_8), Command.class));
-
-        AssignmentSet set = AssignmentSets.of(state, "n1");
-
-        assertThat(set.tasks()).extracting(Task::id).containsExactly("app1", "db1");
-        assertThat(set.assignment("db1")).isEqualTo(new Assignment(
-                List.of(new Assignment.Port("pg", 5432), new Assignment.Port("admin", 9000, 19000)), true, Map.of(), true));
-        assertThat(set.assignment("app1")).isEqualTo(new Assignment(
-                List.of(new Assignment.Port("http", 8080), new Assignment.Port("9090", 9090)), false,
-                Map.of("DB", "shop_db"), false));
-        assertThat(set.dependencies()).containsOnlyKeys("shop_db");
-        // the variables travel typed only; the stored task is not changed
-        assertThat(set.tasks().get(1).injectedEnv()).containsOnlyKeys("FLOTILLA_SLOT", "FLOTILLA_SLOT_NAME");
-        assertThat(set.tasks().get(0).injectedEnv()).containsOnlyKeys("DB_HOST");
-        assertThat(state.task("db1").orElseThrow().injectedEnv()).containsEntry("FLOTILLA_FENCING", "lease");
+        return StateMachine.apply(state, ++index, Json.read(entry.getBytes(StandardCharsets.UTF_8), Command.class));
     }
 }

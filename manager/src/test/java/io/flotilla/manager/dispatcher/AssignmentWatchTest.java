@@ -107,8 +107,8 @@ class AssignmentWatchTest {
         Task first = TestManagers.newTask("task1", service, 1, clock.instant());
         Task second = TestManagers.newTask("task2", service, 2, clock.instant());
         manager.submit(new Command.CreateTasks(List.of(first, second))).get();
-        return manager.submit(new Command.AssignTasks(List.of(new Command.Assignment("task1", "n1", Map.of()),
-                new Command.Assignment("task2", "n2", Map.of())), clock.instant())).get().index();
+        return manager.submit(new Command.AssignTasks(List.of(new Command.Assignment("task1", "n1"),
+                new Command.Assignment("task2", "n2")), clock.instant())).get().index();
     }
 
     @Test

@@ -63,8 +63,8 @@ class DependencyAssignmentTest {
         manager.submit(new Command.CreateTasks(List.of(TestManagers.newTask("db1", dbService, 1, clock.instant()),
                 TestManagers.newTask("db2", dbService, 2, clock.instant()),
                 TestManagers.newTask("app1", appService, 1, clock.instant())))).get();
-        manager.submit(new Command.AssignTasks(List.of(new Command.Assignment("db1", "n2", Map.of()),
-                new Command.Assignment("db2", "n2", Map.of()), new Command.Assignment("app1", "n1", Map.of())),
+        manager.submit(new Command.AssignTasks(List.of(new Command.Assignment("db1", "n2"),
+                new Command.Assignment("db2", "n2"), new Command.Assignment("app1", "n1")),
                 clock.instant())).get();
         long seen = manager.submit(running("db1", 31001)).get().index();
 

@@ -55,7 +55,7 @@ class DependencyChangesMemoTest {
         apply(new Command.CreateService("web", TestManagers.service("shop", "web", 2), T0));
         Service web = state.service("web").orElseThrow();
         apply(new Command.CreateTasks(List.of(TestManagers.newTask("w1", web, 1, T0))));
-        apply(new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1", Map.of())), T0));
+        apply(new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1")), T0));
         AssignmentWatch.DependencyChanges changes = TaskDependencies.following(registry);
 
         long before = state.index();
@@ -68,7 +68,7 @@ class DependencyChangesMemoTest {
                 new DiscoverySpec.OnDependencyChange.Restart())));
         apply(new Command.CreateService("api", apiSpec, T0));
         apply(new Command.CreateTasks(List.of(TestManagers.newTask("a1", state.service("api").orElseThrow(), 1, T0))));
-        apply(new Command.AssignTasks(List.of(new Command.Assignment("a1", "n1", Map.of())), T0));
+        apply(new Command.AssignTasks(List.of(new Command.Assignment("a1", "n1")), T0));
         before = state.index();
         assertThat(changes.changedSince(state, "n1", before)).isFalse();
         billingChanges(81);

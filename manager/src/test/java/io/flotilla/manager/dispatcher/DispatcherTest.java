@@ -73,7 +73,8 @@ class DispatcherTest {
         }
         manager.submit(new Command.CreateTasks(tasks)).get();
         state = manager.submit(new Command.AssignTasks(tasks.stream()
-                .map(t -> new Command.Assignment(t.id(), nodeId, Map.of("DB_ADDR", "10.0.0.1:5432"))).toList(),
+                .map(t -> new Command.Assignment(t.id(), nodeId,
+                        new io.flotilla.model.TaskAllocation(false, false, Map.of("DB_HOST", "10.0.0.1")))).toList(),
                 clock.instant())).get();
         return state.tasksOfNode(nodeId);
     }
@@ -179,7 +180,7 @@ class DispatcherTest {
         AssignmentSet answered = set;
         assertThat(set.tasks()).allSatisfy(task -> {
             assertThat(answered.assignment(task.id()).ports()).isEqualTo(List.of(new io.flotilla.model.api.Assignment.Port("http", 8080), new io.flotilla.model.api.Assignment.Port("9090", 9090)));
-            assertThat(task.injectedEnv()).containsEntry("DB_ADDR", "10.0.0.1:5432").doesNotContainKey("FLOTILLA_PORTS");
+            assertThat(task.allocation().dependencyAddresses()).isEqualTo(Map.of("DB_HOST", "10.0.0.1"));
         });
         // another node sees none of them
         hello("n2");

@@ -48,8 +48,8 @@ class FencedLivenessTest {
         Service webService = state.service("web").orElseThrow();
         apply(new Command.CreateTasks(List.of(TestManagers.newTask("fa", dbService, 1, T0),
                 TestManagers.newTask("sa", webService, 1, T0))));
-        apply(new Command.AssignTasks(List.of(new Command.Assignment("fa", "a", Map.of()),
-                new Command.Assignment("sa", "a", Map.of())), T0));
+        apply(new Command.AssignTasks(List.of(new Command.Assignment("fa", "a"),
+                new Command.Assignment("sa", "a")), T0));
         apply(new Command.UpdateTaskStatuses("a", List.of(
                 new Command.TaskStatusUpdate("fa", TaskStatus.of(TaskState.RUNNING, T0, "started")),
                 new Command.TaskStatusUpdate("sa", TaskStatus.of(TaskState.RUNNING, T0, "started")))));
@@ -144,7 +144,7 @@ class FencedLivenessTest {
         Service service = state.service("db").orElseThrow();
         apply(new Command.CreateTasks(List.of(new io.flotilla.model.Task("g", service.id(), service.spec().name(), 0,
                 service.version(), "a", TaskState.RUNNING, TaskStatus.of(TaskState.PENDING, T0, "pending"),
-                service.spec().task(), T0, null, 0, Map.of()))));
+                service.spec().task(), T0, null, 0, io.flotilla.model.TaskAllocation.NONE))));
 
         judge(new Heartbeats(T0), T0.plusSeconds(2));
 

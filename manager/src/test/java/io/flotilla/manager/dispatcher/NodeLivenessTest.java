@@ -35,8 +35,8 @@ class NodeLivenessTest {
         Service service = state.service("s").orElseThrow();
         apply(new Command.CreateTasks(List.of(TestManagers.newTask("ta", service, 1, T0),
                 TestManagers.newTask("tb", service, 2, T0), TestManagers.newTask("tdone", service, 3, T0))));
-        apply(new Command.AssignTasks(List.of(new Command.Assignment("ta", "a", Map.of()),
-                new Command.Assignment("tb", "b", Map.of()), new Command.Assignment("tdone", "a", Map.of())), T0));
+        apply(new Command.AssignTasks(List.of(new Command.Assignment("ta", "a"),
+                new Command.Assignment("tb", "b"), new Command.Assignment("tdone", "a")), T0));
         apply(new Command.UpdateTaskStatuses("a", List.of(new Command.TaskStatusUpdate("tdone",
                 TaskStatus.of(TaskState.COMPLETE, T0, "exit 0")))));
     }

@@ -38,7 +38,7 @@ class StatusReportsWhileTheLogIsBusyTest {
         s = StateMachine.apply(s, 2, new Command.CreateService("svc1", TestManagers.service("shop", "web", 1), clock.instant()));
         Service service = s.service("svc1").orElseThrow();
         s = StateMachine.apply(s, 3, new Command.CreateTasks(List.of(TestManagers.newTask("t1", service, 1, clock.instant()))));
-        s = StateMachine.apply(s, 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1", Map.of())), clock.instant()));
+        s = StateMachine.apply(s, 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), clock.instant()));
         return FakeStore.stalled(s);
     }
 
@@ -145,7 +145,7 @@ class StatusReportsWhileTheLogIsBusyTest {
         List<Command.Assignment> assignments = new java.util.ArrayList<>();
         for (int slot = 1; slot <= 4; slot++) {
             tasks.add(TestManagers.newTask("t" + slot, service, slot, clock.instant()));
-            assignments.add(new Command.Assignment("t" + slot, "n1", Map.of()));
+            assignments.add(new Command.Assignment("t" + slot, "n1"));
         }
         s = StateMachine.apply(s, 3, new Command.CreateTasks(tasks));
         s = StateMachine.apply(s, 4, new Command.AssignTasks(assignments, clock.instant()));

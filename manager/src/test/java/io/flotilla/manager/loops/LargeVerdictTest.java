@@ -42,7 +42,7 @@ class LargeVerdictTest {
         List<Command.Assignment> assignments = new ArrayList<>();
         for (int slot = 1; slot <= count; slot++) {
             tasks.add(TestManagers.newTask("t" + slot, service, slot, clock.instant()));
-            assignments.add(new Command.Assignment("t" + slot, "n1", java.util.Map.of()));
+            assignments.add(new Command.Assignment("t" + slot, "n1"));
         }
         s = StateMachine.apply(s, 3, new Command.CreateTasks(tasks));
         s = StateMachine.apply(s, 4, new Command.AssignTasks(assignments, clock.instant()));

@@ -1,5 +1,7 @@
 package io.flotilla.model.api;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.flotilla.model.Checks;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,14 +29,26 @@ import java.util.Map;
  *                     {@link AssignmentSet#dependencies()}
  * @param slotVolumes  the task's named volumes are its slot's own ({@code data-2}, a stateful
  *                     service), not its service's
+ * @param slot         a stateful service's task: its slot ({@code 2}), which it sees as
+ *                     {@code FLOTILLA_SLOT}; 0 otherwise
+ * @param slotName     a stateful service's task: its slot's stable name
+ *                     ({@code db-2.db.shop.flotilla}), which it sees as
+ *                     {@code FLOTILLA_SLOT_NAME}; null otherwise
  */
-public record Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes) {
+public record Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes,
+                         @JsonInclude(JsonInclude.Include.NON_DEFAULT) int slot, String slotName) {
     /** A task with no ports, not fenced, depending on nothing, with its service's volumes. */
     public static final Assignment NONE = new Assignment(List.of(), false, Map.of(), false);
 
+    @JsonCreator
     public Assignment {
         ports = Checks.list(ports);
         dependencies = dependencies == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(dependencies));
+    }
+
+    /** A task that is not a stateful service's (no slot name). */
+    public Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes) {
+        this(ports, fenced, dependencies, slotVolumes, 0, null);
     }
 
     /**
@@ -57,10 +71,14 @@ public record Assignment(List<Port> ports, boolean fenced, Map<String, String> d
     }
 
     public Assignment withPorts(List<Port> newPorts) {
-        return new Assignment(newPorts, fenced, dependencies, slotVolumes);
+        return new Assignment(newPorts, fenced, dependencies, slotVolumes, slot, slotName);
     }
 
     public Assignment withDependencies(Map<String, String> newDependencies) {
-        return new Assignment(ports, fenced, newDependencies, slotVolumes);
+        return new Assignment(ports, fenced, newDependencies, slotVolumes, slot, slotName);
+    }
+
+    public Assignment withSlot(int newSlot, String newSlotName) {
+        return new Assignment(ports, fenced, dependencies, slotVolumes, newSlot, newSlotName);
     }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -31,9 +32,10 @@ import java.util.TreeMap;
  * a gigabyte of JSON per pass (garbage that paused its JVM past the election timeout).
  *
  * <pre>{@code
- * {"format":3,"index":42,"nodeId":"n1",
+ * {"format":4,"index":42,"nodeId":"n1",
  *  "groups":[{"serviceId":…,"serviceName":…,"serviceVersion":3,"spec":{template},
- *             "desiredState":"RUNNING","status":{…},"createdAt":…,"injectedEnv":{…},
+ *             "desiredState":"RUNNING","status":{…},"createdAt":…,
+ *             "allocation":{"dependencyAddresses":{"DB_HOST":"10.0.0.2","DB_PORT":"5432"}},
  *             "assignment":{"ports":[{"name":"http","target":80,"hostPort":8080}],"fenced":false,
  *                           "dependencies":{"DB":"shop_db"},"slotVolumes":false}}],
  *  "tasks":[{"group":0,"id":"…","slot":1},{"group":0,"id":"…","slot":2,"status":{…},"restartCount":1}],
@@ -42,25 +44,29 @@ import java.util.TreeMap;
  *             "ca":{"rootDigest":"…","rotating":false,"renewed":false}}}
  * }</pre>
  *
- * A group's {@code desiredState}, {@code status}, {@code createdAt}, {@code injectedEnv} and
+ * A group's {@code desiredState}, {@code status}, {@code createdAt}, {@code allocation} and
  * {@code assignment} are those of its first task; another task names its own only where it
  * differs, and its {@code nodeId} only where it is not the set's. Decoding gives back equal tasks
  * in the same order, sharing one template object per group.
  *
- * <p>{@code format} is the version of this protocol: 3 added the typed {@link Assignment}. A set
- * of format 1 (full tasks, no {@code format}) or 2 carried it as variables in each task's
- * {@code injectedEnv}; those are still read, the variables lifted into the assignment
- * ({@link AssignmentVariables#lift}), so an agent reads an older manager. A newer format is
+ * <p>{@code format} is the version of this protocol: 3 added the typed {@link Assignment}, 4 the
+ * slot's number and name to it ({@code slot}, {@code slotName}) and the task's typed
+ * {@code allocation} in place of its {@code injectedEnv}. A set of format 1 (full tasks, no
+ * {@code format}) or 2 carried the assignment as variables in each task's {@code injectedEnv}, one
+ * of format 3 the slot's; those are still read, the variables lifted into the assignment
+ * ({@link AssignmentVariables#lift}) and what remains read as the task's dependency addresses, so
+ * an agent reads an older manager. A newer format is
  * refused with an error that says so: an agent never runs a task with half of what it was told.
  * {@code session} ({@link NodeSession}) does not raise the format: an agent that does not know it
  * runs its tasks right without it (it follows its role and the CA by its own polls).
  */
 final class AssignmentSetJson {
     /**
-     * The format written: 3 (the typed assignment of each task). Format 2 wrote templates once per
-     * group, format 1 was the record's plain fields.
+     * The format written: 4 (the slot in the assignment, the task's typed allocation). Format 3
+     * added the typed assignment of each task, format 2 wrote templates once per group, format 1
+     * was the record's plain fields.
      */
-    static final int FORMAT = 3;
+    static final int FORMAT = 4;
 
     private AssignmentSetJson() {}
 
@@ -112,7 +118,7 @@ final class AssignmentSetJson {
                 gen.writeStringField("desiredState", head.desiredState().name());
                 provider.defaultSerializeField("status", head.status(), gen);
                 writeInstant(gen, "createdAt", head.createdAt());
-                provider.defaultSerializeField("injectedEnv", head.injectedEnv(), gen);
+                provider.defaultSerializeField("allocation", head.allocation(), gen);
                 provider.defaultSerializeField("assignment", set.assignment(head.id()), gen);
                 gen.writeEndObject();
             }
@@ -143,8 +149,8 @@ final class AssignmentSetJson {
                 if (task.restartCount() != 0) {
                     gen.writeNumberField("restartCount", task.restartCount());
                 }
-                if (task != head && !task.injectedEnv().equals(head.injectedEnv())) {
-                    provider.defaultSerializeField("injectedEnv", task.injectedEnv(), gen);
+                if (task != head && !task.allocation().equals(head.allocation())) {
+                    provider.defaultSerializeField("allocation", task.allocation(), gen);
                 }
                 Assignment assignment = set.assignment(task.id());
                 if (task != head && !assignment.equals(set.assignment(head.id()))) {
@@ -184,13 +190,16 @@ final class AssignmentSetJson {
             }
             String nodeId = text(node, "nodeId");
             List<Task> tasks = new ArrayList<>();
+            List<Map<String, String>> variables = new ArrayList<>(); // formats 1 to 3: each task's injectedEnv
             Map<String, Assignment> assignments = new HashMap<>();
             if (format == 1) {
                 for (JsonNode task : node.path("tasks")) {
                     tasks.add(codec.treeToValue(task, Task.class));
+                    variables.add(env(task.get("injectedEnv")));
                 }
             } else {
                 List<Task> heads = new ArrayList<>();
+                List<Map<String, String>> headVariables = new ArrayList<>();
                 List<Assignment> headAssignments = new ArrayList<>();
                 for (JsonNode group : node.path("groups")) {
                     heads.add(new Task("group", text(group, "serviceId"), text(group, "serviceName"), 0,
@@ -198,7 +207,8 @@ final class AssignmentSetJson {
                             TaskState.valueOf(text(group, "desiredState")),
                             codec.treeToValue(group.get("status"), TaskStatus.class),
                             codec.treeToValue(group.get("spec"), TaskTemplate.class),
-                            instant(group, "createdAt"), null, 0, env(group.get("injectedEnv"))));
+                            instant(group, "createdAt"), null, 0, allocation(codec, group.get("allocation"))));
+                    headVariables.add(env(group.get("injectedEnv")));
                     headAssignments.add(assignment(codec, group.get("assignment")));
                 }
                 for (JsonNode task : node.path("tasks")) {
@@ -216,17 +226,21 @@ final class AssignmentSetJson {
                             task.has("createdAt") ? instant(task, "createdAt") : head.createdAt(),
                             instant(task, "notBefore"),
                             task.path("restartCount").asInt(0),
-                            task.has("injectedEnv") ? env(task.get("injectedEnv")) : head.injectedEnv()));
+                            task.has("allocation") ? allocation(codec, task.get("allocation")) : head.allocation()));
+                    variables.add(task.has("injectedEnv") ? env(task.get("injectedEnv")) : headVariables.get(index));
                     assignments.put(text(task, "id"), task.has("assignment")
                             ? assignment(codec, task.get("assignment")) : headAssignments.get(index));
                 }
             }
-            if (format < 3) {
+            if (format < 4) {
                 for (int i = 0; i < tasks.size(); i++) {
                     Task task = tasks.get(i);
-                    AssignmentVariables.Lifted lifted = AssignmentVariables.lift(task.injectedEnv());
-                    tasks.set(i, task.withAssignment(task.nodeId(), lifted.environment(), task.status()));
-                    assignments.put(task.id(), lifted.assignment());
+                    AssignmentVariables.Lifted lifted = AssignmentVariables.lift(variables.get(i));
+                    Assignment assignment = format < 3 ? lifted.assignment() : assignments.get(task.id())
+                            .withSlot(lifted.assignment().slot(), lifted.assignment().slotName());
+                    tasks.set(i, task.withAssignment(task.nodeId(), new TaskAllocation(assignment.fenced(),
+                            assignment.slotVolumes(), lifted.environment()), task.status()));
+                    assignments.put(task.id(), assignment);
                 }
             }
             Map<String, List<String>> dependencies = new TreeMap<>();
@@ -242,6 +256,10 @@ final class AssignmentSetJson {
 
         private static Assignment assignment(ObjectCodec codec, JsonNode node) throws IOException {
             return node == null || node.isNull() ? Assignment.NONE : codec.treeToValue(node, Assignment.class);
+        }
+
+        private static TaskAllocation allocation(ObjectCodec codec, JsonNode node) throws IOException {
+            return node == null || node.isNull() ? TaskAllocation.NONE : codec.treeToValue(node, TaskAllocation.class);
         }
 
         private static String text(JsonNode node, String field) {

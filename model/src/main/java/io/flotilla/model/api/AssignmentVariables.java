@@ -10,16 +10,17 @@ import java.util.stream.Collectors;
 /**
  * The one place an {@link Assignment} meets environment strings, both ways.
  *
- * <p>{@link #of} writes what a task's own process sees (its documented interface, README and
- * docs/api.md): {@value #PORTS} ({@code name:target} pairs, comma-separated, a port published in
- * host mode as {@code name:target:published:host}), {@value #FENCING}{@code =lease} for a fenced
- * task, and {@value #DEPENDENCIES} ({@code PREFIX=service}, comma-separated).
+ * <p>{@link #of} writes what a task's own process sees (its documented interface, README,
+ * docs/api.md and docs/stateful.md): {@value #PORTS} ({@code name:target} pairs, comma-separated,
+ * a port published in host mode as {@code name:target:published:host}), {@value #FENCING}{@code =lease}
+ * for a fenced task, {@value #SLOT} and {@value #SLOT_NAME} for a stateful service's task, and
+ * {@value #DEPENDENCIES} ({@code PREFIX=service}, comma-separated).
  *
- * <p>{@link #lift} reads those variables back out of an environment, for what still holds them:
- * a task as the log stores it (the scheduler records its fencing decision as {@value #FENCING}
- * and a stateful task's {@value #SLOT} in the task's {@code injectedEnv}), an assignment set of
- * format 1 or 2 (an older manager sent everything as variables), and the {@code task.json} an
- * older agent left in a task directory. Malformed entries are skipped rather than refusing the task.
+ * <p>{@link #lift} reads those variables back out of an environment, for what an older version
+ * wrote that way: an assignment set of format 1 or 2 (an older manager sent everything as
+ * variables), of format 3 (the slot's number and name still as variables), and the
+ * {@code task.json} an older agent left in a task directory. Malformed entries are skipped rather
+ * than refusing the task.
  */
 public final class AssignmentVariables {
     public static final String PORTS = "FLOTILLA_PORTS";
@@ -27,8 +28,10 @@ public final class AssignmentVariables {
     /** The value of {@value #FENCING} of a fenced task. */
     public static final String LEASE = "lease";
     public static final String DEPENDENCIES = "FLOTILLA_DEPENDENCIES";
-    /** Set by the scheduler on the tasks of a stateful service only: their volumes are the slot's own. */
+    /** A stateful service's task only: its slot (its volumes are the slot's own). */
     public static final String SLOT = "FLOTILLA_SLOT";
+    /** A stateful service's task only: its slot's stable name. */
+    public static final String SLOT_NAME = "FLOTILLA_SLOT_NAME";
 
     private AssignmentVariables() {}
 
@@ -43,6 +46,12 @@ public final class AssignmentVariables {
         }
         if (assignment.fenced()) {
             env.put(FENCING, LEASE);
+        }
+        if (assignment.slot() > 0) {
+            env.put(SLOT, Integer.toString(assignment.slot()));
+        }
+        if (assignment.slotName() != null) {
+            env.put(SLOT_NAME, assignment.slotName());
         }
         if (!assignment.dependencies().isEmpty()) {
             env.put(DEPENDENCIES, assignment.dependencies().entrySet().stream()
@@ -70,16 +79,28 @@ public final class AssignmentVariables {
 
     /**
      * The assignment {@code env} describes, and {@code env} without {@value #PORTS},
-     * {@value #FENCING} and {@value #DEPENDENCIES} ({@value #SLOT} stays: the task sees it as is).
+     * {@value #FENCING}, {@value #SLOT}, {@value #SLOT_NAME} and {@value #DEPENDENCIES}: what
+     * remains is the dependencies' chosen addresses. A task has its volumes in its slot exactly
+     * when it was given {@value #SLOT}.
      */
     public static Lifted lift(Map<String, String> env) {
         Map<String, String> rest = new LinkedHashMap<>(env);
         String ports = rest.remove(PORTS);
         String fencing = rest.remove(FENCING);
         String dependencies = rest.remove(DEPENDENCIES);
+        String slot = rest.remove(SLOT);
+        String slotName = rest.remove(SLOT_NAME);
         Assignment assignment = new Assignment(ports(ports), LEASE.equals(fencing), dependencies(dependencies),
-                rest.containsKey(SLOT));
+                slot != null, slot(slot), slotName);
         return new Lifted(assignment, rest);
+    }
+
+    private static int slot(String value) {
+        try {
+            return value == null ? 0 : Math.max(0, Integer.parseInt(value.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** {@code http:8080,9090:9090,web:80:8080:host}; a bare {@code 8080} names itself; a repeated name counts once. */

@@ -13,6 +13,7 @@ import io.flotilla.model.Resources;
 import io.flotilla.model.ResourcesSpec;
 import io.flotilla.model.RestartPolicy;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -47,10 +48,15 @@ class AssignmentSetJsonTest {
     }
 
     static Task task(String id, String service, long version, TaskTemplate spec, int slot, TaskStatus status,
-                     Map<String, String> env) {
+                     TaskAllocation allocation) {
         return new Task(id, service + "-id", "shop_" + service, slot, version, "n1", TaskState.RUNNING, status, spec,
-                T0, null, 0, env);
+                T0, null, 0, allocation);
     }
+
+    /** A stateful service's task: fenced, its slot's volumes, the address the scheduler chose of its dependency. */
+    static final TaskAllocation DB_ALLOCATION = new TaskAllocation(true, true, Map.of("CACHE_HOST", "10.0.0.9"));
+    static final Assignment DB_WIRED = new Assignment(List.of(), true, Map.of("CACHE", "shop_cache"), true, 1,
+            "db-1.db.shop.flotilla");
 
     static final Assignment WIRED = new Assignment(
             List.of(new Assignment.Port("http", 80, 8080), new Assignment.Port("9090", 9090)), false,
@@ -60,28 +66,29 @@ class AssignmentSetJsonTest {
     static final Map<String, String> WIRED_AS_VARIABLES = Map.of("FLOTILLA_PORTS", "http:80:8080:host,9090:9090",
             "FLOTILLA_DEPENDENCIES", "BILLING_API=billing_api");
 
-    static List<Task> realisticTasks(Map<String, String> wiredEnv) {
+    static List<Task> realisticTasks() {
         TaskTemplate v1 = web("nginx:1.27");
         TaskTemplate v2 = web("nginx:1.28");
         TaskStatus assigned = new TaskStatus(TaskState.ASSIGNED, T0, "assigned to n1", null, null, null, null, Map.of(), null);
         TaskStatus running = new TaskStatus(TaskState.RUNNING, T0.plusSeconds(2), "started", null, null, 4242L,
                 "c0ffee", Map.of("http", 8080), "healthy");
         List<Task> tasks = new ArrayList<>();
-        tasks.add(task("a1", "web", 1, v1, 1, assigned, wiredEnv));
-        tasks.add(task("a2", "web", 1, web("nginx:1.27"), 2, running, wiredEnv)); // equal template, another object
-        tasks.add(task("a3", "web", 2, v2, 3, running, Map.of()).withDesiredState(TaskState.SHUTDOWN));
+        tasks.add(task("a1", "web", 1, v1, 1, assigned, TaskAllocation.NONE));
+        tasks.add(task("a2", "web", 1, web("nginx:1.27"), 2, running, TaskAllocation.NONE)); // equal template, another object
+        tasks.add(task("a3", "web", 2, v2, 3, running, TaskAllocation.NONE).withDesiredState(TaskState.SHUTDOWN));
         tasks.add(new Task("a4", "web-id", "shop_web", 4, 1, "n1", TaskState.RUNNING,
                 new TaskStatus(TaskState.FAILED, T0, "exit 1", "boom", 1, null, null, Map.of(), null), v1,
-                T0.plusMillis(7), T0.plusSeconds(30), 3, wiredEnv));
-        tasks.add(new Task("a5", "web-id", "shop_web", 5, 1, null, TaskState.RUNNING, assigned, v1, null, null, 0, wiredEnv));
-        tasks.add(task("b1", "db", 7, web("postgres:17"), 0, running, Map.of("X", "y")));
+                T0.plusMillis(7), T0.plusSeconds(30), 3, TaskAllocation.NONE));
+        tasks.add(new Task("a5", "web-id", "shop_web", 5, 1, null, TaskState.RUNNING, assigned, v1, null, null, 0,
+                TaskAllocation.NONE));
+        tasks.add(task("b1", "db", 7, web("postgres:17"), 1, running, DB_ALLOCATION));
         return tasks;
     }
 
     static AssignmentSet realisticSet() {
         Map<String, Assignment> assignments = Map.of("a1", WIRED, "a2", WIRED, "a4", WIRED,
-                "a5", WIRED.withPorts(List.of()), "b1", new Assignment(List.of(), true, Map.of(), true));
-        return new AssignmentSet(99, "n1", realisticTasks(Map.of()), assignments,
+                "a5", WIRED.withPorts(List.of()), "b1", DB_WIRED);
+        return new AssignmentSet(99, "n1", realisticTasks(), assignments,
                 Map.of("shop_db", List.of("127.0.0.1:5432"), "billing_api", List.of()));
     }
 
@@ -93,6 +100,22 @@ class AssignmentSetJsonTest {
         assertThat(back.tasks()).containsExactlyElementsOf(set.tasks()); // same order
         assertThat(back.assignment("a1")).isEqualTo(WIRED);
         assertThat(back.assignment("a3")).isEqualTo(Assignment.NONE);
+        assertThat(back.assignment("b1")).isEqualTo(DB_WIRED);
+        assertThat(back.tasks().getLast().allocation()).isEqualTo(DB_ALLOCATION);
+    }
+
+    @Test
+    void format4CarriesTheSlotInTheAssignmentAndTheTaskTypedWithoutVariables() throws Exception {
+        JsonNode json = Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
+        assertThat(json.get("format").asInt()).isEqualTo(4);
+        JsonNode db = json.get("groups").get(2);
+        assertThat(db.get("assignment").get("slot").asInt()).isEqualTo(1);
+        assertThat(db.get("assignment").get("slotName").asText()).isEqualTo("db-1.db.shop.flotilla");
+        assertThat(db.get("allocation").get("fenced").asBoolean()).isTrue();
+        assertThat(db.get("allocation").get("dependencyAddresses").get("CACHE_HOST").asText()).isEqualTo("10.0.0.9");
+        assertThat(json.get("groups").get(0).get("allocation").isEmpty()).isTrue(); // NONE: {}
+        assertThat(json.get("groups").get(0).get("assignment").has("slot")).isFalse();
+        assertThat(json.toString()).doesNotContain("injectedEnv").doesNotContain("FLOTILLA_");
     }
 
     @Test
@@ -105,7 +128,7 @@ class AssignmentSetJsonTest {
                 new MeshServices(98, List.of(web)), new NodeSession.CaIdentity("ab12", true, false));
         AssignmentSet set = realisticSet().withSession(session);
         JsonNode json = Json.MAPPER.readTree(Json.writeBytes(set));
-        assertThat(json.get("format").asInt()).isEqualTo(3);
+        assertThat(json.get("format").asInt()).isEqualTo(4);
         assertThat(json.get("session").get("ca").get("rootDigest").asText()).isEqualTo("ab12");
         AssignmentSet back = Json.read(Json.writeBytes(set), AssignmentSet.class);
         assertThat(back).isEqualTo(set);
@@ -138,7 +161,7 @@ class AssignmentSetJsonTest {
     void eachTemplateIsWrittenOncePerServiceVersionAndTasksShareIt() throws Exception {
         AssignmentSet set = realisticSet();
         JsonNode json = Json.MAPPER.readTree(Json.writeBytes(set));
-        assertThat(json.get("format").asInt()).isEqualTo(3);
+        assertThat(json.get("format").asInt()).isEqualTo(4);
         assertThat(json.get("groups")).hasSize(3); // web v1 (twice the equal template), web v2, db v7
         for (JsonNode task : json.get("tasks")) {
             assertThat(task.has("spec")).isFalse();
@@ -148,7 +171,7 @@ class AssignmentSetJsonTest {
 
         List<Task> many = new ArrayList<>();
         for (int i = 1; i <= 200; i++) {
-            many.add(task("t" + i, "web", 1, web("nginx:1.27"), i, set.tasks().get(1).status(), Map.of("X", "y")));
+            many.add(task("t" + i, "web", 1, web("nginx:1.27"), i, set.tasks().get(1).status(), DB_ALLOCATION));
         }
         int compact = Json.writeBytes(new AssignmentSet(1, "n1", many)).length;
         int full = Json.MAPPER.writeValueAsBytes(Map.of("tasks", many)).length;
@@ -161,13 +184,26 @@ class AssignmentSetJsonTest {
         ObjectNode old = Json.MAPPER.createObjectNode();
         old.put("index", set.index());
         old.put("nodeId", set.nodeId());
-        old.set("tasks", Json.MAPPER.valueToTree(realisticTasks(WIRED_AS_VARIABLES)));
+        JsonNode tasks = Json.MAPPER.valueToTree(realisticTasks());
+        for (JsonNode task : tasks) { // as that manager wrote them: everything in injectedEnv
+            ((ObjectNode) task).remove("allocation");
+            String id = task.get("id").asText();
+            ((ObjectNode) task).set("injectedEnv", Json.MAPPER.valueToTree(id.equals("b1") ? DB_AS_VARIABLES
+                    : id.equals("a3") ? Map.of() : WIRED_AS_VARIABLES));
+        }
+        old.set("tasks", tasks);
         old.set("dependencies", Json.MAPPER.valueToTree(set.dependencies()));
         AssignmentSet back = Json.read(Json.MAPPER.writeValueAsBytes(old), AssignmentSet.class);
         assertThat(back.tasks()).isEqualTo(set.tasks());
         assertThat(back.assignment("a1")).isEqualTo(WIRED);
-        assertThat(back.assignment("b1")).isEqualTo(Assignment.NONE); // format 1 of the test had no fencing
+        assertThat(back.assignment("a3")).isEqualTo(Assignment.NONE);
+        assertThat(back.assignment("b1")).isEqualTo(DB_WIRED);
     }
+
+    /** The task b1 of {@link #realisticSet()} as a manager of format 1 or 2 sent it. */
+    static final Map<String, String> DB_AS_VARIABLES = Map.of("FLOTILLA_FENCING", "lease", "FLOTILLA_SLOT", "1",
+            "FLOTILLA_SLOT_NAME", "db-1.db.shop.flotilla", "FLOTILLA_DEPENDENCIES", "CACHE=shop_cache",
+            "CACHE_HOST", "10.0.0.9");
 
     /** A set as a manager of format 2 wrote it (from the tests of that version), fencing and slot stored as variables. */
     private static final String FORMAT_2 = """
@@ -190,23 +226,49 @@ class AssignmentSetJsonTest {
         assertThat(d1.ports()).containsExactly(new Assignment.Port("pg", 5432), new Assignment.Port("admin", 9000, 19000));
         assertThat(d1.fenced()).isTrue();
         assertThat(d1.slotVolumes()).isTrue();
+        assertThat(d1.slot()).isEqualTo(1);
+        assertThat(d1.slotName()).isEqualTo("db-1.db.shop.flotilla");
         assertThat(d1.dependencies()).containsExactly(Map.entry("CACHE", "shop_cache"), Map.entry("BILLING_API", "billing_api"));
-        assertThat(set.tasks().getFirst().injectedEnv()).containsOnlyKeys("FLOTILLA_SLOT", "FLOTILLA_SLOT_NAME", "CACHE_HOST");
+        assertThat(set.tasks().getFirst().allocation()).isEqualTo(DB_ALLOCATION);
         assertThat(set.assignment("d2")).isEqualTo(Assignment.NONE);
-        assertThat(set.tasks().get(1).injectedEnv()).isEqualTo(Map.of("X", "y"));
+        assertThat(set.tasks().get(1).allocation()).isEqualTo(new TaskAllocation(false, false, Map.of("X", "y")));
         assertThat(set.dependencies()).containsEntry("shop_cache", List.of("10.0.0.9:6379"));
+    }
+
+    /** A set as a manager of format 3 wrote it: the assignment typed, the slot's number and name still variables. */
+    private static final String FORMAT_3 = """
+            {"format":3,"index":7,"nodeId":"n1",
+             "groups":[{"serviceId":"db-id","serviceName":"shop_db","serviceVersion":1,
+                        "spec":{"driver":"process","command":["/bin/sh","-c","sleep 60"]},
+                        "desiredState":"RUNNING","status":{"state":"ASSIGNED","timestamp":"2026-11-21T12:00:00Z","message":"assigned"},
+                        "createdAt":"2026-11-21T12:00:00Z",
+                        "injectedEnv":{"FLOTILLA_SLOT":"1","FLOTILLA_SLOT_NAME":"db-1.db.shop.flotilla","CACHE_HOST":"10.0.0.9"},
+                        "assignment":{"ports":[],"fenced":true,"dependencies":{"CACHE":"shop_cache"},"slotVolumes":true}}],
+             "tasks":[{"group":0,"id":"d1","slot":1},
+                      {"group":0,"id":"d2","slot":2,"injectedEnv":{"X":"y"},
+                       "assignment":{"ports":[],"fenced":false,"dependencies":{},"slotVolumes":false}}],
+             "dependencies":{"shop_cache":["10.0.0.9:6379"]}}
+            """;
+
+    @Test
+    void aSetOfFormat3IsReadTheSlotLiftedIntoTheAssignmentTheRestTheTasksAllocation() throws Exception {
+        AssignmentSet set = Json.read(FORMAT_3.getBytes(java.nio.charset.StandardCharsets.UTF_8), AssignmentSet.class);
+        assertThat(set.assignment("d1")).isEqualTo(DB_WIRED);
+        assertThat(set.tasks().getFirst().allocation()).isEqualTo(DB_ALLOCATION);
+        assertThat(set.assignment("d2")).isEqualTo(Assignment.NONE);
+        assertThat(set.tasks().get(1).allocation()).isEqualTo(new TaskAllocation(false, false, Map.of("X", "y")));
     }
 
     @Test
     void aNewerFormatOrABadGroupIsRefusedSayingSo() throws Exception {
         ObjectNode json = (ObjectNode) Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
-        json.put("format", 4);
+        json.put("format", 5);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
-                .hasStackTraceContaining("an assignment set of format 4 is newer than this agent reads (format 3): upgrade this agent");
+                .hasStackTraceContaining("an assignment set of format 5 is newer than this agent reads (format 4): upgrade this agent");
         json.put("format", 0);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
                 .hasStackTraceContaining("format 0 is not one this agent knows");
-        json.put("format", 3);
+        json.put("format", 4);
         ((ObjectNode) json.get("tasks").get(0)).put("group", 7);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
                 .hasStackTraceContaining("names group 7 of 3");

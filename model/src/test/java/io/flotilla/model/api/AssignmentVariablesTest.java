@@ -23,6 +23,15 @@ class AssignmentVariablesTest {
     }
 
     @Test
+    void aStatefulServicesTaskSeesItsSlotAndItsSlotsStableName() {
+        Assignment assignment = new Assignment(List.of(), true, Map.of(), true, 2, "db-2.db.shop.flotilla");
+        assertThat(AssignmentVariables.of(assignment)).containsExactly(
+                Map.entry("FLOTILLA_FENCING", "lease"),
+                Map.entry("FLOTILLA_SLOT", "2"),
+                Map.entry("FLOTILLA_SLOT_NAME", "db-2.db.shop.flotilla"));
+    }
+
+    @Test
     void liftingWhatOfWroteGivesTheAssignmentBack() {
         Assignment assignment = new Assignment(List.of(new Assignment.Port("http", 8080), new Assignment.Port("web", 80, 8080)),
                 true, Map.of("BACKEND", "shop_backend"), false);
@@ -47,10 +56,12 @@ class AssignmentVariablesTest {
     }
 
     @Test
-    void aStoredTaskWithFencingAndASlotIsFencedWithItsSlotsVolumes() {
+    void olderVariablesWithFencingAndASlotAreFencedWithItsSlotsVolumesNumberAndName() {
         AssignmentVariables.Lifted lifted = AssignmentVariables.lift(Map.of("FLOTILLA_FENCING", "lease",
-                "FLOTILLA_SLOT", "2", "FLOTILLA_SLOT_NAME", "db-2.db.shop.flotilla"));
-        assertThat(lifted.assignment()).isEqualTo(new Assignment(List.of(), true, Map.of(), true));
-        assertThat(lifted.environment()).containsOnlyKeys("FLOTILLA_SLOT", "FLOTILLA_SLOT_NAME");
+                "FLOTILLA_SLOT", "2", "FLOTILLA_SLOT_NAME", "db-2.db.shop.flotilla", "CACHE_HOST", "10.0.0.9"));
+        assertThat(lifted.assignment()).isEqualTo(new Assignment(List.of(), true, Map.of(), true, 2, "db-2.db.shop.flotilla"));
+        assertThat(lifted.environment()).isEqualTo(Map.of("CACHE_HOST", "10.0.0.9"));
+        Map<String, String> seen = AssignmentVariables.of(lifted.assignment());
+        assertThat(seen).containsEntry("FLOTILLA_SLOT", "2").containsEntry("FLOTILLA_SLOT_NAME", "db-2.db.shop.flotilla");
     }
 }

@@ -28,7 +28,7 @@ import java.util.Map;
  * Compose service. Pure: no daemon, no clock.
  *
  * <ul>
- *   <li>Environment: the service's, then the manager's {@code injectedEnv}, then the task's
+ *   <li>Environment: the service's, then the dependencies' addresses of the task's allocation, then the task's
  *       assignment as variables ({@code FLOTILLA_PORTS}, …: {@link AssignmentVariables}), then
  *       {@code FLOTILLA_TASK_ID/TASK_SLOT/SERVICE/NODE_ID}, and per port {@code FLOTILLA_PORT_<NAME>}
  *       and {@code PORT} (the first) set to the <em>container</em> port — a process task gets its host
@@ -122,7 +122,7 @@ public final class ContainerSpecMapper {
         if (leaseFile != null) {
             env.put(Fencing.LEASE_FILE_VARIABLE, Fencing.CONTAINER_FENCING_DIR + "/" + leaseFile.getFileName());
         }
-        env.putAll(task.injectedEnv());
+        env.putAll(task.allocation().dependencyAddresses());
         env.putAll(AssignmentVariables.of(assignment));
         env.put("FLOTILLA_TASK_ID", task.id());
         env.put("FLOTILLA_TASK_SLOT", Integer.toString(task.slot()));

@@ -69,6 +69,16 @@ class ContainerSpecMapperTest {
     }
 
     @Test
+    void aStatefulContainerSeesItsFencingSlotAndSlotNameAsBefore() {
+        Assignment stateful = new Assignment(List.of(), true, Map.of(), true, 2, "web-2.web.teststack.flotilla");
+        assertThat(ContainerSpecMapper.map(task, stateful, "node-1", "127.0.0.1", Map.of(), List.of()).environment())
+                .contains("FLOTILLA_FENCING=lease", "FLOTILLA_SLOT=2", "FLOTILLA_SLOT_NAME=web-2.web.teststack.flotilla",
+                        "DB_HOST=10.0.0.5");
+        assertThat(ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of(), List.of()).environment())
+                .noneMatch(variable -> variable.startsWith("FLOTILLA_SLOT") || variable.startsWith("FLOTILLA_FENCING"));
+    }
+
+    @Test
     void aFencedTaskSeesTheNodesFencingDirectoryReadOnlyAndItsLeaseFileInItsEnvironment() {
         java.nio.file.Path lease = java.nio.file.Path.of("/var/lib/flotilla/fencing/lease");
         ContainerSpec spec = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of(), List.of(), lease);

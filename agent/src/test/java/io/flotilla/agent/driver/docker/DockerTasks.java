@@ -3,6 +3,7 @@ package io.flotilla.agent.driver.docker;
 import io.flotilla.model.HealthcheckSpec;
 import io.flotilla.model.ResourcesSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.TaskTemplate;
@@ -39,15 +40,16 @@ final class DockerTasks {
                 List.of());
     }
 
-    static Task task(String id, TaskTemplate template, Map<String, String> injectedEnv) {
+    /** A task assigned with {@code dependencyAddresses}, the scheduler's choice of its dependencies' endpoints. */
+    static Task task(String id, TaskTemplate template, Map<String, String> dependencyAddresses) {
         return new Task(id, "svc-" + id, "teststack_web", 2, 1, "node-1", TaskState.RUNNING,
                 TaskStatus.of(TaskState.ASSIGNED, Instant.now(), "assigned"), template, Instant.now(), null, 0,
-                injectedEnv);
+                TaskAllocation.NONE.withDependencyAddresses(dependencyAddresses));
     }
 
     static Task withHealthcheck(Task task, HealthcheckSpec healthcheck) {
         return new Task(task.id(), task.serviceId(), task.serviceName(), task.slot(), task.serviceVersion(),
                 task.nodeId(), task.desiredState(), task.status(), task.spec().withHealthcheck(healthcheck),
-                task.createdAt(), task.notBefore(), task.restartCount(), task.injectedEnv());
+                task.createdAt(), task.notBefore(), task.restartCount(), task.allocation());
     }
 }
