@@ -232,8 +232,11 @@ final class ManagerSimulation {
 
     /**
      * Converged: a caught-up leader for which a full pass decides nothing (the real verdicts,
-     * reconcile over everything, placement), exactly the desired processes per service, and every
-     * process a task the state has RUNNING and wants running.
+     * reconcile over everything, placement), exactly the desired processes per service, every task
+     * the state wants running RUNNING, and every process a task the state has RUNNING and wants
+     * running. (A replacement waiting for its restart delay is placed only later, so the decisions
+     * being empty now is not enough: meanwhile the old task of a start-first update still runs and
+     * the count looks right, then both run at once for a moment.)
      */
     boolean quiescent() {
         SimulatedManager leader = leaderFor("client");
@@ -249,6 +252,11 @@ final class ManagerSimulation {
         for (Service service : state.services()) {
             if (copies.getOrDefault(service.id(), 0) != desired(state, service)) {
                 return false; // e.g. a restart still backing off
+            }
+        }
+        for (Task task : state.tasks()) {
+            if (task.desiredState() == TaskState.RUNNING && task.state() != TaskState.RUNNING) {
+                return false; // e.g. a replacement whose restart delay has not passed: placed later
             }
         }
         for (SimulatedAgent agent : agents.values()) {
