@@ -323,6 +323,14 @@ final class ManagerSimulation {
         return text.toString();
     }
 
+    /** For failure messages: the nodes in the leader's state, and whether their agents run. */
+    String describeNodes() {
+        StringBuilder text = new StringBuilder();
+        state().nodes().forEach(n -> text.append("  node ").append(n.id()).append(' ').append(n.status().state())
+                .append(" agent up ").append(agents.get(n.id()) != null && agents.get(n.id()).up).append('\n'));
+        return text.toString();
+    }
+
     /** Fenced processes started, and killed by their agent's lease running out (for the statistics). */
     int fencedStarts() {
         return agents.values().stream().mapToInt(a -> a.fencedStarts).sum();
