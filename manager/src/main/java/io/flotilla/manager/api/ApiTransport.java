@@ -65,14 +65,19 @@ final class ApiTransport implements AutoCloseable {
 
     ApiTransport(InetSocketAddress address, SSLContext tls, Consumer<ApiExchange> endpoints, Executor threads)
             throws IOException {
+        this(address, tls, endpoints, threads, HttpServerLimits.Transport.DEFAULT);
+    }
+
+    ApiTransport(InetSocketAddress address, SSLContext tls, Consumer<ApiExchange> endpoints, Executor threads,
+                 HttpServerLimits.Transport limits) throws IOException {
         SslContext ssl = tls == null ? null : new JdkSslContext(tls, false, null, IdentityCipherSuiteFilter.INSTANCE,
                 new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1),
                 ClientAuth.OPTIONAL, new String[] {"TLSv1.3"}, false);
-        long requestNanos = HttpServerLimits.REQUEST_ARRIVAL.toNanos();
-        long idleNanos = HttpServerLimits.IDLE.toNanos();
+        long requestNanos = limits.requestArrival().toNanos();
+        long idleNanos = limits.idle().toNanos();
         group = new MultiThreadIoEventLoopGroup(HttpServerLimits.EVENT_LOOPS,
                 new DefaultThreadFactory("flotilla-api", true), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -83,7 +88,7 @@ final class ApiTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
-                        if (open.incrementAndGet() > HttpServerLimits.MAX_CONNECTIONS) {
+                        if (open.incrementAndGet() > limits.maxConnections()) {
                             open.decrementAndGet();
                             channel.close();
                             return;
