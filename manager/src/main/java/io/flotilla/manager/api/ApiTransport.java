@@ -44,7 +44,8 @@ import javax.net.ssl.SSLContext;
  * <p>Limits ({@link HttpServerLimits}): at most {@link HttpServerLimits#MAX_CONNECTIONS}
  * connections (beyond them a connection is accepted and closed at once, instead of running out of
  * file descriptors); a request whole within {@link HttpServerLimits#REQUEST_ARRIVAL}
- * ({@link RequestDeadline}); a request head of at most 8 KiB (Netty's decoder; h2 the same header
+ * ({@link RequestDeadline}; on h2 also every frame and header block after the first stream,
+ * {@link H2FrameWatch}); a request head of at most 8 KiB (Netty's decoder; h2 the same header
  * list); on h2 at most {@value #H2_MAX_CONCURRENT_STREAMS} streams at once per connection; bodies
  * as each endpoint reads them ({@link ApiRequest#body}).
  *
@@ -138,7 +139,8 @@ final class ApiTransport implements AutoCloseable {
     private static void http2(ChannelPipeline pipeline, RequestDeadline deadline, Consumer<ApiExchange> endpoints,
                               Executor threads, long requestNanos) {
         deadline.http2();
-        pipeline.addLast(Http2FrameCodecBuilder.forServer()
+        pipeline.addLast(new H2FrameWatch(deadline))
+                .addLast(Http2FrameCodecBuilder.forServer()
                         .initialSettings(Http2Settings.defaultSettings()
                                 .maxConcurrentStreams(H2_MAX_CONCURRENT_STREAMS)
                                 .maxHeaderListSize(MAX_HEAD_BYTES))

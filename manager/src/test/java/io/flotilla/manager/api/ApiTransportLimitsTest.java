@@ -2,31 +2,43 @@ package io.flotilla.manager.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flotilla.security.CertificateAuthority;
+import io.flotilla.security.CertificateSubject;
+import io.flotilla.security.NodeTls;
+import io.flotilla.security.TlsContexts;
+import io.flotilla.security.TlsDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The transport's limits on a real server (loopback, an ephemeral port), with short times and a
  * small cap ({@link HttpServerLimits.Transport}) so each shows within seconds and a few sockets:
- * the connection cap. The endpoint answers every request 200 {@code ok}.
+ * the h2 frame deadline for a later stream's head ({@link H2FrameWatch}), and the connection cap.
+ * The endpoint answers every request 200 {@code ok}.
  */
 class ApiTransportLimitsTest {
     private static final Duration ARRIVAL = Duration.ofSeconds(1);
     private static final Duration IDLE = Duration.ofSeconds(30);
 
+    @TempDir Path tmp;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final List<AutoCloseable> open = new ArrayList<>();
     private ApiTransport transport;
@@ -52,6 +64,127 @@ class ApiTransportLimitsTest {
             transport.close();
         }
         threads.close();
+    }
+
+    // ---- h2: a later stream's head ----
+
+    /** What a client sends for stream 3 and then stops (or trickles on). */
+    private interface UnfinishedHead {
+        void send(RawH2Client client, byte[] block) throws Exception;
+    }
+
+    @Test
+    void aLaterStreamsHeadersWithoutEndHeadersCloseTheConnectionInTime() throws Exception {
+        laterStreamsHeadNeverEnds((client, block) ->
+                client.frame(RawH2Client.HEADERS, RawH2Client.END_STREAM, 3, Arrays.copyOf(block, 10)));
+    }
+
+    @Test
+    void halfALaterFrameClosesTheConnectionInTime() throws Exception {
+        laterStreamsHeadNeverEnds((client, block) ->
+                client.raw(Arrays.copyOf(RawH2Client.frameHeader(block.length, RawH2Client.HEADERS,
+                        RawH2Client.END_STREAM | RawH2Client.END_HEADERS, 3), 5)));
+    }
+
+    @Test
+    void aLaterStreamsHeadTrickledInContinuationsClosesTheConnectionInTime() throws Exception {
+        laterStreamsHeadNeverEnds((client, block) -> {
+            client.frame(RawH2Client.HEADERS, RawH2Client.END_STREAM, 3, Arrays.copyOf(block, 4));
+            // one more byte of the head every 400 ms, never the last: the connection is never idle.
+            // At most 12 frames: Netty itself cuts a header block at its 16th small CONTINUATION
+            for (int i = 4; i < 16 && !client.closed.isDone(); i++) {
+                Thread.sleep(400);
+                try {
+                    client.frame(RawH2Client.CONTINUATION, 0, 3, new byte[] {block[i]});
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /**
+     * On an h2 connection whose first stream (its head in HEADERS + CONTINUATION) was answered and
+     * which then sat idle for twice the arrival time (and still answers a PING), stream 3's head
+     * is begun by {@code unfinished} and never ended: the server closes the connection within the
+     * arrival time — not at the idle timeout, which a client sending nothing would reach too.
+     */
+    private void laterStreamsHeadNeverEnds(UnfinishedHead unfinished) throws Exception {
+        RawH2Client client = answeredClient();
+        Thread.sleep(ARRIVAL.multipliedBy(2).toMillis()); // nothing under way: no deadline runs
+        client.frame(RawH2Client.PING, 0, 0, new byte[8]);
+        assertThat(client.await(RawH2Client.PING, 0).flags()).isEqualTo(RawH2Client.ACK);
+        assertThat(client.closed).isNotDone();
+
+        long start = System.nanoTime();
+        Thread.ofVirtual().start(() -> {
+            try {
+                unfinished.send(client, client.get("/v1/services", 64));
+            } catch (Exception e) {
+                // the connection closed while sending
+            }
+        });
+        long closedAt;
+        try {
+            closedAt = client.closed.get(ARRIVAL.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("the connection was still open " + ARRIVAL.plusSeconds(5) + " after stream 3's "
+                    + "head began (the idle timeout is " + IDLE + ")", e);
+        }
+        assertThat(Duration.ofNanos(closedAt - start)).isGreaterThan(ARRIVAL.minusMillis(100))
+                .isLessThan(ARRIVAL.plusSeconds(2));
+    }
+
+    @Test
+    void framesThatEachEndInTheNextWriteDoNotAddUpToOneDeadline() throws Exception {
+        RawH2Client client = answeredClient();
+        byte[] ping = new byte[9 + 8];
+        System.arraycopy(RawH2Client.frameHeader(8, RawH2Client.PING, 0, 0), 0, ping, 0, 9);
+        client.raw(Arrays.copyOf(ping, 5));
+        // for three arrival times, every write ends one PING and begins the next: always a frame
+        // under way, each for 300 ms only
+        long until = System.nanoTime() + ARRIVAL.multipliedBy(3).toNanos();
+        int pings = 0;
+        while (System.nanoTime() - until < 0) {
+            Thread.sleep(300);
+            byte[] next = Arrays.copyOf(Arrays.copyOfRange(ping, 5, ping.length), ping.length);
+            System.arraycopy(ping, 0, next, ping.length - 5, 5);
+            client.raw(next);
+            pings++;
+        }
+        for (int i = 0; i < pings; i++) {
+            assertThat(client.await(RawH2Client.PING, 0).flags()).isEqualTo(RawH2Client.ACK);
+        }
+        assertThat(client.closed).isNotDone();
+    }
+
+    /**
+     * An h2 connection to a server started here, past its first stream (its head in HEADERS +
+     * CONTINUATION, so a block over two frames is timed right too), answered; the server's SETTINGS
+     * are acknowledged by then, so nothing else writes while a test writes half a frame.
+     */
+    private RawH2Client answeredClient() throws Exception {
+        SSLContext[] contexts = tls();
+        start(contexts[0], 100);
+        RawH2Client client = new RawH2Client(contexts[1], transport.address());
+        open.add(client);
+        byte[] first = client.get("/v1/info", 0);
+        client.frame(RawH2Client.HEADERS, RawH2Client.END_STREAM, 1, Arrays.copyOf(first, 3));
+        client.frame(RawH2Client.CONTINUATION, RawH2Client.END_HEADERS, 1, Arrays.copyOfRange(first, 3, first.length));
+        client.await(RawH2Client.HEADERS, 1);
+        client.await(RawH2Client.DATA, 1);
+        client.settingsAcknowledged.get(10, TimeUnit.SECONDS);
+        return client;
+    }
+
+    /** A server context (a manager's certificate of a fresh CA, for 127.0.0.1) and a client context trusting it. */
+    private SSLContext[] tls() throws IOException {
+        CertificateAuthority ca = CertificateAuthority.create("c1", Instant.now());
+        TlsDirectory server = TlsDirectory.of(tmp.resolve("m1"));
+        server.writeAuthority(ca);
+        server.ensureNodeCredential(new CertificateSubject("m1", CertificateSubject.MANAGER, List.of("127.0.0.1"), null),
+                Duration.ofDays(1), Instant.now());
+        return new SSLContext[] {NodeTls.node(server).context(), TlsContexts.serverAuthenticated(ca.certificate())};
     }
 
     // ---- the connection cap ----
