@@ -44,7 +44,8 @@ import javax.net.ssl.SSLContext;
  * <p>Limits ({@link HttpServerLimits}): at most {@link HttpServerLimits#MAX_CONNECTIONS}
  * connections (beyond them a connection is accepted and closed at once, instead of running out of
  * file descriptors); a request whole within {@link HttpServerLimits#REQUEST_ARRIVAL}
- * ({@link RequestDeadline}); a request head of at most 8 KiB (Netty's decoder; h2 the same header
+ * ({@link RequestDeadline}; on h2 also every frame and header block after the first stream,
+ * {@link H2FrameWatch}); a request head of at most 8 KiB (Netty's decoder; h2 the same header
  * list); on h2 at most {@value #H2_MAX_CONCURRENT_STREAMS} streams at once per connection; bodies
  * as each endpoint reads them ({@link ApiRequest#body}).
  *
@@ -65,14 +66,19 @@ final class ApiTransport implements AutoCloseable {
 
     ApiTransport(InetSocketAddress address, SSLContext tls, Consumer<ApiExchange> endpoints, Executor threads)
             throws IOException {
+        this(address, tls, endpoints, threads, HttpServerLimits.Transport.DEFAULT);
+    }
+
+    ApiTransport(InetSocketAddress address, SSLContext tls, Consumer<ApiExchange> endpoints, Executor threads,
+                 HttpServerLimits.Transport limits) throws IOException {
         SslContext ssl = tls == null ? null : new JdkSslContext(tls, false, null, IdentityCipherSuiteFilter.INSTANCE,
                 new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1),
                 ClientAuth.OPTIONAL, new String[] {"TLSv1.3"}, false);
-        long requestNanos = HttpServerLimits.REQUEST_ARRIVAL.toNanos();
-        long idleNanos = HttpServerLimits.IDLE.toNanos();
+        long requestNanos = limits.requestArrival().toNanos();
+        long idleNanos = limits.idle().toNanos();
         group = new MultiThreadIoEventLoopGroup(HttpServerLimits.EVENT_LOOPS,
                 new DefaultThreadFactory("flotilla-api", true), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -83,7 +89,7 @@ final class ApiTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
-                        if (open.incrementAndGet() > HttpServerLimits.MAX_CONNECTIONS) {
+                        if (open.incrementAndGet() > limits.maxConnections()) {
                             open.decrementAndGet();
                             channel.close();
                             return;
@@ -133,7 +139,8 @@ final class ApiTransport implements AutoCloseable {
     private static void http2(ChannelPipeline pipeline, RequestDeadline deadline, Consumer<ApiExchange> endpoints,
                               Executor threads, long requestNanos) {
         deadline.http2();
-        pipeline.addLast(Http2FrameCodecBuilder.forServer()
+        pipeline.addLast(new H2FrameWatch(deadline))
+                .addLast(Http2FrameCodecBuilder.forServer()
                         .initialSettings(Http2Settings.defaultSettings()
                                 .maxConcurrentStreams(H2_MAX_CONCURRENT_STREAMS)
                                 .maxHeaderListSize(MAX_HEAD_BYTES))

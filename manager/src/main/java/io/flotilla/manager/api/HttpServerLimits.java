@@ -20,6 +20,19 @@ public final class HttpServerLimits {
     private HttpServerLimits() {}
 
     /**
+     * The limits one {@link ApiTransport} applies: {@link #DEFAULT} in a manager; tests shorten the
+     * times and lower the cap so that a limit shows within seconds and a few sockets.
+     *
+     * @param requestArrival how long a request (on h2: the handshake up to the first stream, then
+     *                       each frame and header block; each stream's body) may take to arrive
+     * @param idle           how long a connection may wait for its next request
+     * @param maxConnections connections open at once, at most
+     */
+    record Transport(Duration requestArrival, Duration idle, int maxConnections) {
+        static final Transport DEFAULT = new Transport(REQUEST_ARRIVAL, IDLE, MAX_CONNECTIONS);
+    }
+
+    /**
      * Sets the limits for the JDK HTTP servers of this process (a node's mesh metrics), unless the
      * operator set them. Idempotent.
      */

@@ -14,8 +14,11 @@ import java.util.concurrent.TimeUnit;
  * connection's first byte: the handshake), else the connection closes. A client trickling a
  * header line a second (slowloris) is never idle, so an idle timeout alone would not cut it. The
  * clock stops once the request is whole ({@link #requestArrived}): a long poll or a log stream is
- * never cut here. On h2 it covers the handshake up to the first stream; each stream's body has its
- * own ({@link ApiHttpHandler}).
+ * never cut here. On h2 it covers the handshake up to the first stream; from then on every frame,
+ * and every header block over its CONTINUATION frames, must be whole within the same time of its
+ * first byte ({@link H2FrameWatch}: a later stream's head trickled in would otherwise never be
+ * cut, as its stream opens only once the head is whole); each stream's body has its own
+ * ({@link ApiHttpHandler}).
  *
  * <p>The idle timeout: a connection with no request under way (HTTP/1.1) or no open stream (h2)
  * for {@link HttpServerLimits#IDLE} closes, as the JDK server closed its idle connections.
@@ -29,6 +32,8 @@ final class RequestDeadline extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     /** When the request under way must be whole ({@link System#nanoTime}); 0 when none is timed. */
     private long deadline;
+    /** h2: when the frame or header block under way must be whole ({@link H2FrameWatch}); 0 when none is. */
+    private long frameDeadline;
     /** No request under way: the next byte starts one. */
     private boolean between = true;
     private long lastActive;
@@ -80,6 +85,17 @@ final class RequestDeadline extends ChannelDuplexHandler {
         schedule(started ? deadline : lastActive + idleNanos);
     }
 
+    /** h2: the first byte of a frame or header block arrived. On the event loop. */
+    void frameStarted() {
+        frameDeadline = Math.max(1, System.nanoTime() + requestNanos);
+        schedule(frameDeadline);
+    }
+
+    /** h2: the frame or header block under way is whole. On the event loop. */
+    void frameEnded() {
+        frameDeadline = 0;
+    }
+
     /** ALPN chose h2: from the first stream on, the connection is idle only with no stream open. */
     void http2() {
         http2 = true;
@@ -99,7 +115,7 @@ final class RequestDeadline extends ChannelDuplexHandler {
     private void check() {
         timer = null;
         long now = System.nanoTime();
-        if (deadline != 0 && now - deadline >= 0) {
+        if (deadline != 0 && now - deadline >= 0 || frameDeadline != 0 && now - frameDeadline >= 0) {
             ctx.channel().close();
             return;
         }
@@ -110,7 +126,7 @@ final class RequestDeadline extends ChannelDuplexHandler {
                 ctx.channel().close();
                 return;
             }
-            schedule(Math.max(lastActive + idleNanos, now + TimeUnit.SECONDS.toNanos(1)));
+            schedule(earliest(frameDeadline, Math.max(lastActive + idleNanos, now + TimeUnit.SECONDS.toNanos(1))));
             return;
         }
         if (between && deadline == 0 && now - lastActive - idleNanos >= 0) {
@@ -118,10 +134,17 @@ final class RequestDeadline extends ChannelDuplexHandler {
             return;
         }
         if (deadline != 0) {
-            schedule(deadline);
+            schedule(earliest(frameDeadline, deadline));
         } else if (between) {
-            schedule(lastActive + idleNanos);
+            schedule(earliest(frameDeadline, lastActive + idleNanos));
+        } else if (frameDeadline != 0) {
+            schedule(frameDeadline);
         }
         // else a request is being answered: awaitRequest arms the timer again
+    }
+
+    /** The earlier of two instants; {@code maybe} 0 is none. */
+    private static long earliest(long maybe, long at) {
+        return maybe != 0 && maybe - at < 0 ? maybe : at;
     }
 }

@@ -48,7 +48,8 @@ import java.util.random.RandomGenerator;
  *       leader's rules), takes its assignment set, starts and stops processes to match it
  *       (stopping any process not in it), and reports what differs from the leader's state.</li>
  * </ul>
- * Invariants are checked after every step ({@link SimulatedRaft#checkSafety}, {@link #checkFencedSlots}).
+ * Invariants are checked after every step ({@link SimulatedRaft#checkSafety}, {@link #checkFencedSlots},
+ * {@link #checkLeases}).
  */
 final class ManagerSimulation {
     static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
@@ -162,14 +163,49 @@ final class ManagerSimulation {
                 if (leader != null && router.deliver(agent.nodeId, leader.id)) {
                     // the leader's quorum as ClusterStore.quorumAvailable sees it: a majority heard lately
                     boolean quorum = step - leader.lastMajorityContactStep <= 1;
+                    Instant leaseBefore = agent.leaseUntil;
                     agent.round(leader.state, leader.core.rules(), quorum, now, crashesOnStart,
                             command -> append(leader, command));
+                    leader.answered.put(agent.nodeId, now);
+                    if (!java.util.Objects.equals(leaseBefore, agent.leaseUntil)) {
+                        agent.leaseTerm = leader.term;
+                    }
                 }
                 agent.fence(now);
             }
         }
         raft.checkSafety();
         checkFencedSlots();
+        checkLeases();
+    }
+
+    /**
+     * The fencing contract (docs/stateful.md): no agent holds a lease past what a leader of the
+     * same or a later term waits for before it replaces the node's fenced tasks — a lease from its
+     * last answer to the node, or from its own start (an earlier leader may have answered until
+     * then). So a stale leader, cut off from the majority, must not extend a lease once a newer
+     * one may lead: it grants none without a quorum. The allowance is computed here from what the
+     * simulation saw (when each leader started, when it answered), not from the core's heartbeats.
+     */
+    void checkLeases() {
+        for (SimulatedManager leader : managers) {
+            if (!leader.isLeader()) {
+                continue;
+            }
+            for (SimulatedAgent agent : agents.values()) {
+                if (agent.leaseUntil == null || agent.leaseTerm > leader.term) {
+                    continue;
+                }
+                Instant answered = leader.answered.get(agent.nodeId);
+                Instant from = answered != null && answered.isAfter(leader.leadingSince) ? answered : leader.leadingSince;
+                if (agent.leaseUntil.isAfter(from.plus(LEASE))) {
+                    throw new AssertionError("agent " + agent.nodeId + " holds a lease until " + agent.leaseUntil
+                            + " (granted in term " + agent.leaseTerm + "), past what leader " + leader.id + " (term "
+                            + leader.term + ", leading since " + leader.leadingSince + ") waits for: " + from.plus(LEASE)
+                            + ", at step " + step);
+                }
+            }
+        }
     }
 
     /** Never two processes of one fenced slot, on any nodes, whatever the state says. */
@@ -232,8 +268,11 @@ final class ManagerSimulation {
 
     /**
      * Converged: a caught-up leader for which a full pass decides nothing (the real verdicts,
-     * reconcile over everything, placement), exactly the desired processes per service, and every
-     * process a task the state has RUNNING and wants running.
+     * reconcile over everything, placement), exactly the desired processes per service, every task
+     * the state wants running RUNNING, and every process a task the state has RUNNING and wants
+     * running. (A replacement waiting for its restart delay is placed only later, so the decisions
+     * being empty now is not enough: meanwhile the old task of a start-first update still runs and
+     * the count looks right, then both run at once for a moment.)
      */
     boolean quiescent() {
         SimulatedManager leader = leaderFor("client");
@@ -249,6 +288,11 @@ final class ManagerSimulation {
         for (Service service : state.services()) {
             if (copies.getOrDefault(service.id(), 0) != desired(state, service)) {
                 return false; // e.g. a restart still backing off
+            }
+        }
+        for (Task task : state.tasks()) {
+            if (task.desiredState() == TaskState.RUNNING && task.state() != TaskState.RUNNING) {
+                return false; // e.g. a replacement whose restart delay has not passed: placed later
             }
         }
         for (SimulatedAgent agent : agents.values()) {
@@ -276,6 +320,14 @@ final class ManagerSimulation {
                 .append(' ').append(n.spec().availability()).append('\n'));
         agents.values().forEach(a -> text.append("  agent ").append(a.nodeId).append(" up ").append(a.up)
                 .append(" runs ").append(a.processes.keySet()).append('\n'));
+        return text.toString();
+    }
+
+    /** For failure messages: the nodes in the leader's state, and whether their agents run. */
+    String describeNodes() {
+        StringBuilder text = new StringBuilder();
+        state().nodes().forEach(n -> text.append("  node ").append(n.id()).append(' ').append(n.status().state())
+                .append(" agent up ").append(agents.get(n.id()) != null && agents.get(n.id()).up).append('\n'));
         return text.toString();
     }
 

@@ -6,6 +6,7 @@ import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeAvailability;
 import io.flotilla.model.NodeSpec;
+import io.flotilla.model.NodeState;
 import io.flotilla.model.RestartPolicy;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceMode;
@@ -13,6 +14,7 @@ import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.UpdateConfig;
 import io.flotilla.state.ClusterState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +36,13 @@ import net.jqwik.api.constraints.IntRange;
  * ({@link SimulatedRaft#checkSafety}, {@link ManagerSimulation#checkFencedSlots}): at most one
  * leader per term; task states only move forward along the committed log; every acknowledged
  * (committed) entry is in every leader's log at its index; every manager's committed prefix is the
- * committed log; no fenced slot runs twice. After the faults stop, the cluster must become
- * quiescent, and then — step after step — exactly the desired number of task processes run per
- * service (never more: a returning node stops the tasks that were replaced while it was away), and
- * none of a removed service.
+ * committed log; no fenced slot runs twice; no agent holds a lease past what a leader of the same
+ * or a later term waits for ({@link ManagerSimulation#checkLeases}: a leader without a quorum
+ * grants none). After the faults stop, the cluster must become quiescent, and then — step after
+ * step — exactly the desired number of task processes run per service (never more: a returning
+ * node stops the tasks that were replaced while it was away), and none of a removed service. Then
+ * one node crashes: the leader must mark it DOWN in time (and not early), READY again once it is
+ * back, and the cluster must converge again.
  *
  * <p>A failure names its seed and fault steps: the run is a pure function of them (one thread, fake
  * clock, ordered collections, ids from a generator seeded by it), so {@code replay} with
@@ -48,7 +53,11 @@ class ManagerSimulationPropertyTest {
     /** Not shrunk: a nearby seed is another history, not a smaller one. */
     @Property(tries = 2000, shrinking = ShrinkingMode.OFF)
     void managersConvergeSafelyUnderFaults(@ForAll long seed, @ForAll @IntRange(min = 50, max = 250) int faultSteps) {
-        replayable(seed, faultSteps);
+        ManagerSimulation sim = replayable(seed, faultSteps);
+        net.jqwik.api.statistics.Statistics.label("fenced processes").collect(sim.fencedStarts() == 0 ? "none"
+                : sim.fencedKills() == 0 ? "started, none lost its lease" : "some killed by their lease");
+        net.jqwik.api.statistics.Statistics.label("leaders elected")
+                .collect(sim.termsWithALeader() <= 1 ? "1" : sim.termsWithALeader() <= 5 ? "2-5" : "6+");
     }
 
     @net.jqwik.api.Example
@@ -60,9 +69,9 @@ class ManagerSimulationPropertyTest {
     }
 
     /** {@link #run}, and a failure says which seed failed and how to replay it. */
-    static void replayable(long seed, int faultSteps) {
+    static ManagerSimulation replayable(long seed, int faultSteps) {
         try {
-            run(seed, faultSteps);
+            return run(seed, faultSteps);
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError("simulation seed " + seed + " with " + faultSteps + " fault steps failed; replay: "
                     + "-Dtest=ManagerSimulationPropertyTest#replay -Dsimulation.seed=" + seed + " -Dsimulation.steps="
@@ -70,7 +79,7 @@ class ManagerSimulationPropertyTest {
         }
     }
 
-    static void run(long seed, int faultSteps) {
+    static ManagerSimulation run(long seed, int faultSteps) {
         RandomGenerator random = new SplittableRandom(seed);
         int managerCount = random.nextBoolean() ? 3 : 5;
         ManagerSimulation sim = new ManagerSimulation(random, managerCount, 4);
@@ -90,6 +99,18 @@ class ManagerSimulationPropertyTest {
         sim.agents.values().forEach(agent -> agent.up = true);
         sim.router.heal();
         sim.crashesOnStart = task -> false;
+        converge(sim, seed);
+        nodeLostAndBack(sim, random, seed);
+        converge(sim, seed);
+        assertThat(sim.committedEntries()).isPositive();
+        return sim;
+    }
+
+    /**
+     * Until the cluster is quiescent for 60 steps in a row, then — for 40 steps — exactly the
+     * desired processes per service, and none of a removed service.
+     */
+    private static void converge(ManagerSimulation sim, long seed) {
         int quiet = 0;
         int steps = 0;
         while (quiet < 60) {
@@ -117,11 +138,40 @@ class ManagerSimulationPropertyTest {
             assertThat(copies.keySet()).as("seed %d: copies of removed services", seed)
                     .allMatch(id -> state.service(id).isPresent());
         }
-        assertThat(sim.committedEntries()).isPositive();
-        net.jqwik.api.statistics.Statistics.label("fenced processes").collect(sim.fencedStarts() == 0 ? "none"
-                : sim.fencedKills() == 0 ? "started, none lost its lease" : "some killed by their lease");
-        net.jqwik.api.statistics.Statistics.label("leaders elected")
-                .collect(sim.termsWithALeader() <= 1 ? "1" : sim.termsWithALeader() <= 5 ? "2-5" : "6+");
+    }
+
+    /**
+     * A node of the quiet cluster crashes: the leader's liveness verdict marks it DOWN once its
+     * silence passed the heartbeat timeout (not before, and not later than a few steps after, or
+     * after the leader's grace if that ends later); back, its first report makes it READY again.
+     */
+    private static void nodeLostAndBack(ManagerSimulation sim, RandomGenerator random, long seed) {
+        List<String> ids = new ArrayList<>(sim.agents.keySet());
+        String lost = ids.get(random.nextInt(ids.size()));
+        SimulatedManager leader = sim.leaderFor("client");
+        Instant crashed = sim.now;
+        Instant graceEnds = leader.leadingSince.plus(ManagerSimulation.LEADER_GRACE);
+        Instant timedOut = crashed.plus(ManagerSimulation.HEARTBEAT_TIMEOUT);
+        Instant due = (timedOut.isAfter(graceEnds) ? timedOut : graceEnds).plusSeconds(2);
+        sim.agents.get(lost).crash();
+        while (nodeState(sim, lost) != NodeState.DOWN) {
+            assertThat(sim.now).as("seed %d: node %s crashed at %s is still %s in the leader's state%n%s", seed, lost,
+                    crashed, nodeState(sim, lost), sim.describeNodes()).isBefore(due);
+            sim.step(Duration.ofMillis(250));
+        }
+        assertThat(Duration.between(crashed, sim.now)).as("seed %d: node %s judged DOWN before its timeout", seed, lost)
+                .isGreaterThan(ManagerSimulation.HEARTBEAT_TIMEOUT);
+        sim.agents.get(lost).up = true;
+        Instant back = sim.now;
+        while (nodeState(sim, lost) != NodeState.READY) {
+            assertThat(sim.now).as("seed %d: node %s back at %s is still %s in the leader's state%n%s", seed, lost,
+                    back, nodeState(sim, lost), sim.describeNodes()).isBefore(back.plusMillis(1500));
+            sim.step(Duration.ofMillis(250));
+        }
+    }
+
+    private static NodeState nodeState(ManagerSimulation sim, String nodeId) {
+        return sim.state().node(nodeId).map(node -> node.status().state()).orElse(null);
     }
 
     private static void activateAllNodes(ManagerSimulation sim) {

@@ -49,6 +49,8 @@ final class SimulatedAgent {
     final TreeMap<String, TaskStatus> ended = new TreeMap<>();
     /** Until when fenced tasks may run: the last answered report's time + the lease it granted; null: none. */
     Instant leaseUntil;
+    /** The term of the leader whose answer set {@link #leaseUntil} (set by the simulation). */
+    long leaseTerm;
     /** Fenced processes started, and killed by the lease running out (for the statistics). */
     int fencedStarts;
     int fencedKills;

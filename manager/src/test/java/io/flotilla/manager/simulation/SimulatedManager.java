@@ -42,6 +42,12 @@ final class SimulatedManager {
     LeaderCore core;
     /** What the applied entries changed since the core's last step (the loop's change feed). */
     final ChangeTracker changes = new ChangeTracker();
+    /**
+     * For the lease invariant, kept by the simulation (not read from the core): when this replica
+     * last became leader, and when, since then, it last answered each node's round.
+     */
+    Instant leadingSince;
+    final Map<String, Instant> answered = new HashMap<>();
 
     SimulatedManager(String id, LeaderCore core) {
         this.id = id;
@@ -71,6 +77,8 @@ final class SimulatedManager {
         role = Role.LEADER;
         matchIndex.clear();
         lastMajorityContactStep = step;
+        leadingSince = now;
+        answered.clear();
         core.lead(now);
         changes.reset();
         noOpIndex = log.size();
@@ -93,6 +101,8 @@ final class SimulatedManager {
         appliedIndex = 0;
         state = ClusterState.EMPTY;
         changes.reset();
+        leadingSince = null;
+        answered.clear();
     }
 
     /** The process starts again, with a new core. */
