@@ -155,6 +155,20 @@ public final class NetworkTable {
         return result;
     }
 
+    /** Every task that holds an address on the network (assigned or not), task id → address, by address. */
+    public Map<String, String> taskAddressesOn(String network) {
+        NetworkAddresses entry = networks.get(network);
+        Map<String, String> result = new LinkedHashMap<>();
+        if (entry != null) {
+            new TreeMap<>(entry.holders()).forEach((address, holder) -> {
+                if (holder.startsWith(NetworkAddresses.TASK)) {
+                    result.put(holder.substring(2), Ipv4.format(address));
+                }
+            });
+        }
+        return result;
+    }
+
     private Map<String, String> holdings(String holder) {
         Map<String, String> result = new LinkedHashMap<>();
         new TreeMap<>(networks).forEach((name, entry) -> {

@@ -76,6 +76,13 @@ final class ClusterEndpoints {
         ClusterState before = store.state();
         Command.DeployStack deploy = StackDeployment.plan(before, name, body.stack(), ids, clock.instant());
         ClusterState after = Submissions.await(store.submit(deploy));
+        for (io.flotilla.model.NetworkSpec network : deploy.networks()) {
+            if (!after.networks().holdsName(network.name())) { // apply made nothing: the pool ran out, or a race
+                throw ApiException.invalid("stack " + name + " not deployed: network " + network.name()
+                        + " could not be made (" + java.util.Objects.requireNonNullElse(after.networks().refusal(network),
+                        "no free subnet in the cluster's network pool") + ")");
+            }
+        }
         int created = deploy.newServiceIds().size();
         int removed = (int) before.servicesOfStack(name).stream()
                 .filter(s -> after.service(s.id()).isEmpty()).count();
