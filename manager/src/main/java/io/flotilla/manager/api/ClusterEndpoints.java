@@ -121,10 +121,10 @@ final class ClusterEndpoints {
         return new ChangeResult(after.index(), "service " + service.spec().name() + " scaled to " + body.replicas());
     }
 
-    List<Task> serviceTasks(String ref) {
+    List<TaskAnswer> serviceTasks(String ref) {
         ClusterState state = store.state();
         Service service = find(state, ref);
-        return state.tasksOfService(service.id()).stream().sorted(ServiceSummaries.TASK_ORDER).toList();
+        return TaskAnswer.of(state, state.tasksOfService(service.id()).stream().sorted(ServiceSummaries.TASK_ORDER).toList());
     }
 
     /** Streams the service's logs; the response headers are sent by {@code start} before the first byte. */
@@ -142,7 +142,7 @@ final class ClusterEndpoints {
         }
     }
 
-    List<Task> tasks(ApiRequest request) {
+    List<TaskAnswer> tasks(ApiRequest request) {
         ClusterState state = store.state();
         String stack = request.param("stack");
         String serviceRef = request.param("service");
@@ -157,7 +157,7 @@ final class ClusterEndpoints {
                     .map(s -> stack.equals(s.spec().stack()))
                     .orElse(t.serviceName() != null && t.serviceName().startsWith(stack + "_"))).toList();
         }
-        return tasks.stream().sorted(ServiceSummaries.TASK_ORDER).toList();
+        return TaskAnswer.of(state, tasks.stream().sorted(ServiceSummaries.TASK_ORDER).toList());
     }
 
     List<Node> nodes() {

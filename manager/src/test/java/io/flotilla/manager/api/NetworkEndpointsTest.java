@@ -116,6 +116,15 @@ class NetworkEndpointsTest {
         assertThat(shop.tasks()).extracting(NetworkInfo.TaskEndpoint::taskName)
                 .containsExactlyInAnyOrder("shop_web.1", "shop_web.2");
         assertThat(http.get("/v1/networks/public").as(NetworkInfo.class).tasks()).hasSize(2);
+        String tasks = http.get("/v1/services/shop_web/tasks").body();
+        io.flotilla.model.Task[] asTasks = io.flotilla.model.Json.read(tasks, io.flotilla.model.Task[].class);
+        assertThat(asTasks).as("still reads as tasks").hasSize(2);
+        var first = io.flotilla.model.Json.MAPPER.readTree(tasks).get(0);
+        assertThat(first.get("id").asText()).isEqualTo(asTasks[0].id());
+        assertThat(first.get("addresses").toString()).as("service ps shows the addresses")
+                .matches("\\[\\{\"network\":\"shop_default\",\"address\":\"10\\.0\\.0\\.[34]\"},"
+                        + "\\{\"network\":\"public\",\"address\":\"10\\.50\\.0\\.[34]\"}]");
+        assertThat(io.flotilla.model.Json.MAPPER.readTree(http.get("/v1/tasks").body()).get(0).has("addresses")).isTrue();
 
         assertThat(error(http.delete("/v1/networks/public"), 409).message())
                 .isEqualTo("network public is in use by service shop_web (remove those services, or their stacks, first)");
