@@ -56,7 +56,7 @@ record NetworkAddresses(Network network, PMap<Long, String> holders, PMap<String
         long gateway = Ipv4.parse(network.gateway());
         long hosts = subnet.size() - 2;
         long candidate = cursor;
-        for (long tried = 0; tried < hosts; tried++) {
+        for (long tried = 0; tried < hosts && free() > 0; tried++) {
             candidate = candidate + 1 >= subnet.last() ? subnet.firstHost() : candidate + 1;
             if (candidate < subnet.firstHost()) {
                 candidate = subnet.firstHost();
@@ -100,8 +100,16 @@ record NetworkAddresses(Network network, PMap<Long, String> holders, PMap<String
         return new NetworkAddresses(network, holders, addresses, nodes, counts, cursor, waiting, removing);
     }
 
+    /** How many addresses are free: the subnet's hosts but the gateway, less those held. O(1), so a full subnet costs no scan. */
+    long free() {
+        return subnet().size() - 3 - holders.size();
+    }
+
     /** Gives freed addresses to the holders that wait, nodes first, then services, then tasks. */
     NetworkAddresses fillWaiting() {
+        if (free() == 0) {
+            return this;
+        }
         NetworkAddresses current = this;
         for (String holder : waiting) {
             NetworkAddresses next = current.allocate(holder);
