@@ -20,10 +20,11 @@ import java.util.Set;
  *
  * <p>It is a composition of one table per kind, each immutable and keeping its own invariants:
  * {@link ServiceTable} (service names are unique), {@link TaskTable} (the tasks and their
- * indexes), {@link NodeTable}, {@link VolumeTable} and {@link Registrations}; plus the cluster's
- * identity and {@code index}, the last Raft log index applied (0 for an empty state), and the
- * stamps of the nodes' assignment sets ({@link AssignmentStamps}), which apply sets from what each
- * command changed ({@link Changes}). This class answers what spans tables.
+ * indexes), {@link NodeTable}, {@link VolumeTable}, {@link Registrations} and {@link NetworkTable}
+ * (networks and their addresses); plus the cluster's identity and {@code index}, the last Raft log
+ * index applied (0 for an empty state), and the stamps of the nodes' assignment sets
+ * ({@link AssignmentStamps}), which apply sets from what each command changed ({@link Changes}).
+ * This class answers what spans tables.
  */
 public final class ClusterState {
     /**
