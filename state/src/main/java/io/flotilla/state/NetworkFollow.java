@@ -54,10 +54,28 @@ final class NetworkFollow {
             if (entry.removing() && !entry.hasTasks()) {
                 table = table.remove(name);
             } else if (!entry.waiting().isEmpty()) {
-                table = table.put(entry.fillWaiting());
+                table = table.put(served(entry, entry.fillWaiting(), after));
             }
         }
         return after.withNetworks(table);
+    }
+
+    /**
+     * After waiting holders got addresses: a task among them that is on a node already (assigned
+     * while it waited) is recorded there, and its node gets its own address too.
+     */
+    private static NetworkAddresses served(NetworkAddresses before, NetworkAddresses after, ClusterState state) {
+        NetworkAddresses entry = after;
+        for (String holder : before.waiting()) {
+            if (!holder.startsWith(NetworkAddresses.TASK) || after.waiting().contains(holder)) {
+                continue;
+            }
+            Task task = state.task(holder.substring(2)).orElse(null);
+            if (task != null && task.nodeId() != null) {
+                entry = entry.withTaskNode(task.id(), task.nodeId()).allocate(NetworkAddresses.NODE + task.nodeId());
+            }
+        }
+        return entry;
     }
 
     /** The written tasks by service name, slot and id: the order in which they get addresses. */
