@@ -41,20 +41,57 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.RebalanceService.class, name = "RebalanceService"),
         @JsonSubTypes.Type(value = Command.RebalanceDone.class, name = "RebalanceDone"),
         @JsonSubTypes.Type(value = Command.RemoveVolumes.class, name = "RemoveVolumes"),
+        @JsonSubTypes.Type(value = Command.CreateNetwork.class, name = "CreateNetwork"),
+        @JsonSubTypes.Type(value = Command.RemoveNetwork.class, name = "RemoveNetwork"),
 })
 public sealed interface Command {
 
     /**
      * Make a stack's services match {@code services}: create the missing ones (with the ids in
      * {@code newServiceIds}, keyed by full name), update the others, remove the stack's services
-     * that are no longer listed.
+     * that are no longer listed. First its {@code networks}: the missing ones are made (ids in
+     * {@code newNetworkIds}, by name), the stack's networks no longer listed are removed; the
+     * {@code externalNetworks} must exist. When a network cannot be made (its subnet overlaps
+     * another's) or an external one is missing, nothing changes. Entries written before networks
+     * existed read with none.
      */
-    record DeployStack(String stack, List<ServiceSpec> services, Map<String, String> newServiceIds, Instant at)
+    record DeployStack(String stack, List<ServiceSpec> services, Map<String, String> newServiceIds, Instant at,
+                       List<NetworkSpec> networks, List<String> externalNetworks, Map<String, String> newNetworkIds)
             implements Command {
         public DeployStack {
             Checks.requireText(stack, "stack");
             services = Checks.list(services);
             newServiceIds = Checks.map(newServiceIds);
+            networks = Checks.list(networks);
+            externalNetworks = Checks.list(externalNetworks);
+            newNetworkIds = Checks.map(newNetworkIds);
+        }
+
+        /** A stack without networks of its own. */
+        public DeployStack(String stack, List<ServiceSpec> services, Map<String, String> newServiceIds, Instant at) {
+            this(stack, services, newServiceIds, at, List.of(), List.of(), Map.of());
+        }
+    }
+
+    /**
+     * {@code network create}: the network, with a VXLAN id and (unless the spec names one) a subnet
+     * from the cluster's pool, allocated in apply. Refused in apply (nothing changes) when the name
+     * is taken or the subnet overlaps another network's: the API checks the same first.
+     */
+    record CreateNetwork(String networkId, NetworkSpec spec, Instant at) implements Command {
+        public CreateNetwork {
+            Checks.requireText(networkId, "network id");
+            java.util.Objects.requireNonNull(spec, "spec");
+        }
+    }
+
+    /**
+     * {@code network rm}: a no-op while a service uses the network or a stack owns it. Tasks still
+     * ending on it keep their addresses; the network goes with the last of them.
+     */
+    record RemoveNetwork(String name, Instant at) implements Command {
+        public RemoveNetwork {
+            Checks.requireText(name, "network name");
         }
     }
 

@@ -101,8 +101,11 @@ public final class Scheduler {
         List<Command.TaskStatusUpdate> pending = new ArrayList<>();
         for (List<Task> group : groups.values()) {
             Service service = state.service(group.getFirst().serviceId()).orElseThrow();
-            new GroupPlacement(service, group, allNodes, usage, dependencies, now, assignments, pending, rankedChoice,
-                    slotRules).run();
+            List<Task> addressed = withAddresses(state, group, now, pending);
+            if (!addressed.isEmpty()) {
+                new GroupPlacement(service, addressed, allNodes, usage, dependencies, now, assignments, pending,
+                        rankedChoice, slotRules).run();
+            }
         }
 
         List<Command> commands = new ArrayList<>(2);
@@ -131,6 +134,27 @@ public final class Scheduler {
             }
         }
         return candidates;
+    }
+
+    /**
+     * The tasks of {@code group} that hold an address on each of their networks; the others stay
+     * pending with the reason (an exhausted subnet: until a task on it ends, see docs/networks.md).
+     */
+    private static List<Task> withAddresses(ClusterState state, List<Task> group, Instant now,
+                                            List<Command.TaskStatusUpdate> pending) {
+        if (group.getFirst().spec().networks().isEmpty()) {
+            return group;
+        }
+        List<Task> addressed = new ArrayList<>(group.size());
+        for (Task task : group) {
+            String missing = state.networks().missingAddress(task);
+            if (missing == null) {
+                addressed.add(task);
+            } else {
+                markPending(task, missing, now, pending);
+            }
+        }
+        return addressed;
     }
 
     /** What each node already holds: tasks assigned there (state ≥ ASSIGNED) that have not ended. */

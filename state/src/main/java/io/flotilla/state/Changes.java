@@ -35,12 +35,15 @@ import java.util.Set;
  * @param registrations  ids of the self-registrations added, removed or changed
  * @param volumes        names of the volumes added, removed or changed
  * @param cluster        the cluster's config (identity, tokens, deny list, CA) changed
+ * @param networks       names of the networks added, removed or changed, with their addresses (a task's,
+ *                       a service's virtual address or a node's given or freed): what a node's data plane follows
  */
 public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<String> tasks, Set<String> nodes,
                       Set<String> nodeTasks, Set<String> nodeStatuses, boolean publishedPorts,
-                      boolean serviceSpecs, Set<String> registrations, Set<String> volumes, boolean cluster) {
+                      boolean serviceSpecs, Set<String> registrations, Set<String> volumes, boolean cluster,
+                      Set<String> networks) {
     public static final Changes NONE = new Changes(Set.of(), Map.of(), Set.of(), Set.of(), Set.of(), Set.of(), false,
-            false, Set.of(), Set.of(), false);
+            false, Set.of(), Set.of(), false, Set.of());
 
     public Changes {
         services = Set.copyOf(services);
@@ -53,12 +56,13 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
         nodeStatuses = Set.copyOf(nodeStatuses);
         registrations = Set.copyOf(registrations);
         volumes = Set.copyOf(volumes);
+        networks = Set.copyOf(networks);
     }
 
     /** True when the command changed nothing (its index aside). */
     public boolean isEmpty() {
         return services.isEmpty() && tasks.isEmpty() && nodes.isEmpty() && !publishedPorts && registrations.isEmpty()
-                && volumes.isEmpty() && !cluster;
+                && volumes.isEmpty() && !cluster && networks.isEmpty();
     }
 
     /**
@@ -147,7 +151,19 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
         nodeStatuses.removeAll(nodeTasks);
         return new Changes(services, slots, tasks, changed(written.nodes, before::node, after::node), nodeTasks,
                 nodeStatuses, ports, specs, changed(written.registrations, before.registrations()::get, after.registrations()::get),
-                changed(written.volumes, before::volume, after::volume), !Objects.equals(before.cluster(), after.cluster()));
+                changed(written.volumes, before::volume, after::volume), !Objects.equals(before.cluster(), after.cluster()),
+                networks(before.networks(), after.networks()));
+    }
+
+    /** The networks whose entry (the network or its addresses) differs: few networks, and one table when none changed. */
+    private static Set<String> networks(NetworkTable before, NetworkTable after) {
+        if (before == after) {
+            return Set.of();
+        }
+        Set<String> names = new HashSet<>(before.names());
+        names.addAll(after.names());
+        names.removeIf(name -> Objects.equals(before.entry(name), after.entry(name)));
+        return names;
     }
 
     private static Set<String> changed(Set<String> written, java.util.function.Function<String, Optional<?>> before,

@@ -5,14 +5,9 @@ import io.flotilla.model.Node;
 import io.flotilla.model.Registration;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
-import io.flotilla.model.TaskState;
 import io.flotilla.model.Volume;
-import io.flotilla.model.VolumeMount;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,10 +20,11 @@ import java.util.Set;
  *
  * <p>It is a composition of one table per kind, each immutable and keeping its own invariants:
  * {@link ServiceTable} (service names are unique), {@link TaskTable} (the tasks and their
- * indexes), {@link NodeTable}, {@link VolumeTable} and {@link Registrations}; plus the cluster's
- * identity and {@code index}, the last Raft log index applied (0 for an empty state), and the
- * stamps of the nodes' assignment sets ({@link AssignmentStamps}), which apply sets from what each
- * command changed ({@link Changes}). This class answers what spans tables.
+ * indexes), {@link NodeTable}, {@link VolumeTable}, {@link Registrations} and {@link NetworkTable}
+ * (networks and their addresses); plus the cluster's identity and {@code index}, the last Raft log
+ * index applied (0 for an empty state), and the stamps of the nodes' assignment sets
+ * ({@link AssignmentStamps}), which apply sets from what each command changed ({@link Changes}).
+ * This class answers what spans tables.
  */
 public final class ClusterState {
     /**
@@ -38,7 +34,7 @@ public final class ClusterState {
     public static final Comparator<Task> PLACEMENT_ORDER = TaskTable.PLACEMENT_ORDER;
 
     public static final ClusterState EMPTY = new ClusterState(0, ServiceTable.EMPTY, TaskTable.EMPTY, NodeTable.EMPTY,
-            VolumeTable.EMPTY, Registrations.EMPTY, null, AssignmentStamps.EMPTY, Changes.Written.NONE);
+            VolumeTable.EMPTY, Registrations.EMPTY, null, AssignmentStamps.EMPTY, Changes.Written.NONE, NetworkTable.EMPTY);
 
     private final long index;
     private final ServiceTable services;
@@ -56,10 +52,12 @@ public final class ClusterState {
      * share (on its one thread); {@link Changes.Written#NONE} in every state apply returns.
      */
     private final Changes.Written written;
+    /** The networks and their addresses; apply keeps them in step with the tasks ({@link NetworkFollow}). */
+    private final NetworkTable networks;
 
     private ClusterState(long index, ServiceTable services, TaskTable tasks, NodeTable nodes, VolumeTable volumes,
                          Registrations registrations, ClusterConfig cluster, AssignmentStamps stamps,
-                         Changes.Written written) {
+                         Changes.Written written, NetworkTable networks) {
         this.index = index;
         this.services = services;
         this.tasks = tasks;
@@ -69,6 +67,7 @@ public final class ClusterState {
         this.cluster = cluster;
         this.stamps = stamps;
         this.written = written;
+        this.networks = networks;
     }
 
     /** Rebuilds a state from plain collections (a snapshot), recomputing the indexes. */
@@ -267,6 +266,11 @@ public final class ClusterState {
         return volumes.get(name);
     }
 
+    /** The networks, and the addresses of tasks, services and nodes on them. */
+    public NetworkTable networks() {
+        return networks;
+    }
+
     /** The volumes a stack's file declared (external ones excluded), by name. */
     public List<Volume> volumesOfStack(String stack) {
         return volumes.ofStack(stack);
@@ -283,21 +287,7 @@ public final class ClusterState {
 
     /** {@link #tasksUsingVolume} of every volume in use, in one walk over the tasks. */
     public Map<String, List<Task>> tasksByVolume() {
-        Map<String, List<Task>> users = new HashMap<>();
-        for (Task task : tasks.all()) {
-            if (task.state().isTerminal() || task.desiredState() != TaskState.RUNNING || task.spec().volumes().isEmpty()) {
-                continue;
-            }
-            boolean stateful = services.get(task.serviceId()).map(s -> s.spec().stateful()).orElse(false);
-            Set<String> names = new HashSet<>();
-            for (VolumeMount mount : task.spec().volumes()) {
-                String name = mount.instanceName(task.slot(), stateful);
-                if (name != null && names.add(name)) {
-                    users.computeIfAbsent(name, n -> new ArrayList<>()).add(task);
-                }
-            }
-        }
-        return users;
+        return VolumeTable.users(tasks.all(), id -> services.get(id).map(s -> s.spec().stateful()).orElse(false));
     }
 
     // ---- copy-on-write building blocks, used by StateMachine only ----
@@ -305,7 +295,7 @@ public final class ClusterState {
 
     /** This state, noting what the building blocks write into {@code into}. */
     ClusterState recording(Changes.Written into) {
-        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, into);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, into, networks);
     }
 
     /**
@@ -314,17 +304,17 @@ public final class ClusterState {
      */
     ClusterState applied(long newIndex, Changes changes, ClusterConfig clusterBefore) {
         return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster,
-                stamps.after(changes, clusterBefore, cluster, index + 1), Changes.Written.NONE);
+                stamps.after(changes, clusterBefore, cluster, index + 1), Changes.Written.NONE, networks);
     }
 
     private ClusterState with(ServiceTable newServices, TaskTable newTasks, NodeTable newNodes, VolumeTable newVolumes,
                               Registrations newRegistrations) {
         return new ClusterState(index, newServices, newTasks, newNodes, newVolumes, newRegistrations, cluster, stamps,
-                written);
+                written, networks);
     }
 
     private ClusterState withStamps(AssignmentStamps newStamps) {
-        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, newStamps, written);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, newStamps, written, networks);
     }
 
     ClusterState putVolume(Volume volume) {
@@ -337,8 +327,14 @@ public final class ClusterState {
         return with(services, tasks, nodes, volumes.remove(name), registrations);
     }
 
+    /** With {@code newNetworks}: apply's Changes find which networks differ by comparing the tables. */
+    ClusterState withNetworks(NetworkTable newNetworks) {
+        return newNetworks == networks ? this : new ClusterState(index, services, tasks, nodes, volumes, registrations,
+                cluster, stamps, written, newNetworks);
+    }
+
     ClusterState withCluster(ClusterConfig newCluster) {
-        return new ClusterState(index, services, tasks, nodes, volumes, registrations, newCluster, stamps, written);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, newCluster, stamps, written, networks);
     }
 
     ClusterState putRegistration(Registration registration) {
@@ -357,7 +353,7 @@ public final class ClusterState {
     }
 
     ClusterState withIndex(long newIndex) {
-        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster, stamps, written);
+        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster, stamps, written, networks);
     }
 
     ClusterState putService(Service service) {

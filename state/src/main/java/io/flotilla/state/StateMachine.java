@@ -65,7 +65,7 @@ public final class StateMachine {
      */
     public static Applied applyWithChanges(ClusterState state, long index, Command command) {
         Changes.Written written = new Changes.Written();
-        ClusterState next = change(state.recording(written), command);
+        ClusterState next = NetworkFollow.follow(state, written, change(state.recording(written), command));
         Changes changes = Changes.between(state, written, next);
         return new Applied(next.applied(index, changes, state.cluster()), changes);
     }
@@ -78,8 +78,10 @@ public final class StateMachine {
                 for (Service service : state.servicesOfStack(c.stack())) {
                     s = removeService(s, service.id());
                 }
-                yield s;
+                yield NetworkCommands.removeOfStack(s, c.stack(), Set.of());
             }
+            case Command.CreateNetwork c -> NetworkCommands.create(state, c);
+            case Command.RemoveNetwork c -> NetworkCommands.remove(state, c);
             case CreateService c -> state.serviceByName(c.spec().name()).isPresent() || state.service(c.serviceId()).isPresent()
                     ? state
                     : state.putService(Service.created(c.serviceId(), c.spec(), c.at()));
@@ -200,7 +202,10 @@ public final class StateMachine {
     }
 
     private static ClusterState deployStack(ClusterState state, DeployStack c) {
-        ClusterState s = state;
+        ClusterState s = NetworkCommands.deploy(state, c);
+        if (s == null) {
+            return state;
+        }
         Set<String> listed = new HashSet<>();
         for (ServiceSpec spec : c.services()) {
             listed.add(spec.name());
@@ -219,7 +224,7 @@ public final class StateMachine {
                 s = removeService(s, service.id());
             }
         }
-        return s;
+        return NetworkCommands.afterDeploy(s, c);
     }
 
     /**

@@ -11,10 +11,17 @@ import java.util.List;
 /**
  * The plain, serializable form of a {@link ClusterState}: what snapshots and {@code inspect} hold.
  * {@code cluster} (identity and join tokens) is null before init and in older snapshots;
- * {@code registrations} (discovery's self-registrations) and {@code volumes} are null in older snapshots.
+ * {@code registrations} (discovery's self-registrations), {@code volumes} and {@code networks} (with
+ * their addresses) are null in older snapshots.
  */
 public record StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
-                            ClusterConfig cluster, List<Registration> registrations, List<Volume> volumes) {
+                            ClusterConfig cluster, List<Registration> registrations, List<Volume> volumes,
+                            List<NetworkTable.Saved> networks) {
+    public StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
+                         ClusterConfig cluster, List<Registration> registrations, List<Volume> volumes) {
+        this(index, services, tasks, nodes, cluster, registrations, volumes, List.of());
+    }
+
     public StateSnapshot(long index, List<Service> services, List<Task> tasks, List<Node> nodes,
                          ClusterConfig cluster) {
         this(index, services, tasks, nodes, cluster, List.of(), List.of());
@@ -28,7 +35,7 @@ public record StateSnapshot(long index, List<Service> services, List<Task> tasks
     public static StateSnapshot of(ClusterState state) {
         return new StateSnapshot(state.index(), List.copyOf(state.services()), List.copyOf(state.tasks()),
                 List.copyOf(state.nodes()), state.cluster(), List.copyOf(state.registrations().all()),
-                List.copyOf(state.volumes()));
+                List.copyOf(state.volumes()), state.networks().saved());
     }
 
     /** The state; tasks share their service's and node's objects, as when created through the log ({@link Canonical}). */
@@ -50,6 +57,6 @@ public record StateSnapshot(long index, List<Service> services, List<Task> tasks
         for (Volume volume : volumes == null ? List.<Volume>of() : volumes) {
             state = state.putVolume(volume);
         }
-        return state;
+        return state.withNetworks(NetworkTable.of(networks == null ? List.of() : networks));
     }
 }

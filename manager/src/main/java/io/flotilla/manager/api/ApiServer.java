@@ -53,11 +53,15 @@ public final class ApiServer implements AutoCloseable {
     /** A handler's answer meaning "the response was written already". */
     private static final Object STREAMED = new Object();
 
+    /** A handler's answer with a status other than 200: {@code body} null for none (204). */
+    record Answer(int status, Object body) {}
+
     private final ApiTransport server;
     private final ExecutorService executor;
     private final ClusterEndpoints cluster;
     private final ServiceUpdateEndpoints serviceUpdates;
     private final VolumeEndpoints volumes;
+    private final NetworkEndpoints networks;
     private final Dispatcher dispatcher;
     /** Discovery and registry endpoints; null until {@link #discovery} is given. */
     private volatile DiscoveryApi discovery;
@@ -78,6 +82,7 @@ public final class ApiServer implements AutoCloseable {
         this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
         this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
         this.volumes = new VolumeEndpoints(store, clock);
+        this.networks = new NetworkEndpoints(store, clock, ids);
         this.dispatcher = dispatcher;
         this.membership = new MembershipEndpoints(nodeId, admin, tls);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -132,7 +137,10 @@ public final class ApiServer implements AutoCloseable {
                 send(exchange, error.status(), error.error());
                 return;
             }
-            if (answer != STREAMED) {
+            if (answer instanceof Answer special) {
+                exchange.respond(special.status(), "application/json",
+                        special.body() == null ? new byte[0] : Json.writeBytes(special.body()));
+            } else if (answer != STREAMED) {
                 send(exchange, 200, answer);
             }
         } catch (IOException | RuntimeException e) {
@@ -229,6 +237,22 @@ public final class ApiServer implements AutoCloseable {
                     return switch (method) {
                         case "GET" -> volumes.inspect(name);
                         case "DELETE" -> volumes.remove(name);
+                        default -> throw methodNotAllowed(r);
+                    };
+                }
+            }
+            case "networks" -> {
+                if (n == 2) {
+                    return switch (method) {
+                        case "GET" -> networks.list();
+                        case "POST" -> networks.create(r);
+                        default -> throw methodNotAllowed(r);
+                    };
+                }
+                if (n == 3) {
+                    return switch (method) {
+                        case "GET" -> networks.inspect(p.get(2));
+                        case "DELETE" -> networks.remove(p.get(2));
                         default -> throw methodNotAllowed(r);
                     };
                 }

@@ -76,6 +76,13 @@ final class ClusterEndpoints {
         ClusterState before = store.state();
         Command.DeployStack deploy = StackDeployment.plan(before, name, body.stack(), ids, clock.instant());
         ClusterState after = Submissions.await(store.submit(deploy));
+        for (io.flotilla.model.NetworkSpec network : deploy.networks()) {
+            if (!after.networks().holdsName(network.name())) { // apply made nothing: the pool ran out, or a race
+                throw ApiException.invalid("stack " + name + " not deployed: network " + network.name()
+                        + " could not be made (" + java.util.Objects.requireNonNullElse(after.networks().refusal(network),
+                        "no free subnet in the cluster's network pool") + ")");
+            }
+        }
         int created = deploy.newServiceIds().size();
         int removed = (int) before.servicesOfStack(name).stream()
                 .filter(s -> after.service(s.id()).isEmpty()).count();
@@ -114,10 +121,10 @@ final class ClusterEndpoints {
         return new ChangeResult(after.index(), "service " + service.spec().name() + " scaled to " + body.replicas());
     }
 
-    List<Task> serviceTasks(String ref) {
+    List<TaskAnswer> serviceTasks(String ref) {
         ClusterState state = store.state();
         Service service = find(state, ref);
-        return state.tasksOfService(service.id()).stream().sorted(ServiceSummaries.TASK_ORDER).toList();
+        return TaskAnswer.of(state, state.tasksOfService(service.id()).stream().sorted(ServiceSummaries.TASK_ORDER).toList());
     }
 
     /** Streams the service's logs; the response headers are sent by {@code start} before the first byte. */
@@ -135,7 +142,7 @@ final class ClusterEndpoints {
         }
     }
 
-    List<Task> tasks(ApiRequest request) {
+    List<TaskAnswer> tasks(ApiRequest request) {
         ClusterState state = store.state();
         String stack = request.param("stack");
         String serviceRef = request.param("service");
@@ -150,7 +157,7 @@ final class ClusterEndpoints {
                     .map(s -> stack.equals(s.spec().stack()))
                     .orElse(t.serviceName() != null && t.serviceName().startsWith(stack + "_"))).toList();
         }
-        return tasks.stream().sorted(ServiceSummaries.TASK_ORDER).toList();
+        return TaskAnswer.of(state, tasks.stream().sorted(ServiceSummaries.TASK_ORDER).toList());
     }
 
     List<Node> nodes() {

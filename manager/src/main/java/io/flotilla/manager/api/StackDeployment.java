@@ -77,7 +77,15 @@ final class StackDeployment {
             }
         }
         checkMeshClaims(state, pathName, stack);
-        return new DeployStack(pathName, stack.services(), newIds, now);
+        StackNetworks.check(state, pathName, stack);
+        Map<String, String> newNetworkIds = new LinkedHashMap<>();
+        for (io.flotilla.model.NetworkSpec network : stack.networks()) {
+            if (!state.networks().holdsName(network.name())) {
+                newNetworkIds.put(network.name(), ids.get());
+            }
+        }
+        return new DeployStack(pathName, stack.services(), newIds, now, stack.networks(), stack.externalNetworks(),
+                newNetworkIds);
     }
 
     /**
