@@ -93,9 +93,9 @@ class NetworkAllocationPropertyTest {
             case 3 -> new Command.RemoveService(serviceId, T0);
             case 4, 5, 6 -> service == null ? null : new Command.CreateTasks(List.of(new Task(newId, serviceId,
                     service.spec().name(), 1 + step.z() % 4, service.version(), null, TaskState.RUNNING,
-                    TaskStatus.of(TaskState.NEW, T0, "new"), service.spec().task(), T0, null, 0, Map.of())));
+                    TaskStatus.of(TaskState.NEW, T0, "new"), service.spec().task(), T0, null, 0, io.flotilla.model.TaskAllocation.NONE)));
             case 7 -> task == null ? null : new Command.AssignTasks(List.of(new Command.Assignment(task.id(),
-                    NODES.get(step.z() % NODES.size()), Map.of())), T0);
+                    NODES.get(step.z() % NODES.size()))), T0);
             case 8 -> task == null ? null : new Command.UpdateTaskStatuses(null, List.of(new Command.TaskStatusUpdate(
                     task.id(), TaskStatus.of(step.z() % 2 == 0 ? TaskState.FAILED : TaskState.RUNNING, T0, "x"))));
             case 9 -> task == null ? null : new Command.DeleteTasks(List.of(task.id()));

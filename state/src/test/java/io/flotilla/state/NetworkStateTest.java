@@ -90,7 +90,7 @@ class NetworkStateTest {
         assertThat(s.networks().missingAddress(s.task("w1").orElseThrow())).isNull();
 
         s = apply(s, new Command.UpsertNode(StateMachineTest.node("n1")));
-        s = apply(s, new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1", Map.of())), T0));
+        s = apply(s, new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1")), T0));
         assertThat(address(s, "w1")).as("stable at assignment").isEqualTo("10.0.0.3");
         assertThat(s.networks().nodeAddresses("n1")).containsExactly(Map.entry(NET, "10.0.0.5"));
         assertThat(s.networks().networksOnNode("n1")).containsExactly(NET);
@@ -165,7 +165,7 @@ class NetworkStateTest {
         ClusterState s = apply(ClusterState.EMPTY, deploy(List.of(net(NET, "shop", null)), web));
         s = create(s, web, "w1", 1);
         s = apply(s, new Command.UpsertNode(StateMachineTest.node("n1")));
-        s = apply(s, new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1", Map.of())), T0));
+        s = apply(s, new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1")), T0));
         StateMachine.Applied removed = StateMachine.applyWithChanges(s, ++index, new Command.RemoveStack("shop", T0));
         s = removed.state();
         assertThat(removed.changes().networks()).containsExactly(NET);
@@ -182,7 +182,7 @@ class NetworkStateTest {
         ClusterState s = apply(ClusterState.EMPTY, deploy(List.of(net(NET, "shop", null)), web));
         s = create(s, web, "w1", 1);
         s = apply(s, new Command.UpsertNode(StateMachineTest.node("n1")));
-        s = apply(s, new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1", Map.of())), T0));
+        s = apply(s, new Command.AssignTasks(List.of(new Command.Assignment("w1", "n1")), T0));
         s = end(create(s, web, "w2", 2), "w2");
         assertThat(s.networks().virtualAddressesOf("s-web")).as("dnsrr: no VIP").isEmpty();
 
