@@ -34,21 +34,33 @@ import java.util.Map;
  * @param slotName     a stateful service's task: its slot's stable name
  *                     ({@code db-2.db.shop.flotilla}), which it sees as
  *                     {@code FLOTILLA_SLOT_NAME}; null otherwise
+ * @param networks     the overlay networks the task attaches to, in the template's order, each with
+ *                     the task's address on it (the first is its default route); empty: none
+ * @param stack        the task's stack (its resolver's search domain is {@code <stack>.<domain>});
+ *                     null outside one
  */
 public record Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes,
-                         @JsonInclude(JsonInclude.Include.NON_DEFAULT) int slot, String slotName) {
+                         @JsonInclude(JsonInclude.Include.NON_DEFAULT) int slot, String slotName,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TaskNetwork> networks, String stack) {
     /** A task with no ports, not fenced, depending on nothing, with its service's volumes. */
     public static final Assignment NONE = new Assignment(List.of(), false, Map.of(), false);
 
     @JsonCreator
     public Assignment {
         ports = Checks.list(ports);
+        networks = Checks.list(networks);
         dependencies = dependencies == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(dependencies));
     }
 
     /** A task that is not a stateful service's (no slot name). */
     public Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes) {
         this(ports, fenced, dependencies, slotVolumes, 0, null);
+    }
+
+    /** Without networks. */
+    public Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes,
+                      int slot, String slotName) {
+        this(ports, fenced, dependencies, slotVolumes, slot, slotName, List.of(), null);
     }
 
     /**
@@ -71,14 +83,18 @@ public record Assignment(List<Port> ports, boolean fenced, Map<String, String> d
     }
 
     public Assignment withPorts(List<Port> newPorts) {
-        return new Assignment(newPorts, fenced, dependencies, slotVolumes, slot, slotName);
+        return new Assignment(newPorts, fenced, dependencies, slotVolumes, slot, slotName, networks, stack);
     }
 
     public Assignment withDependencies(Map<String, String> newDependencies) {
-        return new Assignment(ports, fenced, newDependencies, slotVolumes, slot, slotName);
+        return new Assignment(ports, fenced, newDependencies, slotVolumes, slot, slotName, networks, stack);
     }
 
     public Assignment withSlot(int newSlot, String newSlotName) {
-        return new Assignment(ports, fenced, dependencies, slotVolumes, newSlot, newSlotName);
+        return new Assignment(ports, fenced, dependencies, slotVolumes, newSlot, newSlotName, networks, stack);
+    }
+
+    public Assignment withNetworks(List<TaskNetwork> newNetworks, String newStack) {
+        return new Assignment(ports, fenced, dependencies, slotVolumes, slot, slotName, newNetworks, newStack);
     }
 }

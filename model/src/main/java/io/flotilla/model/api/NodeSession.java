@@ -13,10 +13,18 @@ import java.util.List;
  * @param managers the managers' Raft group as joins are told of it (id, API, Raft address)
  * @param mesh     every service as the routing mesh needs it ({@code GET /v1/discovery/mesh}'s answer)
  * @param ca       which root CA signs now, so a node fetches {@code GET /v1/cluster/ca} only when it changes
+ * @param networks the overlay networks the node has tasks on, as its data plane, DNS and mesh need
+ *                 them (absent from an older manager: none)
  */
-public record NodeSession(NodeSpec node, List<ManagerPeer> managers, MeshServices mesh, CaIdentity ca) {
+public record NodeSession(NodeSpec node, List<ManagerPeer> managers, MeshServices mesh, CaIdentity ca,
+                          NetworkDirectory networks) {
     public NodeSession {
         managers = managers == null ? List.of() : List.copyOf(managers);
+        networks = networks == null ? NetworkDirectory.EMPTY : networks;
+    }
+
+    public NodeSession(NodeSpec node, List<ManagerPeer> managers, MeshServices mesh, CaIdentity ca) {
+        this(node, managers, mesh, ca, null);
     }
 
     /** True when the state no longer knows the node (removed: {@code node rm}). */
