@@ -17,8 +17,9 @@
 # Like Docker (which later runs in each host: `nsenter --net=/var/run/netns/flhI dockerd …`,
 # not `ip netns exec`, which remounts /sys), every host namespace has the FORWARD policy DROP and
 # net.bridge.bridge-nf-call-iptables=1, so the overlay's own accept rules are exercised. In the
-# machine's namespace, where Docker already set the same, one rule (comment
-# flotilla-netns-test-env) accepts traffic bridged between the hosts on fl-underlay.
+# machine's namespace, where Docker already set the same, rules marked flotilla-netns-test-env
+# accept traffic bridged between the hosts on fl-underlay, forward nothing between it and any
+# other interface, and drop what arrives from it with a source outside 198.18.77.0/24.
 #
 # Idempotent; runs under a lock (tests of several modules may call it). Needs root, iproute2,
 # iptables.
@@ -28,7 +29,15 @@ UNDERLAY=fl-underlay
 PREFIX=198.18.77
 BRIDGE_ADDRESS=$PREFIX.254/24
 NETNS_DIR=/var/run/netns
-RULE=(-i "$UNDERLAY" -o "$UNDERLAY" -m comment --comment flotilla-netns-test-env -j ACCEPT)
+MARK=(-m comment --comment flotilla-netns-test-env)
+# In the machine's namespace: bridged traffic between the hosts is accepted (Docker's FORWARD DROP);
+# nothing is forwarded between the test bed and any other interface; and a packet from the test
+# bed whose source is not a host's underlay address (a task's overlay address that was not
+# masqueraded) is dropped on arrival, so that nothing here ever answers it through the uplink.
+RULES=("FORWARD -i $UNDERLAY -o $UNDERLAY ${MARK[*]} -j ACCEPT"
+       "FORWARD -i $UNDERLAY ! -o $UNDERLAY ${MARK[*]} -j DROP"
+       "FORWARD ! -i $UNDERLAY -o $UNDERLAY ${MARK[*]} -j DROP"
+       "INPUT -i $UNDERLAY ! -s $PREFIX.0/24 ${MARK[*]} -j DROP")
 
 die() { echo "netns-test-env: $*" >&2; exit 1; }
 
@@ -93,7 +102,11 @@ down() {
     [ -e "$f" ] && ip netns del "${f##*/}" 2>/dev/null || true
   done
   ip link del "$UNDERLAY" 2>/dev/null || true
-  while iptables -C FORWARD "${RULE[@]}" 2>/dev/null; do iptables -D FORWARD "${RULE[@]}"; done
+  local rule
+  for rule in "${RULES[@]}"; do
+    # shellcheck disable=SC2086 # a rule is words
+    while iptables -w -C $rule 2>/dev/null; do iptables -w -D $rule; done
+  done
 }
 
 layout() {
@@ -118,7 +131,11 @@ up() {
   fi
   ip addr replace "$BRIDGE_ADDRESS" dev "$UNDERLAY"
   ip link set "$UNDERLAY" up
-  iptables -C FORWARD "${RULE[@]}" 2>/dev/null || iptables -I FORWARD 1 "${RULE[@]}"
+  local rule
+  for rule in "${RULES[@]}"; do
+    # shellcheck disable=SC2086 # a rule is words
+    iptables -w -C $rule 2>/dev/null || iptables -w -I ${rule%% *} 1 ${rule#* }
+  done
   for h in $(hosts); do   # hosts beyond N from an earlier, larger test bed
     [ "${h#flh}" -le "$n" ] || remove_host "$h"
   done
