@@ -56,6 +56,10 @@ final class TaskNamespaces {
             }
             return new TaskNamespace(namespace, network.vni(), host, attached.get(), withPrefix, mac);
         }
+        if (attached.isPresent()) {
+            throw new IllegalStateException("namespace " + namespace + " already has " + withPrefix + " on "
+                    + attached.get() + ", which is not Flotilla's veth of network " + network.name());
+        }
         if (hostLinks.containsKey(host)) {   // half made by an attach that failed: start again
             commands.run("ip", "link", "del", "dev", host);
         }

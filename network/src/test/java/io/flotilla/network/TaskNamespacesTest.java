@@ -59,6 +59,17 @@ class TaskNamespacesTest {
     }
 
     @Test
+    void an_address_already_inside_on_an_interface_not_of_flotilla_is_refused_not_duplicated() {
+        RecordingCommands kernel = new RecordingCommands().answer("ip -j link show", BRIDGES)
+                .answer("ip -j netns list", "[{\"name\":\"flt-web-1\"}]")
+                .answer("ip -n flt-web-1 -j addr show", """
+                        [{"ifname":"eth0","addr_info":[{"family":"inet","local":"10.0.1.5","prefixlen":24}]}]""");
+        assertThatThrownBy(() -> new TaskNamespaces(kernel).attach("flt-web-1", A, "10.0.1.5"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already has 10.0.1.5/24 on eth0");
+        assertThat(kernel.lines()).containsExactly("ip -j link show", "ip -j netns list", "ip -n flt-web-1 -j addr show");
+    }
+
+    @Test
     void a_network_without_its_bridge_or_an_address_off_its_subnet_is_refused() {
         RecordingCommands kernel = new RecordingCommands().answer("ip -j link show", "[]");
         assertThatThrownBy(() -> new TaskNamespaces(kernel).attach("flt-web-1", A, "10.0.1.5"))
