@@ -41,6 +41,8 @@ class ModuleLayeringTest {
             module("mesh",             "io.flotilla.mesh..",              "model"),
             module("scheduler",        "io.flotilla.scheduler..",         "model", "state"),
             module("agent",            "io.flotilla.agent..",             "model"),
+            // The overlay's kernel side (bridges, VXLAN, iptables); the agent and the node will use it.
+            module("network",          "io.flotilla.network..",           "model"),
             module("manager",          "io.flotilla.manager..",           "model", "security", "state", "discovery", "scheduler"),
             // The client library speaks the API's vocabulary (and the cluster's TLS): no server types.
             module("client",           "io.flotilla.client..",            "model", "security"),

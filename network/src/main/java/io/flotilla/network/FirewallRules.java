@@ -1,0 +1,227 @@
+package io.flotilla.network;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Flotilla's iptables rules for a plan, and the commands that take the kernel's tables to them.
+ * Every rule lives in chains Flotilla owns, reached by one jump each marked {@code -m comment
+ * --comment flotilla}; nothing else is changed, and a plan with no network removes the jumps and
+ * the chains.
+ *
+ * <ul>
+ *   <li>{@code FLOTILLA-FORWARD}, jumped to from {@code DOCKER-USER} when Docker made it, else
+ *       from {@code FORWARD}: Docker sets the FORWARD policy to DROP and, with
+ *       {@code bridge-nf-call-iptables=1}, frames bridged between a network's VXLAN device and
+ *       its tasks pass FORWARD too. Drops first: to another network's subnet from a network's
+ *       bridge; for an internal network, anything leaving or entering its bridge from elsewhere.
+ *       Then accepts: within each bridge; out of a non-internal network's bridge, and the replies
+ *       back into it. Drops are inserted at the top and accepts appended, so the chain stays
+ *       "all drops, then all accepts" whatever is added; a chain found otherwise is rebuilt.</li>
+ *   <li>{@code FLOTILLA-INPUT} (from {@code INPUT}): from a network's bridge to another network's
+ *       subnet, dropped, so the node's own addresses on another network's bridge are not reached
+ *       either.</li>
+ *   <li>{@code FLOTILLA-POSTROUTING} (nat, from {@code POSTROUTING}): a non-internal network's
+ *       tasks reach beyond the node masqueraded as the node.</li>
+ * </ul>
+ * Rules are written the way {@code iptables -S} prints them, so comparing strings is comparing
+ * rules.
+ */
+final class FirewallRules {
+    static final String FORWARD_CHAIN = "FLOTILLA-FORWARD";
+    static final String INPUT_CHAIN = "FLOTILLA-INPUT";
+    static final String NAT_CHAIN = "FLOTILLA-POSTROUTING";
+    static final String MARK = "-m comment --comment flotilla";
+
+    private FirewallRules() {}
+
+    static List<List<String>> between(KernelState kernel, OverlayPlan plan) {
+        List<List<String>> commands = new ArrayList<>();
+        boolean wanted = !plan.networks().isEmpty();
+        String forwardFrom = kernel.filter().has("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
+        Set<String> filterJumps = wanted
+                ? Set.of(jump(forwardFrom, FORWARD_CHAIN), jump("INPUT", INPUT_CHAIN))
+                : Set.of();
+        Set<String> natJumps = wanted ? Set.of(jump("POSTROUTING", NAT_CHAIN)) : Set.of();
+        if (!wanted) {
+            removeJumps(commands, "filter", kernel.filter(), filterJumps);
+            removeJumps(commands, "nat", kernel.nat(), natJumps);
+        }
+        chain(commands, "filter", kernel.filter(), FORWARD_CHAIN, wanted ? forwardRules(plan) : null, true);
+        chain(commands, "filter", kernel.filter(), INPUT_CHAIN, wanted ? inputRules(plan) : null, false);
+        chain(commands, "nat", kernel.nat(), NAT_CHAIN, wanted ? natRules(plan) : null, false);
+        if (wanted) {
+            removeJumps(commands, "filter", kernel.filter(), filterJumps);
+            removeJumps(commands, "nat", kernel.nat(), natJumps);
+            addJumps(commands, "filter", kernel.filter(), filterJumps);
+            addJumps(commands, "nat", kernel.nat(), natJumps);
+        }
+        return commands;
+    }
+
+    static Set<String> forwardRules(OverlayPlan plan) {
+        Set<String> rules = new LinkedHashSet<>();
+        for (NetworkPlan network : plan.networks()) {
+            String bridge = network.bridge();
+            for (NetworkPlan other : plan.networks()) {
+                if (other != network) {
+                    rules.add("-A " + FORWARD_CHAIN + " -d " + other.subnet() + " -i " + bridge + " -j DROP");
+                }
+            }
+            if (network.internal()) {
+                rules.add("-A " + FORWARD_CHAIN + " -i " + bridge + " ! -o " + bridge + " -j DROP");
+                rules.add("-A " + FORWARD_CHAIN + " ! -i " + bridge + " -o " + bridge + " -j DROP");
+            }
+        }
+        for (NetworkPlan network : plan.networks()) {
+            String bridge = network.bridge();
+            rules.add("-A " + FORWARD_CHAIN + " -i " + bridge + " -o " + bridge + " -j ACCEPT");
+            if (!network.internal()) {
+                rules.add("-A " + FORWARD_CHAIN + " -i " + bridge + " -j ACCEPT");
+                rules.add("-A " + FORWARD_CHAIN + " -o " + bridge + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+            }
+        }
+        return rules;
+    }
+
+    static Set<String> inputRules(OverlayPlan plan) {
+        Set<String> rules = new LinkedHashSet<>();
+        for (NetworkPlan network : plan.networks()) {
+            for (NetworkPlan other : plan.networks()) {
+                if (other != network) {
+                    rules.add("-A " + INPUT_CHAIN + " -d " + other.subnet() + " -i " + network.bridge() + " -j DROP");
+                }
+            }
+        }
+        return rules;
+    }
+
+    static Set<String> natRules(OverlayPlan plan) {
+        Set<String> rules = new LinkedHashSet<>();
+        for (NetworkPlan network : plan.networks()) {
+            if (!network.internal()) {
+                rules.add("-A " + NAT_CHAIN + " -s " + network.subnet() + " ! -o " + network.bridge() + " -j MASQUERADE");
+            }
+        }
+        return rules;
+    }
+
+    /** Brings one owned chain to {@code wanted}; null removes it (flushed, then deleted). */
+    private static void chain(List<List<String>> commands, String table, KernelState.IptablesTable current,
+                              String chain, Set<String> wanted, boolean dropsFirst) {
+        if (wanted == null) {
+            if (current.has(chain)) {
+                commands.add(iptables(table, "-F", chain));
+                commands.add(iptables(table, "-X", chain));
+            }
+            return;
+        }
+        List<String> rules = current.rules(chain);
+        if (!current.has(chain)) {
+            commands.add(iptables(table, "-N", chain));
+        } else if (dropsFirst && !dropsBeforeAccepts(rules)) {
+            commands.add(iptables(table, "-F", chain));
+            rules = List.of();
+        }
+        for (String rule : rules) {
+            if (!wanted.contains(rule)) {
+                commands.add(iptablesRule(table, "-D", words(rule.substring(3))));
+            }
+        }
+        for (String rule : wanted) {
+            if (!rules.contains(rule)) {
+                List<String> spec = words(rule.substring(3 + chain.length() + 1));
+                commands.add(dropsFirst && rule.endsWith(" -j DROP")
+                        ? iptables(table, "-I", chain, "1", spec)
+                        : iptables(table, "-A", chain, spec));
+            }
+        }
+    }
+
+    static boolean dropsBeforeAccepts(List<String> rules) {
+        boolean accepted = false;
+        for (String rule : rules) {
+            if (rule.endsWith(" -j DROP") && accepted) {
+                return false;
+            }
+            accepted |= !rule.endsWith(" -j DROP");
+        }
+        return true;
+    }
+
+    private static String jump(String from, String to) {
+        return "-A " + from + " " + MARK + " -j " + to;
+    }
+
+    /** Removes every marked jump to a Flotilla chain that is not wanted (from wherever it is). */
+    private static void removeJumps(List<List<String>> commands, String table, KernelState.IptablesTable current,
+                                    Set<String> wanted) {
+        current.rules().values().stream().flatMap(List::stream)
+                .filter(rule -> rule.contains(" " + MARK + " -j FLOTILLA-") && !wanted.contains(rule))
+                .sorted()
+                .forEach(rule -> commands.add(iptablesRule(table, "-D", words(rule.substring(3)))));
+    }
+
+    private static void addJumps(List<List<String>> commands, String table, KernelState.IptablesTable current,
+                                 Set<String> wanted) {
+        for (String jump : wanted.stream().sorted().toList()) {
+            String[] words = jump.split(" ", 3);
+            if (!current.rules(words[1]).contains(jump)) {
+                commands.add(iptables(table, "-I", words[1], "1", words(words[2])));
+            }
+        }
+    }
+
+    private static List<String> iptables(String table, String operation, String chain, Object... rest) {
+        List<String> command = new ArrayList<>(List.of("iptables", "-w"));
+        if (!table.equals("filter")) {
+            command.addAll(List.of("-t", table));
+        }
+        command.add(operation);
+        command.add(chain);
+        for (Object part : rest) {
+            if (part instanceof List<?> list) {
+                list.forEach(word -> command.add((String) word));
+            } else {
+                command.add((String) part);
+            }
+        }
+        return command;
+    }
+
+    private static List<String> iptablesRule(String table, String operation, List<String> chainAndSpec) {
+        return iptables(table, operation, chainAndSpec.getFirst(), chainAndSpec.subList(1, chainAndSpec.size()));
+    }
+
+    /** Splits a printed rule into arguments; {@code iptables -S} quotes a word with spaces in double quotes. */
+    static List<String> words(String text) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean quoted = false;
+        boolean any = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+                any = true;
+            } else if (c == '\\' && quoted && i + 1 < text.length()) {
+                word.append(text.charAt(++i));
+            } else if (c == ' ' && !quoted) {
+                if (any) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                    any = false;
+                }
+            } else {
+                word.append(c);
+                any = true;
+            }
+        }
+        if (any) {
+            words.add(word.toString());
+        }
+        return words;
+    }
+}
