@@ -26,14 +26,29 @@ public record NetworkDirectory(List<NetworkEntry> networks) {
      *                    remote node); null until allocated
      * @param services    the services on the network, with the names and VIP they answer to on it
      * @param endpoints   every task address on the network, on this node and others
+     * @param peers       the other nodes on the network with their own address on it (the mesh of
+     *                    each connects from it: replies to it must find its node)
      */
     public record NetworkEntry(String name, String stack, int vni, String subnet, String gateway, boolean internal,
-                               String nodeAddress, List<ServiceEntry> services, List<EndpointEntry> endpoints) {
+                               String nodeAddress, List<ServiceEntry> services, List<EndpointEntry> endpoints,
+                               List<PeerEntry> peers) {
         public NetworkEntry {
             services = services == null ? List.of() : List.copyOf(services);
             endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+            peers = peers == null ? List.of() : List.copyOf(peers);
+        }
+
+        public NetworkEntry(String name, String stack, int vni, String subnet, String gateway, boolean internal,
+                            String nodeAddress, List<ServiceEntry> services, List<EndpointEntry> endpoints) {
+            this(name, stack, vni, subnet, gateway, internal, nodeAddress, services, endpoints, List.of());
         }
     }
+
+    /**
+     * Another node on a network: its underlay address (its VXLAN endpoint) and its own address on
+     * the network.
+     */
+    public record PeerEntry(String nodeId, String nodeAddress, String address) {}
 
     /**
      * A service on a network.
