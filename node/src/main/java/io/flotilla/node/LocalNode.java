@@ -54,7 +54,10 @@ public final class LocalNode implements AutoCloseable {
     private volatile CaFollower caFollower;
     /** This node's DNS server (discovery), once {@link #startDns} ran. */
     private final NodeDns dns;
-    /** On a worker: the one stream of the managers' registry that its DNS server and its mesh share. */
+    /**
+     * On a worker: the one stream of the managers' registry that its DNS server and its mesh share,
+     * part of the node's session (it streams from the manager the agent's connection is on).
+     */
     private final io.flotilla.discovery.SharedRegistryMirror registry;
     /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
     private volatile NodeMesh mesh;
@@ -70,8 +73,9 @@ public final class LocalNode implements AutoCloseable {
         this.agent = agent;
         this.channel = channel;
         this.role = new ManagerRole(nodeId, tls, channel::managers, manager, apiHostPort);
+        // The stream follows the agent's connection: one manager choice, failover and backoff per node.
         this.registry = new io.flotilla.discovery.SharedRegistryMirror(() -> new io.flotilla.discovery.RegistryMirrorStream(
-                new io.flotilla.discovery.RegistryMirror(), channel::managers, tls.context()));
+                new io.flotilla.discovery.RegistryMirror(), new SessionStreams(channel.connection())));
         this.dns = new NodeDns(role::manager, registry, () -> mesh);
     }
 
