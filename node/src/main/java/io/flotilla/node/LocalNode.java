@@ -286,7 +286,7 @@ public final class LocalNode implements AutoCloseable {
      * {@code forwardFrom} (anyone else gets REFUSED for them: a node must not be an open
      * resolver; the cluster's names are answered to anyone). A manager answers from its
      * own registry; a worker from a mirror of the managers' registry, kept current by the
-     * all-services watch from the managers its agent knows (and, while none answers, from the
+     * all-services watch from the manager its agent's session is on (and, while none answers, from the
      * last set it had). Throws if the address is taken.
      */
     public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain,
