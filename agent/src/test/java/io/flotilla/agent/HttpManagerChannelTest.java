@@ -136,6 +136,23 @@ class HttpManagerChannelTest {
     }
 
     @Test
+    void theBackoffDoublesAfterEachFailureAndASessionAnswerResetsIt() throws Exception {
+        // each bound below the next wait: a loaded host may sleep longer, never shorter
+        assertThat(timeToRetry()).isBetween(100L, 199L);
+        assertThat(timeToRetry()).isBetween(200L, 399L);
+        channel.report(new StatusReport("node-1", List.of())); // a report is no session answer: no reset
+        assertThat(timeToRetry()).isBetween(400L, 799L);
+        channel.assignments("node-1", 0, Duration.ofMillis(1));
+        assertThat(timeToRetry()).isBetween(100L, 199L);
+    }
+
+    private long timeToRetry() throws InterruptedException {
+        long start = System.nanoTime();
+        channel.awaitRetry();
+        return Duration.ofNanos(System.nanoTime() - start).toMillis();
+    }
+
+    @Test
     void anUnreachableManagerIsAnIOException() {
         server.stop(0);
 
