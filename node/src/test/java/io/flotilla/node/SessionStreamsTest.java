@@ -77,16 +77,18 @@ class SessionStreamsTest {
         a.close();
         history.add("web", "e3"); // a change while the worker reaches no leader
 
-        // No manager answers the session: the stream waits for it and asks no one on its own.
-        Thread.sleep(1_000);
+        // No manager answers the session: the stream waits for it and asks no one on its own. Wait for
+        // the session's attempts on b (a fixed sleep saw none yet on a loaded machine), then look.
+        await().atMost(MOVE).until(() -> b.seen().size() >= 2);
+        Thread.sleep(300);
         assertThat(b.seen("GET /v1/discovery/watch")).isEmpty();
-        assertThat(b.seen()).isNotEmpty().allMatch(seen -> seen.status() == 503); // the session's attempts
+        assertThat(b.seen()).allMatch(seen -> seen.status() == 503); // the session's attempts
         assertThat(mirror.endpoints("web")).hasSize(2); // DNS and the mesh answer from what it had
 
         b.lead();
         await().atMost(MOVE).until(() -> b.address().equals(stream.connectedTo()) && mirror.endpoints("web").size() == 3);
         assertThat(channel.current()).isEqualTo(b.address());
-        assertThat(b.seen("GET /v1/dispatcher/assignments")).isNotEmpty(); // the long poll moved too
+        await().atMost(MOVE).until(() -> !b.seen("GET /v1/dispatcher/assignments").isEmpty()); // the long poll moved too
         long reachedB = b.seen().stream().filter(seen -> seen.status() == 200 && seen.is("POST /v1/dispatcher"))
                 .mapToLong(FakeManager.Seen::at).min().orElseThrow();
         List<FakeManager.Seen> watches = b.seen("GET /v1/discovery/watch");
