@@ -141,6 +141,26 @@ class DockerDriverNetworksTest {
     }
 
     @Test
+    void aContainerOnAnOverlayIsStillReachedOnItsPublishedPortOnTheNodeAddress() throws Exception {
+        int hostPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            hostPort = socket.getLocalPort();
+        }
+        Task task = shell("published", "exec httpd -f -p $PORT -h /www");
+        Assignment assignment = new Assignment(List.of(new Assignment.Port("http", 8080)), false, Map.of(), false)
+                .withNetworks(List.of(FRONT), "agtest");
+        TaskDirectory directory = TaskDirectory.of(data, task.id());
+        Files.createDirectories(directory.root());
+        driver.start(new TaskLaunch(task, assignment, directory, List.of(), Map.of(), directory.defaultWorkingDir(),
+                Map.of("http", hostPort)));
+
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + hostPort + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains("flotilla test page"));
+    }
+
+    @Test
     void networkModeHostAndNoneAreDockers() throws Exception {
         TaskHandle host = start(DockerTasks.task("hostnet", DockerTasks.template(DockerTasks.IMAGE,
                 List.of("sleep", "60")).withNetworks(List.of(), "host"), Map.of()), Assignment.NONE);
