@@ -51,15 +51,13 @@ import org.slf4j.LoggerFactory;
  * id that already ran here is never started again (a restart is a new task). Statuses go back
  * through a {@link StatusReporter}, which is also the heartbeat.
  *
- * <p>When the manager cannot be reached the agent keeps retrying with a short backoff and keeps
- * its tasks running. {@link #close()} stops the agent's threads but not the tasks: they run on
- * under their shims and the next agent on the same data directory adopts them.
+ * <p>When the manager cannot be reached the agent keeps retrying after the channel's backoff
+ * ({@link ManagerChannel#awaitRetry}) and keeps its tasks running. {@link #close()} stops the agent's
+ * threads but not the tasks: they run on under their shims and the next agent on the same data directory adopts them.
  */
 public final class Agent implements AutoCloseable {
     static final Duration POLL_WAIT = Duration.ofSeconds(10);
     static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(2);
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
     private static final int REMEMBERED_FINISHED_TASKS = 10_000;
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
@@ -196,7 +194,6 @@ public final class Agent implements AutoCloseable {
     private void sessionLoop() {
         boolean inSession = false;
         long index = 0;
-        Duration backoff = FIRST_BACKOFF;
         boolean failing = false;
         while (!closed) {
             try {
@@ -217,7 +214,6 @@ public final class Agent implements AutoCloseable {
                 index = assignments.index();
                 reconcile(assignments);
                 sessions.offer(assignments.session());
-                backoff = FIRST_BACKOFF;
             } catch (IOException | RuntimeException e) {
                 if (closed || Thread.currentThread().isInterrupted()) {
                     return;
@@ -232,11 +228,10 @@ public final class Agent implements AutoCloseable {
                 }
                 inSession = false;
                 try {
-                    Thread.sleep(backoff);
+                    channel.awaitRetry(); // the channel's backoff: the node's one (ManagerConnection)
                 } catch (InterruptedException interrupted) {
                     return;
                 }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
     }

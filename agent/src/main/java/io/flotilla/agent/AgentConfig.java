@@ -25,10 +25,16 @@ import java.util.Set;
  * @param heartbeatInterval how often the agent reports even when nothing changed; default 500 ms
  * @param gluster           the node's GlusterFS defaults for volumes whose driver_opts do not name
  *                          servers or volume; default from {@code FLOTILLA_GLUSTER_SERVERS/_VOLUME}
+ * @param dnsDomain         the cluster's DNS domain as the node's DNS server answers it (default
+ *                          {@value #DEFAULT_DNS_DOMAIN}): a task on overlay networks gets
+ *                          {@code <stack>.<dnsDomain>} as its resolver's search domain. The node
+ *                          passes its own; the agent has no other way to know it
  */
 public record AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
-                          Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster) {
+                          Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster, String dnsDomain) {
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
+    /** The DNS server's default domain ({@code DnsConfig.DEFAULT_DOMAIN} in discovery). */
+    public static final String DEFAULT_DNS_DOMAIN = "flotilla";
 
     public AgentConfig {
         Checks.requireText(nodeId, "node id");
@@ -42,6 +48,15 @@ public record AgentConfig(String nodeId, String hostname, String address, Path d
             throw new IllegalArgumentException("heartbeat interval must be positive");
         }
         gluster = gluster == null ? GlusterDefaults.of(null, null, System.getenv()) : gluster;
+        dnsDomain = dnsDomain == null || dnsDomain.isBlank() ? DEFAULT_DNS_DOMAIN : dnsDomain.strip();
+        if (dnsDomain.endsWith(".")) {
+            dnsDomain = dnsDomain.substring(0, dnsDomain.length() - 1);
+        }
+    }
+
+    public AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
+                       Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster) {
+        this(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, gluster, null);
     }
 
     public AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
@@ -50,7 +65,13 @@ public record AgentConfig(String nodeId, String hostname, String address, Path d
     }
 
     public AgentConfig withGluster(GlusterDefaults defaults) {
-        return new AgentConfig(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, defaults);
+        return new AgentConfig(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, defaults,
+                dnsDomain);
+    }
+
+    public AgentConfig withDnsDomain(String domain) {
+        return new AgentConfig(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, gluster,
+                domain);
     }
 
     /** {@code process}, and {@code docker} when a Docker daemon answers (DOCKER_HOST or the default socket). */

@@ -2,6 +2,7 @@ package io.flotilla.agent;
 
 import io.flotilla.agent.driver.Driver;
 import io.flotilla.agent.driver.ProcessDriver;
+import io.flotilla.agent.driver.ProcessNetworks;
 import io.flotilla.agent.driver.docker.DockerDaemon;
 import io.flotilla.agent.driver.docker.DockerDriver;
 import io.flotilla.model.TaskTemplate;
@@ -29,12 +30,17 @@ final class AgentDrivers {
         Map<String, Driver> drivers = new HashMap<>();
         for (String name : config.drivers()) {
             if (name.equals(TaskTemplate.PROCESS)) {
-                drivers.put(name, new ProcessDriver(clock));
+                String missing = ProcessNetworks.missingPrivilege();
+                drivers.put(name, new ProcessDriver(clock, missing == null ? ProcessNetworks.host(config.dnsDomain()) : null,
+                        missing));
+                if (missing != null) {
+                    log.info("process driver: tasks on networks are rejected: {}", missing);
+                }
             } else if (name.equals(TaskTemplate.DOCKER)) {
                 Optional<DockerDaemon> daemon = DockerDaemon.connect();
                 if (daemon.isPresent()) {
                     drivers.put(name, new DockerDriver(daemon.get(), config.nodeId(), config.address(), config.dataDir(),
-                            clock, diskLogs));
+                            clock, diskLogs, config.dnsDomain()));
                     log.info("docker driver: daemon at {}", daemon.get().host());
                 } else {
                     log.warn("driver 'docker': no Docker daemon answers (DOCKER_HOST or /var/run/docker.sock); not offering it");

@@ -3,54 +3,31 @@ package io.flotilla.agent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.flotilla.model.Json;
 import io.flotilla.model.api.AgentHello;
-import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.StatusReport;
 import io.flotilla.model.api.StatusReportResponse;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * {@link ManagerChannel} over the managers' HTTP API with the JDK client; bodies in {@link Json}.
- *
- * <p>Knows every manager's API address: the ones it was given (at join), refreshed from the
- * {@code Flotilla-Managers} header of every dispatcher answer. Only the leader dispatches, so a
- * call goes to the manager that answered last; on a connection error, a timeout or a 503 it moves
- * on at once — to the leader a follower names in its {@code Flotilla-Leader} header, else to the
- * next manager — and fails only when every manager was tried. Short request timeouts (a hung
- * manager must not hold the heartbeat for long); a long poll gets its wait on top.
+ * {@link ManagerChannel} over the managers' HTTP API; bodies in {@link Json}. The manager choice,
+ * the failover and the backoff are the node's {@link ManagerConnection}'s, which a worker's
+ * registry stream follows too. Short request timeouts (a hung manager must not hold the heartbeat
+ * for long); a long poll gets its wait on top.
  *
  * <p>With an SSL context (the node's certificate and the cluster CA) it speaks HTTPS with mutual
  * TLS, checking each manager's certificate against the address it connects to; without one
  * (tests with a plaintext manager) plain HTTP.
  */
 public final class HttpManagerChannel implements ManagerChannel {
-    private static final Logger log = LoggerFactory.getLogger(HttpManagerChannel.class);
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
-    static final String LEADER_HEADER = "Flotilla-Leader";
-    static final String MANAGERS_HEADER = "Flotilla-Managers";
 
-    private final CopyOnWriteArrayList<String> managers = new CopyOnWriteArrayList<>();
-    private volatile String current;
-    private final HttpClient client;
-    private final String scheme;
+    private final ManagerConnection connection;
     /** The cluster CA certificate file, handed to tasks as {@code FLOTILLA_CA_CERT}; null without TLS. */
     private final java.nio.file.Path caCertificate;
 
@@ -69,24 +46,28 @@ public final class HttpManagerChannel implements ManagerChannel {
      * @param caCertificate the CA certificate file tasks may use to reach the discovery API; null without TLS
      */
     public HttpManagerChannel(List<String> managers, javax.net.ssl.SSLContext tls, java.nio.file.Path caCertificate) {
-        if (managers.isEmpty()) {
-            throw new IllegalArgumentException("at least one manager address is needed");
-        }
-        this.managers.addAllAbsent(managers);
-        this.current = managers.getFirst();
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
-        if (tls != null) {
-            builder.sslContext(tls);
-        }
-        this.client = builder.build();
-        this.scheme = tls == null ? "http://" : "https://";
-        this.caCertificate = tls == null ? null : caCertificate;
+        this(new ManagerConnection(managers, tls), tls == null ? null : caCertificate);
+    }
+
+    /**
+     * Over the node's connection, which this channel closes with itself.
+     *
+     * @param caCertificate the CA certificate file for tasks; null without TLS
+     */
+    public HttpManagerChannel(ManagerConnection connection, java.nio.file.Path caCertificate) {
+        this.connection = connection;
+        this.caCertificate = caCertificate;
+    }
+
+    /** The node's connection to the managers that this channel's calls go through. */
+    public ManagerConnection connection() {
+        return connection;
     }
 
     /** The managers this channel knows now. */
     @Override
     public List<String> managers() {
-        return List.copyOf(managers);
+        return connection.managers();
     }
 
     /** The cluster CA certificate file for tasks, or null without TLS. */
@@ -97,19 +78,31 @@ public final class HttpManagerChannel implements ManagerChannel {
 
     /** The manager the next call goes to first. */
     public String current() {
-        return current;
+        return connection.current();
     }
 
     @Override
     public AssignmentSet hello(AgentHello hello) throws IOException {
-        return assignmentSet(send("POST", "v1/dispatcher/hello", Json.writeBytes(hello), REQUEST_TIMEOUT));
+        return sessionAnswer(connection.send("POST", "v1/dispatcher/hello", Json.writeBytes(hello), REQUEST_TIMEOUT));
     }
 
     @Override
     public AssignmentSet assignments(String nodeId, long afterIndex, Duration wait) throws IOException {
         String path = "v1/dispatcher/assignments?node=" + URLEncoder.encode(nodeId, StandardCharsets.UTF_8)
                 + "&after=" + afterIndex + "&wait=" + wait.toMillis();
-        return assignmentSet(send("GET", path, null, wait.plus(REQUEST_TIMEOUT)));
+        return sessionAnswer(connection.send("GET", path, null, wait.plus(REQUEST_TIMEOUT)));
+    }
+
+    /** The connection's backoff, which a session answer resets. */
+    @Override
+    public void awaitRetry() throws InterruptedException {
+        connection.awaitRetry();
+    }
+
+    private AssignmentSet sessionAnswer(byte[] body) throws IOException {
+        AssignmentSet set = assignmentSet(body);
+        connection.resetBackoff();
+        return set;
     }
 
     /**
@@ -128,7 +121,7 @@ public final class HttpManagerChannel implements ManagerChannel {
 
     @Override
     public StatusReportResponse report(StatusReport report) throws IOException {
-        byte[] body = send("POST", "v1/dispatcher/status", Json.writeBytes(report), REQUEST_TIMEOUT);
+        byte[] body = connection.send("POST", "v1/dispatcher/status", Json.writeBytes(report), REQUEST_TIMEOUT);
         try {
             return body.length == 0 ? new StatusReportResponse(0) : Json.read(body, StatusReportResponse.class);
         } catch (RuntimeException e) {
@@ -138,95 +131,6 @@ public final class HttpManagerChannel implements ManagerChannel {
 
     @Override
     public void close() {
-        client.shutdownNow();
-    }
-
-    private byte[] send(String method, String path, byte[] body, Duration timeout) throws IOException {
-        Set<String> tried = new LinkedHashSet<>();
-        String target = current;
-        IOException last = null;
-        while (target != null && tried.add(target)) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(scheme + target + "/" + path)).timeout(timeout);
-            HttpRequest request = body == null ? builder.GET().build()
-                    : builder.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-            HttpResponse<byte[]> response;
-            try {
-                response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted: " + method + " " + request.uri());
-            } catch (IOException e) {
-                last = new IOException(method + " " + request.uri() + ": " + e, e);
-                target = next(tried, null);
-                continue;
-            }
-            learnManagers(response);
-            if (response.statusCode() / 100 == 2) {
-                if (!target.equals(current)) {
-                    log.info("talking to manager {} now (was {})", target, current);
-                    current = target;
-                }
-                return response.body();
-            }
-            String failed = method + " " + request.uri() + " answered " + response.statusCode() + ": "
-                    + errorMessage(response.body());
-            if (response.statusCode() != 503) {
-                IOException failure = new ManagerRefusedException(response.statusCode(), failed);
-                current = target; // it answered: the error is about the request, not the manager
-                throw failure;
-            }
-            last = new IOException(failed);
-            target = next(tried, response.headers().firstValue(LEADER_HEADER).orElse(null));
-        }
-        if (last == null) {
-            last = new IOException("no manager to ask");
-        }
-        // Next time, start with a manager not tried first this time, so a dead one is not always first.
-        String first = tried.isEmpty() ? null : tried.iterator().next();
-        Optional<String> other = managers.stream().filter(m -> !m.equals(first)).findFirst();
-        other.ifPresent(m -> current = m);
-        throw last;
-    }
-
-    /** The leader a follower named, if not tried yet; else the next manager not tried. */
-    private String next(Set<String> tried, String leaderHint) {
-        if (leaderHint != null && !leaderHint.isBlank() && !tried.contains(leaderHint)) {
-            managers.addIfAbsent(leaderHint);
-            return leaderHint;
-        }
-        for (String manager : managers) {
-            if (!tried.contains(manager)) {
-                return manager;
-            }
-        }
-        return null;
-    }
-
-    private void learnManagers(HttpResponse<?> response) {
-        response.headers().firstValue(MANAGERS_HEADER).ifPresent(value -> {
-            List<String> listed = new ArrayList<>();
-            for (String part : value.split(",")) {
-                if (!part.isBlank()) {
-                    listed.add(part.strip());
-                }
-            }
-            if (!listed.isEmpty() && !listed.equals(managers)) {
-                managers.addAllAbsent(listed);
-                managers.retainAll(listed);
-            }
-        });
-    }
-
-    private static String errorMessage(byte[] body) {
-        try {
-            ApiError error = Json.read(body, ApiError.class);
-            if (error.code() != null || error.message() != null) {
-                return error.code() + ": " + error.message();
-            }
-        } catch (RuntimeException e) {
-            // not an ApiError: show the body as it is
-        }
-        String text = new String(body, StandardCharsets.UTF_8).strip();
-        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+        connection.close();
     }
 }

@@ -25,6 +25,15 @@ public interface ManagerChannel extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Waits before the session's next attempt after a failed call. The channel keeps the backoff so
+     * that the node has one (the HTTP channel's is its {@link ManagerConnection}'s, which a
+     * worker's registry stream follows too); this default, a fixed 100 ms, is for channels that keep none.
+     */
+    default void awaitRetry() throws InterruptedException {
+        Thread.sleep(100);
+    }
+
     /** The cluster CA certificate file tasks check the managers by, or null (no TLS). */
     default Path caCertificate() {
         return null;

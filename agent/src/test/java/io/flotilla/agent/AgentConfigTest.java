@@ -25,6 +25,9 @@ class AgentConfigTest {
         assertThat(config.drivers()).containsExactly("process");
         assertThat(config.address()).isEqualTo("127.0.0.1");
         assertThat(config.hostname()).isNotBlank();
+        assertThat(config.dnsDomain()).isEqualTo("flotilla");
+        assertThat(config.withDnsDomain("corp.example.").dnsDomain()).isEqualTo("corp.example");
+        assertThat(config.withDnsDomain("corp.example").withGluster(config.gluster()).dnsDomain()).isEqualTo("corp.example");
     }
 
     @Test

@@ -91,11 +91,11 @@ class HttpManagerChannelTest {
 
     @Test
     void aSetOfANewerFormatFailsTheCallSayingSo() {
-        setAnswer = "{\"format\":5,\"index\":42,\"nodeId\":\"node-1\",\"groups\":[],\"tasks\":[]}";
+        setAnswer = "{\"format\":6,\"index\":42,\"nodeId\":\"node-1\",\"groups\":[],\"tasks\":[]}";
 
         assertThatThrownBy(() -> channel.assignments("node-1", 7, Duration.ofSeconds(1))).isInstanceOf(IOException.class)
-                .hasMessage("cannot read the manager's assignment set: an assignment set of format 5 is newer than this"
-                        + " agent reads (format 4): upgrade this agent");
+                .hasMessage("cannot read the manager's assignment set: an assignment set of format 6 is newer than this"
+                        + " agent reads (format 5): upgrade this agent");
     }
 
     @Test
@@ -133,6 +133,23 @@ class HttpManagerChannelTest {
 
         assertThatThrownBy(() -> channel.report(new StatusReport("node-1", List.of())))
                 .isInstanceOf(IOException.class).hasMessageContaining("503").hasMessageContaining("unavailable: no leader");
+    }
+
+    @Test
+    void theBackoffDoublesAfterEachFailureAndASessionAnswerResetsIt() throws Exception {
+        // each bound below the next wait: a loaded host may sleep longer, never shorter
+        assertThat(timeToRetry()).isBetween(100L, 199L);
+        assertThat(timeToRetry()).isBetween(200L, 399L);
+        channel.report(new StatusReport("node-1", List.of())); // a report is no session answer: no reset
+        assertThat(timeToRetry()).isBetween(400L, 799L);
+        channel.assignments("node-1", 0, Duration.ofMillis(1));
+        assertThat(timeToRetry()).isBetween(100L, 199L);
+    }
+
+    private long timeToRetry() throws InterruptedException {
+        long start = System.nanoTime();
+        channel.awaitRetry();
+        return Duration.ofNanos(System.nanoTime() - start).toMillis();
     }
 
     @Test

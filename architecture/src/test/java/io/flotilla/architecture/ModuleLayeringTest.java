@@ -40,9 +40,10 @@ class ModuleLayeringTest {
             module("discovery",        "io.flotilla.discovery..",         "model", "state"),
             module("mesh",             "io.flotilla.mesh..",              "model"),
             module("scheduler",        "io.flotilla.scheduler..",         "model", "state"),
-            module("agent",            "io.flotilla.agent..",             "model"),
-            // The overlay's kernel side (bridges, VXLAN, iptables); the agent and the node will use it.
+            // The overlay's kernel side (bridges, VXLAN, iptables, task namespaces); the agent and the node use it.
             module("network",          "io.flotilla.network..",           "model"),
+            // The agent attaches process tasks' namespaces to their networks through the data plane.
+            module("agent",            "io.flotilla.agent..",             "model", "network"),
             module("manager",          "io.flotilla.manager..",           "model", "security", "state", "discovery", "scheduler"),
             // The client library speaks the API's vocabulary (and the cluster's TLS): no server types.
             module("client",           "io.flotilla.client..",            "model", "security"),

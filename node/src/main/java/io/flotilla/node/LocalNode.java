@@ -54,7 +54,10 @@ public final class LocalNode implements AutoCloseable {
     private volatile CaFollower caFollower;
     /** This node's DNS server (discovery), once {@link #startDns} ran. */
     private final NodeDns dns;
-    /** On a worker: the one stream of the managers' registry that its DNS server and its mesh share. */
+    /**
+     * On a worker: the one stream of the managers' registry that its DNS server and its mesh share,
+     * part of the node's session (it streams from the manager the agent's connection is on).
+     */
     private final io.flotilla.discovery.SharedRegistryMirror registry;
     /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
     private volatile NodeMesh mesh;
@@ -72,8 +75,9 @@ public final class LocalNode implements AutoCloseable {
         this.agent = agent;
         this.channel = channel;
         this.role = new ManagerRole(nodeId, tls, channel::managers, manager, apiHostPort);
+        // The stream follows the agent's connection: one manager choice, failover and backoff per node.
         this.registry = new io.flotilla.discovery.SharedRegistryMirror(() -> new io.flotilla.discovery.RegistryMirrorStream(
-                new io.flotilla.discovery.RegistryMirror(), channel::managers, tls.context()));
+                new io.flotilla.discovery.RegistryMirror(), new SessionStreams(channel.connection())));
         this.dns = new NodeDns(role::manager, registry, () -> mesh);
     }
 
@@ -285,7 +289,7 @@ public final class LocalNode implements AutoCloseable {
      * {@code forwardFrom} (anyone else gets REFUSED for them: a node must not be an open
      * resolver; the cluster's names are answered to anyone). A manager answers from its
      * own registry; a worker from a mirror of the managers' registry, kept current by the
-     * all-services watch from the managers its agent knows (and, while none answers, from the
+     * all-services watch from the manager its agent's session is on (and, while none answers, from the
      * last set it had). Throws if the address is taken.
      */
     public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain,

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 /**
  * A node's DNS server (discovery) and where it answers from: a manager from its own registry, a
  * worker from a mirror of the managers' registry, kept current by the all-services watch from the
- * managers its agent knows (and, while none answers, from the last set it had); the mesh reads the
+ * manager its node session is on (and, while none answers, from the last set it had); the mesh reads the
  * same mirror ({@link SharedRegistryMirror}: one stream per node). The virtual
  * addresses are those the node's mesh serves. After a role change the server is started again
  * from the new source ({@link #restartDns}).

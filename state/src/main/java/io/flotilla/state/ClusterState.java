@@ -226,11 +226,12 @@ public final class ClusterState {
     /**
      * True if what node {@code nodeId}'s session carries may have changed since the state with
      * index {@code index}: the node itself (spec, status, removal), a service's spec, the cluster's
-     * root CA or a rotation, or whether the node's renewal in a rotation is counted. Never false when
-     * it did change (a snapshot load counts as a change).
+     * root CA or a rotation, or whether the node's renewal in a rotation is counted, or a network the
+     * node has a task on (its addresses, or an endpoint's readiness on it: the node's network
+     * directory). Never false when it did change (a snapshot load counts as a change).
      */
     public boolean nodeSessionChangedSince(String nodeId, long index) {
-        return stamps.sessionOf(nodeId) > index;
+        return stamps.sessionOf(nodeId) > index || stamps.networkOfNodeChangedSince(networks, nodeId, index);
     }
 
     /** The stamp of the last change to a service's spec (0 if none): equal stamps, equal service specs. */
@@ -299,12 +300,12 @@ public final class ClusterState {
     }
 
     /**
-     * This state at {@code newIndex}, after {@code changes} from a state whose cluster config was
-     * {@code clusterBefore}: the stamps of the nodes' sets and sessions follow them.
+     * This state at {@code newIndex}, after {@code changes} from the state {@code before}: the
+     * stamps of the nodes' sets and sessions follow them.
      */
-    ClusterState applied(long newIndex, Changes changes, ClusterConfig clusterBefore) {
+    ClusterState applied(long newIndex, Changes changes, ClusterState before) {
         return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster,
-                stamps.after(changes, clusterBefore, cluster, index + 1), Changes.Written.NONE, networks);
+                stamps.after(changes, before, this, index + 1), Changes.Written.NONE, networks);
     }
 
     private ClusterState with(ServiceTable newServices, TaskTable newTasks, NodeTable newNodes, VolumeTable newVolumes,

@@ -61,6 +61,15 @@ public final class NetworkTable {
         return entry == null || entry.removing() ? Optional.empty() : Optional.of(entry.network());
     }
 
+    /**
+     * A network by name, one being removed included: its last tasks still hold their addresses on
+     * it, and their nodes keep its data plane until they end.
+     */
+    public Optional<Network> network(String name) {
+        NetworkAddresses entry = networks.get(name);
+        return entry == null ? Optional.empty() : Optional.of(entry.network());
+    }
+
     /** True when the name is taken by a network, including one being removed. */
     public boolean holdsName(String name) {
         return networks.containsKey(name);

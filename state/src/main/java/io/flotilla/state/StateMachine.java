@@ -67,7 +67,7 @@ public final class StateMachine {
         Changes.Written written = new Changes.Written();
         ClusterState next = NetworkFollow.follow(state, written, change(state.recording(written), command));
         Changes changes = Changes.between(state, written, next);
-        return new Applied(next.applied(index, changes, state.cluster()), changes);
+        return new Applied(next.applied(index, changes, state), changes);
     }
 
     private static ClusterState change(ClusterState state, Command command) {

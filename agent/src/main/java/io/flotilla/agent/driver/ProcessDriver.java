@@ -40,6 +40,14 @@ import org.slf4j.LoggerFactory;
  * ({@link TaskLaunch#leaseFile()}) gets its watchdog as a background job of the shim
  * ({@link io.flotilla.agent.fencing.Fencing#WATCHDOG_SCRIPT}), which the shim stops when the task ends.
  *
+ * <p>A task on overlay networks (or with {@code network_mode: none}) runs in a network namespace of
+ * its own ({@link ProcessNetworks}): the driver makes and attaches it before the shim starts, the
+ * program is started through {@code ip netns exec <namespace>} (after {@code setsid} and the
+ * signal reset, before {@code setpriv}; it execs in place, so the pid is still the task's), which
+ * also bind-mounts the namespace's {@code resolv.conf} in a mount namespace of its own (nested in
+ * the volumes' one when there are volumes), and the namespace is removed when the task ends, or
+ * when an adopted one has ended. A task without networks keeps the host's network.
+ *
  * <p>A task with {@code user:} runs as that user ({@link ProcessUser}: {@code setpriv} is the last
  * word before the program, so the shim and the mount script still run as the agent); a task
  * without one runs as the agent, which is said once per service in the log.
@@ -56,36 +64,25 @@ public final class ProcessDriver implements Driver {
     private final String agentUser = System.getProperty("user.name");
     private final java.util.Set<String> servicesWarnedOfUser = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** Namespaces of tasks on networks; null when this agent cannot make them ({@link #networksMissing} says why). */
+    private final ProcessNetworks networks;
+    private final String networksMissing;
+
+    /** A driver that refuses process tasks on networks. */
     public ProcessDriver(InstantSource clock) {
-        this.clock = clock;
-        this.shimScript = shimScript(executable("setsid"), executable("mv"), executable("unshare"), defaultSignals());
+        this(clock, null, "this agent was not given the node's networks");
     }
 
     /**
-     * The command that starts a task with every signal at its default disposition, as a container
-     * starts (runc resets them): an agent started with a signal ignored (SIGHUP under {@code nohup},
-     * some service managers) passes that on to every process it starts, and a shell cannot trap a
-     * signal ignored when it started — a task reloading its configuration on SIGHUP (a
-     * {@code signal} dependency policy) would never see one. GNU {@code env --default-signal}
-     * (coreutils 8.32 and later); empty, with a warning, where the node's {@code env} lacks it.
+     * @param networks        gives tasks on networks their namespace; null: such tasks are rejected
+     * @param networksMissing why {@code networks} is null (for the rejection)
      */
-    static String defaultSignals() {
-        String env = executable("env");
-        try {
-            Process probe = new ProcessBuilder(env, "--default-signal", "true")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (probe.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && probe.exitValue() == 0) {
-                return env + " --default-signal";
-            }
-            probe.destroyForcibly();
-        } catch (IOException e) {
-            // below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        log.warn("{} --default-signal is not available (GNU coreutils 8.32 or later): process tasks inherit the "
-                + "agent's ignored signals (a task cannot trap SIGHUP if the agent was started with nohup)", env);
-        return "";
+    public ProcessDriver(InstantSource clock, ProcessNetworks networks, String networksMissing) {
+        this.clock = clock;
+        this.networks = networks;
+        this.networksMissing = networksMissing;
+        this.shimScript = ProcessShim.script(executable("setsid"), executable("mv"), executable("unshare"),
+                ProcessShim.defaultSignals());
     }
 
     @Override
@@ -93,10 +90,13 @@ public final class ProcessDriver implements Driver {
         return TaskTemplate.PROCESS;
     }
 
-    /** Rejects a task with volumes on a node that cannot mount them into a process task. */
+    /** Rejects a task with volumes or networks on a node that cannot give them to a process task. */
     @Override
     public void prepare(Task task, io.flotilla.model.api.Assignment assignment, java.util.function.Consumer<String> progress)
             throws DriverException {
+        if (ProcessNetworks.applies(task, assignment) && networks == null) {
+            throw new DriverException("cannot give the task its own network namespace: " + networksMissing);
+        }
         if (!task.spec().volumes().isEmpty()) {
             String missing = ProcessMounts.missingPrivilege();
             if (missing != null) {
@@ -117,6 +117,13 @@ public final class ProcessDriver implements Driver {
         if ((user == null || user.isBlank()) && servicesWarnedOfUser.add(launch.task().serviceId())) {
             log.warn("service {}: its process tasks set no user: and run as the agent's user, {} (uid {})",
                     launch.task().serviceName(), agentUser, agentUid);
+        }
+        String namespace = null;
+        if (ProcessNetworks.applies(launch.task(), launch.assignment())) {
+            if (networks == null) {
+                throw new DriverException("cannot give the task its own network namespace: " + networksMissing);
+            }
+            namespace = networks.join(launch.task(), launch.assignment());
         }
         Process shim;
         try {
@@ -139,6 +146,9 @@ public final class ProcessDriver implements Driver {
             }
             List<String> command = new ArrayList<>(List.of(executable("setsid"), executable("sh"),
                     directory.shim().toString(), directory.root().toString()));
+            if (namespace != null) {
+                command.addAll(ProcessNetworks.execPrefix(namespace));
+            }
             command.addAll(runAs);
             command.addAll(launch.program());
             ProcessBuilder builder = new ProcessBuilder(command)
@@ -150,10 +160,17 @@ public final class ProcessDriver implements Driver {
             builder.environment().putAll(launch.environment());
             shim = builder.start();
         } catch (IOException e) {
+            leaveNetworks(launch.task().id(), namespace != null);
             throw new DriverException("cannot start the task's shim: " + e.getMessage(), e);
         }
         Optional<ProcessIdentity> shimIdentity = ProcessIdentity.of(shim.pid());
-        long taskPid = awaitTaskPid(directory, shim.toHandle());
+        long taskPid;
+        try {
+            taskPid = awaitTaskPid(directory, shim.toHandle());
+        } catch (DriverException e) {
+            leaveNetworks(launch.task().id(), namespace != null);
+            throw e;
+        }
         Optional<ProcessIdentity> taskIdentity = ProcessIdentity.of(taskPid);
         TaskRecord record = TaskRecord.prepared(launch.task(), launch.assignment(), launch.hostPorts(),
                 launch.workingDir().toString());
@@ -166,12 +183,41 @@ public final class ProcessDriver implements Driver {
             log.warn("task {}: cannot write its record; a restarted agent will not adopt it: {}",
                     directory.taskId(), e.getMessage());
         }
-        CompletableFuture<ExitStatus> exit = shim.onExit().thenApply(ended -> exitStatus(directory));
+        boolean inNamespace = namespace != null;
+        CompletableFuture<ExitStatus> exit = shim.onExit().thenApply(ended -> {
+            leaveNetworks(launch.task().id(), inNamespace);
+            return exitStatus(directory);
+        });
         return new ProcessTaskHandle(taskPid, exit);
     }
 
+    /** Removes the network namespace of a task that had one (when it ends, or failed to start). */
+    private void leaveNetworks(String taskId, boolean inNamespace) {
+        if (inNamespace && networks != null) {
+            networks.leave(taskId);
+        }
+    }
+
+    /** As {@link #adoptProcess}; a task in a namespace of its own gets it removed once it has ended. */
     @Override
     public Adoption adopt(TaskDirectory directory, TaskRecord record) {
+        Adoption adoption = adoptProcess(directory, record);
+        boolean inNamespace = ProcessNetworks.applies(record.task(), record.assignment());
+        return switch (adoption) {
+            case Adoption.StillRunning running when inNamespace -> new Adoption.StillRunning(new ProcessTaskHandle(
+                    running.handle().pid(), running.handle().exit().thenApply(status -> {
+                        leaveNetworks(record.task().id(), true);
+                        return status;
+                    })));
+            case Adoption.Ended ended -> {
+                leaveNetworks(record.task().id(), inNamespace);
+                yield ended;
+            }
+            default -> adoption;
+        };
+    }
+
+    private Adoption adoptProcess(TaskDirectory directory, TaskRecord record) {
         if (record.shimPid() == null && directory.readExit().isEmpty()) {
             return new Adoption.Ended(new ExitStatus.Unknown("the agent stopped before the task was started"));
         }
@@ -278,41 +324,6 @@ public final class ProcessDriver implements Driver {
             }
         }
         return name;
-    }
-
-    /** @param defaultSignals the command (with its options) run before the program to reset signals, or "" */
-    static String shimScript(String setsid, String mv, String unshare, String defaultSignals) {
-        return """
-                #!/bin/sh
-                # Flotilla task shim, written by the agent. Usage: setsid sh shim.sh TASKDIR PROGRAM [ARG...]
-                # Runs the task in its own session and process group (pgid = pid) with its output
-                # appended to TASKDIR/output.log, writes its pid to TASKDIR/pid, waits for it and
-                # writes its exit status ($?: 128+n when killed by signal n) to TASKDIR/exit.
-                # With TASKDIR/mounts.sh the task runs in its own mount namespace, after that script;
-                # with TASKDIR/fencing (the lease file) a watchdog kills it once the lease expires.
-                # The task starts with every signal at its default disposition (env --default-signal).
-                dir=$1
-                shift
-                watchdog=
-                if [ -f "$dir/fencing" ]; then
-                    sh "$dir/watchdog.sh" "$dir" "$(cat "$dir/fencing")" process </dev/null >>"$dir/shim.log" 2>&1 &
-                    watchdog=$!
-                fi
-                if [ -f "$dir/mounts.sh" ]; then
-                    %3$s --mount --propagation private sh -c 'sh "$0/mounts.sh" >>"$0/shim.log" 2>&1 || exit 125
-                        cd "$(pwd -P)" 2>/dev/null
-                        printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s %4$s "$@"' \
-                        "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
-                else
-                    sh -c 'printf "%%s\n" "$$" > "$0/pid.tmp" && %2$s -f "$0/pid.tmp" "$0/pid" && exec %1$s %4$s "$@"' \
-                        "$dir" "$@" >>"$dir/output.log" 2>&1 </dev/null
-                fi
-                code=$?
-                if [ -n "$watchdog" ]; then
-                    kill "$watchdog" 2>/dev/null
-                fi
-                printf '%%s\n' "$code" > "$dir/exit.tmp" && %2$s -f "$dir/exit.tmp" "$dir/exit"
-                """.formatted(setsid, mv, unshare, defaultSignals);
     }
 
     /** A task started by the shim: signals go to its process group, its end is the shim's end. */

@@ -28,8 +28,8 @@ class ProcessSignalsTest {
 
         Path shim = dir.resolve("shim.sh");
         Path taskDir = Files.createDirectories(dir.resolve("task"));
-        Files.writeString(shim, ProcessDriver.shimScript(ProcessDriver.executable("setsid"), ProcessDriver.executable("mv"),
-                ProcessDriver.executable("unshare"), ProcessDriver.defaultSignals()));
+        Files.writeString(shim, ProcessShim.script(ProcessDriver.executable("setsid"), ProcessDriver.executable("mv"),
+                ProcessDriver.executable("unshare"), ProcessShim.defaultSignals()));
         String task = "trap 'echo hup >> \"$OUT/hup\"' HUP; : > \"$OUT/ready\"; while :; do sleep 0.1; done";
         ProcessBuilder builder = new ProcessBuilder("sh", "-c", "trap '' HUP; exec sh \"$0\" \"$1\" sh -c \"$2\"",
                 shim.toString(), taskDir.toString(), task).redirectErrorStream(true)

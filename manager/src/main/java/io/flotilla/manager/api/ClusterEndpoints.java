@@ -103,8 +103,9 @@ final class ClusterEndpoints {
         return ServiceSummaries.list(store.state(), request.param("stack"));
     }
 
-    Service service(String ref) {
-        return find(store.state(), ref);
+    ServiceAnswer service(String ref) {
+        ClusterState state = store.state();
+        return ServiceAnswer.of(state, find(state, ref));
     }
 
     ChangeResult scale(ApiRequest request, String ref) throws IOException, InterruptedException {

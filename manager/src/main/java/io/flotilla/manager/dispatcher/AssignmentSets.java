@@ -1,12 +1,15 @@
 package io.flotilla.manager.dispatcher;
 
+import io.flotilla.model.Network;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAddress;
 import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.model.api.TaskNetwork;
 import io.flotilla.scheduler.Fencing;
 import io.flotilla.state.ClusterState;
 import java.util.ArrayList;
@@ -25,7 +28,15 @@ import java.util.TreeMap;
  * (the scheduler's decision, which the log keeps typed in the task's {@link TaskAllocation}), a
  * stateful service's task's slot and stable name ({@link Fencing#slotName}, from its service's
  * spec: a task of a removed service, being stopped, has none), and the services it depends on
- * ({@link TaskDependencies}), whose healthy endpoints the set carries. The task is sent as stored.
+ * ({@link TaskDependencies}), whose healthy endpoints the set carries; and its overlay networks
+ * ({@link #networks}: each of its template's networks, in the template's order, with the task's
+ * address there) and its service's stack (its resolver's search domain). The task is sent as stored.
+ *
+ * <p>A task that does not hold an address on each of its networks is not sent: the scheduler keeps
+ * such a task PENDING ({@code NetworkTable.missingAddress}), so only an assignment the scheduler did
+ * not make (a crafted entry) gets here, and the task never ran (an address is held from the task's
+ * creation until it ends). It is sent once it gets them: that changes its network, which wakes the
+ * node's poll ({@link NetworkDirectories}).
  */
 public final class AssignmentSets {
     private AssignmentSets() {}
@@ -33,6 +44,7 @@ public final class AssignmentSets {
     public static AssignmentSet of(ClusterState state, String nodeId) {
         List<Task> tasks = state.tasksOfNode(nodeId).stream()
                 .filter(task -> task.state().compareTo(TaskState.ASSIGNED) >= 0 && !task.state().isTerminal())
+                .filter(task -> task.spec().networks().isEmpty() || state.networks().missingAddress(task) == null)
                 .sorted(Comparator.comparing(Task::id))
                 .toList();
         Map<String, List<String>> dependencies = new TreeMap<>();
@@ -49,9 +61,32 @@ public final class AssignmentSets {
                 assignment = assignment.withSlot(task.slot(), state.service(task.serviceId())
                         .map(service -> Fencing.slotName(service.spec(), task.slot())).orElse(null));
             }
+            if (!task.spec().networks().isEmpty()) {
+                assignment = assignment.withNetworks(networks(state, task), stackOf(state, task));
+            }
             assignments.put(task.id(), assignment);
         }
         return new AssignmentSet(state.index(), nodeId, tasks, assignments, dependencies);
+    }
+
+    /**
+     * The task's networks in its template's order, each with the task's address there; a network
+     * on which it holds no address is left out (such a task is not sent, see the class comment).
+     */
+    static List<TaskNetwork> networks(ClusterState state, Task task) {
+        List<TaskNetwork> result = new ArrayList<>(task.spec().networks().size());
+        for (TaskAddress address : state.networks().addressesOf(task)) {
+            Network network = state.networks().network(address.network()).orElse(null);
+            if (network != null) {
+                result.add(new TaskNetwork(network.name(), network.vni(), network.subnet(), network.gateway(),
+                        network.spec().internal(), address.address()));
+            }
+        }
+        return result;
+    }
+
+    private static String stackOf(ClusterState state, Task task) {
+        return state.service(task.serviceId()).map(service -> service.spec().stack()).orElse(null);
     }
 
     /** The ports of the task's service; one published in {@code host} mode must get its published port on the host. */

@@ -21,7 +21,8 @@ import java.util.function.Supplier;
 
 /**
  * The session part of a node's assignment set ({@link NodeSession}): its spec, the managers, the
- * mesh's services and the CA's identity, made from the state when the dispatcher answers. What the
+ * mesh's services, the CA's identity and the node's overlay networks ({@link NetworkDirectories}),
+ * made from the state when the dispatcher answers. What the
  * state holds wakes a waiting poll through the state's stamps
  * ({@link ClusterState#nodeSessionChangedSince}); the managers' Raft group is not in the state, so
  * this class remembers per node the group it last sent ({@link #managersChanged}).
@@ -59,7 +60,7 @@ public final class NodeSessions {
         List<ManagerPeer> group = managers.get();
         sent.put(nodeId, group);
         return new NodeSession(state.node(nodeId).map(Node::spec).orElse(null), group, meshServices(state),
-                ca(state, nodeId));
+                ca(state, nodeId), NetworkDirectories.of(state, nodeId));
     }
 
     /**

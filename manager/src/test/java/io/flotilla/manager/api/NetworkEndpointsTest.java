@@ -125,6 +125,12 @@ class NetworkEndpointsTest {
                 .matches("\\[\\{\"network\":\"shop_default\",\"address\":\"10\\.0\\.0\\.[34]\"},"
                         + "\\{\"network\":\"public\",\"address\":\"10\\.50\\.0\\.[34]\"}]");
         assertThat(io.flotilla.model.Json.MAPPER.readTree(http.get("/v1/tasks").body()).get(0).has("addresses")).isTrue();
+        String service = http.get("/v1/services/shop_web").body();
+        assertThat(io.flotilla.model.Json.read(service, io.flotilla.model.Service.class).spec().name())
+                .as("still reads as a service").isEqualTo("shop_web");
+        assertThat(io.flotilla.model.Json.MAPPER.readTree(service).get("virtualAddresses").toString())
+                .as("service inspect shows its VIP on each network")
+                .isEqualTo("{\"public\":\"10.50.0.2\",\"shop_default\":\"10.0.0.2\"}");
 
         assertThat(error(http.delete("/v1/networks/public"), 409).message())
                 .isEqualTo("network public is in use by service shop_web (remove those services, or their stacks, first)");

@@ -14,6 +14,7 @@ import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
 import io.flotilla.model.api.AssignmentVariables;
+import io.flotilla.model.api.TaskNetwork;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.StateMachine;
 import java.nio.charset.StandardCharsets;
@@ -99,5 +100,50 @@ class AssignmentSetsTest {
         state = StateMachine.apply(state, ++index, new Command.CreateTasks(List.of(
                 TestManagers.newTask("db1", dbService, 1, T0), TestManagers.newTask("app1", appService, 1, T0))));
         return StateMachine.apply(state, ++index, Json.read(entry.getBytes(StandardCharsets.UTF_8), Command.class));
+    }
+
+    @Test
+    void aTaskOfNetworksIsSentWithEachOfThemInItsTemplatesOrderItsAddressThereAndItsStack() {
+        NetworkFixture cluster = new NetworkFixture().task("api1", "shop_api", 1, "n2").task("web1", "shop_web", 1, "n2");
+        ClusterState state = cluster.state();
+        io.flotilla.state.NetworkTable networks = state.networks();
+        Map<String, String> addresses = new java.util.HashMap<>();
+        networks.addressesOf(state.task("api1").orElseThrow()).forEach(a -> addresses.put(a.network(), a.address()));
+
+        AssignmentSet set = AssignmentSets.of(state, "n2");
+
+        Assignment api1 = set.assignment("api1");
+        assertThat(api1.stack()).isEqualTo("shop");
+        assertThat(api1.networks()).extracting(TaskNetwork::network)
+                .containsExactly(NetworkFixture.FRONT, NetworkFixture.BACK); // the template's order: front is its default route
+        io.flotilla.model.Network back = networks.get(NetworkFixture.BACK).orElseThrow();
+        assertThat(api1.networks().get(1)).isEqualTo(new TaskNetwork(back.name(), back.vni(), back.subnet(),
+                back.gateway(), false, addresses.get(NetworkFixture.BACK)));
+        assertThat(api1.networks().get(0).address()).isEqualTo(addresses.get(NetworkFixture.FRONT));
+        assertThat(set.assignment("web1").networks()).extracting(TaskNetwork::network).containsExactly(NetworkFixture.FRONT);
+        assertThat(api1.ports()).extracting(Assignment.Port::target).containsExactly(8080); // the rest as before
+    }
+
+    @Test
+    void aTaskWithoutAllItsAddressesIsNotSentUntilItHasThem() {
+        NetworkFixture cluster = new NetworkFixture();
+        // a /29: the gateway .1, five addresses .2-.6; the node needs one, each task one
+        io.flotilla.model.NetworkSpec tiny = new io.flotilla.model.NetworkSpec("lab_tiny", "lab", false, false, Map.of(),
+                "10.77.0.0/29", null);
+        cluster.deploy("lab", List.of(tiny), NetworkFixture.service("lab", "db", ServiceSpec.DNSRR, List.of(), Map.of(),
+                null, new io.flotilla.model.NetworkAttachment("lab_tiny")));
+        for (int slot = 1; slot <= 5; slot++) {
+            cluster.task("t" + slot, "lab_db", slot, "n1"); // assigned as a crafted entry would: the scheduler waits
+        }
+        ClusterState state = cluster.state();
+        assertThat(state.networks().missingAddress(state.task("t5").orElseThrow())).isNotNull();
+        assertThat(AssignmentSets.of(state, "n1").tasks()).extracting(Task::id).containsExactly("t1", "t2", "t3", "t4");
+
+        long seen = state.index();
+        state = cluster.status("t1", io.flotilla.model.TaskState.FAILED, null).state(); // frees .x: t5 gets it
+        assertThat(state.networks().missingAddress(state.task("t5").orElseThrow())).isNull();
+        assertThat(AssignmentSets.of(state, "n1").tasks()).extracting(Task::id).containsExactly("t2", "t3", "t4", "t5");
+        assertThat(AssignmentSets.of(state, "n1").assignment("t5").networks()).hasSize(1);
+        assertThat(state.nodeTasksChangedSince("n1", seen) || state.nodeSessionChangedSince("n1", seen)).isTrue();
     }
 }

@@ -128,6 +128,53 @@ class NodeSessionTest {
         assertThat(answer.session().ca().rootDigest()).isEqualTo("d1");
     }
 
+    @Test
+    void aTaskOnItsNetworkBecomingRunningElsewhereAnswersAWaitingPollWithTheNewDirectory() throws Exception {
+        dispatcher.hello(new AgentHello(TestManagers.node("n1")), true);
+        dispatcher.hello(new AgentHello(TestManagers.node("n2")), true);
+        io.flotilla.model.NetworkAttachment front = new io.flotilla.model.NetworkAttachment("lab_front");
+        ServiceSpec web = NetworkFixture.service("lab", "web", ServiceSpec.VIP, List.of(80), Map.of(), null, front);
+        ServiceSpec api = NetworkFixture.service("lab", "api", ServiceSpec.VIP, List.of(8080), Map.of(), null, front);
+        manager.submit(new Command.DeployStack("lab", List.of(web, api), Map.of(web.name(), "web", api.name(), "api"),
+                clock.instant(), List.of(NetworkFixture.net("lab_front", "lab")), List.of(),
+                Map.of("lab_front", "front-id"))).get();
+        manager.submit(new Command.CreateTasks(List.of(
+                TestManagers.newTask("web1", manager.state().service("web").orElseThrow(), 1, clock.instant()),
+                TestManagers.newTask("api1", manager.state().service("api").orElseThrow(), 1, clock.instant())))).get();
+        manager.submit(new Command.AssignTasks(List.of(new Command.Assignment("web1", "n1", null),
+                new Command.Assignment("api1", "n2", null)), clock.instant())).get();
+        manager.submit(running("n1", "web1")).get();
+        AssignmentSet before = dispatcher.assignments("n1", -1, Duration.ZERO);
+        assertThat(before.session().networks().networks().getFirst().endpoints())
+                .filteredOn(e -> e.taskId().equals("api1")).extracting(e -> e.ready()).containsExactly(false);
+
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            CompletableFuture<AssignmentSet> poll = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return dispatcher.assignments("n1", before.index(), LONG);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, executor);
+            Thread.sleep(300);
+            assertThat(poll).as("waits while nothing of its session changed").isNotDone();
+            long submitted = System.nanoTime();
+            manager.submit(running("n2", "api1")); // n2's report, through the log
+            AssignmentSet answer = poll.get(3, TimeUnit.SECONDS);
+            long millis = (System.nanoTime() - submitted) / 1_000_000;
+            System.out.println("network directory: report submitted to the session's answer in " + millis + " ms");
+            assertThat(millis).as("the name-following goal is 100 ms to DNS; the poll answers well within").isLessThan(1000);
+            assertThat(answer.session().networks().networks().getFirst().endpoints())
+                    .filteredOn(e -> e.taskId().equals("api1")).extracting(e -> e.ready()).containsExactly(true);
+            assertThat(answer.tasks()).extracting(io.flotilla.model.Task::id).containsExactly("web1"); // n1's own set unchanged
+        }
+    }
+
+    private static Command.UpdateTaskStatuses running(String nodeId, String taskId) {
+        return new Command.UpdateTaskStatuses(nodeId, List.of(new Command.TaskStatusUpdate(taskId,
+                io.flotilla.model.TaskStatus.of(io.flotilla.model.TaskState.RUNNING, NetworkFixture.T0, "running"))));
+    }
+
     private interface Action {
         void run() throws Exception;
     }

@@ -51,7 +51,11 @@ import java.util.TreeMap;
  *
  * <p>{@code format} is the version of this protocol: 3 added the typed {@link Assignment}, 4 the
  * slot's number and name to it ({@code slot}, {@code slotName}) and the task's typed
- * {@code allocation} in place of its {@code injectedEnv}. A set of format 1 (full tasks, no
+ * {@code allocation} in place of its {@code injectedEnv}, 5 the task's overlay networks
+ * ({@code networks}, {@code stack}): an agent that ignored them would run the task without its
+ * addresses. A set is written in the lowest format that says all of it: 5 only when a task of it
+ * has a network, so an agent of format 4 keeps running the tasks of a cluster without networks
+ * while the managers are upgraded, and refuses a set it would run half of. A set of format 1 (full tasks, no
  * {@code format}) or 2 carried the assignment as variables in each task's {@code injectedEnv}, one
  * of format 3 the slot's; those are still read, the variables lifted into the assignment
  * ({@link AssignmentVariables#lift}) and what remains read as the task's dependency addresses, so
@@ -62,11 +66,13 @@ import java.util.TreeMap;
  */
 final class AssignmentSetJson {
     /**
-     * The format written: 4 (the slot in the assignment, the task's typed allocation). Format 3
-     * added the typed assignment of each task, format 2 wrote templates once per group, format 1
-     * was the record's plain fields.
+     * The newest format written and read: 5 (the task's networks in the assignment). Format 4 put
+     * the slot in the assignment and typed the task's allocation, 3 added the typed assignment of
+     * each task, 2 wrote templates once per group, 1 was the record's plain fields.
      */
-    static final int FORMAT = 4;
+    static final int FORMAT = 5;
+    /** The format of a set none of whose tasks has a network: what an agent of format 4 reads whole. */
+    static final int FORMAT_WITHOUT_NETWORKS = 4;
 
     private AssignmentSetJson() {}
 
@@ -105,7 +111,7 @@ final class AssignmentSetJson {
                 groupOf[i] = group;
             }
             gen.writeStartObject(set);
-            gen.writeNumberField("format", FORMAT);
+            gen.writeNumberField("format", formatOf(set));
             gen.writeNumberField("index", set.index());
             gen.writeStringField("nodeId", set.nodeId());
             gen.writeArrayFieldStart("groups");
@@ -164,6 +170,16 @@ final class AssignmentSetJson {
                 provider.defaultSerializeField("session", set.session(), gen);
             }
             gen.writeEndObject();
+        }
+
+        /** 5 when an assignment of the set has a network (an older agent must refuse it), else 4. */
+        static int formatOf(AssignmentSet set) {
+            for (Assignment assignment : set.assignments().values()) {
+                if (!assignment.networks().isEmpty()) {
+                    return FORMAT;
+                }
+            }
+            return FORMAT_WITHOUT_NETWORKS;
         }
 
         private static void writeInstant(JsonGenerator gen, String field, Instant instant) throws IOException {

@@ -262,9 +262,9 @@ class AssignmentSetJsonTest {
     @Test
     void aNewerFormatOrABadGroupIsRefusedSayingSo() throws Exception {
         ObjectNode json = (ObjectNode) Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
-        json.put("format", 5);
+        json.put("format", 6);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
-                .hasStackTraceContaining("an assignment set of format 5 is newer than this agent reads (format 4): upgrade this agent");
+                .hasStackTraceContaining("an assignment set of format 6 is newer than this agent reads (format 5): upgrade this agent");
         json.put("format", 0);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
                 .hasStackTraceContaining("format 0 is not one this agent knows");
@@ -272,5 +272,53 @@ class AssignmentSetJsonTest {
         ((ObjectNode) json.get("tasks").get(0)).put("group", 7);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
                 .hasStackTraceContaining("names group 7 of 3");
+    }
+
+    static final TaskNetwork FRONT = new TaskNetwork("shop_front", 4096, "10.20.0.0/24", "10.20.0.1", false, "10.20.0.7");
+    static final TaskNetwork BACK = new TaskNetwork("shop_back", 4097, "10.20.1.0/24", "10.20.1.1", true, "10.20.1.3");
+
+    @Test
+    void aSetWithATasksNetworksIsFormat5AndRoundTripsThemInOrder() throws Exception {
+        AssignmentSet plain = realisticSet();
+        Map<String, Assignment> assignments = new java.util.HashMap<>(plain.assignments());
+        assignments.put("a2", WIRED.withNetworks(List.of(BACK, FRONT), "shop"));
+        AssignmentSet set = new AssignmentSet(plain.index(), plain.nodeId(), plain.tasks(), assignments,
+                plain.dependencies());
+        byte[] bytes = Json.writeBytes(set);
+        JsonNode json = Json.MAPPER.readTree(bytes);
+        assertThat(json.get("format").asInt()).isEqualTo(5);
+        JsonNode a2 = json.get("tasks").get(1).get("assignment");
+        assertThat(a2.get("stack").asText()).isEqualTo("shop");
+        assertThat(a2.get("networks").get(1).get("address").asText()).isEqualTo("10.20.0.7");
+        assertThat(a2.get("networks").get(0).get("internal").asBoolean()).isTrue();
+        AssignmentSet back = Json.read(bytes, AssignmentSet.class);
+        assertThat(back).isEqualTo(set);
+        assertThat(back.assignment("a2").networks()).containsExactly(BACK, FRONT);
+        assertThat(back.assignment("a2").stack()).isEqualTo("shop");
+        assertThat(back.assignment("a1").networks()).isEmpty();
+    }
+
+    @Test
+    void aSetWithoutNetworksStaysFormat4WhichAnOlderAgentReadsWhole() throws Exception {
+        AssignmentSet plain = realisticSet();
+        Map<String, Assignment> assignments = new java.util.HashMap<>(plain.assignments());
+        assignments.put("a2", WIRED.withNetworks(List.of(), "shop")); // a stack alone changes nothing an agent runs
+        AssignmentSet set = new AssignmentSet(plain.index(), plain.nodeId(), plain.tasks(), assignments,
+                plain.dependencies());
+        JsonNode json = Json.MAPPER.readTree(Json.writeBytes(set));
+        assertThat(json.get("format").asInt()).isEqualTo(4);
+        assertThat(json.get("tasks").get(1).get("assignment").has("networks")).isFalse();
+        assertThat(json.get("tasks").get(1).get("assignment").get("stack").asText()).isEqualTo("shop");
+        assertThat(Json.read(Json.writeBytes(set), AssignmentSet.class)).isEqualTo(set);
+    }
+
+    @Test
+    void anAgentOfFormat4WouldRefuseASetWithNetworks() throws Exception {
+        // What an agent of format 4 checks: a set of format 5 is newer than it reads.
+        Map<String, Assignment> assignments = Map.of("a1", Assignment.NONE.withNetworks(List.of(FRONT), "shop"));
+        AssignmentSet set = new AssignmentSet(1, "n1", realisticTasks().subList(0, 1), assignments, Map.of());
+        assertThat(AssignmentSetJson.Serializer.formatOf(set)).isGreaterThan(4);
+        assertThat(Json.read(Json.writeBytes(set), AssignmentSet.class).assignment("a1").networks())
+                .containsExactly(FRONT);
     }
 }

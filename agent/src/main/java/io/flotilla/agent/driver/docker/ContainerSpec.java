@@ -13,11 +13,14 @@ import java.util.Map;
  * {@link #applyTo}. Null fields are left to the image (its entrypoint, command, user…).
  *
  * @param stopTimeout seconds the daemon waits after the stop signal on {@code docker stop}
+ * @param networking  its networks (HostConfig already carries the mode and DNS; the address on
+ *                    the first overlay is set here, the others are connected by the driver)
  */
 public record ContainerSpec(String name, String image, List<String> entrypoint, List<String> command,
                             List<String> environment, Map<String, String> labels, String workingDir, String user,
                             String hostname, List<ExposedPort> exposedPorts, HealthCheck healthcheck,
-                            String stopSignal, Integer stopTimeout, HostConfig hostConfig) {
+                            String stopSignal, Integer stopTimeout, HostConfig hostConfig,
+                            ContainerNetworking networking) {
     public CreateContainerCmd applyTo(CreateContainerCmd command) {
         command.withName(name).withEnv(environment).withLabels(labels).withHostConfig(hostConfig)
                 .withStopSignal(stopSignal).withStopTimeout(stopTimeout);
@@ -41,6 +44,9 @@ public record ContainerSpec(String name, String image, List<String> entrypoint, 
         }
         if (healthcheck != null) {
             command.withHealthcheck(healthcheck);
+        }
+        if (networking.ipv4Address() != null) {
+            command.withIpv4Address(networking.ipv4Address());
         }
         return command;
     }

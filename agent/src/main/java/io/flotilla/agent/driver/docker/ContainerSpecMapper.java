@@ -39,6 +39,7 @@ import java.util.Map;
  *       a bind mount keeps its absolute host path, tmpfs is tmpfs, an anonymous volume is a Docker
  *       anonymous volume.</li>
  *   <li>Resources: limits → NanoCPUs, Memory, PidsLimit; the memory reservation → MemoryReservation.</li>
+ *   <li>Networks: {@link ContainerNetworking}.</li>
  * </ul>
  */
 public final class ContainerSpecMapper {
@@ -63,6 +64,20 @@ public final class ContainerSpecMapper {
     public static ContainerSpec map(Task task, Assignment assignment, String nodeId, String address,
                                     Map<String, Integer> hostPorts, List<HostMount> hostMounts,
                                     java.nio.file.Path leaseFile) {
+        return map(task, assignment, nodeId, address, hostPorts, hostMounts, leaseFile, ContainerNetworking.DEFAULT_DOMAIN);
+    }
+
+    /**
+     * As {@link #map(Task, Assignment, String, String, Map, List, java.nio.file.Path)}, networked by
+     * {@link ContainerNetworking} ({@code network_mode}, or the assignment's overlays with the node's
+     * DNS and {@code <stack>.<dnsDomain>} as search domain). On {@code network_mode: host} or
+     * {@code none} no port is published: on the host's network the task listens on the host itself,
+     * on none nothing reaches it.
+     */
+    public static ContainerSpec map(Task task, Assignment assignment, String nodeId, String address,
+                                    Map<String, Integer> hostPorts, List<HostMount> hostMounts,
+                                    java.nio.file.Path leaseFile, String dnsDomain) {
+        ContainerNetworking networking = ContainerNetworking.of(task.spec(), assignment, dnsDomain);
         if (leaseFile != null) {
             hostMounts = new ArrayList<>(hostMounts);
             hostMounts.add(new HostMount(HostMount.Type.BIND, leaseFile.toAbsolutePath().getParent(),
@@ -75,11 +90,12 @@ public final class ContainerSpecMapper {
             ExposedPort exposedPort = ExposedPort.tcp(port.target());
             exposed.add(exposedPort);
             Integer hostPort = hostPorts.get(port.name());
-            if (hostPort != null) {
+            if (hostPort != null && networking.publishesPorts()) {
                 bindings.bind(exposedPort, Ports.Binding.bindIpAndPort(address, hostPort));
             }
         }
         HostConfig host = HostConfig.newHostConfig().withPortBindings(bindings);
+        networking.applyTo(host);
         resources(template, host);
         if (!template.ulimits().isEmpty()) {
             List<Ulimit> ulimits = new ArrayList<>();
@@ -110,7 +126,7 @@ public final class ContainerSpecMapper {
                 template.command().isEmpty() ? null : template.command(),
                 environment(task, assignment, nodeId, leaseFile), ContainerLabels.of(task, nodeId), template.workingDir(),
                 template.user(), template.hostname(), exposed, healthcheck(template.healthcheck()),
-                signalName(template.stopSignal()), seconds(template.stopGracePeriod()), host);
+                signalName(template.stopSignal()), seconds(template.stopGracePeriod()), host, networking);
     }
 
     static List<String> environment(Task task, Assignment assignment, String nodeId) {

@@ -1,14 +1,10 @@
 package io.flotilla.agent.driver.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerResponse;
-import com.github.dockerjava.api.command.PullImageCmd;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.PullResponseItem;
 import io.flotilla.agent.driver.Adoption;
 import io.flotilla.agent.driver.Driver;
 import io.flotilla.agent.driver.DriverException;
@@ -22,6 +18,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.api.TaskLogSource;
+import io.flotilla.model.api.TaskNetwork;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
@@ -29,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +45,11 @@ import org.slf4j.LoggerFactory;
  *   <li>A fenced task's container gets its watchdog ({@link ContainerWatchdog}) before it starts;
  *       an adopted one gets a new watchdog if its own is gone.</li>
  *   <li>{@link #retainOnly}: containers of tasks the cluster no longer lists are removed (their
- *       output saved to the task directory first, so {@code service logs} still reads it).</li>
+ *       output saved to the task directory first, so {@code service logs} still reads it), and the
+ *       Docker networks of overlays no container is on any more ({@link DockerNetworks#removeIdle}).</li>
+ *   <li>A task on overlay networks: {@link ContainerNetworking}; the Docker network of each is made
+ *       before the container ({@link DockerNetworks#ensure}), which is connected to all of them
+ *       before it starts.</li>
  * </ul>
  */
 public final class DockerDriver implements Driver {
@@ -60,23 +60,35 @@ public final class DockerDriver implements Driver {
     private final String nodeId;
     private final String address;
     private final Path dataDir;
-    private final InstantSource clock;
     private final DockerEvents events;
     private final ContainerLogSource logs;
     /** Task ids whose container is being created or runs under this driver: never removed by {@link #retainOnly}. */
     private final Set<String> active = ConcurrentHashMap.newKeySet();
-    private final Map<String, Object> pullLocks = new ConcurrentHashMap<>();
+    private final DockerImages images;
+    private final DockerNetworks networks;
+    private final String dnsDomain;
+
+    /** Task id → the overlays its container is being created on: {@link #retainOnly} leaves their Docker networks. */
+    private final Map<String, List<String>> joining = new ConcurrentHashMap<>();
 
     public DockerDriver(DockerDaemon daemon, String nodeId, String address, Path dataDir, InstantSource clock,
                         TaskLogSource diskLogs) {
+        this(daemon, nodeId, address, dataDir, clock, diskLogs, ContainerNetworking.DEFAULT_DOMAIN);
+    }
+
+    /** @param dnsDomain the cluster's DNS domain: a container on overlays searches {@code <stack>.<dnsDomain>} */
+    public DockerDriver(DockerDaemon daemon, String nodeId, String address, Path dataDir, InstantSource clock,
+                        TaskLogSource diskLogs, String dnsDomain) {
         this.daemon = daemon;
         this.client = daemon.client();
         this.nodeId = nodeId;
         this.address = address;
         this.dataDir = dataDir;
-        this.clock = clock;
         this.events = new DockerEvents(client, nodeId);
         this.logs = new ContainerLogSource(this, diskLogs);
+        this.images = new DockerImages(daemon, clock);
+        this.networks = new DockerNetworks(client);
+        this.dnsDomain = dnsDomain;
         events.start();
     }
 
@@ -98,100 +110,7 @@ public final class DockerDriver implements Driver {
         if (assignment.fenced() && ContainerWatchdog.missing() != null) {
             throw new DriverException("cannot run a fenced task: " + ContainerWatchdog.missing());
         }
-        ImageReference reference = ImageReference.parse(image);
-        PullPolicy policy = PullPolicy.parse(task.spec().pullPolicy());
-        if (policy != PullPolicy.ALWAYS && imagePresent(image)) {
-            return; // the common case, without waiting for another task's pull
-        }
-        // One pull per image at a time: fifty replicas starting together pull once.
-        synchronized (pullLocks.computeIfAbsent(reference.canonical(), key -> new Object())) {
-            switch (policy.decide(imagePresent(image))) {
-                case USE_LOCAL -> { }
-                case REJECT -> throw new DriverException("image " + image
-                        + " is not on this node and pull_policy is never");
-                case PULL -> pull(image, reference, progress);
-            }
-        }
-    }
-
-    private boolean imagePresent(String image) throws DriverException {
-        try {
-            client.inspectImageCmd(image).exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
-        } catch (RuntimeException e) {
-            throw new DriverException("cannot inspect image " + image + ": " + DaemonErrors.reason(e), e);
-        }
-    }
-
-    private void pull(String image, ImageReference reference, Consumer<String> progress) throws DriverException {
-        log.info("pulling image {}", image);
-        progress.accept("pulling image " + image);
-        PullProgress summary = new PullProgress(image, clock, progress);
-        AtomicReference<String> daemonError = new AtomicReference<>();
-        PullImageCmd command = client.pullImageCmd(reference.repository());
-        if (reference.digest() != null) {
-            command = client.pullImageCmd(reference.canonical());
-        } else {
-            command.withTag(reference.tag());
-        }
-        AuthConfig auth = credentials(image);
-        if (auth != null) {
-            command.withAuthConfig(auth);
-        }
-        try {
-            command.exec(new ResultCallback.Adapter<PullResponseItem>() {
-                @Override
-                public void onNext(PullResponseItem item) {
-                    if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
-                        daemonError.set(item.getErrorDetail().getMessage());
-                    } else if (item.getError() != null) {
-                        daemonError.set(item.getError());
-                    }
-                    var detail = item.getProgressDetail();
-                    summary.update(item.getId(), item.getStatus(), detail == null ? null : detail.getCurrent(),
-                            detail == null ? null : detail.getTotal());
-                }
-
-                @Override
-                public void onError(Throwable error) {
-                    daemonError.set(DaemonErrors.reason(error)); // reported by the task, not logged here
-                    try {
-                        close();
-                    } catch (java.io.IOException e) {
-                        // closing anyway
-                    }
-                }
-            }).awaitCompletion();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DriverException("pull of " + image + " interrupted", e);
-        } catch (RuntimeException e) {
-            throw new DriverException("cannot pull image " + image + ": " + DaemonErrors.reason(e), e);
-        }
-        if (daemonError.get() != null) {
-            throw new DriverException("cannot pull image " + image + ": " + daemonError.get());
-        }
-        if (!imagePresent(image)) {
-            throw new DriverException("cannot pull image " + image + ": the daemon reports no error, but has no such image");
-        }
-        progress.accept("pulled image " + image);
-    }
-
-    /** Credentials for the image's registry from {@code ~/.docker/config.json}, or null for none. */
-    private AuthConfig credentials(String image) {
-        try {
-            AuthConfig auth = daemon.config().effectiveAuthConfig(image);
-            if (auth == null || (auth.getUsername() == null && auth.getAuth() == null && auth.getIdentitytoken() == null
-                    && auth.getRegistrytoken() == null)) {
-                return null;
-            }
-            return auth;
-        } catch (RuntimeException e) {
-            log.warn("cannot read registry credentials for {}: {}", image, e.toString());
-            return null;
-        }
+        images.ensure(image, task.spec().pullPolicy(), progress);
     }
 
     @Override
@@ -199,7 +118,8 @@ public final class DockerDriver implements Driver {
         Task task = launch.task();
         ContainerSpec spec;
         try {
-            spec = ContainerSpecMapper.map(task, launch.assignment(), nodeId, address, launch.hostPorts(), launch.mounts(), launch.leaseFile());
+            spec = ContainerSpecMapper.map(task, launch.assignment(), nodeId, address, launch.hostPorts(),
+                    launch.mounts(), launch.leaseFile(), dnsDomain);
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
         }
@@ -211,7 +131,9 @@ public final class DockerDriver implements Driver {
             }
         }
         active.add(task.id());
+        joining.put(task.id(), spec.networking().networks().stream().map(TaskNetwork::network).toList());
         try {
+            ensureNetworks(spec.networking());
             String containerId;
             try {
                 CreateContainerResponse created = spec.applyTo(client.createContainerCmd(spec.image())).exec();
@@ -223,6 +145,7 @@ public final class DockerDriver implements Driver {
                 }
                 containerId = spec.applyTo(client.createContainerCmd(spec.image())).exec().getId();
             }
+            connectBeforeStart(containerId, spec.networking());
             ContainerHandle handle = new ContainerHandle(client, task.id(), containerId, healthEnabled(task));
             events.watch(handle);
             handle.exit().whenComplete((status, failure) -> active.remove(task.id()));
@@ -251,6 +174,33 @@ public final class DockerDriver implements Driver {
         } catch (RuntimeException e) {
             active.remove(task.id());
             throw new DriverException("cannot create the container: " + DaemonErrors.reason(e), e);
+        } finally {
+            joining.remove(task.id());
+        }
+    }
+
+    /** The Docker network of each overlay of the task, made if missing ({@link DockerNetworks#ensure}). */
+    private void ensureNetworks(ContainerNetworking networking) throws DriverException {
+        for (TaskNetwork network : networking.networks()) {
+            try {
+                networks.ensure(network);
+            } catch (RuntimeException e) {
+                throw new DriverException("cannot make the Docker network of network " + network.network() + ": "
+                        + DaemonErrors.reason(e), e);
+            }
+        }
+    }
+
+    /** Joins a created container to its further overlays, each at its address; on failure it is removed. */
+    private void connectBeforeStart(String containerId, ContainerNetworking networking) throws DriverException {
+        for (TaskNetwork network : networking.connectBeforeStart()) {
+            try {
+                networks.connect(containerId, network);
+            } catch (RuntimeException e) {
+                removeQuietly(containerId);
+                throw new DriverException("cannot connect the container to network " + network.network() + " at "
+                        + network.address() + ": " + DaemonErrors.reason(e), e);
+            }
         }
     }
 
@@ -340,6 +290,16 @@ public final class DockerDriver implements Driver {
             log.info("task {}: removing its container {} ({})", taskId, DockerEvents.shortId(container.getId()),
                     container.getState());
             removeQuietly(container.getId());
+        }
+        try {
+            Set<String> joiningNow = new java.util.HashSet<>();
+            joining.values().forEach(joiningNow::addAll);
+            for (String removed : networks.removeIdle(joiningNow)) {
+                log.info("network {}: no container on it any more; removed its Docker network {}", removed,
+                        DockerNetworks.dockerName(removed));
+            }
+        } catch (RuntimeException e) {
+            log.warn("cannot remove idle Docker networks: {}", DaemonErrors.reason(e));
         }
     }
 

@@ -6,9 +6,12 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Network;
 import io.flotilla.model.api.TaskNetwork;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The Docker side of a node's overlay networks: one Docker bridge network per overlay, named
@@ -32,6 +35,8 @@ public final class DockerNetworks {
 
     private final DockerClient client;
     private final int mtu;
+    /** Overlays whose Docker network had no container at the last {@link #removeIdle}. */
+    private Set<String> idleLastPass = Set.of();
 
     public DockerNetworks(DockerClient client, int mtu) {
         this.client = client;
@@ -113,6 +118,36 @@ public final class DockerNetworks {
         } catch (ConflictException | NotFoundException e) {
             return inspect(dockerName(network)) == null;
         }
+    }
+
+    /**
+     * The janitor's pass ({@code retainOnly}, every maintenance pass): removes the Docker network of
+     * each overlay that no container of this daemon has been on for two passes in a row, and that no
+     * container is being created on ({@code joining}). Two passes, because the daemon may be shared
+     * by several agents (test clusters on one machine) and another agent's container may be between
+     * its {@link #ensure} and its start; a pass is seconds, that window milliseconds. The node's data
+     * plane removes the overlay's bridge itself once its last task on this node ended.
+     *
+     * @return the overlays whose Docker network was removed
+     */
+    public synchronized List<String> removeIdle(Set<String> joining) {
+        Set<String> idle = new HashSet<>();
+        for (Network listed : client.listNetworksCmd().withFilter("label", List.of(NETWORK_LABEL)).exec()) {
+            String overlay = listed.getLabels() == null ? null : listed.getLabels().get(NETWORK_LABEL);
+            Network existing = overlay == null || joining.contains(overlay) ? null : inspect(listed.getId());
+            if (existing != null && (existing.getContainers() == null || existing.getContainers().isEmpty())) {
+                idle.add(overlay);
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (String overlay : idle) {
+            if (idleLastPass.contains(overlay) && removeIfUnused(overlay)) {
+                removed.add(overlay);
+            }
+        }
+        idleLastPass = new HashSet<>(idle);
+        removed.forEach(idleLastPass::remove);
+        return removed;
     }
 
     private Network inspect(String name) {

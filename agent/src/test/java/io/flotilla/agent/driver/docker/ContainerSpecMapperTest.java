@@ -163,4 +163,41 @@ class ContainerSpecMapperTest {
         assertThat(ContainerSpecMapper.signalName("sigquit")).isEqualTo("SIGQUIT");
         assertThat(ContainerSpecMapper.signalName("9")).isEqualTo("9");
     }
+
+    static final io.flotilla.model.api.TaskNetwork FRONT = new io.flotilla.model.api.TaskNetwork("shop_front", 9101,
+            "198.18.201.0/24", "198.18.201.1", false, "198.18.201.7");
+    static final io.flotilla.model.api.TaskNetwork BACK = new io.flotilla.model.api.TaskNetwork("shop_back", 9102,
+            "198.18.202.0/24", "198.18.202.1", true, "198.18.202.9");
+
+    @Test
+    void aTaskOnNetworksIsCreatedOnTheFirstAtItsAddressWithTheNodesDnsAndItsStacksSearchDomain() {
+        Assignment onNetworks = ports.withNetworks(List.of(FRONT, BACK), "shop");
+        ContainerSpec spec = ContainerSpecMapper.map(task, onNetworks, "node-1", "127.0.0.1",
+                Map.of("http", 31000, "admin", 19000), List.of(), null, "corp");
+
+        assertThat(spec.hostConfig().getNetworkMode()).isEqualTo("flotilla-shop_front");
+        assertThat(spec.networking().ipv4Address()).isEqualTo("198.18.201.7");
+        assertThat(spec.networking().connectBeforeStart()).containsExactly(BACK);
+        assertThat(spec.hostConfig().getDns()).containsExactly("198.18.201.1");
+        assertThat(spec.hostConfig().getDnsSearch()).containsExactly("shop.corp");
+        assertThat(spec.hostConfig().getPortBindings().getBindings()).as("ports are published as without networks")
+                .containsKey(ExposedPort.tcp(80));
+        assertThat(ContainerSpecMapper.map(task, onNetworks.withNetworks(List.of(FRONT), null), "node-1", "127.0.0.1",
+                Map.of(), List.of(), null, "corp").hostConfig().getDnsSearch()).as("outside a stack").isNull();
+    }
+
+    @Test
+    void networkModeHostOrNoneIsDockersOwnWithoutPublishedPortsAndATaskWithoutNetworksKeepsTheDefaultBridge() {
+        for (String mode : List.of("host", "none")) {
+            Task moded = DockerTasks.task("t1", DockerTasks.full().withNetworks(List.of(), mode), Map.of());
+            ContainerSpec spec = ContainerSpecMapper.map(moded, ports, "node-1", "127.0.0.1",
+                    Map.of("http", 31000), List.of(), null, "flotilla");
+            assertThat(spec.hostConfig().getNetworkMode()).isEqualTo(mode);
+            assertThat(spec.hostConfig().getPortBindings().getBindings().values()).allMatch(binding -> binding == null);
+            assertThat(spec.hostConfig().getDns()).isNull();
+        }
+        ContainerSpec plain = ContainerSpecMapper.map(task, ports, "node-1", "127.0.0.1", Map.of("http", 31000), List.of());
+        assertThat(plain.hostConfig().getNetworkMode()).isNull();
+        assertThat(plain.networking()).isEqualTo(ContainerNetworking.DEFAULT_BRIDGE);
+    }
 }
