@@ -47,9 +47,9 @@ class ModuleLayeringTest {
             module("manager",          "io.flotilla.manager..",           "model", "security", "state", "discovery", "scheduler"),
             // The client library speaks the API's vocabulary (and the cluster's TLS): no server types.
             module("client",           "io.flotilla.client..",            "model", "security"),
-            // The daemon: the composition of the manager role, the agent, DNS, mesh, relay, renewal.
+            // The daemon: the composition of the manager role, the agent, DNS, mesh, relay, renewal, the overlay.
             module("node",             "io.flotilla.node..",              "model", "security", "state", "discovery",
-                    "mesh", "client", "agent", "manager"),
+                    "mesh", "client", "agent", "manager", "network"),
             // The demo apps run as tasks: the product's discovery client only.
             module("demo",             "io.flotilla.demo..",              "discovery-client"),
             // The binary follows deploys and updates through the API (GET /v1/progress), not the server's state.

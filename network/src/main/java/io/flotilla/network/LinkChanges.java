@@ -13,8 +13,8 @@ import java.util.Set;
  * to what the plan says, as command lines; nothing when they match. Pure: the data plane reads
  * the {@link KernelState}, asks this, and runs the answer in order.
  *
- * <p>Per network: the bridge {@code fl-br-<vni>} (MTU, the gateway's MAC, up) with the gateway and
- * local addresses; the VXLAN device {@code fl-vx-<vni>} ({@code nolearning proxy}: no flooding,
+ * <p>Per network: the bridge {@code fl-br-<vni>} (MTU, {@link NetworkPlan#bridgeMac}, up) with the gateway,
+ * the node's own address and the local addresses; the VXLAN device {@code fl-vx-<vni>} ({@code nolearning proxy}: no flooding,
  * ARP answered on the node from the neighbour table) enslaved to it; per remote endpoint one
  * forwarding entry (its MAC to its node) and one neighbour entry (its address to its MAC). A
  * VXLAN device whose id, local address, port or flags differ is made anew, its entries with it.
@@ -45,7 +45,7 @@ final class LinkChanges {
 
     private static void bridge(List<List<String>> commands, KernelState kernel, OverlayPlan plan, NetworkPlan network) {
         String name = network.bridge();
-        String mac = OverlayNames.mac(network.gateway());
+        String mac = network.bridgeMac();
         String mtu = Integer.toString(plan.overlayMtu());
         KernelState.Link bridge = kernel.links().get(name);
         Set<String> current = Set.of();
@@ -74,7 +74,7 @@ final class LinkChanges {
         }
         Set<String> wanted = new LinkedHashSet<>();
         wanted.add(network.gateway() + "/" + network.prefixLength());
-        network.localAddresses().forEach(address -> wanted.add(address + "/32"));
+        network.bridgeAddresses().forEach(address -> wanted.add(address + "/32"));
         current.stream().filter(address -> !wanted.contains(address)).sorted()
                 .forEach(address -> commands.add(List.of("ip", "addr", "del", address, "dev", name)));
         Set<String> have = current;

@@ -14,11 +14,14 @@ import java.util.Set;
  * @param subnet         the network's subnet, canonical CIDR ({@code 10.0.1.0/24})
  * @param gateway        the address every node's bridge of this network holds, in the subnet
  * @param internal       no route out of the cluster: no forwarding from the bridge anywhere but itself
- * @param localAddresses further addresses the local bridge holds (the node's own address on the
- *                       network, service VIPs), so that tasks on this node reach them locally
- * @param remotes        the network's task addresses on other nodes
+ * @param nodeAddress    the node's own address on the network (null until allocated): the bridge
+ *                       holds it and takes its MAC ({@link #bridgeMac}), because the other nodes
+ *                       derive that MAC from the address and send frames for it here
+ * @param localAddresses further addresses the local bridge holds (service VIPs), so that tasks on
+ *                       this node reach them locally
+ * @param remotes        the network's task addresses on other nodes (and the other nodes' own addresses)
  */
-public record NetworkPlan(String name, int vni, String subnet, String gateway, boolean internal,
+public record NetworkPlan(String name, int vni, String subnet, String gateway, boolean internal, String nodeAddress,
                           List<String> localAddresses, List<RemoteEndpoint> remotes) {
     static final int MAX_VNI = (1 << 24) - 1;
 
@@ -37,6 +40,13 @@ public record NetworkPlan(String name, int vni, String subnet, String gateway, b
         remotes = List.copyOf(remotes == null ? List.of() : remotes);
         Set<String> seen = new HashSet<>();
         seen.add(gateway);
+        if (nodeAddress != null) {
+            nodeAddress = Ipv4.canonical(nodeAddress);
+            if (!cidr.contains(nodeAddress) || !seen.add(nodeAddress)) {
+                throw new IllegalArgumentException("network " + name + ": the node's address " + nodeAddress
+                        + " is not a host address of " + subnet + " other than the gateway");
+            }
+        }
         for (String address : localAddresses) {
             if (!seen.add(Ipv4.canonical(address))) {
                 throw new IllegalArgumentException("network " + name + ": address " + address + " is listed twice");
@@ -54,6 +64,12 @@ public record NetworkPlan(String name, int vni, String subnet, String gateway, b
         }
     }
 
+    /** Without an address of the node's own (the bridge takes the gateway's MAC). */
+    public NetworkPlan(String name, int vni, String subnet, String gateway, boolean internal,
+                       List<String> localAddresses, List<RemoteEndpoint> remotes) {
+        this(name, vni, subnet, gateway, internal, null, localAddresses, remotes);
+    }
+
     static int checkVni(int vni) {
         if (vni < 1 || vni > MAX_VNI) {
             throw new IllegalArgumentException("a VNI is from 1 to " + MAX_VNI + ", not " + vni);
@@ -69,11 +85,33 @@ public record NetworkPlan(String name, int vni, String subnet, String gateway, b
         return OverlayNames.vxlan(vni);
     }
 
+    /**
+     * The bridge's MAC: {@code 02:42:} and the node's own address, else the gateway's. The other
+     * nodes reach this node's own address (its mesh's source address, toward their tasks' replies)
+     * by the MAC they derive from it ({@link OverlayNames#mac}); the bridge accepts a frame for
+     * itself only at its own MAC, so it must be that one. The gateway and the VIPs, which every
+     * node holds, are answered by ARP from the bridge and take whatever MAC it has.
+     */
+    public String bridgeMac() {
+        return OverlayNames.mac(nodeAddress != null ? nodeAddress : gateway);
+    }
+
+    /** Every address the bridge holds besides the gateway: the node's own, then the others. */
+    public List<String> bridgeAddresses() {
+        if (nodeAddress == null) {
+            return localAddresses;
+        }
+        List<String> all = new java.util.ArrayList<>();
+        all.add(nodeAddress);
+        all.addAll(localAddresses);
+        return List.copyOf(all);
+    }
+
     public int prefixLength() {
         return Cidr.parse(subnet).prefixLength();
     }
 
     public NetworkPlan withRemotes(List<RemoteEndpoint> newRemotes) {
-        return new NetworkPlan(name, vni, subnet, gateway, internal, localAddresses, newRemotes);
+        return new NetworkPlan(name, vni, subnet, gateway, internal, nodeAddress, localAddresses, newRemotes);
     }
 }

@@ -24,9 +24,13 @@ final class KernelStates {
         for (NetworkPlan network : plan.networks()) {
             Set<String> addresses = new HashSet<>();
             addresses.add(network.gateway() + "/" + network.prefixLength());
+            if (network.nodeAddress() != null) {
+                addresses.add(network.nodeAddress() + "/32");
+            }
             network.localAddresses().forEach(address -> addresses.add(address + "/32"));
+            String mac = OverlayNames.mac(network.nodeAddress() != null ? network.nodeAddress() : network.gateway());
             links.put(network.bridge(), new KernelState.Link(network.bridge(), "bridge", null, plan.overlayMtu(), true,
-                    OverlayNames.mac(network.gateway()), addresses, null));
+                    mac, addresses, null));
             links.put(network.vxlan(), new KernelState.Link(network.vxlan(), "vxlan", network.bridge(), plan.overlayMtu(), true,
                     "c6:86:a3:e0:29:2d", Set.of(),
                     new KernelState.Vxlan(network.vni(), plan.underlayAddress(), 4789, false, true)));

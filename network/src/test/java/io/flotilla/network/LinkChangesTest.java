@@ -39,6 +39,24 @@ class LinkChangesTest {
     }
 
     @Test
+    void the_bridge_holds_the_nodes_own_address_and_takes_its_mac_which_the_other_nodes_derive_from_it() {
+        NetworkPlan withNode = new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.9",
+                List.of("10.0.1.250"), List.of(ON_HOST_2));
+        assertThat(changes(KernelStates.empty(false), plan(withNode))).startsWith(
+                "ip link add fl-br-4096 mtu 1450 address 02:42:0a:00:01:09 type bridge",
+                "ip link set dev fl-br-4096 up",
+                "ip addr add 10.0.1.1/24 dev fl-br-4096",
+                "ip addr add 10.0.1.9/32 dev fl-br-4096",
+                "ip addr add 10.0.1.250/32 dev fl-br-4096");
+        assertThat(changes(KernelStates.converged(plan(withNode), false), plan(withNode))).isEmpty();
+        // A bridge made before the node had its own address (the gateway's MAC) takes the node's.
+        NetworkPlan before = new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, List.of("10.0.1.250"), List.of(ON_HOST_2));
+        assertThat(changes(KernelStates.converged(plan(before), false), plan(withNode))).containsExactly(
+                "ip link set dev fl-br-4096 address 02:42:0a:00:01:09",
+                "ip addr add 10.0.1.9/32 dev fl-br-4096");
+    }
+
+    @Test
     void a_kernel_that_holds_the_plan_needs_nothing() {
         assertThat(changes(KernelStates.converged(plan(A), false), plan(A))).isEmpty();
     }

@@ -50,7 +50,15 @@ class OverlayKernelTest {
         return "198.18.77." + host;
     }
 
-    /** Network A as host {@code host} sees it: the other hosts' tasks are its remote endpoints. */
+    /** Host {@code host}'s own address on network A (its bridge holds it, with its MAC). */
+    static String nodeA(int host) {
+        return "198.19.1.10" + host;
+    }
+
+    /**
+     * Network A as host {@code host} sees it: the other hosts' tasks are its remote endpoints, and
+     * so are the other hosts' own addresses on A.
+     */
     static NetworkPlan networkA(int host, int... without) {
         List<RemoteEndpoint> remotes = new ArrayList<>();
         String[] tasks = {null, TASK_A1, TASK_A2, TASK_A3};
@@ -60,7 +68,12 @@ class OverlayKernelTest {
                 remotes.add(new RemoteEndpoint(tasks[other], node(other)));
             }
         }
-        return new NetworkPlan("a", 4096, "198.19.1.0/24", GATEWAY_A, false, List.of(VIP_A), remotes);
+        for (int other = 1; other <= 3; other++) {
+            if (other != host) {
+                remotes.add(new RemoteEndpoint(nodeA(other), node(other)));
+            }
+        }
+        return new NetworkPlan("a", 4096, "198.19.1.0/24", GATEWAY_A, false, nodeA(host), List.of(VIP_A), remotes);
     }
 
     static final NetworkPlan NETWORK_B = new NetworkPlan("b", 4097, "198.19.2.0/24", GATEWAY_B, false, List.of(), List.of());
@@ -145,7 +158,17 @@ class OverlayKernelTest {
         assertThat(NetnsTestBed.ping("flt-1a", VIP_A)).isTrue();
         assertThat(vxlanTxPackets(1, 4096)).as("packets sent into the overlay").isEqualTo(sentBefore);
         assertThat(NetnsTestBed.run(5, "ip", "-n", "flt-1a", "neigh", "show", GATEWAY_A).output())
-                .contains(OverlayNames.mac(GATEWAY_A));
+                .as("the gateway is answered by the bridge, whose MAC is the node's own address's")
+                .contains(OverlayNames.mac(nodeA(1)));
+    }
+
+    @Test
+    @Order(3)
+    void another_hosts_own_address_is_answered_by_that_hosts_bridge_across_the_vxlan() {
+        // The far host's bridge must have the MAC this host derives from its address, or it drops the frame.
+        await().atMost(Duration.ofSeconds(10)).until(() -> NetnsTestBed.ping("flt-1a", nodeA(2)));
+        assertThat(NetnsTestBed.ping("flt-3a", nodeA(1))).isTrue();
+        assertThat(NetnsTestBed.ping("flt-1a", nodeA(1))).as("its own host's address, locally").isTrue();
     }
 
     @Test

@@ -34,6 +34,22 @@ class OverlayPlanTest {
     }
 
     @Test
+    void the_nodes_own_address_is_a_host_address_of_the_subnet_and_no_one_elses() {
+        NetworkPlan a = new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.9", List.of("10.0.1.250"), List.of());
+        assertThat(a.bridgeMac()).isEqualTo("02:42:0a:00:01:09");
+        assertThat(a.bridgeAddresses()).containsExactly("10.0.1.9", "10.0.1.250");
+        assertThat(network("b", 4097, "10.0.2.0/24", "10.0.2.1").bridgeMac()).isEqualTo("02:42:0a:00:02:01");
+        assertThatThrownBy(() -> new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.2.9", List.of(), List.of()))
+                .hasMessageContaining("10.0.2.9 is not a host address");
+        assertThatThrownBy(() -> new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.1", List.of(), List.of()))
+                .hasMessageContaining("other than the gateway");
+        assertThatThrownBy(() -> new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.9", List.of("10.0.1.9"), List.of()))
+                .hasMessageContaining("listed twice");
+        assertThatThrownBy(() -> new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.9", List.of(),
+                List.of(new RemoteEndpoint("10.0.1.9", "198.18.77.2")))).hasMessageContaining("listed twice");
+    }
+
+    @Test
     void networks_of_a_node_have_distinct_vnis_and_subnets_that_do_not_overlap() {
         NetworkPlan a = network("a", 4096, "10.0.1.0/24", "10.0.1.1");
         assertThatThrownBy(() -> new OverlayPlan("198.18.77.1", 1500, List.of(a, network("b", 4096, "10.0.2.0/24", "10.0.2.1"))))

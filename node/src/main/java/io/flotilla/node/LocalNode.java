@@ -61,6 +61,8 @@ public final class LocalNode implements AutoCloseable {
     private final io.flotilla.discovery.SharedRegistryMirror registry;
     /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
     private volatile NodeMesh mesh;
+    /** This node's overlay networks, once {@link #startNetworks} ran; null when off. */
+    private volatile io.flotilla.node.network.NodeNetworks networks;
     /** This node's mutual TLS (DATA/tls) and the renewal of its certificate. */
     private final io.flotilla.security.NodeTls tls;
     private final io.flotilla.security.CertificateRenewer renewer;
@@ -305,8 +307,22 @@ public final class LocalNode implements AutoCloseable {
         mesh = NodeMesh.start(advertise, role::manager, () -> {
             io.flotilla.model.api.NodeSession session = agent.session();
             return session == null ? null : session.mesh();
-        }, registry::acquire, metrics, true);
+        }, registry::acquire, () -> networks == null ? io.flotilla.model.api.NetworkDirectory.EMPTY : networks.applied(),
+                metrics, true);
         return mesh;
+    }
+
+    /**
+     * Starts following this node's overlay networks (data plane from {@code advertise}, DNS on each
+     * gateway for {@code domain}; see {@link io.flotilla.node.network.NodeNetworks}). Only on a node
+     * that owns its network namespace: it changes the kernel's bridges, VXLAN devices and iptables.
+     */
+    public io.flotilla.node.network.NodeNetworks startNetworks(String advertise, String domain) {
+        networks = io.flotilla.node.network.NodeNetworks.start(new io.flotilla.node.network.NodeNetworks.Options(
+                nodeId, advertise, domain, io.flotilla.discovery.dns.DnsConfig.DEFAULT_PORT, null),
+                io.flotilla.network.Commands.host());
+        agent.addSessionListener(networks);
+        return networks;
     }
 
     /** Stops the agent and the manager. Tasks keep running; the next start on the same data dir adopts them. */
@@ -314,6 +330,10 @@ public final class LocalNode implements AutoCloseable {
     public void close() {
         if (mesh != null) {
             mesh.close();
+        }
+        if (networks != null) {
+            agent.removeSessionListener(networks);
+            networks.close();
         }
         renewer.close();
         if (caFollower != null) {

@@ -9,14 +9,14 @@ import java.util.concurrent.CountDownLatch;
 final class ClusterNodeRunner {
     private ClusterNodeRunner() {}
 
-    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, MeshCliOptions mesh)
-            throws Exception {
-        return runForeground(data, config, how, dns, mesh, null);
+    static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, MeshCliOptions mesh,
+                             OverlayCliOptions overlay) throws Exception {
+        return runForeground(data, config, how, dns, mesh, overlay, null);
     }
 
     /** @param certValidity node certificates' validity ({@code init --cert-expiry}); null: the default */
     static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, MeshCliOptions mesh,
-                             java.time.Duration certValidity)
+                             OverlayCliOptions overlay, java.time.Duration certValidity)
             throws Exception {
         LocalNode node = LocalNode.startCluster(data, config, certValidity);
         if (config.clusterId() == null && node.clusterId() != null) {
@@ -47,6 +47,7 @@ final class ClusterNodeRunner {
         }
         // Every node serves DNS: a manager from its registry, a worker from its mirror of the managers'.
         dns.start(node, node.manager() != null ? node.apiAddress().getAddress().getHostAddress() : config.advertise());
+        overlay.start(node, config.advertise(), dns.domain);
         mesh.start(node, config.advertise());
         System.out.flush();
         stopped.await();

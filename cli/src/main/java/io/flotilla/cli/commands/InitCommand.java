@@ -24,6 +24,9 @@ public final class InitCommand implements Callable<Integer> {
     MeshCliOptions mesh = new MeshCliOptions();
 
     @picocli.CommandLine.Mixin
+    OverlayCliOptions overlay = new OverlayCliOptions();
+
+    @picocli.CommandLine.Mixin
     LeaseCliOptions lease = new LeaseCliOptions();
 
     @picocli.CommandLine.Mixin
@@ -62,7 +65,7 @@ public final class InitCommand implements Callable<Integer> {
         gluster.save(data);
         lease.save(data);
         networkPool.save(data, existing.isPresent());
-        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns, mesh,
+        return ClusterNodeRunner.runForeground(data, config, existing.isPresent() ? "restarted" : "new cluster", dns, mesh, overlay,
                 validity);
     }
 

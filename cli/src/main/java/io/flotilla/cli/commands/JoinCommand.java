@@ -40,6 +40,9 @@ public final class JoinCommand implements Callable<Integer> {
     MeshCliOptions mesh = new MeshCliOptions();
 
     @picocli.CommandLine.Mixin
+    OverlayCliOptions overlay = new OverlayCliOptions();
+
+    @picocli.CommandLine.Mixin
     LeaseCliOptions lease = new LeaseCliOptions();
 
     @picocli.CommandLine.Mixin
@@ -59,7 +62,7 @@ public final class JoinCommand implements Callable<Integer> {
         if (existing.isPresent()) {
             gluster.save(data);
             lease.save(data);
-            return ClusterNodeRunner.runForeground(data, existing.get(), "restarted", dns, mesh);
+            return ClusterNodeRunner.runForeground(data, existing.get(), "restarted", dns, mesh, overlay);
         }
         if (token == null || manager == null) {
             throw new IllegalArgumentException("a new node needs --token TOKEN and a manager's address");
@@ -80,7 +83,7 @@ public final class JoinCommand implements Callable<Integer> {
         config.save(data);
         gluster.save(data);
         lease.save(data);
-        return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns, mesh);
+        return ClusterNodeRunner.runForeground(data, config, "joined through " + cluster.hostPort(), dns, mesh, overlay);
     }
 
     /**

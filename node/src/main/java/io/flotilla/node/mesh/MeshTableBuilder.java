@@ -11,6 +11,7 @@ import io.flotilla.model.MeshRouting;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.VirtualAddresses;
+import io.flotilla.model.api.NetworkDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -53,6 +54,39 @@ public final class MeshTableBuilder {
      */
     public static Result build(String advertise, Collection<ServiceSpec> services,
                                Function<String, Collection<Endpoint>> endpoints, boolean virtualAddresses) {
+        return build(advertise, services, endpoints, virtualAddresses, NetworkDirectory.EMPTY);
+    }
+
+    /**
+     * As {@link #build(String, Collection, Function, boolean)}, plus a listener on each service's
+     * VIP on each of the node's overlay networks ({@link OverlayListeners}); one that would take an
+     * address and port already taken is left out with a problem.
+     */
+    public static Result build(String advertise, Collection<ServiceSpec> services,
+                               Function<String, Collection<Endpoint>> endpoints, boolean virtualAddresses,
+                               NetworkDirectory overlay) {
+        Result mesh = buildMesh(advertise, services, endpoints, virtualAddresses);
+        List<MeshListener> overlayListeners = OverlayListeners.of(overlay);
+        if (overlayListeners.isEmpty()) {
+            return mesh;
+        }
+        List<MeshListener> listeners = new ArrayList<>(mesh.table().listeners());
+        List<String> problems = new ArrayList<>(mesh.problems());
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        listeners.forEach(listener -> taken.add(listener.bindAddress() + ":" + listener.port()));
+        for (MeshListener listener : overlayListeners) {
+            if (taken.add(listener.bindAddress() + ":" + listener.port())) {
+                listeners.add(listener);
+            } else {
+                problems.add("overlay VIP " + listener.bindAddress() + ":" + listener.port() + " of "
+                        + listener.routes().getFirst().service() + " is taken by another listener (not served)");
+            }
+        }
+        return new Result(new MeshTable(listeners), List.copyOf(problems));
+    }
+
+    private static Result buildMesh(String advertise, Collection<ServiceSpec> services,
+                                    Function<String, Collection<Endpoint>> endpoints, boolean virtualAddresses) {
         List<String> problems = new ArrayList<>();
         List<ServiceSpec> sorted = new ArrayList<>(services);
         sorted.sort(Comparator.comparing(ServiceSpec::name));

@@ -13,6 +13,7 @@ import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.VirtualAddresses;
 import io.flotilla.model.api.MeshServices;
+import io.flotilla.model.api.NetworkDirectory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * The routing mesh of a node, fed by the registry: a manager reads its own {@link EndpointRegistry}
  * and cluster state; a worker keeps a mirror of the managers' registry through the managers' all-services
  * watch, and takes the services from its session ({@link MeshServices}, carried by the agent's
- * long poll, which answers when a service's spec changes). One feeder thread rebuilds the table ({@link MeshTableBuilder}) whenever either changes (checked every 50 ms, so
+ * long poll, which answers when a service's spec changes), and the VIPs of the node's overlay
+ * networks from its {@link NetworkDirectory} ({@link OverlayListeners}). One feeder thread rebuilds the table ({@link MeshTableBuilder}) whenever either changes (checked every 50 ms, so
  * an endpoint that leaves the registry leaves the mesh well within the agent's drain delay) and
  * applies it when it differs. A node whose role changes (promote, demote) switches source on the
  * next round.
@@ -58,6 +60,8 @@ public final class NodeMesh implements AutoCloseable {
     private final boolean virtualAddresses;
     /** A new (unstarted) stream mirroring the managers' registry, for a worker (the node's TLS set up). */
     private final Supplier<SharedRegistryMirror.Lease> mirrors;
+    /** The node's overlay networks as last applied ({@link OverlayListeners}: VIP listeners on each network). */
+    private final Supplier<NetworkDirectory> overlay;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Mesh mesh;
     private final Semaphore wake = new Semaphore(0);
@@ -70,8 +74,10 @@ public final class NodeMesh implements AutoCloseable {
     private WorkerSource worker;
 
     private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
-                     Supplier<SharedRegistryMirror.Lease> mirrors, boolean virtualAddresses, MeshOptions options) {
+                     Supplier<SharedRegistryMirror.Lease> mirrors, Supplier<NetworkDirectory> overlay,
+                     boolean virtualAddresses, MeshOptions options) {
         this.advertise = advertise;
+        this.overlay = overlay;
         this.mirrors = mirrors;
         this.manager = manager;
         this.services = services;
@@ -91,7 +97,19 @@ public final class NodeMesh implements AutoCloseable {
     public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
                                  Supplier<SharedRegistryMirror.Lease> mirrors, InetSocketAddress metrics,
                                  boolean virtualAddresses) throws IOException {
-        NodeMesh node = new NodeMesh(advertise, manager, services, mirrors, virtualAddresses, MeshOptions.defaults());
+        return start(advertise, manager, services, mirrors, () -> NetworkDirectory.EMPTY, metrics, virtualAddresses);
+    }
+
+    /**
+     * As {@link #start(String, Supplier, Supplier, Supplier, InetSocketAddress, boolean)}, with the
+     * node's overlay networks ({@code overlay}: the directory whose addresses are on the node's
+     * bridges now): each service's VIP on each network is a listener too ({@link OverlayListeners}).
+     */
+    public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
+                                 Supplier<SharedRegistryMirror.Lease> mirrors, Supplier<NetworkDirectory> overlay,
+                                 InetSocketAddress metrics, boolean virtualAddresses) throws IOException {
+        NodeMesh node = new NodeMesh(advertise, manager, services, mirrors, overlay, virtualAddresses,
+                MeshOptions.defaults());
         try {
             if (metrics != null) {
                 node.serveMetrics(metrics);
@@ -147,18 +165,21 @@ public final class NodeMesh implements AutoCloseable {
 
     private void feed() {
         long lastVersion = Long.MIN_VALUE;
+        NetworkDirectory lastOverlay = null;
         MeshTable applied = null;
         long retryAt = Long.MAX_VALUE;
         while (!closed) {
             try {
                 Source source = source();
                 long version = source.version();
+                NetworkDirectory networks = overlay.get();
                 boolean retry = System.nanoTime() >= retryAt;
-                if (version != lastVersion || retry) {
+                if (version != lastVersion || networks != lastOverlay || retry) {
                     lastVersion = version;
+                    lastOverlay = networks;
                     Collection<ServiceSpec> services = source.services();
                     MeshTableBuilder.Result result = MeshTableBuilder.build(advertise, services,
-                            source::endpoints, virtualAddresses);
+                            source::endpoints, virtualAddresses, networks);
                     virtualAddressMap = virtualAddresses ? MeshTableBuilder.virtualAddresses(services) : java.util.Map.of();
                     result.problems().forEach(this::reportOnce);
                     if (retry || !result.table().equals(applied)) {
