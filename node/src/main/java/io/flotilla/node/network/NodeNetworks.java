@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * The session thread only hands the directory over: a burst of sessions is one pass with the
  * latest. A failing pass is logged with its cause and tried again ({@link #RETRY}), from what the
- * kernel then holds. {@link #close} stops the DNS servers and removes the data plane.
+ * kernel then holds. {@link #close} stops the DNS servers and leaves the kernel to the running
+ * tasks; {@link #remove} also removes the data plane.
  */
 public final class NodeNetworks implements SessionListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeNetworks.class);
@@ -182,7 +183,11 @@ public final class NodeNetworks implements SessionListener, AutoCloseable {
         }
     }
 
-    /** Stops the DNS servers and removes every bridge, VXLAN device and rule of the overlay from the node. */
+    /**
+     * Stops following the session and the DNS servers, and leaves the kernel as it is: the node's
+     * tasks (containers, process tasks' namespaces) keep their networks across a restart of the
+     * node, as they keep running, and the next start reconciles from the session it gets.
+     */
     @Override
     public void close() {
         running = false;
@@ -193,6 +198,11 @@ public final class NodeNetworks implements SessionListener, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         dns.close();
+    }
+
+    /** {@link #close}, then removes every bridge, VXLAN device and rule of the overlay from the node. */
+    public void remove() {
+        close();
         try {
             dataPlane.teardown();
         } catch (RuntimeException e) {

@@ -52,7 +52,7 @@ public final class NetnsNode {
             }
         }
         mesh.close();
-        networks.close();
+        networks.remove();
         System.out.println("@closed");
         System.exit(0);
     }
