@@ -24,6 +24,8 @@ final class ClusterNodeProcess implements AutoCloseable {
     final Path data;
     final Path log;
     private final List<String> args;
+    /** How the command line runs: as is, or inside a test-bed host ({@link NetnsHosts#inHost}). */
+    private java.util.function.UnaryOperator<List<String>> wrap = command -> command;
     private Process process;
 
     ClusterNodeProcess(String address, Path data, String... args) {
@@ -40,8 +42,14 @@ final class ClusterNodeProcess implements AutoCloseable {
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", DIST.resolve("lib") + "/*",
                 "io.flotilla.cli.Main"));
         command.addAll(args);
-        process = new ProcessBuilder(command).directory(DevNodeProcess.ROOT.toFile()).redirectErrorStream(true)
+        process = new ProcessBuilder(wrap.apply(command)).directory(DevNodeProcess.ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return this;
+    }
+
+    /** This node inside test-bed host {@code host}'s network namespace, with that host's Docker daemon. */
+    ClusterNodeProcess inHost(int host) {
+        wrap = command -> NetnsHosts.inHost(host, command);
         return this;
     }
 
