@@ -242,6 +242,20 @@ public final class Agent implements AutoCloseable {
                         drivers.keySet(), clock.instant(), null)));
     }
 
+    /**
+     * The assignment as this node can honour it: without {@code --overlay} a task's networks have no
+     * bridge, VXLAN device or DNS here, so it runs as before networks existed (a container on
+     * Docker's default bridge, a process task on the host's network), and the log says so.
+     */
+    static io.flotilla.model.api.Assignment honoured(boolean overlay, Task task, io.flotilla.model.api.Assignment assignment) {
+        if (overlay || assignment.networks().isEmpty()) {
+            return assignment;
+        }
+        log.warn("task {} lists networks {} but this node runs without --overlay: it runs without them",
+                task.displayName(), assignment.networks().stream().map(io.flotilla.model.api.TaskNetwork::network).toList());
+        return assignment.withNetworks(java.util.List.of(), assignment.stack());
+    }
+
     /** Makes what runs here match the set. Idempotent: the same set twice changes nothing. */
     synchronized void reconcile(AssignmentSet assignments) {
         if (closed) {
@@ -255,7 +269,7 @@ public final class Agent implements AutoCloseable {
             if (task.desiredState() == TaskState.RUNNING) {
                 if (runner == null) {
                     if (!finished.contains(task.id()) && !task.state().isTerminal()) {
-                        startTask(task, assignments.assignment(task.id()));
+                        startTask(task, honoured(config.overlay(), task, assignments.assignment(task.id())));
                     }
                 } else {
                     runner.dependencies(dependencies);

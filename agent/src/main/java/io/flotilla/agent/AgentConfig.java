@@ -29,9 +29,14 @@ import java.util.Set;
  *                          {@value #DEFAULT_DNS_DOMAIN}): a task on overlay networks gets
  *                          {@code <stack>.<dnsDomain>} as its resolver's search domain. The node
  *                          passes its own; the agent has no other way to know it
+ * @param overlay           the node runs the overlay's data plane ({@code --overlay}): tasks join their
+ *                          networks. Without it a task runs as before networks existed (a container on
+ *                          Docker's default bridge, a process task on the host's network), with a
+ *                          warning: its networks would have no bridge, VXLAN device or DNS on this node
  */
 public record AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
-                          Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster, String dnsDomain) {
+                          Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster, String dnsDomain,
+                          boolean overlay) {
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
     /** The DNS server's default domain ({@code DnsConfig.DEFAULT_DOMAIN} in discovery). */
     public static final String DEFAULT_DNS_DOMAIN = "flotilla";
@@ -55,6 +60,11 @@ public record AgentConfig(String nodeId, String hostname, String address, Path d
     }
 
     public AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
+                       Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster, String dnsDomain) {
+        this(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, gluster, dnsDomain, false);
+    }
+
+    public AgentConfig(String nodeId, String hostname, String address, Path dataDir, Resources resources,
                        Set<String> drivers, Duration heartbeatInterval, GlusterDefaults gluster) {
         this(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, gluster, null);
     }
@@ -66,12 +76,17 @@ public record AgentConfig(String nodeId, String hostname, String address, Path d
 
     public AgentConfig withGluster(GlusterDefaults defaults) {
         return new AgentConfig(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, defaults,
-                dnsDomain);
+                dnsDomain, overlay);
     }
 
     public AgentConfig withDnsDomain(String domain) {
         return new AgentConfig(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, gluster,
-                domain);
+                domain, overlay);
+    }
+
+    public AgentConfig withOverlay(boolean on) {
+        return new AgentConfig(nodeId, hostname, address, dataDir, resources, drivers, heartbeatInterval, gluster,
+                dnsDomain, on);
     }
 
     /** {@code process}, and {@code docker} when a Docker daemon answers (DOCKER_HOST or the default socket). */

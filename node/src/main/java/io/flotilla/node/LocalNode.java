@@ -91,7 +91,7 @@ public final class LocalNode implements AutoCloseable {
         }
         io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
         LocalNode node = run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
-                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls);
+                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls, false);
         node.followCa();
         return node;
     }
@@ -107,11 +107,21 @@ public final class LocalNode implements AutoCloseable {
 
     /** @param certValidity node certificates' validity ({@code init --cert-expiry}); null: as before, 90 days at first */
     public static LocalNode startCluster(Path dataDir, NodeConfig config, Duration certValidity) throws IOException {
+        return startCluster(dataDir, config, certValidity, false);
+    }
+
+    /**
+     * As {@link #startCluster(Path, NodeConfig, Duration)}; {@code overlay}: the node will run the
+     * overlay's data plane ({@link #startNetworks}), so its agent attaches tasks to their networks
+     * from its first assignment on.
+     */
+    public static LocalNode startCluster(Path dataDir, NodeConfig config, Duration certValidity, boolean overlay)
+            throws IOException {
         Path data = dataDir.toAbsolutePath().normalize();
         String host = config.advertise();
         io.flotilla.security.NodeTls tls = NodeCredentials.forClusterNode(data, config, certValidity);
         if (config.role() != NodeRole.MANAGER) {
-            LocalNode node = run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls);
+            LocalNode node = run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls, overlay);
             try {
                 node.role.serveRelay(host);
             } catch (IOException | RuntimeException e) {
@@ -126,7 +136,7 @@ public final class LocalNode implements AutoCloseable {
         ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
                 HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls).withLeaseTtl(LeaseSetting.load(data))
                 .withNetworkPool(NetworkPoolSetting.load(data));
-        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls);
+        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls, overlay);
         try {
             node.role.joinRaftGroup(config.managers(), host);
         } catch (RuntimeException e) {
@@ -215,7 +225,8 @@ public final class LocalNode implements AutoCloseable {
     }
 
     private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
-                                 List<String> knownManagers, io.flotilla.security.NodeTls tls) throws IOException {
+                                 List<String> knownManagers, io.flotilla.security.NodeTls tls, boolean overlay)
+            throws IOException {
         // Clients in this process (demo, benchmarks) use this node's directory unless told otherwise.
         io.flotilla.client.ClientTls.offerDirectory(tls.directory().path());
         // The agent (which reads task logs) needs the API address the manager binds, so the
@@ -237,7 +248,8 @@ public final class LocalNode implements AutoCloseable {
         try {
             AgentConfig config = new AgentConfig(nodeId, NodeAddresses.hostname(), address, data.resolve("agent"),
                     AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL,
-                    io.flotilla.agent.volume.GlusterDefaults.load(data.resolve("agent"), System.getenv()));
+                    io.flotilla.agent.volume.GlusterDefaults.load(data.resolve("agent"), System.getenv()))
+                    .withOverlay(overlay);
             HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers), tls.context(),
                     tls.directory().caCertificate());
             Agent agent = new Agent(config, channel, InstantSource.system());
