@@ -10,15 +10,21 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Asks a name of a node's DNS on a network's gateway in a tight loop ({@code dig +short} after
- * {@code dig +short}, about one every few milliseconds) from inside a task's network namespace,
- * as that task's resolver would, and keeps every answer with the wall-clock time it arrived, so
- * that the moment a name follows a moved task can be read afterwards.
+ * Asks a name of a node's DNS on a network's gateway in a tight loop from inside a task's network
+ * namespace, as that task's resolver would, and keeps every answer with the wall-clock time it
+ * arrived, so that the moment a name follows a moved task can be read afterwards. The loop runs
+ * the machine's static busybox ({@code busybox nslookup -type=a NAME SERVER}), whose start costs
+ * about a millisecond, rather than dig, whose start on a loaded 2-core machine took tens of
+ * milliseconds and so limited the measurement's resolution.
  */
 final class NameWatch implements AutoCloseable {
     private static final String END = "--";
+    /** An answer's address; the server's own line ({@code Address: 10.0.0.1:53}) comes before {@code Name:}. */
+    private static final Pattern ADDRESS = Pattern.compile("Address:\\s*(\\d+\\.\\d+\\.\\d+\\.\\d+)\\s*");
 
     /** The addresses one query answered (none: NXDOMAIN or no answer), and when, in epoch nanoseconds. */
     record Answer(long atEpochNanos, Set<String> addresses) {}
@@ -35,8 +41,8 @@ final class NameWatch implements AutoCloseable {
 
     /** Starts asking {@code name} of {@code server} (port 53) in the network namespace of the process {@code pid}. */
     static NameWatch start(long pid, String server, String name) throws IOException {
-        String loop = "while :; do dig +short +time=1 +tries=1 @" + server + " " + name + " A; echo " + END + "; done";
-        return new NameWatch(new ProcessBuilder(NetnsTestBed.inNamespaceOf(pid, List.of("sh", "-c", loop)))
+        String loop = "while :; do busybox nslookup -type=a " + name + " " + server + "; echo " + END + "; done";
+        return new NameWatch(new ProcessBuilder(NetnsTestBed.inNamespaceOf(pid, List.of("busybox", "sh", "-c", loop)))
                 .redirectErrorStream(true).start());
     }
 
@@ -48,13 +54,17 @@ final class NameWatch implements AutoCloseable {
     private void read() {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             Set<String> current = new TreeSet<>();
+            boolean named = false;
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                line = line.strip();
-                if (line.equals(END)) {
+                Matcher address = ADDRESS.matcher(line);
+                if (line.strip().equals(END)) {
                     answers.add(new Answer(epochNanos(), Set.copyOf(current)));
                     current.clear();
-                } else if (line.matches("\\d+\\.\\d+\\.\\d+\\.\\d+")) {
-                    current.add(line);
+                    named = false;
+                } else if (line.startsWith("Name:")) {
+                    named = true;
+                } else if (named && address.matches()) {
+                    current.add(address.group(1));
                 }
             }
         } catch (IOException e) {

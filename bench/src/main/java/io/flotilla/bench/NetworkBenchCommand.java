@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  * and how long a task's name takes to follow the task when it moves: its container is killed, the
  * replacement gets a new address, and a tight loop of queries to the gateway's DNS from a task on
  * the other host ({@link NameWatch}) sees the new address. Everything runs on the namespace test
- * bed ({@link NetnsTestBed}), torn down at the end. Needs root, docker.io, busybox-static, wrk, dig.
+ * bed ({@link NetnsTestBed}), torn down at the end. Needs root, docker.io, busybox-static, wrk.
  */
 @Command(name = "network", description = "Benchmark the overlay against a plain Docker bridge (wrk) and how fast a moved task's name follows it.")
 public final class NetworkBenchCommand implements Callable<Integer> {
@@ -63,9 +63,9 @@ public final class NetworkBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String tool : List.of("wrk", "dig", "nsenter", "docker")) {
+        for (String tool : List.of("wrk", "busybox", "nsenter", "docker")) {
             if (NetnsTestBed.run(10, List.of("sh", "-c", "command -v " + tool)).exit() != 0) {
-                throw new IllegalStateException("bench network needs " + tool + " (apt-get install -y wrk dnsutils util-linux docker.io)");
+                throw new IllegalStateException("bench network needs " + tool + " (apt-get install -y wrk busybox-static util-linux docker.io)");
             }
         }
         Path dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-bench-network");

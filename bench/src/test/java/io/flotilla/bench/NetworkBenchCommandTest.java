@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code flotilla bench network}: its parts run for real, briefly (the test bed of two namespace
  * hosts, a cluster with {@code --overlay}, wrk on both paths for a second, two moves), so that the
- * command cannot rot unnoticed. It needs root, docker.io, busybox-static, wrk and dig, as CI has
+ * command cannot rot unnoticed. It needs root, docker.io, busybox-static and wrk, as CI has
  * (.ci/run): without them it fails, never skips.
  */
 class NetworkBenchCommandTest {
