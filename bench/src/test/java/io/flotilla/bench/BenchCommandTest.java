@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class BenchCommandTest {
     @ParameterizedTest
-    @CsvSource({"bench", "bench mesh", "bench failover", "bench scale-manager"})
+    @CsvSource({"bench", "bench mesh", "bench failover", "bench scale-manager", "bench network"})
     void everyBenchmarkTakesHelpUnderFlotilla(String command) {
         String[] result = run((command + " --help").split(" "));
         assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
