@@ -5,6 +5,7 @@ import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAddress;
 import io.flotilla.model.TaskTemplate;
 import io.flotilla.model.api.ServiceSummary;
 import java.nio.file.Path;
@@ -68,6 +69,11 @@ public final class Views {
     }
 
     public static Map<String, Object> task(Task task, Map<String, Node> nodes) {
+        return task(task, nodes, List.of());
+    }
+
+    /** With the task's addresses on its networks ({@code addresses}: a list of {@code network}, {@code address}). */
+    public static Map<String, Object> task(Task task, Map<String, Node> nodes, List<TaskAddress> addresses) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", task.id());
         view.put("name", task.displayName());
@@ -89,10 +95,19 @@ public final class Views {
         view.put("hostPorts", task.status().hostPorts());
         view.put("endpoints", io.flotilla.discovery.ServiceEndpoints.isEndpoint(task, node)
                 ? List.of(Map.of("address", node.status().address(), "ports", task.status().hostPorts())) : List.of());
+        view.put("addresses", addresses.stream().map(a -> Map.of("network", a.network(), "address", a.address())).toList());
         view.put("image", image(task.spec()));
         view.put("driver", task.spec().driver());
         view.put("createdAt", task.createdAt());
         return view;
+    }
+
+    /**
+     * {@code service ps}'s ADDRESSES cell: each address with its network, in the order the API gives
+     * them (the network the task was created on first), e.g. {@code 10.0.0.5 (shop_front), 10.0.1.4 (shop_back)}.
+     */
+    public static String addresses(List<TaskAddress> addresses) {
+        return addresses.stream().map(a -> a.address() + " (" + a.network() + ")").collect(Collectors.joining(", "));
     }
 
     public static String currentState(Task task, Instant now) {

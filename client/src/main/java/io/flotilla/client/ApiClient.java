@@ -13,6 +13,8 @@ import io.flotilla.model.api.DeployRequest;
 import io.flotilla.model.api.NetworkInfo;
 import io.flotilla.model.api.Progress;
 import io.flotilla.model.api.ServiceSummary;
+import io.flotilla.model.api.ServiceWithAddresses;
+import io.flotilla.model.api.TaskWithAddresses;
 import io.flotilla.model.api.ServiceUpdateRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -145,7 +147,23 @@ public final class ApiClient {
         return get("/v1/services/" + encode(ref), new TypeReference<>() {});
     }
 
+    /**
+     * {@code GET /v1/services/{ref}} with what {@link #service} drops: the service's virtual address
+     * on each of its networks ({@code service inspect}).
+     */
+    public ServiceWithAddresses serviceWithAddresses(String ref) {
+        return get("/v1/services/" + encode(ref), new TypeReference<>() {});
+    }
+
     public List<Task> serviceTasks(String ref) {
+        return get("/v1/services/" + encode(ref) + "/tasks", new TypeReference<>() {});
+    }
+
+    /**
+     * {@code GET /v1/services/{ref}/tasks} with what {@link #serviceTasks} drops: each task's
+     * addresses on its networks ({@code service ps}).
+     */
+    public List<TaskWithAddresses> serviceTasksWithAddresses(String ref) {
         return get("/v1/services/" + encode(ref) + "/tasks", new TypeReference<>() {});
     }
 
@@ -167,6 +185,11 @@ public final class ApiClient {
     }
 
     public List<Task> tasks(String stack) {
+        return get("/v1/tasks" + (stack == null ? "" : "?stack=" + encode(stack)), new TypeReference<>() {});
+    }
+
+    /** {@code GET /v1/tasks} with each task's addresses on its networks ({@code stack ps}). */
+    public List<TaskWithAddresses> tasksWithAddresses(String stack) {
         return get("/v1/tasks" + (stack == null ? "" : "?stack=" + encode(stack)), new TypeReference<>() {});
     }
 

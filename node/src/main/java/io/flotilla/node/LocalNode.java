@@ -91,7 +91,7 @@ public final class LocalNode implements AutoCloseable {
         }
         io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
         LocalNode node = run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
-                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls, false);
+                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls, false, null);
         node.followCa();
         return node;
     }
@@ -117,11 +117,23 @@ public final class LocalNode implements AutoCloseable {
      */
     public static LocalNode startCluster(Path dataDir, NodeConfig config, Duration certValidity, boolean overlay)
             throws IOException {
+        return startCluster(dataDir, config, certValidity, overlay, null);
+    }
+
+    /**
+     * As {@link #startCluster(Path, NodeConfig, Duration, boolean)}; {@code dnsDomain}: the node's DNS
+     * domain ({@code --dns-domain}; null: {@value AgentConfig#DEFAULT_DNS_DOMAIN}), which its agent
+     * gives tasks on networks as search domain ({@code <stack>.<dnsDomain>}). The agent is made here,
+     * before the node's DNS server starts, so it cannot learn the domain from that server.
+     */
+    public static LocalNode startCluster(Path dataDir, NodeConfig config, Duration certValidity, boolean overlay,
+                                         String dnsDomain) throws IOException {
         Path data = dataDir.toAbsolutePath().normalize();
         String host = config.advertise();
         io.flotilla.security.NodeTls tls = NodeCredentials.forClusterNode(data, config, certValidity);
         if (config.role() != NodeRole.MANAGER) {
-            LocalNode node = run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls, overlay);
+            LocalNode node = run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls, overlay,
+                    dnsDomain);
             try {
                 node.role.serveRelay(host);
             } catch (IOException | RuntimeException e) {
@@ -136,7 +148,8 @@ public final class LocalNode implements AutoCloseable {
         ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
                 HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls).withLeaseTtl(LeaseSetting.load(data))
                 .withNetworkPool(NetworkPoolSetting.load(data));
-        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls, overlay);
+        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls, overlay,
+                dnsDomain);
         try {
             node.role.joinRaftGroup(config.managers(), host);
         } catch (RuntimeException e) {
@@ -225,8 +238,8 @@ public final class LocalNode implements AutoCloseable {
     }
 
     private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
-                                 List<String> knownManagers, io.flotilla.security.NodeTls tls, boolean overlay)
-            throws IOException {
+                                 List<String> knownManagers, io.flotilla.security.NodeTls tls, boolean overlay,
+                                 String dnsDomain) throws IOException {
         // Clients in this process (demo, benchmarks) use this node's directory unless told otherwise.
         io.flotilla.client.ClientTls.offerDirectory(tls.directory().path());
         // The agent (which reads task logs) needs the API address the manager binds, so the
@@ -246,10 +259,7 @@ public final class LocalNode implements AutoCloseable {
         }
         managers.addAll(knownManagers);
         try {
-            AgentConfig config = new AgentConfig(nodeId, NodeAddresses.hostname(), address, data.resolve("agent"),
-                    AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL,
-                    io.flotilla.agent.volume.GlusterDefaults.load(data.resolve("agent"), System.getenv()))
-                    .withOverlay(overlay);
+            AgentConfig config = agentConfig(nodeId, address, data, overlay, dnsDomain);
             HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers), tls.context(),
                     tls.directory().caCertificate());
             Agent agent = new Agent(config, channel, InstantSource.system());
@@ -263,6 +273,17 @@ public final class LocalNode implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The node's agent: on this machine's resources and drivers, under {@code <data>/agent}, with the
+     * node's {@code --overlay} and DNS domain (null: the default), which it has no other way to know.
+     */
+    static AgentConfig agentConfig(String nodeId, String address, Path data, boolean overlay, String dnsDomain) {
+        return new AgentConfig(nodeId, NodeAddresses.hostname(), address, data.resolve("agent"),
+                AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL,
+                io.flotilla.agent.volume.GlusterDefaults.load(data.resolve("agent"), System.getenv()))
+                .withOverlay(overlay).withDnsDomain(dnsDomain);
     }
 
     private static List<String> apiAddresses(List<ManagerPeer> managers) {

@@ -18,7 +18,8 @@ final class ClusterNodeRunner {
     static int runForeground(Path data, NodeConfig config, String how, DnsOptions dns, MeshCliOptions mesh,
                              OverlayCliOptions overlay, java.time.Duration certValidity)
             throws Exception {
-        LocalNode node = LocalNode.startCluster(data, config, certValidity, overlay.on);
+        // the agent gives tasks on networks the search domain <stack>.<--dns-domain>: it is made before DNS starts
+        LocalNode node = LocalNode.startCluster(data, config, certValidity, overlay.on, dns.domain);
         if (config.clusterId() == null && node.clusterId() != null) {
             config = new NodeConfig(config.nodeId(), node.clusterId(), config.role(),
                     config.advertise(), config.managers(), config.bootstrap());

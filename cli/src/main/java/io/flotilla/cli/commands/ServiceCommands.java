@@ -11,9 +11,12 @@ import io.flotilla.model.Node;
 import io.flotilla.model.Service;
 import io.flotilla.model.ServiceUpdateStatus;
 import io.flotilla.model.Task;
+import io.flotilla.model.TaskAddress;
 import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.ServiceSummary;
 import io.flotilla.model.api.ServiceUpdateRequest;
+import io.flotilla.model.api.ServiceWithAddresses;
+import io.flotilla.model.api.TaskWithAddresses;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -21,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,9 +85,9 @@ public final class ServiceCommands {
         @Override
         public Integer call() {
             ApiClient api = client.client();
-            List<Task> tasks = new ArrayList<>();
+            List<TaskWithAddresses> tasks = new ArrayList<>();
             for (String service : services) {
-                tasks.addAll(api.serviceTasks(service));
+                tasks.addAll(api.serviceTasksWithAddresses(service));
                 if (!format.json() && !quiet) {
                     printUpdateStatus(api.service(service));
                 }
@@ -104,20 +108,33 @@ public final class ServiceCommands {
     /** Errors longer than this are cut in the table (not with --no-trunc or --format json). */
     static final int ERROR_WIDTH = 120;
 
-    /** Shared by {@code service ps} and {@code stack ps}. */
-    static void printTasks(ApiClient api, List<Task> tasks, FormatOptions format, boolean noTrunc, boolean quiet) {
+    /**
+     * Shared by {@code service ps} and {@code stack ps}. The table gets an ADDRESSES column (each
+     * task's addresses on its networks) only when some task has one: Docker's {@code ps} has no such
+     * column, and a cluster without networks keeps Docker's table.
+     */
+    static void printTasks(ApiClient api, List<TaskWithAddresses> found, FormatOptions format, boolean noTrunc,
+                           boolean quiet) {
         Map<String, Node> nodes = api.nodes().stream().collect(Collectors.toMap(Node::id, Function.identity()));
-        List<Task> sorted = Views.sorted(tasks);
+        Map<String, List<TaskAddress>> addresses = new HashMap<>();
+        found.forEach(t -> addresses.put(t.task().id(), t.addresses()));
+        List<Task> sorted = Views.sorted(found.stream().map(TaskWithAddresses::task).toList());
         if (format.json()) {
-            format.printJson(System.out, sorted.stream().map(t -> Views.task(t, nodes)).toList());
+            format.printJson(System.out, sorted.stream().map(t -> Views.task(t, nodes, addresses.get(t.id()))).toList());
             return;
         }
         if (quiet) {
             sorted.forEach(t -> System.out.println(noTrunc ? t.id() : Humanize.shortId(t.id())));
             return;
         }
+        boolean withAddresses = found.stream().anyMatch(t -> !t.addresses().isEmpty());
         Instant now = Instant.now();
-        Table table = new Table("ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR", "PORTS");
+        List<String> headers = new ArrayList<>(List.of("ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE",
+                "ERROR", "PORTS"));
+        if (withAddresses) {
+            headers.add("ADDRESSES");
+        }
+        Table table = new Table(headers.toArray(String[]::new));
         String previousSlot = null;
         for (Task task : sorted) {
             Map<String, Object> view = Views.task(task, nodes);
@@ -129,10 +146,14 @@ public final class ServiceCommands {
             if (!noTrunc && error.length() > ERROR_WIDTH) {
                 error = error.substring(0, ERROR_WIDTH - 3) + "...";
             }
-            table.row(noTrunc ? task.id() : Humanize.shortId(task.id()), name, view.get("image"),
-                    view.get("node") == null ? "" : view.get("node"),
+            List<Object> cells = new ArrayList<>(List.of(noTrunc ? task.id() : Humanize.shortId(task.id()), name,
+                    view.get("image"), view.get("node") == null ? "" : view.get("node"),
                     Humanize.capitalize(task.desiredState().displayName()), Views.currentState(task, now),
-                    error.isEmpty() ? "" : "\"" + error + "\"", Views.hostPorts(task));
+                    error.isEmpty() ? "" : "\"" + error + "\"", Views.hostPorts(task)));
+            if (withAddresses) {
+                cells.add(Views.addresses(addresses.get(task.id())));
+            }
+            table.row(cells.toArray());
         }
         table.print(System.out);
     }
@@ -174,7 +195,8 @@ public final class ServiceCommands {
         }
     }
 
-    @Command(name = "inspect", description = "Display detailed information on one or more services (JSON).")
+    /** The service as the API answers it: its fields and {@code virtualAddresses} (network → VIP) when it has any. */
+    @Command(name = "inspect", description = "Display detailed information on one or more services (JSON; virtualAddresses: the VIP on each network).")
     static final class Inspect implements Callable<Integer> {
         @Mixin ClientOptions client;
         @Parameters(arity = "1..*", paramLabel = "SERVICE") List<String> services;
@@ -182,9 +204,9 @@ public final class ServiceCommands {
         @Override
         public Integer call() {
             ApiClient api = client.client();
-            List<Service> found = new ArrayList<>();
+            List<ServiceWithAddresses> found = new ArrayList<>();
             for (String ref : services) {
-                found.add(api.service(ref));
+                found.add(api.serviceWithAddresses(ref));
             }
             System.out.println(Json.pretty(found));
             return 0;

@@ -8,8 +8,8 @@ import io.flotilla.cli.Table;
 import io.flotilla.client.ApiClient;
 import io.flotilla.compose.LoadedStack;
 import io.flotilla.model.ServiceSpec;
-import io.flotilla.model.Task;
 import io.flotilla.model.api.Progress;
+import io.flotilla.model.api.TaskWithAddresses;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,7 +120,7 @@ public final class StackCommands {
         @Override
         public Integer call() {
             ApiClient api = client.client();
-            List<Task> tasks = api.tasks(stack);
+            List<TaskWithAddresses> tasks = api.tasksWithAddresses(stack);
             if (tasks.isEmpty() && api.stacks().stream().noneMatch(s -> stack.equals(s.get("name")))) {
                 System.err.println("Error: nothing found in stack: " + stack);
                 return 1;
