@@ -79,6 +79,12 @@ up() {
 }
 
 down() {
+  local holder
+  holder=$(cat /run/flotilla-netns-test-env.owner 2>/dev/null || true)
+  if [[ $holder =~ ^[0-9]+$ ]] && [ "$holder" != "$PPID" ] && kill -0 "$holder" 2>/dev/null; then
+    echo "netns-docker: the test bed is held by pid $holder (scripts/netns-test-env.sh); its dockerds left as they are" >&2
+    return 0
+  fi
   local dir host pid
   for dir in "$ROOT"/"$PREFIX"*; do
     [ -d "$dir" ] || continue

@@ -21,8 +21,12 @@
 # accept traffic bridged between the hosts on fl-underlay, forward nothing between it and any
 # other interface, and drop what arrives from it with a source outside 198.18.77.0/24.
 #
-# Idempotent; runs under a lock (tests of several modules may call it). Needs root, iproute2,
-# iptables.
+# Idempotent; runs under a lock (tests of several modules may call it). The bed is also held by
+# one user at a time: `up` records its caller (the process that ran the script: a test JVM, a
+# bench, a shell) in /run/flotilla-netns-test-env.owner; another caller's `up` waits (up to
+# FLOTILLA_NETNS_WAIT seconds, default 1200) until that process has ended or called `down`, and
+# another caller's `down` leaves the bed alone. Two builds on one machine then take turns instead
+# of tearing down each other's hosts. Needs root, iproute2, iptables.
 set -euo pipefail
 
 UNDERLAY=fl-underlay
@@ -48,6 +52,30 @@ done
 
 exec 9>/run/flotilla-netns-test-env.lock
 flock -w 60 9 || die "another run holds /run/flotilla-netns-test-env.lock"
+OWNER_FILE=/run/flotilla-netns-test-env.owner
+CALLER=$PPID
+
+owner() {   # the live process that holds the bed, other than the caller; nothing if none
+  local pid
+  pid=$(cat "$OWNER_FILE" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && [ "$pid" != "$CALLER" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  return 0
+}
+
+wait_for_bed() {   # called under the lock; returns under it, with the bed ours
+  local deadline=$((SECONDS + ${FLOTILLA_NETNS_WAIT:-1200})) pid said=""
+  while pid=$(owner); [ -n "$pid" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || die "the test bed is still held by pid $pid ($(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-120))"
+    if [ -z "$said" ]; then
+      echo "netns-test-env: waiting for pid $pid, which holds the test bed" >&2
+      said=1
+    fi
+    flock -u 9
+    sleep 2
+    flock -w 60 9 || die "another run holds /run/flotilla-netns-test-env.lock"
+  done
+  echo "$CALLER" >"$OWNER_FILE"
+}
 
 hosts() {   # the host namespaces that exist, flh1 flh2 …
   local f
@@ -96,7 +124,13 @@ remove_host() {
 }
 
 down() {
-  local h f
+  local h f pid
+  pid=$(owner)
+  if [ -n "$pid" ]; then
+    echo "netns-test-env: the test bed is held by pid $pid; left as it is" >&2
+    return 0
+  fi
+  rm -f "$OWNER_FILE"
   for h in $(hosts); do remove_host "$h"; done
   for f in "$NETNS_DIR"/flt-*; do   # the tests' task namespaces
     [ -e "$f" ] && ip netns del "${f##*/}" 2>/dev/null || true
@@ -124,6 +158,7 @@ layout() {
 up() {
   local n=$1 i h
   [[ $n =~ ^[1-9][0-9]?$ ]] || die "up N: N from 1 to 99"
+  wait_for_bed
   check_range_unused
   mkdir -p "$NETNS_DIR"
   if ! ip link show "$UNDERLAY" >/dev/null 2>&1; then

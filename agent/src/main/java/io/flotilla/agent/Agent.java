@@ -4,6 +4,7 @@ import io.flotilla.agent.driver.Driver;
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.fencing.Fencing;
 import io.flotilla.agent.fencing.LeaseKeeper;
+import io.flotilla.agent.files.FilesTmpfs;
 import io.flotilla.agent.logs.DiskTaskLogSource;
 import io.flotilla.agent.logs.LogRotator;
 import io.flotilla.agent.runner.PortAllocator;
@@ -71,6 +72,7 @@ public final class Agent implements AutoCloseable {
     private final TaskJanitor janitor;
     private final DiskTaskLogSource logSource;
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
+    private final AgentMeters meters;
     private final SessionFeed sessions = new SessionFeed();
     /** Ids of tasks that ran here and ended, kept after their runner is dropped, so none runs twice. */
     private final Set<String> finished = Collections.newSetFromMap(new LinkedHashMap<>() {
@@ -90,21 +92,44 @@ public final class Agent implements AutoCloseable {
     private ScheduledExecutorService maintenance;
 
     public Agent(AgentConfig config, ManagerChannel channel, InstantSource clock) {
-        this(config, channel, clock, LogRotator.defaults());
+        this(config, channel, clock, (io.micrometer.core.instrument.MeterRegistry) null);
+    }
+
+    /** {@code registry}: the node's, where the agent's meters go (docs/metrics.md); null: one nobody reads. */
+    public Agent(AgentConfig config, ManagerChannel channel, InstantSource clock,
+                 io.micrometer.core.instrument.MeterRegistry registry) {
+        this(config, channel, clock, LogRotator.defaults(), FilesTmpfs.SYSTEM, registry);
     }
 
     Agent(AgentConfig config, ManagerChannel channel, InstantSource clock, LogRotator rotator) {
+        this(config, channel, clock, rotator, FilesTmpfs.SYSTEM);
+    }
+
+    /** With {@code filesTmpfs} mounting the tasks' secrets (tests mount as an unprivileged user to see the refusal). */
+    Agent(AgentConfig config, ManagerChannel channel, InstantSource clock, LogRotator rotator, FilesTmpfs filesTmpfs) {
+        this(config, channel, clock, rotator, filesTmpfs, null);
+    }
+
+    private Agent(AgentConfig config, ManagerChannel channel, InstantSource clock, LogRotator rotator,
+                  FilesTmpfs filesTmpfs, io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = config;
         this.channel = channel;
         this.clock = clock;
         this.logSource = new DiskTaskLogSource(config.dataDir());
-        this.drivers = AgentDrivers.available(config, clock, logSource);
+        this.meters = new AgentMeters(registry == null
+                ? new io.micrometer.core.instrument.simple.SimpleMeterRegistry() : registry, runners);
+        this.drivers = meters.metered(AgentDrivers.available(config, clock, logSource, channel::image));
         this.lease = new LeaseKeeper(Fencing.leaseFile(config.dataDir()), clock);
         this.reporter = new StatusReporter(config.nodeId(), channel, config.heartbeatInterval(), clock, lease);
         this.context = new TaskRunnerContext(config.nodeId(), config.address(), config.dataDir(), drivers,
                 new PortAllocator(config.address()), System.getenv(), clock, reporter::offer,
-                new TaskVolumes(VolumeDrivers.standard(config.dataDir(), config.gluster())));
+                new TaskVolumes(VolumeDrivers.standard(config.dataDir(), config.gluster())), filesTmpfs);
         this.janitor = new TaskJanitor(config.dataDir(), rotator, clock);
+    }
+
+    /** Where its reports take the node's mesh counters from (the dashboard's cluster-wide request rates). */
+    public void meshTraffic(java.util.function.Supplier<io.flotilla.model.api.MeshTraffic> source) {
+        reporter.traffic(source);
     }
 
     /** Adopts surviving tasks, then starts the session, reporting and maintenance threads. */
@@ -206,7 +231,8 @@ public final class Agent implements AutoCloseable {
                 if (!inSession) {
                     inSession = true;
                     log.info("node {}: session open with the manager", config.nodeId());
-                    runners.forEach((id, runner) -> reporter.offer(id, runner.status()));
+                    runners.values().forEach(TaskRunner::reportStatus);
+                    reporter.sessionOpened();
                 }
                 if (failing) {
                     failing = false;
@@ -273,6 +299,7 @@ public final class Agent implements AutoCloseable {
                     }
                 } else {
                     runner.dependencies(dependencies);
+                    runner.files(assignments.assignment(task.id()).files());
                     reportIfManagerBehind(task, runner);
                 }
             } else if (task.desiredState().isTerminal()) {
@@ -301,6 +328,9 @@ public final class Agent implements AutoCloseable {
 
     private void startTask(Task task, Assignment assignment) {
         log.info("task {} ({}): starting", task.id(), task.displayName());
+        if (task.restartCount() > 0) {
+            meters.restarts.increment();
+        }
         TaskRunner runner = TaskRunner.assigned(task, assignment, context);
         runner.agentEnvironment(agentEnvironment());
         runner.dependencies(dependencies);
@@ -325,11 +355,13 @@ public final class Agent implements AutoCloseable {
                 : Map.of("FLOTILLA_API", String.join(",", managers), "FLOTILLA_CA_CERT", ca.toString());
     }
 
-    /** Level-triggered reporting: when the manager shows an older state than ours, say ours again. */
+    /**
+     * Level-triggered reporting: when the manager shows an older state than ours, say ours again,
+     * through the runner so that a status it moves to meanwhile (a rotation's) is not overtaken.
+     */
     private void reportIfManagerBehind(Task task, TaskRunner runner) {
-        TaskStatus local = runner.status();
-        if (local.state() != task.state()) {
-            reporter.offer(task.id(), local);
+        if (runner.status().state() != task.state()) {
+            runner.reportStatus();
         }
     }
 
@@ -347,6 +379,12 @@ public final class Agent implements AutoCloseable {
                 for (Driver driver : drivers.values()) {
                     driver.retainOnly(keep);
                 }
+            }
+            synchronized (this) { // a runner is made under this lock before its task mounts anything
+                janitor.removeFilesOfEndedTasks(id -> {
+                    TaskRunner runner = runners.get(id);
+                    return runner != null && !runner.isTerminal();
+                });
             }
             Set<String> removed = new HashSet<>(janitor.clean(keep));
             synchronized (this) {

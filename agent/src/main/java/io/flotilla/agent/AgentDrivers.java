@@ -25,13 +25,17 @@ final class AgentDrivers {
 
     private AgentDrivers() {}
 
-    /** By name; {@code diskLogs} is the agent's own log source (the Docker driver reads a removed container's output there). */
-    static Map<String, Driver> available(AgentConfig config, InstantSource clock, TaskLogSource diskLogs) {
+    /**
+     * By name; {@code diskLogs} is the agent's own log source (the Docker driver reads a removed container's output
+     * there), {@code clusterImages} where it loads the images the cluster built and stores.
+     */
+    static Map<String, Driver> available(AgentConfig config, InstantSource clock, TaskLogSource diskLogs,
+                                         io.flotilla.agent.driver.docker.ClusterImages clusterImages) {
         Map<String, Driver> drivers = new HashMap<>();
         for (String name : config.drivers()) {
             if (name.equals(TaskTemplate.PROCESS)) {
                 String missing = ProcessNetworks.missingPrivilege();
-                drivers.put(name, new ProcessDriver(clock, missing == null ? ProcessNetworks.host(config.dnsDomain()) : null,
+                drivers.put(name, new ProcessDriver(clock, missing == null ? ProcessNetworks.host(config.dnsDomain(), config.dataDir()) : null,
                         missing));
                 if (missing != null) {
                     log.info("process driver: tasks on networks are rejected: {}", missing);
@@ -40,7 +44,7 @@ final class AgentDrivers {
                 Optional<DockerDaemon> daemon = DockerDaemon.connect();
                 if (daemon.isPresent()) {
                     drivers.put(name, new DockerDriver(daemon.get(), config.nodeId(), config.address(), config.dataDir(),
-                            clock, diskLogs, config.dnsDomain()));
+                            clock, diskLogs, config.dnsDomain(), clusterImages));
                     log.info("docker driver: daemon at {}", daemon.get().host());
                 } else {
                     log.warn("driver 'docker': no Docker daemon answers (DOCKER_HOST or /var/run/docker.sock); not offering it");

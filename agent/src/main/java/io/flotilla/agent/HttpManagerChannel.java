@@ -130,6 +130,26 @@ public final class HttpManagerChannel implements ManagerChannel {
     }
 
     @Override
+    public java.io.InputStream image(String reference) throws IOException {
+        String manager = connection.current();
+        if (manager == null) {
+            throw new IOException("no manager reached to fetch image " + reference + " from");
+        }
+        try {
+            return connection.stream(manager, "/v1/images/archive?ref="
+                    + java.net.URLEncoder.encode(reference, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (ManagerRefusedException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while fetching image " + reference);
+        }
+    }
+
+    @Override
     public void close() {
         connection.close();
     }

@@ -34,6 +34,14 @@ public interface ManagerChannel extends AutoCloseable {
         Thread.sleep(100);
     }
 
+    /**
+     * {@code GET /v1/images/archive}: the archive ({@code docker save}) of an image the cluster stores
+     * for itself, to {@code docker load}; null when the cluster stores no such image.
+     */
+    default java.io.InputStream image(String reference) throws IOException {
+        return null;
+    }
+
     /** The cluster CA certificate file tasks check the managers by, or null (no TLS). */
     default Path caCertificate() {
         return null;

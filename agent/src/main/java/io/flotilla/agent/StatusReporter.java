@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * kept, and never one older than what is pending: a task's state only moves forward. A report
  * that fails is kept and sent again. Each answer renews the node's lease ({@link LeaseKeeper}) from
  * the time its report was sent.
+ *
+ * <p>Nothing is sent before the agent's first {@code hello} has opened its session
+ * ({@link #sessionOpened}): a manager refuses (503) a report from a node it has not greeted yet,
+ * so reporting earlier only logged a warning on every clean start and sent the report twice.
  */
 final class StatusReporter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
@@ -34,9 +38,14 @@ final class StatusReporter implements AutoCloseable {
     private final InstantSource clock;
     private final LeaseKeeper lease;
     private final Map<String, TaskStatus> pending = new LinkedHashMap<>();
+    /** How often a report carries the node's mesh counters (the dashboard reads them every 5 s). */
+    static final Duration TRAFFIC_EVERY = Duration.ofSeconds(2);
+    private volatile java.util.function.Supplier<io.flotilla.model.api.MeshTraffic> traffic = () -> null;
+    private long trafficSentNanos = System.nanoTime() - TRAFFIC_EVERY.toNanos();
     private volatile boolean closed;
     private Thread thread;
     private boolean failing;
+    private boolean sessionOpened;
 
     StatusReporter(String nodeId, ManagerChannel channel, Duration heartbeatInterval, InstantSource clock,
                    LeaseKeeper lease) {
@@ -49,6 +58,17 @@ final class StatusReporter implements AutoCloseable {
 
     void start() {
         thread = Thread.ofPlatform().name("agent-reporter-" + nodeId).daemon().start(this::loop);
+    }
+
+    /** The agent's first {@code hello} was answered: reports may go from now on (and keep going if the session drops). */
+    synchronized void sessionOpened() {
+        sessionOpened = true;
+        notifyAll();
+    }
+
+    /** Where the node's mesh counters come from (null from it: the node runs no mesh); sent every {@link #TRAFFIC_EVERY}. */
+    void traffic(java.util.function.Supplier<io.flotilla.model.api.MeshTraffic> source) {
+        traffic = source;
     }
 
     synchronized void offer(String taskId, TaskStatus status) {
@@ -81,7 +101,13 @@ final class StatusReporter implements AutoCloseable {
             }
             try {
                 Instant sentAt = clock.instant();
-                StatusReportResponse answer = channel.report(new StatusReport(nodeId, updates));
+                long now = System.nanoTime();
+                io.flotilla.model.api.MeshTraffic mesh = now - trafficSentNanos >= TRAFFIC_EVERY.toNanos()
+                        ? readTraffic() : null;
+                StatusReportResponse answer = channel.report(new StatusReport(nodeId, updates, mesh));
+                if (mesh != null) {
+                    trafficSentNanos = now;
+                }
                 synchronized (this) {
                     if (closed) {
                         return; // a closed agent extends no lease, even with an answer that was on its way
@@ -111,7 +137,19 @@ final class StatusReporter implements AutoCloseable {
     }
 
     /** Waits for a change or the heartbeat interval, then takes everything pending. */
+    private io.flotilla.model.api.MeshTraffic readTraffic() {
+        try {
+            return traffic.get();
+        } catch (RuntimeException e) {
+            log.debug("cannot read the mesh's counters: {}", e.toString());
+            return null;
+        }
+    }
+
     private synchronized List<TaskStatusUpdate> awaitUpdates() throws InterruptedException {
+        while (!sessionOpened && !closed) {
+            wait();
+        }
         long deadline = System.nanoTime() + heartbeatInterval.toNanos();
         while (pending.isEmpty() && !closed) {
             long left = deadline - System.nanoTime();

@@ -6,6 +6,7 @@ import io.flotilla.agent.driver.ExitStatus;
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskRecord;
 import io.flotilla.agent.fencing.Fencing;
+import io.flotilla.agent.files.FilesTmpfs;
 import io.flotilla.agent.runner.TaskRunner;
 import io.flotilla.agent.runner.TaskRunnerContext;
 import io.flotilla.model.Task;
@@ -28,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * Picks up every task directory an earlier agent left on this node: a task that still runs gets
  * a runner that watches it again (its driver adopts it); one that ended, before or while no agent
  * ran, keeps its final status (recorded now if the task ended while no agent ran, fenced or not)
- * and is reported. An ended task is remembered as finished, so that it never runs twice.
+ * and is reported. An ended task is remembered as finished, so that it never runs twice, and its
+ * secrets and configs are removed (their tmpfs); a running one keeps them where they are: the
+ * tmpfs outlived the agent as the task did, and a container's bind mounts still point into it,
+ * so rewriting them from the next set would gain nothing (a newer version is written as a rotation).
  */
 final class TaskAdoption {
     /** Logs as the agent: one category for the node's trace. */
@@ -68,6 +72,7 @@ final class TaskAdoption {
             Task task = record.get().task();
             Optional<TaskStatus> finalStatus = directory.readFinalStatus();
             if (finalStatus.isPresent()) {
+                removeFiles(directory); // the agent died between the task's end and the unmount
                 runners.put(task.id(), TaskRunner.ended(task, finalStatus.get(), context));
                 finished.add(task.id());
                 reporter.offer(task.id(), finalStatus.get());
@@ -88,6 +93,7 @@ final class TaskAdoption {
                     log.info("task {}: adopted, still running as pid {}", task.id(), running.handle().pid());
                 }
                 case Adoption.Ended ended -> {
+                    removeFiles(directory);
                     TaskStatus status = endedWhileAway(directory, record.get(), ended.exitStatus());
                     try {
                         directory.writeFinalStatus(status);
@@ -100,6 +106,16 @@ final class TaskAdoption {
                     log.info("task {}: ended while no agent ran ({})", task.id(), ended.exitStatus().describe());
                 }
             }
+        }
+    }
+
+    /** The secrets and configs of a task that has ended go with it, even when it ended while no agent ran. */
+    private static void removeFiles(TaskDirectory directory) {
+        try {
+            FilesTmpfs.remove(FilesTmpfs.of(directory));
+        } catch (IOException e) {
+            log.warn("task {}: cannot remove its secrets and configs yet (the janitor retries): {}", directory.taskId(),
+                    e.getMessage());
         }
     }
 

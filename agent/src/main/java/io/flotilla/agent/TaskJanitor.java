@@ -2,6 +2,7 @@ package io.flotilla.agent;
 
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.files.FilesTmpfs;
 import io.flotilla.agent.logs.LogRotator;
 import io.flotilla.model.TaskStatus;
 import java.io.IOException;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * The directory of a finished task (one with {@code status.json} or the shim's {@code exit}) that
  * the manager no longer assigns is kept for {@code service logs} and post-mortems: the newest
  * {@value #KEEP_PER_SLOT} per service slot, none older than {@link #KEEP_FOR}. Directories of
- * tasks the agent still runs or the manager still lists are never touched.
+ * tasks the agent still runs or the manager still lists are never touched. The secrets tmpfs of a
+ * task that does not run is unmounted at once ({@link #removeFilesOfEndedTasks}), whatever the
+ * directory's fate.
  */
 final class TaskJanitor {
     static final int KEEP_PER_SLOT = 5;
@@ -54,6 +57,39 @@ final class TaskJanitor {
                 log.warn("task {}: cannot rotate its output log: {}", taskId, e.getMessage());
             }
         }
+    }
+
+    /**
+     * Unmounts the secrets tmpfs of every task directory whose task is not live (it ended, or an
+     * agent crashed between its end and the unmount): secrets leave the node when their task does,
+     * whatever keeps the directory for its logs. {@code live} is asked per directory, right before
+     * the removal, so a task started meanwhile keeps its files. Returns the task ids cleaned.
+     */
+    List<String> removeFilesOfEndedTasks(java.util.function.Predicate<String> live) {
+        Path root = TaskDirectory.tasksRoot(dataDir);
+        List<String> cleaned = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return cleaned;
+        }
+        try (Stream<Path> children = Files.list(root)) {
+            for (Path child : children.toList()) {
+                TaskDirectory directory = new TaskDirectory(child);
+                Path files = FilesTmpfs.of(directory);
+                if (!Files.exists(files) || live.test(directory.taskId())) {
+                    continue;
+                }
+                try {
+                    FilesTmpfs.remove(files);
+                    cleaned.add(directory.taskId());
+                    log.info("task {}: removed the secrets and configs of the ended task", directory.taskId());
+                } catch (IOException e) {
+                    log.warn("task {}: cannot remove its secrets and configs: {}", directory.taskId(), e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot list task directories: {}", e.getMessage());
+        }
+        return cleaned;
     }
 
     /** Deletes the directories of finished tasks beyond the policy; returns the ids removed. */
@@ -110,6 +146,12 @@ final class TaskJanitor {
     }
 
     static boolean deleteTree(Path root) {
+        try {
+            FilesTmpfs.remove(FilesTmpfs.of(new TaskDirectory(root))); // never walk into a mounted tmpfs
+        } catch (IOException e) {
+            log.warn("cannot delete {}: {}", root, e.getMessage());
+            return false;
+        }
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);

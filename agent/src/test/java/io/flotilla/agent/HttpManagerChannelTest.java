@@ -91,11 +91,11 @@ class HttpManagerChannelTest {
 
     @Test
     void aSetOfANewerFormatFailsTheCallSayingSo() {
-        setAnswer = "{\"format\":6,\"index\":42,\"nodeId\":\"node-1\",\"groups\":[],\"tasks\":[]}";
+        setAnswer = "{\"format\":7,\"index\":42,\"nodeId\":\"node-1\",\"groups\":[],\"tasks\":[]}";
 
         assertThatThrownBy(() -> channel.assignments("node-1", 7, Duration.ofSeconds(1))).isInstanceOf(IOException.class)
-                .hasMessage("cannot read the manager's assignment set: an assignment set of format 6 is newer than this"
-                        + " agent reads (format 5): upgrade this agent");
+                .hasMessage("cannot read the manager's assignment set: an assignment set of format 7 is newer than this"
+                        + " agent reads (format 6): upgrade this agent");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.agent.driver.TaskDirectory;
 import io.flotilla.agent.driver.TaskRecord;
+import io.flotilla.agent.files.FilesTmpfs;
 import io.flotilla.agent.logs.LogRotator;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskAllocation;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,5 +55,57 @@ class TaskJanitorTest {
             assertThat(children.map(path -> path.getFileName().toString()))
                     .containsExactlyInAnyOrder("a0", "a1", "a2", "a3", "a4", "recent", "wanted", "live");
         }
+    }
+
+    /** A tmpfs at the task's secrets directory holding {@code content}, as the agent mounts it. */
+    private Path mountSecrets(String id, String content) throws Exception {
+        Path point = FilesTmpfs.of(TaskDirectory.of(dataDir, id));
+        Files.createDirectories(point);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "mode=0700,size=1m", "flotilla-secrets",
+                point.toString()).inheritIO().start();
+        assertThat(mount.waitFor()).isZero();
+        Files.writeString(point.resolve("db-password"), content);
+        return point;
+    }
+
+    @AfterEach
+    void unmount() {
+        Secrets.unmountAll(dataDir);
+    }
+
+    @Test
+    void theSecretsOfATaskThatDoesNotRunAreUnmountedAtOnceWhateverItsDirectoryKeeps() throws Exception {
+        finishedTask("ended", "svc-a", NOW);
+        Files.createDirectories(TaskDirectory.of(dataDir, "crashed").root()); // its agent died: no final status
+        Files.createDirectories(TaskDirectory.of(dataDir, "live").root());
+        String marker = Secrets.marker();
+        Path ended = mountSecrets("ended", marker);
+        Path crashed = mountSecrets("crashed", marker);
+        Path live = mountSecrets("live", "live-secret");
+
+        TaskJanitor janitor = new TaskJanitor(dataDir, LogRotator.defaults(), InstantSource.fixed(NOW));
+        assertThat(janitor.removeFilesOfEndedTasks(Set.of("live")::contains)).containsExactlyInAnyOrder("ended", "crashed");
+
+        assertThat(FilesTmpfs.isMounted(ended)).isFalse();
+        assertThat(FilesTmpfs.isMounted(crashed)).isFalse();
+        assertThat(ended).doesNotExist();
+        assertThat(crashed).doesNotExist();
+        assertThat(TaskDirectory.of(dataDir, "ended").finalStatus()).exists(); // kept for its logs
+        assertThat(Secrets.filesContaining(dataDir, marker, true)).isEmpty();
+        assertThat(FilesTmpfs.isMounted(live)).isTrue();
+        assertThat(Files.readString(live.resolve("db-password"))).isEqualTo("live-secret");
+        assertThat(janitor.removeFilesOfEndedTasks(Set.of("live")::contains)).isEmpty();
+    }
+
+    @Test
+    void aDirectoryDeletedByThePolicyHasItsTmpfsUnmountedFirst() throws Exception {
+        finishedTask("old", "svc-a", NOW.minusSeconds(25 * 3600));
+        Path old = mountSecrets("old", Secrets.marker());
+
+        TaskJanitor janitor = new TaskJanitor(dataDir, LogRotator.defaults(), InstantSource.fixed(NOW));
+        assertThat(janitor.clean(Set.of())).containsExactly("old");
+
+        assertThat(FilesTmpfs.isMounted(old)).isFalse();
+        assertThat(TaskDirectory.of(dataDir, "old").root()).doesNotExist();
     }
 }

@@ -44,6 +44,8 @@ class ModuleLayeringTest {
             module("network",          "io.flotilla.network..",           "model"),
             // The agent attaches process tasks' namespaces to their networks through the data plane.
             module("agent",            "io.flotilla.agent..",             "model", "network"),
+            // The dashboard's page: files under io/flotilla/dashboard/ui built by Vite, no classes (yet).
+            optional("dashboard-ui",   "io.flotilla.dashboard.."),
             module("manager",          "io.flotilla.manager..",           "model", "security", "state", "discovery", "scheduler"),
             // The client library speaks the API's vocabulary (and the cluster's TLS): no server types.
             module("client",           "io.flotilla.client..",            "model", "security"),
@@ -67,6 +69,16 @@ class ModuleLayeringTest {
             .that().resideInAPackage("io.flotilla.client..")
             .should().dependOnClassesThat().resideInAPackage("io.flotilla.state..")
             .because("the client speaks the API (io.flotilla.model), not the manager's state");
+
+    /**
+     * Only the node makes the Prometheus registry (docs/metrics.md): every part below it records on
+     * the micrometer-core {@code MeterRegistry} it is handed, so one registry per process serves all.
+     */
+    @ArchTest
+    static final ArchRule only_the_node_knows_prometheus = noClasses()
+            .that().resideOutsideOfPackages("io.flotilla.node..", "io.flotilla.cli..", "io.flotilla.bench..")
+            .should().dependOnClassesThat().resideInAPackage("io.micrometer.prometheusmetrics..")
+            .because("lower modules take a MeterRegistry (micrometer-core); the node's NodeMetrics is the one Prometheus registry");
 
     /** One row of the table: a module, its packages, the modules it may use, whether it may be absent. */
     record Module(String name, String packages, boolean optional, List<String> uses) {}

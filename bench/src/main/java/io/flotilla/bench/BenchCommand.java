@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Benchmark deploy-to-running and kill-to-replacement on a local node (process driver).",
         subcommands = {FailoverBenchCommand.class, DockerBenchCommand.class, ScaleBenchCommand.class, ScaleManagerCommand.class,
-                DiscoveryBenchCommand.class, MeshBenchCommand.class, StatefulBenchCommand.class, NetworkBenchCommand.class})
+                DiscoveryBenchCommand.class, MeshBenchCommand.class, StatefulBenchCommand.class, NetworkBenchCommand.class,
+                BuildBenchCommand.class, CliBenchCommand.class, ChaosBenchCommand.class})
 public final class BenchCommand implements Callable<Integer>, Subcommand {
     @Option(names = "--replicas", split = ",", defaultValue = "1,10,100", description = "Replica counts to deploy (default 1,10,100).")
     List<Integer> replicaCounts;

@@ -20,17 +20,24 @@ import java.util.Map;
 
 /**
  * The failover benchmark's cluster: three managers and two workers, each its own {@code flotilla}
- * JVM ({@code init}/{@code join}) on 127.0.0.{base}…{base+4}, node {@code i} with its data in
+ * JVM ({@code init}/{@code join}) on 127.0.0.{base}…{base+4} (or another loopback /24), node {@code i} with its data in
  * {@code dir/n<i>} and its log in {@code dir/<address>.log}. Starts, restarts and kills them.
  */
 final class FailoverCluster {
     private final Map<String, FailoverNode> nodes = new LinkedHashMap<>();
+    private final String prefix;
     private final int base;
     private final Path dir;
     private final boolean trace;
 
     /** @param trace log Ratis' elections and its clients' retries in the nodes' logs */
     FailoverCluster(int base, Path dir, boolean trace) throws IOException {
+        this("127.0.0.", base, dir, trace);
+    }
+
+    /** @param prefix the first three octets of the nodes' loopback addresses, with the dot ({@code 127.0.15.} for chaos) */
+    FailoverCluster(String prefix, int base, Path dir, boolean trace) throws IOException {
+        this.prefix = prefix;
         this.base = base;
         this.dir = dir;
         this.trace = trace;
@@ -41,7 +48,7 @@ final class FailoverCluster {
 
     /** The address of node {@code i}: 0–2 managers, 3–4 workers. */
     String addr(int i) {
-        return "127.0.0." + (base + i);
+        return prefix + (base + i);
     }
 
     FailoverNode node(String address) {

@@ -10,18 +10,51 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Loads a stack file for the CLI: warnings to stderr, and paths made absolute for process services. */
 public final class StackFiles {
     private StackFiles() {}
 
     public static LoadedStack load(Path file, String stack) throws ComposeException {
-        LoadedStack loaded = new ComposeLoader(System.getenv()).load(file, stack);
+        return load(List.of(file), stack, List.of());
+    }
+
+    /**
+     * Loads several files merged in order (as {@code docker compose -f a -f b}) with the given
+     * profiles active (none: those of {@code COMPOSE_PROFILES}). Paths are relative to the first
+     * file's directory, the project directory.
+     */
+    public static LoadedStack load(List<Path> files, String stack, List<String> profiles) throws ComposeException {
+        Path file = files.getFirst();
+        LoadedStack loaded = new ComposeLoader(System.getenv()).load(files, stack, profiles);
         for (String warning : loaded.warnings()) {
             System.err.println("WARNING: " + warning);
         }
         return new LoadedStack(resolveProgramPaths(loaded.stack(), file.toAbsolutePath().getParent()),
-                loaded.warnings(), loaded.normalizedYaml());
+                loaded.warnings(), loaded.normalizedYaml(), loaded.files(), loaded.builds());
+    }
+
+    /**
+     * The compose files a command reads: those given with {@code -c}, else those of
+     * {@code COMPOSE_FILE} (separated by the platform's path separator, {@code :} on Linux, as
+     * docker compose reads it), else none (the caller says that one is needed).
+     */
+    public static List<Path> composeFiles(List<Path> given, Map<String, String> environment) {
+        if (given != null && !given.isEmpty()) {
+            return List.copyOf(given);
+        }
+        String variable = environment.getOrDefault("COMPOSE_FILE", "");
+        List<Path> files = new ArrayList<>();
+        for (String part : variable.split(java.util.regex.Pattern.quote(java.io.File.pathSeparator))) {
+            if (!part.isBlank()) {
+                files.add(Path.of(part.strip()));
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no compose file: give one or more with -c FILE, or set COMPOSE_FILE");
+        }
+        return files;
     }
 
     /**
@@ -40,11 +73,11 @@ public final class StackFiles {
                         task.user(), task.hostname(), task.labels(), task.healthcheck(), task.volumes(), task.resources(),
                         task.restartPolicy(), task.placement(), task.stopSignal(), task.stopGracePeriod(), task.init(),
                         task.readOnly(), task.capAdd(), task.capDrop(), task.tmpfs(), task.ulimits(), task.pullPolicy(),
-                        task.networks(), task.discovery(), task.networkMode());
+                        task.networks(), task.discovery(), task.networkMode(), task.files());
             }
             services.add(service.withTask(task));
         }
-        return new StackSpec(stack.name(), services, stack.networks(), stack.externalNetworks());
+        return new StackSpec(stack.name(), services, stack.networks(), stack.externalNetworks(), stack.files());
     }
 
     private static List<String> absolute(List<String> argv, Path directory) {

@@ -34,18 +34,31 @@ class CliCommandsTest {
     }
 
     @Test
+    void eventsRefusesBadOptionsBeforeAnyRequest() {
+        // Port 9 (discard) would refuse a connection: the error must come from the options.
+        ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "events", "--since", "yesterday");
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("--since must be").doesNotContain("cannot reach");
+        result = Cli.run("127.0.0.1:9", "events", "--format", "yaml");
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("--format must be text or json");
+        result = Cli.run("127.0.0.1:9", "events", "--filter", "colour=red");
+        assertThat(result.err()).contains("unknown --filter key colour");
+    }
+
+    @Test
     void stackConfigPrintsTheNormalizedStackAndWarnsAboutUnsupportedKeys() throws IOException {
         Path file = tmp.resolve("compose.yaml");
         Files.writeString(file, """
                 services:
                   web:
-                    build: .
+                    privileged: true
                     command: ["./app", "--port", "${PORT_NUMBER:-8080}"]
                 """);
         ShopEndToEndIT.CliResult result = Cli.run(null, "stack", "config", "-c", file.toString());
         assertThat(result.exitCode()).as(result.toString()).isZero();
         assertThat(result.out()).contains("8080").contains("web");
-        assertThat(result.err()).contains("Ignoring unsupported options: build");
+        assertThat(result.err()).contains("Ignoring unsupported options: privileged");
     }
 
     @Test
@@ -89,6 +102,16 @@ class CliCommandsTest {
         ShopEndToEndIT.CliResult result = Cli.run("127.0.0.1:9", "service", "ls", "--tls-dir", empty.toString());
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).contains("--tls-dir").contains("FLOTILLA_TLS_DIR").contains(empty.toString());
+    }
+
+    @Test
+    void aMalformedMetricsAddressStopsDevBeforeTheNodeStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path data = tmp.resolve("dev");
+        ShopEndToEndIT.CliResult result = Cli.run(null, "dev", "--data", data.toString(), "--api", "127.0.10.5:0",
+                "--metrics", "127.0.10.5:nope");
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err()).contains("--metrics: invalid address '127.0.10.5:nope': expected HOST:PORT");
+        assertThat(data).doesNotExist();
     }
 
     @Test

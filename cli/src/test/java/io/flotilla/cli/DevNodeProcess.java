@@ -19,12 +19,20 @@ final class DevNodeProcess implements AutoCloseable {
     static final Path ROOT = Path.of(System.getProperty("flotilla.root", "..")).toAbsolutePath().normalize();
 
     final Path data;
+    /** The loopback address it listens on (API, Raft, the mesh's published ports). */
+    final String address;
     final int apiPort;
     final Path log;
     private Process process;
 
     DevNodeProcess(Path data) throws IOException {
+        this(data, "127.0.0.1");
+    }
+
+    /** On {@code address}: a test of its own (DashboardIT: 127.0.11.x) keeps off the others' published ports. */
+    DevNodeProcess(Path data, String address) throws IOException {
         this.data = data;
+        this.address = address;
         this.apiPort = freePort();
         this.log = data.resolveSibling(data.getFileName() + "-dev.log");
     }
@@ -34,7 +42,7 @@ final class DevNodeProcess implements AutoCloseable {
         // The CLI in this JVM (ApiClient, Cli.run) uses the admin credential `dev` writes to DATA/tls.
         System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, data.resolve("tls").toString());
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("flotilla").toString(), "dev", "--data", data.toString(),
-                "--api", "127.0.0.1:" + apiPort, "--raft", "127.0.0.1:" + freePort()));
+                "--api", address + ":" + apiPort, "--raft", address + ":" + freePort()));
         command.addAll(List.of(extraArgs));
         process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -54,11 +62,11 @@ final class DevNodeProcess implements AutoCloseable {
     }
 
     ApiClient api() {
-        return new ApiClient("127.0.0.1:" + apiPort);
+        return new ApiClient(address + ":" + apiPort);
     }
 
     String host() {
-        return "127.0.0.1:" + apiPort;
+        return address + ":" + apiPort;
     }
 
     long pid() {

@@ -163,6 +163,13 @@ class MeshIT {
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.2:" + metricsPort + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("flotilla_mesh").contains("mesh_web");
+
+        // --- every node's mesh counters reach the leader in its agent's reports (the dashboard's rates)
+        await("every node's mesh counters at the leader").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+                .until(() -> java.util.Arrays.stream(api.get("/v1/dispatcher/traffic",
+                                io.flotilla.model.api.MeshTraffic[].class, Duration.ofSeconds(5)))
+                        .filter(t -> t.backends().stream().anyMatch(b -> b.service().equals("mesh_web") && b.requests() > 0))
+                        .count() == HOSTS.size());
     }
 
     private void deploy(String api, int published) throws IOException {

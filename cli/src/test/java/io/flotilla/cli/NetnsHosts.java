@@ -37,7 +37,7 @@ final class NetnsHosts {
     }
 
     static void up(int hosts) {
-        require(run(90, script("netns-test-env.sh"), "up", Integer.toString(hosts)), "the namespace test bed");
+        require(run(1300, script("netns-test-env.sh"), "up", Integer.toString(hosts)), "the namespace test bed");
         require(run(180, script("netns-docker.sh"), "up", Integer.toString(hosts)), "a dockerd per test-bed host");
     }
 

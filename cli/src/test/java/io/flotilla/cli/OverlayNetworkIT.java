@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,12 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13 end to end: three hosts as network namespaces on an isolated underlay, each with its own
- * dockerd and a real Flotilla node ({@code init} / {@code join --overlay}), a stack with
+ * dockerd and a real Flotilla node ({@code init} / {@code join}, the overlay on by default), a stack with
  * {@code front} and {@code back} networks whose replicas spread over the hosts, containers and
  * process tasks. Checked from inside the tasks, as an application would: names answer, VIPs and
  * task addresses reach across hosts over VXLAN (a capture on the underlay sees UDP 4789), a service
- * on another network or another stack neither resolves nor answers, and a killed host's task runs
- * elsewhere with a new address its name follows.
+ * that declares no port answers on its VIP at the port it listens on, a service on another network
+ * or another stack neither resolves nor answers, a killed host's task runs elsewhere with a new
+ * address its name follows, and the manager's restart changes no task's address and gives none twice.
  */
 class OverlayNetworkIT {
     private static final Duration UP = Duration.ofSeconds(90);
@@ -52,6 +54,12 @@ class OverlayNetworkIT {
                 expose: ["8082"]
                 networks: [back]
                 deploy: {placement: {constraints: ["node.role == worker"]}}
+              cache:
+                image: %1$s
+                command: ["httpd", "-f", "-p", "8083", "-h", "/www"]
+                init: true
+                networks: [back]
+                deploy: {replicas: 2}
               client:
                 image: %1$s
                 command: ["sh", "-c", "while :; do sleep 1; done"]
@@ -84,15 +92,16 @@ class OverlayNetworkIT {
     static void cluster() throws Exception {
         NetnsHosts.down(); // whatever a killed run left
         NetnsHosts.up(3);
+        // No --overlay: auto, the default, turns it on for a root node advertising an address other hosts reach.
         ClusterNodeProcess first = node(1, "init", "--data", tmp.resolve("n1").toString(), "--advertise",
-                NetnsHosts.address(1), "--overlay");
+                NetnsHosts.address(1));
         api = first.api();
         System.setProperty(io.flotilla.client.ClientTls.TLS_DIR_PROPERTY, first.data.resolve("tls").toString());
         ClusterNodeProcess.awaitApi(api, UP);
         String token = String.valueOf(new ClusterClient(api).joinToken("worker", false).get("token"));
         for (int host = 2; host <= 3; host++) {
             node(host, "join", "--token", token, "--data", tmp.resolve("n" + host).toString(), "--advertise",
-                    NetnsHosts.address(host), "--overlay", api);
+                    NetnsHosts.address(host), api);
         }
         await("three ready nodes").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(250)).until(() ->
                 new ApiClient(api).nodes().stream().filter(n -> n.status().state() == NodeState.READY).count() == 3);
@@ -154,10 +163,18 @@ class OverlayNetworkIT {
         for (String address : dbAddresses) {
             assertThat(fetch(1, client1, address + ":8082")).as("db's address from front").isEqualTo("FAILED");
         }
-        // api (front and back) reaches db by name, whatever host each is on.
+        // api (front and back) reaches db by name, whatever host each is on; and cache, which declares no
+        // port at all, through its VIP (one address, none of its tasks') on the port it listens on.
+        List<String> cacheTasks = addressesOf("shop_cache");
         for (int host = 1; host <= 3; host++) {
-            assertThat(fetch(host, awaitContainer(host, "shop_api"), "db:8082")).contains("flotilla test page");
+            String apiContainer = awaitContainer(host, "shop_api");
+            assertThat(fetch(host, apiContainer, "db:8082")).contains("flotilla test page");
+            List<String> cacheVip = addresses(host, apiContainer, "cache");
+            assertThat(cacheVip).as("cache answers its VIP from host %d", host).hasSize(1).doesNotContainAnyElementsOf(cacheTasks);
+            assertThat(fetch(host, apiContainer, "cache:8083")).as("a port-less service's VIP from host %d", host)
+                    .contains("flotilla test page");
         }
+        assertThat(lookup(1, client1, "cache")).as("cache is on back only").contains("NXDOMAIN");
 
         // Another stack: its own default network; the shop's names and addresses are not its.
         int readerHost = hostOf("blog_reader");
@@ -194,6 +211,22 @@ class OverlayNetworkIT {
         List<String> after = addresses(other, api2, "tasks.db");
         assertThat(after).hasSize(1).doesNotContainAnyElementsOf(before);
         assertThat(hostOf("shop_db")).isNotEqualTo(dbHost);
+
+        // The manager restarts on its data: every live task keeps its address, and no two share one.
+        Map<String, String> held = taskAddresses();
+        assertThat(new java.util.HashSet<>(held.values())).as("no address held twice").hasSize(held.size());
+        NODES.getFirst().kill();
+        NODES.set(0, new ClusterNodeProcess(NetnsHosts.address(1), tmp.resolve("n1"), "init", "--data",
+                tmp.resolve("n1").toString()).inHost(1).start());
+        ClusterNodeProcess.awaitApi(api, UP);
+        await("the tasks' addresses after the manager's restart").atMost(UP).ignoreExceptions()
+                .until(() -> taskAddresses().entrySet().containsAll(held.entrySet()));
+        Map<String, String> again = taskAddresses();
+        assertThat(new java.util.HashSet<>(again.values())).as("no address held twice after the restart").hasSize(again.size());
+        // The restarted node's mesh serves the VIPs again once it has its session (the kernel's rules stayed).
+        String api1 = awaitContainer(other, "shop_api");
+        await("db's VIP from the restarted manager's host").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> fetch(other, api1, "db:8082").contains("flotilla test page"));
     }
 
     private static ClusterNodeProcess node(int host, String... args) throws Exception {
@@ -243,6 +276,17 @@ class OverlayNetworkIT {
         for (var network : client.networks()) {
             client.network(network.name()).tasks().stream().filter(task -> running.contains(task.taskId()))
                     .forEach(task -> addresses.add(task.address()));
+        }
+        return addresses;
+    }
+
+    /** Every task's address on every network, as {@code network:task → address}. */
+    private static Map<String, String> taskAddresses() {
+        ApiClient client = new ApiClient(api);
+        Map<String, String> addresses = new java.util.TreeMap<>();
+        for (var network : client.networks()) {
+            client.network(network.name()).tasks().forEach(task ->
+                    addresses.put(network.name() + ":" + task.taskId(), task.address()));
         }
         return addresses;
     }

@@ -2,6 +2,7 @@ package io.flotilla.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.flotilla.model.Json;
+import io.flotilla.model.FileKind;
 import io.flotilla.model.NetworkSpec;
 import io.flotilla.model.Node;
 import io.flotilla.model.Service;
@@ -10,6 +11,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.ChangeResult;
 import io.flotilla.model.api.DeployRequest;
+import io.flotilla.model.api.FileInfo;
 import io.flotilla.model.api.NetworkInfo;
 import io.flotilla.model.api.Progress;
 import io.flotilla.model.api.ServiceSummary;
@@ -55,8 +57,7 @@ public final class ApiClient {
     private HttpClient http() {
         HttpClient client = http;
         if (client == null) {
-            client = ClientTls.http(tls.get());
-            http = client;
+            http = client = ClientTls.http(tls.get());
         }
         return client;
     }
@@ -90,6 +91,42 @@ public final class ApiClient {
 
     public ChangeResult deploy(StackSpec stack) {
         return send("POST", "/v1/stacks/" + encode(stack.name()), new DeployRequest(stack), ChangeResult.class);
+    }
+
+    /** A deploy with the content of the stack's own secrets and configs (read from what its file names). */
+    public ChangeResult deploy(StackSpec stack, List<io.flotilla.model.api.FileData> files) {
+        return send("POST", "/v1/stacks/" + encode(stack.name()), new DeployRequest(stack, files), ChangeResult.class);
+    }
+
+    /** {@code GET /v1/secrets} or {@code /v1/configs}: metadata and the version each task holds, never a secret's content. */
+    public List<FileInfo> files(FileKind kind) {
+        return get(filesPath(kind), new TypeReference<>() {});
+    }
+
+    /** By name, id or unique id prefix; a config's answer holds its content, a secret's never. */
+    public FileInfo file(FileKind kind, String ref) {
+        return get(filesPath(kind) + "/" + encode(ref), new TypeReference<>() {});
+    }
+
+    /** {@code secret|config create}: 409 when the name is taken. */
+    public FileInfo createFile(FileKind kind, String name, Map<String, String> labels, byte[] data) {
+        return send("POST", filesPath(kind), new io.flotilla.model.api.FileData(null, name, labels, data), FileInfo.class);
+    }
+
+    /** {@code secret|config update}: a new version when the content differs (beyond Swarm). */
+    public FileInfo updateFile(FileKind kind, String ref, byte[] data) {
+        return send("POST", filesPath(kind) + "/" + encode(ref) + "/update",
+                new io.flotilla.model.api.FileData(null, null, null, data), FileInfo.class);
+    }
+
+    /** {@code secret|config rm} (204); 409 while a service uses it or when a stack owns it. */
+    public void removeFile(FileKind kind, String ref) {
+        exchange(HttpRequest.newBuilder(base.resolve(filesPath(kind) + "/" + encode(ref)))
+                .timeout(Duration.ofSeconds(60)).DELETE().build());
+    }
+
+    private static String filesPath(FileKind kind) {
+        return kind == FileKind.SECRET ? "/v1/secrets" : "/v1/configs";
     }
 
     public ChangeResult removeStack(String name) {
@@ -230,10 +267,38 @@ public final class ApiClient {
         return get("/v1/nodes", new TypeReference<>() {});
     }
 
+    /** The images the cluster stores for itself (built by {@code stack deploy}). */
+    public List<io.flotilla.model.ImageArchive> images() {
+        return get("/v1/images", new TypeReference<>() {});
+    }
+
+    /** How many bytes of the archive {@code digest} the manager has (to resume an upload). */
+    public long imageUploadReceived(String digest, long size) {
+        Map<String, Object> answer = get("/v1/images/upload?digest=" + digest + "&size=" + size, new TypeReference<>() {});
+        return ((Number) answer.get("received")).longValue();
+    }
+
+    /**
+     * {@code PUT /v1/images/archive}: one part of an image archive at {@code offset}; true once the
+     * manager stored the whole archive (checked by {@code digest}) under {@code reference}.
+     */
+    public boolean uploadImagePart(String reference, String imageId, String digest, long size, long offset, byte[] part) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/images/archive?ref=" + encode(reference) + "&id="
+                        + encode(imageId) + "&digest=" + digest + "&size=" + size + "&offset=" + offset))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(part)).build();
+        Map<?, ?> answer = Json.read(exchange(ClientTls.http1(tls.get()), request), Map.class);
+        return Boolean.TRUE.equals(answer.get("stored"));
+    }
+
     /** Streams a service's logs; the caller reads lines until the stream ends and closes it. */
     public InputStream logs(String ref, boolean follow, int tail) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/services/" + encode(ref) + "/logs?follow="
-                + follow + "&tail=" + tail)).GET().build();
+        return stream("/v1/services/" + encode(ref) + "/logs?follow=" + follow + "&tail=" + tail);
+    }
+
+    /** A streamed answer ({@code 200}) as it arrives ({@link EventReader#open}); an error answer is an {@link ApiException}. */
+    InputStream stream(String pathAndQuery) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(pathAndQuery)).GET().build();
         try {
             HttpResponse<InputStream> response = http().send(request, HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() >= 300) {
@@ -288,8 +353,12 @@ public final class ApiClient {
     }
 
     private String exchange(HttpRequest request) {
+        return exchange(http(), request);
+    }
+
+    private String exchange(HttpClient client, HttpRequest request) {
         try {
-            HttpResponse<String> response = http().send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() >= 300) {
                 throw error(response.statusCode(), response.body());
             }

@@ -25,6 +25,8 @@ public final class ClientTls {
     private static volatile Path explicit;
     private static volatile Path inProcess;
     private static volatile Path loadedFrom;
+    /** Whether {@link #loaded} holds the admin credential: one that appears later replaces a node's (a node writes its own first). */
+    private static volatile boolean loadedAdmin;
     private static volatile SSLContext loaded;
 
     /**
@@ -40,6 +42,20 @@ public final class ClientTls {
     static java.net.http.HttpClient http(SSLContext tls) {
         return CLIENTS.computeIfAbsent(tls, context -> java.net.http.HttpClient.newBuilder()
                 .connectTimeout(java.time.Duration.ofSeconds(5)).sslContext(context).build());
+    }
+
+    private static final java.util.Map<SSLContext, java.net.http.HttpClient> HTTP1_CLIENTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * An HTTP/1.1 client for {@code tls}, for request bodies of megabytes (image archives): over h2,
+     * an 8 MiB body took the API's stream flow control longer than the 15 s request deadline on this
+     * machine, where HTTP/1.1 carries it in well under a second.
+     */
+    static java.net.http.HttpClient http1(SSLContext tls) {
+        return HTTP1_CLIENTS.computeIfAbsent(tls, context -> java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).sslContext(context)
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build());
     }
 
     /** {@code --tls-dir}: wins over everything else. */
@@ -63,10 +79,11 @@ public final class ClientTls {
                     + " or set FLOTILLA_DATA to that data dir.");
         }
         synchronized (ClientTls.class) {
-            if (!dir.equals(loadedFrom)) {
-                TlsDirectory tls = new TlsDirectory(dir);
+            TlsDirectory tls = new TlsDirectory(dir);
+            boolean admin = tls.hasAdminCredential();
+            if (!dir.equals(loadedFrom) || admin != loadedAdmin) {
                 try {
-                    NodeTls credential = tls.hasAdminCredential() ? NodeTls.admin(tls) : NodeTls.node(tls);
+                    NodeTls credential = admin ? NodeTls.admin(tls) : NodeTls.node(tls);
                     // any manager of this cluster, at any address: a worker relays API calls to one
                     loaded = io.flotilla.security.TlsContexts.context(credential.keyManager(),
                             new io.flotilla.security.AnyManagerTrustManager(credential.trustManager()));
@@ -74,6 +91,7 @@ public final class ClientTls {
                     throw new ApiException(0, "no_credentials", "cannot use the TLS credential in " + dir + ": " + e.getMessage());
                 }
                 loadedFrom = dir;
+                loadedAdmin = admin;
             }
             return loaded;
         }

@@ -86,6 +86,12 @@ public final class ClusterClient {
         return send("POST", "/v1/cluster/ca/rotate", null, io.flotilla.model.api.CaStatus.class);
     }
 
+    /** {@code GET /v1/cluster/backup} (the admin): the backup file's bytes, as the manager wrote them. */
+    public byte[] backup() {
+        return java.util.Base64.getDecoder().decode(String.valueOf(send("GET", "/v1/cluster/backup", null, Map.class)
+                .get("file")));
+    }
+
     public void addManager(ManagerPeer self) {
         send("POST", "/v1/cluster/managers", self, Map.class);
     }
@@ -94,6 +100,11 @@ public final class ClusterClient {
     public Map<String, Object> joinToken(String role, boolean rotate) {
         return send(rotate ? "POST" : "GET", "/v1/cluster/join-token/" + encode(role) + (rotate ? "?rotate=true" : ""),
                 null, Map.class);
+    }
+
+    /** {@code POST /v1/dashboard/login} (the admin): a one-time login link's token and path. */
+    public Map<String, Object> dashboardLogin(boolean readOnly, java.time.Duration ttl) {
+        return send("POST", "/v1/dashboard/login", Map.of("readOnly", readOnly, "ttl", ttl.toString()), Map.class);
     }
 
     public ChangeResult nodeAction(String ref, String action) {

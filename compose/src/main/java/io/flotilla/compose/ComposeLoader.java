@@ -1,6 +1,5 @@
 package io.flotilla.compose;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -10,12 +9,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Loads compose files into a {@link io.flotilla.model.StackSpec}, the way {@code docker stack
- * deploy} does: read the YAML keeping every node's position, merge several files in order,
- * substitute variables (the given environment over the {@code .env} file beside the first
- * file), validate against the Compose Specification schema, and map to the model. Every
- * failure is a {@link ComposeException} naming file, line, column and key; nothing is returned
- * half-loaded.
+ * Loads compose files into a {@link io.flotilla.model.StackSpec}, the way {@code docker compose}
+ * reads them: each file's YAML is read keeping every node's position, its variables substituted
+ * (the given environment over the {@code .env} file beside the first file), its {@code include}
+ * and {@code extends} resolved ({@link ComposeFileLoader}); the files are merged in order,
+ * validated against the Compose Specification schema, filtered by the active profiles and mapped
+ * to the model. Every failure is a {@link ComposeException} naming file, line, column and key;
+ * nothing is returned half-loaded.
  */
 public final class ComposeLoader {
     private final Map<String, String> environment;
@@ -29,46 +29,58 @@ public final class ComposeLoader {
         return load(List.of(composeFile), stackName);
     }
 
+    /** Loads several files merged in order, with the profiles of {@code COMPOSE_PROFILES}. */
+    public LoadedStack load(List<Path> composeFiles, String stackName) throws ComposeException {
+        return load(composeFiles, stackName, List.of());
+    }
+
     /**
-     * Loads several files merged in order (later files override earlier ones).
+     * Loads several files merged in order (later files override earlier ones), as {@code docker
+     * compose -f a -f b}: each file is read, substituted, has its {@code include} and
+     * {@code extends} resolved, then merged; the result is validated, its services filtered by
+     * the active profiles, and mapped. The project directory (for {@code .env} and relative
+     * paths) is the first file's.
      *
      * @param stackName the stack's name; when null, the file's top-level {@code name}, else the
      *                  project directory's name
+     * @param profiles  the active profiles; when empty, those of {@code COMPOSE_PROFILES}
+     *                  (comma-separated) in the environment or the {@code .env} file
      */
-    public LoadedStack load(List<Path> composeFiles, String stackName) throws ComposeException {
+    public LoadedStack load(List<Path> composeFiles, String stackName, List<String> profiles)
+            throws ComposeException {
         if (composeFiles.isEmpty()) {
             throw new IllegalArgumentException("no compose file given");
-        }
-        YamlTreeReader.Document document = null;
-        for (Path file : composeFiles) {
-            YamlTreeReader.Document next = YamlTreeReader.read(file, readText(file));
-            document = document == null ? next : ComposeMerger.merge(document, next);
         }
         Path first = composeFiles.getFirst();
         Path projectDirectory = first.toAbsolutePath().normalize().getParent();
         Map<String, String> variables = variables(projectDirectory);
         Set<String> unset = new LinkedHashSet<>();
-        new DocumentInterpolator(new Interpolator(variables, unset::add), document.sourceMap())
-                .interpolate(document.root());
+        ComposeFileLoader files = new ComposeFileLoader(unset::add);
+        YamlTreeReader.Document document = ComposeMerger.empty(first);
+        for (Path file : composeFiles) {
+            document = ComposeMerger.merge(document, files.load(file, projectDirectory, variables, List.of()));
+        }
         List<ComposeException.Problem> problems = ComposeSchema.validate(document.root(), document.sourceMap());
         if (!problems.isEmpty()) {
             throw ComposeException.of(problems);
         }
+        ProfileFilter.apply(document.root(), document.sourceMap(), activeProfiles(profiles, variables));
         String name = stackName(stackName, document, projectDirectory);
         List<String> earlierWarnings = unset.stream().map(Interpolator::unsetWarning).toList();
         StackMapper.Mapped mapped = StackMapper.map(document.root(), document.sourceMap(), name, projectDirectory,
                 variables, earlierWarnings);
         return new LoadedStack(mapped.stack(), mapped.warnings(),
                 NormalizedComposeWriter.write(mapped.stack(), document.root(), mapped.volumeKeys(),
-                        mapped.networkKeys()));
+                        mapped.networkKeys(), mapped.fileKeys()), mapped.files(), mapped.builds());
     }
 
-    private static String readText(Path file) throws ComposeException {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new ComposeException(file, 0, 0, "", "cannot read compose file: " + e);
+    private static List<String> activeProfiles(List<String> requested, Map<String, String> variables) {
+        if (!requested.isEmpty()) {
+            return requested;
         }
+        String fromEnvironment = variables.getOrDefault("COMPOSE_PROFILES", "");
+        return java.util.Arrays.stream(fromEnvironment.split(",")).map(String::strip).filter(p -> !p.isEmpty())
+                .toList();
     }
 
     /** The environment overlaid on the {@code .env} file of the project directory, as Compose does. */

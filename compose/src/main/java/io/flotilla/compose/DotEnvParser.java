@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,6 +30,33 @@ final class DotEnvParser {
             throw new ComposeException(file, 0, 0, "", "cannot read env file: " + e.getMessage());
         }
         return parse(file, text, environment);
+    }
+
+    /**
+     * An env file in Compose's {@code raw} format: {@code KEY=VALUE} lines whose value is everything
+     * after the first {@code =}, quotes and {@code $} included; blank lines and {@code #} comments
+     * are skipped.
+     */
+    static Map<String, String> readRaw(Path file) throws ComposeException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new ComposeException(file, 0, 0, "", "cannot read env file: " + e.getMessage());
+        }
+        Map<String, String> result = new LinkedHashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || line.strip().startsWith("#")) {
+                continue;
+            }
+            int equals = line.indexOf('=');
+            if (equals <= 0) {
+                throw new ComposeException(file, i + 1, 1, "", "invalid line in raw env file (KEY=VALUE): " + line);
+            }
+            result.put(line.substring(0, equals).strip(), line.substring(equals + 1));
+        }
+        return result;
     }
 
     static Map<String, String> parse(Path file, String text, Map<String, String> environment) throws ComposeException {

@@ -6,7 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A service's environment ({@code env_file} entries overlaid by {@code environment}) and other key-value lists. */
+/**
+ * A service's environment ({@code env_file} entries overlaid by {@code environment}) and other
+ * key-value lists. An {@code env_file} entry may be long syntax: {@code required: false} skips a
+ * missing file, {@code format: raw} takes each value as written (no quotes, no substitution).
+ */
 final class EnvironmentResolver {
     private EnvironmentResolver() {}
 
@@ -19,14 +23,18 @@ final class EnvironmentResolver {
         for (ComposeNode entry : entries) {
             String path;
             boolean required = true;
+            boolean raw = false;
             ComposeNode at = entry;
             if (entry.isObject()) {
                 at = entry.get("path");
                 path = at.text();
                 required = entry.get("required").booleanOr(true);
-                if (entry.get("format").isPresent()) {
-                    context.unsupported("env_file.format");
+                ComposeNode format = entry.get("format");
+                if (format.isPresent() && !format.text().equals("raw")) {
+                    throw format.error("unsupported env_file format \"" + format.text()
+                            + "\" (raw, or leave it out for the .env format)");
                 }
+                raw = format.isPresent();
             } else {
                 path = entry.text();
             }
@@ -37,7 +45,7 @@ final class EnvironmentResolver {
                 }
                 continue;
             }
-            environment.putAll(DotEnvParser.read(file, context.variables));
+            environment.putAll(raw ? DotEnvParser.readRaw(file) : DotEnvParser.read(file, context.variables));
         }
         environment.putAll(keyValues(service.get("environment"), context.variables));
         return environment;

@@ -26,6 +26,15 @@ final class MappingContext {
     final Set<String> usedNetworks = new LinkedHashSet<>();
     /** Top-level {@code secrets}, by name (TLS certificates of the mesh may name one). */
     Map<String, ComposeNode> secrets = Map.of();
+    /** Top-level {@code secrets} and {@code configs} as the stack deploys them, by key ({@link FileDeclarations}). */
+    Map<String, FileDeclarations.Declared> secretDeclarations = Map.of();
+    Map<String, FileDeclarations.Declared> configDeclarations = Map.of();
+    /** {@code secret:<key>} and {@code config:<key>} of those some service uses: only these are deployed. */
+    final Set<String> usedFiles = new LinkedHashSet<>();
+    /** Top-level secrets a mesh TLS label names: the node reads their file, they are not deployed. */
+    final Set<String> meshSecrets = new LinkedHashSet<>();
+    /** What to build for the services with {@code build:}, by the service's full name, in file order. */
+    final Map<String, BuildSpec> builds = new java.util.LinkedHashMap<>();
     private final Set<String> unsupportedOptions = new TreeSet<>();
     private final Set<String> warnings = new LinkedHashSet<>();
 

@@ -26,6 +26,7 @@ final class MeshLabels {
             Path file;
             ComposeNode secret = context.secrets.get(value.strip());
             if (secret != null) {
+                context.meshSecrets.add(value.strip());
                 String secretFile = secret.get("file").textOrNull();
                 if (secretFile == null) {
                     throw labelsNode.error("label " + label + " names secret " + value

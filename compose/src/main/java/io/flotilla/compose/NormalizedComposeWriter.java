@@ -53,20 +53,21 @@ final class NormalizedComposeWriter {
      *                   gives the same names
      */
     static String write(StackSpec stack, ObjectNode document, Map<String, String> volumeKeys,
-                        Map<String, String> networkKeys) {
+                        Map<String, String> networkKeys, Map<String, String> fileKeys) {
         ObjectNode root = NODES.objectNode();
         root.put("name", stack.name());
         ObjectNode services = root.putObject("services");
         for (ServiceSpec service : stack.services()) {
             ObjectNode out = service(service, volumeKeys);
             NetworkWriter.service(out, service.task(), networkKeys);
+            FileWriter.service(out, service.task(), fileKeys);
             services.set(service.shortName(), out);
         }
         NetworkWriter.declarations(root, stack, networkKeys);
         for (String key : List.of("volumes", "configs", "secrets")) {
             JsonNode declared = document.get(key);
             if (declared != null && !declared.isNull()) {
-                root.set(key, declared.deepCopy());
+                root.set(key, key.equals("volumes") ? declared.deepCopy() : FileWriter.withoutContent(declared));
             }
         }
         escapeDollars(root);

@@ -22,7 +22,7 @@ final class ServiceMapper {
     static final Set<String> SUPPORTED_KEYS = Set.of("image", "command", "entrypoint", "environment", "env_file",
             "working_dir", "user", "hostname", "labels", "ports", "expose", "healthcheck", "depends_on", "volumes",
             "networks", "network_mode", "deploy", "restart", "stop_signal", "stop_grace_period", "init", "read_only", "cap_add",
-            "cap_drop", "tmpfs", "ulimits", "pull_policy", "scale");
+            "cap_drop", "tmpfs", "ulimits", "pull_policy", "scale", "secrets", "configs", "build");
     private static final Set<String> PULL_POLICIES = Set.of("always", "never", "missing", "build");
     private static final Set<String> DRIVERS = Set.of(TaskTemplate.PROCESS, TaskTemplate.DOCKER);
     /** The {@code x-flotilla} keys of a service besides those of the {@link DiscoveryMapper}. */
@@ -44,7 +44,7 @@ final class ServiceMapper {
                 context.unsupported(key);
             }
         }
-        String image = service.get("image").textOrNull();
+        String image = builtImage(shortName, service);
         List<String> command = commandLine(service.get("command"));
         List<String> entrypoint = commandLine(service.get("entrypoint"));
         String driver = driver(service, image);
@@ -53,6 +53,14 @@ final class ServiceMapper {
         }
         if (TaskTemplate.DOCKER.equals(driver) && image == null) {
             throw service.keyError("service " + shortName + " uses the docker driver and needs an image");
+        }
+        BuildSpec build = BuildMapper.map(context.stackName + "_" + shortName, image, service.get("build"), context);
+        if (build != null) {
+            if (!TaskTemplate.DOCKER.equals(driver)) {
+                throw service.get("build").keyError("service " + shortName + " has build: its image runs in a container,"
+                        + " not with the " + driver + " driver");
+            }
+            context.builds.put(build.service(), build);
         }
         ComposeNode deploy = service.get("deploy");
         DeployMapper.reportUnsupported(deploy, context);
@@ -65,10 +73,10 @@ final class ServiceMapper {
                 DurationParser.parse(service.get("stop_grace_period")), service.get("init").booleanOr(false),
                 service.get("read_only").booleanOr(false), service.get("cap_add").stringOrList(),
                 service.get("cap_drop").stringOrList(), service.get("tmpfs").stringOrList(),
-                ulimits(service.get("ulimits")), pullPolicy(service.get("pull_policy")),
+                ulimits(service.get("ulimits")), pullPolicy(service.get("pull_policy"), service.get("build").isPresent()),
                 List.of(), DiscoveryMapper.map(service.get("x-flotilla")));
         ServiceNetworks.Mapped networks = ServiceNetworks.map(service, driver, context);
-        task = task.withNetworks(networks.networks(), networks.networkMode());
+        task = task.withNetworks(networks.networks(), networks.networkMode()).withFiles(ServiceFiles.map(service, context));
         ServiceMode mode = DeployMapper.mode(deploy, context);
         Map<String, String> labels = MeshLabels.resolve(deploy.get("labels"), context);
         statefulLabels(service.get("x-flotilla"), deploy, mode, labels);
@@ -76,6 +84,18 @@ final class ServiceMapper {
                 DeployMapper.replicas(service, deploy), task, ServicePorts.map(service, context), dependsOn(service.get("depends_on")),
                 labels, DeployMapper.updateConfig(deploy.get("update_config")),
                 DeployMapper.updateConfig(deploy.get("rollback_config")), DeployMapper.endpointMode(deploy));
+    }
+
+    /**
+     * {@code image}, or for a service with {@code build} and no {@code image} the name Compose would give
+     * the built image, {@code <stack>_<service>} (lower case, as image names must be).
+     */
+    private String builtImage(String shortName, ComposeNode service) throws ComposeException {
+        String image = service.get("image").textOrNull();
+        if (image == null && service.get("build").isPresent()) {
+            return (context.stackName + "_" + shortName).toLowerCase(java.util.Locale.ROOT);
+        }
+        return image;
     }
 
     private String driver(ComposeNode service, String image) throws ComposeException {
@@ -202,9 +222,10 @@ final class ServiceMapper {
         return ulimits;
     }
 
-    private static String pullPolicy(ComposeNode node) throws ComposeException {
+    /** A built service's image comes from the cluster's store, not a registry: {@code build} unless the file says otherwise. */
+    private static String pullPolicy(ComposeNode node, boolean built) throws ComposeException {
         if (!node.isPresent()) {
-            return null;
+            return built ? "build" : null;
         }
         String policy = node.text();
         if (policy.equals("if_not_present")) {

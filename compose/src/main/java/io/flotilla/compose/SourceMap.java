@@ -16,6 +16,8 @@ final class SourceMap {
     private final Path defaultFile;
     private final Map<String, Position> keys = new HashMap<>();
     private final Map<String, Position> values = new HashMap<>();
+    /** The Compose merge tags ({@code reset}, {@code override}) written on nodes, by pointer. */
+    private final Map<String, String> tags = new HashMap<>();
 
     SourceMap(Path defaultFile) {
         this.defaultFile = defaultFile;
@@ -33,6 +35,19 @@ final class SourceMap {
         values.put(pointer, position);
     }
 
+    void putTag(String pointer, String tag) {
+        tags.put(pointer, tag);
+    }
+
+    boolean hasTags() {
+        return !tags.isEmpty();
+    }
+
+    /** The merge tag ({@code reset} or {@code override}) written on the node, or null. */
+    String tag(String pointer) {
+        return tags.get(pointer);
+    }
+
     Position key(String pointer) {
         return keys.get(pointer);
     }
@@ -45,6 +60,7 @@ final class SourceMap {
     void copySubtree(SourceMap source, String from, String to) {
         keys.putAll(moved(source.keys, from, to));
         values.putAll(moved(source.values, from, to));
+        tags.putAll(moved(source.tags, from, to));
     }
 
     /**
@@ -53,28 +69,37 @@ final class SourceMap {
      * YAML alias costs the alias's size, not the file's.
      */
     void copyNode(com.fasterxml.jackson.databind.JsonNode node, String from, String to) {
-        Position key = keys.get(from);
+        copyNode(this, node, from, to);
+    }
+
+    /** As {@link #copyNode(com.fasterxml.jackson.databind.JsonNode, String, String)}, from another document's positions. */
+    void copyNode(SourceMap source, com.fasterxml.jackson.databind.JsonNode node, String from, String to) {
+        Position key = source.keys.get(from);
         if (key != null) {
             keys.put(to, key);
         }
-        Position value = values.get(from);
+        Position value = source.values.get(from);
         if (value != null) {
             values.put(to, value);
+        }
+        String tag = source.tags.get(from);
+        if (tag != null) {
+            tags.put(to, tag);
         }
         if (node.isObject()) {
             for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : node.properties()) {
                 String step = "/" + field.getKey().replace("~", "~0").replace("/", "~1");
-                copyNode(field.getValue(), from + step, to + step);
+                copyNode(source, field.getValue(), from + step, to + step);
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                copyNode(node.get(i), from + "/" + i, to + "/" + i);
+                copyNode(source, node.get(i), from + "/" + i, to + "/" + i);
             }
         }
     }
 
-    private static Map<String, Position> moved(Map<String, Position> positions, String from, String to) {
-        Map<String, Position> result = new HashMap<>();
+    private static <T> Map<String, T> moved(Map<String, T> positions, String from, String to) {
+        Map<String, T> result = new HashMap<>();
         positions.forEach((pointer, position) -> {
             if (isUnder(pointer, from)) {
                 result.put(to + pointer.substring(from.length()), position);

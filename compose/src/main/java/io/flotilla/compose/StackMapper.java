@@ -1,6 +1,8 @@
 package io.flotilla.compose;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.model.FileKind;
+import io.flotilla.model.FileSpec;
 import io.flotilla.model.NetworkSpec;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
@@ -28,7 +30,8 @@ final class StackMapper {
      * @param networkKeys each network's key in the file, by its cluster-wide name (the same)
      */
     record Mapped(StackSpec stack, List<String> warnings, Map<String, String> volumeKeys,
-                  Map<String, String> networkKeys) {}
+                  Map<String, String> networkKeys, List<io.flotilla.model.api.FileData> files,
+                  Map<String, String> fileKeys, Map<String, BuildSpec> builds) {}
 
     static Mapped map(ObjectNode document, SourceMap sourceMap, String stackName, Path projectDirectory,
                       Map<String, String> variables, List<String> earlierWarnings) throws ComposeException {
@@ -38,6 +41,8 @@ final class StackMapper {
                 new LinkedHashSet<>(services.keySet()), VolumeParser.declarations(root.get("volumes"), stackName));
         context.networks = NetworkDeclarations.read(root.get("networks"), stackName, context);
         context.secrets = root.get("secrets").fields();
+        context.secretDeclarations = FileDeclarations.read(root.get("secrets"), FileKind.SECRET, context);
+        context.configDeclarations = FileDeclarations.read(root.get("configs"), FileKind.CONFIG, context);
         earlierWarnings.forEach(context::warn);
         if (root.get("version").isPresent()) {
             context.warn("version is obsolete: the attribute `version` is ignored, please remove it");
@@ -77,8 +82,40 @@ final class StackMapper {
             }
             networkKeys.put(network.name(), network.key());
         }
-        return new Mapped(new StackSpec(stackName, specs, networks, externalNetworks), context.warnings(), volumeKeys,
-                networkKeys);
+        List<FileSpec> files = new ArrayList<>();
+        List<io.flotilla.model.api.FileData> contents = new ArrayList<>();
+        Map<String, String> fileKeys = new LinkedHashMap<>();
+        for (FileDeclarations.Declared declared : usedFiles(context)) {
+            String key = io.flotilla.model.ClusterFile.key(declared.spec().kind(), declared.spec().name());
+            if (fileKeys.containsKey(key)) {
+                throw declared.at().keyError(declared.spec().kind().label() + "s " + fileKeys.get(key) + " and "
+                        + declared.key() + " are both named " + declared.spec().name());
+            }
+            fileKeys.put(key, declared.key());
+            files.add(declared.spec());
+            if (!declared.spec().external()) {
+                contents.add(declared.data());
+            }
+        }
+        return new Mapped(new StackSpec(stackName, specs, networks, externalNetworks, files), context.warnings(),
+                volumeKeys, networkKeys, contents, fileKeys, context.builds);
+    }
+
+    /** The declared secrets, then configs, some service uses; the others are named in a warning (not deployed). */
+    private static List<FileDeclarations.Declared> usedFiles(MappingContext context) {
+        List<FileDeclarations.Declared> used = new ArrayList<>();
+        for (Map<String, FileDeclarations.Declared> declarations : List.of(context.secretDeclarations,
+                context.configDeclarations)) {
+            for (FileDeclarations.Declared declared : declarations.values()) {
+                String label = declared.spec().kind().label();
+                if (context.usedFiles.contains(label + ":" + declared.key())) {
+                    used.add(declared);
+                } else if (!(declared.spec().kind() == FileKind.SECRET && context.meshSecrets.contains(declared.key()))) {
+                    context.warn(label + "s." + declared.key() + " is declared but no service uses it: not created");
+                }
+            }
+        }
+        return used;
     }
 
     /**

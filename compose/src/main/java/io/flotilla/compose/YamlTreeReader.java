@@ -45,6 +45,8 @@ final class YamlTreeReader {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> BOOLEANS = Set.of("true", "false");
     private static final String MERGE_KEY = "<<";
+    /** Compose's tags for merging files ({@code !reset}, {@code !override}); other tags are not read. */
+    private static final Set<String> MERGE_TAGS = Set.of("reset", "override");
 
     /** A parsed document and the positions of its nodes. */
     record Document(ObjectNode root, SourceMap sourceMap) {}
@@ -126,6 +128,10 @@ final class YamlTreeReader {
             return anchor.node().deepCopy();
         }
         String anchorName = parser.getObjectId();
+        String tag = parser.getTypeId();
+        if (tag != null && MERGE_TAGS.contains(tag.replaceFirst("^!+", ""))) {
+            sourceMap.putTag(pointer, tag.replaceFirst("^!+", ""));
+        }
         int nodesBefore = nodes;
         charge(path, 1);
         JsonNode node = switch (token) {
@@ -155,7 +161,8 @@ final class YamlTreeReader {
         }
     }
 
-    private static int size(JsonNode node) {
+    /** The nodes of a tree, itself included. */
+    static int size(JsonNode node) {
         int size = 1;
         for (JsonNode child : node) {
             size += size(child);

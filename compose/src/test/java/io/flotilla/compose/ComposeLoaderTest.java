@@ -199,7 +199,8 @@ class ComposeLoaderTest {
                 "The \"NOT_DEFINED\" variable is not set. Defaulting to a blank string.",
                 "services.worker.deploy.mode: replicated-job is not supported; the service runs as replicated"
                         + " (restarted when it exits)",
-                "Ignoring unsupported options: build, ports.host_ip, privileged, secrets");
+                "configs.nginx_conf is declared but no service uses it: not created",
+                "Ignoring unsupported options: ports.host_ip, privileged");
         assertThat(loaded.normalizedYaml()).contains("name: features", "image: nginx:1.25", "replicas: 4",
                 "interval: 1m30s", "PRICE: $$5");
     }

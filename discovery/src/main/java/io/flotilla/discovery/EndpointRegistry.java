@@ -283,6 +283,17 @@ public final class EndpointRegistry implements EndpointSource {
         }
     }
 
+    /** Subscriptions open now (watches of one service, and of all): what {@code flotilla_discovery_watchers} reads. */
+    public int watchers() {
+        synchronized (lock) {
+            int count = allSubscribers.size();
+            for (List<Consumer<EndpointChange>> listeners : subscribers.values()) {
+                count += listeners.size();
+            }
+            return count;
+        }
+    }
+
     /** Called (outside the lock) after every applied entry: to wake watchers of indexes. */
     public void onIndex(Runnable listener) {
         indexListeners.add(listener);

@@ -4,6 +4,8 @@ import io.flotilla.manager.api.ApiServer;
 import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.dispatcher.DispatchRules;
 import io.flotilla.manager.dispatcher.Dispatcher;
+import io.flotilla.manager.files.DataKeyFile;
+import io.flotilla.manager.files.FileVault;
 import io.flotilla.manager.loops.LeaderCore;
 import io.flotilla.manager.loops.LeaderLoop;
 import io.flotilla.manager.raft.RaftClusterStore;
@@ -47,17 +49,37 @@ public final class Manager implements AutoCloseable {
     private io.flotilla.manager.discovery.Renewals renewals;
     private io.flotilla.manager.discovery.RegistrationReaper reaper;
     private ClusterAdmin admin;
+    /** Seals and opens secrets and configs with the cluster data key. */
+    private FileVault vault;
+    /** Where the dashboard's actions are recorded; null: as audit events in the log ({@code RecordedAudit}). */
+    private volatile io.flotilla.manager.dashboard.DashboardAudit dashboardAudit;
+    private io.flotilla.manager.images.ImageCopies imageCopies;
+    /** This manager's meters in its node's registry, removed when it stops (a demoted node exports none of them). */
+    private final io.flotilla.manager.metrics.MeterGroup meters;
 
     public Manager(ManagerConfig config, InstantSource clock, TaskLogSource logs) {
         this(config, clock, logs, ManagerTuning.defaults());
     }
 
     public Manager(ManagerConfig config, InstantSource clock, TaskLogSource logs, ManagerTuning tuning) {
+        this(config, clock, logs, tuning, null);
+    }
+
+    /**
+     * @param registry the node's meter registry, where this manager registers its meters
+     *                 ({@code flotilla_raft_*}, {@code flotilla_leader_*}, {@code flotilla_dispatcher_*},
+     *                 {@code flotilla_discovery_watchers}; docs/metrics.md) until it stops; null: a registry
+     *                 nobody reads
+     */
+    public Manager(ManagerConfig config, InstantSource clock, TaskLogSource logs, ManagerTuning tuning,
+                   io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.logs = logs == null ? TaskLogSource.NONE : logs;
         this.tuning = Objects.requireNonNull(tuning, "tuning");
         this.ids = new IdGenerator(tuning.random());
+        this.meters = registry == null ? io.flotilla.manager.metrics.MeterGroup.unexported()
+                : new io.flotilla.manager.metrics.MeterGroup(registry);
     }
 
     /**
@@ -78,6 +100,8 @@ public final class Manager implements AutoCloseable {
                     config.tls() == null ? null : RaftClusterStore.tls(config.tls().keyManager(),
                             config.tls().trustManager().withClientCheck(raftPeers)));
             raftPeers.peers(store::mayConnect);
+            java.nio.file.Path restored = io.flotilla.manager.cluster.RestoredState.seed(config.dataDir(), store);
+            io.flotilla.manager.raft.RaftMeters.register(meters, store); // before start: leader changes from the first
             store.machine().addApplyListener(new io.flotilla.manager.raft.ClusterStateMachine.ApplyListener() {
                 @Override
                 public void applied(ClusterState before, io.flotilla.state.Changes changes, ClusterState after) {
@@ -90,6 +114,7 @@ public final class Manager implements AutoCloseable {
                 }
             });
             store.start(tuning.startTimeout());
+            io.flotilla.manager.cluster.RestoredState.done(restored);
             admin = new ClusterAdmin(config.nodeId(), store, clock, new java.security.SecureRandom(), config.tls());
             if (config.bootstrap() && store.isLeader()) {
                 admin.initializeIfNew(config.networkPool());
@@ -101,19 +126,35 @@ public final class Manager implements AutoCloseable {
                     () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
                     admin::leaderApi);
             dispatcher.dependencyChanges(io.flotilla.manager.dispatcher.TaskDependencies.following(registry));
+            DataKeyFile dataKey = dataKey(store.state());
+            vault = new FileVault(dataKey);
+            dispatcher.files(vault::open);
             ClusterAdmin members = admin;
             dispatcher.sessions(new io.flotilla.manager.dispatcher.NodeSessions(members::managers,
                     () -> config.tls() == null ? null : config.tls().caDigest()));
             LeaderCore core = new LeaderCore(rules, new Orchestrator(ids), new Scheduler(config.leaseTtl()), clock,
                     tuning.orchestrate());
             loop = new LeaderLoop(store, core, store.machine()::addApplyListener, clock, tuning.loopTick());
+            loop.announce(config.nodeId());
+            loop.announceNow();
+            ManagerMeters.register(meters, raft, loop, dispatcher, registry);
             loop.start();
             api = new ApiServer(config.apiAddress(), config.nodeId(), store, dispatcher, clock, ids, logs,
                     store::leaderId, admin, config.tls() == null ? null : config.tls().context());
             renewals = new io.flotilla.manager.discovery.Renewals(clock.instant());
             api.discovery(new io.flotilla.manager.api.DiscoveryApi(registry, store, renewals, clock, ids));
+            api.files(vault);
+            api.dashboard(dataKey, dashboardAudit != null ? dashboardAudit
+                    : new io.flotilla.manager.dashboard.RecordedAudit(store, clock),
+                    new io.flotilla.manager.dashboard.ClusterTraffic(raft::isLeader, dispatcher::traffic, admin::leaderApi,
+                            config.tls() == null ? null : config.tls().context()));
             reaper = new io.flotilla.manager.discovery.RegistrationReaper(store, renewals, clock, Duration.ofMillis(100));
             reaper.start();
+            imageCopies = new io.flotilla.manager.images.ImageCopies(config.nodeId(), store,
+                    new io.flotilla.manager.images.ImageStore(config.dataDir().resolve("images")), members::managers,
+                    config.tls() == null ? null : config.tls().context(), Duration.ofSeconds(1));
+            api.images(new io.flotilla.manager.api.ImageEndpoints(config.nodeId(), store, imageCopies, clock));
+            imageCopies.start();
             api.start();
             admin.selfApi(api.address().getAddress().getHostAddress() + ":" + api.address().getPort());
             LOG.info("manager {} started: state index {}, API {}", config.nodeId(), store.state().index(),
@@ -128,9 +169,27 @@ public final class Manager implements AutoCloseable {
         }
     }
 
+    /**
+     * The cluster data key's file: beside the CA key ({@code DATA/tls/data.key}), or in the manager's
+     * directory without TLS (tests). The first manager makes it when the cluster has none yet (made at
+     * {@code init} by the node; this covers a plaintext manager and a cluster made before secrets).
+     */
+    private DataKeyFile dataKey(ClusterState state) throws IOException {
+        DataKeyFile file = new DataKeyFile(config.tls() == null ? config.dataDir().resolve("data.key")
+                : config.tls().directory().dataKey());
+        file.makeIfFirst(config.bootstrap() && (config.tls() == null || config.tls().directory().hasCaKey()),
+                !state.files().all().isEmpty());
+        return file;
+    }
+
     /** The endpoint registry (discovery) of this manager: what its DNS server and watch API answer from. */
     public io.flotilla.discovery.EndpointRegistry registry() {
         return registry;
+    }
+
+    /** Records the dashboard's actions through {@code audit}; before {@link #start}. */
+    public void dashboardAudit(io.flotilla.manager.dashboard.DashboardAudit audit) {
+        this.dashboardAudit = audit;
     }
 
     /** The latest applied state. */
@@ -194,14 +253,18 @@ public final class Manager implements AutoCloseable {
         return current;
     }
 
-    /** Stops the API, the loop and Raft. Takes no snapshot. */
+    /** Stops the API, the loop and Raft, and removes this manager's meters. Takes no snapshot. */
     @Override
     public synchronized void close() {
+        meters.close();
         if (api != null) {
             api.close();
         }
         if (loop != null) {
             loop.close();
+        }
+        if (imageCopies != null) {
+            imageCopies.close();
         }
         if (reaper != null) {
             reaper.close();

@@ -57,6 +57,18 @@ final class BackendState {
         return source == null ? bootstrap.connect(address) : bootstrap.connect(address, source);
     }
 
+    /**
+     * As {@link #connect(io.netty.bootstrap.Bootstrap)}, at {@code port} when the backend has none of
+     * its own (port 0: a transparent listener's, which reaches it at the connection's original port).
+     */
+    io.netty.channel.ChannelFuture connect(io.netty.bootstrap.Bootstrap bootstrap, int port) {
+        if (backend.port() != 0 || port == 0) {
+            return connect(bootstrap);
+        }
+        InetSocketAddress at = new InetSocketAddress(address.getAddress(), port);
+        return source == null ? bootstrap.connect(at) : bootstrap.connect(at, source);
+    }
+
     BackendState(String service, MeshBackend backend, MeshOptions options, LongSupplier nanoTime, MeterRegistry registry) {
         this.service = service;
         this.backend = backend;

@@ -267,7 +267,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("HTTP client {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("HTTP client {}: {}", ctx.channel().remoteAddress(), cause.toString(), cause);
         ctx.close();
     }
 }

@@ -41,8 +41,11 @@ final class ListenerState {
     private volatile Routes routes;
     private volatile boolean draining;
 
-    /** The routes of a listener; for TCP, {@code tcp} is the only route. */
-    record Routes(HttpRouter http, RouteState tcp) {}
+    /**
+     * The routes of a listener; for TCP, {@code tcp} is the only route; for a transparent listener,
+     * {@code byDestination} has the route of each original destination address.
+     */
+    record Routes(HttpRouter http, RouteState tcp, java.util.Map<String, RouteState> byDestination) {}
 
     ListenerState(MeshListener declared, SslContext sslContext, List<RouteState> routes, int maxConnections, Counter refused) {
         this.declared = declared;
@@ -89,9 +92,15 @@ final class ListenerState {
     }
 
     void setRoutes(List<RouteState> routes) {
-        this.routes = declared.protocol() == MeshListener.Protocol.TCP
-                ? new Routes(null, routes.get(0))
-                : new Routes(new HttpRouter(routes), null);
+        this.routes = switch (declared.protocol()) {
+            case TCP -> new Routes(null, routes.get(0), null);
+            case HTTP -> new Routes(new HttpRouter(routes), null, null);
+            case TRANSPARENT_TCP -> {
+                java.util.Map<String, RouteState> byDestination = new java.util.HashMap<>();
+                routes.forEach(route -> byDestination.put(route.route.host(), route));
+                yield new Routes(null, null, java.util.Map.copyOf(byDestination));
+            }
+        };
     }
 
     Routes routes() {

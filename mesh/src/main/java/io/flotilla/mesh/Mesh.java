@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The routing mesh of one node: a listener for every published port in ingress mode, forwarding
- * TCP connections and HTTP requests to healthy endpoints anywhere in the cluster. The node feeds
+ * TCP connections and HTTP requests to healthy endpoints anywhere in the cluster, and transparent
+ * listeners that the kernel redirects every port of the overlays' virtual addresses to. The node feeds
  * it whole {@link MeshTable}s built from the registry's watch; {@link #apply} turns the running
  * proxy into the table.
  *
@@ -66,10 +67,15 @@ public final class Mesh implements AutoCloseable {
     }
 
     Mesh(MeshOptions options, MeterRegistry registry, LongSupplier nanoTime) {
+        this(options, registry, nanoTime, Transport.create(options.ioThreads()));
+    }
+
+    /** With a given transport (tests: NIO where epoll is available). */
+    Mesh(MeshOptions options, MeterRegistry registry, LongSupplier nanoTime, Transport transport) {
         this.options = Objects.requireNonNull(options, "options");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
-        this.transport = Transport.create(options.ioThreads());
+        this.transport = Objects.requireNonNull(transport, "transport");
         this.runtime = new MeshRuntime(transport, options, registry);
         log.info("Routing mesh started: {} transport, {} event loops", transport.name(),
                 options.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : options.ioThreads());
@@ -176,6 +182,12 @@ public final class Mesh implements AutoCloseable {
     }
 
     private ListenerState open(MeshListener declared, List<RouteState> routes) throws Exception {
+        if (declared.protocol() == MeshListener.Protocol.TRANSPARENT_TCP && !transport.name().equals("epoll")) {
+            throw new IllegalStateException("transparent listener " + declared.bindAddress() + ":" + declared.port()
+                    + " needs the epoll transport: it reads each connection's original destination (SO_ORIGINAL_DST)"
+                    + " from the socket's descriptor, which NIO does not expose; this mesh runs on " + transport.name()
+                    + " (" + Transport.epollUnavailability() + ")");
+        }
         SslContext ssl = declared.tls() == null ? null : sslContext(declared.tls());
         ListenerState listener = new ListenerState(declared, ssl, routes, options.maxConnections(), runtime.refusedConnections);
         ServerBootstrap bootstrap = transport.keepAlive(new ServerBootstrap()
@@ -184,7 +196,7 @@ public final class Mesh implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true));
-        if (declared.protocol() == MeshListener.Protocol.TCP) {
+        if (declared.protocol() != MeshListener.Protocol.HTTP) { // TCP, and TRANSPARENT_TCP routed per connection
             bootstrap.childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ChannelInitializer<Channel>() {

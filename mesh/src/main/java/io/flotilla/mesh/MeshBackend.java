@@ -7,6 +7,8 @@ import java.util.Objects;
  * mesh keys its per-endpoint state by (outstanding requests, ejection, draining), so an endpoint
  * that moves to a new address is a new backend.
  *
+ * @param port          1-65535; 0 for a backend of a {@link MeshListener.Protocol#TRANSPARENT_TCP} listener,
+ *                      reached at the port each connection was sent to
  * @param sourceAddress the local address to connect from; null: the kernel's choice. A task on an
  *                      overlay network is reached from the node's own address on that network: the
  *                      network's gateway is on every node's bridge, so the task's reply to it would
@@ -19,8 +21,8 @@ public record MeshBackend(String id, String host, int port, String sourceAddress
         if (id.isBlank() || host.isBlank()) {
             throw new IllegalArgumentException("backend id and host must not be blank");
         }
-        if (port < 1 || port > 65_535) {
-            throw new IllegalArgumentException("backend " + id + ": port must be 1-65535: " + port);
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("backend " + id + ": port must be 1-65535 (0: the connection's own): " + port);
         }
     }
 

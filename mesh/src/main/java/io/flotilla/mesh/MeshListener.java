@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * One published port in ingress mode: the mesh listens on {@code bindAddress:port} and forwards to
- * the routes' backends.
+ * the routes' backends. Or, {@link Protocol#TRANSPARENT_TCP}, the one socket that the kernel's
+ * DNAT sends every TCP connection for some virtual addresses to, whatever their port.
  *
  * <p>A TCP listener has exactly one route (there is nothing in a byte stream to route by). An HTTP
  * listener may carry many routes that share the port, told apart by Host and path prefix; with
@@ -22,8 +23,15 @@ import java.util.Objects;
 public record MeshListener(String bindAddress, int port, Protocol protocol, TlsSettings tls,
                            boolean proxyProtocol, List<MeshRoute> routes) {
 
-    /** What the listener speaks. HTTP with {@link TlsSettings} is HTTPS. */
-    public enum Protocol { TCP, HTTP }
+    /**
+     * What the listener speaks. HTTP with {@link TlsSettings} is HTTPS. TRANSPARENT_TCP is TCP whose
+     * connections were redirected to it by a DNAT rule: each one is routed by its original
+     * destination, read from the kernel's connection tracking ({@code SO_ORIGINAL_DST}), to the
+     * route whose {@link MeshRoute#host()} is that address, and reaches the chosen backend at the
+     * original destination's port (its backends have port 0). That serves every port of a virtual
+     * address with one socket; it needs the epoll transport (the socket's descriptor).
+     */
+    public enum Protocol { TCP, HTTP, TRANSPARENT_TCP }
 
     public MeshListener {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -38,6 +46,18 @@ public record MeshListener(String bindAddress, int port, Protocol protocol, TlsS
         if (routes.isEmpty()) {
             throw new IllegalArgumentException("listener " + bindAddress + ":" + port + " has no routes");
         }
+        if (protocol == Protocol.TRANSPARENT_TCP) {
+            checkTransparent(bindAddress, port, tls, routes);
+        } else {
+            for (MeshRoute route : routes) {
+                for (MeshBackend backend : route.backends()) {
+                    if (backend.port() == 0) {
+                        throw new IllegalArgumentException("listener " + bindAddress + ":" + port + ": backend " + backend.id()
+                                + " of " + route.service() + " has port 0, which only a transparent listener's backends have");
+                    }
+                }
+            }
+        }
         if (protocol == Protocol.TCP && routes.size() != 1) {
             throw new IllegalArgumentException("TCP listener " + bindAddress + ":" + port + " must have exactly one route, has " + routes.size());
         }
@@ -46,6 +66,32 @@ public record MeshListener(String bindAddress, int port, Protocol protocol, TlsS
         }
         if (protocol == Protocol.HTTP && proxyProtocol) {
             throw new IllegalArgumentException("HTTP listener " + bindAddress + ":" + port + ": PROXY protocol is for TCP listeners (HTTP gets X-Forwarded-For/Forwarded)");
+        }
+    }
+
+    /** One route per original destination address (an IPv4 literal), backends without a port of their own. */
+    private static void checkTransparent(String bindAddress, int port, TlsSettings tls, List<MeshRoute> routes) {
+        if (tls != null) {
+            throw new IllegalArgumentException("transparent listener " + bindAddress + ":" + port + " cannot terminate TLS");
+        }
+        java.util.Set<String> destinations = new java.util.HashSet<>();
+        for (MeshRoute route : routes) {
+            String host = route.host();
+            if (host == null || !host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                throw new IllegalArgumentException("transparent listener " + bindAddress + ":" + port + ": route of "
+                        + route.service() + " needs its destination address (an IPv4 address) as host, not " + host);
+            }
+            if (!destinations.add(host)) {
+                throw new IllegalArgumentException("transparent listener " + bindAddress + ":" + port
+                        + ": two routes for destination " + host);
+            }
+            for (MeshBackend backend : route.backends()) {
+                if (backend.port() != 0) {
+                    throw new IllegalArgumentException("transparent listener " + bindAddress + ":" + port + ": backend "
+                            + backend.id() + " of " + route.service() + " has port " + backend.port()
+                            + "; it must be 0 (a connection reaches the backend at the port it was sent to)");
+                }
+            }
         }
     }
 }

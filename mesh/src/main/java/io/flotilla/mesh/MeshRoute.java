@@ -13,7 +13,8 @@ import java.util.Objects;
  * longest matching path prefix wins.
  *
  * @param service    "stack_service", used for metrics and logs
- * @param host       the Host to match, null for any
+ * @param host       the Host to match, null for any; on a transparent listener the original
+ *                   destination address the route serves (the virtual address)
  * @param pathPrefix the path prefix to match, null means "/"
  * @param balancing  how to pick a backend per request (per connection for TCP)
  * @param backends   the healthy endpoints the registry knows; may be empty (requests get 503)

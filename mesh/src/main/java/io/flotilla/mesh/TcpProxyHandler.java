@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * buffers that were read (no copy in the proxy), with back-pressure: a side stops reading while
  * the other cannot take more. Half-close is passed on: a FIN from one side shuts the output
  * towards the other, and the pair closes once both directions are done.
+ *
+ * <p>On a transparent listener the route is the one of the connection's original destination
+ * address, and the backend is reached at its original port; a connection whose destination has
+ * no route (sent to the listener directly, or to a VIP that just went) is closed.
  */
 final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
@@ -40,6 +44,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private BackendState backend;
     private final List<BackendState> tried = new ArrayList<>(2);
     private long startNanos;
+    /** A transparent listener's connection: where it was sent (its route and backend port); else null. */
+    private InetSocketAddress original;
     // Bytes or a FIN that arrive before the backend is connected (epoll reads on RDHUP even with
     // auto-read off) wait here instead of being dropped.
     private ArrayDeque<Object> early;
@@ -55,11 +61,30 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         startNanos = System.nanoTime();
+        if (listener.declared.protocol() == MeshListener.Protocol.TRANSPARENT_TCP) {
+            original = OriginalDestination.of(client);
+            if (original == null || route() == null) {
+                log.debug("transparent listener {}: no route for {}'s destination {}; closed", listener.declared.port(),
+                        client.remoteAddress(), original);
+                client.close();
+                return;
+            }
+        }
         connect();
     }
 
+    /** The route now (a table change swaps it between two attempts); null when the destination lost its own. */
+    private RouteState route() {
+        ListenerState.Routes routes = listener.routes();
+        return original == null ? routes.tcp() : routes.byDestination().get(original.getAddress().getHostAddress());
+    }
+
     private void connect() {
-        RouteState route = listener.routes().tcp();
+        RouteState route = route();
+        if (route == null) {
+            client.close();
+            return;
+        }
         String clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress();
         BackendState chosen = tried.size() >= maxAttempts ? null : Balancer.pick(route, clientIp, null, tried);
         if (chosen == null) {
@@ -70,7 +95,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         chosen.outstanding.incrementAndGet();
         Channel clientChannel = client;
-        chosen.connect(backendBootstrap.clone(client.eventLoop()).handler(new Relay(clientChannel)))
+        chosen.connect(backendBootstrap.clone(client.eventLoop()).handler(new Relay(clientChannel)),
+                        original == null ? 0 : original.getPort())
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         chosen.outstanding.decrementAndGet();
@@ -92,7 +118,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                     }
                     if (listener.declared.proxyProtocol()) {
                         backendChannel.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
-                        backendChannel.write(proxyHeader(clientChannel));
+                        backendChannel.write(proxyHeader(clientChannel, original));
                         backendChannel.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
                     }
                     if (early != null) {
@@ -109,9 +135,9 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 });
     }
 
-    private static HAProxyMessage proxyHeader(Channel client) {
+    private static HAProxyMessage proxyHeader(Channel client, InetSocketAddress original) {
         InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
-        InetSocketAddress destination = (InetSocketAddress) client.localAddress();
+        InetSocketAddress destination = original != null ? original : (InetSocketAddress) client.localAddress();
         boolean v4 = source.getAddress() instanceof Inet4Address && destination.getAddress() instanceof Inet4Address;
         return new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.PROXY,
                 v4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6,

@@ -45,8 +45,20 @@ record Transport(String name, EventLoopGroup group, Class<? extends ServerChanne
             return new Transport("epoll", new MultiThreadIoEventLoopGroup(loops, threadFactory, factory),
                     EpollServerSocketChannel.class, EpollSocketChannel.class);
         }
+        return nio(loops);
+    }
+
+    /** NIO whatever the platform offers (tests of what needs epoll). */
+    static Transport nio(int loops) {
+        DefaultThreadFactory threadFactory = new DefaultThreadFactory("flotilla-mesh", true);
         return new Transport("nio", new MultiThreadIoEventLoopGroup(loops, threadFactory, NioIoHandler.newFactory()),
                 NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    /** Why the epoll transport is not in use, for errors. */
+    static String epollUnavailability() {
+        Throwable cause = Epoll.unavailabilityCause();
+        return cause == null ? "epoll is available, but this mesh was made with NIO" : "epoll unavailable: " + cause;
     }
 
     /** SO_KEEPALIVE with this transport's way of setting the probe timing. */

@@ -101,11 +101,13 @@ class HttpFrontendFuzzTest {
             channel.finishAndReleaseAll();
             LISTENER.connections.remove(channel);
         }
-        for (String caught : CAUGHT.messages()) {
-            if (caught.contains(STUBBED_BACKEND) || caught.contains(MISSING_PSEUDO_HEADER)) {
+        for (Caught caught : CAUGHT.caught()) {
+            if (caught.message().contains(STUBBED_BACKEND) || caught.message().contains(MISSING_PSEUDO_HEADER)) {
                 continue;
             }
-            assertThat(BUG.matcher(caught).find()).as("the proxy handler caught: %s", caught).isFalse();
+            // the exceptions' classes, not their messages: a message may quote the client's bytes
+            // (a path "…NegativeArraySizeException…" the URI check refused)
+            assertThat(BUG.matcher(caught.classes()).find()).as("the proxy handler caught: %s", caught.message()).isFalse();
         }
         assertThat(System.nanoTime() - start).as("time in ns").isLessThan(MAX_NANOS);
     }
@@ -170,8 +172,11 @@ class HttpFrontendFuzzTest {
      * Records what {@link HttpProxyHandler} logs at debug (the exceptions it caught) and passes
      * its info and louder lines on to the usual appenders, so other tests' logs are unchanged.
      */
+    /** What the proxy handler logged it caught: the message, and the classes of the exception's chain. */
+    private record Caught(String message, String classes) {}
+
     private static final class CaughtByProxy extends AppenderBase<ILoggingEvent> {
-        private final List<String> messages = new ArrayList<>();
+        private final List<Caught> messages = new ArrayList<>();
         private final List<Appender<ILoggingEvent>> rootAppenders = new ArrayList<>();
 
         static CaughtByProxy install() {
@@ -194,11 +199,15 @@ class HttpFrontendFuzzTest {
             if (event.getLevel().isGreaterOrEqual(Level.INFO)) {
                 rootAppenders.forEach(appender -> appender.doAppend(event));
             } else {
-                messages.add(event.getFormattedMessage());
+                StringBuilder classes = new StringBuilder();
+                for (ch.qos.logback.classic.spi.IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
+                    classes.append(t.getClassName()).append(' ');
+                }
+                messages.add(new Caught(event.getFormattedMessage(), classes.toString()));
             }
         }
 
-        synchronized List<String> messages() {
+        synchronized List<Caught> caught() {
             return List.copyOf(messages);
         }
 

@@ -30,6 +30,7 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.UpsertNodes.class, name = "UpsertNodes"),
         @JsonSubTypes.Type(value = Command.SetNodeStates.class, name = "SetNodeStates"),
         @JsonSubTypes.Type(value = Command.UpdateNodeSpec.class, name = "UpdateNodeSpec"),
+        @JsonSubTypes.Type(value = Command.PatchNodeSpec.class, name = "PatchNodeSpec"),
         @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "RemoveNode"),
         @JsonSubTypes.Type(value = Command.SetClusterConfig.class, name = "SetClusterConfig"),
         @JsonSubTypes.Type(value = Command.StartCaRotation.class, name = "StartCaRotation"),
@@ -43,6 +44,14 @@ import java.util.Map;
         @JsonSubTypes.Type(value = Command.RemoveVolumes.class, name = "RemoveVolumes"),
         @JsonSubTypes.Type(value = Command.CreateNetwork.class, name = "CreateNetwork"),
         @JsonSubTypes.Type(value = Command.RemoveNetwork.class, name = "RemoveNetwork"),
+        @JsonSubTypes.Type(value = Command.CreateFile.class, name = "CreateFile"),
+        @JsonSubTypes.Type(value = Command.UpdateFile.class, name = "UpdateFile"),
+        @JsonSubTypes.Type(value = Command.RemoveFile.class, name = "RemoveFile"),
+        @JsonSubTypes.Type(value = Command.StoreImage.class, name = "StoreImage"),
+        @JsonSubTypes.Type(value = Command.ImageHeld.class, name = "ImageHeld"),
+        @JsonSubTypes.Type(value = Command.LeaderChanged.class, name = "LeaderChanged"),
+        @JsonSubTypes.Type(value = Command.RecordAudit.class, name = "RecordAudit"),
+        @JsonSubTypes.Type(value = Command.RedeemLogin.class, name = "RedeemLogin"),
 })
 public sealed interface Command {
 
@@ -54,9 +63,16 @@ public sealed interface Command {
      * {@code externalNetworks} must exist. When a network cannot be made (its subnet overlaps
      * another's) or an external one is missing, nothing changes. Entries written before networks
      * existed read with none.
+     *
+     * <p>Then its secrets and configs ({@code files}, the stack's own and its external ones): each
+     * of {@code fileVersions} makes an own one (version 1) or gives it its next version; an own one
+     * listed without a version is unchanged; the stack's own ones no longer listed (and used by no
+     * service) are removed. When an external one is missing, a version is not the next one (another
+     * write came first) or a service names a file the stack does not list, nothing changes.
      */
     record DeployStack(String stack, List<ServiceSpec> services, Map<String, String> newServiceIds, Instant at,
-                       List<NetworkSpec> networks, List<String> externalNetworks, Map<String, String> newNetworkIds)
+                       List<NetworkSpec> networks, List<String> externalNetworks, Map<String, String> newNetworkIds,
+                       List<FileSpec> files, List<FileVersion> fileVersions)
             implements Command {
         public DeployStack {
             Checks.requireText(stack, "stack");
@@ -65,6 +81,14 @@ public sealed interface Command {
             networks = Checks.list(networks);
             externalNetworks = Checks.list(externalNetworks);
             newNetworkIds = Checks.map(newNetworkIds);
+            files = Checks.list(files);
+            fileVersions = Checks.list(fileVersions);
+        }
+
+        /** A stack without secrets or configs. */
+        public DeployStack(String stack, List<ServiceSpec> services, Map<String, String> newServiceIds, Instant at,
+                           List<NetworkSpec> networks, List<String> externalNetworks, Map<String, String> newNetworkIds) {
+            this(stack, services, newServiceIds, at, networks, externalNetworks, newNetworkIds, List.of(), List.of());
         }
 
         /** A stack without networks of its own. */
@@ -92,6 +116,49 @@ public sealed interface Command {
     record RemoveNetwork(String name, Instant at) implements Command {
         public RemoveNetwork {
             Checks.requireText(name, "network name");
+        }
+    }
+
+    /**
+     * A version of a stack's own secret or config in a {@link DeployStack}: {@code version} 1 makes
+     * it (with {@code id}), a higher one replaces the content of version {@code version - 1}.
+     */
+    record FileVersion(FileKind kind, String name, String id, long version, SealedData sealed) {
+        public FileVersion {
+            java.util.Objects.requireNonNull(kind, "kind");
+            Checks.requireText(name, "file name");
+            Checks.requireText(id, "file id");
+            java.util.Objects.requireNonNull(sealed, "sealed");
+        }
+    }
+
+    /**
+     * {@code secret|config create}: the object as made (version 1, no stack). A no-op when the
+     * name is taken (the API refuses that first).
+     */
+    record CreateFile(ClusterFile file) implements Command {
+        public CreateFile {
+            java.util.Objects.requireNonNull(file, "file");
+        }
+    }
+
+    /**
+     * {@code secret|config update}: {@code sealed} becomes version {@code version}; applied only
+     * while the object is at {@code version - 1} (the content was sealed for that version).
+     */
+    record UpdateFile(FileKind kind, String name, long version, SealedData sealed, Instant at) implements Command {
+        public UpdateFile {
+            java.util.Objects.requireNonNull(kind, "kind");
+            Checks.requireText(name, "file name");
+            java.util.Objects.requireNonNull(sealed, "sealed");
+        }
+    }
+
+    /** {@code secret|config rm}: a no-op while a service uses it or a stack owns it. */
+    record RemoveFile(FileKind kind, String name, Instant at) implements Command {
+        public RemoveFile {
+            java.util.Objects.requireNonNull(kind, "kind");
+            Checks.requireText(name, "file name");
         }
     }
 
@@ -219,9 +286,67 @@ public sealed interface Command {
         }
     }
 
-    record UpdateNodeSpec(String nodeId, NodeSpec spec) implements Command {}
+    /** The operator's spec for a node; {@code at} is null in entries written before it was recorded. */
+    record UpdateNodeSpec(String nodeId, NodeSpec spec, Instant at) implements Command {
+        public UpdateNodeSpec(String nodeId, NodeSpec spec) {
+            this(nodeId, spec, null);
+        }
+    }
 
-    record RemoveNode(String nodeId) implements Command {}
+    /** The operator's change to a node's spec, applied to the spec the entry finds ({@link NodeSpecPatch}). */
+    record PatchNodeSpec(String nodeId, NodeSpecPatch patch, Instant at) implements Command {}
+
+    /** {@code node rm}; {@code at} is null in entries written before it was recorded. */
+    record RemoveNode(String nodeId, Instant at) implements Command {
+        public RemoveNode(String nodeId) {
+            this(nodeId, null);
+        }
+    }
+
+    /**
+     * A manager took office as leader in {@code term} (it submits this first thing in the term).
+     * Applying it changes nothing but the event history: a {@code leader.changed} event.
+     */
+    record LeaderChanged(String leaderId, long term, Instant at) implements Command {
+        public LeaderChanged {
+            Checks.requireText(leaderId, "leader id");
+        }
+    }
+
+    /**
+     * Records that someone did something, for the event history: applying it only appends an
+     * {@code audit} event (fields {@code actor}, {@code action}, {@code target}, {@code detail} in its
+     * attributes). Submit it for every action taken outside the CLI's own commands, e.g. one per
+     * action of a dashboard session, after the action itself was accepted.
+     *
+     * @param actor  who acted, e.g. {@code dashboard:session-1f2e} (required)
+     * @param action what was done, e.g. {@code service.scale} (required)
+     * @param target what it was done to, e.g. {@code shop_web}; null if nothing in particular
+     * @param detail anything else worth keeping, in words, e.g. {@code replicas 3 -> 5}; null if none
+     * @param at     when (required: apply reads no clock)
+     */
+    record RecordAudit(String actor, String action, String target, String detail, Instant at) implements Command {
+        public RecordAudit {
+            Checks.requireText(actor, "audit actor");
+            Checks.requireText(action, "audit action");
+            java.util.Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
+     * A dashboard login link used: the first entry for its token id wins, and the manager that
+     * submitted a later one refuses that login, so a link opens one session in the whole cluster.
+     * {@code use} names this attempt (random), so its manager can tell whether it was the first.
+     * Ids are kept until {@code expires}, dropped by a later entry's {@code at}.
+     */
+    record RedeemLogin(String tokenId, String use, Instant expires, Instant at) implements Command {
+        public RedeemLogin {
+            Checks.requireText(tokenId, "login token id");
+            Checks.requireText(use, "login use id");
+            java.util.Objects.requireNonNull(expires, "expires");
+            java.util.Objects.requireNonNull(at, "at");
+        }
+    }
 
     /** Sets the cluster's identity and join tokens (at init, and when a token is rotated). */
     record SetClusterConfig(ClusterConfig config) implements Command {
@@ -273,6 +398,25 @@ public sealed interface Command {
     record RemoveVolumes(List<String> names, Instant at) implements Command {
         public RemoveVolumes {
             names = Checks.list(names);
+        }
+    }
+
+    /**
+     * A manager stored an image's archive ({@code PUT /v1/images/archive}): the reference now names
+     * it, held by that manager (an earlier archive of the same reference is replaced; the same
+     * archive again keeps its holders and adds this one).
+     */
+    record StoreImage(ImageArchive image) implements Command {
+        public StoreImage {
+            java.util.Objects.requireNonNull(image, "image");
+        }
+    }
+
+    /** Manager {@code nodeId} copied the archive with {@code digest} into its store: every reference to it lists the holder. */
+    record ImageHeld(String digest, String nodeId) implements Command {
+        public ImageHeld {
+            Checks.requireText(digest, "digest");
+            Checks.requireText(nodeId, "nodeId");
         }
     }
 }

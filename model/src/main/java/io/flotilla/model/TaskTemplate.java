@@ -22,6 +22,8 @@ import java.util.Map;
  *                    network when the file lists none); empty with no {@code networkMode}: the
  *                    host's network for a process task, Docker's default bridge for a container
  * @param networkMode compose {@code network_mode}: {@code host} or {@code none}; null: the networks
+ * @param files       the secrets and configs the tasks see as files (compose service-level
+ *                    {@code secrets:} and {@code configs:})
  */
 public record TaskTemplate(String driver, String image, List<String> command, List<String> entrypoint,
                            Map<String, String> environment, String workingDir, String user, String hostname,
@@ -30,7 +32,7 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
                            String stopSignal, Duration stopGracePeriod, boolean init, boolean readOnly,
                            List<String> capAdd, List<String> capDrop, List<String> tmpfs,
                            Map<String, Ulimit> ulimits, String pullPolicy, List<NetworkAttachment> networks,
-                           DiscoverySpec discovery, String networkMode) {
+                           DiscoverySpec discovery, String networkMode, List<FileMount> files) {
     public static final String PROCESS = "process";
     public static final String DOCKER = "docker";
     public static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(10);
@@ -53,6 +55,7 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
         ulimits = Checks.map(ulimits);
         pullPolicy = pullPolicy == null ? "missing" : pullPolicy;
         networks = Checks.list(networks);
+        files = Checks.list(files);
         discovery = discovery == null ? DiscoverySpec.NONE : discovery;
         if (networkMode != null && !networkMode.equals(HOST_NETWORK) && !networkMode.equals(NO_NETWORK)) {
             throw new IllegalArgumentException("network mode must be host or none, not " + networkMode);
@@ -64,6 +67,20 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
 
     public static final String HOST_NETWORK = "host";
     public static final String NO_NETWORK = "none";
+
+    /** Without secrets or configs. */
+    public TaskTemplate(String driver, String image, List<String> command, List<String> entrypoint,
+                        Map<String, String> environment, String workingDir, String user, String hostname,
+                        Map<String, String> labels, HealthcheckSpec healthcheck, List<VolumeMount> volumes,
+                        ResourcesSpec resources, RestartPolicy restartPolicy, PlacementSpec placement,
+                        String stopSignal, Duration stopGracePeriod, boolean init, boolean readOnly,
+                        List<String> capAdd, List<String> capDrop, List<String> tmpfs,
+                        Map<String, Ulimit> ulimits, String pullPolicy, List<NetworkAttachment> networks,
+                        DiscoverySpec discovery, String networkMode) {
+        this(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels, healthcheck, volumes,
+                resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly, capAdd, capDrop, tmpfs,
+                ulimits, pullPolicy, networks, discovery, networkMode, List.of());
+    }
 
     /** With networks and no network mode. */
     public TaskTemplate(String driver, String image, List<String> command, List<String> entrypoint,
@@ -107,60 +124,66 @@ public record TaskTemplate(String driver, String image, List<String> command, Li
     public TaskTemplate withImage(String newImage) {
         return new TaskTemplate(driver, newImage, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withEnvironment(Map<String, String> newEnvironment) {
         return new TaskTemplate(driver, image, command, entrypoint, newEnvironment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withResources(ResourcesSpec newResources) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, newResources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withRestartPolicy(RestartPolicy newPolicy) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, newPolicy, placement, stopSignal, stopGracePeriod, init, readOnly,
-                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withPlacement(PlacementSpec newPlacement) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, newPlacement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withHealthcheck(HealthcheckSpec newHealthcheck) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 newHealthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withStop(String newStopSignal, Duration newGracePeriod) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, newStopSignal, newGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withDiscovery(DiscoverySpec newDiscovery) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, newDiscovery, networkMode);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, newDiscovery, networkMode, files);
     }
 
     public TaskTemplate withUser(String newUser) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, newUser, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, files);
     }
 
     public TaskTemplate withNetworks(List<NetworkAttachment> newNetworks, String newNetworkMode) {
         return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
                 healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
-                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, newNetworks, discovery, newNetworkMode);
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, newNetworks, discovery, newNetworkMode, files);
+    }
+
+    public TaskTemplate withFiles(List<FileMount> newFiles) {
+        return new TaskTemplate(driver, image, command, entrypoint, environment, workingDir, user, hostname, labels,
+                healthcheck, volumes, resources, restartPolicy, placement, stopSignal, stopGracePeriod, init,
+                readOnly, capAdd, capDrop, tmpfs, ulimits, pullPolicy, networks, discovery, networkMode, newFiles);
     }
 }

@@ -25,6 +25,20 @@ import java.util.Set;
  *       either.</li>
  *   <li>{@code FLOTILLA-POSTROUTING} (nat, from {@code POSTROUTING}): a non-internal network's
  *       tasks reach beyond the node masqueraded as the node.</li>
+ *   <li>{@code FLOTILLA-VXLAN} (from {@code INPUT}, UDP to port 4789 only): VXLAN is accepted from
+ *       the nodes this one shares a network with (the far ends of its tunnels, {@code RETURN} to
+ *       the rest of INPUT) and dropped from anyone else, so a host that merely reaches the node's
+ *       port cannot put frames into its networks. Accepts first, the drop last, whatever is
+ *       added.</li>
+ *   <li>{@code FLOTILLA-VIP} (nat, from {@code PREROUTING}, jumped to first, before Docker's
+ *       published ports): every TCP connection from a network's bridge to one of its VIPs, any
+ *       port, goes to the mesh's transparent listener on the network's gateway
+ *       ({@link NetworkPlan#VIP_LISTENER_PORT}), which reads where it was sent from conntrack.
+ *       Only from that network's own bridge: another network's task is not redirected, and
+ *       {@code FLOTILLA-INPUT} drops it. DNAT rather than TPROXY: with
+ *       {@code bridge-nf-call-iptables=1} (Docker's setting) a frame entering a bridge passes
+ *       PREROUTING in the bridge's path only, and the socket TPROXY assigns there is dropped
+ *       before TCP looks it up (docs/networks.md, "Every port of a VIP").</li>
  * </ul>
  * Rules are written the way {@code iptables -S} prints them, so comparing strings is comparing
  * rules.
@@ -33,7 +47,14 @@ final class FirewallRules {
     static final String FORWARD_CHAIN = "FLOTILLA-FORWARD";
     static final String INPUT_CHAIN = "FLOTILLA-INPUT";
     static final String NAT_CHAIN = "FLOTILLA-POSTROUTING";
+    static final String VIP_CHAIN = "FLOTILLA-VIP";
     static final String MARK = "-m comment --comment flotilla";
+    static final String VXLAN_CHAIN = "FLOTILLA-VXLAN";
+    /** The jump to {@link #VXLAN_CHAIN}: only the VXLAN port, as {@code iptables -S} prints it. */
+    static final String VXLAN_JUMP = "-A INPUT -p udp -m udp --dport " + LinkChanges.VXLAN_PORT + " " + MARK + " -j " + VXLAN_CHAIN;
+
+    /** Where a chain's drops must stand among its other rules. */
+    private enum Order { ANY, DROPS_FIRST, DROPS_LAST }
 
     private FirewallRules() {}
 
@@ -42,16 +63,18 @@ final class FirewallRules {
         boolean wanted = !plan.networks().isEmpty();
         String forwardFrom = kernel.filter().has("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
         Set<String> filterJumps = wanted
-                ? Set.of(jump(forwardFrom, FORWARD_CHAIN), jump("INPUT", INPUT_CHAIN))
+                ? Set.of(jump(forwardFrom, FORWARD_CHAIN), jump("INPUT", INPUT_CHAIN), VXLAN_JUMP)
                 : Set.of();
-        Set<String> natJumps = wanted ? Set.of(jump("POSTROUTING", NAT_CHAIN)) : Set.of();
+        Set<String> natJumps = wanted ? Set.of(jump("POSTROUTING", NAT_CHAIN), jump("PREROUTING", VIP_CHAIN)) : Set.of();
         if (!wanted) {
             removeJumps(commands, "filter", kernel.filter(), filterJumps);
             removeJumps(commands, "nat", kernel.nat(), natJumps);
         }
-        chain(commands, "filter", kernel.filter(), FORWARD_CHAIN, wanted ? forwardRules(plan) : null, true);
-        chain(commands, "filter", kernel.filter(), INPUT_CHAIN, wanted ? inputRules(plan) : null, false);
-        chain(commands, "nat", kernel.nat(), NAT_CHAIN, wanted ? natRules(plan) : null, false);
+        chain(commands, "filter", kernel.filter(), FORWARD_CHAIN, wanted ? forwardRules(plan) : null, Order.DROPS_FIRST);
+        chain(commands, "filter", kernel.filter(), INPUT_CHAIN, wanted ? inputRules(plan) : null, Order.ANY);
+        chain(commands, "filter", kernel.filter(), VXLAN_CHAIN, wanted ? vxlanRules(plan) : null, Order.DROPS_LAST);
+        chain(commands, "nat", kernel.nat(), NAT_CHAIN, wanted ? natRules(plan) : null, Order.ANY);
+        chain(commands, "nat", kernel.nat(), VIP_CHAIN, wanted ? vipRules(plan) : null, Order.ANY);
         if (wanted) {
             removeJumps(commands, "filter", kernel.filter(), filterJumps);
             removeJumps(commands, "nat", kernel.nat(), natJumps);
@@ -98,6 +121,24 @@ final class FirewallRules {
         return rules;
     }
 
+    /** VXLAN from the far end of every tunnel (sorted, so the rules do not move), then a drop. */
+    static Set<String> vxlanRules(OverlayPlan plan) {
+        java.util.TreeSet<String> peers = new java.util.TreeSet<>(java.util.Comparator.comparingLong(a -> Integer.toUnsignedLong(Ipv4.parse(a))));
+        for (NetworkPlan network : plan.networks()) {
+            for (RemoteEndpoint remote : network.remotes()) {
+                if (!remote.nodeAddress().equals(plan.underlayAddress())) {
+                    peers.add(remote.nodeAddress());
+                }
+            }
+        }
+        Set<String> rules = new LinkedHashSet<>();
+        for (String peer : peers) {
+            rules.add("-A " + VXLAN_CHAIN + " -s " + peer + "/32 -j RETURN");
+        }
+        rules.add("-A " + VXLAN_CHAIN + " -j DROP");
+        return rules;
+    }
+
     static Set<String> natRules(OverlayPlan plan) {
         Set<String> rules = new LinkedHashSet<>();
         for (NetworkPlan network : plan.networks()) {
@@ -108,9 +149,21 @@ final class FirewallRules {
         return rules;
     }
 
+    /** Each network's VIPs, every TCP port, from its own bridge to the mesh's transparent listener on its gateway. */
+    static Set<String> vipRules(OverlayPlan plan) {
+        Set<String> rules = new LinkedHashSet<>();
+        for (NetworkPlan network : plan.networks()) {
+            for (String vip : network.localAddresses()) {
+                rules.add("-A " + VIP_CHAIN + " -d " + vip + "/32 -i " + network.bridge()
+                        + " -p tcp -j DNAT --to-destination " + network.vipListener());
+            }
+        }
+        return rules;
+    }
+
     /** Brings one owned chain to {@code wanted}; null removes it (flushed, then deleted). */
     private static void chain(List<List<String>> commands, String table, KernelState.IptablesTable current,
-                              String chain, Set<String> wanted, boolean dropsFirst) {
+                              String chain, Set<String> wanted, Order order) {
         if (wanted == null) {
             if (current.has(chain)) {
                 commands.add(iptables(table, "-F", chain));
@@ -121,7 +174,8 @@ final class FirewallRules {
         List<String> rules = current.rules(chain);
         if (!current.has(chain)) {
             commands.add(iptables(table, "-N", chain));
-        } else if (dropsFirst && !dropsBeforeAccepts(rules)) {
+        } else if (order == Order.DROPS_FIRST && !dropsBeforeAccepts(rules)
+                || order == Order.DROPS_LAST && !dropsBeforeAccepts(rules.reversed())) {
             commands.add(iptables(table, "-F", chain));
             rules = List.of();
         }
@@ -133,9 +187,9 @@ final class FirewallRules {
         for (String rule : wanted) {
             if (!rules.contains(rule)) {
                 List<String> spec = words(rule.substring(3 + chain.length() + 1));
-                commands.add(dropsFirst && rule.endsWith(" -j DROP")
-                        ? iptables(table, "-I", chain, "1", spec)
-                        : iptables(table, "-A", chain, spec));
+                boolean drop = rule.endsWith(" -j DROP");
+                boolean top = order == Order.DROPS_FIRST && drop || order == Order.DROPS_LAST && !drop;
+                commands.add(top ? iptables(table, "-I", chain, "1", spec) : iptables(table, "-A", chain, spec));
             }
         }
     }

@@ -18,12 +18,19 @@ import java.util.Set;
  *                       holds it and takes its MAC ({@link #bridgeMac}), because the other nodes
  *                       derive that MAC from the address and send frames for it here
  * @param localAddresses further addresses the local bridge holds (service VIPs), so that tasks on
- *                       this node reach them locally
+ *                       this node reach them locally; every TCP port of each is redirected to the
+ *                       mesh's transparent listener ({@link #vipListener})
  * @param remotes        the network's task addresses on other nodes (and the other nodes' own addresses)
  */
 public record NetworkPlan(String name, int vni, String subnet, String gateway, boolean internal, String nodeAddress,
                           List<String> localAddresses, List<RemoteEndpoint> remotes) {
     static final int MAX_VNI = (1 << 24) - 1;
+    /**
+     * The port of the mesh's transparent listener on each network's gateway, where the data plane
+     * sends every TCP connection to a VIP (next to the API's 4780 and Raft's 4781; on the
+     * gateway, an overlay address only the node's bridges hold).
+     */
+    public static final int VIP_LISTENER_PORT = 4782;
 
     public NetworkPlan {
         if (name == null || name.isBlank()) {
@@ -105,6 +112,11 @@ public record NetworkPlan(String name, int vni, String subnet, String gateway, b
         all.add(nodeAddress);
         all.addAll(localAddresses);
         return List.copyOf(all);
+    }
+
+    /** Where connections to this network's VIPs are sent: {@code <gateway>:}{@link #VIP_LISTENER_PORT}. */
+    public String vipListener() {
+        return gateway + ":" + VIP_LISTENER_PORT;
     }
 
     public int prefixLength() {

@@ -48,11 +48,16 @@ class FirewallRulesTest {
                 "iptables -w -A FLOTILLA-FORWARD -i fl-br-4096 -j ACCEPT",
                 "iptables -w -A FLOTILLA-FORWARD -o fl-br-4096 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
                 "iptables -w -N FLOTILLA-INPUT",
+                "iptables -w -N FLOTILLA-VXLAN",
+                "iptables -w -A FLOTILLA-VXLAN -j DROP",
                 "iptables -w -t nat -N FLOTILLA-POSTROUTING",
                 "iptables -w -t nat -A FLOTILLA-POSTROUTING -s 10.0.1.0/24 ! -o fl-br-4096 -j MASQUERADE",
+                "iptables -w -t nat -N FLOTILLA-VIP",
                 "iptables -w -I FORWARD 1 -m comment --comment flotilla -j FLOTILLA-FORWARD",
                 "iptables -w -I INPUT 1 -m comment --comment flotilla -j FLOTILLA-INPUT",
-                "iptables -w -t nat -I POSTROUTING 1 -m comment --comment flotilla -j FLOTILLA-POSTROUTING");
+                "iptables -w -I INPUT 1 -p udp -m udp --dport 4789 -m comment --comment flotilla -j FLOTILLA-VXLAN",
+                "iptables -w -t nat -I POSTROUTING 1 -m comment --comment flotilla -j FLOTILLA-POSTROUTING",
+                "iptables -w -t nat -I PREROUTING 1 -m comment --comment flotilla -j FLOTILLA-VIP");
     }
 
     @Test
@@ -111,13 +116,19 @@ class FirewallRulesTest {
         assertThat(changes(KernelStates.converged(plan(A), true), plan())).containsExactly(
                 "iptables -w -D DOCKER-USER -m comment --comment flotilla -j FLOTILLA-FORWARD",
                 "iptables -w -D INPUT -m comment --comment flotilla -j FLOTILLA-INPUT",
+                "iptables -w -D INPUT -p udp -m udp --dport 4789 -m comment --comment flotilla -j FLOTILLA-VXLAN",
                 "iptables -w -t nat -D POSTROUTING -m comment --comment flotilla -j FLOTILLA-POSTROUTING",
+                "iptables -w -t nat -D PREROUTING -m comment --comment flotilla -j FLOTILLA-VIP",
                 "iptables -w -F FLOTILLA-FORWARD",
                 "iptables -w -X FLOTILLA-FORWARD",
                 "iptables -w -F FLOTILLA-INPUT",
                 "iptables -w -X FLOTILLA-INPUT",
+                "iptables -w -F FLOTILLA-VXLAN",
+                "iptables -w -X FLOTILLA-VXLAN",
                 "iptables -w -t nat -F FLOTILLA-POSTROUTING",
-                "iptables -w -t nat -X FLOTILLA-POSTROUTING");
+                "iptables -w -t nat -X FLOTILLA-POSTROUTING",
+                "iptables -w -t nat -F FLOTILLA-VIP",
+                "iptables -w -t nat -X FLOTILLA-VIP");
         assertThat(changes(KernelStates.empty(true), plan())).isEmpty();
     }
 
@@ -149,10 +160,96 @@ class FirewallRulesTest {
                 List.of("iptables", "-w", "-D", "FLOTILLA-INPUT", "-m", "comment", "--comment", "someone else", "-j", "ACCEPT"));
     }
 
+    static final NetworkPlan A_WITH_VIPS = new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.250",
+            List.of("10.0.1.2", "10.0.1.3"), List.of());
+    static final NetworkPlan B_WITH_VIP = new NetworkPlan("b", 4097, "10.0.2.0/24", "10.0.2.1", true, "10.0.2.250",
+            List.of("10.0.2.2"), List.of());
+
+    @Test
+    void every_tcp_port_of_a_vip_goes_from_its_own_bridge_to_the_mesh_on_the_gateway() {
+        assertThat(FirewallRules.vipRules(plan(A_WITH_VIPS, B_WITH_VIP))).containsExactly(
+                "-A FLOTILLA-VIP -d 10.0.1.2/32 -i fl-br-4096 -p tcp -j DNAT --to-destination 10.0.1.1:4782",
+                "-A FLOTILLA-VIP -d 10.0.1.3/32 -i fl-br-4096 -p tcp -j DNAT --to-destination 10.0.1.1:4782",
+                "-A FLOTILLA-VIP -d 10.0.2.2/32 -i fl-br-4097 -p tcp -j DNAT --to-destination 10.0.2.1:4782");
+        // a task of b sending to a's VIP is not redirected, and INPUT drops it
+        assertThat(FirewallRules.inputRules(plan(A_WITH_VIPS, B_WITH_VIP)))
+                .contains("-A FLOTILLA-INPUT -d 10.0.1.0/24 -i fl-br-4097 -j DROP");
+    }
+
+    @Test
+    void a_vip_that_comes_or_goes_adds_or_removes_exactly_its_rule_and_a_second_pass_does_nothing() {
+        NetworkPlan oneVip = new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.250",
+                List.of("10.0.1.2"), List.of());
+        assertThat(changes(KernelStates.converged(plan(oneVip), true), plan(A_WITH_VIPS))).containsExactly(
+                "iptables -w -t nat -A FLOTILLA-VIP -d 10.0.1.3/32 -i fl-br-4096 -p tcp -j DNAT --to-destination 10.0.1.1:4782");
+        assertThat(changes(KernelStates.converged(plan(A_WITH_VIPS), true), plan(oneVip))).containsExactly(
+                "iptables -w -t nat -D FLOTILLA-VIP -d 10.0.1.3/32 -i fl-br-4096 -p tcp -j DNAT --to-destination 10.0.1.1:4782");
+        assertThat(changes(KernelStates.converged(plan(A_WITH_VIPS, B_WITH_VIP), true), plan(A_WITH_VIPS, B_WITH_VIP))).isEmpty();
+    }
+
+    @Test
+    void a_removed_network_takes_its_vip_rules_and_the_last_one_the_chain_and_its_jump() {
+        assertThat(changes(KernelStates.converged(plan(A_WITH_VIPS, B_WITH_VIP), false), plan(A_WITH_VIPS)))
+                .contains("iptables -w -t nat -D FLOTILLA-VIP -d 10.0.2.2/32 -i fl-br-4097 -p tcp -j DNAT --to-destination 10.0.2.1:4782")
+                .noneMatch(change -> change.contains("10.0.1.2/32") || change.contains("10.0.1.3/32"));
+        assertThat(changes(KernelStates.converged(plan(A_WITH_VIPS), false), plan())).contains(
+                "iptables -w -t nat -D PREROUTING -m comment --comment flotilla -j FLOTILLA-VIP",
+                "iptables -w -t nat -F FLOTILLA-VIP", "iptables -w -t nat -X FLOTILLA-VIP");
+    }
+
+    @Test
+    void a_vip_jump_that_slipped_below_dockers_is_left_where_it_is_but_a_missing_one_goes_first() {
+        KernelState kernel = KernelStates.converged(plan(A_WITH_VIPS), true);
+        Map<String, List<String>> rules = new HashMap<>(kernel.nat().rules());
+        rules.put("PREROUTING", List.of("-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER"));
+        KernelState withoutJump = new KernelState(kernel.links(), kernel.fdb(), kernel.neighbours(), kernel.filter(),
+                new KernelState.IptablesTable(kernel.nat().chains(), rules));
+        assertThat(changes(withoutJump, plan(A_WITH_VIPS))).containsExactly(
+                "iptables -w -t nat -I PREROUTING 1 -m comment --comment flotilla -j FLOTILLA-VIP");
+    }
+
     @Test
     void printed_rules_split_into_arguments_like_a_shell_would() {
         assertThat(FirewallRules.words("FORWARD -m comment --comment \"a \\\"b\\\" c\" -j ACCEPT"))
                 .containsExactly("FORWARD", "-m", "comment", "--comment", "a \"b\" c", "-j", "ACCEPT");
         assertThat(FirewallRules.words("X --comment \"\" -j DROP")).containsExactly("X", "--comment", "", "-j", "DROP");
+    }
+
+    static final NetworkPlan A_WITH_PEERS = new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, List.of(),
+            List.of(new RemoteEndpoint("10.0.1.5", "198.18.77.3"), new RemoteEndpoint("10.0.1.6", "198.18.77.2"),
+                    new RemoteEndpoint("10.0.1.7", "198.18.77.3")));
+
+    @Test
+    void vxlan_is_taken_only_from_the_far_ends_of_the_tunnels_and_dropped_from_anyone_else() {
+        assertThat(FirewallRules.vxlanRules(plan(A_WITH_PEERS, B))).containsExactly(
+                "-A FLOTILLA-VXLAN -s 198.18.77.2/32 -j RETURN",
+                "-A FLOTILLA-VXLAN -s 198.18.77.3/32 -j RETURN",
+                "-A FLOTILLA-VXLAN -j DROP");
+        assertThat(FirewallRules.vxlanRules(plan(A))).containsExactly("-A FLOTILLA-VXLAN -j DROP");
+    }
+
+    @Test
+    void a_new_peer_is_accepted_above_the_drop_and_a_gone_one_loses_its_rule() {
+        NetworkPlan onePeer = new NetworkPlan("a", 4096, "10.0.1.0/24", "10.0.1.1", false, List.of(),
+                List.of(new RemoteEndpoint("10.0.1.6", "198.18.77.2")));
+        assertThat(changes(KernelStates.converged(plan(onePeer), true), plan(A_WITH_PEERS))).containsExactly(
+                "iptables -w -I FLOTILLA-VXLAN 1 -s 198.18.77.3/32 -j RETURN");
+        assertThat(changes(KernelStates.converged(plan(A_WITH_PEERS), true), plan(onePeer))).containsExactly(
+                "iptables -w -D FLOTILLA-VXLAN -s 198.18.77.3/32 -j RETURN");
+    }
+
+    @Test
+    void a_vxlan_chain_with_an_accept_after_the_drop_is_rebuilt() {
+        KernelState kernel = KernelStates.converged(plan(A_WITH_PEERS), false);
+        Map<String, List<String>> rules = new HashMap<>(kernel.filter().rules());
+        rules.put("FLOTILLA-VXLAN", List.of("-A FLOTILLA-VXLAN -j DROP", "-A FLOTILLA-VXLAN -s 198.18.77.2/32 -j RETURN",
+                "-A FLOTILLA-VXLAN -s 198.18.77.3/32 -j RETURN"));
+        KernelState tampered = new KernelState(kernel.links(), kernel.fdb(), kernel.neighbours(),
+                new KernelState.IptablesTable(new HashSet<>(kernel.filter().chains()), rules), kernel.nat());
+        List<String> changes = changes(tampered, plan(A_WITH_PEERS));
+        assertThat(changes.getFirst()).isEqualTo("iptables -w -F FLOTILLA-VXLAN");
+        assertThat(changes).contains("iptables -w -A FLOTILLA-VXLAN -j DROP",
+                "iptables -w -I FLOTILLA-VXLAN 1 -s 198.18.77.2/32 -j RETURN",
+                "iptables -w -I FLOTILLA-VXLAN 1 -s 198.18.77.3/32 -j RETURN").hasSize(4);
     }
 }

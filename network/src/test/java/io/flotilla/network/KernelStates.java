@@ -12,8 +12,8 @@ final class KernelStates {
     private KernelStates() {}
 
     static KernelState empty(boolean docker) {
-        return new KernelState(Map.of(), Set.of(), Set.of(), filter(docker, null, null, List.of()),
-                nat(null, List.of()));
+        return new KernelState(Map.of(), Set.of(), Set.of(), filter(docker, null, null, null, List.of()),
+                nat(null, null, List.of()));
     }
 
     /** What the kernel holds once a plan is applied (Docker present or not). */
@@ -45,10 +45,12 @@ final class KernelStates {
         FirewallRules.forwardRules(plan).stream().filter(rule -> !rule.endsWith("DROP")).forEach(forward::add);
         return new KernelState(links, fdb, neighbours,
                 filter(docker, any ? forward : null, any ? List.copyOf(FirewallRules.inputRules(plan)) : null,
-                        any ? List.of(jump(docker ? "DOCKER-USER" : "FORWARD", "FLOTILLA-FORWARD"), jump("INPUT", "FLOTILLA-INPUT"))
+                        any ? List.copyOf(FirewallRules.vxlanRules(plan)) : null,
+                        any ? List.of(jump(docker ? "DOCKER-USER" : "FORWARD", "FLOTILLA-FORWARD"), jump("INPUT", "FLOTILLA-INPUT"),
+                                FirewallRules.VXLAN_JUMP)
                                 : List.of()),
-                nat(any ? List.copyOf(FirewallRules.natRules(plan)) : null,
-                        any ? List.of(jump("POSTROUTING", "FLOTILLA-POSTROUTING")) : List.of()));
+                nat(any ? List.copyOf(FirewallRules.natRules(plan)) : null, any ? List.copyOf(FirewallRules.vipRules(plan)) : null,
+                        any ? List.of(jump("POSTROUTING", "FLOTILLA-POSTROUTING"), jump("PREROUTING", "FLOTILLA-VIP")) : List.of()));
     }
 
     static String jump(String from, String to) {
@@ -56,7 +58,8 @@ final class KernelStates {
     }
 
     /** A filter table; a null chain's rules means the chain does not exist. */
-    static KernelState.IptablesTable filter(boolean docker, List<String> forward, List<String> input, List<String> jumps) {
+    static KernelState.IptablesTable filter(boolean docker, List<String> forward, List<String> input, List<String> vxlan,
+                                            List<String> jumps) {
         Set<String> chains = new HashSet<>(Set.of("INPUT", "FORWARD", "OUTPUT"));
         Map<String, List<String>> rules = new HashMap<>();
         if (docker) {
@@ -75,16 +78,27 @@ final class KernelStates {
             chains.add("FLOTILLA-INPUT");
             rules.put("FLOTILLA-INPUT", input);
         }
+        if (vxlan != null) {
+            chains.add("FLOTILLA-VXLAN");
+            rules.put("FLOTILLA-VXLAN", vxlan);
+        }
         return new KernelState.IptablesTable(chains, rules);
     }
 
-    static KernelState.IptablesTable nat(List<String> postrouting, List<String> jumps) {
+    /** A nat table; a null chain's rules means the chain does not exist; jumps go to the chain they name first. */
+    static KernelState.IptablesTable nat(List<String> postrouting, List<String> vip, List<String> jumps) {
         Set<String> chains = new HashSet<>(Set.of("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"));
         Map<String, List<String>> rules = new HashMap<>();
-        rules.put("POSTROUTING", new ArrayList<>(jumps));
+        for (String jump : jumps) {
+            rules.computeIfAbsent(jump.split(" ")[1], chain -> new ArrayList<>()).add(jump);
+        }
         if (postrouting != null) {
             chains.add("FLOTILLA-POSTROUTING");
             rules.put("FLOTILLA-POSTROUTING", postrouting);
+        }
+        if (vip != null) {
+            chains.add("FLOTILLA-VIP");
+            rules.put("FLOTILLA-VIP", vip);
         }
         return new KernelState.IptablesTable(chains, rules);
     }

@@ -34,7 +34,7 @@ final class NetnsTestBed {
 
     /** Starts the test bed; a failure (not root, no iproute2, the range in use) fails the test run. */
     static String up(int hosts) {
-        Result result = run(60, script().toString(), "up", Integer.toString(hosts));
+        Result result = run(1300, script().toString(), "up", Integer.toString(hosts));
         if (!result.ok()) {
             throw new AssertionError("the network-namespace test bed did not start (needs root, iproute2, iptables): "
                     + result.output());

@@ -256,6 +256,32 @@ class OverlayKernelTest {
         assertThat(COMMANDS[2].writes()).isEmpty();
     }
 
+    @Test
+    @Order(6)
+    void vxlan_from_a_host_that_is_no_tunnel_end_is_dropped_and_the_peers_still_get_through() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> NetnsTestBed.ping("flt-1a", TASK_A3));
+        assertThat(iptables(1, "-S", "FLOTILLA-VXLAN")).contains("-s " + node(2) + "/32 -j RETURN")
+                .contains("-s " + node(3) + "/32 -j RETURN").doesNotContain(UNDERLAY_HOST);
+        long droppedBefore = vxlanDrops(1);
+        // A datagram to host 1's VXLAN port from the machine's own address on the underlay: no tunnel's far end.
+        assertThat(NetnsTestBed.run(5, "bash", "-c", "echo probe > /dev/udp/" + node(1) + "/4789").ok()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> vxlanDrops(1) > droppedBefore);
+        long droppedAfterProbe = vxlanDrops(1);
+        assertThat(NetnsTestBed.ping("flt-3a", TASK_A1)).as("a peer's VXLAN still arrives").isTrue();
+        assertThat(vxlanDrops(1)).as("nothing of the peer's was dropped").isEqualTo(droppedAfterProbe);
+    }
+
+    /** The packets host {@code host}'s VXLAN chain has dropped so far. */
+    static long vxlanDrops(int host) {
+        for (String line : iptables(host, "-L", "FLOTILLA-VXLAN", "-v", "-x", "-n").split("\n")) {
+            String[] words = line.strip().split("\\s+");
+            if (words.length > 2 && words[2].equals("DROP")) {
+                return Long.parseLong(words[0]);
+            }
+        }
+        throw new AssertionError("no DROP rule in FLOTILLA-VXLAN of flh" + host);
+    }
+
     static String iptables(int host, String... arguments) {
         List<String> argv = new ArrayList<>(List.of("nsenter", "--net=/var/run/netns/flh" + host, "iptables", "-w"));
         argv.addAll(List.of(arguments));

@@ -10,6 +10,7 @@ import io.flotilla.model.NodeRole;
 import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.model.api.TaskLogSource;
 import io.flotilla.node.mesh.NodeMesh;
+import io.flotilla.node.metrics.NodeMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -52,12 +53,8 @@ public final class LocalNode implements AutoCloseable {
     private volatile NodeRoleWatch roleWatch;
     /** Follows the cluster's root CA (rotations). */
     private volatile CaFollower caFollower;
-    /** This node's DNS server (discovery), once {@link #startDns} ran. */
     private final NodeDns dns;
-    /**
-     * On a worker: the one stream of the managers' registry that its DNS server and its mesh share,
-     * part of the node's session (it streams from the manager the agent's connection is on).
-     */
+    /** On a worker: the one stream of the managers' registry its DNS and mesh share (from the agent's manager). */
     private final io.flotilla.discovery.SharedRegistryMirror registry;
     /** This node's routing mesh, once {@link #startMesh} ran; null when off. */
     private volatile NodeMesh mesh;
@@ -66,23 +63,41 @@ public final class LocalNode implements AutoCloseable {
     /** This node's mutual TLS (DATA/tls) and the renewal of its certificate. */
     private final io.flotilla.security.NodeTls tls;
     private final io.flotilla.security.CertificateRenewer renewer;
+    /** Every part's meters, one registry; served on {@code --metrics} ({@link NodeMetrics#serve}). */
+    private final NodeMetrics metrics;
 
     private LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort,
-                      io.flotilla.security.NodeTls tls, io.flotilla.security.CertificateRenewer renewer) {
+                      io.flotilla.security.NodeTls tls, io.flotilla.security.CertificateRenewer renewer,
+                      NodeMetrics metrics) {
+        this.metrics = metrics;
         this.tls = tls;
         this.renewer = renewer;
         this.nodeId = nodeId;
         this.agent = agent;
         this.channel = channel;
-        this.role = new ManagerRole(nodeId, tls, channel::managers, manager, apiHostPort);
+        this.role = new ManagerRole(nodeId, tls, channel::managers, manager, apiHostPort, metrics.registry());
+        // the dashboard's rate and latency charts: every node's mesh counters reach the leader in its agent's reports
+        agent.meshTraffic(new io.flotilla.node.metrics.MeshTrafficReader(nodeId, metrics.registry(),
+                java.time.Clock.systemUTC())::read);
         // The stream follows the agent's connection: one manager choice, failover and backoff per node.
         this.registry = new io.flotilla.discovery.SharedRegistryMirror(() -> new io.flotilla.discovery.RegistryMirrorStream(
                 new io.flotilla.discovery.RegistryMirror(), new SessionStreams(channel.connection())));
-        this.dns = new NodeDns(role::manager, registry, () -> mesh);
+        this.dns = new NodeDns(role::manager, registry, () -> mesh,
+                new io.flotilla.discovery.dns.DnsMetrics(metrics.registry()));
     }
 
     /** {@code flotilla dev}: a one-manager cluster of this node, on any API and Raft ports. */
     public static LocalNode start(Path dataDir, InetSocketAddress api, InetSocketAddress raft) throws IOException {
+        return start(dataDir, api, raft, false, null);
+    }
+
+    /**
+     * As {@link #start(Path, InetSocketAddress, InetSocketAddress)}; {@code overlay}: the node will
+     * run the overlay's data plane ({@link #startNetworks}); {@code dnsDomain}: the node's DNS domain
+     * (null: the default), the tasks' search domain.
+     */
+    public static LocalNode start(Path dataDir, InetSocketAddress api, InetSocketAddress raft, boolean overlay,
+                                  String dnsDomain) throws IOException {
         Path data = dataDir.toAbsolutePath().normalize();
         String nodeId = NodeIdentity.loadOrCreate(data);
         if (raft == null) {
@@ -91,7 +106,8 @@ public final class LocalNode implements AutoCloseable {
         }
         io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
         LocalNode node = run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
-                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls, false, null);
+                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls, overlay,
+                dnsDomain);
         node.followCa();
         return node;
     }
@@ -202,7 +218,6 @@ public final class LocalNode implements AutoCloseable {
         }
     }
 
-    /** A new certificate for this node, with the role the cluster state gives it now. */
     /**
      * The role watch and the CA follower: what the cluster may change about this node while it
      * runs. Both follow the node's session, which the agent's long poll brings.
@@ -249,8 +264,10 @@ public final class LocalNode implements AutoCloseable {
         Manager manager = null;
         Set<String> managers = new LinkedHashSet<>();
         String apiHostPort = null;
+        NodeMetrics metrics = new NodeMetrics();
         if (managerConfig != null) {
-            manager = new Manager(managerConfig, InstantSource.system(), delegating);
+            manager = new Manager(managerConfig, InstantSource.system(), delegating,
+                    io.flotilla.manager.ManagerTuning.defaults(), metrics.registry());
             manager.start();
             InetSocketAddress bound = manager.apiAddress();
             address = bound.getAddress().getHostAddress();
@@ -262,15 +279,16 @@ public final class LocalNode implements AutoCloseable {
             AgentConfig config = agentConfig(nodeId, address, data, overlay, dnsDomain);
             HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers), tls.context(),
                     tls.directory().caCertificate());
-            Agent agent = new Agent(config, channel, InstantSource.system());
+            Agent agent = new Agent(config, channel, InstantSource.system(), metrics.registry());
             logs.set(agent.logs());
             agent.start();
             return new LocalNode(nodeId, manager, agent, channel, apiHostPort, tls,
-                    NodeCredentials.renewer(tls, channel::managers));
+                    NodeCredentials.renewer(tls, channel::managers), metrics);
         } catch (RuntimeException e) {
             if (manager != null) {
                 manager.close();
             }
+            metrics.close();
             throw e;
         }
     }
@@ -317,13 +335,9 @@ public final class LocalNode implements AutoCloseable {
     }
 
     /**
-     * Starts this node's DNS server on {@code bind} (port 53 by default; 0: any free port) for
-     * {@code domain}, forwarding other names to the host's resolvers only for clients in
-     * {@code forwardFrom} (anyone else gets REFUSED for them: a node must not be an open
-     * resolver; the cluster's names are answered to anyone). A manager answers from its
-     * own registry; a worker from a mirror of the managers' registry, kept current by the
-     * all-services watch from the manager its agent's session is on (and, while none answers, from the
-     * last set it had). Throws if the address is taken.
+     * Starts this node's DNS server on {@code bind} (0: any free port) for {@code domain}, forwarding
+     * other names only for clients in {@code forwardFrom} (no open resolver). A manager answers from
+     * its own registry; a worker from a mirror of the managers' (see {@link NodeDns}). Throws if taken.
      */
     public io.flotilla.discovery.dns.DnsServer startDns(InetSocketAddress bind, String domain,
             java.util.List<io.flotilla.discovery.dns.SourcePrefix> forwardFrom) throws IOException {
@@ -333,27 +347,32 @@ public final class LocalNode implements AutoCloseable {
     /**
      * Starts this node's routing mesh: ingress ports on {@code advertise}, the services' virtual
      * addresses, fed by the manager's registry while this node runs one, else by a mirror of the
-     * managers' and the services of the node's session (see {@link NodeMesh}); {@code GET /metrics} on {@code metrics}
-     * when not null.
+     * managers' and the services of the node's session (see {@link NodeMesh}); its meters in the node's.
      */
-    public NodeMesh startMesh(String advertise, InetSocketAddress metrics) throws IOException {
+    public NodeMesh startMesh(String advertise) {
         mesh = NodeMesh.start(advertise, role::manager, () -> {
             io.flotilla.model.api.NodeSession session = agent.session();
             return session == null ? null : session.mesh();
         }, registry::acquire, () -> networks == null ? io.flotilla.model.api.NetworkDirectory.EMPTY : networks.applied(),
-                metrics, true);
+                metrics.registry(), true);
         return mesh;
     }
 
+    /** This node's meters, every part's (docs/metrics.md); {@link NodeMetrics#serve} serves them. */
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
     /**
-     * Starts following this node's overlay networks (data plane from {@code advertise}, DNS on each
-     * gateway for {@code domain}; see {@link io.flotilla.node.network.NodeNetworks}). Only on a node
-     * that owns its network namespace: it changes the kernel's bridges, VXLAN devices and iptables.
+     * Follows this node's overlay networks ({@link io.flotilla.node.network.NodeNetworks}): only on a
+     * node that owns its network namespace (it changes bridges, VXLAN devices and iptables).
      */
     public io.flotilla.node.network.NodeNetworks startNetworks(String advertise, String domain) {
         networks = io.flotilla.node.network.NodeNetworks.start(new io.flotilla.node.network.NodeNetworks.Options(
                 nodeId, advertise, domain, io.flotilla.discovery.dns.DnsConfig.DEFAULT_PORT, null),
-                io.flotilla.network.Commands.host());
+                io.flotilla.network.Commands.host(),
+                // the same meters as the --dns server's (a registry hands out one meter per name and tags)
+                new io.flotilla.discovery.dns.DnsMetrics(metrics.registry()));
         agent.addSessionListener(networks);
         return networks;
     }
@@ -380,5 +399,6 @@ public final class LocalNode implements AutoCloseable {
         agent.close();
         channel.close();
         role.closeManager();
+        metrics.close();
     }
 }

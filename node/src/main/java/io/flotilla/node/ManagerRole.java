@@ -44,8 +44,13 @@ final class ManagerRole {
     /** The TLS context the manager role calls other managers with after a promotion (see startManager). */
     private volatile SSLContext managerContext;
 
+    /** The node's meter registry: a manager started here registers its meters there until it stops. */
+    private final io.micrometer.core.instrument.MeterRegistry meters;
+
     /** @param manager the node's manager, started (null: none); {@code apiHostPort} its API */
-    ManagerRole(String nodeId, NodeTls tls, Supplier<List<String>> managers, Manager manager, String apiHostPort) {
+    ManagerRole(String nodeId, NodeTls tls, Supplier<List<String>> managers, Manager manager, String apiHostPort,
+                io.micrometer.core.instrument.MeterRegistry meters) {
+        this.meters = meters;
         this.nodeId = nodeId;
         this.tls = tls;
         this.managers = managers;
@@ -85,7 +90,8 @@ final class ManagerRole {
         if (oldRelay != null) {
             oldRelay.close();
         }
-        Manager started = new Manager(config, InstantSource.system(), logs);
+        Manager started = new Manager(config, InstantSource.system(), logs, io.flotilla.manager.ManagerTuning.defaults(),
+                meters);
         try {
             started.start();
         } catch (IOException | RuntimeException e) {

@@ -36,6 +36,9 @@ public final class NodeCredentials {
         if (!dir.hasCaKey()) {
             dir.writeAuthority(CertificateAuthority.create(nodeId, Instant.now()));
         }
+        if (!dir.hasDataKey()) {
+            io.flotilla.security.ClusterDataKey.generate().write(dir.dataKey());
+        }
         String ip = apiHost.isAnyLocalAddress() ? "127.0.0.1" : apiHost.getHostAddress();
         dir.ensureNodeCredential(subject(nodeId, NodeRole.MANAGER, ip), CertificateAuthority.NODE_VALIDITY, Instant.now());
         dir.ensureAdminCredential(CertificateAuthority.ADMIN_VALIDITY, Instant.now());
@@ -50,6 +53,7 @@ public final class NodeCredentials {
         TlsDirectory dir = TlsDirectory.of(data);
         if (config.bootstrap() && !dir.hasCaKey() && !dir.hasNodeCredential()) {
             dir.writeAuthority(CertificateAuthority.create(config.nodeId(), Instant.now()));
+            io.flotilla.security.ClusterDataKey.generate().write(dir.dataKey()); // init: the cluster data key too
         }
         if (dir.hasCaKey()) {
             Duration chosen = validity != null ? validity
@@ -139,20 +143,25 @@ public final class NodeCredentials {
 
     /**
      * A manager's renewal brings the CA key (a promoted node must be able to sign joins once the
-     * managers it knew are gone; during a CA rotation, the new root's key); a node renewed as a
-     * worker (demoted) deletes the key it held.
+     * managers it knew are gone; during a CA rotation, the new root's key) and the cluster data key
+     * (it must open secrets once it leads); a node renewed as a worker (demoted) deletes both.
      */
     static void keepCaKeyForRole(TlsDirectory directory, java.util.Map<String, Object> answer, String certificate)
             throws IOException {
+        Object dataKey = answer.get("dataKey");
+        if (dataKey != null && !directory.hasDataKey()) {
+            io.flotilla.security.ClusterDataKey.decode(String.valueOf(dataKey)).write(directory.dataKey());
+        }
         Object caKey = answer.get("caKey");
         if (caKey != null) {
             java.security.PrivateKey key = Pem.privateKey(String.valueOf(caKey));
             if (!directory.hasCaKey() || !Pem.readPrivateKey(directory.caKey()).equals(key)) {
                 directory.writeCaKey(key);
             }
-        } else if (directory.hasCaKey() && CertificateSubject.WORKER.equals(
+        } else if (CertificateSubject.WORKER.equals(
                 io.flotilla.security.PeerIdentity.of(Pem.certificate(certificate)).role())) {
             java.nio.file.Files.deleteIfExists(directory.caKey());
+            java.nio.file.Files.deleteIfExists(directory.dataKey());
         }
     }
 }

@@ -27,6 +27,8 @@ final class NodeDns implements AutoCloseable {
     /** The worker's one stream of the managers' registry, shared with the mesh. */
     private final SharedRegistryMirror registry;
     private final Supplier<NodeMesh> mesh;
+    /** The node's DNS meters: one set, which each server started again after a role change counts on in. */
+    private final io.flotilla.discovery.dns.DnsMetrics metrics;
     private volatile InetSocketAddress dnsBind;
     private volatile String dnsDomain;
     private volatile List<SourcePrefix> dnsForwardFrom;
@@ -40,7 +42,9 @@ final class NodeDns implements AutoCloseable {
      * @param registry the node's shared stream of the managers' registry (used on a worker)
      * @param mesh     the node's mesh now (null while it runs none)
      */
-    NodeDns(Supplier<Manager> manager, SharedRegistryMirror registry, Supplier<NodeMesh> mesh) {
+    NodeDns(Supplier<Manager> manager, SharedRegistryMirror registry, Supplier<NodeMesh> mesh,
+            io.flotilla.discovery.dns.DnsMetrics metrics) {
+        this.metrics = metrics;
         this.manager = manager;
         this.registry = registry;
         this.mesh = mesh;
@@ -61,7 +65,8 @@ final class NodeDns implements AutoCloseable {
         }
         source = withVirtualAddresses(source);
         try {
-            dns = DnsServer.start(DnsConfig.of(bind).withDomain(domain).withForwardFrom(forwardFrom), source);
+            dns = DnsServer.start(DnsConfig.of(bind).withDomain(domain).withForwardFrom(forwardFrom), source,
+                    java.time.InstantSource.system(), null, metrics);
         } catch (IOException | RuntimeException e) {
             if (mirror != null) {
                 mirror.close();

@@ -27,15 +27,19 @@ class NodeCredentialsTest {
         directory.writeCaCertificate(ca.certificate());
 
         String manager = certificate(CertificateSubject.MANAGER);
+        io.flotilla.security.ClusterDataKey dataKey = io.flotilla.security.ClusterDataKey.generate();
         NodeCredentials.keepCaKeyForRole(directory, Map.of("certificate", manager,
-                "caKey", Pem.encode(ca.key())), manager);
+                "caKey", Pem.encode(ca.key()), "dataKey", dataKey.encoded()), manager);
         assertThat(directory.hasCaKey()).isTrue();
+        assertThat(io.flotilla.security.ClusterDataKey.read(directory.dataKey())).isEqualTo(dataKey);
+        assertThat(Files.getPosixFilePermissions(directory.dataKey())).hasSize(2); // owner read/write only
         assertThat(directory.readAuthority().key()).isEqualTo(ca.key());
         assertThat(Files.getPosixFilePermissions(directory.caKey())).hasSize(2); // owner read/write only
 
         String worker = certificate(CertificateSubject.WORKER);
         NodeCredentials.keepCaKeyForRole(directory, Map.of("certificate", worker), worker);
         assertThat(directory.hasCaKey()).isFalse();
+        assertThat(directory.hasDataKey()).as("a demoted node deletes the data key too").isFalse();
     }
 
     @Test

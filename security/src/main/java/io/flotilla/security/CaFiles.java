@@ -20,7 +20,13 @@ import org.slf4j.LoggerFactory;
  * bundle in use.
  */
 public final class CaFiles {
-    private static final Logger LOG = LoggerFactory.getLogger(CaFiles.class);
+    /**
+     * Made at the first message, not with the class: the CLI loads this class for every command,
+     * and the logging framework's start (Logback reading its XML) cost a client command ~200 ms.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(CaFiles.class);
+    }
 
     /** A bundle and the PKIX trust manager that anchors at its roots. */
     public record Loaded(CaBundle bundle, X509ExtendedTrustManager trust, FileTime rootsTime, FileTime chainTime) {}
@@ -54,14 +60,14 @@ public final class CaFiles {
             synchronized (this) {
                 Loaded fresh = load();
                 if (!fresh.bundle().equals(now.bundle())) {
-                    LOG.info("TLS: trusting {} cluster root(s) now: {}", fresh.bundle().roots().size(),
+                    Log.LOG.info("TLS: trusting {} cluster root(s) now: {}", fresh.bundle().roots().size(),
                             fresh.bundle().roots().stream().map(r -> r.getSubjectX500Principal().getName()).toList());
                 }
                 loaded = fresh;
                 return fresh;
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("TLS: keeping the current CA bundle ({} unreadable: {})", rootsFile, e.toString());
+            Log.LOG.debug("TLS: keeping the current CA bundle ({} unreadable: {})", rootsFile, e.toString());
             return now;
         }
     }

@@ -1,9 +1,6 @@
 package io.flotilla.security;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -14,34 +11,21 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
  * PEM text for certificates, private keys (PKCS#8) and CSRs (PKCS#10), and the files that hold
  * them. A private key file is written {@code 0600} from its first byte (created with those
  * permissions, then moved into place), so it is never readable by others, not even briefly.
+ *
+ * <p>What needs BouncyCastle is in {@link BouncyPem}: reading a certificate or a PKCS#8 EC key
+ * (all a CLI command does) then links no BouncyCastle class, and so never verifies the
+ * signatures of its signed jars (~50 ms a command).
  */
 public final class Pem {
     private Pem() {}
 
     public static String encode(Object object) {
-        StringWriter text = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
-            if (object instanceof PrivateKey key) {
-                writer.writeObject(new JcaPKCS8Generator(key, null));
-            } else {
-                writer.writeObject(object);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return text.toString();
+        return BouncyPem.encode(object);
     }
 
     public static X509Certificate certificate(String pem) {
@@ -82,17 +66,7 @@ public final class Pem {
         if (pkcs8 != null) {
             return pkcs8;
         }
-        Object parsed = parse(pem);
-        try {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            return switch (parsed) {
-                case PrivateKeyInfo info -> converter.getPrivateKey(info);
-                case PEMKeyPair pair -> converter.getKeyPair(pair).getPrivate();
-                default -> throw new IllegalArgumentException("not a PEM private key");
-            };
-        } catch (IOException e) {
-            throw new IllegalArgumentException("unreadable private key: " + e.getMessage(), e);
-        }
+        return BouncyPem.privateKey(pem);
     }
 
     /**
@@ -116,26 +90,8 @@ public final class Pem {
         }
     }
 
-    public static PKCS10CertificationRequest csr(String pem) {
-        if (parse(pem) instanceof PKCS10CertificationRequest request) {
-            return request;
-        }
-        throw new IllegalArgumentException("not a PEM certificate signing request (PKCS#10)");
-    }
-
-    private static Object parse(String pem) {
-        if (pem == null || pem.isBlank()) {
-            throw new IllegalArgumentException("empty PEM text");
-        }
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            Object object = parser.readObject();
-            if (object == null) {
-                throw new IllegalArgumentException("no PEM object found");
-            }
-            return object;
-        } catch (IOException | org.bouncycastle.util.encoders.DecoderException e) {
-            throw new IllegalArgumentException("malformed PEM: " + e.getMessage(), e);
-        }
+    public static org.bouncycastle.pkcs.PKCS10CertificationRequest csr(String pem) {
+        return BouncyPem.csr(pem);
     }
 
     public static X509Certificate readCertificate(Path file) throws IOException {

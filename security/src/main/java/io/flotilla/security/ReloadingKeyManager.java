@@ -26,7 +26,13 @@ import org.slf4j.LoggerFactory;
  * rotation a peer that trusts only the old root still accepts a certificate of the new one.
  */
 public final class ReloadingKeyManager extends X509ExtendedKeyManager {
-    private static final Logger LOG = LoggerFactory.getLogger(ReloadingKeyManager.class);
+    /**
+     * Made at the first message, not with the class: the CLI loads this class for every command,
+     * and the logging framework's start (Logback reading its XML) cost a client command ~200 ms.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(ReloadingKeyManager.class);
+    }
     static final String ALIAS = "flotilla";
 
     private final Path certificateFile;
@@ -62,13 +68,13 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
                 Loaded fresh = load(now, true);
                 if (fresh != null && fresh != now) {
                     loaded = fresh;
-                    LOG.info("TLS: using the renewed certificate {} (valid until {})",
+                    Log.LOG.info("TLS: using the renewed certificate {} (valid until {})",
                             fresh.certificate().getSerialNumber().toString(16), fresh.certificate().getNotAfter().toInstant());
                     return fresh;
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("TLS: keeping the current certificate ({} unreadable: {})", certificateFile, e.toString());
+            Log.LOG.debug("TLS: keeping the current certificate ({} unreadable: {})", certificateFile, e.toString());
         }
         return now;
     }

@@ -16,7 +16,8 @@ import java.util.List;
  * rotation: what a certificate of the new root presents after itself, see {@link CaBundle}),
  * {@code node.crt} and
  * {@code node.key} (this node's credential, key {@code 0600}); on a manager also {@code ca.key}
- * ({@code 0600}: any manager can sign; the key of one of the roots); on the first manager {@code admin.crt} and
+ * ({@code 0600}: any manager can sign; the key of one of the roots) and {@code data.key} ({@code 0600}: the
+ * {@link ClusterDataKey} that seals secrets and configs); on the first manager {@code admin.crt} and
  * {@code admin.key}, the CLI's credential (OU=admin).
  */
 public record TlsDirectory(Path path) {
@@ -34,6 +35,15 @@ public record TlsDirectory(Path path) {
 
     public Path caKey() {
         return path.resolve("ca.key");
+    }
+
+    /** The cluster data key (managers only): see {@link ClusterDataKey}. */
+    public Path dataKey() {
+        return path.resolve("data.key");
+    }
+
+    public boolean hasDataKey() {
+        return Files.isRegularFile(dataKey());
     }
 
     public Path nodeCertificate() {

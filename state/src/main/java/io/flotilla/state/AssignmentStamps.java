@@ -111,7 +111,7 @@ final class AssignmentStamps {
     AssignmentStamps after(Changes changes, ClusterState before, ClusterState after, long at) {
         if (changes.nodeTasks().isEmpty() && changes.nodeStatuses().isEmpty() && !changes.publishedPorts()
                 && changes.nodes().isEmpty() && !changes.serviceSpecs() && !changes.cluster()
-                && changes.networks().isEmpty()) {
+                && changes.networks().isEmpty() && changes.files().isEmpty()) {
             return this;
         }
         ClusterConfig clusterBefore = before.cluster();
@@ -123,6 +123,9 @@ final class AssignmentStamps {
         }
         PMap<String, NodeStamps> stamps = byNode;
         for (String nodeId : changes.nodeTasks()) {
+            stamps = stamps.plus(nodeId, new NodeStamps(at, at));
+        }
+        for (String nodeId : nodesUsingFiles(changes.files(), after)) {
             stamps = stamps.plus(nodeId, new NodeStamps(at, at));
         }
         for (String nodeId : changes.nodeStatuses()) {
@@ -151,6 +154,30 @@ final class AssignmentStamps {
         return new AssignmentStamps(stamps, changes.publishedPorts() ? at : portsChangedAt, nodes,
                 changes.serviceSpecs() ? at : specsChangedAt, ca ? at : caChangedAt, networksStamped,
                 touched.isEmpty() ? anyNetworkChangedAt : at);
+    }
+
+    /**
+     * The nodes that run a task (assigned, not ended) whose template has one of the secrets or
+     * configs {@code files} ({@code kind:name} keys) as a file: a new version goes into their sets.
+     * Only the services that use one are looked at, and their tasks.
+     */
+    static Set<String> nodesUsingFiles(Set<String> files, ClusterState state) {
+        Set<String> nodes = new HashSet<>();
+        if (files.isEmpty()) {
+            return nodes;
+        }
+        for (io.flotilla.model.Service service : state.services()) {
+            if (files.stream().noneMatch(key -> FileTable.mounts(service.spec().task().files(), key))) {
+                continue;
+            }
+            for (Task task : state.tasksOfService(service.id())) {
+                if (task.nodeId() != null && task.state().compareTo(TaskState.ASSIGNED) >= 0 && !task.state().isTerminal()
+                        && files.stream().anyMatch(key -> FileTable.mounts(task.spec().files(), key))) {
+                    nodes.add(task.nodeId());
+                }
+            }
+        }
+        return nodes;
     }
 
     /**

@@ -43,7 +43,7 @@ final class Canonical {
             return status;
         }
         return new TaskStatus(status.state(), timestamp, message, status.error(), status.exitCode(), status.pid(),
-                status.containerId(), status.hostPorts(), health);
+                status.containerId(), status.hostPorts(), health, status.files());
     }
 
     /**

@@ -37,13 +37,16 @@ import java.util.Set;
  * @param cluster        the cluster's config (identity, tokens, deny list, CA) changed
  * @param networks       names of the networks added, removed or changed, with their addresses (a task's,
  *                       a service's virtual address or a node's given or freed): what a node's data plane follows
+ * @param files          the secrets and configs made, removed or given a new version, by {@code kind:name}
+ *                       ({@link io.flotilla.model.ClusterFile#key}): the nodes running a task that uses one get
+ *                       a new assignment set
  */
 public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<String> tasks, Set<String> nodes,
                       Set<String> nodeTasks, Set<String> nodeStatuses, boolean publishedPorts,
                       boolean serviceSpecs, Set<String> registrations, Set<String> volumes, boolean cluster,
-                      Set<String> networks) {
+                      Set<String> networks, Set<String> files) {
     public static final Changes NONE = new Changes(Set.of(), Map.of(), Set.of(), Set.of(), Set.of(), Set.of(), false,
-            false, Set.of(), Set.of(), false, Set.of());
+            false, Set.of(), Set.of(), false, Set.of(), Set.of());
 
     public Changes {
         services = Set.copyOf(services);
@@ -57,12 +60,13 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
         registrations = Set.copyOf(registrations);
         volumes = Set.copyOf(volumes);
         networks = Set.copyOf(networks);
+        files = Set.copyOf(files);
     }
 
     /** True when the command changed nothing (its index aside). */
     public boolean isEmpty() {
         return services.isEmpty() && tasks.isEmpty() && nodes.isEmpty() && !publishedPorts && registrations.isEmpty()
-                && volumes.isEmpty() && !cluster && networks.isEmpty();
+                && volumes.isEmpty() && !cluster && networks.isEmpty() && files.isEmpty();
     }
 
     /**
@@ -80,6 +84,7 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
         final Set<String> nodes = new HashSet<>();
         final Set<String> registrations = new HashSet<>();
         final Set<String> volumes = new HashSet<>();
+        final Set<String> files = new HashSet<>();
 
         Written() {
             this(true);
@@ -107,6 +112,10 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
 
         void volume(String name) {
             note(volumes, name);
+        }
+
+        void file(String key) {
+            note(files, key);
         }
 
         private void note(Set<String> into, String id) {
@@ -152,7 +161,7 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
         return new Changes(services, slots, tasks, changed(written.nodes, before::node, after::node), nodeTasks,
                 nodeStatuses, ports, specs, changed(written.registrations, before.registrations()::get, after.registrations()::get),
                 changed(written.volumes, before::volume, after::volume), !Objects.equals(before.cluster(), after.cluster()),
-                networks(before.networks(), after.networks()));
+                networks(before.networks(), after.networks()), changedFiles(written.files, before, after));
     }
 
     /** The networks whose entry (the network or its addresses) differs: few networks, and one table when none changed. */
@@ -164,6 +173,12 @@ public record Changes(Set<String> services, Map<String, Set<Object>> slots, Set<
         names.addAll(after.names());
         names.removeIf(name -> Objects.equals(before.entry(name), after.entry(name)));
         return names;
+    }
+
+    private static Set<String> changedFiles(Set<String> written, ClusterState before, ClusterState after) {
+        Set<String> changed = new HashSet<>(written);
+        changed.removeIf(key -> Objects.equals(before.files().byKey(key), after.files().byKey(key)));
+        return changed;
     }
 
     private static Set<String> changed(Set<String> written, java.util.function.Function<String, Optional<?>> before,

@@ -20,8 +20,8 @@ import java.util.Set;
  *
  * <p>It is a composition of one table per kind, each immutable and keeping its own invariants:
  * {@link ServiceTable} (service names are unique), {@link TaskTable} (the tasks and their
- * indexes), {@link NodeTable}, {@link VolumeTable}, {@link Registrations} and {@link NetworkTable}
- * (networks and their addresses); plus the cluster's identity and {@code index}, the last Raft log
+ * indexes), {@link NodeTable}, {@link VolumeTable}, {@link Registrations}, {@link NetworkTable}
+ * (networks and their addresses) and {@link ImageTable}; plus the cluster's identity and {@code index}, the last Raft log
  * index applied (0 for an empty state), and the stamps of the nodes' assignment sets
  * ({@link AssignmentStamps}), which apply sets from what each command changed ({@link Changes}).
  * This class answers what spans tables.
@@ -34,7 +34,8 @@ public final class ClusterState {
     public static final Comparator<Task> PLACEMENT_ORDER = TaskTable.PLACEMENT_ORDER;
 
     public static final ClusterState EMPTY = new ClusterState(0, ServiceTable.EMPTY, TaskTable.EMPTY, NodeTable.EMPTY,
-            VolumeTable.EMPTY, Registrations.EMPTY, null, AssignmentStamps.EMPTY, Changes.Written.NONE, NetworkTable.EMPTY);
+            VolumeTable.EMPTY, Registrations.EMPTY, null, AssignmentStamps.EMPTY, Changes.Written.NONE,
+            NetworkTable.EMPTY, FileTable.EMPTY, ImageTable.EMPTY, EventLog.EMPTY, LoginRedemptions.EMPTY);
 
     private final long index;
     private final ServiceTable services;
@@ -54,10 +55,17 @@ public final class ClusterState {
     private final Changes.Written written;
     /** The networks and their addresses; apply keeps them in step with the tasks ({@link NetworkFollow}). */
     private final NetworkTable networks;
+    private final FileTable files;
+    private final ImageTable images;
+    /** The last events derived from the log ({@link EventLog}): apply appends, snapshots keep them. */
+    private final EventLog events;
+    /** Dashboard login links used, until they expire ({@link LoginRedemptions}). */
+    private final LoginRedemptions logins;
 
     private ClusterState(long index, ServiceTable services, TaskTable tasks, NodeTable nodes, VolumeTable volumes,
                          Registrations registrations, ClusterConfig cluster, AssignmentStamps stamps,
-                         Changes.Written written, NetworkTable networks) {
+                         Changes.Written written, NetworkTable networks, FileTable files,
+                         ImageTable images, EventLog events, LoginRedemptions logins) {
         this.index = index;
         this.services = services;
         this.tasks = tasks;
@@ -68,6 +76,10 @@ public final class ClusterState {
         this.stamps = stamps;
         this.written = written;
         this.networks = networks;
+        this.files = files;
+        this.images = images;
+        this.events = events;
+        this.logins = logins;
     }
 
     /** Rebuilds a state from plain collections (a snapshot), recomputing the indexes. */
@@ -90,18 +102,6 @@ public final class ClusterState {
             state = state.putTask(task);
         }
         return state.withStamps(state.stamps.all(state.nodeIdsWithTasks(), index + 1));
-    }
-
-    /** Rebuilds a state from a snapshot's collections, with the self-registrations. */
-    public static ClusterState of(long index, Collection<Service> services, Collection<Task> tasks,
-                                  Collection<Node> nodes, ClusterConfig cluster,
-                                  Collection<Registration> registrations) {
-        ClusterState state = of(index, services, tasks, nodes, cluster);
-        Registrations all = Registrations.EMPTY;
-        for (Registration registration : registrations) {
-            all = all.put(registration);
-        }
-        return state.withRegistrations(all);
     }
 
     public long index() {
@@ -272,6 +272,11 @@ public final class ClusterState {
         return networks;
     }
 
+    /** The secrets and configs, their content sealed. */
+    public FileTable files() {
+        return files;
+    }
+
     /** The volumes a stack's file declared (external ones excluded), by name. */
     public List<Volume> volumesOfStack(String stack) {
         return volumes.ofStack(stack);
@@ -296,7 +301,8 @@ public final class ClusterState {
 
     /** This state, noting what the building blocks write into {@code into}. */
     ClusterState recording(Changes.Written into) {
-        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, into, networks);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations,
+                cluster, stamps, into, networks, files, images, events, logins);
     }
 
     /**
@@ -305,17 +311,17 @@ public final class ClusterState {
      */
     ClusterState applied(long newIndex, Changes changes, ClusterState before) {
         return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster,
-                stamps.after(changes, before, this, index + 1), Changes.Written.NONE, networks);
+                stamps.after(changes, before, this, index + 1), Changes.Written.NONE, networks, files, images, events, logins);
     }
 
-    private ClusterState with(ServiceTable newServices, TaskTable newTasks, NodeTable newNodes, VolumeTable newVolumes,
-                              Registrations newRegistrations) {
+    private ClusterState with(ServiceTable newServices, TaskTable newTasks, NodeTable newNodes, VolumeTable newVolumes, Registrations newRegistrations) {
         return new ClusterState(index, newServices, newTasks, newNodes, newVolumes, newRegistrations, cluster, stamps,
-                written, networks);
+                written, networks, files, images, events, logins);
     }
 
     private ClusterState withStamps(AssignmentStamps newStamps) {
-        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, newStamps, written, networks);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations,
+                cluster, newStamps, written, networks, files, images, events, logins);
     }
 
     ClusterState putVolume(Volume volume) {
@@ -331,11 +337,49 @@ public final class ClusterState {
     /** With {@code newNetworks}: apply's Changes find which networks differ by comparing the tables. */
     ClusterState withNetworks(NetworkTable newNetworks) {
         return newNetworks == networks ? this : new ClusterState(index, services, tasks, nodes, volumes, registrations,
-                cluster, stamps, written, newNetworks);
+                cluster, stamps, written, newNetworks, files, images, events, logins);
+    }
+
+    /** With secret or config {@code kind}/{@code name} replaced by {@code file} (null: removed). */
+    ClusterState putFile(io.flotilla.model.FileKind kind, String name, io.flotilla.model.ClusterFile file) {
+        written.file(io.flotilla.model.ClusterFile.key(kind, name));
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, written,
+                networks, file == null ? files.remove(kind, name) : files.put(file), images, events, logins);
+    }
+
+    /** The images the cluster stores for itself: they change no task or assignment, so apply's Changes ignore them. */
+    public ImageTable images() {
+        return images;
+    }
+
+    /** The cluster's recent events, oldest first (the history {@code GET /v1/events} replays). */
+    public EventLog events() {
+        return events;
+    }
+
+    /** The dashboard login links used and not yet expired. */
+    public LoginRedemptions logins() {
+        return logins;
+    }
+
+    ClusterState withLogins(LoginRedemptions newLogins) {
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, written, networks,
+                files, images, events, newLogins);
+    }
+
+    ClusterState withEvents(EventLog newEvents) {
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, written, networks,
+                files, images, newEvents, logins);
+    }
+
+    ClusterState withImages(ImageTable newImages) {
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations, cluster, stamps, written, networks,
+                files, newImages, events, logins);
     }
 
     ClusterState withCluster(ClusterConfig newCluster) {
-        return new ClusterState(index, services, tasks, nodes, volumes, registrations, newCluster, stamps, written, networks);
+        return new ClusterState(index, services, tasks, nodes, volumes, registrations,
+                newCluster, stamps, written, networks, files, images, events, logins);
     }
 
     ClusterState putRegistration(Registration registration) {
@@ -349,12 +393,13 @@ public final class ClusterState {
     }
 
     /** The whole table replaced: for building a state (a snapshot), not for apply, which writes one at a time. */
-    private ClusterState withRegistrations(Registrations newRegistrations) {
+    ClusterState withRegistrations(Registrations newRegistrations) {
         return with(services, tasks, nodes, volumes, newRegistrations);
     }
 
     ClusterState withIndex(long newIndex) {
-        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster, stamps, written, networks);
+        return new ClusterState(newIndex, services, tasks, nodes, volumes, registrations, cluster, stamps, written,
+                networks, files, images, events, logins);
     }
 
     ClusterState putService(Service service) {

@@ -54,6 +54,15 @@ public final class Registrations {
         return idsByService.keySet();
     }
 
+    /** A table of {@code registrations} (a snapshot's). */
+    static Registrations of(Collection<Registration> registrations) {
+        Registrations all = EMPTY;
+        for (Registration registration : registrations) {
+            all = all.put(registration);
+        }
+        return all;
+    }
+
     Registrations put(Registration registration) {
         Registrations without = remove(registration.id());
         PSet<String> ids = without.idsByService.get(registration.service());

@@ -46,6 +46,9 @@ import java.util.Set;
  * <p>{@link #applyWithChanges} also says what the command changed ({@link Changes}): the one place
  * that knows each command, so whoever follows the log reads that answer instead of working it out
  * from the command again. A new command is handled here and nowhere else.
+ *
+ * <p>It also derives the entry's events ({@link EventDerivation}) and appends them to the state's
+ * {@link EventLog}: the history {@code GET /v1/events} serves is a function of the log.
  */
 public final class StateMachine {
     private StateMachine() {}
@@ -67,7 +70,9 @@ public final class StateMachine {
         Changes.Written written = new Changes.Written();
         ClusterState next = NetworkFollow.follow(state, written, change(state.recording(written), command));
         Changes changes = Changes.between(state, written, next);
-        return new Applied(next.applied(index, changes, state), changes);
+        ClusterState applied = next.applied(index, changes, state);
+        java.util.List<io.flotilla.model.ClusterEvent> events = EventDerivation.derive(state, command, applied, changes, index);
+        return new Applied(events.isEmpty() ? applied : applied.withEvents(applied.events().append(events)), changes);
     }
 
     private static ClusterState change(ClusterState state, Command command) {
@@ -78,10 +83,15 @@ public final class StateMachine {
                 for (Service service : state.servicesOfStack(c.stack())) {
                     s = removeService(s, service.id());
                 }
-                yield NetworkCommands.removeOfStack(s, c.stack(), Set.of());
+                yield FileCommands.removeOfStack(NetworkCommands.removeOfStack(s, c.stack(), Set.of()), c.stack(), Set.of());
             }
+            case Command.CreateFile c -> FileCommands.create(state, c);
+            case Command.UpdateFile c -> FileCommands.update(state, c);
+            case Command.RemoveFile c -> FileCommands.remove(state, c);
             case Command.CreateNetwork c -> NetworkCommands.create(state, c);
             case Command.RemoveNetwork c -> NetworkCommands.remove(state, c);
+            case Command.StoreImage c -> state.withImages(state.images().store(c.image()));
+            case Command.ImageHeld c -> state.withImages(state.images().held(c.digest(), c.nodeId()));
             case CreateService c -> state.serviceByName(c.spec().name()).isPresent() || state.service(c.serviceId()).isPresent()
                     ? state
                     : state.putService(Service.created(c.serviceId(), c.spec(), c.at()));
@@ -139,6 +149,9 @@ public final class StateMachine {
             case UpdateNodeSpec c -> state.node(c.nodeId())
                     .map(node -> state.putNode(node.withSpec(c.spec())))
                     .orElse(state);
+            case Command.PatchNodeSpec c -> state.node(c.nodeId())
+                    .map(node -> state.putNode(node.withSpec(c.patch().applyTo(node.spec()))))
+                    .orElse(state);
             // The id goes on the deny list: its certificates are refused from this entry on.
             // A removed node no longer holds up a CA rotation.
             case RemoveNode c -> state.cluster() == null ? state.removeNode(c.nodeId())
@@ -169,6 +182,10 @@ public final class StateMachine {
                 }
                 yield s;
             }
+            // They change nothing but the event history, which applyWithChanges derives from them.
+            case Command.LeaderChanged c -> state;
+            case Command.RecordAudit c -> state;
+            case Command.RedeemLogin c -> state.withLogins(state.logins().redeem(c.tokenId(), c.use(), c.expires(), c.at()));
             case Command.DeregisterEndpoints c -> {
                 ClusterState s = state;
                 for (String id : c.registrationIds()) {
@@ -195,7 +212,15 @@ public final class StateMachine {
     }
 
     /** A known node keeps its operator spec and takes the incoming status; an unknown one is added as it is. */
+    /**
+     * A removed node never comes back under its id: a hello that was on its way when the removal
+     * committed (the node's process keeps running) is dropped, so the removal holds. The node joins
+     * again as a new node, with a new data directory.
+     */
     private static ClusterState upsertNode(ClusterState state, Node incoming) {
+        if (state.cluster() != null && state.cluster().removedNodes().contains(incoming.id())) {
+            return state;
+        }
         return state.node(incoming.id())
                 .map(existing -> state.putNode(existing.withStatus(incoming.status())))
                 .orElseGet(() -> state.putNode(incoming));
@@ -203,6 +228,7 @@ public final class StateMachine {
 
     private static ClusterState deployStack(ClusterState state, DeployStack c) {
         ClusterState s = NetworkCommands.deploy(state, c);
+        s = s == null ? null : FileCommands.deploy(s, c);
         if (s == null) {
             return state;
         }
@@ -224,7 +250,7 @@ public final class StateMachine {
                 s = removeService(s, service.id());
             }
         }
-        return NetworkCommands.afterDeploy(s, c);
+        return FileCommands.afterDeploy(NetworkCommands.afterDeploy(s, c), c);
     }
 
     /**

@@ -157,7 +157,7 @@ class ChangesPropertyTest {
     // ---- the commands: a small cluster, so that they often meet ----
 
     /** Every sequence starts on three services, each with two tasks, and three nodes. */
-    private static List<Command> prelude() {
+    static List<Command> prelude() {
         List<Command> prelude = new java.util.ArrayList<>(List.of(
                 new Command.DeployStack("shop", List.of(spec("s1", 0, 2), spec("s2", 2, 2)),
                         Map.of("shop_s1", "s1", "shop_s2", "s2"), T0),
@@ -201,6 +201,9 @@ class ChangesPropertyTest {
                         .map(changes -> new Command.SetNodeStates(changes, T0)),
                 Combinators.combine(Arbitraries.of(NODES), Arbitraries.of(NodeAvailability.values()))
                         .as((id, availability) -> new Command.UpdateNodeSpec(id, new NodeSpec(null, availability, Map.of()))),
+                Combinators.combine(Arbitraries.of(NODES), Arbitraries.of(NodeAvailability.values()))
+                        .as((id, availability) -> new Command.PatchNodeSpec(id, new io.flotilla.model.NodeSpecPatch(null,
+                                availability, Map.of("k", "v"), List.of()), T0)),
                 Arbitraries.of(NODES).map(Command.RemoveNode::new),
                 Arbitraries.of("wt1", "wt2").map(token -> new Command.SetClusterConfig(new ClusterConfig("c1", token, "mt"))),
                 Arbitraries.of("d1", "d2").map(digest -> new Command.StartCaRotation(new io.flotilla.model.CaRotation(

@@ -14,6 +14,7 @@ import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import java.time.Instant;
+import io.flotilla.model.NodeAvailability;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -126,6 +127,29 @@ class StateMachineTest {
         s = StateMachine.apply(s, 6, new Command.UpsertNode(node("n2")));
         s = StateMachine.apply(s, 7, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n2")), T0));
         assertThat(s.task("t1").orElseThrow().nodeId()).isEqualTo("n1");
+    }
+
+    /**
+     * Two label updates decided on the same (stale) copy of the node, sent at once through two
+     * managers: each entry changes only what it names, so both labels stay (a whole-spec write
+     * logged the deciding manager's copy and undid the other).
+     */
+    @Test
+    void nodeSpecPatchesDecidedOnTheSameCopyBothApply() {
+        ClusterState s = StateMachine.apply(deployed(), 4, new Command.UpdateNodeSpec("n1",
+                new NodeSpec(null, null, Map.of("zone", "a", "old", "x"))));
+        s = StateMachine.apply(s, 5, new Command.PatchNodeSpec("n1", new io.flotilla.model.NodeSpecPatch(null, null,
+                Map.of("r1", "v1"), List.of()), T0));
+        s = StateMachine.apply(s, 6, new Command.PatchNodeSpec("n1", new io.flotilla.model.NodeSpecPatch(null,
+                NodeAvailability.DRAIN, Map.of("r2", "v2"), List.of("old")), T0));
+        s = StateMachine.apply(s, 7, new Command.PatchNodeSpec("n1",
+                io.flotilla.model.NodeSpecPatch.role(io.flotilla.model.NodeRole.MANAGER), T0));
+        NodeSpec spec = s.node("n1").orElseThrow().spec();
+        assertThat(spec.labels()).containsExactlyInAnyOrderEntriesOf(Map.of("zone", "a", "r1", "v1", "r2", "v2"));
+        assertThat(spec.availability()).isEqualTo(NodeAvailability.DRAIN);
+        assertThat(spec.role()).isEqualTo(io.flotilla.model.NodeRole.MANAGER);
+        assertThat(StateMachine.apply(s, 8, new Command.PatchNodeSpec("nx", io.flotilla.model.NodeSpecPatch.role(
+                io.flotilla.model.NodeRole.WORKER), T0)).nodes()).as("an unknown node: nothing").isEqualTo(s.nodes());
     }
 
     @Test

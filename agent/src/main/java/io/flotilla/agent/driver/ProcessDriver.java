@@ -90,6 +90,14 @@ public final class ProcessDriver implements Driver {
         return TaskTemplate.PROCESS;
     }
 
+    /** The janitor's pass: network namespaces this agent made for tasks it no longer has are removed. */
+    @Override
+    public void retainOnly(java.util.Set<String> taskIds) {
+        if (networks != null) {
+            networks.collect(taskIds);
+        }
+    }
+
     /** Rejects a task with volumes or networks on a node that cannot give them to a process task. */
     @Override
     public void prepare(Task task, io.flotilla.model.api.Assignment assignment, java.util.function.Consumer<String> progress)
@@ -299,6 +307,19 @@ public final class ProcessDriver implements Driver {
             }
         }
         throw new DriverException("executable file not found in PATH: " + program + " (PATH=" + searchPath + ")");
+    }
+
+    /**
+     * The uid and gid a process task with {@code user:} runs as ({@code user}, {@code uid},
+     * {@code name:group}, {@code uid:gid}), as the node resolves it; empty when the task sets no
+     * user (it runs as the agent). Its secrets and configs are owned by them unless they say otherwise.
+     */
+    public static Optional<long[]> userIds(String user) throws DriverException {
+        if (user == null || user.isBlank()) {
+            return Optional.empty();
+        }
+        ProcessUser.Ids ids = ProcessUser.ids(user, ProcessUser.Directory.system());
+        return Optional.of(new long[] {ids.uid(), ids.gid()});
     }
 
     /** {@link #executable}, also looking in the agent's PATH (the docker CLI may live elsewhere). */

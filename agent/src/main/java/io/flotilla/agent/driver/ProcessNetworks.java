@@ -42,6 +42,8 @@ public final class ProcessNetworks {
     private final Commands commands;
     private final Path etcNetns;
     private final String domain;
+    /** One file per namespace this agent made, named by it, holding its task id; null: not kept. */
+    private final Path owned;
 
     /**
      * @param commands where the networks' bridges are ({@link Commands#host()} on a node; a test's own
@@ -50,15 +52,60 @@ public final class ProcessNetworks {
      * @param domain   the cluster's DNS domain
      */
     public ProcessNetworks(Commands commands, Path etcNetns, String domain) {
+        this(commands, etcNetns, domain, null);
+    }
+
+    /**
+     * @param owned where the agent notes each namespace it makes (a directory in its data
+     *              directory), so that {@link #collect} removes only its own: other agents on the
+     *              machine make {@code fl-} namespaces too (several loopback nodes on one host)
+     */
+    public ProcessNetworks(Commands commands, Path etcNetns, String domain, Path owned) {
         this.commands = commands;
         this.dataPlane = new OverlayDataPlane(commands);
         this.etcNetns = etcNetns;
         this.domain = domain;
+        this.owned = owned;
     }
 
-    /** On this node's own namespace, with {@code /etc/netns}. */
-    public static ProcessNetworks host(String domain) {
-        return new ProcessNetworks(Commands.host(), Path.of("/etc/netns"), domain);
+    /** On this node's own namespace, with {@code /etc/netns}, noting its namespaces under {@code dataDir/netns}. */
+    public static ProcessNetworks host(String domain, Path dataDir) {
+        return new ProcessNetworks(Commands.host(), Path.of("/etc/netns"), domain, dataDir.resolve("netns"));
+    }
+
+    /**
+     * The janitor's pass: removes every namespace this agent made whose task is not in
+     * {@code keep} (one left by an agent killed between making it and the task's end, or whose
+     * task ended while the agent was down). Namespaces it did not make are never touched.
+     *
+     * @return the task ids whose namespaces were removed
+     */
+    public List<String> collect(java.util.Set<String> keep) {
+        List<String> removed = new ArrayList<>();
+        if (owned == null || !Files.isDirectory(owned)) {
+            return removed;
+        }
+        try (Stream<Path> files = Files.list(owned)) {
+            for (Path file : files.sorted().toList()) {
+                String taskId = Files.readString(file).strip();
+                if (!taskId.isEmpty() && !keep.contains(taskId)) {
+                    log.info("task {}: removing its network namespace {}, left behind", taskId, file.getFileName());
+                    leave(taskId);
+                    removed.add(taskId);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot read the agent's namespaces in {}: {}", owned, e.getMessage());
+        }
+        return removed;
+    }
+
+    /** Notes a namespace as this agent's before it exists, so that a crash right after leaves a trace. */
+    private void own(String namespace, String taskId) throws IOException {
+        if (owned != null) {
+            Files.createDirectories(owned);
+            Files.writeString(owned.resolve(namespace), taskId + "\n");
+        }
     }
 
     /** Null when this agent can give process tasks network namespaces; else what is missing. */
@@ -103,6 +150,7 @@ public final class ProcessNetworks {
     public String join(Task task, Assignment assignment) throws DriverException {
         String namespace = namespace(task.id());
         try {
+            own(namespace, task.id());
             if (TaskTemplate.NO_NETWORK.equals(task.spec().networkMode())) {
                 if (!Files.exists(Path.of("/var/run/netns", namespace))) {
                     commands.run("ip", "netns", "add", namespace);
@@ -140,6 +188,13 @@ public final class ProcessNetworks {
                 }
             } catch (IOException e) {
                 log.warn("task {}: cannot remove {}: {}", taskId, directory, e.getMessage());
+            }
+        }
+        if (owned != null && !Files.exists(Path.of("/var/run/netns", namespace))) { // else the next pass tries again
+            try {
+                Files.deleteIfExists(owned.resolve(namespace));
+            } catch (IOException e) {
+                log.warn("task {}: cannot forget its namespace {}: {}", taskId, namespace, e.getMessage());
             }
         }
     }

@@ -58,6 +58,25 @@ final class ProcessUser {
         if (user == null || user.isBlank()) {
             return List.of();
         }
+        Ids ids = ids(user, directory);
+        long uid = ids.uid();
+        long gid = ids.gid();
+        if (agentUid != 0) {
+            if (uid == agentUid && user.indexOf(':') < 0) {
+                return List.of();
+            }
+            throw new DriverException("the task asks to run as user " + user + " but the agent runs as uid "
+                    + agentUid + ", not root, and cannot switch users: run the agent as root or remove user:");
+        }
+        return List.of(ProcessDriver.executable("setpriv"), "--reuid=" + uid, "--regid=" + gid,
+                ids.known() ? "--init-groups" : "--clear-groups", "--");
+    }
+
+    /** The uid and gid {@code user} names, and whether the node's passwd database knows it. */
+    record Ids(long uid, long gid, boolean known) {}
+
+    /** Resolves {@code user} (not blank) as {@link #command} does. */
+    static Ids ids(String user, Directory directory) throws DriverException {
         int colon = user.indexOf(':');
         String userPart = colon < 0 ? user : user.substring(0, colon);
         String groupPart = colon < 0 ? null : user.substring(colon + 1);
@@ -83,15 +102,7 @@ final class ProcessUser {
             gid = directory.group(groupPart).orElseThrow(() ->
                     new DriverException("group \"" + groupPart + "\" does not exist on this node"));
         }
-        if (agentUid != 0) {
-            if (uid == agentUid && groupPart == null) {
-                return List.of();
-            }
-            throw new DriverException("the task asks to run as user " + user + " but the agent runs as uid "
-                    + agentUid + ", not root, and cannot switch users: run the agent as root or remove user:");
-        }
-        return List.of(ProcessDriver.executable("setpriv"), "--reuid=" + uid, "--regid=" + gid,
-                account.isPresent() ? "--init-groups" : "--clear-groups", "--");
+        return new Ids(uid, gid, account.isPresent());
     }
 
     /** The agent's effective uid: the owner of its own /proc entry. */

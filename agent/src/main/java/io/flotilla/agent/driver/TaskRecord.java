@@ -10,6 +10,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentVariables;
+import io.flotilla.model.api.TaskFile;
 import java.time.Instant;
 import java.util.Map;
 
@@ -18,7 +19,8 @@ import java.util.Map;
  * the task, the shim's identity (pid and start time, so that a reused pid is never mistaken for
  * it), the task's process group, and the ports and directory it was given.
  *
- * @param assignment     how the manager wired the task ({@link Assignment}); a record an older
+ * @param assignment     how the manager wired the task ({@link Assignment}), its secrets and
+ *                       configs without their content ({@link #withoutContent}); a record an older
  *                       agent wrote has none, or one without the slot's number and name: those
  *                       are lifted out of the task's {@code injectedEnv}, where that agent
  *                       received them ({@link AssignmentVariables#lift}, {@link #fromJson})
@@ -30,7 +32,20 @@ public record TaskRecord(Task task, Assignment assignment, Long shimPid, Long sh
                          Long taskStartTime, Map<String, Integer> hostPorts, String workingDir, Instant startedAt) {
     public TaskRecord {
         hostPorts = hostPorts == null ? Map.of() : Map.copyOf(hostPorts);
-        assignment = assignment == null ? Assignment.NONE : assignment;
+        assignment = assignment == null ? Assignment.NONE : withoutContent(assignment);
+    }
+
+    /**
+     * The assignment with its secrets' and configs' versions but not their content: the record is
+     * on disk, and the content lives only in the task's tmpfs (an adopted task keeps its files there).
+     */
+    static Assignment withoutContent(Assignment assignment) {
+        if (assignment.files().isEmpty()
+                || assignment.files().stream().allMatch(file -> file.data().length == 0)) {
+            return assignment;
+        }
+        return assignment.withFiles(assignment.files().stream()
+                .map(file -> new TaskFile(file.mount(), file.version(), null)).toList());
     }
 
     /**

@@ -20,10 +20,12 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
- * The {@code signal} and {@code exec} policies for a running task whose dependencies changed.
+ * The {@code signal} and {@code exec} policies for a running task whose dependencies, secrets or
+ * configs changed.
  * The signal goes to the task's process group (a container's main process for docker tasks). The
  * command runs on the node, in the task's working directory and environment plus the new values
- * and {@code FLOTILLA_DEPENDENCY} (the services that changed, comma-separated); its output is
+ * and {@code FLOTILLA_DEPENDENCY} (the services that changed, comma-separated) or
+ * {@code FLOTILLA_CHANGED_FILES} (the secrets and configs rewritten, by cluster name); its output is
  * appended to the task's log, between a line that says why it runs and one with its exit code.
  * Process tasks only: for a container it is logged and skipped.
  */
@@ -42,21 +44,27 @@ final class DependencyActions {
         this.log = log;
     }
 
+    /** {@code what} names the change: {@code dependency shop_db}, {@code secret shop_db-password v2}. */
     void signal(TaskHandle running, String signal, String what) {
         try {
             String name = Signals.normalize(signal);
             running.signal(name);
-            log.info("task {}: sent SIG{}, dependency {} changed", task.id(), name, what);
+            log.info("task {}: sent SIG{}, {} changed", task.id(), name, what);
         } catch (IOException | IllegalArgumentException e) {
-            log.warn("task {}: cannot send {} after dependency {} changed: {}", task.id(), signal, what, e.getMessage());
+            log.warn("task {}: cannot send {} after {} changed: {}", task.id(), signal, what, e.getMessage());
         }
     }
 
+    /** For changed dependencies: {@code FLOTILLA_DEPENDENCY} names them. */
     void exec(List<String> command, Map<String, String> environment, List<String> changed) {
-        String what = String.join(",", changed);
+        exec(command, environment, Map.of("FLOTILLA_DEPENDENCY", String.join(",", changed)),
+                "dependency " + String.join(",", changed));
+    }
+
+    /** Runs {@code command} with {@code environment} plus {@code variables}, saying {@code what} changed. */
+    void exec(List<String> command, Map<String, String> environment, Map<String, String> variables, String what) {
         if (!TaskTemplate.PROCESS.equals(task.spec().driver())) {
-            log.warn("task {}: dependency {} changed; on_dependency_change exec runs for process tasks only", task.id(),
-                    what);
+            log.warn("task {}: {} changed; on_dependency_change exec runs for process tasks only", task.id(), what);
             return;
         }
         List<String> program = new ArrayList<>(command);
@@ -65,9 +73,9 @@ final class DependencyActions {
             program.set(0, workingDir.resolve(first).toString());
         }
         Map<String, String> env = new LinkedHashMap<>(environment);
-        env.put("FLOTILLA_DEPENDENCY", what);
+        env.putAll(variables);
         Path logFile = directory.outputLog();
-        appendLine(logFile, "[flotilla] dependency " + what + " changed: running " + String.join(" ", command));
+        appendLine(logFile, "[flotilla] " + what + " changed: running " + String.join(" ", command));
         try {
             ProcessBuilder builder = new ProcessBuilder(program).directory(workingDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -85,7 +93,7 @@ final class DependencyActions {
                 return;
             }
             appendLine(logFile, "[flotilla] " + first + " exited with code " + process.exitValue());
-            log.info("task {}: dependency {} changed: {} exited with code {}", task.id(), what, first,
+            log.info("task {}: {} changed: {} exited with code {}", task.id(), what, first,
                     process.exitValue());
         } catch (IOException e) {
             appendLine(logFile, "[flotilla] cannot run " + first + ": " + e.getMessage());

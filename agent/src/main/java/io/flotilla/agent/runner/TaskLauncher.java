@@ -5,6 +5,7 @@ import io.flotilla.agent.driver.DriverException;
 import io.flotilla.agent.driver.TaskHandle;
 import io.flotilla.agent.driver.TaskRecord;
 import io.flotilla.agent.fencing.LeaseKeeper;
+import io.flotilla.agent.files.TaskFiles;
 import io.flotilla.agent.volume.TaskVolumes;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
@@ -22,7 +23,8 @@ import org.slf4j.Logger;
 /**
  * Brings a newly assigned task from ASSIGNED to RUNNING, on the runner's own virtual thread: it
  * waits out the task's restart backoff ({@code notBefore}), then PREPARING (the driver prepares,
- * e.g. pulls the image; the volumes are mounted; a fenced task waits for the node's lease; host
+ * e.g. pulls the image; the volumes are mounted; the secrets and configs are written into the
+ * task's tmpfs, an agent that cannot mount one rejects the task; a fenced task waits for the node's lease; host
  * ports, directories, environment and the task's record), STARTING (the driver starts the
  * process) and RUNNING. What shows this node cannot run the task rejects it, what fails fails it,
  * and a stop asked meanwhile ends it between two steps. The runner ({@link TaskRunner}) keeps
@@ -80,6 +82,13 @@ final class TaskLauncher {
                 runner.finish(TaskState.REJECTED, "rejected", e.getMessage(), null);
                 return;
             }
+            try {
+                workspace.writeFiles(dependencyChanges.latestFiles());
+            } catch (TaskFiles.Failure e) {
+                runner.finish(e.thisNode() ? TaskState.REJECTED : TaskState.FAILED,
+                        e.thisNode() ? "rejected" : "preparing failed", e.getMessage(), null);
+                return;
+            }
             if (workspace.assignment.fenced() && !awaitLease()) {
                 if (!runner.endIfStopped()) {
                     Path leaseFile = workspace.leaseFile();
@@ -98,8 +107,7 @@ final class TaskLauncher {
                 workspace.hostPorts = context.ports().allocateFor(workspace.assignment.ports());
                 Files.createDirectories(workspace.directory.root());
                 Files.createDirectories(workspace.workingDir);
-                workspace.environment = TaskEnvironment.build(task, workspace.assignment, context.nodeId(),
-                        context.nodeAddress(), workspace.hostPorts, context.hostEnvironment());
+                workspace.environment = workspace.baseEnvironment(workspace.hostPorts);
                 startView = DependencyEnvironment.view(workspace.assignment, dependencyChanges.received());
                 workspace.environment = dependencyChanges.withDependencies(workspace.environment, startView, false);
                 workspace.directory.writeRecord(TaskRecord.prepared(task, workspace.assignment, workspace.hostPorts,

@@ -10,6 +10,7 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.TaskStatus;
 import io.flotilla.model.api.Assignment;
+import io.flotilla.model.api.TaskFile;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -92,6 +93,7 @@ public final class TaskRunner {
         TaskRunner runner = new TaskRunner(task, record.assignment(), adopted, context);
         runner.handle = handle;
         runner.workspace.adopt(record);
+        runner.status = adopted.withFiles(runner.workspace.files.held());
         return runner;
     }
 
@@ -110,6 +112,16 @@ public final class TaskRunner {
     public TaskStatus status() {
         synchronized (lock) {
             return status;
+        }
+    }
+
+    /**
+     * Tells the listener the current status again (the manager shows an older one). Under the lock
+     * that orders every change, so a stale copy can never be told after a newer status.
+     */
+    public void reportStatus() {
+        synchronized (lock) {
+            context.listener().statusChanged(task.id(), status);
         }
     }
 
@@ -163,6 +175,11 @@ public final class TaskRunner {
         if (current != null) {
             current.offer(view);
         }
+    }
+
+    /** The task's secrets and configs as the latest set has them: a new version is written and told to it. */
+    public void files(List<TaskFile> latest) {
+        dependencyChanges.offerFiles(latest);
     }
 
     /** Stops the task gracefully and reports SHUTDOWN. Idempotent. */
@@ -235,6 +252,7 @@ public final class TaskRunner {
         if (!startView.isEmpty()) {
             dependencies(dependencyChanges.received()); // a change that arrived while it started
         }
+        dependencyChanges.offerFiles(null); // a rotation that arrived while it started
     }
 
     /** The task's process and environment while it runs and is not being stopped; null otherwise. */
@@ -281,7 +299,7 @@ public final class TaskRunner {
             if (detached || status.state().isTerminal()) {
                 return;
             }
-            runs(launched, "restarted: dependency " + what + " changed", status.health());
+            runs(launched, "restarted: " + what + " changed", status.health());
         }
     }
 
@@ -315,41 +333,35 @@ public final class TaskRunner {
             request = stopRequest;
         }
         Instant fencedAt = workspace.assignment.fenced() ? Fencing.fencedAt(workspace.directory).orElse(null) : null;
-        if (fencedAt != null) {
-            finish(TaskState.FAILED, "fenced (" + exitStatus.describe() + ")", Fencing.error(fencedAt),
-                    exitStatus.exitCode());
-        } else if (request != null) {
-            finish(request.finalState(), "stopped: " + request.reason() + " (" + exitStatus.describe() + ")",
-                    request.error(), exitStatus.exitCode());
-        } else if (exitStatus.succeeded()) {
-            finish(TaskState.COMPLETE, "exited with code 0", null, 0);
-        } else {
-            finish(TaskState.FAILED, exitStatus.describe(), exitStatus.describe(), exitStatus.exitCode());
-        }
+        TaskEnding ending = request == null ? TaskEnding.of(exitStatus, fencedAt, null, null, null)
+                : TaskEnding.of(exitStatus, fencedAt, request.finalState(), request.reason(), request.error());
+        finish(ending.state(), ending.message(), ending.error(), ending.exitCode());
     }
 
     private void healthChanged(String health, String output) {
+        if (!health.equals(status().health()) && runsStill("health: " + health, health)
+                && HealthChecker.UNHEALTHY.equals(health)) {
+            requestStop(new StopRequest(TaskState.FAILED, "unhealthy", "unhealthy: " + output));
+        }
+    }
+
+    /** RUNNING still, with a new message, health and the file versions held now; false if it does not run. */
+    boolean runsStill(String message, String healthNow) {
         synchronized (lock) {
             if (status.state() != TaskState.RUNNING || stopRequest != null || detached) {
-                return;
+                return false;
             }
-            if (health.equals(status.health())) {
-                return;
-            }
-            move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), "health: " + health, null, null,
-                    status.pid(), status.containerId(), status.hostPorts(), health));
-        }
-        if (HealthChecker.UNHEALTHY.equals(health)) {
-            requestStop(new StopRequest(TaskState.FAILED, "unhealthy", "unhealthy: " + output));
+            move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), message, null, null, status.pid(),
+                    status.containerId(), status.hostPorts(), healthNow));
+            return true;
         }
     }
 
     /** A progress message while preparing (an image pull), at most as often as the driver sends them. */
     void preparing(String message) {
         synchronized (lock) {
-            if (status.state() == TaskState.PREPARING && !detached) {
-                move(new TaskStatus(TaskState.PREPARING, context.clock().instant(), message, null, null, null, null,
-                        workspace.hostPorts, null));
+            if (status.state() == TaskState.PREPARING) {
+                moveTo(TaskState.PREPARING, message);
             }
         }
     }
@@ -377,8 +389,6 @@ public final class TaskRunner {
             last = new TaskStatus(state, context.clock().instant(), message, error, exitCode, status.pid(),
                     status.containerId(), status.hostPorts(), status.health());
             move(last);
-        }
-        synchronized (lock) {
             if (follower != null) {
                 follower.close();
             }
@@ -387,13 +397,13 @@ public final class TaskRunner {
         log.info("task {}: {} ({})", task.id(), state.displayName(), error != null ? error : message);
     }
 
-    /** The one place the status changes; callers hold the lock. */
+    /** The one place the status changes (with the file versions the task holds, none once it ended); callers hold the lock. */
     private void move(TaskStatus next) {
         if (!TaskStateMachine.allows(status.state(), next.state())) {
             throw new IllegalStateException("task " + task.id() + " cannot go from " + status.state() + " to "
                     + next.state());
         }
-        status = next;
-        context.listener().statusChanged(task.id(), next);
+        status = next.state().isTerminal() ? next : next.withFiles(workspace.files.held());
+        context.listener().statusChanged(task.id(), status);
     }
 }

@@ -158,6 +158,32 @@ class ProcessNetworksTest {
     }
 
     @Test
+    void theJanitorRemovesOnlyTheNamespacesThisAgentMadeForTasksItNoLongerHas() throws Exception {
+        ProcessNetworks mine = new ProcessNetworks(Commands.inNamespace(NODE), Path.of("/etc/netns"), "corp",
+                data.resolve("netns"));
+        Task left = task("true", null);
+        Task kept = task("true", null);
+        String foreign = "fl-otheragent1";
+        try {
+            // As an agent killed while both ran: their namespaces stay, one task is gone from the cluster.
+            mine.join(left, Assignment.NONE.withNetworks(List.of(FRONT), "agtest"));
+            mine.join(kept, Assignment.NONE.withNetworks(List.of(new TaskNetwork("agtest_front", 9001,
+                    "198.18.200.0/25", "198.18.200.1", false, "198.18.200.6")), "agtest"));
+            sh("ip netns add " + foreign); // another agent's, on the same machine
+            assertThat(mine.collect(java.util.Set.of(kept.id()))).containsExactly(left.id());
+            assertThat(sh("ip netns list")).doesNotContain(ProcessNetworks.namespace(left.id()))
+                    .contains(ProcessNetworks.namespace(kept.id())).contains(foreign);
+            assertThat(data.resolve("netns").resolve(ProcessNetworks.namespace(left.id()))).doesNotExist();
+            assertThat(mine.collect(java.util.Set.of(kept.id()))).isEmpty();
+        } finally {
+            mine.leave(left.id());
+            mine.leave(kept.id());
+            sh("ip netns del " + foreign + " 2>/dev/null || true");
+        }
+        assertThat(sh("ip netns list")).doesNotContain(ProcessNetworks.namespace(kept.id()));
+    }
+
+    @Test
     void aNodeThatCannotMakeNamespacesRejectsATaskOnNetworks() {
         Task task = task("true", null);
         ProcessDriver driver = new ProcessDriver(Clock.systemUTC());

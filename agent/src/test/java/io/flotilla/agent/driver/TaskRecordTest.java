@@ -91,4 +91,29 @@ class TaskRecordTest {
         assertThat(directory.readRecord().orElseThrow()).isEqualTo(TaskRecord.prepared(task, assignment,
                 Map.of("http", 8080), "/w"));
     }
+
+    @Test
+    void aRecordKeepsTheVersionsOfTheTasksFilesButNeverTheirContent() throws Exception {
+        io.flotilla.model.FileMount mount = new io.flotilla.model.FileMount(io.flotilla.model.FileKind.SECRET,
+                "shop_db-password", "db-password", "0", "0", 0400);
+        String marker = "flsa-record-" + java.util.UUID.randomUUID();
+        Assignment assignment = Assignment.NONE.withFiles(List.of(new io.flotilla.model.api.TaskFile(mount, 7,
+                marker.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        Task task = new Task("t3", "svc", "web", 1, 1, "n1", TaskState.RUNNING,
+                TaskStatus.of(TaskState.ASSIGNED, Instant.parse("2026-11-21T12:00:00Z"), "assigned"),
+                TaskTemplate.process(List.of("sleep", "60")).withFiles(List.of(mount)),
+                Instant.parse("2026-11-21T12:00:00Z"), null, 0, TaskAllocation.NONE);
+        TaskDirectory directory = TaskDirectory.of(dataDir, "t3");
+        Files.createDirectories(directory.root());
+
+        directory.writeRecord(TaskRecord.prepared(task, assignment, Map.of(), "/w"));
+
+        String json = Files.readString(directory.record());
+        assertThat(json).contains("shop_db-password").doesNotContain(marker)
+                .doesNotContain(java.util.Base64.getEncoder().encodeToString(marker.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        io.flotilla.model.api.TaskFile read = directory.readRecord().orElseThrow().assignment().files().getFirst();
+        assertThat(read.mount()).isEqualTo(mount);
+        assertThat(read.version()).isEqualTo(7);
+        assertThat(read.data()).isEmpty();
+    }
 }

@@ -19,7 +19,8 @@ final class ClusterNodeRunner {
                              OverlayCliOptions overlay, java.time.Duration certValidity)
             throws Exception {
         // the agent gives tasks on networks the search domain <stack>.<--dns-domain>: it is made before DNS starts
-        LocalNode node = LocalNode.startCluster(data, config, certValidity, overlay.on, dns.domain);
+        boolean overlayOn = overlay.resolve(config.advertise());
+        LocalNode node = LocalNode.startCluster(data, config, certValidity, overlayOn, dns.domain);
         if (config.clusterId() == null && node.clusterId() != null) {
             config = new NodeConfig(config.nodeId(), node.clusterId(), config.role(),
                     config.advertise(), config.managers(), config.bootstrap());

@@ -32,12 +32,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Deploy, check every web replica answers, remove the stack and exit (a smoke test).")
     boolean once;
 
+    @picocli.CommandLine.Mixin
+    LogCliOptions logging = new LogCliOptions();
+
     @Override
     public Integer call() throws Exception {
         Path compose = file != null ? file : locateShop();
-        LocalNode node = LocalNode.start(data, NodeAddresses.parseAddress(api, ApiClient.DEFAULT_PORT), null);
+        logging.level();
+        java.net.InetSocketAddress apiAddress = NodeAddresses.parseAddress(api, ApiClient.DEFAULT_PORT);
+        System.out.println("Log: " + logging.foreground(data) + "   (warnings and errors also here)");
+        LocalNode node = LocalNode.start(data, apiAddress, null);
         ApiClient client = new ApiClient(node.apiHostPort());
-        node.startMesh(node.apiAddress().getAddress().getHostAddress(), null);
+        node.startMesh(node.apiAddress().getAddress().getHostAddress());
         try {
             System.out.println("Flotilla is up at https://" + node.apiHostPort() + " (node " + node.nodeId() + ").");
             System.out.println("Deploying " + compose + " as stack shop ...");

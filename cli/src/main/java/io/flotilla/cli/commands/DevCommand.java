@@ -24,6 +24,9 @@ public final class DevCommand implements Callable<Integer> {
     String raft;
 
     @picocli.CommandLine.Mixin
+    LogCliOptions logging = new LogCliOptions();
+
+    @picocli.CommandLine.Mixin
     DnsOptions dns = new DnsOptions();
 
     @picocli.CommandLine.Mixin
@@ -32,11 +35,21 @@ public final class DevCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LeaseCliOptions lease = new LeaseCliOptions();
 
+    @picocli.CommandLine.Mixin
+    OverlayCliOptions overlay = new OverlayCliOptions();
+
     @Override
     public Integer call() throws Exception {
+        // Bad options are refused before the log file (and so the data dir) is made.
+        lease.check();
+        logging.level();
+        java.net.InetSocketAddress apiAddress = NodeAddresses.parseAddress(api, ApiClient.DEFAULT_PORT);
+        java.net.InetSocketAddress raftAddress = raft == null ? null : NodeAddresses.parseAddress(raft, ApiClient.DEFAULT_PORT + 1);
+        System.out.println("Log: " + logging.foreground(data) + "   (warnings and errors also here)");
         lease.save(data.toAbsolutePath().normalize());
-        LocalNode node = LocalNode.start(data, NodeAddresses.parseAddress(api, ApiClient.DEFAULT_PORT),
-                raft == null ? null : NodeAddresses.parseAddress(raft, ApiClient.DEFAULT_PORT + 1));
+        String advertise = apiAddress.getAddress().getHostAddress();
+        boolean overlayOn = overlay.resolve(advertise);
+        LocalNode node = LocalNode.start(data, apiAddress, raftAddress, overlayOn, dns.domain);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping Flotilla (tasks keep running; `flotilla dev --data " + data
@@ -52,6 +65,7 @@ public final class DevCommand implements Callable<Integer> {
                 + (tls.equals(Path.of(".flotilla/dev/tls").toAbsolutePath()) ? " (found by default from this directory)"
                 : "   (export FLOTILLA_TLS_DIR=" + tls + ")"));
         dns.start(node, node.apiAddress().getAddress().getHostAddress());
+        overlay.start(node, advertise, dns.domain);
         mesh.start(node, node.apiAddress().getAddress().getHostAddress());
         System.out.println("Try: flotilla stack deploy -c examples/shop/compose.yaml shop");
         System.out.flush();

@@ -18,6 +18,9 @@ public final class InitCommand implements Callable<Integer> {
     Path data;
 
     @picocli.CommandLine.Mixin
+    LogCliOptions logging = new LogCliOptions();
+
+    @picocli.CommandLine.Mixin
     DnsOptions dns = new DnsOptions();
 
     @picocli.CommandLine.Mixin
@@ -43,15 +46,34 @@ public final class InitCommand implements Callable<Integer> {
             "The cluster CA is valid 10 years, the admin credential (DATA/tls/admin.crt) 1 year."})
     String certExpiry;
 
+    @Option(names = "--force-new-cluster", description = {"On a surviving manager's --data, after a majority of managers was lost"
+            + " for good: start a one-manager cluster from this manager's own state (same node, CA, tasks; the old Raft log is"
+            + " kept beside). Add managers back afterwards. See docs/operations.md."})
+    boolean forceNewCluster;
+
     @Override
     public Integer call() throws Exception {
         java.time.Duration validity = certExpiry == null ? null : parseDuration(certExpiry);
         gluster.check();
         lease.check();
         networkPool.check();
+        logging.service();
         Optional<NodeConfig> existing = NodeConfig.load(data);
         NodeConfig config;
-        if (existing.isPresent()) {
+        if (forceNewCluster) {
+            if (existing.isEmpty()) {
+                throw new IllegalArgumentException("--force-new-cluster needs the data dir of a manager of the cluster: "
+                        + data + " holds no node");
+            }
+            if (advertise != null && !ClusterNodeRunner.requireAdvertise(advertise).equals(existing.get().advertise())) {
+                throw new IllegalArgumentException("--force-new-cluster keeps the node's address (" + existing.get().advertise()
+                        + ") so that workers find it: leave out --advertise");
+            }
+            io.flotilla.node.ForceNewCluster.Prepared prepared = io.flotilla.node.ForceNewCluster.prepare(data, existing.get());
+            System.out.println("Forcing a new cluster of this manager alone, from its state at log index " + prepared.index()
+                    + " (the old Raft log is kept in " + prepared.oldLog() + ").");
+            config = prepared.config();
+        } else if (existing.isPresent()) {
             config = existing.get();
             if (advertise != null && !ClusterNodeRunner.requireAdvertise(advertise).equals(config.advertise())) {
                 throw new IllegalArgumentException("this data dir belongs to node " + config.nodeId() + " advertising "

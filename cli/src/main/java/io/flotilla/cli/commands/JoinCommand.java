@@ -34,6 +34,9 @@ public final class JoinCommand implements Callable<Integer> {
     Path data;
 
     @picocli.CommandLine.Mixin
+    LogCliOptions logging = new LogCliOptions();
+
+    @picocli.CommandLine.Mixin
     DnsOptions dns = new DnsOptions();
 
     @picocli.CommandLine.Mixin
@@ -58,6 +61,7 @@ public final class JoinCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         gluster.check();
         lease.check();
+        logging.service();
         Optional<NodeConfig> existing = NodeConfig.load(data);
         if (existing.isPresent()) {
             gluster.save(data);
@@ -88,7 +92,8 @@ public final class JoinCommand implements Callable<Integer> {
 
     /**
      * Checks what the manager sent — the CA is the one the token names, the certificate is for
-     * our key and signed by that CA — and writes DATA/tls (a manager also gets the CA key).
+     * our key and signed by that CA — and writes DATA/tls (a manager also gets the CA key and the
+     * cluster data key).
      */
     private void saveCredential(JoinResponse joined, KeyPair keys, String digest) throws java.io.IOException {
         if (joined.certificate() == null || joined.caCertificate() == null) {
@@ -108,6 +113,9 @@ public final class JoinCommand implements Callable<Integer> {
         }
         TlsDirectory tls = TlsDirectory.of(data);
         tls.writeCaBundle(roots); // the chain of a rotation, if one runs, comes with the node's first CA check
+        if (joined.dataKey() != null) {
+            io.flotilla.security.ClusterDataKey.decode(joined.dataKey()).write(tls.dataKey());
+        }
         if (joined.caKey() != null) {
             tls.writeCaKey(Pem.privateKey(joined.caKey()));
         }

@@ -1,6 +1,8 @@
 package io.flotilla.cli.commands;
 
 import io.flotilla.cli.ClientOptions;
+import io.flotilla.cli.DrainProgress;
+import io.flotilla.cli.NodeRemovalProgress;
 import io.flotilla.cli.FormatOptions;
 import io.flotilla.cli.Table;
 import io.flotilla.client.ApiException;
@@ -86,29 +88,45 @@ public final class NodeCommands {
         }
     }
 
-    @Command(name = "rm", aliases = "remove", description = "Remove nodes (a manager must be demoted first; an up node needs --force).")
+    @Command(name = "rm", aliases = "remove", description = {"Remove nodes (a manager must be demoted first; an up node needs --force).",
+            "Prints the tasks the removal orphaned, then where each replacement runs once it is up."})
     static final class Rm implements Callable<Integer> {
         @Mixin ClientOptions client;
         @Option(names = {"-f", "--force"}, description = "Remove even if the node is up; its tasks are replaced elsewhere.")
         boolean force;
+        @Option(names = {"-d", "--detach"}, description = "Do not wait for the orphaned tasks' replacements.") boolean detach;
         @Parameters(arity = "1..*", paramLabel = "NODE") List<String> nodes;
 
         @Override
-        public Integer call() {
-            return each(client, nodes, (cluster, node) -> cluster.removeNode(node, force));
+        public Integer call() throws InterruptedException {
+            int failures = 0;
+            for (String node : nodes) {
+                // What the node runs now is what the removal orphans: read before it is gone.
+                NodeRemovalProgress progress = new NodeRemovalProgress(client.client(), System.out, node);
+                if (each(client, List.of(node), (cluster, ref) -> cluster.removeNode(ref, force)) != 0) {
+                    failures++;
+                } else if (!progress.follow(detach, REPLACEMENT_WAIT)) {
+                    failures++;
+                }
+            }
+            return failures == 0 ? 0 : 1;
         }
+
+        private static final java.time.Duration REPLACEMENT_WAIT = java.time.Duration.ofMinutes(3);
     }
 
-    @Command(name = "update", description = "Change a node's availability or labels.")
+    @Command(name = "update", description = {"Change a node's availability or labels.",
+            "--availability drain waits, with a line per service whose tasks move off the node, until the node runs no task."})
     static final class Update implements Callable<Integer> {
         @Mixin ClientOptions client;
         @Option(names = "--availability", paramLabel = "active|pause|drain") String availability;
+        @Option(names = {"-d", "--detach"}, description = "Do not wait for a drained node's tasks to move.") boolean detach;
         @Option(names = "--label-add", paramLabel = "KEY=VALUE") List<String> labelAdd = new ArrayList<>();
         @Option(names = "--label-rm", paramLabel = "KEY") List<String> labelRm = new ArrayList<>();
         @Parameters(index = "0", paramLabel = "NODE") String node;
 
         @Override
-        public Integer call() {
+        public Integer call() throws InterruptedException {
             Map<String, Object> change = new LinkedHashMap<>();
             if (availability != null) {
                 String value = availability.toUpperCase(Locale.ROOT);
@@ -119,8 +137,22 @@ public final class NodeCommands {
             }
             change.put("labelAdd", labelAdd);
             change.put("labelRm", labelRm);
-            return each(client, List.of(node), (cluster, ref) -> cluster.updateNode(ref, change));
+            boolean follow = !detach && "DRAIN".equals(change.get("availability"));
+            DrainProgress progress = follow ? new DrainProgress(client.client(), System.out, node) : null;
+            int status = each(client, List.of(node), (cluster, ref) -> cluster.updateNode(ref, change));
+            if (status != 0 || !follow) {
+                return status;
+            }
+            if (!progress.await(DRAIN_WAIT)) {
+                System.err.println("The node still runs tasks after " + DRAIN_WAIT.toMinutes() + " minutes; the drain goes on"
+                        + " (see `flotilla node ls` and `flotilla stack ps`).");
+                return 1;
+            }
+            return 0;
         }
+
+        /** How long {@code drain} waits: a task's stop grace period and a pull elsewhere fit well within it. */
+        private static final java.time.Duration DRAIN_WAIT = java.time.Duration.ofMinutes(5);
     }
 
     private interface NodeChange {

@@ -5,6 +5,8 @@ import io.flotilla.cli.Convergence;
 import io.flotilla.cli.FormatOptions;
 import io.flotilla.cli.StackFiles;
 import io.flotilla.cli.Table;
+import io.flotilla.cli.build.BuildException;
+import io.flotilla.cli.build.StackBuild;
 import io.flotilla.client.ApiClient;
 import io.flotilla.compose.LoadedStack;
 import io.flotilla.model.ServiceSpec;
@@ -23,15 +25,15 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "stack", description = "Manage stacks (Compose files deployed to the cluster).", subcommands = {
         StackCommands.Deploy.class, StackCommands.Ls.class, StackCommands.Ps.class, StackCommands.Rm.class,
-        StackCommands.Config.class, StackCommands.Services.class})
+        StackCommands.Config.class, StackCommands.Services.class, StackCommands.Build.class})
 public final class StackCommands {
 
     @Command(name = "deploy", aliases = "up", description = "Deploy a new stack or update an existing one, then follow it until it converges.")
     static final class Deploy implements Callable<Integer> {
         @Mixin ClientOptions client;
-        @Option(names = {"-c", "--compose-file"}, required = true, paramLabel = "FILE", description = "Path to a Compose file.")
-        Path file;
-        @Parameters(paramLabel = "STACK") String stack;
+        @Mixin ComposeFiles compose;
+        @Parameters(paramLabel = "STACK", arity = "0..1", description = "The stack's name (default: the file's"
+                + " top-level name:, else the project directory's name, as docker compose).") String stack;
         @Option(names = {"-d", "--detach"}, description = "Exit immediately instead of waiting for the stack to converge.")
         boolean detach;
         @Option(names = "--timeout", defaultValue = "180s", description = "How long to wait for convergence (default 180s).")
@@ -39,14 +41,23 @@ public final class StackCommands {
 
         @Override
         public Integer call() throws Exception {
-            LoadedStack loaded = StackFiles.load(file, stack);
+            LoadedStack loaded = compose.load(stack);
+            String stack = loaded.stack().name();
             ApiClient api = client.client();
+            StackBuild.Result built;
+            try {
+                built = StackBuild.buildAndSend(loaded, List.of(), api, System.out);
+            } catch (BuildException e) {
+                System.err.println("Error: " + e.getMessage() + "; nothing deployed");
+                return 1;
+            }
+            loaded = new LoadedStack(built.stack(), loaded.warnings(), loaded.normalizedYaml(), loaded.files(), loaded.builds());
             java.util.Set<String> existing = new java.util.HashSet<>();
             api.services(stack).forEach(s -> existing.add(s.service().spec().name()));
             for (ServiceSpec service : loaded.stack().services()) {
                 System.out.println((existing.contains(service.name()) ? "Updating" : "Creating") + " service " + service.name());
             }
-            api.deploy(loaded.stack());
+            api.deploy(loaded.stack(), loaded.files()); // the stack's own secrets and configs, read from what the file names
             if (detach) {
                 return 0;
             }
@@ -61,16 +72,57 @@ public final class StackCommands {
         }
     }
 
-    @Command(name = "config", description = "Validate a Compose file and print the normalized stack.")
-    static final class Config implements Callable<Integer> {
+    @Command(name = "build", description = "Build the images of a stack's services that have build: (all, or those named)"
+            + " on the Docker daemon the CLI talks to, tagged by the content of their build input.")
+    static final class Build implements Callable<Integer> {
         @Option(names = {"-c", "--compose-file"}, required = true, paramLabel = "FILE") Path file;
-        @Option(names = "--stack", defaultValue = "stack", description = "Stack name used for service names (default: stack).") String stack;
+        @Option(names = "--stack", description = "Stack name, for the images of services without image:"
+                + " (<stack>_<service>); default: the file's name: or its directory's name, as deploy would need it.")
+        String stack;
+        @Parameters(arity = "0..*", paramLabel = "SERVICE") List<String> services = List.of();
 
         @Override
         public Integer call() throws Exception {
             LoadedStack loaded = StackFiles.load(file, stack);
+            if (loaded.builds().isEmpty()) {
+                System.err.println("No service of " + file + " has build:; nothing to build.");
+                return 0;
+            }
+            try {
+                StackBuild.build(loaded, services, System.out);
+                return 0;
+            } catch (BuildException e) {
+                System.err.println("Error: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "config", description = "Validate a Compose file and print the normalized stack.")
+    static final class Config implements Callable<Integer> {
+        @Mixin ComposeFiles compose;
+        @Option(names = "--stack", description = "Stack name used for service names (default: the file's top-level"
+                + " name:, else the project directory's name).") String stack;
+
+        @Override
+        public Integer call() throws Exception {
+            LoadedStack loaded = compose.load(stack);
             System.out.print(loaded.normalizedYaml());
             return 0;
+        }
+    }
+
+    /** The compose files and profiles of {@code stack deploy} and {@code stack config}. */
+    static final class ComposeFiles {
+        @Option(names = {"-c", "--compose-file"}, paramLabel = "FILE", description = "A Compose file; repeat to"
+                + " merge several, later ones overriding earlier ones (default: COMPOSE_FILE, paths separated by :).")
+        List<Path> files = new java.util.ArrayList<>();
+        @Option(names = "--profile", paramLabel = "PROFILE", description = "Deploy the services of this profile too;"
+                + " repeatable (default: COMPOSE_PROFILES, comma-separated).")
+        List<String> profiles = new java.util.ArrayList<>();
+
+        LoadedStack load(String stack) throws io.flotilla.compose.ComposeException {
+            return StackFiles.load(StackFiles.composeFiles(files, System.getenv()), stack, profiles);
         }
     }
 

@@ -57,10 +57,12 @@ public final class DnsServer implements AutoCloseable {
     private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
+    private final DnsMetrics metrics;
 
     private DnsServer(DnsConfig config, EndpointSource registry, InstantSource clock, Supplier<OverlayNames> overlay,
-                      DatagramSocket udp, ServerSocket tcp) {
+                      DatagramSocket udp, ServerSocket tcp, DnsMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.responder = new DnsResponder(registry, config);
         this.overlay = overlay == null ? null : new OverlayResponder(overlay, config);
         this.forwarder = new DnsForwarder(config, clock);
@@ -88,6 +90,12 @@ public final class DnsServer implements AutoCloseable {
      */
     public static DnsServer start(DnsConfig config, EndpointSource registry, InstantSource clock,
                                   Supplier<OverlayNames> overlay) throws IOException {
+        return start(config, registry, clock, overlay, DnsMetrics.unexported());
+    }
+
+    /** As {@link #start(DnsConfig, EndpointSource, InstantSource, Supplier)}, counting every answer in {@code metrics}. */
+    public static DnsServer start(DnsConfig config, EndpointSource registry, InstantSource clock,
+                                  Supplier<OverlayNames> overlay, DnsMetrics metrics) throws IOException {
         InetSocketAddress bind = config.bind();
         IOException last = null;
         for (int attempt = 0; attempt < (bind.getPort() == 0 ? 10 : 1); attempt++) {
@@ -103,7 +111,7 @@ public final class DnsServer implements AutoCloseable {
                     tcp.close();
                     throw e;
                 }
-                DnsServer server = new DnsServer(config.withBind(bound), registry, clock, overlay, udp, tcp);
+                DnsServer server = new DnsServer(config.withBind(bound), registry, clock, overlay, udp, tcp, metrics);
                 server.run();
                 return server;
             } catch (IOException e) {
@@ -147,6 +155,7 @@ public final class DnsServer implements AutoCloseable {
                 }
                 continue;
             }
+            long received = System.nanoTime();
             byte[] request = java.util.Arrays.copyOfRange(packet.getData(), packet.getOffset(),
                     packet.getOffset() + packet.getLength());
             InetSocketAddress client = (InetSocketAddress) packet.getSocketAddress();
@@ -160,13 +169,14 @@ public final class DnsServer implements AutoCloseable {
                 } else if (question != null && !responder.isLocal(question.getName())) {
                     int refusal = forwarder.admit(client.getAddress());
                     if (refusal == DnsForwarder.ADMITTED) {
-                        forwardUdp(request, query, client);
+                        forwardUdp(request, query, client, received);
                         continue;
                     }
                     answer = error(query, refusal).toWire();
                 } else {
                     answer = handle(query).toWire(DnsResponder.udpLimit(query));
                 }
+                metrics.answered(answer, received);
                 udp.send(new DatagramPacket(answer, answer.length, client));
             } catch (IOException | RuntimeException e) {
                 LOG.debug("DNS query from {} failed: {}", client, e.toString());
@@ -183,10 +193,11 @@ public final class DnsServer implements AutoCloseable {
     }
 
     /** Forwards on a virtual thread, which holds the forward slot admit took until it answers. */
-    private void forwardUdp(byte[] request, Message query, InetSocketAddress client) {
+    private void forwardUdp(byte[] request, Message query, InetSocketAddress client, long received) {
         Runnable forward = () -> {
             byte[] answer = forwarder.forward(request, query, false);
             byte[] reply = answer != null ? answer : error(query, Rcode.SERVFAIL).toWire();
+            metrics.answered(reply, received);
             try {
                 udp.send(new DatagramPacket(reply, reply.length, client));
             } catch (IOException e) {
@@ -241,6 +252,7 @@ public final class DnsServer implements AutoCloseable {
                 } catch (EOFException | SocketTimeoutException e) {
                     return;
                 }
+                long received = System.nanoTime();
                 byte[] answer;
                 Message query = new Message(request);
                 Record question = query.getQuestion();
@@ -257,6 +269,7 @@ public final class DnsServer implements AutoCloseable {
                 } else {
                     answer = handle(query).toWire(65_535);
                 }
+                metrics.answered(answer, received);
                 out.writeShort(answer.length);
                 out.write(answer);
                 out.flush();

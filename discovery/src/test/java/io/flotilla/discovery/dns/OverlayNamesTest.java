@@ -46,6 +46,19 @@ class OverlayNamesTest {
     }
 
     @Test
+    void aVipServiceThatDeclaresNoPortAnswersItsVipNotItsTasks() {
+        // the managers now give every vip-mode service its VIP (the mesh serves every port of it)
+        NetworkEntry net = new NetworkEntry("app_default", "app", 4099, "10.0.5.0/24", "10.0.5.1", false, "10.0.5.250",
+                List.of(new ServiceEntry("app_db", "db", "app", List.of(), "10.0.5.2", false, List.of()),
+                        new ServiceEntry("app_web", "web", "app", List.of(), "10.0.5.3", false, List.of())),
+                List.of(new EndpointEntry("10.0.5.10", "t-db1", "app_db", 1, "n1", "198.18.77.1", true),
+                        new EndpointEntry("10.0.5.20", "t-web1", "app_web", 1, "n1", "198.18.77.1", true)));
+        OverlayNames app = new OverlayNames(new NetworkDirectory(List.of(net)), "flotilla");
+        assertThat(app.resolve("10.0.5.20", "db")).isEqualTo(answer("10.0.5.2"));
+        assertThat(app.resolve("10.0.5.20", "tasks.db")).isEqualTo(answer("10.0.5.10"));
+    }
+
+    @Test
     void tasksAndDnsrrAnswerTheReadyTasksOnTheSharedNetwork() {
         String web = "10.0.1.10"; // on front and back
         assertThat(names.resolve(web, "tasks.web.shop.flotilla.")).isEqualTo(answer("10.0.1.10", "10.0.1.11", "10.0.2.10", "10.0.2.11"));

@@ -31,7 +31,10 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *       {@link RegistrationRules})</td></tr>
  *   <tr><td>{@code GET /v1/nodes/ID}</td><td>node ID itself (it follows its role), a manager, admin</td></tr>
  *   <tr><td>{@code POST /v1/cluster/managers}</td><td>a manager</td></tr>
- *   <tr><td>everything else (stacks, services, nodes, state, join tokens, ...)</td><td>admin or a manager</td></tr>
+ *   <tr><td>{@code GET /v1/images/...}</td><td>any certificate of the cluster (an agent loads a task's
+ *       image from its manager); uploads take the admin or a manager</td></tr>
+ *   <tr><td>everything else (stacks, services, nodes, state, join tokens, secrets and configs, ...)</td><td>admin or
+ *       a manager</td></tr>
  * </table>
  *
  * <p>A certificate counts for what the replicated state says of its holder now, not only for what
@@ -105,18 +108,26 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
         }
         boolean allowed = switch (resource) {
             case "dispatcher", "registry" -> true;
+            // A dashboard login link is the admin's to hand out (docs/dashboard.md), not a manager's.
+            case "dashboard" -> identity.isAdmin();
+            case "images" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
             // GET /v1/discovery/mesh: what a node's mesh serves (nodes now get it in their session,
             // dispatcher/NodeSessions); any certificate of the cluster may read it.
             case "discovery" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
             // A node may read itself (its role now reaches it in its session: node NodeRoleWatch).
             case "nodes" -> identity.isManager() || identity.isAdmin()
                     || (method.equals("GET") && path.size() == 3 && sub.equals(identity.commonName()));
+            // Secrets and configs: never a worker, whatever the method (its agent gets a task's files in
+            // its assignment set, and only those).
+            case "secrets", "configs" -> identity.isManager() || identity.isAdmin();
             case "cluster" -> switch (sub) {
                 case "certificate" -> true;
                 // Every node reads the roots (node CaFollower, when its session says they changed);
                 // only the admin rotates them.
                 case "ca" -> method.equals("GET") || identity.isAdmin();
                 case "managers" -> identity.isManager();
+                // The backup carries the CA and data keys: the admin's alone, not a manager's.
+                case "backup" -> identity.isAdmin();
                 case "" -> method.equals("GET") || identity.isManager() || identity.isAdmin();
                 default -> identity.isManager() || identity.isAdmin();
             };
@@ -138,6 +149,15 @@ record ApiCaller(PeerIdentity identity, X509Certificate certificate, boolean pla
             return null;
         }
         return identity.isAdmin() ? "admin" : identity.role() + ":" + identity.commonName();
+    }
+
+    /** What only a manager (or the admin) may do, as {@code what} says; a worker is refused. */
+    void requireManagerOrAdmin(String what) {
+        if (plaintext || identity == null || identity.isManager() || identity.isAdmin()) {
+            return;
+        }
+        throw new ApiException(403, "forbidden", "a " + identity.role() + " certificate (" + identity.commonName()
+                + ") may not " + what + ": that takes the admin credential (admin.crt) or a manager's");
     }
 
     /** Dispatcher calls: a worker speaks only for itself. */

@@ -90,6 +90,11 @@ final class ApiExchange implements AutoCloseable {
         return request.headers().get(name);
     }
 
+    /** Every value of a request header ({@code Cookie} arrives split over several on h2). */
+    java.util.List<String> requestHeaders(String name) {
+        return request.headers().getAll(name);
+    }
+
     InetSocketAddress remoteAddress() {
         return remote;
     }
@@ -99,12 +104,29 @@ final class ApiExchange implements AutoCloseable {
         return session;
     }
 
+    /** The body once read for an audit ({@link #bodyKeptForReplay}); null before. */
+    private volatile InputStream replay;
+
     RequestBody body() {
         return body;
     }
 
     InputStream requestBody() {
-        return body;
+        InputStream read = replay;
+        return read != null ? read : body;
+    }
+
+    /**
+     * Reads the whole body (at most {@code maxBytes}, else 413) and keeps it, so that the endpoint
+     * the request is routed to reads it again: the dashboard audits an action by what its body asks.
+     */
+    byte[] bodyKeptForReplay(int maxBytes) throws IOException {
+        byte[] bytes = body.readNBytes(maxBytes + 1);
+        if (bytes.length > maxBytes) {
+            throw new io.flotilla.manager.errors.ApiException(413, "too_large", "the request body is over " + maxBytes + " bytes");
+        }
+        replay = new java.io.ByteArrayInputStream(bytes);
+        return bytes;
     }
 
     /** Sets a header of the answer; before {@link #sendResponseHeaders} or {@link #respond}. */
@@ -179,7 +201,13 @@ final class ApiExchange implements AutoCloseable {
     private synchronized void finish(ChannelFuture last) {
         if (!done) {
             done = true;
-            last.addListener(f -> answered.accept(this));
+            // A future already done (or a loop that is stopping: the API closes) is not handed to
+            // the event loop, which would refuse the notification and log an ERROR at shutdown.
+            if (last.isDone() || channel.eventLoop().isShuttingDown()) {
+                answered.accept(this);
+            } else {
+                last.addListener(f -> answered.accept(this));
+            }
         }
     }
 

@@ -105,7 +105,9 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, HttpResponseStatus.BAD_REQUEST, "malformed request: " + request.decoderResult().cause());
             return;
         }
-        Channel connection = channel.parent() != null ? channel.parent() : channel;
+        // An h2 stream's parent is its connection; an HTTP/1.1 connection's parent is the server's
+        // listening channel, which has no TLS session: taking it made every HTTP/1.1 caller plaintext.
+        Channel connection = channel instanceof io.netty.handler.codec.http2.Http2StreamChannel ? channel.parent() : channel;
         SslHandler tls = connection.pipeline().get(SslHandler.class);
         SSLSession session = tls == null ? null : tls.engine().getSession();
         ApiExchange exchange;
@@ -140,6 +142,9 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
 
     /** Any thread: {@code exchange}'s answer is written whole. */
     private void answered(ApiExchange exchange) {
+        if (ctx.executor().isShuttingDown()) {
+            return; // the server stops: its connections close with it, and the loop takes no more tasks
+        }
         ctx.executor().execute(() -> {
             if (exchange != current) {
                 return;

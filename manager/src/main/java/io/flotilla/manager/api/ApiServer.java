@@ -11,9 +11,7 @@ import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.manager.raft.CommandFailedException;
 import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Json;
-import io.flotilla.model.api.AgentHello;
 import io.flotilla.model.api.ApiError;
-import io.flotilla.model.api.StatusReport;
 import io.flotilla.model.api.TaskLogSource;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,7 +49,7 @@ public final class ApiServer implements AutoCloseable {
     /** On every dispatcher answer: the managers' API addresses, comma-separated. */
     public static final String MANAGERS_HEADER = "Flotilla-Managers";
     /** A handler's answer meaning "the response was written already". */
-    private static final Object STREAMED = new Object();
+    static final Object STREAMED = new Object();
 
     /** A handler's answer with a status other than 200: {@code body} null for none (204). */
     record Answer(int status, Object body) {}
@@ -62,10 +60,16 @@ public final class ApiServer implements AutoCloseable {
     private final ServiceUpdateEndpoints serviceUpdates;
     private final VolumeEndpoints volumes;
     private final NetworkEndpoints networks;
+    private final FileEndpoints files;
+    private final EventStream events;
     private final Dispatcher dispatcher;
     /** Discovery and registry endpoints; null until {@link #discovery} is given. */
     private volatile DiscoveryApi discovery;
     private final MembershipEndpoints membership;
+    private volatile ImageEndpoints images; // null until given (images)
+    private volatile DashboardEndpoints dashboard; // null until given (dashboard)
+    private final Supplier<String> leaderId;
+    private final InstantSource clock;
     /** The replicated state: every caller's certificate is judged against it (deny list, roles). */
     private final ClusterStore store;
 
@@ -79,10 +83,14 @@ public final class ApiServer implements AutoCloseable {
                      InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
                      ClusterAdmin admin, SSLContext tls) throws IOException {
         this.store = store;
+        this.leaderId = leaderId;
+        this.clock = clock;
+        this.files = new FileEndpoints(store, clock, ids);
         this.cluster = new ClusterEndpoints(nodeId, store, clock, ids, new LogStreamer(logSource), leaderId);
         this.serviceUpdates = new ServiceUpdateEndpoints(store, clock);
         this.volumes = new VolumeEndpoints(store, clock);
         this.networks = new NetworkEndpoints(store, clock, ids);
+        this.events = new EventStream(store, clock);
         this.dispatcher = dispatcher;
         this.membership = new MembershipEndpoints(nodeId, admin, tls);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -99,6 +107,24 @@ public final class ApiServer implements AutoCloseable {
         this.discovery = api;
     }
 
+    /** Serves {@code /v1/secrets} and {@code /v1/configs}, and seals a deploy's own, with {@code vault}. */
+    public void files(io.flotilla.manager.files.FileVault vault) {
+        cluster.files(vault);
+        files.vault(vault);
+    }
+
+    /** Serves {@code /v1/images} with {@code endpoints}. */
+    public void images(ImageEndpoints endpoints) {
+        this.images = endpoints;
+    }
+
+    /** Serves the web dashboard under {@code /ui/} (docs/dashboard.md), logins signed with the data key's. */
+    public void dashboard(Supplier<io.flotilla.security.ClusterDataKey> dataKey,
+                          io.flotilla.manager.dashboard.DashboardAudit audit,
+                          io.flotilla.manager.dashboard.ClusterTraffic traffic) {
+        this.dashboard = DashboardEndpoints.of(store, leaderId, clock, dataKey, audit, traffic);
+    }
+
     /** The bound address (the actual port when asked for port 0). */
     public InetSocketAddress address() {
         return server.address();
@@ -109,9 +135,13 @@ public final class ApiServer implements AutoCloseable {
             ApiRequest request = ApiRequest.of(exchange);
             Object answer;
             try {
-                ApiCaller caller = ApiCaller.of(exchange, store.state());
-                caller.authorize(request.method(), request.path());
-                answer = route(request, caller);
+                if (DashboardEndpoints.owns(request)) { // judged by its session cookie only, never a certificate
+                    answer = requireDashboard(request).handle(request, this::route);
+                } else {
+                    ApiCaller caller = ApiCaller.of(exchange, store.state());
+                    caller.authorize(request.method(), request.path());
+                    answer = route(request, caller);
+                }
             } catch (Exception e) {
                 if (exchange.responseCode() != -1) {
                     LOG.debug("{} {} failed after the answer started: {}", request.method(),
@@ -222,6 +252,13 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
             case "progress" -> { return ProgressEndpoint.answer(r, store); }
+            case "events" -> {
+                if (n == 2) {
+                    requireMethod(r, "GET");
+                    events.stream(r);
+                    return STREAMED;
+                }
+            }
             case "tasks" -> {
                 if (n == 2) {
                     requireMethod(r, "GET");
@@ -257,6 +294,7 @@ public final class ApiServer implements AutoCloseable {
                     };
                 }
             }
+            case "secrets", "configs" -> { return files.route(r, FileEndpoints.kindOf(resource), p); }
             case "nodes" -> {
                 if (n == 2) {
                     return only(r, "GET", cluster::nodes);
@@ -276,6 +314,16 @@ public final class ApiServer implements AutoCloseable {
             case "cluster" -> {
                 return membership.route(r, p.subList(2, n), caller);
             }
+            case "dashboard" -> {
+                if (n == 3 && p.get(2).equals("login")) {
+                    return requireDashboard(r).issue(r);
+                }
+            }
+            case "images" -> {
+                if (images != null) {
+                    return images.route(r, p.subList(2, n), STREAMED);
+                }
+            }
             case "discovery", "registry" -> {
                 DiscoveryApi current = discovery;
                 if (current != null) {
@@ -284,7 +332,7 @@ public final class ApiServer implements AutoCloseable {
             }
             case "dispatcher" -> {
                 if (n == 3) {
-                    return dispatcher(r, p.get(2), caller);
+                    return DispatcherEndpoints.answer(r, p.get(2), caller, dispatcher, membership);
                 }
             }
             default -> { }
@@ -292,37 +340,8 @@ public final class ApiServer implements AutoCloseable {
         throw notFound(r);
     }
 
-    private Object dispatcher(ApiRequest r, String action, ApiCaller caller) throws Exception {
-        // Every answer names the managers, so agents learn of new ones (and of removed ones).
-        r.exchange().responseHeader(MANAGERS_HEADER, String.join(",", membership.managerApis()));
-        switch (action) {
-            case "hello" -> {
-                requireMethod(r, "POST");
-                AgentHello hello = r.body(AgentHello.class);
-                caller.requireNode(hello.node() == null ? null : hello.node().id());
-                return dispatcher.hello(hello, caller.plaintext());
-            }
-            case "assignments" -> {
-                requireMethod(r, "GET");
-                String node = r.param("node");
-                if (node == null) {
-                    throw ApiException.invalid("query parameter node is required");
-                }
-                caller.requireNode(node);
-                return dispatcher.assignments(node, r.longParam("after", -1),
-                        r.waitParam("wait", ClusterEndpoints.DEFAULT_WAIT));
-            }
-            case "status" -> {
-                requireMethod(r, "POST");
-                StatusReport report = r.body(StatusReport.class);
-                if (report.nodeId() == null || report.nodeId().isBlank()) {
-                    throw ApiException.invalid("nodeId is required");
-                }
-                caller.requireNode(report.nodeId());
-                return dispatcher.status(report); // {"leaseMillis": …}: the agent's lease (fencing)
-            }
-            default -> throw notFound(r);
-        }
+    private DashboardEndpoints requireDashboard(ApiRequest r) {
+        return java.util.Optional.ofNullable(dashboard).orElseThrow(() -> notFound(r));
     }
 
     private static Object only(ApiRequest r, String method, Supplier<Object> handler) {

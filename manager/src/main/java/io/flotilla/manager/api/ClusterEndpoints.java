@@ -35,6 +35,8 @@ final class ClusterEndpoints {
     private final Supplier<String> ids;
     private final LogStreamer logs;
     private final Supplier<String> leaderId;
+    /** Seals a deploy's own secrets and configs; one without the key refuses a deploy that has some. */
+    private volatile io.flotilla.manager.files.FileVault vault = new io.flotilla.manager.files.FileVault(() -> null);
 
     ClusterEndpoints(String nodeId, ClusterStore store, InstantSource clock, Supplier<String> ids, LogStreamer logs,
                      Supplier<String> leaderId) {
@@ -71,11 +73,20 @@ final class ClusterEndpoints {
         return state.stacks().stream().map(name -> new StackSummary(name, state.servicesOfStack(name).size())).toList();
     }
 
+    void files(io.flotilla.manager.files.FileVault fileVault) {
+        this.vault = fileVault;
+    }
+
     ChangeResult deployStack(ApiRequest request, String name) throws IOException, InterruptedException {
         DeployRequest body = request.body(DeployRequest.class);
         ClusterState before = store.state();
         Command.DeployStack deploy = StackDeployment.plan(before, name, body.stack(), ids, clock.instant());
+        List<Command.FileVersion> versions = StackFiles.plan(before, body.stack(), body.files(), vault, ids);
+        deploy = new Command.DeployStack(deploy.stack(), deploy.services(), deploy.newServiceIds(), deploy.at(),
+                deploy.networks(), deploy.externalNetworks(), deploy.newNetworkIds(), body.stack().files(), versions);
         ClusterState after = Submissions.await(store.submit(deploy));
+        StackFiles.requireApplied(after, name, versions);
+        vault.retain(StackFiles.ids(after)); // the contents of objects the deploy removed leave the cache
         for (io.flotilla.model.NetworkSpec network : deploy.networks()) {
             if (!after.networks().holdsName(network.name())) { // apply made nothing: the pool ran out, or a race
                 throw ApiException.invalid("stack " + name + " not deployed: network " + network.name()
@@ -96,6 +107,7 @@ final class ClusterEndpoints {
             throw ApiException.notFound("no such stack: " + name);
         }
         ClusterState after = Submissions.await(store.submit(new Command.RemoveStack(name, clock.instant())));
+        vault.retain(StackFiles.ids(after));
         return new ChangeResult(after.index(), "stack " + name + " removed: " + services + " services");
     }
 

@@ -92,6 +92,12 @@ final class MembershipEndpoints {
                     return ca.rotate();
                 }
             }
+            case "backup" -> {
+                if (rest.size() == 1) {
+                    ApiServer.requireMethod(r, "GET");
+                    return admin.backup();
+                }
+            }
             case "join-token" -> {
                 if (rest.size() == 2) {
                     NodeRole role = switch (rest.get(1)) {

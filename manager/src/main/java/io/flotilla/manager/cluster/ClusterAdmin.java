@@ -9,7 +9,6 @@ import io.flotilla.model.Command;
 import io.flotilla.model.Node;
 import io.flotilla.model.NodeAvailability;
 import io.flotilla.model.NodeRole;
-import io.flotilla.model.NodeSpec;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
@@ -94,6 +93,17 @@ public final class ClusterAdmin {
                 JoinTokens.newToken(clusterId, NodeRole.MANAGER, random), null, null, null, networkPool);
         Submissions.await(store.submit(new Command.SetClusterConfig(config)));
         LOG.info("cluster {} initialized", clusterId);
+    }
+
+    /**
+     * {@code GET /v1/cluster/backup} (admin only): this manager's applied state and the cluster's
+     * keys as a {@link BackupFile}, base64 in {@code file}; its {@code index} and {@code term} beside.
+     */
+    public Map<String, Object> backup() throws IOException {
+        byte[] file = ClusterBackup.take(store, tls, clock);
+        BackupFile.Header header = BackupFile.parse(file).header();
+        return Map.of("file", java.util.Base64.getEncoder().encodeToString(file), "index", header.index(),
+                "term", header.term());
     }
 
     /** {@code GET /v1/cluster}: id, leader and managers as this manager sees them. */
@@ -195,8 +205,8 @@ public final class ClusterAdmin {
         if (node.spec().role() == NodeRole.MANAGER) {
             return new ChangeResult(store.state().index(), "node " + nodeId + " is already a manager");
         }
-        ClusterState after = Submissions.await(store.submit(new Command.UpdateNodeSpec(nodeId,
-                withRole(node.spec(), NodeRole.MANAGER))));
+        ClusterState after = Submissions.await(store.submit(new Command.PatchNodeSpec(node.id(),
+                io.flotilla.model.NodeSpecPatch.role(NodeRole.MANAGER), clock.instant())));
         return new ChangeResult(after.index(), "node " + nodeId + " promoted to a manager; its running process starts"
                 + " its manager role and joins the managers' Raft group within seconds");
     }
@@ -210,8 +220,8 @@ public final class ClusterAdmin {
         if (member) {
             store.removeMember(nodeId);
         }
-        ClusterState after = Submissions.await(store.submit(new Command.UpdateNodeSpec(nodeId,
-                withRole(find(nodeId).spec(), NodeRole.WORKER))));
+        ClusterState after = Submissions.await(store.submit(new Command.PatchNodeSpec(find(nodeId).id(),
+                io.flotilla.model.NodeSpecPatch.role(NodeRole.WORKER), clock.instant())));
         return new ChangeResult(after.index(), "node " + nodeId + " demoted to a worker");
     }
 
@@ -241,7 +251,7 @@ public final class ClusterAdmin {
         if (!orphaned.isEmpty()) {
             io.flotilla.manager.raft.CommandBatches.submitSplit(store, new Command.UpdateTaskStatuses(null, orphaned));
         }
-        ClusterState after = Submissions.await(store.submit(new Command.RemoveNode(nodeId)));
+        ClusterState after = Submissions.await(store.submit(new Command.RemoveNode(nodeId, clock.instant())));
         return new ChangeResult(after.index(), "node " + nodeId + " removed");
     }
 
@@ -275,7 +285,7 @@ public final class ClusterAdmin {
     /** {@code availability}, labels to add ({@code k=v}) and to remove ({@code k}). */
     public ChangeResult update(String nodeId, NodeUpdateRequest request) throws InterruptedException {
         Node node = find(nodeId);
-        Map<String, String> labels = new LinkedHashMap<>(node.spec().labels());
+        Map<String, String> labels = new LinkedHashMap<>();
         for (String pair : request.labelAdd()) {
             int eq = pair.indexOf('=');
             if (eq <= 0) {
@@ -283,11 +293,11 @@ public final class ClusterAdmin {
             }
             labels.put(pair.substring(0, eq), pair.substring(eq + 1));
         }
-        request.labelRm().forEach(labels::remove);
-        NodeAvailability availability = request.availability() == null ? node.spec().availability()
-                : request.availability();
-        ClusterState after = Submissions.await(store.submit(new Command.UpdateNodeSpec(nodeId,
-                new NodeSpec(node.spec().role(), availability, labels))));
+        // the change itself, applied to the spec the entry finds: never this manager's copy of the
+        // other labels, which may be behind the log (NodeSpecPatch)
+        ClusterState after = Submissions.await(store.submit(new Command.PatchNodeSpec(node.id(),
+                new io.flotilla.model.NodeSpecPatch(null, request.availability(), labels, request.labelRm()),
+                clock.instant())));
         return new ChangeResult(after.index(), "node " + nodeId + " updated");
     }
 
@@ -309,9 +319,4 @@ public final class ClusterAdmin {
     public String resolve(String ref) {
         return find(ref).id();
     }
-
-    private static NodeSpec withRole(NodeSpec spec, NodeRole role) {
-        return new NodeSpec(role, spec.availability(), spec.labels());
-    }
-
 }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * tokens) and renewals. The rules that keep a worker a worker live here: the token is checked
  * before anything else of a join is looked at; a node id is plain and used once; the role comes
  * from the token or the state, never from what the node says; the CA key goes only to an
- * OU=manager certificate of a node the state holds as a manager. See docs/security.md.
+ * OU=manager certificate of a node the state holds as a manager, and so does the cluster data key
+ * that seals secrets and configs (docs/secrets.md). See docs/security.md.
  */
 final class Enrollment {
     private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
@@ -122,8 +123,10 @@ final class Enrollment {
         LOG.info("signed certificate {} for node {} ({}), valid until {}", certificate.getSerialNumber().toString(16),
                 request.nodeId(), role.name().toLowerCase(java.util.Locale.ROOT), certificate.getNotAfter().toInstant());
         ca.issued(request.nodeId(), certificate);
+        boolean manager = role == NodeRole.MANAGER;
         return new JoinResponse(config.clusterId(), request.nodeId(), role, managers.get(), Pem.encode(certificate),
-                Pem.encodeAll(ca.bundle(now).roots()), role == NodeRole.MANAGER ? Pem.encode(authority.key()) : null);
+                Pem.encodeAll(ca.bundle(now).roots()), manager ? Pem.encode(authority.key()) : null,
+                manager ? dataKey() : null);
     }
 
     /**
@@ -261,11 +264,25 @@ final class Enrollment {
         if (sendKey) {
             // A promoted node holds no CA key yet: a manager must be able to sign joins and renewals
             // even when every manager it joined through is gone. During a CA rotation: the new key.
-            return Map.of("certificate", Pem.encode(renewed), "caCertificate", roots, "caKey", Pem.encode(authority.key()));
+            // The cluster data key too: a promoted manager must open secrets once it leads.
+            String dataKey = dataKey();
+            return dataKey == null
+                    ? Map.of("certificate", Pem.encode(renewed), "caCertificate", roots, "caKey", Pem.encode(authority.key()))
+                    : Map.of("certificate", Pem.encode(renewed), "caCertificate", roots, "caKey", Pem.encode(authority.key()),
+                            "dataKey", dataKey);
         }
         return Map.of("certificate", Pem.encode(renewed), "caCertificate", roots);
     }
 
+    /** This manager's cluster data key in its text form, or null when it holds none (a cluster made before secrets). */
+    private String dataKey() {
+        try {
+            return tls.directory().hasDataKey()
+                    ? io.flotilla.security.ClusterDataKey.read(tls.directory().dataKey()).encoded() : null;
+        } catch (IOException e) {
+            throw new ApiException(500, "internal", "cannot read this manager's cluster data key: " + e.getMessage());
+        }
+    }
 
     static String hostOf(String advertise) {
         String value = advertise.strip();

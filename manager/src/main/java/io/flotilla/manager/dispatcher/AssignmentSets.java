@@ -1,5 +1,7 @@
 package io.flotilla.manager.dispatcher;
 
+import io.flotilla.model.ClusterFile;
+import io.flotilla.model.FileMount;
 import io.flotilla.model.Network;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.Service;
@@ -9,6 +11,7 @@ import io.flotilla.model.TaskAllocation;
 import io.flotilla.model.TaskState;
 import io.flotilla.model.api.Assignment;
 import io.flotilla.model.api.AssignmentSet;
+import io.flotilla.model.api.TaskFile;
 import io.flotilla.model.api.TaskNetwork;
 import io.flotilla.scheduler.Fencing;
 import io.flotilla.state.ClusterState;
@@ -18,6 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a node must run, computed from the state: every task assigned to it that has not ended
@@ -37,14 +42,41 @@ import java.util.TreeMap;
  * not make (a crafted entry) gets here, and the task never ran (an address is held from the task's
  * creation until it ends). It is sent once it gets them: that changes its network, which wakes the
  * node's poll ({@link NetworkDirectories}).
+ *
+ * <p>A task's secrets and configs go with it ({@link TaskFile}: each {@link FileMount} of its
+ * template, with the content of the object's current version, opened by this manager's
+ * {@link FileContents}). A task one of whose files does not exist or does not open here is not
+ * sent (a warning names the object, never its content): the agent must not start it without them.
+ * A new version stamps the nodes whose tasks use it (the state's {@code AssignmentStamps}), which
+ * wakes their polls with the new content.
  */
 public final class AssignmentSets {
+    private static final Logger LOG = LoggerFactory.getLogger(AssignmentSets.class);
+
     private AssignmentSets() {}
 
+    /** Opens the content of a secret or config's current version: a manager's vault. */
+    @FunctionalInterface
+    public interface FileContents {
+        /** Opens none: a task with files is not sent. */
+        FileContents NONE = file -> {
+            throw new IllegalStateException("no cluster data key here");
+        };
+
+        byte[] open(ClusterFile file);
+    }
+
+    /** Without secrets or configs: a task that has some is not sent. */
     public static AssignmentSet of(ClusterState state, String nodeId) {
+        return of(state, nodeId, FileContents.NONE);
+    }
+
+    public static AssignmentSet of(ClusterState state, String nodeId, FileContents contents) {
+        Map<String, List<TaskFile>> files = new HashMap<>();
         List<Task> tasks = state.tasksOfNode(nodeId).stream()
                 .filter(task -> task.state().compareTo(TaskState.ASSIGNED) >= 0 && !task.state().isTerminal())
                 .filter(task -> task.spec().networks().isEmpty() || state.networks().missingAddress(task) == null)
+                .filter(task -> task.spec().files().isEmpty() || files(state, task, contents, files))
                 .sorted(Comparator.comparing(Task::id))
                 .toList();
         Map<String, List<String>> dependencies = new TreeMap<>();
@@ -64,9 +96,35 @@ public final class AssignmentSets {
             if (!task.spec().networks().isEmpty()) {
                 assignment = assignment.withNetworks(networks(state, task), stackOf(state, task));
             }
+            if (!task.spec().files().isEmpty()) {
+                assignment = assignment.withFiles(files.get(task.id()));
+            }
             assignments.put(task.id(), assignment);
         }
         return new AssignmentSet(state.index(), nodeId, tasks, assignments, dependencies);
+    }
+
+    /**
+     * Puts the task's files (in its template's order, each with its object's current version) into
+     * {@code into}; false when one does not exist or does not open here (the task is not sent).
+     */
+    private static boolean files(ClusterState state, Task task, FileContents contents, Map<String, List<TaskFile>> into) {
+        List<TaskFile> result = new ArrayList<>(task.spec().files().size());
+        for (FileMount mount : task.spec().files()) {
+            ClusterFile file = state.files().get(mount.kind(), mount.source()).orElse(null);
+            if (file == null) {
+                LOG.warn("task {} not sent: its {} {} does not exist", task.id(), mount.kind().label(), mount.source());
+                return false;
+            }
+            try {
+                result.add(new TaskFile(mount, file.version(), contents.open(file)));
+            } catch (RuntimeException e) {
+                LOG.warn("task {} not sent: {}", task.id(), e.getMessage());
+                return false;
+            }
+        }
+        into.put(task.id(), result);
+        return true;
     }
 
     /**

@@ -13,6 +13,7 @@ import io.flotilla.scheduler.Fencing;
 import io.flotilla.state.ClusterState;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -42,9 +43,14 @@ public final class Dispatcher {
     private final GroupCommit<Command.NodeStateChange> readyAgain;
     private final Supplier<Set<String>> managerNodeIds;
     private final Supplier<String> leaderApi;
+    private final MeshTrafficBoard traffic = new MeshTrafficBoard();
     /** Nodes whose "ready again" is queued or being committed: one change per node at a time. */
     private final Set<String> readyPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile NodeSessions sessions = NodeSessions.NONE;
+    /** Opens the tasks' secrets and configs: this manager's vault ({@link #files}); none until given. */
+    private volatile AssignmentSets.FileContents files = AssignmentSets.FileContents.NONE;
+    /** Where the agents' calls are counted ({@link DispatcherMeters}); none until given. */
+    private volatile DispatcherMeters meters;
 
     /**
      * With rules of its own: a grace of one timeout from now and the default lease, and no managers
@@ -86,9 +92,38 @@ public final class Dispatcher {
         assignmentWatch.sessions(nodeSessions);
     }
 
+    /** Sends each task's secrets and configs, opened by {@code contents} (the manager's vault). */
+    public void files(AssignmentSets.FileContents contents) {
+        this.files = Objects.requireNonNull(contents, "contents");
+    }
+
     /** Wakes a node's assignment poll also when endpoints its tasks depend on change. */
     public void dependencyChanges(AssignmentWatch.DependencyChanges changes) {
         assignmentWatch.dependencyChanges(changes);
+    }
+
+    /** Counts the agents' calls in {@code dispatcherMeters} from now on. */
+    void meters(DispatcherMeters dispatcherMeters) {
+        this.meters = dispatcherMeters;
+    }
+
+    /**
+     * {@code GET /v1/dispatcher/traffic}: every node's latest mesh counters (the dashboard's request
+     * rates and latencies across the cluster); only the leader has them.
+     */
+    public List<io.flotilla.model.api.MeshTraffic> traffic() {
+        requireLeader();
+        return traffic.current(clock.instant());
+    }
+
+    /** The agents' sessions this leader holds (0 on a follower). */
+    int sessionCount() {
+        return store.isLeader() ? rules.heartbeats().size() : 0;
+    }
+
+    /** Assignment long polls waiting now. */
+    int openPolls() {
+        return assignmentWatch.waiting();
     }
 
     /** The in-memory heartbeats, for the session listener. */
@@ -104,6 +139,10 @@ public final class Dispatcher {
      */
     public AssignmentSet hello(AgentHello hello, boolean registerUnknown) throws InterruptedException {
         requireLeader();
+        DispatcherMeters counting = meters;
+        if (counting != null) {
+            counting.hellos().increment();
+        }
         Node incoming = Objects.requireNonNull(hello == null ? null : hello.node(), "hello.node");
         ClusterState before = store.state();
         Node existing = before.node(incoming.id()).orElse(null);
@@ -113,7 +152,7 @@ public final class Dispatcher {
         if (existing == null || existing.status().state() != NodeState.READY) {
             LOG.info("node {} is ready ({})", ready.id(), existing == null ? "new" : "was " + existing.status().state());
         }
-        return AssignmentSets.of(state, ready.id()).withSession(sessions.of(state, ready.id()));
+        return AssignmentSets.of(state, ready.id(), files).withSession(sessions.of(state, ready.id()));
     }
 
     /**
@@ -123,10 +162,15 @@ public final class Dispatcher {
      */
     public AssignmentSet assignments(String nodeId, long after, Duration wait) throws InterruptedException {
         requireLeader();
+        DispatcherMeters counting = meters;
+        if (counting != null) {
+            counting.polls().increment();
+            counting.heartbeats().increment();
+        }
         rules.poll(store.state(), nodeId, clock.instant());
         ClusterState state = assignmentWatch.await(nodeId, after, wait);
         requireLeader();
-        return AssignmentSets.of(state, nodeId).withSession(sessions.of(state, nodeId));
+        return AssignmentSets.of(state, nodeId, files).withSession(sessions.of(state, nodeId));
     }
 
     /**
@@ -142,6 +186,12 @@ public final class Dispatcher {
     public StatusReportResponse status(StatusReport report) {
         requireLeader();
         String nodeId = Objects.requireNonNull(report.nodeId(), "nodeId");
+        DispatcherMeters counting = meters;
+        if (counting != null) {
+            counting.reports().increment();
+            counting.heartbeats().increment();
+            counting.statusUpdates().increment(report.updates().size());
+        }
         DispatchRules.Report decided = rules.report(store.state(), nodeId, store.quorumAvailable(), clock.instant());
         if (decided.readyAgain() != null && readyPending.add(nodeId)) {
             LOG.info("node {} reports again; ready", nodeId);
@@ -159,6 +209,9 @@ public final class Dispatcher {
         }
         if (!report.updates().isEmpty()) {
             statusBatcher.offer(nodeId, report.updates()); // group commit with other nodes' reports
+        }
+        if (report.mesh() != null) {
+            traffic.record(nodeId, report.mesh(), clock.instant());
         }
         return new StatusReportResponse(decided.leaseMillis());
     }

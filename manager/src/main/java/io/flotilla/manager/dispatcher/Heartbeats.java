@@ -47,6 +47,11 @@ public final class Heartbeats {
         lastSeen.merge(nodeId, now, (old, next) -> next.isAfter(old) ? next : old);
     }
 
+    /** How many nodes this leader has heard of since it leads: the agents' sessions it holds. */
+    public int size() {
+        return lastSeen.size();
+    }
+
     /** Forgets {@code nodeId} (it left); were it heard of again, it would start afresh. */
     public void forget(String nodeId) {
         lastSeen.remove(nodeId);

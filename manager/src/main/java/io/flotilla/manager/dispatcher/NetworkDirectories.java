@@ -108,9 +108,13 @@ public final class NetworkDirectories {
         return result;
     }
 
-    /** A VIP serves the service's target ports: only {@code endpoint_mode: vip} with ports has one. */
+    /**
+     * Every service in {@code endpoint_mode: vip} has its VIP, ports declared or not: the node's
+     * mesh serves every TCP port of a VIP (a Compose {@code db} on 5432 usually declares no
+     * {@code ports:}), so its name answers the VIP; {@code dnsrr} answers the tasks.
+     */
     static boolean hasVirtualAddress(ServiceSpec spec) {
-        return spec.virtualAddress() && !spec.ports().isEmpty();
+        return spec.virtualAddress();
     }
 
     private static List<Integer> targetPorts(ServiceSpec spec) {

@@ -43,8 +43,17 @@ public final class LeaderLoop implements AutoCloseable {
     private Thread thread;
     /** What changed since the last step; guarded by itself (fed on the apply thread, drained here). */
     private final ChangeTracker changes = new ChangeTracker();
+    /** The manager's id, submitted in a LeaderChanged when it takes office; null: not announced (tests). */
+    private volatile String announceAs;
+    /** The last term announced (by {@link #announceNow} or the loop's thread). */
+    private volatile long announcedTerm = -1;
     /** False when the store has no change feed: then every pass is a full one. */
     private final boolean incremental;
+    /** Where passes and placements are counted ({@code flotilla_leader_*}); none until given. */
+    private volatile Meters meters;
+
+    /** The loop's meters: the time of each pass that submitted or not, and the tasks it placed. */
+    public record Meters(io.micrometer.core.instrument.Timer pass, io.micrometer.core.instrument.Counter placed) {}
 
     /**
      * @param feed  the store's applied log ({@link ChangeFeed#NONE}: none, every pass is full)
@@ -71,6 +80,41 @@ public final class LeaderLoop implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * On every new term it leads, this loop first submits {@code LeaderChanged(leaderId, term)}: the
+     * {@code leader.changed} event of the history (docs/api.md, Events), one small entry per term.
+     */
+    public void announce(String leaderId) {
+        this.announceAs = leaderId;
+    }
+
+    /**
+     * Announces the current term now if this manager leads it, before the loop starts: the
+     * manager's start then returns with the entry applied, not with it racing the first requests.
+     */
+    public void announceNow() throws InterruptedException {
+        if (store.isLeader()) {
+            try {
+                announceTerm(store.term());
+            } catch (RuntimeException e) {
+                LOG.warn("could not record this manager's leadership: {}", e.toString()); // the manager starts anyway
+            }
+        }
+    }
+
+    private void announceTerm(long term) throws InterruptedException {
+        String self = announceAs;
+        if (self != null && term != announcedTerm) {
+            announcedTerm = term; // once per term, even if this entry fails (leadership is then lost anyway)
+            submitAll(List.of(new Command.LeaderChanged(self, term, clock.instant())));
+        }
+    }
+
+    /** Records every pass in {@code loopMeters} from now on. */
+    public void meters(Meters loopMeters) {
+        this.meters = loopMeters;
     }
 
     public synchronized void start() {
@@ -103,9 +147,16 @@ public final class LeaderLoop implements AutoCloseable {
                     }
                     LOG.info("leading in term {}: control loop resumes, nodes get a fresh grace period", term);
                 }
+                announceTerm(term); // also the term it led from its start in, unless announceNow did
                 store.awaitIndex(seen, tick);
                 seen = store.state().index();
-                if (pass()) {
+                long began = System.nanoTime();
+                boolean submitted = pass();
+                Meters current = meters;
+                if (current != null) {
+                    current.pass().record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+                if (submitted) {
                     // Something changed: look again at once, not after the next tick, unless the
                     // decisions never converge (a bug that would flood the log): then pace them.
                     busy++;
@@ -144,8 +195,23 @@ public final class LeaderLoop implements AutoCloseable {
             }
             submitAll(step.commands());
             submitted |= !step.commands().isEmpty();
+            if (step.phase() == LeaderCore.Phase.PLACE) {
+                countPlaced(step.commands());
+            }
         } while (!step.passDone());
         return submitted;
+    }
+
+    private void countPlaced(List<Command> commands) {
+        Meters current = meters;
+        if (current == null) {
+            return;
+        }
+        for (Command command : commands) {
+            if (command instanceof Command.AssignTasks assign) {
+                current.placed().increment(assign.assignments().size());
+            }
+        }
     }
 
     /**

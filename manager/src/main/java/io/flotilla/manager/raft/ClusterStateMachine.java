@@ -68,7 +68,41 @@ public final class ClusterStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
+        Seed first = seed;
+        if (first != null && storage.loadLatestSnapshot() == null) {
+            // a restored cluster's first start: the backup's state becomes the snapshot the log continues from
+            writeSnapshot(first.state(), TermIndex.valueOf(0, first.index()));
+            LOG.info("restored state written as the first snapshot (log index {}, state index {})", first.index(),
+                    first.state().index());
+        }
         reinitialize();
+    }
+
+    /**
+     * A state to start from ({@code flotilla cluster restore}), at Raft log index {@code index}:
+     * on a fresh storage dir it is written as the first snapshot, with term 0 so that every term
+     * this group elects is newer; the log continues at {@code index + 1}, so the state's indexes
+     * keep growing. Set before the server starts; ignored on a storage dir that has a snapshot.
+     */
+    public record Seed(StateSnapshot state, long index) {}
+
+    private volatile Seed seed;
+
+    void seed(Seed restored) {
+        this.seed = restored;
+    }
+
+    /** The state and the Raft term and index it is applied up to, read together: what a backup holds. */
+    public record Applied(ClusterState state, long term, long index) {}
+
+    public Applied applied() {
+        lock.lock();
+        try {
+            TermIndex at = getLastAppliedTermIndex();
+            return new Applied(state, at == null ? 0 : at.getTerm(), at == null ? state.index() : at.getIndex());
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -116,11 +150,29 @@ public final class ClusterStateMachine extends BaseStateMachine {
         }
     }
 
+    /** The meters this machine records in ({@link RaftMeters}); none until given. */
+    private volatile RaftMeters meters;
+
+    /** Records applies, snapshots and leader changes in {@code raftMeters} from now on. */
+    void meters(RaftMeters raftMeters) {
+        this.meters = raftMeters;
+    }
+
+    @Override
+    public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+                                    org.apache.ratis.protocol.RaftPeerId newLeader) {
+        RaftMeters current = meters;
+        if (current != null) {
+            current.leaderChanges().increment();
+        }
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         TermIndex termIndex = TermIndex.valueOf(entry);
         String reply;
+        long began = System.nanoTime();
         lock.lock();
         try {
             try {
@@ -139,6 +191,10 @@ public final class ClusterStateMachine extends BaseStateMachine {
             advanced.signalAll();
         } finally {
             lock.unlock();
+        }
+        RaftMeters current = meters;
+        if (current != null) {
+            current.apply().record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
         completeWaiters();
         return CompletableFuture.completedFuture(Message.valueOf(reply));
@@ -210,20 +266,29 @@ public final class ClusterStateMachine extends BaseStateMachine {
         if (applied == null || applied.getIndex() < 0) {
             return -1;
         }
+        long began = System.nanoTime();
+        writeSnapshot(StateSnapshot.of(snapshotState), applied);
+        RaftMeters current = meters;
+        if (current != null) {
+            current.snapshot().record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        LOG.info("snapshot taken at {} (state index {}, {} services, {} tasks, {} nodes)", applied,
+                snapshotState.index(), snapshotState.services().size(), snapshotState.tasks().size(),
+                snapshotState.nodes().size());
+        return applied.getIndex();
+    }
+
+    private void writeSnapshot(StateSnapshot snapshot, TermIndex applied) throws IOException {
         Path target = storage.getSnapshotFile(applied.getTerm(), applied.getIndex()).toPath();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(java.nio.ByteBuffer.wrap(Json.writeBytes(StateSnapshot.of(snapshotState))));
+            channel.write(java.nio.ByteBuffer.wrap(Json.writeBytes(snapshot)));
             channel.force(true);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target.toFile());
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target, md5), applied));
-        LOG.info("snapshot taken at {} (state index {}, {} services, {} tasks, {} nodes)", applied,
-                snapshotState.index(), snapshotState.services().size(), snapshotState.tasks().size(),
-                snapshotState.nodes().size());
-        return applied.getIndex();
     }
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {

@@ -64,6 +64,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private volatile RaftServer.Division division;
     private volatile PeerReconnects reconnects;
     private volatile boolean closed;
+    private final boolean freshBootstrap; // a first manager's fresh storage dir: see restoreFrom
 
     public RaftClusterStore(String nodeId, InetSocketAddress raftAddress, Path storageDir, long snapshotThreshold)
             throws IOException {
@@ -88,6 +89,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
                             boolean bootstrap, List<ManagerPeer> knownPeers, Parameters tls) throws IOException {
         Parameters parameters = tls == null ? new Parameters() : tls;
         boolean fresh = !Files.exists(storageDir.resolve(GROUP_ID.getUuid().toString()));
+        this.freshBootstrap = fresh && bootstrap;
         Files.createDirectories(storageDir);
         this.self = RaftPeer.newBuilder()
                 .setId(RaftPeerId.valueOf(nodeId))
@@ -106,6 +108,18 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         this.lanes = new RaftClientLanes(this, parameters, peers, () -> division, () -> closed);
         this.proposer = new CommandProposer(lanes, machine, this::quorum, () -> closed);
         this.membership = new RaftMembership(() -> division, this::quorum, lanes);
+    }
+
+    /**
+     * Starts this new one-manager group from a restored state ({@link ClusterStateMachine.Seed}); before
+     * {@link #start}. False, doing nothing, unless the storage dir is fresh and this manager makes the group.
+     */
+    public boolean restoreFrom(ClusterStateMachine.Seed seed) {
+        if (!freshBootstrap) {
+            return false;
+        }
+        machine.seed(seed);
+        return true;
     }
 
     /**
@@ -220,6 +234,24 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private boolean isCaughtUpLeader() {
         RaftServer.Division current = division;
         return isLeader() && current.getInfo().getLastAppliedIndex() >= current.getRaftLog().getLastCommittedIndex();
+    }
+
+    /** The highest log index known committed (0 before start). */
+    public long commitIndex() {
+        RaftServer.Division current = division;
+        return current == null ? 0 : current.getRaftLog().getLastCommittedIndex();
+    }
+
+    /** The highest log index applied to the state machine (0 before start). */
+    public long appliedIndex() {
+        RaftServer.Division current = division;
+        return current == null ? 0 : current.getInfo().getLastAppliedIndex();
+    }
+
+    /** How many entries the log holds now: from its start (after the last purge) to its end. */
+    public long logEntries() {
+        RaftServer.Division current = division;
+        return current == null ? 0 : Math.max(0, current.getRaftLog().getNextIndex() - current.getRaftLog().getStartIndex());
     }
 
     /** The current leader's peer id, or null when none is known. */

@@ -123,6 +123,7 @@ class ApiTlsTest {
         assertThat(PeerIdentity.subjectOf(certificate).ipAddresses()).containsExactly("127.0.0.9");
         assertThat(PeerIdentity.subjectOf(certificate).dnsNames()).as("a worker serves no TLS: no names").isEmpty();
         assertThat(joined.caKey()).isNull();
+        assertThat(joined.dataKey()).as("a worker never gets the cluster data key").isNull();
         assertThat(joined.role()).isEqualTo(NodeRole.WORKER);
 
         HttpResponse<String> asManager = api.callFrom("127.0.0.10", anonymous, "POST", "/v1/cluster/join", new JoinRequest(token("manager"),
@@ -130,6 +131,8 @@ class ApiTlsTest {
         JoinResponse manager = Json.read(asManager.body(), JoinResponse.class);
         assertThat(PeerIdentity.of(Pem.certificate(manager.certificate())).isManager()).isTrue();
         assertThat(Pem.privateKey(manager.caKey())).isEqualTo(ca.key());
+        assertThat(io.flotilla.security.ClusterDataKey.decode(manager.dataKey())).as("a manager gets the data key")
+                .isEqualTo(io.flotilla.security.ClusterDataKey.read(TlsDirectory.of(tmp.resolve("m1")).dataKey()));
 
         // Refused: the old token format, a digest of another CA, no CSR.
         String stored = "FLT-1-" + workerToken.substring(("FLT-2-" + ca.digest() + "-").length());

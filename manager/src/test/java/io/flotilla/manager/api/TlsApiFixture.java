@@ -84,6 +84,16 @@ final class TlsApiFixture implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A call with raw bytes (an image archive's part) or none, answering raw bytes. */
+    HttpResponse<byte[]> bytes(SSLContext tls, String method, String path, byte[] body) throws Exception {
+        HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5))
+                .version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body);
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
+                .method(method, publisher).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     @Override
     public void close() {
         managers.close();

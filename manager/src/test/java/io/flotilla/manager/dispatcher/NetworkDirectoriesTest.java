@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node's network directory made from the state: only the networks it has tasks on, each with its
- * layout, the node's own address, its services (aliases, a VIP only in vip mode with ports), every
+ * layout, the node's own address, its services (aliases, a VIP in vip mode, ports or not), every
  * task address with its readiness as the registry decides it, and the other nodes on it.
  */
 class NetworkDirectoriesTest {
@@ -65,7 +65,7 @@ class NetworkDirectoriesTest {
     }
 
     @Test
-    void servicesCarryNamesAliasesTheirVipOnlyInVipModeWithPortsAndTheirTargetPorts() {
+    void servicesCarryNamesAliasesTheirVipInVipModeWithOrWithoutPortsAndTheirTargetPorts() {
         ClusterState state = cluster().state();
         Map<String, String> apiVips = state.networks().virtualAddressesOf("shop_api");
         NetworkEntry back = entry(NetworkDirectories.of(state, "n1"), BACK);
@@ -74,7 +74,9 @@ class NetworkDirectoriesTest {
                 new ServiceEntry("shop_cache", "cache", "shop", List.of(),
                         state.networks().virtualAddressesOf("shop_cache").get(BACK), false, List.of(6379)),
                 new ServiceEntry("shop_db", "db", "shop", List.of(), null, true, List.of(5432)), // dnsrr
-                new ServiceEntry("shop_worker", "worker", "shop", List.of(), null, false, List.of())); // no ports
+                new ServiceEntry("shop_worker", "worker", "shop", List.of(),
+                        state.networks().virtualAddressesOf("shop_worker").get(BACK), false, List.of())); // no ports: a VIP all the same
+        assertThat(state.networks().virtualAddressesOf("shop_worker").get(BACK)).isNotNull();
         NetworkEntry front = entry(NetworkDirectories.of(state, "n1"), FRONT);
         assertThat(front.services()).extracting(ServiceEntry::name).containsExactly("shop_api", "shop_web");
         ServiceEntry apiOnFront = front.services().getFirst();

@@ -38,10 +38,13 @@ import java.util.Map;
  *                     the task's address on it (the first is its default route); empty: none
  * @param stack        the task's stack (its resolver's search domain is {@code <stack>.<domain>});
  *                     null outside one
+ * @param files        the secrets and configs the task sees as files, each with the content of its
+ *                     current version ({@link TaskFile}); empty: none. Never logged.
  */
 public record Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes,
                          @JsonInclude(JsonInclude.Include.NON_DEFAULT) int slot, String slotName,
-                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TaskNetwork> networks, String stack) {
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TaskNetwork> networks, String stack,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TaskFile> files) {
     /** A task with no ports, not fenced, depending on nothing, with its service's volumes. */
     public static final Assignment NONE = new Assignment(List.of(), false, Map.of(), false);
 
@@ -49,7 +52,14 @@ public record Assignment(List<Port> ports, boolean fenced, Map<String, String> d
     public Assignment {
         ports = Checks.list(ports);
         networks = Checks.list(networks);
+        files = Checks.list(files);
         dependencies = dependencies == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(dependencies));
+    }
+
+    /** Without secrets or configs. */
+    public Assignment(List<Port> ports, boolean fenced, Map<String, String> dependencies, boolean slotVolumes,
+                      int slot, String slotName, List<TaskNetwork> networks, String stack) {
+        this(ports, fenced, dependencies, slotVolumes, slot, slotName, networks, stack, List.of());
     }
 
     /** A task that is not a stateful service's (no slot name). */
@@ -83,18 +93,22 @@ public record Assignment(List<Port> ports, boolean fenced, Map<String, String> d
     }
 
     public Assignment withPorts(List<Port> newPorts) {
-        return new Assignment(newPorts, fenced, dependencies, slotVolumes, slot, slotName, networks, stack);
+        return new Assignment(newPorts, fenced, dependencies, slotVolumes, slot, slotName, networks, stack, files);
     }
 
     public Assignment withDependencies(Map<String, String> newDependencies) {
-        return new Assignment(ports, fenced, newDependencies, slotVolumes, slot, slotName, networks, stack);
+        return new Assignment(ports, fenced, newDependencies, slotVolumes, slot, slotName, networks, stack, files);
     }
 
     public Assignment withSlot(int newSlot, String newSlotName) {
-        return new Assignment(ports, fenced, dependencies, slotVolumes, newSlot, newSlotName, networks, stack);
+        return new Assignment(ports, fenced, dependencies, slotVolumes, newSlot, newSlotName, networks, stack, files);
     }
 
     public Assignment withNetworks(List<TaskNetwork> newNetworks, String newStack) {
-        return new Assignment(ports, fenced, dependencies, slotVolumes, slot, slotName, newNetworks, newStack);
+        return new Assignment(ports, fenced, dependencies, slotVolumes, slot, slotName, newNetworks, newStack, files);
+    }
+
+    public Assignment withFiles(List<TaskFile> newFiles) {
+        return new Assignment(ports, fenced, dependencies, slotVolumes, slot, slotName, networks, stack, newFiles);
     }
 }

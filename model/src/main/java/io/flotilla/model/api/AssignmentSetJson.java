@@ -53,7 +53,8 @@ import java.util.TreeMap;
  * slot's number and name to it ({@code slot}, {@code slotName}) and the task's typed
  * {@code allocation} in place of its {@code injectedEnv}, 5 the task's overlay networks
  * ({@code networks}, {@code stack}): an agent that ignored them would run the task without its
- * addresses. A set is written in the lowest format that says all of it: 5 only when a task of it
+ * addresses; 6 the task's secrets and configs ({@code files}), which it must not run without.
+ * A set is written in the lowest format that says all of it: 5 only when a task of it
  * has a network, so an agent of format 4 keeps running the tasks of a cluster without networks
  * while the managers are upgraded, and refuses a set it would run half of. A set of format 1 (full tasks, no
  * {@code format}) or 2 carried the assignment as variables in each task's {@code injectedEnv}, one
@@ -66,11 +67,14 @@ import java.util.TreeMap;
  */
 final class AssignmentSetJson {
     /**
-     * The newest format written and read: 5 (the task's networks in the assignment). Format 4 put
+     * The newest format written and read: 6 (the task's secrets and configs in the assignment).
+     * Format 5 added the task's networks, 4 put
      * the slot in the assignment and typed the task's allocation, 3 added the typed assignment of
      * each task, 2 wrote templates once per group, 1 was the record's plain fields.
      */
-    static final int FORMAT = 5;
+    static final int FORMAT = 6;
+    /** The format of a set with networks and no files: what an agent of format 5 reads whole. */
+    static final int FORMAT_WITH_NETWORKS = 5;
     /** The format of a set none of whose tasks has a network: what an agent of format 4 reads whole. */
     static final int FORMAT_WITHOUT_NETWORKS = 4;
 
@@ -172,14 +176,18 @@ final class AssignmentSetJson {
             gen.writeEndObject();
         }
 
-        /** 5 when an assignment of the set has a network (an older agent must refuse it), else 4. */
+        /** 6 when an assignment of the set has files, 5 when one has a network (an older agent must refuse either), else 4. */
         static int formatOf(AssignmentSet set) {
+            int format = FORMAT_WITHOUT_NETWORKS;
             for (Assignment assignment : set.assignments().values()) {
-                if (!assignment.networks().isEmpty()) {
+                if (!assignment.files().isEmpty()) {
                     return FORMAT;
                 }
+                if (!assignment.networks().isEmpty()) {
+                    format = FORMAT_WITH_NETWORKS;
+                }
             }
-            return FORMAT_WITHOUT_NETWORKS;
+            return format;
         }
 
         private static void writeInstant(JsonGenerator gen, String field, Instant instant) throws IOException {

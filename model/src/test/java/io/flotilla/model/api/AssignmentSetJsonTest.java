@@ -262,9 +262,9 @@ class AssignmentSetJsonTest {
     @Test
     void aNewerFormatOrABadGroupIsRefusedSayingSo() throws Exception {
         ObjectNode json = (ObjectNode) Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
-        json.put("format", 6);
+        json.put("format", 7);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
-                .hasStackTraceContaining("an assignment set of format 6 is newer than this agent reads (format 5): upgrade this agent");
+                .hasStackTraceContaining("an assignment set of format 7 is newer than this agent reads (format 6): upgrade this agent");
         json.put("format", 0);
         assertThatThrownBy(() -> Json.read(Json.MAPPER.writeValueAsBytes(json), AssignmentSet.class))
                 .hasStackTraceContaining("format 0 is not one this agent knows");
@@ -320,5 +320,22 @@ class AssignmentSetJsonTest {
         assertThat(AssignmentSetJson.Serializer.formatOf(set)).isGreaterThan(4);
         assertThat(Json.read(Json.writeBytes(set), AssignmentSet.class).assignment("a1").networks())
                 .containsExactly(FRONT);
+    }
+
+    @Test
+    void aSetWithSecretsIsFormat6AndCarriesTheirContentWhole() throws Exception {
+        io.flotilla.model.FileMount mount = new io.flotilla.model.FileMount(io.flotilla.model.FileKind.SECRET,
+                "shop_db-password", "db-password", "0", "0", 0400);
+        TaskFile file = new TaskFile(mount, 3, "s3cr3t\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, Assignment> assignments = Map.of("a1",
+                Assignment.NONE.withNetworks(List.of(FRONT), "shop").withFiles(List.of(file)));
+        AssignmentSet set = new AssignmentSet(1, "n1", realisticTasks().subList(0, 1), assignments, Map.of());
+        JsonNode json = Json.MAPPER.readTree(Json.writeBytes(set));
+        assertThat(json.get("format").asInt()).isEqualTo(6);
+        AssignmentSet back = Json.read(Json.writeBytes(set), AssignmentSet.class);
+        assertThat(back).isEqualTo(set);
+        assertThat(new String(back.assignment("a1").files().getFirst().data(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("s3cr3t\n");
+        assertThat(file.toString()).doesNotContain("s3cr3t").contains("shop_db-password", "v3");
     }
 }

@@ -32,7 +32,9 @@ import java.util.function.Function;
  *   <li>every TCP port of a service in {@code endpoint_mode: vip} gets a listener on the
  *       service's virtual address and the port's target ({@code backend:8080} reaches the
  *       service's tasks wherever they run);</li>
- *   <li>backends are the endpoints' addresses with the task's host port of that port.</li>
+ *   <li>backends are the endpoints' addresses with the task's host port of that port;</li>
+ *   <li>with a {@link NetworkDirectory}, a transparent listener per overlay network, which serves
+ *       every TCP port of the network's VIPs ({@link OverlayListeners}).</li>
  * </ul>
  *
  * Ports in host mode are not the mesh's: the task itself binds the published port on its node.
@@ -58,9 +60,9 @@ public final class MeshTableBuilder {
     }
 
     /**
-     * As {@link #build(String, Collection, Function, boolean)}, plus a listener on each service's
-     * VIP on each of the node's overlay networks ({@link OverlayListeners}); one that would take an
-     * address and port already taken is left out with a problem.
+     * As {@link #build(String, Collection, Function, boolean)}, plus the transparent listener of
+     * each of the node's overlay networks, serving its VIPs ({@link OverlayListeners}); one that
+     * would take an address and port already taken is left out with a problem.
      */
     public static Result build(String advertise, Collection<ServiceSpec> services,
                                Function<String, Collection<Endpoint>> endpoints, boolean virtualAddresses,
@@ -78,8 +80,9 @@ public final class MeshTableBuilder {
             if (taken.add(listener.bindAddress() + ":" + listener.port())) {
                 listeners.add(listener);
             } else {
-                problems.add("overlay VIP " + listener.bindAddress() + ":" + listener.port() + " of "
-                        + listener.routes().getFirst().service() + " is taken by another listener (not served)");
+                problems.add("overlay VIP listener " + listener.bindAddress() + ":" + listener.port() + " (VIPs of "
+                        + String.join(", ", listener.routes().stream().map(MeshRoute::service).toList())
+                        + ") is taken by another listener (not served)");
             }
         }
         return new Result(new MeshTable(listeners), List.copyOf(problems));

@@ -1,6 +1,5 @@
 package io.flotilla.node.mesh;
 
-import com.sun.net.httpserver.HttpServer;
 import io.flotilla.discovery.EndpointRegistry;
 import io.flotilla.discovery.SharedRegistryMirror;
 import io.flotilla.manager.Manager;
@@ -14,12 +13,8 @@ import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.VirtualAddresses;
 import io.flotilla.model.api.MeshServices;
 import io.flotilla.model.api.NetworkDirectory;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -45,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * processes (the loopback test clusters) the first node binds a service's virtual address and the
  * others fail to: that is expected, logged once at debug, and they take over when it goes.
  *
- * <p>Metrics: with a metrics address, {@code GET /metrics} there answers the mesh's meters in the
- * Prometheus text format.
+ * <p>Metrics: the mesh's meters ({@code flotilla_mesh_*}, docs/metrics.md) go to the node's one
+ * registry, which the node serves at its {@code --metrics} address with every other part's.
  */
 public final class NodeMesh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMesh.class);
@@ -60,9 +55,8 @@ public final class NodeMesh implements AutoCloseable {
     private final boolean virtualAddresses;
     /** A new (unstarted) stream mirroring the managers' registry, for a worker (the node's TLS set up). */
     private final Supplier<SharedRegistryMirror.Lease> mirrors;
-    /** The node's overlay networks as last applied ({@link OverlayListeners}: VIP listeners on each network). */
+    /** The node's overlay networks as last applied ({@link OverlayListeners}: a transparent VIP listener on each network's gateway). */
     private final Supplier<NetworkDirectory> overlay;
-    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Mesh mesh;
     private final Semaphore wake = new Semaphore(0);
     private final Thread feeder;
@@ -70,12 +64,11 @@ public final class NodeMesh implements AutoCloseable {
     private volatile boolean closed;
     /** Service → virtual address, for the services whose VIP this mesh serves (what DNS answers). */
     private volatile java.util.Map<String, String> virtualAddressMap = java.util.Map.of();
-    private HttpServer metricsServer;
     private WorkerSource worker;
 
     private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
                      Supplier<SharedRegistryMirror.Lease> mirrors, Supplier<NetworkDirectory> overlay,
-                     boolean virtualAddresses, MeshOptions options) {
+                     boolean virtualAddresses, MeshOptions options, MeterRegistry meters) {
         this.advertise = advertise;
         this.overlay = overlay;
         this.mirrors = mirrors;
@@ -91,42 +84,19 @@ public final class NodeMesh implements AutoCloseable {
      * node's manager (null while it has none), {@code services} the services as the node's session
      * has them (null before its first session), {@code mirrors} a hold
      * on the node's one stream of the managers' registry, shared with its DNS server (taken while
-     * the node has no manager, released when it gets one).
-     * {@code metrics}: where to serve {@code GET /metrics}, or null.
-     */
-    public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
-                                 Supplier<SharedRegistryMirror.Lease> mirrors, InetSocketAddress metrics,
-                                 boolean virtualAddresses) throws IOException {
-        return start(advertise, manager, services, mirrors, () -> NetworkDirectory.EMPTY, metrics, virtualAddresses);
-    }
-
-    /**
-     * As {@link #start(String, Supplier, Supplier, Supplier, InetSocketAddress, boolean)}, with the
-     * node's overlay networks ({@code overlay}: the directory whose addresses are on the node's
-     * bridges now): each service's VIP on each network is a listener too ({@link OverlayListeners}).
+     * the node has no manager, released when it gets one), {@code overlay} the node's overlay
+     * networks (the directory whose addresses are on the node's bridges now): every TCP port of
+     * each VIP is served by a transparent listener per network ({@link OverlayListeners}).
+     * {@code meters}: the node's registry, where the mesh's meters go.
      */
     public static NodeMesh start(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
                                  Supplier<SharedRegistryMirror.Lease> mirrors, Supplier<NetworkDirectory> overlay,
-                                 InetSocketAddress metrics, boolean virtualAddresses) throws IOException {
+                                 MeterRegistry meters, boolean virtualAddresses) {
         NodeMesh node = new NodeMesh(advertise, manager, services, mirrors, overlay, virtualAddresses,
-                MeshOptions.defaults());
-        try {
-            if (metrics != null) {
-                node.serveMetrics(metrics);
-            }
-        } catch (IOException | RuntimeException e) {
-            node.close();
-            throw e;
-        }
+                MeshOptions.defaults(), meters);
         node.feeder.start();
-        LOG.info("routing mesh on {} ({}){}", advertise, node.mesh.transportName(),
-                metrics == null ? "" : ", metrics on http://" + hostPort(node.metricsAddress()) + "/metrics");
+        LOG.info("routing mesh on {} ({})", advertise, node.mesh.transportName());
         return node;
-    }
-
-    /** Where {@code GET /metrics} answers; null when not served. */
-    public InetSocketAddress metricsAddress() {
-        return metricsServer == null ? null : metricsServer.getAddress();
     }
 
     /** The listeners bound now. */
@@ -140,27 +110,6 @@ public final class NodeMesh implements AutoCloseable {
      */
     public String virtualAddress(String service) {
         return virtualAddressMap.get(service);
-    }
-
-    /** The mesh's meters in the Prometheus text format. */
-    public String scrape() {
-        return meters.scrape();
-    }
-
-    private void serveMetrics(InetSocketAddress bind) throws IOException {
-        // the JDK reads its HTTP server limits once, at its first server: the node's API's, not these defaults
-        io.flotilla.manager.api.HttpServerLimits.apply();
-        metricsServer = HttpServer.create(bind, 16);
-        metricsServer.createContext("/metrics", exchange -> {
-            byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        metricsServer.setExecutor(null);
-        metricsServer.start();
     }
 
     private void feed() {
@@ -250,15 +199,7 @@ public final class NodeMesh implements AutoCloseable {
         if (worker != null) {
             worker.close();
         }
-        if (metricsServer != null) {
-            metricsServer.stop(0);
-        }
         mesh.close();
-        meters.close();
-    }
-
-    private static String hostPort(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 
     private static void sleepQuietly(long millis) {

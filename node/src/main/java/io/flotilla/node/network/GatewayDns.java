@@ -2,6 +2,7 @@ package io.flotilla.node.network;
 
 import io.flotilla.discovery.EndpointSource;
 import io.flotilla.discovery.dns.DnsConfig;
+import io.flotilla.discovery.dns.DnsMetrics;
 import io.flotilla.discovery.dns.DnsServer;
 import io.flotilla.discovery.dns.OverlayNames;
 import io.flotilla.discovery.dns.SourcePrefix;
@@ -52,13 +53,20 @@ final class GatewayDns implements AutoCloseable {
     private final int port;
     private final List<InetSocketAddress> upstreams;
     private final Supplier<OverlayNames> names;
+    /** Where the servers count their answers: the node's DNS meters, shared with its --dns server. */
+    private final DnsMetrics metrics;
     /** Network name → its server, with the gateway and settings it was started for. */
     private final Map<String, Running> servers = new HashMap<>();
 
     private record Running(String gateway, String subnet, boolean internal, DnsServer server) {}
 
-    /** @param upstreams where other names go; null: the host's resolvers */
-    GatewayDns(String domain, int port, List<InetSocketAddress> upstreams, Supplier<OverlayNames> names) {
+    /**
+     * @param upstreams where other names go; null: the host's resolvers
+     * @param metrics   the node's DNS meters (docs/metrics.md, {@code flotilla_dns_*})
+     */
+    GatewayDns(String domain, int port, List<InetSocketAddress> upstreams, Supplier<OverlayNames> names,
+               DnsMetrics metrics) {
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
         this.domain = domain == null || domain.isBlank() ? DnsConfig.DEFAULT_DOMAIN : domain;
         this.port = port;
         this.upstreams = upstreams == null ? null : List.copyOf(upstreams);
@@ -110,7 +118,7 @@ final class GatewayDns implements AutoCloseable {
         if (upstreams != null) {
             config = config.withUpstreams(upstreams);
         }
-        return DnsServer.start(config, NOTHING, InstantSource.system(), names);
+        return DnsServer.start(config, NOTHING, InstantSource.system(), names, metrics);
     }
 
     private void stop(String network) {

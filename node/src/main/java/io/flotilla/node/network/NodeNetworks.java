@@ -74,11 +74,11 @@ public final class NodeNetworks implements SessionListener, AutoCloseable {
     private String lastFailure;
     private volatile boolean running = true;
 
-    private NodeNetworks(Options options, Commands commands) {
+    private NodeNetworks(Options options, Commands commands, io.flotilla.discovery.dns.DnsMetrics dnsMetrics) {
         this.options = options;
         this.commands = commands;
         this.dataPlane = new OverlayDataPlane(commands);
-        this.dns = new GatewayDns(options.domain(), options.dnsPort(), options.upstreams(), () -> names);
+        this.dns = new GatewayDns(options.domain(), options.dnsPort(), options.upstreams(), () -> names, dnsMetrics);
         this.thread = Thread.ofPlatform().daemon(true).name("flotilla-networks").unstarted(this::run);
     }
 
@@ -88,7 +88,12 @@ public final class NodeNetworks implements SessionListener, AutoCloseable {
      * @param commands the kernel's tools ({@link Commands#host()} on a node; a namespace's in tests)
      */
     public static NodeNetworks start(Options options, Commands commands) {
-        NodeNetworks networks = new NodeNetworks(options, commands);
+        return start(options, commands, io.flotilla.discovery.dns.DnsMetrics.unexported());
+    }
+
+    /** The same, the gateways' DNS servers counting their answers in {@code dnsMetrics} (the node's). */
+    public static NodeNetworks start(Options options, Commands commands, io.flotilla.discovery.dns.DnsMetrics dnsMetrics) {
+        NodeNetworks networks = new NodeNetworks(options, commands, dnsMetrics);
         networks.thread.start();
         LOG.info("overlay networks on {} (VXLAN from {}, DNS on each network's gateway port {})", commands,
                 options.underlayAddress(), options.dnsPort());

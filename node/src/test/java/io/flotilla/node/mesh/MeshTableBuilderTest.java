@@ -128,7 +128,7 @@ class MeshTableBuilderTest {
     }
 
     @Test
-    void theOverlayNetworksVipsAreListenersTooAndOneOnATakenAddressIsLeftOutWithAProblem() {
+    void theOverlayNetworksVipListenersAreInTheTableTooAndOneOnATakenAddressIsLeftOutWithAProblem() {
         io.flotilla.model.api.NetworkDirectory.NetworkEntry front = new io.flotilla.model.api.NetworkDirectory.NetworkEntry(
                 "shop_front", "shop", 4096, "10.0.1.0/24", "10.0.1.1", false, "10.0.1.250",
                 List.of(new io.flotilla.model.api.NetworkDirectory.ServiceEntry("shop_web", "web", "shop", List.of(),
@@ -136,21 +136,22 @@ class MeshTableBuilderTest {
                 List.of(new io.flotilla.model.api.NetworkDirectory.EndpointEntry("10.0.1.10", "t1", "shop_web", 1, "n2",
                         "198.18.77.2", true)));
         io.flotilla.model.api.NetworkDirectory directory = new io.flotilla.model.api.NetworkDirectory(List.of(front));
-        ServiceSpec web = service("shop_web", Map.of(), new PortSpec("http", 8080, 80, "tcp", null));
+        ServiceSpec web = service("shop_web", Map.of(), new PortSpec("http", 8080, 4782, "tcp", null));
 
-        MeshTableBuilder.Result result = MeshTableBuilder.build("10.0.1.2", List.of(web), MeshTableBuilderTest::endpoints,
+        MeshTableBuilder.Result result = MeshTableBuilder.build("10.0.1.1", List.of(web), MeshTableBuilderTest::endpoints,
                 false, directory);
 
         assertThat(result.table().listeners()).extracting(l -> l.bindAddress() + ":" + l.port())
-                .as("the ingress port on the advertise address keeps it").containsExactly("10.0.1.2:80");
-        assertThat(result.problems()).singleElement().asString().contains("overlay VIP 10.0.1.2:80 of shop_web is taken");
+                .as("the ingress port on the advertise address keeps it").containsExactly("10.0.1.1:4782");
+        assertThat(result.problems()).singleElement().asString()
+                .contains("overlay VIP listener 10.0.1.1:4782 (VIPs of shop_web) is taken");
 
         MeshTableBuilder.Result overlay = MeshTableBuilder.build("198.18.77.1", List.of(web), MeshTableBuilderTest::endpoints,
                 false, directory);
         assertThat(overlay.problems()).isEmpty();
         assertThat(overlay.table().listeners()).extracting(l -> l.bindAddress() + ":" + l.port())
-                .containsExactly("198.18.77.1:80", "10.0.1.2:80");
+                .containsExactly("198.18.77.1:4782", "10.0.1.1:4782");
         assertThat(overlay.table().listeners().get(1).routes().getFirst().backends())
-                .containsExactly(new MeshBackend("t1", "10.0.1.10", 80, "10.0.1.250"));
+                .containsExactly(new MeshBackend("t1", "10.0.1.10", 0, "10.0.1.250"));
     }
 }

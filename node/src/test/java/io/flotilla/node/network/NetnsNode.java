@@ -35,7 +35,8 @@ public final class NetnsNode {
         NodeNetworks networks = NodeNetworks.start(new NodeNetworks.Options(nodeId, underlay, "flotilla", 53, List.of()),
                 Commands.host());
         SharedRegistryMirror registry = new SharedRegistryMirror(() -> new RegistryMirrorStream(new RegistryMirror(), List::of));
-        NodeMesh mesh = NodeMesh.start(underlay, () -> null, () -> null, registry::acquire, networks::applied, null, false);
+        NodeMesh mesh = NodeMesh.start(underlay, () -> null, () -> null, registry::acquire, networks::applied,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), false);
         System.out.println("@ready");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null; line = in.readLine()) {

@@ -77,6 +77,21 @@ class NodeNetworksTest {
     }
 
     @Test
+    void the_gateways_dns_servers_count_their_answers_in_the_nodes_dns_meters() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        NodeNetworks networks = NodeNetworks.start(new NodeNetworks.Options("n1", "198.18.77.1", "flotilla", 0, List.of()),
+                new FakeKernel(), new io.flotilla.discovery.dns.DnsMetrics(registry));
+        started.add(networks);
+        networks.apply(directory("127.0.77.13"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> networks.dnsAddress("shop_front") != null);
+        ask(networks.dnsAddress("shop_front"), CLI_TASK, "web.shop.flotilla");
+        ask(networks.dnsAddress("shop_front"), CLI_TASK, "nothing.shop.flotilla");
+        assertThat(registry.get("flotilla.dns.queries").tag("rcode", "noerror").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("flotilla.dns.queries").tag("rcode", "nxdomain").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("flotilla.dns.query").timer().count()).isEqualTo(2);
+    }
+
+    @Test
     void each_gateway_answers_its_networks_names_to_their_tasks_and_follows_the_directory() throws Exception {
         NodeNetworks networks = start(new FakeKernel());
         networks.apply(directory("127.0.77.13"));

@@ -4,12 +4,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The daemon's own words from a docker-java exception ({@code Status 404: {"message":"…"}}). */
-final class DaemonErrors {
+public final class DaemonErrors {
     private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private DaemonErrors() {}
 
-    static String reason(Throwable error) {
+    public static String reason(Throwable error) {
         String text = error.getMessage();
         if (text == null) {
             return error.getClass().getSimpleName();

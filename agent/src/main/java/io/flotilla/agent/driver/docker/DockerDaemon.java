@@ -31,9 +31,15 @@ public final class DockerDaemon implements AutoCloseable {
 
     /** A client for the daemon if one answers a ping, else empty (the reason is logged at debug). */
     public static Optional<DockerDaemon> connect() {
+        return connect(null);
+    }
+
+    /** The same for the daemon at {@code dockerHost} ({@code unix:///…}); null: {@code DOCKER_HOST} or the default. */
+    public static Optional<DockerDaemon> connect(String dockerHost) {
         DefaultDockerClientConfig config;
         try {
-            config = DefaultDockerClientConfig.createDefaultConfigBuilder().withApiVersion(API_VERSION).build();
+            var builder = DefaultDockerClientConfig.createDefaultConfigBuilder().withApiVersion(API_VERSION);
+            config = (dockerHost == null ? builder : builder.withDockerHost(dockerHost)).build();
         } catch (RuntimeException e) {
             log.debug("no Docker configuration: {}", e.toString());
             return Optional.empty();

@@ -79,6 +79,12 @@ public final class DockerDriver implements Driver {
     /** @param dnsDomain the cluster's DNS domain: a container on overlays searches {@code <stack>.<dnsDomain>} */
     public DockerDriver(DockerDaemon daemon, String nodeId, String address, Path dataDir, InstantSource clock,
                         TaskLogSource diskLogs, String dnsDomain) {
+        this(daemon, nodeId, address, dataDir, clock, diskLogs, dnsDomain, ClusterImages.NONE);
+    }
+
+    /** @param clusterImages where images the daemon lacks are looked for before a registry (the cluster's store) */
+    public DockerDriver(DockerDaemon daemon, String nodeId, String address, Path dataDir, InstantSource clock,
+                        TaskLogSource diskLogs, String dnsDomain, ClusterImages clusterImages) {
         this.daemon = daemon;
         this.client = daemon.client();
         this.nodeId = nodeId;
@@ -86,10 +92,15 @@ public final class DockerDriver implements Driver {
         this.dataDir = dataDir;
         this.events = new DockerEvents(client, nodeId);
         this.logs = new ContainerLogSource(this, diskLogs);
-        this.images = new DockerImages(daemon, clock);
+        this.images = new DockerImages(daemon, clock, clusterImages);
         this.networks = new DockerNetworks(client);
         this.dnsDomain = dnsDomain;
         events.start();
+    }
+
+    /** Counts this driver's image pulls and loads in {@code imageMeters} from now on. */
+    public void imageMeters(ImageMeters imageMeters) {
+        images.meters(imageMeters);
     }
 
     @Override

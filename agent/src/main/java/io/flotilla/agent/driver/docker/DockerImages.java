@@ -16,8 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A task's image on this node, per pull policy (missing, always, never): pulled with progress,
+ * A task's image on this node, per pull policy (missing, always, never, build): pulled with progress,
  * with the registry credentials of {@code ~/.docker/config.json}, one pull per image at a time.
+ * An image the daemon lacks is first looked for in the cluster's own store ({@link ClusterImages}:
+ * images built by {@code stack deploy}) and loaded from there, except with {@code never}, which
+ * uses only what the daemon has; {@code build} never pulls from a registry.
  * A failed pull is a {@link DriverException} with the daemon's reason (the task is rejected).
  */
 final class DockerImages {
@@ -27,11 +30,25 @@ final class DockerImages {
     private final DockerClient client;
     private final InstantSource clock;
     private final Map<String, Object> pullLocks = new ConcurrentHashMap<>();
+    /** Where pulls and loads are counted; none until given ({@link DockerDriver#imageMeters}). */
+    private volatile ImageMeters meters;
 
-    DockerImages(DockerDaemon daemon, InstantSource clock) {
+    void meters(ImageMeters imageMeters) {
+        this.meters = imageMeters;
+    }
+
+    private static void count(io.micrometer.core.instrument.Counter counter) {
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+    private final ClusterImages cluster;
+
+    DockerImages(DockerDaemon daemon, InstantSource clock, ClusterImages cluster) {
         this.daemon = daemon;
         this.client = daemon.client();
         this.clock = clock;
+        this.cluster = cluster;
     }
 
     /** Makes {@code image} present as {@code pullPolicy} says. */
@@ -43,10 +60,14 @@ final class DockerImages {
         }
         // One pull per image at a time: fifty replicas starting together pull once.
         synchronized (pullLocks.computeIfAbsent(reference.canonical(), key -> new Object())) {
+            if (policy != PullPolicy.NEVER && !imagePresent(image) && load(image, progress)) {
+                return;
+            }
             switch (policy.decide(imagePresent(image))) {
                 case USE_LOCAL -> { }
-                case REJECT -> throw new DriverException("image " + image
-                        + " is not on this node and pull_policy is never");
+                case REJECT -> throw new DriverException("image " + image + " is not on this node"
+                        + (policy == PullPolicy.BUILD ? " nor stored by the cluster (pull_policy build: deploy the stack"
+                        + " again to build and store it)" : " and pull_policy is never"));
                 case PULL -> pull(image, reference, progress);
             }
         }
@@ -63,7 +84,33 @@ final class DockerImages {
         }
     }
 
+    /** Loads {@code image} from the cluster's store if it has it there; counts the load. */
+    private boolean load(String image, Consumer<String> progress) throws DriverException {
+        ImageMeters current = meters;
+        try {
+            boolean loaded = ClusterImageLoad.load(client, cluster, image, progress);
+            if (loaded) {
+                count(current == null ? null : current.loaded());
+            }
+            return loaded;
+        } catch (DriverException | RuntimeException e) {
+            count(current == null ? null : current.loadFailed());
+            throw e;
+        }
+    }
+
     private void pull(String image, ImageReference reference, Consumer<String> progress) throws DriverException {
+        ImageMeters current = meters;
+        try {
+            pullOnce(image, reference, progress);
+            count(current == null ? null : current.pulled());
+        } catch (DriverException | RuntimeException e) {
+            count(current == null ? null : current.pullFailed());
+            throw e;
+        }
+    }
+
+    private void pullOnce(String image, ImageReference reference, Consumer<String> progress) throws DriverException {
         log.info("pulling image {}", image);
         progress.accept("pulling image " + image);
         PullProgress summary = new PullProgress(image, clock, progress);

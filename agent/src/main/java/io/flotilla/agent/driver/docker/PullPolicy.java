@@ -4,12 +4,17 @@ import java.util.Locale;
 
 /** Compose's {@code pull_policy}: when the driver pulls a task's image before creating its container. */
 public enum PullPolicy {
-    /** Pull only when the daemon does not have the image (the default; also {@code if_not_present}, {@code build}). */
+    /** Pull only when the daemon does not have the image (the default; also {@code if_not_present}). */
     MISSING,
     /** Pull every time a task starts. */
     ALWAYS,
     /** Never pull: a missing image rejects the task. */
-    NEVER;
+    NEVER,
+    /**
+     * The image is built ({@code build:}): it comes from the cluster's own image store, never from a
+     * registry, and a node whose daemon lacks it and cannot load it from the cluster rejects the task.
+     */
+    BUILD;
 
     /** What to do about the image before creating a container. */
     public enum Decision { USE_LOCAL, PULL, REJECT }
@@ -21,6 +26,7 @@ public enum PullPolicy {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "always" -> ALWAYS;
             case "never" -> NEVER;
+            case "build" -> BUILD;
             default -> MISSING;
         };
     }
@@ -29,7 +35,7 @@ public enum PullPolicy {
         return switch (this) {
             case ALWAYS -> Decision.PULL;
             case MISSING -> imagePresent ? Decision.USE_LOCAL : Decision.PULL;
-            case NEVER -> imagePresent ? Decision.USE_LOCAL : Decision.REJECT;
+            case NEVER, BUILD -> imagePresent ? Decision.USE_LOCAL : Decision.REJECT;
         };
     }
 }

@@ -210,10 +210,13 @@ class DockerDriverTest {
         List<String> messages = new CopyOnWriteArrayList<>();
         Task never = DockerTasks.task("n", withPullPolicy(DockerTasks.template(image, List.of()), "never"), Map.of());
         Task always = DockerTasks.task("a", withPullPolicy(DockerTasks.template(image, List.of()), "always"), Map.of());
+        ImageMeters meters = imageMeters();
 
         assertThatThrownBy(() -> driver.prepare(never, Assignment.NONE, messages::add)).isInstanceOf(DriverException.class)
                 .hasMessageContaining("pull_policy is never");
         driver.prepare(always, Assignment.NONE, messages::add);
+        assertThat(meters.pulled().count()).isEqualTo(1);
+        assertThat(meters.pullFailed().count()).isZero();
 
         assertThat(messages).first().isEqualTo("pulling image " + image);
         assertThat(messages).last().isEqualTo("pulled image " + image);
@@ -226,10 +229,22 @@ class DockerDriverTest {
         DockerTestEnvironment.runSetupScript();
         Task task = DockerTasks.task("m", DockerTasks.template(DockerTestEnvironment.REGISTRY + "/flotilla-test/missing:1",
                 List.of()), Map.of());
+        ImageMeters meters = imageMeters();
 
         assertThatThrownBy(() -> driver.prepare(task, Assignment.NONE, message -> { })).isInstanceOf(DriverException.class)
                 .hasMessageStartingWith("cannot pull image 127.0.0.1:5000/flotilla-test/missing:1: ")
                 .hasMessageContaining("not found");
+        assertThat(meters.pullFailed().count()).isEqualTo(1);
+        assertThat(meters.pulled().count()).isZero();
+    }
+
+    /** The driver's pulls and loads counted in a registry of this test's. */
+    private ImageMeters imageMeters() {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        ImageMeters meters = new ImageMeters(registry.counter("pulled"), registry.counter("pull-failed"),
+                registry.counter("loaded"), registry.counter("load-failed"));
+        driver.imageMeters(meters);
+        return meters;
     }
 
     private static TaskTemplate withPullPolicy(TaskTemplate template, String policy) {

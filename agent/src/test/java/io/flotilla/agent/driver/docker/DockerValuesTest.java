@@ -29,6 +29,7 @@ class DockerValuesTest {
     @CsvSource({
             "missing, true, USE_LOCAL", "missing, false, PULL", ", false, PULL", "if_not_present, true, USE_LOCAL",
             "always, true, PULL", "always, false, PULL", "never, true, USE_LOCAL", "never, false, REJECT",
+            "build, true, USE_LOCAL", "build, false, REJECT",
     })
     void decidesWhetherToPull(String policy, boolean present, PullPolicy.Decision decision) {
         assertThat(PullPolicy.parse(policy).decide(present)).isEqualTo(decision);

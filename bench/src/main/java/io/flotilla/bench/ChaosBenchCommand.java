@@ -1,0 +1,93 @@
+package io.flotilla.bench;
+
+import io.flotilla.cli.Table;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code flotilla bench chaos}: a first nemesis harness on real node processes ({@link ChaosRun}).
+ * Prints the faults as they come and a table of what the checks found; exits 1 on any violation
+ * (a lost acknowledged write, a read of a value never written, no convergence, an orphan or a
+ * process left behind; with {@code --strict-reads} also a non-linearizable leader read), with the
+ * smallest failing history window of each in the data dir.
+ */
+@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP) on a 3+2 cluster of processes on 127.0.15.1-5 while clients write and read node labels; checks no acknowledged write is lost, every read value was written, and (reported) whether leader reads were linearizable.")
+public final class ChaosBenchCommand implements Callable<Integer> {
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule and the clients' choices (default 1).")
+    long seed;
+
+    @Option(names = "--seconds", defaultValue = "30", description = "Seconds of faults and client load (default 30).")
+    int seconds;
+
+    @Option(names = "--writers", defaultValue = "3", description = "Writer clients (default 3).")
+    int writers;
+
+    @Option(names = "--readers", defaultValue = "3", description = "Reader clients (default 3).")
+    int readers;
+
+    @Option(names = "--registers", defaultValue = "3", description = "Label keys written and read, one register each (default 3).")
+    int registers;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory, and where violation windows go (default: a fresh temporary one).")
+    Path data;
+
+    @Option(names = "--strict-reads", description = "Fail the run when reads through the leader are not linearizable (the API does not promise it; see docs/benchmarks.md).")
+    boolean strictReads;
+
+    @Option(names = "--spread-registers", description = "Each register a label of its own node, not all labels of one node (labels of one node updated through different managers once lost writes; docs/benchmarks.md).")
+    boolean spreadRegisters;
+
+    @Option(names = "--test-drop-ack", hidden = true,
+            description = "Test only: record one acknowledged write that was never sent; the run must then fail.")
+    boolean dropAck;
+
+    @Override
+    public Integer call() throws Exception {
+        if (seconds < 1 || writers < 1 || readers < 0 || registers < 1) {
+            System.err.println("--seconds and --writers must be at least 1, --registers at least 1, --readers at least 0");
+            return 2;
+        }
+        Path dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-chaos");
+        System.out.println("Flotilla bench chaos: 3 managers + 2 workers on " + ChaosRun.PREFIX + "1-5, data in " + dir);
+        ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(seed, Duration.ofSeconds(seconds), writers, readers, registers,
+                dir, dropAck, strictReads, spreadRegisters), System.out);
+        print(result, seed, seconds, System.out);
+        return result.ok() ? 0 : 1;
+    }
+
+    /** The run's table, its header naming the seed and the load average (a busy machine makes noisy figures). */
+    static void print(ChaosRun.Result result, long seed, int seconds, PrintStream out) {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        out.printf("%nchaos run: seed %d, %d s, load average %.2f on %d CPUs%s, faults %s%n", seed, seconds, load,
+                Runtime.getRuntime().availableProcessors(), load > Runtime.getRuntime().availableProcessors() ? " (noisy)" : "",
+                result.faults());
+        Table table = new Table("CHECK", "VALUE");
+        table.row("operations", result.operations());
+        table.row("acknowledged writes", result.acknowledged());
+        table.row("follower reads (not checked)", result.followerReads());
+        table.row("lost acknowledged writes", result.verdict().lostWrites());
+        table.row("reads of a value never written", result.verdict().neverWritten());
+        table.row("registers with non-linearizable leader reads" + (result.strictReads() ? "" : " (reported, not promised)"),
+                result.verdict().violations());
+        table.row("checks undecided", result.verdict().unknown());
+        table.row("time to converge", result.converge() == null ? "did not converge" : String.format("%.1f s", result.converge().toMillis() / 1000.0));
+        table.row("orphan task processes", result.orphans());
+        table.row("processes left", result.leftovers());
+        result.failures().forEach((cause, n) -> table.row("failed: " + cause, n));
+        table.print(out);
+        for (Path window : result.verdict().windows()) {
+            out.println("violation window: " + window);
+            try {
+                Files.readAllLines(window).forEach(line -> out.println("  " + line));
+            } catch (java.io.IOException e) {
+                out.println("  (cannot read it: " + e.getMessage() + ")");
+            }
+        }
+        out.println(result.ok() ? "OK" : "VIOLATION");
+    }
+}

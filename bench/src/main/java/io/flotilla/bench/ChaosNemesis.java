@@ -1,0 +1,132 @@
+package io.flotilla.bench;
+
+import io.flotilla.client.ApiClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The faults of a chaos run, one at a time from a schedule the seed fixes: SIGKILL of the leader,
+ * of a manager, of a worker (its JVM and its task processes, as a host dies; it is restarted on its
+ * data dir after {@code down}), and SIGSTOP/SIGCONT of a manager for less than the heartbeat
+ * timeout (1.5 s). A killed manager is back and answering before the next fault, so a majority is
+ * always up: these are process faults only, no partitions.
+ */
+final class ChaosNemesis {
+    enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, PAUSE_MANAGER }
+
+    /** One fault: its kind, the manager (0–2) or worker (3–4) it hits when not the leader, its pause before and its length. */
+    record Fault(Kind kind, int node, Duration before, Duration length) {}
+
+    /** Longest SIGSTOP: below the 1.5 s after which a silent node is judged down. */
+    static final Duration MAX_PAUSE = Duration.ofMillis(1000);
+
+    private final FailoverCluster cluster;
+    private final PrintStream out;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Map<Kind, Integer> done = new TreeMap<>();
+    private Thread thread;
+
+    ChaosNemesis(FailoverCluster cluster, PrintStream out) {
+        this.cluster = cluster;
+        this.out = out;
+    }
+
+    /**
+     * The schedule of {@code count} faults for {@code seed}: the same seed, the same faults in the same
+     * order. A {@link SplittableRandom}, not a {@code Random}: the first draws of {@code new Random(s)}
+     * for neighbouring seeds are nearly the same (seeds 1–29 all start with the same few kinds).
+     */
+    static List<Fault> schedule(long seed, int count) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Fault> faults = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
+            int node = kind == Kind.KILL_WORKER ? 3 + random.nextInt(2) : random.nextInt(3);
+            Duration length = kind == Kind.PAUSE_MANAGER ? Duration.ofMillis(300 + random.nextInt(700))
+                    : Duration.ofMillis(1000 + random.nextInt(3000));
+            faults.add(new Fault(kind, node, Duration.ofMillis(500 + random.nextInt(2000)), length));
+        }
+        return faults;
+    }
+
+    void start(List<Fault> faults) {
+        thread = new Thread(() -> {
+            for (Fault fault : faults) {
+                if (stop.get() || !sleep(fault.before())) {
+                    return;
+                }
+                try {
+                    inject(fault);
+                    done.merge(fault.kind(), 1, Integer::sum);
+                } catch (Exception e) {
+                    out.println("nemesis: " + fault + " failed: " + e.getMessage());
+                }
+            }
+        }, "chaos-nemesis");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Stops after the fault under way (its node restarted or resumed). */
+    void stop() throws InterruptedException {
+        stop.set(true);
+        if (thread != null) {
+            thread.join(Duration.ofMinutes(3));
+        }
+    }
+
+    /** Faults injected, by kind. */
+    Map<Kind, Integer> done() {
+        return Map.copyOf(done);
+    }
+
+    private void inject(Fault fault) throws Exception {
+        String leader = fault.kind() == Kind.KILL_LEADER ? cluster.leaderApi() : null;
+        String target = leader != null ? leader.substring(0, leader.indexOf(':')) : cluster.addr(fault.node());
+        FailoverNode node = cluster.node(target);
+        out.printf("nemesis: %s %s for %d ms%n", fault.kind(), target, fault.length().toMillis());
+        if (fault.kind() == Kind.PAUSE_MANAGER) {
+            signal("STOP", node.process().pid());
+            try {
+                Thread.sleep(Math.min(fault.length().toMillis(), MAX_PAUSE.toMillis()));
+            } finally {
+                signal("CONT", node.process().pid());
+            }
+            return;
+        }
+        node.killHost();
+        Thread.sleep(fault.length().toMillis());
+        cluster.restart(target);
+        if (fault.node() <= 2 || fault.kind() == Kind.KILL_LEADER) {
+            // back and answering before the next fault: never two managers down at once
+            FailoverReads.awaitUntil(target + " answering again", Duration.ofSeconds(90), () -> {
+                new ApiClient(target).info();
+                return true;
+            });
+        }
+    }
+
+    private static void signal(String signal, long pid) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + pid + " failed");
+        }
+    }
+
+    private boolean sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.flotilla.bench;
+
+import static io.flotilla.bench.FailoverReads.awaitUntil;
+import static io.flotilla.bench.FailoverReads.readyNodes;
+
+import io.flotilla.client.ApiClient;
+import io.flotilla.client.ClusterClient;
+import io.flotilla.model.Node;
+import io.flotilla.model.ServiceMode;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.StackSpec;
+import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.ClusterInfo;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One chaos run: forms 3 managers + 2 workers ({@link FailoverCluster}) on {@code 127.0.15.1–5},
+ * deploys a small process-driver service, runs the {@link ChaosClients} against the
+ * {@link ChaosNemesis} for the given time, stops the faults, waits for convergence (every node
+ * ready, every manager with the same registers, the service at exactly its replicas with as many
+ * task processes on the machine), reads every register through every manager, checks
+ * ({@link ChaosVerdict}), and ends every process it started.
+ */
+final class ChaosRun {
+    static final String PREFIX = "127.0.15.";
+    static final String SERVICE = "chaos_sleep";
+    static final int REPLICAS = 2;
+
+    /**
+     * What a run is asked: its seed, its length, its clients, where its data and findings go, whether
+     * to record one acknowledgement for a write never sent (a test of the checks), and whether leader
+     * reads that are not linearizable fail the run; {@code spreadRegisters}: each register a label of
+     * its own node (round robin over the five), not all on the first worker — see docs/benchmarks.md
+     * for what concurrent updates of one node's labels lose today.
+     */
+    record Config(long seed, Duration length, int writers, int readers, int registers, Path dir, boolean dropAck,
+                  boolean strictReads, boolean spreadRegisters) {}
+
+    /** What a run found; {@code converge} null when the cluster did not converge. */
+    record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
+                  Map<String, Long> failures, Map<ChaosNemesis.Kind, Integer> faults, int orphans, int leftovers,
+                  List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads) {
+        boolean ok() {
+            return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0;
+        }
+    }
+
+    private ChaosRun() {}
+
+    static Result run(Config config, PrintStream out) throws Exception {
+        FailoverCluster cluster = new FailoverCluster(PREFIX, 1, config.dir(), false);
+        Thread cleanup = new Thread(cluster::killAll, "chaos-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        ChaosNemesis nemesis = new ChaosNemesis(cluster, out);
+        try {
+            cluster.form();
+            List<String> managers = List.of(cluster.addr(0), cluster.addr(1), cluster.addr(2));
+            String first = cluster.addr(0);
+            new ApiClient(first).deploy(new StackSpec("chaos", List.of(new ServiceSpec(SERVICE, "chaos",
+                    ServiceMode.REPLICATED, REPLICAS, TaskTemplate.process(List.of("sleep", "1000000")), List.of(), List.of(),
+                    Map.of(), null, null))));
+            awaitUntil("the service running", Duration.ofSeconds(60), () -> FailoverReads.running(first, SERVICE).size() == REPLICAS);
+            Map<String, String> nodeOf = new java.util.TreeMap<>();
+            for (int i = 0; i < config.registers(); i++) {
+                int node = config.spreadRegisters() ? (3 + i) % 5 : 3;
+                nodeOf.put("chaos-r" + i, FailoverReads.nodeIdAt(first, cluster.addr(node)));
+            }
+            List<String> registers = List.copyOf(nodeOf.keySet());
+            ChaosClients clients = new ChaosClients(managers, nodeOf);
+            List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000);
+            out.printf("chaos: seed %d, %d s, faults %s …%n", config.seed(), config.length().toSeconds(), schedule.subList(0, 3));
+            clients.start(config.writers(), config.readers(), config.seed());
+            nemesis.start(schedule);
+            Thread.sleep(config.length().toMillis());
+            nemesis.stop();
+            clients.stop(Duration.ofSeconds(20));
+            long stopped = System.nanoTime();
+            boolean converged = awaitConverged(cluster, managers, Set.copyOf(nodeOf.values()), out);
+            Duration converge = converged ? Duration.ofNanos(System.nanoTime() - stopped) : null;
+            List<RegisterOp> history = clients.history();
+            if (config.dropAck()) {
+                history = ChaosVerdict.withDroppedAck(history, registers.getFirst(), System.nanoTime());
+            }
+            List<RegisterOp> finalReads = finalReads(managers, nodeOf);
+            ChaosVerdict verdict = ChaosVerdict.check(history, clients.followerReads(), finalReads, registers, config.dir());
+            int orphans = converged ? 0 : orphans(cluster);
+            int acknowledged = (int) history.stream().filter(op -> op.kind() == RegisterOp.Kind.WRITE
+                    && op.outcome() == RegisterOp.Outcome.OK).count();
+            int operations = history.size() + clients.followerReads().size()
+                    + clients.failures().values().stream().mapToInt(Long::intValue).sum();
+            Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
+            cluster.killAll();
+            int leftovers = leftovers(config.dir());
+            return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, clients.failures(),
+                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads());
+        } finally {
+            nemesis.stop();
+            cluster.killAll();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    /**
+     * Until every node is ready through the leader, every manager answers the registers' node the
+     * same, and the service runs exactly its replicas with exactly as many task processes on the
+     * machine (none orphaned by a killed host). False after 120 s.
+     */
+    private static boolean awaitConverged(FailoverCluster cluster, List<String> managers, Set<String> nodeIds, PrintStream out) {
+        String[] why = {"nothing asked yet"};
+        try {
+            awaitUntil("convergence", Duration.ofSeconds(120), () -> {
+                String leader = cluster.leaderApi();
+                ClusterInfo info = new ClusterClient(leader).info();
+                int ready = readyNodes(leader);
+                if (ready != 5 || info.managers().stream().anyMatch(m -> m.status().equals("Unreachable"))) {
+                    why[0] = ready + " ready nodes, managers " + info.managers();
+                    return false;
+                }
+                Set<List<Map<String, String>>> views = managers.stream().map(m -> new ApiClient(m).nodes().stream()
+                        .filter(n -> nodeIds.contains(n.id())).sorted(java.util.Comparator.comparing(Node::id))
+                        .map(n -> n.spec().labels()).toList()).collect(Collectors.toSet());
+                Set<String> running = FailoverReads.running(leader, SERVICE).stream().map(t -> t.id()).collect(Collectors.toSet());
+                long live = new ApiClient(leader).serviceTasks(SERVICE).stream().filter(t -> !t.state().isTerminal()).count();
+                Set<String> processes = taskProcesses();
+                why[0] = views.size() + " views of the registers, running tasks " + running + ", " + live + " not ended, "
+                        + "task processes of " + processes;
+                return views.size() == 1 && running.size() == REPLICAS && live == REPLICAS && processes.equals(running);
+            });
+            return true;
+        } catch (InterruptedException | IllegalStateException e) {
+            out.println("chaos: no convergence within 120 s: " + why[0]);
+            return false;
+        }
+    }
+
+    /** Every register read through every manager, after convergence: the runs' last word on each value. */
+    private static List<RegisterOp> finalReads(List<String> managers, Map<String, String> nodeOf) {
+        List<RegisterOp> reads = new ArrayList<>();
+        for (int m = 0; m < managers.size(); m++) {
+            for (Map.Entry<String, String> register : nodeOf.entrySet()) {
+                long invoke = System.nanoTime();
+                Node node = new ApiClient(managers.get(m)).get("/v1/nodes/" + register.getValue(), Node.class, Duration.ofSeconds(10));
+                long complete = System.nanoTime();
+                reads.add(RegisterOp.read(1000 + m, register.getKey(), node.spec().labels().get(register.getKey()), invoke, complete));
+            }
+        }
+        return reads;
+    }
+
+    /** Task ids of the task processes of this run's nodes on the machine (their environment names a node on 127.0.15.x). */
+    static Set<String> taskProcesses() {
+        return ProcessHandle.allProcesses().map(p -> environ(p.pid()))
+                .filter(env -> env.contains("FLOTILLA_TASK_ID=") && env.contains("FLOTILLA_ADDRESS=" + PREFIX))
+                .map(env -> env.substring(env.indexOf("FLOTILLA_TASK_ID=") + "FLOTILLA_TASK_ID=".length()).split("\0")[0])
+                .collect(Collectors.toSet());
+    }
+
+    /** Tasks with a process on the machine that the cluster does not want running (0 if it cannot be asked). */
+    private static int orphans(FailoverCluster cluster) {
+        try {
+            Set<String> running = FailoverReads.running(cluster.leaderApi(), SERVICE).stream().map(t -> t.id())
+                    .collect(Collectors.toSet());
+            Set<String> processes = new java.util.HashSet<>(taskProcesses());
+            processes.removeAll(running);
+            return processes.size();
+        } catch (RuntimeException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    /** Processes left once the run ended: its task processes and node JVMs (their command names its data dir). */
+    static int leftovers(Path dir) {
+        String data = dir.toAbsolutePath().toString();
+        return taskProcesses().size() + (int) ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).stream().anyMatch(s -> s.startsWith(data))).orElse(false))
+                .count();
+    }
+
+    private static String environ(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")));
+        } catch (IOException | SecurityException e) {
+            return "";
+        }
+    }
+}
