@@ -39,6 +39,17 @@ class ComposeLoaderFuzzTest {
         }
         Path file = DIRECTORY.resolve("compose.yaml");
         Files.write(file, input);
+        long nanos = timedLoad(file);
+        if (nanos >= MAX_NANOS) {
+            // The first file to reach a part of the loader pays for loading (and, when fuzzing,
+            // instrumenting) its classes: seconds on a cold JVM (CI saw 6 s for features.yaml).
+            // Super-linear work is slow again on the second load; a cold start is not.
+            nanos = timedLoad(file);
+        }
+        assertThat(nanos).as("load time in ns (second try)").isLessThan(MAX_NANOS);
+    }
+
+    private static long timedLoad(Path file) {
         long start = System.nanoTime();
         try {
             LoadedStack stack = LOADER.load(file, null);
@@ -46,7 +57,7 @@ class ComposeLoaderFuzzTest {
         } catch (ComposeException refused) {
             assertThat(refused.getMessage()).isNotBlank();
         }
-        assertThat(System.nanoTime() - start).as("load time in ns").isLessThan(MAX_NANOS);
+        return System.nanoTime() - start;
     }
 
 
