@@ -70,6 +70,16 @@ class HttpFrontendFuzzTest {
 
     @FuzzTest(maxDuration = "20s")
     void servesOrCloses(byte[] input) {
+        long nanos = timedRun(input);
+        if (nanos >= MAX_NANOS) {
+            // a cold JVM pays for loading (and, when fuzzing, instrumenting) Netty's codecs on the
+            // first input that reaches them; super-linear work is slow again on the second run
+            nanos = timedRun(input);
+        }
+        assertThat(nanos).as("time in ns (second try)").isLessThan(MAX_NANOS);
+    }
+
+    private static long timedRun(byte[] input) {
         CAUGHT.clear();
         long start = System.nanoTime();
         EmbeddedChannel channel = new AcceptedChannel(new HttpFrontendInitializer(LISTENER, RUNTIME));
@@ -109,7 +119,7 @@ class HttpFrontendFuzzTest {
             // (a path "…NegativeArraySizeException…" the URI check refused)
             assertThat(BUG.matcher(caught.classes()).find()).as("the proxy handler caught: %s", caught.message()).isFalse();
         }
-        assertThat(System.nanoTime() - start).as("time in ns").isLessThan(MAX_NANOS);
+        return System.nanoTime() - start;
     }
 
     /** Writes {@code bytes} as the client; what reached the tail of the pipeline meanwhile, if anything. */
