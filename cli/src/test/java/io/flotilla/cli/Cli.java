@@ -51,6 +51,8 @@ final class Cli {
         ProcessBuilder builder = new ProcessBuilder(command).directory(DevNodeProcess.ROOT.toFile()).redirectErrorStream(true);
         builder.environment().put("FLOTILLA_HOST", host);
         builder.environment().put("FLOTILLA_TLS_DIR", tlsDir.toString());
+        // each test's environment would get a daemon of its own, lingering after it: CliDaemonIT tests them
+        builder.environment().put("FLOTILLA_CLI_DAEMON", "0");
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {

@@ -45,7 +45,7 @@ class LauncherCacheTest {
         Path source = DevNodeProcess.ROOT;
         Files.createDirectories(root.resolve("scripts"));
         Files.copy(source.resolve("flotilla"), root.resolve("flotilla"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        for (String script : List.of("find-java.sh", "cli-cache.sh")) {
+        for (String script : List.of("find-java.sh", "cli-cache.sh", "cli-daemon.sh")) {
             Files.copy(source.resolve("scripts").resolve(script), root.resolve("scripts").resolve(script));
         }
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
@@ -151,6 +151,7 @@ class LauncherCacheTest {
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("FLOTILLA_CLI_CACHE", cache.toString());
         builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().put("FLOTILLA_CLI_DAEMON", "0"); // the class cache alone: CliDaemonIT tests the daemon
         builder.environment().putAll(env);
         Path out = tmp.resolve("out.txt");
         Path err = tmp.resolve("err.txt");
