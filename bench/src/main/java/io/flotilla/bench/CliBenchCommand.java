@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
  * (the launcher, the JVM's start, the class cache of scripts/cli-cache.sh, TLS, the answer), on a
  * one-node cluster started in this process on loopback (process driver) with a stack of N
  * services: {@code --version}, {@code service ls}, and a no-change {@code stack deploy} of the
- * stack; beside them {@code docker version}, and {@code docker service ls} when the host's daemon
- * is a swarm manager (the bench does not make it one). The class cache is made first if it is
+ * stack, each as its own JVM ({@code FLOTILLA_CLI_DAEMON=0}) and served by the CLI daemon
+ * (scripts/cli-daemon.sh, started first); beside them {@code docker version}, and {@code docker
+ * service ls} when the host's daemon is a swarm manager (the bench does not make it one). The class cache is made first if it is
  * missing or stale, and one run of each command is left out. Prints a table; asserts nothing.
  */
 @Command(name = "cli", description = "Benchmark the CLI's wall time (flotilla --version, service ls, no-change stack deploy) against docker's.")
@@ -61,24 +62,35 @@ public final class CliBenchCommand implements Callable<Integer> {
         System.out.println("load average at start: " + loadAverage());
         List<Row> rows = new ArrayList<>();
         try (LocalNode node = LocalNode.start(dir.resolve("node"), new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), null)) {
+            Path daemonHome = Files.createDirectories(dir.resolve("home")); // the daemons' files, apart from the user's
             Map<String, String> env = Map.of("FLOTILLA_HOST", node.apiHostPort(),
-                    "FLOTILLA_TLS_DIR", dir.resolve("node").resolve("tls").toString());
+                    "FLOTILLA_TLS_DIR", dir.resolve("node").resolve("tls").toString(), "HOME", daemonHome.toString(),
+                    "FLOTILLA_CLI_DAEMON_IDLE", "300");
             Path stack = writeStack(dir, services);
             System.out.println("deploying the stack (" + services + " services) ...");
-            run(launcher, env, Map.of(), "stack", "deploy", "-c", stack.toString(), "clibench");
+            run(launcher, env, Map.of("FLOTILLA_CLI_DAEMON", "0"), "stack", "deploy", "-c", stack.toString(), "clibench");
             System.out.println("making the CLI's class cache if it is missing or stale ...");
-            run(launcher, env, Map.of("FLOTILLA_CLI_CACHE_SYNC", "1"), "--version");
-            rows.add(time(launcher, env, "flotilla --version", "--version"));
-            rows.add(time(launcher, env, "flotilla service ls", "service", "ls"));
-            rows.add(time(launcher, env, "flotilla stack deploy (" + services + " unchanged)",
+            run(launcher, env, Map.of("FLOTILLA_CLI_CACHE_SYNC", "1", "FLOTILLA_CLI_DAEMON", "0"), "--version");
+            Map<String, String> ownJvm = Map.of("FLOTILLA_CLI_DAEMON", "0");
+            rows.add(time(launcher, env, ownJvm, "flotilla --version", "--version"));
+            rows.add(time(launcher, env, ownJvm, "flotilla service ls", "service", "ls"));
+            rows.add(time(launcher, env, ownJvm, "flotilla stack deploy (" + services + " unchanged)",
+                    "stack", "deploy", "-c", stack.toString(), "clibench"));
+            System.out.println("starting the CLI daemon (the first command of this environment starts it) ...");
+            run(launcher, env, Map.of(), "--version");
+            awaitDaemon(daemonHome);
+            rows.add(time(launcher, env, Map.of(), "flotilla --version, daemon", "--version"));
+            rows.add(time(launcher, env, Map.of(), "flotilla service ls, daemon", "service", "ls"));
+            rows.add(time(launcher, env, Map.of(), "flotilla stack deploy (" + services + " unchanged), daemon",
                     "stack", "deploy", "-c", stack.toString(), "clibench"));
             rows.addAll(docker());
             try {
-                run(launcher, env, Map.of(), "stack", "rm", "clibench");
+                run(launcher, env, Map.of("FLOTILLA_CLI_DAEMON", "0"), "stack", "rm", "clibench");
             } catch (IOException e) {
                 System.err.println("bench cli: " + e.getMessage());
             }
         } finally {
+            stopDaemons(dir.resolve("home"));
             if (data == null) {
                 try (var files = Files.walk(dir)) {
                     files.sorted(Collections.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -124,11 +136,12 @@ public final class CliBenchCommand implements Callable<Integer> {
     }
 
     /** One warm-up run, then {@link #runs} timed ones. */
-    private Row time(Path launcher, Map<String, String> env, String name, String... args) throws Exception {
-        run(launcher, env, Map.of(), args);
+    private Row time(Path launcher, Map<String, String> env, Map<String, String> extra, String name, String... args)
+            throws Exception {
+        run(launcher, env, extra, args);
         List<Double> seconds = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            seconds.add(run(launcher, env, Map.of(), args));
+            seconds.add(run(launcher, env, extra, args));
         }
         System.out.println(name + ": " + seconds.stream().map(CliBenchCommand::millis).toList());
         return new Row(name, seconds, "");
@@ -144,16 +157,48 @@ public final class CliBenchCommand implements Callable<Integer> {
             rows.add(new Row("docker version", List.of(), "skipped: no docker CLI or daemon"));
             return rows;
         }
-        rows.add(time(docker, Map.of(), "docker version", "version"));
+        rows.add(time(docker, Map.of(), Map.of(), "docker version", "version"));
         String swarm = DockerCli.run("info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}");
         if (swarm.equals("active true")) {
-            rows.add(time(docker, Map.of(), "docker service ls", "service", "ls"));
+            rows.add(time(docker, Map.of(), Map.of(), "docker service ls", "service", "ls"));
         } else {
             System.out.println("docker service ls skipped: the daemon is not a swarm manager (" + swarm
                     + "); the bench does not make it one");
             rows.add(new Row("docker service ls", List.of(), "skipped: not a swarm manager"));
         }
         return rows;
+    }
+
+    /** The launcher's daemon state files under {@code home} (scripts/cli-daemon.sh). */
+    private static List<Path> daemonFiles(Path home) throws IOException {
+        Path dir = home.resolve(".flotilla").resolve("cli-daemon");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> !f.getFileName().toString().contains(".")).toList();
+        }
+    }
+
+    private static void awaitDaemon(Path home) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (daemonFiles(home).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no CLI daemon started within 60 s; see " + home.resolve(".flotilla/cli-daemon"));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void stopDaemons(Path home) {
+        try {
+            for (Path file : daemonFiles(home)) {
+                String[] fields = Files.readString(file).strip().split(" ");
+                ProcessHandle.of(Long.parseLong(fields[2])).ifPresent(ProcessHandle::destroy);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("bench cli: could not stop the CLI daemon: " + e.getMessage());
+        }
     }
 
     /** Runs {@code program args} with its output discarded; seconds from start to exit. */
@@ -163,6 +208,8 @@ public final class CliBenchCommand implements Callable<Integer> {
         command.add(program.toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("XDG_RUNTIME_DIR"); // the launcher's daemon files go under $HOME
+        builder.environment().remove("FLOTILLA_CLI_DAEMON");
         builder.environment().putAll(env);
         builder.environment().putAll(extra);
         Path output = Files.createTempFile("flotilla-bench-cli", ".out");
