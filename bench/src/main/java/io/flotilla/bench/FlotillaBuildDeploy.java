@@ -84,6 +84,55 @@ final class FlotillaBuildDeploy implements AutoCloseable {
         return seconds;
     }
 
+    /**
+     * {@code ./flotilla stack deploy} as a user's shell runs it, through the launcher
+     * ({@code $FLOTILLA_HOME/flotilla}) and so through its CLI daemon once one runs: the first
+     * call starts the daemon (and is not timed by the caller). The daemon's files go under
+     * {@code DIR/home}. Seconds until the launcher exits.
+     */
+    double deployThroughLauncher(BuildContexts contexts) throws IOException, InterruptedException {
+        Path launcher = Path.of(System.getenv().getOrDefault("FLOTILLA_HOME", ".")).toAbsolutePath().resolve("flotilla");
+        Path log = dir.resolve("deploy-launcher-" + (++runs) + ".log");
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "stack", "deploy", "-c",
+                contexts.composeFile().toString(), STACK).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("XDG_RUNTIME_DIR");
+        builder.environment().remove("FLOTILLA_CLI_DAEMON");
+        builder.environment().putAll(java.util.Map.of("FLOTILLA_HOST", node.apiHostPort(),
+                "FLOTILLA_TLS_DIR", dir.resolve("node").resolve("tls").toString(),
+                "HOME", Files.createDirectories(dir.resolve("home")).toString(), "FLOTILLA_CLI_DAEMON_IDLE", "300"));
+        long start = System.nanoTime();
+        int code = builder.start().waitFor();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (code != 0) {
+            throw new IllegalStateException("./flotilla stack deploy exited " + code + "; see " + log);
+        }
+        return seconds;
+    }
+
+    /** Waits until the launcher's CLI daemon for {@link #deployThroughLauncher} listens. */
+    void awaitCliDaemon() throws InterruptedException {
+        Path daemons = dir.resolve("home").resolve(".flotilla").resolve("cli-daemon");
+        BenchWaits.awaitUntil("the CLI daemon", Duration.ofSeconds(60), Duration.ofMillis(100), () -> {
+            try (var files = Files.list(daemons)) {
+                return files.anyMatch(f -> !f.getFileName().toString().contains("."));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Stops the CLI daemons {@link #deployThroughLauncher} started. */
+    void stopCliDaemons() {
+        Path daemons = dir.resolve("home").resolve(".flotilla").resolve("cli-daemon");
+        try (var files = Files.list(daemons)) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().contains(".")).toList()) {
+                ProcessHandle.of(Long.parseLong(Files.readString(file).strip().split(" ")[2])).ifPresent(ProcessHandle::destroy);
+            }
+        } catch (IOException | RuntimeException e) {
+            // none started
+        }
+    }
+
     /** Removes the stack and waits until its containers are gone, so that the next deploy starts them anew. */
     void removeStack() throws InterruptedException {
         ApiClient api = new ApiClient(node.apiHostPort());
@@ -96,6 +145,7 @@ final class FlotillaBuildDeploy implements AutoCloseable {
 
     @Override
     public void close() {
+        stopCliDaemons();
         try {
             new ApiClient(node.apiHostPort()).removeStack(STACK);
         } catch (RuntimeException e) {
