@@ -57,6 +57,10 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     @Option(names = "--pause", defaultValue = "1000", description = "SIGSTOP length in ms for the no-false-down check (default 1000: a long GC pause).")
     long pauseMillis;
 
+    @Option(names = "--stress", defaultValue = "0", paramLabel = "N",
+            description = "Spinning processes during every measurement, as stress --cpu N (default 0; 2 loads both cores here).")
+    int stress;
+
     @Option(names = "--trace", description = "Log Ratis leader elections and client retries in the nodes' logs (where the time goes).")
     boolean trace;
 
@@ -70,11 +74,17 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         cluster = new FailoverCluster(base, dir, trace);
         System.out.println("Flotilla bench failover: 3 managers + 2 workers, separate JVMs on 127.0.0." + base + "-"
                 + (base + 4) + ", data in " + dir + ", " + Runtime.getRuntime().availableProcessors() + " CPUs");
+        System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).strip());
         Thread cleanup = new Thread(cluster::killAll, "failover-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
+        CpuStress load = null;
         try {
             cluster.form();
             deploy();
+            if (stress > 0) {
+                load = CpuStress.start(stress);
+                System.out.println("CPU stress: " + stress + " spinning processes from here to the end");
+            }
             List<Double> workerTimes = new ArrayList<>();
             List<Double> leaderTimes = new ArrayList<>();
             int falseDown = 0;
@@ -96,10 +106,14 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             row(table, "leader SIGKILL → first accepted write", leaderTimes);
             table.print(System.out);
             System.out.printf("worker SIGSTOP for %d ms, then SIGCONT (a GC pause; heartbeat timeout %d ms): %d of %d"
-                    + " pauses marked the node DOWN%n", pauseMillis, io.flotilla.node.LocalNode.HEARTBEAT_TIMEOUT.toMillis(),
-                    falseDown, runs);
+                    + " pauses marked the node DOWN%s%n", pauseMillis, io.flotilla.node.LocalNode.HEARTBEAT_TIMEOUT.toMillis(),
+                    falseDown, runs, stress > 0 ? ", under " + stress + " spinning processes" : "");
+            System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).strip());
             return 0;
         } finally {
+            if (load != null) {
+                load.close();
+            }
             cluster.killAll();
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
