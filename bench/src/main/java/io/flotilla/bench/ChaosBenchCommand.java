@@ -75,6 +75,7 @@ public final class ChaosBenchCommand implements Callable<Integer> {
         table.row("registers with non-linearizable leader reads" + (result.strictReads() ? "" : " (reported, not promised)"),
                 result.verdict().violations());
         table.row("checks undecided", result.verdict().unknown());
+        table.row("nodes judged down while only paused or untouched", result.wronglyDown().size());
         table.row("time to converge", result.converge() == null ? "did not converge" : String.format("%.1f s", result.converge().toMillis() / 1000.0));
         table.row("orphan task processes", result.orphans());
         table.row("processes left", result.leftovers());

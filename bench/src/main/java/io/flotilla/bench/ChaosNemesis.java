@@ -14,12 +14,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The faults of a chaos run, one at a time from a schedule the seed fixes: SIGKILL of the leader,
  * of a manager, of a worker (its JVM and its task processes, as a host dies; it is restarted on its
- * data dir after {@code down}), and SIGSTOP/SIGCONT of a manager for less than the heartbeat
- * timeout (1.5 s). A killed manager is back and answering before the next fault, so a majority is
- * always up: these are process faults only, no partitions.
+ * data dir after {@code down}), and SIGSTOP/SIGCONT of a manager or a worker for less than the
+ * heartbeat timeout (1.5 s). A killed manager is back and answering before the next fault, so a
+ * majority is always up: these are process faults only, no partitions. Each fault's node and time
+ * span are kept ({@link #spans}): a node judged down outside the span of a kill is judged wrongly
+ * ({@link ChaosDowns}).
  */
 final class ChaosNemesis {
-    enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, PAUSE_MANAGER }
+    enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, PAUSE_MANAGER, PAUSE_WORKER;
+
+        boolean pause() {
+            return this == PAUSE_MANAGER || this == PAUSE_WORKER;
+        }
+    }
+
+    /** A fault as it happened: the node's address, from the signal until the node was resumed or restarted (and, for a manager, answering). */
+    record Span(Kind kind, String address, java.time.Instant start, java.time.Instant end) {}
 
     /** One fault: its kind, the manager (0–2) or worker (3–4) it hits when not the leader, its pause before and its length. */
     record Fault(Kind kind, int node, Duration before, Duration length) {}
@@ -31,6 +41,7 @@ final class ChaosNemesis {
     private final PrintStream out;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Map<Kind, Integer> done = new TreeMap<>();
+    private final List<Span> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Thread thread;
 
     ChaosNemesis(FailoverCluster cluster, PrintStream out) {
@@ -48,8 +59,8 @@ final class ChaosNemesis {
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
-            int node = kind == Kind.KILL_WORKER ? 3 + random.nextInt(2) : random.nextInt(3);
-            Duration length = kind == Kind.PAUSE_MANAGER ? Duration.ofMillis(300 + random.nextInt(700))
+            int node = kind == Kind.KILL_WORKER || kind == Kind.PAUSE_WORKER ? 3 + random.nextInt(2) : random.nextInt(3);
+            Duration length = kind.pause() ? Duration.ofMillis(300 + random.nextInt(700))
                     : Duration.ofMillis(1000 + random.nextInt(3000));
             faults.add(new Fault(kind, node, Duration.ofMillis(500 + random.nextInt(2000)), length));
         }
@@ -82,6 +93,11 @@ final class ChaosNemesis {
         }
     }
 
+    /** The faults injected so far, each with its node and time span. */
+    List<Span> spans() {
+        return List.copyOf(spans);
+    }
+
     /** Faults injected, by kind. */
     Map<Kind, Integer> done() {
         return Map.copyOf(done);
@@ -92,15 +108,25 @@ final class ChaosNemesis {
         String target = leader != null ? leader.substring(0, leader.indexOf(':')) : cluster.addr(fault.node());
         FailoverNode node = cluster.node(target);
         out.printf("nemesis: %s %s for %d ms%n", fault.kind(), target, fault.length().toMillis());
-        if (fault.kind() == Kind.PAUSE_MANAGER) {
+        java.time.Instant start = java.time.Instant.now();
+        if (fault.kind().pause()) {
             signal("STOP", node.process().pid());
             try {
                 Thread.sleep(Math.min(fault.length().toMillis(), MAX_PAUSE.toMillis()));
             } finally {
                 signal("CONT", node.process().pid());
+                spans.add(new Span(fault.kind(), target, start, java.time.Instant.now()));
             }
             return;
         }
+        try {
+            kill(fault, node, target);
+        } finally {
+            spans.add(new Span(fault.kind(), target, start, java.time.Instant.now()));
+        }
+    }
+
+    private void kill(Fault fault, FailoverNode node, String target) throws Exception {
         node.killHost();
         Thread.sleep(fault.length().toMillis());
         cluster.restart(target);

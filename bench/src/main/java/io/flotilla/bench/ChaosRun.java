@@ -48,9 +48,10 @@ final class ChaosRun {
     /** What a run found; {@code converge} null when the cluster did not converge. */
     record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
                   Map<String, Long> failures, Map<ChaosNemesis.Kind, Integer> faults, int orphans, int leftovers,
-                  List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads) {
+                  List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads,
+                  List<ChaosDowns.Wrong> wronglyDown) {
         boolean ok() {
-            return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0;
+            return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty();
         }
     }
 
@@ -98,15 +99,38 @@ final class ChaosRun {
             int operations = history.size() + clients.followerReads().size()
                     + clients.failures().values().stream().mapToInt(Long::intValue).sum();
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
+            List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), converged, out);
             cluster.killAll();
             int leftovers = leftovers(config.dir());
             return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, clients.failures(),
-                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads());
+                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown);
         } finally {
             nemesis.stop();
             cluster.killAll();
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
+    }
+
+    /**
+     * The node.down events no kill explains ({@link ChaosDowns}), each printed; read once the
+     * cluster converged (every node answers for its id). Not converged: not judged (the run fails
+     * on that already).
+     */
+    private static List<ChaosDowns.Wrong> wronglyDown(FailoverCluster cluster, List<String> managers,
+                                                      List<ChaosNemesis.Span> spans, boolean converged, PrintStream out) {
+        if (!converged) {
+            return List.of();
+        }
+        Map<String, String> addressOf = new java.util.HashMap<>();
+        for (int i = 0; i < 5; i++) {
+            addressOf.put(FailoverReads.nodeIdAt(managers.getFirst(), cluster.addr(i)), cluster.addr(i));
+        }
+        List<io.flotilla.model.ClusterEvent> downs = ChaosDowns.nodeDowns(managers.getFirst());
+        List<ChaosDowns.Wrong> wrong = ChaosDowns.judge(downs, addressOf, spans);
+        out.printf("chaos: %d node.down events, %d not explained by a kill%n", downs.size(), wrong.size());
+        wrong.forEach(w -> out.println("chaos: wrongly judged down: " + w.address() + " at " + w.event().time()
+                + " (" + w.event().position() + "); faults on it: " + spans.stream().filter(s -> s.address().equals(w.address())).toList()));
+        return wrong;
     }
 
     /**

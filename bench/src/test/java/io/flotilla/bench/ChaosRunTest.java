@@ -32,6 +32,7 @@ class ChaosRunTest {
         assertEquals(0, result.verdict().neverWritten(), "reads of a value never written");
         assertEquals(0, result.orphans());
         assertEquals(0, result.leftovers(), "processes left behind");
+        assertEquals(List.of(), result.wronglyDown(), "nodes judged down while only paused or untouched");
         assertTrue(result.ok());
 
         // a register whose last value came from an acknowledged write (or none): an indeterminate write

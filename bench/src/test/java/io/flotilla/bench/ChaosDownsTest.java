@@ -1,0 +1,42 @@
+package io.flotilla.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flotilla.bench.ChaosNemesis.Kind;
+import io.flotilla.bench.ChaosNemesis.Span;
+import io.flotilla.model.ClusterEvent;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Which node.down events a chaos run's kills explain, and which are wrong judgements. */
+class ChaosDownsTest {
+    private static final Instant T = Instant.parse("2026-12-06T05:00:00Z");
+    private static final Map<String, String> ADDRESS = Map.of("w1", "127.0.15.4", "w2", "127.0.15.5", "m1", "127.0.15.1");
+
+    private static ClusterEvent down(String node, Instant at) {
+        return new ClusterEvent(10, 0, at, "node.down", null, null, node, null, "node " + node + " is down", Map.of());
+    }
+
+    @Test
+    void aDownDuringOrSoonAfterAKillOfThatNodeIsExplained() {
+        List<Span> spans = List.of(new Span(Kind.KILL_WORKER, "127.0.15.4", T, T.plusSeconds(3)),
+                new Span(Kind.KILL_LEADER, "127.0.15.1", T.plusSeconds(20), T.plusSeconds(25)));
+        assertThat(ChaosDowns.judge(List.of(down("w1", T.plusMillis(1600)), down("w1", T.plusSeconds(7)),
+                down("m1", T.plusSeconds(22))), ADDRESS, spans)).isEmpty();
+    }
+
+    @Test
+    void aDownDuringAPauseAnotherNodesKillOrNothingIsWrong() {
+        List<Span> spans = List.of(new Span(Kind.PAUSE_WORKER, "127.0.15.5", T, T.plusMillis(900)),
+                new Span(Kind.KILL_WORKER, "127.0.15.4", T.plusSeconds(10), T.plusSeconds(12)));
+        ClusterEvent paused = down("w2", T.plusMillis(800));
+        ClusterEvent otherKilled = down("w2", T.plusSeconds(11));
+        ClusterEvent beforeTheKill = down("w1", T.plusSeconds(9));
+        ClusterEvent longAfter = down("w1", T.plusSeconds(12).plus(ChaosDowns.GRACE).plusMillis(1));
+        ClusterEvent unknownNode = down("x", T.plusSeconds(11));
+        assertThat(ChaosDowns.judge(List.of(paused, otherKilled, beforeTheKill, longAfter, unknownNode), ADDRESS, spans))
+                .extracting(ChaosDowns.Wrong::event).containsExactly(paused, otherKilled, beforeTheKill, longAfter, unknownNode);
+    }
+}
