@@ -120,15 +120,18 @@ public final class BuildBenchCommand implements Callable<Integer> {
                         if (n == largest) {
                             noChange.add(flotilla.deploy(own).converged());
                             noChangeJvm.add(flotilla.deployAsProcess(own));
-                            if (noChangeLauncher.isEmpty()) {
+                            boolean viaLauncher = FlotillaBuildDeploy.launcher() != null;
+                            if (viaLauncher && noChangeLauncher.isEmpty()) {
                                 flotilla.deployThroughLauncher(own); // starts the CLI daemon: not timed
                                 flotilla.awaitCliDaemon();
                                 flotilla.deployThroughLauncher(own);
                             }
-                            noChangeLauncher.add(flotilla.deployThroughLauncher(own));
+                            if (viaLauncher) {
+                                noChangeLauncher.add(flotilla.deployThroughLauncher(own));
+                            }
                             System.out.printf(Locale.ROOT, "no-change redeploy of %d, run %d: %.3f s in process, %.3f s as its own JVM,"
                                     + " %.3f s through ./flotilla and its CLI daemon%n",
-                                    n, run, noChange.getLast(), noChangeJvm.getLast(), noChangeLauncher.getLast());
+                                    n, run, noChange.getLast(), noChangeJvm.getLast(), viaLauncher ? noChangeLauncher.getLast() : Double.NaN);
                         }
                     }
                 }
@@ -199,8 +202,12 @@ public final class BuildBenchCommand implements Callable<Integer> {
                 seconds(Collections.max(inProcess)), "< 1 s");
         table.row(services + " services, flotilla stack deploy (own JVM)", ownJvm.size(), seconds(median(ownJvm)),
                 seconds(Collections.max(ownJvm)), "< 1 s");
-        table.row(services + " services, ./flotilla stack deploy (CLI daemon)", launcher.size(), seconds(median(launcher)),
-                seconds(Collections.max(launcher)), "< 1 s");
+        if (launcher.isEmpty()) {
+            table.row(services + " services, ./flotilla stack deploy (CLI daemon)", 0, "-", "-", "not run through ./flotilla");
+        } else {
+            table.row(services + " services, ./flotilla stack deploy (CLI daemon)", launcher.size(), seconds(median(launcher)),
+                    seconds(Collections.max(launcher)), "< 1 s");
+        }
         return table;
     }
 

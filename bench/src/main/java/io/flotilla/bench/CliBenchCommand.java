@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class CliBenchCommand implements Callable<Integer> {
                     "stack", "deploy", "-c", stack.toString(), "clibench"));
             System.out.println("starting the CLI daemon (the first command of this environment starts it) ...");
             run(launcher, env, Map.of(), "--version");
-            awaitDaemon(daemonHome);
+            new CliDaemons(daemonHome).await(Duration.ofSeconds(60));
             rows.add(time(launcher, env, Map.of(), "flotilla --version, daemon", "--version"));
             rows.add(time(launcher, env, Map.of(), "flotilla service ls, daemon", "service", "ls"));
             rows.add(time(launcher, env, Map.of(), "flotilla stack deploy (" + services + " unchanged), daemon",
@@ -90,7 +91,7 @@ public final class CliBenchCommand implements Callable<Integer> {
                 System.err.println("bench cli: " + e.getMessage());
             }
         } finally {
-            stopDaemons(dir.resolve("home"));
+            new CliDaemons(dir.resolve("home")).stopAll();
             if (data == null) {
                 try (var files = Files.walk(dir)) {
                     files.sorted(Collections.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -167,38 +168,6 @@ public final class CliBenchCommand implements Callable<Integer> {
             rows.add(new Row("docker service ls", List.of(), "skipped: not a swarm manager"));
         }
         return rows;
-    }
-
-    /** The launcher's daemon state files under {@code home} (scripts/cli-daemon.sh). */
-    private static List<Path> daemonFiles(Path home) throws IOException {
-        Path dir = home.resolve(".flotilla").resolve("cli-daemon");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (var files = Files.list(dir)) {
-            return files.filter(f -> !f.getFileName().toString().contains(".")).toList();
-        }
-    }
-
-    private static void awaitDaemon(Path home) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (daemonFiles(home).isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("no CLI daemon started within 60 s; see " + home.resolve(".flotilla/cli-daemon"));
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private static void stopDaemons(Path home) {
-        try {
-            for (Path file : daemonFiles(home)) {
-                String[] fields = Files.readString(file).strip().split(" ");
-                ProcessHandle.of(Long.parseLong(fields[2])).ifPresent(ProcessHandle::destroy);
-            }
-        } catch (IOException | RuntimeException e) {
-            System.err.println("bench cli: could not stop the CLI daemon: " + e.getMessage());
-        }
     }
 
     /** Runs {@code program args} with its output discarded; seconds from start to exit. */

@@ -91,7 +91,10 @@ final class FlotillaBuildDeploy implements AutoCloseable {
      * {@code DIR/home}. Seconds until the launcher exits.
      */
     double deployThroughLauncher(BuildContexts contexts) throws IOException, InterruptedException {
-        Path launcher = Path.of(System.getenv().getOrDefault("FLOTILLA_HOME", ".")).toAbsolutePath().resolve("flotilla");
+        Path launcher = launcher();
+        if (launcher == null) {
+            throw new IllegalStateException("no launcher: run the bench through ./flotilla (FLOTILLA_HOME)");
+        }
         Path log = dir.resolve("deploy-launcher-" + (++runs) + ".log");
         ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "stack", "deploy", "-c",
                 contexts.composeFile().toString(), STACK).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -109,28 +112,16 @@ final class FlotillaBuildDeploy implements AutoCloseable {
         return seconds;
     }
 
-    /** Waits until the launcher's CLI daemon for {@link #deployThroughLauncher} listens. */
-    void awaitCliDaemon() throws InterruptedException {
-        Path daemons = dir.resolve("home").resolve(".flotilla").resolve("cli-daemon");
-        BenchWaits.awaitUntil("the CLI daemon", Duration.ofSeconds(60), Duration.ofMillis(100), () -> {
-            try (var files = Files.list(daemons)) {
-                return files.anyMatch(f -> !f.getFileName().toString().contains("."));
-            } catch (IOException e) {
-                return false;
-            }
-        });
+    /** {@code $FLOTILLA_HOME/flotilla}, the launcher a user runs; null when the bench runs without it (in a test). */
+    static Path launcher() {
+        String home = System.getenv("FLOTILLA_HOME");
+        Path launcher = home == null ? null : Path.of(home).toAbsolutePath().resolve("flotilla");
+        return launcher != null && Files.isExecutable(launcher) ? launcher : null;
     }
 
-    /** Stops the CLI daemons {@link #deployThroughLauncher} started. */
-    void stopCliDaemons() {
-        Path daemons = dir.resolve("home").resolve(".flotilla").resolve("cli-daemon");
-        try (var files = Files.list(daemons)) {
-            for (Path file : files.filter(f -> !f.getFileName().toString().contains(".")).toList()) {
-                ProcessHandle.of(Long.parseLong(Files.readString(file).strip().split(" ")[2])).ifPresent(ProcessHandle::destroy);
-            }
-        } catch (IOException | RuntimeException e) {
-            // none started
-        }
+    /** Waits until the launcher's CLI daemon for {@link #deployThroughLauncher} listens. */
+    void awaitCliDaemon() throws IOException, InterruptedException {
+        new CliDaemons(dir.resolve("home")).await(Duration.ofSeconds(60));
     }
 
     /** Removes the stack and waits until its containers are gone, so that the next deploy starts them anew. */
@@ -145,7 +136,7 @@ final class FlotillaBuildDeploy implements AutoCloseable {
 
     @Override
     public void close() {
-        stopCliDaemons();
+        new CliDaemons(dir.resolve("home")).stopAll();
         try {
             new ApiClient(node.apiHostPort()).removeStack(STACK);
         } catch (RuntimeException e) {
