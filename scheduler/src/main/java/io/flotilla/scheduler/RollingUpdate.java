@@ -20,7 +20,8 @@ import java.util.List;
  * <ul>
  *   <li><b>Batches.</b> Outdated slots are replaced {@code parallelism} at a time (0: all at once).
  *       A batch starts only when the service is settled — every up-to-date slot RUNNING (and
- *       healthy when it reports health), nothing standing in, nothing still stopping — and
+ *       healthy when it reports health), nothing standing in, nothing still stopping but old
+ *       tasks draining after an earlier pass asked them to stop (unless fenced) — and
  *       {@code delay} has passed since the last of them became ready. stop-first shuts the old
  *       task down as it creates the new one; start-first keeps it until the new one is ready (see
  *       {@link ServiceReconciler}).</li>
@@ -42,6 +43,7 @@ final class RollingUpdate {
     private final Service service;
     private final List<UpdateCandidate> candidates;
     private final int slots;
+    private final boolean readyForBatch;
     private final boolean settled;
     private final Instant lastReadyAt;
     private final ClusterState state;
@@ -49,11 +51,17 @@ final class RollingUpdate {
     private final ServiceUpdateStatus status;
     private final UpdateConfig config;
 
-    RollingUpdate(Service service, List<UpdateCandidate> candidates, int slots, boolean settled, Instant lastReadyAt,
-                  ClusterState state, OrchestratorChanges out) {
+    /**
+     * @param readyForBatch settled but for tasks of a service that is not fenced that an earlier
+     *                      pass asked to stop and that are still draining: a batch may start
+     * @param settled       every up-to-date slot ready, nothing standing in, nothing stopping
+     */
+    RollingUpdate(Service service, List<UpdateCandidate> candidates, int slots, boolean readyForBatch, boolean settled,
+                  Instant lastReadyAt, ClusterState state, OrchestratorChanges out) {
         this.service = service;
         this.candidates = candidates;
         this.slots = slots;
+        this.readyForBatch = readyForBatch;
         this.settled = settled;
         this.lastReadyAt = lastReadyAt;
         this.state = state;
@@ -133,7 +141,7 @@ final class RollingUpdate {
     }
 
     private void startBatch() {
-        if (!settled) {
+        if (!readyForBatch) {
             return;
         }
         if (lastReadyAt != null && out.now().isBefore(lastReadyAt.plus(config.delay()))) {

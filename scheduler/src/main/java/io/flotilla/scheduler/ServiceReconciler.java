@@ -54,6 +54,10 @@ final class ServiceReconciler {
     private final OrchestratorChanges out;
     private final PlacementRequest globalRequest;
     private final boolean inRollback;
+    /** Whether the service's slots are fenced ({@link Fencing}): a replacement never runs beside the old task. */
+    private final boolean fenced;
+    /** Of {@link #stopping}: tasks of wanted slots of a service that is not fenced, asked to stop in an earlier pass. */
+    private int draining;
     private final List<UpdateCandidate> updateCandidates = new ArrayList<>();
     /** Ready primaries, by slot: what a rebalance may move. */
     private final List<Task> readyPrimaries = new ArrayList<>();
@@ -71,6 +75,7 @@ final class ServiceReconciler {
                 ? PlacementRequest.of(service, service.spec().task()) : null;
         ServiceUpdateStatus status = service.updateStatus();
         this.inRollback = status != null && status.state().rollback();
+        this.fenced = Fencing.fenced(service.spec(), service.spec().task());
     }
 
     /**
@@ -156,7 +161,11 @@ final class ServiceReconciler {
             reconcileSlot(entry.getKey(), entry.getValue(), mode(entry.getKey()));
         }
         boolean settled = currentNotReady == 0 && standIns == 0 && stopping == 0;
-        new RollingUpdate(service, updateCandidates, wantedSlots, settled, lastReadyAt, state, out).run();
+        // A task asked to stop in a pass before is out of the registry and only drains (1 s for a
+        // service with ports, TaskStopper): the next batch need not wait for it to end, unless
+        // the service is fenced (a replacement must never run beside the task it replaces).
+        boolean readyForBatch = currentNotReady == 0 && standIns == 0 && stopping == draining;
+        new RollingUpdate(service, updateCandidates, wantedSlots, readyForBatch, settled, lastReadyAt, state, out).run();
         if (!global && settled && updateCandidates.isEmpty()) {
             new Rebalancer(state, service, readyPrimaries, lastReadyAt, out).run();
         }
@@ -189,6 +198,9 @@ final class ServiceReconciler {
             if (task.desiredState() != TaskState.RUNNING) {
                 if (!task.state().isTerminal() && task.state().compareTo(TaskState.ASSIGNED) >= 0) {
                     stopping++; // asked to stop, not reported stopped yet
+                    if (!fenced && mode == Mode.WANTED) {
+                        draining++;
+                    }
                 }
                 continue;
             }

@@ -43,6 +43,8 @@ final class ClusterSimulation {
     List<Command> lastDecisions = List.of();
     /** When false, assigned tasks stay ASSIGNED (an agent that never starts them). */
     boolean agentsStartTasks = true;
+    /** False: a task wanted stopped keeps running (an agent draining it before its stop signal). */
+    boolean agentsStopTasks = true;
     /** Health reported for started tasks whose spec has a healthcheck. */
     String healthOnStart = "healthy";
     /** Tasks for which the agent reports FAILED (exit code 1) instead of starting them. */
@@ -152,6 +154,9 @@ final class ClusterSimulation {
                     continue;
                 }
                 if (task.desiredState() != TaskState.RUNNING) {
+                    if (!agentsStopTasks && task.state() == TaskState.RUNNING) {
+                        continue;
+                    }
                     updates.add(new Command.TaskStatusUpdate(task.id(), status(TaskState.SHUTDOWN, null, "shut down")));
                 } else if (agentsStartTasks && task.state() != TaskState.RUNNING) {
                     updates.add(new Command.TaskStatusUpdate(task.id(), crashOnStart.test(task)

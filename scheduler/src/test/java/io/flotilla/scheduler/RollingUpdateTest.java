@@ -100,6 +100,37 @@ class RollingUpdateTest {
         assertThat(sim.running(id)).hasSize(4);
     }
 
+    /**
+     * stop-first, parallelism 1, and the old tasks take their time to end (an agent drains a task
+     * with ports for 1 s before its stop signal): the next batch starts once the new task runs, not
+     * once the old one has ended; a fenced service's next batch still waits for the old task's end.
+     */
+    @Test
+    void batchesDoNotWaitForDrainingTasksUnlessFenced() {
+        ServiceSpec spec = Specs.update(Specs.replicated("web", 4), config(1, "pause", Duration.ZERO, 0, "stop-first"));
+        String id = deploy(spec);
+        sim.agentsStopTasks = false;
+        sim.updateService(id, Specs.image(spec, "web:v2"));
+        settle();
+        assertThat(sim.running(id)).filteredOn(t -> t.serviceVersion() == 2).hasSize(4);
+        assertThat(sim.tasks(id)).filteredOn(t -> t.serviceVersion() == 1 && !t.state().isTerminal()).hasSize(4)
+                .allMatch(t -> t.desiredState() == io.flotilla.model.TaskState.SHUTDOWN); // all still draining
+        sim.agentsStopTasks = true;
+        settle();
+        assertThat(updateState(id)).isEqualTo(State.COMPLETED);
+        assertThat(sim.active(id)).hasSize(4).allMatch(t -> t.serviceVersion() == 2);
+
+        ServiceSpec fenced = Specs.update(StatefulPlacementTest.withVolume(Specs.replicated("db", 4), StatefulPlacementTest.GLUSTER),
+                config(1, "pause", Duration.ZERO, 0, "stop-first"));
+        String db = sim.createService(fenced);
+        settle();
+        sim.agentsStopTasks = false;
+        sim.updateService(db, Specs.image(fenced, "db:v2"));
+        settle();
+        assertThat(sim.tasks(db).stream().filter(t -> t.serviceVersion() == 2).map(Task::slot).distinct().count())
+                .as("slots a fenced update reached while its first old task still runs").isEqualTo(1);
+    }
+
     @Test
     void rollbackKeepsTheTasksTheFailedUpdateNeverReached() {
         ServiceSpec spec = Specs.update(Specs.replicated("web", 3), config(1, "rollback", Duration.ofSeconds(5), 0, "stop-first"));
