@@ -128,6 +128,32 @@ class AgentSecretRotationTest {
         assertThat(logs.text()).doesNotContain(first).doesNotContain(second);
     }
 
+    /**
+     * The leader answered the report of v2 and died before committing it: the next leader's set still
+     * says v1 for a task that holds v2, and the agent reports it again (issue 14's rotation through a
+     * leader kill). It used to compare the state only, so the version stayed at 1 in the cluster.
+     */
+    @Test
+    void aVersionReportTheManagerLostIsSentAgain() {
+        Task task = task("lost", "exec sleep 300", new OnDependencyChange.Ignore());
+        assign(task, 1, "one");
+        TaskStatus v1 = awaitRunning("lost");
+        await().atMost(TIMEOUT).until(() -> manager.task("lost").map(t -> t.status().files().get("shop_db-password"))
+                .orElse(0L) == 1L);
+        Task known = manager.task("lost").orElseThrow(); // RUNNING, v1: what the cluster committed
+
+        manager.losing(true);
+        assign(known, 2, "two");
+        await().atMost(TIMEOUT).until(() -> manager.lost().stream().flatMap(report -> report.updates().stream())
+                .anyMatch(update -> update.status().files().getOrDefault("shop_db-password", 0L) == 2L));
+        manager.losing(false);
+        assign(known, 2, "two"); // the next leader's set: the task still at v1 there
+
+        await().atMost(TIMEOUT).until(() -> manager.task("lost").map(t -> t.status().files().get("shop_db-password"))
+                .orElse(0L) == 2L);
+        assertThat(manager.task("lost").orElseThrow().status().pid()).isEqualTo(v1.pid());
+    }
+
     @Test
     void signalSendsTheSignalOnceTheNewVersionIsWritten() {
         Task task = task("sig", "trap 'cat \"$FLOTILLA_SECRETS_DIR/db-password\" >> \"$OUT/hup\"' HUP; "

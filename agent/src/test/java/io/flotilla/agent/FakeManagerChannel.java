@@ -28,6 +28,8 @@ final class FakeManagerChannel implements ManagerChannel {
     private java.util.Map<String, Assignment> assignments = java.util.Map.of();
     private java.util.Map<String, List<String>> dependencies = java.util.Map.of();
     private boolean down;
+    private boolean losing;
+    private final List<StatusReport> lost = new CopyOnWriteArrayList<>();
     private io.flotilla.model.api.NodeSession session;
     private ManagerRefusedException refusal;
 
@@ -70,6 +72,20 @@ final class FakeManagerChannel implements ManagerChannel {
     synchronized void setDown(boolean isDown) {
         down = isDown;
         notifyAll();
+    }
+
+    /** Reports are answered but neither applied nor recorded (kept in {@link #lost}): a leader that died before committing them. */
+    synchronized void losing(boolean isLosing) {
+        losing = isLosing;
+    }
+
+    List<StatusReport> lost() {
+        return List.copyOf(lost);
+    }
+
+    /** The task as the manager holds it now, with the statuses it applied. */
+    synchronized Optional<Task> task(String taskId) {
+        return tasks.stream().filter(task -> task.id().equals(taskId)).findFirst();
     }
 
     List<AgentHello> hellos() {
@@ -131,6 +147,10 @@ final class FakeManagerChannel implements ManagerChannel {
     public StatusReportResponse report(StatusReport report) throws IOException {
         synchronized (this) {
             failIfDown();
+            if (losing) {
+                lost.add(report);
+                return new StatusReportResponse(leaseMillis);
+            }
         }
         reports.add(report);
         synchronized (this) {

@@ -46,6 +46,20 @@ public record TaskStatus(TaskState state, Instant timestamp, String message, Str
                 && files.equals(other.files);
     }
 
+    /**
+     * Whether {@code other} holds what a node observed as this does: the state and, while it runs, the
+     * process, container, ports, health and the versions of its secrets and configs. Not the message
+     * or error, which the manager may write itself (a task waiting for its node's lease).
+     */
+    public boolean sameObservation(TaskStatus other) {
+        if (state != other.state) {
+            return false;
+        }
+        return state != TaskState.RUNNING || java.util.Objects.equals(pid, other.pid)
+                && java.util.Objects.equals(containerId, other.containerId) && hostPorts.equals(other.hostPorts)
+                && java.util.Objects.equals(health, other.health) && files.equals(other.files);
+    }
+
     public TaskStatus withError(String newError) {
         return new TaskStatus(state, timestamp, message, newError, exitCode, pid, containerId, hostPorts, health, files);
     }
