@@ -229,11 +229,15 @@ class ComposeAppIT {
         });
         assertThat(new ApiClient(api).file(FileKind.SECRET, SECRET).version()).isEqualTo(2);
         restart(leaderHost);
-        await("every task holds v2").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(500)).until(() -> {
-            FileInfo held = new ApiClient(api).file(FileKind.SECRET, SECRET);
-            return held.tasks().size() == 4 && held.tasks().stream().allMatch(t -> t.version() == 2)
-                    && running("app").size() == 2 && running("proc").size() == 2;
-        });
+        try {
+            await("every task holds v2").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(500)).until(() -> {
+                FileInfo held = new ApiClient(api).file(FileKind.SECRET, SECRET);
+                return held.tasks().size() == 4 && held.tasks().stream().allMatch(t -> t.version() == 2)
+                        && running("app").size() == 2 && running("proc").size() == 2;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n" + rotationState(leaderHost), e);
+        }
         // restart: the app's containers were replaced; signal: the same process tasks, told by SIGHUP
         // (those on other hosts than the killed leader's, whose tasks may have been replaced meanwhile).
         assertThat(taskIds().get("app")).doesNotContainAnyElementsOf(before.get("app"));
@@ -249,10 +253,28 @@ class ComposeAppIT {
         phase("rotation through a leader kill, scan");
 
         // The files leave the nodes with their last task.
-        assertThat(secretMounts()).hasSize(4);
+        // the replaced app tasks' tmpfs go once their containers have stopped, a moment after
+        await("one secret tmpfs per task").atMost(Duration.ofSeconds(30)).until(() -> secretMounts().size() == 4);
         new ApiClient(api).serviceTasks(STACK + "_proc").forEach(task -> PROCESS_TASKS.add(task.id()));
         assertThat(cli("stack", "rm", STACK).exitCode()).isZero();
         await("no secret tmpfs left").atMost(Duration.ofSeconds(30)).until(() -> secretMounts().isEmpty());
+    }
+
+    /** What the rotation's wait saw last, and the nodes' last lines: for a run that timed out. */
+    private static String rotationState(int killedHost) {
+        StringBuilder out = new StringBuilder("the killed leader was on host " + killedHost + "\n");
+        try {
+            new ApiClient(api).file(FileKind.SECRET, SECRET).tasks().forEach(t -> out.append("holds: ").append(t).append('\n'));
+            for (String service : List.of("app", "proc")) {
+                new ApiClient(api).serviceTasks(STACK + "_" + service).forEach(t -> out.append(service).append(": ")
+                        .append(t.id()).append(" on ").append(t.nodeId()).append(' ').append(t.status()).append('\n'));
+            }
+        } catch (RuntimeException e) {
+            out.append("cannot ask the cluster: ").append(e.getMessage()).append('\n');
+        }
+        NODES.forEach((host, node) -> out.append("--- node on host ").append(host).append(" (last lines):\n")
+                .append(tail(node.output(), 60)).append('\n'));
+        return out.toString();
     }
 
     private static void phase(String what) {
