@@ -51,6 +51,7 @@ public final class CliDaemon {
     });
     private final ToIntFunction<String[]> runner;
     private volatile ServerSocket server;
+    private volatile int requestTimeoutMillis = DaemonSession.REQUEST_TIMEOUT_MILLIS;
 
     CliDaemon(DaemonState state, Duration idle, ToIntFunction<String[]> runner) {
         this.state = state;
@@ -97,6 +98,11 @@ public final class CliDaemon {
         return token;
     }
 
+    /** How long a connection may take to send its request (tests shorten it). */
+    void requestTimeout(Duration timeout) {
+        requestTimeoutMillis = Math.toIntExact(timeout.toMillis());
+    }
+
     long served() {
         return served.get();
     }
@@ -114,7 +120,8 @@ public final class CliDaemon {
             running.incrementAndGet();
             Thread.ofVirtual().name("cli-daemon-command").start(() -> {
                 try {
-                    DaemonSession.Served ran = new DaemonSession(socket, token, state, ticker, this::stop, runner).serve();
+                    DaemonSession.Served ran = new DaemonSession(socket, token, state, ticker, this::stop, runner,
+                            requestTimeoutMillis).serve();
                     if (ran != null) {
                         served.incrementAndGet();
                         log(ran);

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -24,6 +25,8 @@ import java.util.function.ToIntFunction;
 final class DaemonSession {
     static final int MAX_ARGUMENTS = 4096;
     static final int MAX_REQUEST_BYTES = 1 << 20;
+    /** A launcher writes its request at once: a connection that does not is closed after this long. */
+    static final int REQUEST_TIMEOUT_MILLIS = 10_000;
 
     private final Socket socket;
     private final String token;
@@ -31,10 +34,17 @@ final class DaemonSession {
     private final ScheduledExecutorService ticker;
     private final Runnable onStale;
     private final ToIntFunction<String[]> runner;
+    private final int requestTimeoutMillis;
 
     DaemonSession(Socket socket, String token, DaemonState state, ScheduledExecutorService ticker, Runnable onStale,
             ToIntFunction<String[]> runner) {
+        this(socket, token, state, ticker, onStale, runner, REQUEST_TIMEOUT_MILLIS);
+    }
+
+    DaemonSession(Socket socket, String token, DaemonState state, ScheduledExecutorService ticker, Runnable onStale,
+            ToIntFunction<String[]> runner, int requestTimeoutMillis) {
         this.runner = runner;
+        this.requestTimeoutMillis = requestTimeoutMillis;
         this.socket = socket;
         this.token = token;
         this.state = state;
@@ -49,14 +59,23 @@ final class DaemonSession {
     Served serve() throws IOException {
         try (socket) {
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            String presented = readUntil(in, '\n', 128);
-            // the whole request before the verdict: closing on unread bytes would reset the
-            // connection under a launcher still writing (it would die of SIGPIPE, not fall back)
-            List<String> args = presented == null ? null : readArguments(in);
+            // a connection that sends nothing (or dribbles) must not hold a thread for ever
+            socket.setSoTimeout(requestTimeoutMillis);
+            String presented;
+            List<String> args;
+            try {
+                presented = readUntil(in, '\n', 128);
+                // the whole request before the verdict: closing on unread bytes would reset the
+                // connection under a launcher still writing (it would die of SIGPIPE, not fall back)
+                args = presented == null ? null : readArguments(in);
+            } catch (SocketTimeoutException e) {
+                return null;
+            }
             if (args == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.US_ASCII),
                     token.getBytes(StandardCharsets.US_ASCII))) {
                 return null;
             }
+            socket.setSoTimeout(0); // the command's own time is its own: the watcher waits for the launcher to go
             FrameWriter frames = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()));
             if (state.stale()) {
                 frames.stale();
@@ -129,7 +148,7 @@ final class DaemonSession {
             if (arg == null) {
                 return null;
             }
-            budget -= arg.length() + 1;
+            budget -= arg.getBytes(StandardCharsets.UTF_8).length + 1;
             args.add(arg);
         }
         return args;

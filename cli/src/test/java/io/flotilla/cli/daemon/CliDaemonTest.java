@@ -174,7 +174,7 @@ class CliDaemonTest {
         Reply reply = run("echo", "héllo", "two words", "");
         assertThat(reply).isEqualTo(new Reply("héllo two words \n", "err\n", 3, false));
         assertThat(run("--version")).isEqualTo(new Reply(Main.VERSION + "\n", "", 0, false));
-        assertThat(daemon.served()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> daemon.served() == 2); // counted once its connection closed
 
         String[] published = Files.readString(file).strip().split(" ");
         assertThat(published).containsExactly(Integer.toString(daemon.port()), daemon.token(),
@@ -202,6 +202,55 @@ class CliDaemonTest {
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
         }
         assertThat(daemon.served()).isZero();
+    }
+
+    @Test
+    void aConnectionThatSendsNoRequestIsClosed() throws IOException {
+        start(Duration.ofMinutes(1));
+        daemon.requestTimeout(Duration.ofMillis(300));
+        try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), daemon.port());
+             Socket halfway = new Socket(InetAddress.getLoopbackAddress(), daemon.port())) {
+            halfway.getOutputStream().write((daemon.token() + "\n2\necho\0").getBytes(StandardCharsets.UTF_8));
+            silent.setSoTimeout(10_000);
+            halfway.setSoTimeout(10_000);
+            assertThat(silent.getInputStream().read()).isEqualTo(-1); // closed, not a read timeout here
+            assertThat(halfway.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(run("echo", "still", "serving").out()).isEqualTo("still serving\n");
+        await().atMost(Duration.ofSeconds(10)).until(() -> daemon.served() == 1);
+    }
+
+    @Test
+    void theRequestBudgetCountsBytes() throws Exception {
+        start(Duration.ofMinutes(1));
+        String half = "\u00e9".repeat(300_000); // 600,000 bytes in UTF-8, 300,000 chars: two exceed 1 MiB
+        Thread writer;
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), daemon.port())) {
+            socket.setSoTimeout(10_000);
+            writer = Thread.ofPlatform().start(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    out.write((daemon.token() + "\n3\necho\0").getBytes(StandardCharsets.UTF_8));
+                    for (int i = 0; i < 2; i++) {
+                        out.write(half.getBytes(StandardCharsets.UTF_8));
+                        out.write(0);
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    // reset by the daemon, which stopped reading at the budget
+                }
+            });
+            int first;
+            try {
+                first = socket.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                first = -1;
+            }
+            assertThat(first).isEqualTo(-1);
+        }
+        writer.join(10_000);
+        assertThat(daemon.served()).isZero();
+        assertThat(run("echo", half.substring(0, 1000)).out()).hasSize(1001);
     }
 
     @Test
