@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Proposes commands to the Raft group, each through the calling thread's client lane
- * ({@link RaftClientLanes}): encodes the command, refuses it at once when this peer sees no
- * quorum, bounds the wait for its commit ({@link RaftSettings#BULK_WRITE_TIMEOUT} for a bulk
+ * ({@link RaftClientLanes}): encodes the command, waits briefly for a quorum when this peer sees
+ * none (an election under way: {@link LeaderWait}) and refuses it if none comes, bounds the wait for its commit ({@link RaftSettings#BULK_WRITE_TIMEOUT} for a bulk
  * entry), and turns the reply into the state that includes it, or into the failure callers
  * handle: {@link UnavailableException} (no leader or quorum, or not committed in time: it may
  * still commit) or {@link CommandFailedException} (the state refused it). Keeps the requests in
@@ -46,6 +46,7 @@ final class CommandProposer {
     private final BooleanSupplier closed;
     /** Requests sent and not yet answered: close lets them finish briefly instead of cutting them. */
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    private final LeaderWait leaderWait;
 
     CommandProposer(RaftClientLanes lanes, ClusterStateMachine machine, Supplier<RaftClusterStore.Quorum> quorum,
                     BooleanSupplier closed) {
@@ -53,6 +54,7 @@ final class CommandProposer {
         this.machine = machine;
         this.quorum = quorum;
         this.closed = closed;
+        this.leaderWait = new LeaderWait(quorum, closed, RaftClientLanes.CLIENT_LANES);
     }
 
     /** See {@link ClusterStore#submit}. */
@@ -67,11 +69,11 @@ final class CommandProposer {
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode command: " + e.getMessage(), e));
         }
-        RaftClusterStore.Quorum now = quorum.get();
-        if (!now.available()) {
-            return CompletableFuture.failedFuture(new UnavailableException(now.describe()));
-        }
-        int lane = RaftClientLanes.lane();
+        int lane = RaftClientLanes.lane(); // the caller's thread names the lane, not the timer's that may send it
+        return leaderWait.send(lane, () -> send(command, bytes, lane));
+    }
+
+    private CompletableFuture<ClusterState> send(Command command, byte[] bytes, int lane) {
         RaftClient client = lanes.client(lane);
         Duration timeout = bytes.length >= RaftSettings.BULK_BYTES ? RaftSettings.BULK_WRITE_TIMEOUT : RaftSettings.WRITE_TIMEOUT;
         CompletableFuture<RaftClientReply> sent = client.async().send(Message.valueOf(ByteString.copyFrom(bytes)))
