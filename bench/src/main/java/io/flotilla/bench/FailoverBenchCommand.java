@@ -104,7 +104,10 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             Table table = new Table("SCENARIO", "RUNS", "MEDIAN", "MIN", "MAX");
             row(table, "worker SIGKILL → all its tasks running elsewhere", workerTimes);
             row(table, "leader SIGKILL → first accepted write", leaderTimes);
+            row(table, "leader SIGKILL → the first write's answer", firstWrites.stream().map(FirstWrite::millis).toList());
             table.print(System.out);
+            System.out.printf("the first write sent after each leader kill (no retry): %d of %d accepted%n",
+                    firstWrites.stream().filter(FirstWrite::accepted).count(), firstWrites.size());
             System.out.printf("worker SIGSTOP for %d ms, then SIGCONT (a GC pause; heartbeat timeout %d ms): %d of %d"
                     + " pauses marked the node DOWN%s%n", pauseMillis, io.flotilla.node.LocalNode.HEARTBEAT_TIMEOUT.toMillis(),
                     falseDown, runs, stress > 0 ? ", under " + stress + " spinning processes" : "");
@@ -204,6 +207,25 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         return millis;
     }
 
+    /**
+     * The first write a client sends right after a leader's kill, through a surviving manager: how
+     * long until it was answered, and the refusal if it was not accepted. Issue 18: it must not wait
+     * on a connection to the dead manager.
+     */
+    record FirstWrite(double millis, String refusal) {
+        boolean accepted() {
+            return refusal == null;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("the first write %s after %.0f ms", accepted() ? "accepted" : "refused (" + refusal + ")",
+                    millis);
+        }
+    }
+
+    private final List<FirstWrite> firstWrites = new ArrayList<>();
+
     private double leaderKill() throws Exception {
         String api = cluster.anyManager();
         awaitUntil("a leader", Duration.ofSeconds(30), () -> new ClusterClient(api).info().leaderId() != null);
@@ -215,12 +237,21 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         String killedAt = now();
         cluster.node(leaderHost).killHost();
         String acceptedAt;
+        boolean first = true;
         while (true) {
+            long attempt = System.nanoTime();
             try {
                 new ApiClient(survivor).scale(SERVICE, replicas);
                 acceptedAt = now();
+                if (first) {
+                    firstWrites.add(new FirstWrite((System.nanoTime() - attempt) / 1e6, null));
+                }
                 break;
             } catch (ApiException e) {
+                if (first) {
+                    firstWrites.add(new FirstWrite((System.nanoTime() - attempt) / 1e6, e.getMessage()));
+                }
+                first = false;
                 if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(30)) {
                     throw e;
                 }
@@ -228,8 +259,8 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             }
         }
         double millis = (System.nanoTime() - start) / 1e6;
-        System.out.printf("    leader %s killed at %s, write through %s accepted at %s%n", leaderHost, killedAt, survivor,
-                acceptedAt);
+        System.out.printf("    leader %s killed at %s, write through %s accepted at %s; %s%n", leaderHost, killedAt,
+                survivor, acceptedAt, firstWrites.getLast());
         cluster.restart(leaderHost);
         awaitSettled(leaderHost);
         awaitUntil("replicas running", Duration.ofSeconds(60), () -> running(survivor).size() == replicas);
