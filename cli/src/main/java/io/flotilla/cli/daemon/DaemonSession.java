@@ -78,8 +78,10 @@ final class DaemonSession {
             socket.setSoTimeout(0); // the command's own time is its own: the watcher waits for the launcher to go
             FrameWriter frames = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()));
             if (state.stale()) {
-                frames.stale();
+                // withdraw first: the launcher that reads the frame starts a new daemon, whose state
+                // file a late withdrawal could otherwise race with
                 onStale.run();
+                frames.stale();
                 return null;
             }
             long start = System.nanoTime();
