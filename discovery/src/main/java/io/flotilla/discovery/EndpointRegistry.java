@@ -48,6 +48,8 @@ public final class EndpointRegistry implements EndpointSource {
     /** Service → index of its last change; and the index of the last change of any service. */
     private volatile PMap<String, Long> lastChanged = HashTreePMap.empty();
     private volatile long lastAnyChange;
+    /** {@link #generation}: bumped, with the lock held, after each change a DNS answer may read. */
+    private volatile long generation;
     private EndpointHistory history;
     private final Map<String, List<Consumer<EndpointChange>>> subscribers = new java.util.HashMap<>();
     /** Subscribers to every service's changes (the all-services watch that workers mirror). */
@@ -89,6 +91,7 @@ public final class EndpointRegistry implements EndpointSource {
             }
             current = next;
             state = newState;
+            generation++;
             noteChanges(changes);
             changes.forEach(this::publish);
         }
@@ -106,6 +109,9 @@ public final class EndpointRegistry implements EndpointSource {
             List<EndpointChange> changes = EndpointChanges.of(before, affected, after, current);
             current = EndpointChanges.applyTo(current, changes);
             state = after;
+            if (!changes.isEmpty() || !changed.services().isEmpty()) {
+                generation++; // what DNS reads: the endpoints, and the services (knows, stateful)
+            }
             noteChanges(changes);
             for (EndpointChange change : changes) {
                 history.add(change);
@@ -128,6 +134,15 @@ public final class EndpointRegistry implements EndpointSource {
     public long lastChangeIndex(String service) {
         Long index = lastChanged.get(service);
         return index == null ? 0 : index;
+    }
+
+    /**
+     * Grows with every change of the endpoints or of the services (the entries that change
+     * neither, most of the log, leave it): what the DNS server's answer cache checks. Lock-free.
+     */
+    @Override
+    public long generation() {
+        return generation;
     }
 
     /** The index of the last change of any service's endpoints. Lock-free. */

@@ -9,6 +9,9 @@ import java.util.Collection;
  * the DNS server's receiving threads.
  */
 public interface EndpointSource {
+    /** What {@link #generation} returns for a source that cannot tell when it changed: nothing it answers is cached. */
+    long UNVERSIONED = -1;
+
     /** True if {@code service} is known (exists, or has endpoints): an unknown name is NXDOMAIN. */
     boolean knows(String service);
 
@@ -34,5 +37,18 @@ public interface EndpointSource {
             }
         }
         return false;
+    }
+
+    /**
+     * A number that grows with every change that may alter an answer read from this source (an
+     * endpoint, a service, a stateful flag, a virtual address). The source bumps it after the
+     * change is readable, never before: whoever reads a generation and then the source sees at
+     * least that generation's data. The DNS server reuses encoded answers while it stays the
+     * same, so a change that does not bump it would be answered stale until one that does; a
+     * source that cannot promise this returns {@link #UNVERSIONED} (the default), and every
+     * answer is built from the reads.
+     */
+    default long generation() {
+        return UNVERSIONED;
     }
 }

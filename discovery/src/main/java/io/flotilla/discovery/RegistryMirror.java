@@ -33,6 +33,8 @@ public final class RegistryMirror implements EndpointSource {
     private volatile PMap<String, PMap<String, Endpoint>> current = HashTreePMap.empty();
     /** Every change with an index at most this is applied; -1 before the first snapshot. */
     private volatile long resumeIndex = -1;
+    /** {@link #generation}: bumped after each snapshot or change is readable. */
+    private volatile long generation;
     /** The index of the last change applied, and the services it changed (changes at one index). */
     private long lastChangeIndex = -1;
     private final Set<String> servicesAtLastChange = new HashSet<>();
@@ -54,6 +56,7 @@ public final class RegistryMirror implements EndpointSource {
                     next = next.plus(entry.getKey(), HashTreePMap.from(entry.getValue()));
                 }
                 current = next;
+                generation++;
                 resumeIndex = index;
                 lastChangeIndex = index;
                 servicesAtLastChange.clear();
@@ -76,6 +79,7 @@ public final class RegistryMirror implements EndpointSource {
                     }
                 }
                 current = endpoints.isEmpty() ? current.minus(service) : current.plus(service, endpoints);
+                generation++;
                 if (index != lastChangeIndex) {
                     servicesAtLastChange.clear();
                     lastChangeIndex = index;
@@ -101,6 +105,12 @@ public final class RegistryMirror implements EndpointSource {
     /** True once a snapshot arrived (before, the mirror knows nothing: every name is NXDOMAIN). */
     public boolean synced() {
         return resumeIndex >= 0;
+    }
+
+    /** Grows with every snapshot and change applied (heartbeats leave it). Lock-free. */
+    @Override
+    public long generation() {
+        return generation;
     }
 
     @Override

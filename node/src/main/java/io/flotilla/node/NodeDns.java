@@ -92,8 +92,12 @@ final class NodeDns implements AutoCloseable {
         startDns(bind, dnsDomain, dnsForwardFrom);
     }
 
-    /** {@code source}, answering the virtual addresses this node's mesh serves (none while it runs none). */
+    /**
+     * {@code source}, answering the virtual addresses this node's mesh serves (none while it runs
+     * none); its generation follows both the source's and the mesh's.
+     */
     private EndpointSource withVirtualAddresses(EndpointSource source) {
+        PairedGeneration generation = new PairedGeneration();
         return new EndpointSource() {
             @Override
             public boolean knows(String service) {
@@ -115,7 +119,43 @@ final class NodeDns implements AutoCloseable {
                 NodeMesh current = mesh.get();
                 return current == null ? null : current.virtualAddress(service);
             }
+
+            @Override
+            public long generation() {
+                long registry = source.generation();
+                if (registry == UNVERSIONED) {
+                    return UNVERSIONED;
+                }
+                NodeMesh current = mesh.get(); // 0 without a mesh: a mesh's generations start at 1
+                return generation.of(registry, current == null ? 0 : current.virtualAddressGeneration());
+            }
         };
+    }
+
+    /**
+     * One generation for two (the registry's and the mesh's virtual addresses): a new number each
+     * time either is seen to change, never one given before. A sum would not do: the mesh's part
+     * drops to 0 when it stops, and two different pairs could add up the same.
+     */
+    static final class PairedGeneration {
+        private record Seen(long first, long second, long combined) {}
+
+        private volatile Seen seen = new Seen(Long.MIN_VALUE, Long.MIN_VALUE, 0);
+
+        long of(long first, long second) {
+            Seen last = seen;
+            if (last.first() == first && last.second() == second) {
+                return last.combined();
+            }
+            synchronized (this) {
+                last = seen;
+                if (last.first() != first || last.second() != second) {
+                    last = new Seen(first, second, last.combined() + 1);
+                    seen = last;
+                }
+                return last.combined();
+            }
+        }
     }
 
     @Override

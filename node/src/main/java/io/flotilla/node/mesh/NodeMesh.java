@@ -47,6 +47,8 @@ public final class NodeMesh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMesh.class);
     private static final Duration RETRY_BINDS = Duration.ofSeconds(2);
     private static final MeshServices NO_SERVICES = new MeshServices(-1, List.of());
+    /** Where every mesh of the process draws its {@link #virtualAddressGeneration}s. */
+    private static final java.util.concurrent.atomic.AtomicLong GENERATIONS = new java.util.concurrent.atomic.AtomicLong();
 
     private final String advertise;
     private final Supplier<Manager> manager;
@@ -64,6 +66,11 @@ public final class NodeMesh implements AutoCloseable {
     private volatile boolean closed;
     /** Service → virtual address, for the services whose VIP this mesh serves (what DNS answers). */
     private volatile java.util.Map<String, String> virtualAddressMap = java.util.Map.of();
+    /**
+     * {@link #virtualAddressGeneration}: drawn from one counter for every mesh of the process, so
+     * a mesh started after another (a role change) never repeats a value DNS saw.
+     */
+    private volatile long virtualAddressGeneration = GENERATIONS.incrementAndGet();
     private WorkerSource worker;
 
     private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
@@ -112,6 +119,15 @@ public final class NodeMesh implements AutoCloseable {
         return virtualAddressMap.get(service);
     }
 
+    /**
+     * Changes (grows) each time {@link #virtualAddress} answers differently for some service, after
+     * the new answers are readable; unique among all meshes of the process. What DNS checks
+     * before reusing an answer ({@code EndpointSource#generation}).
+     */
+    public long virtualAddressGeneration() {
+        return virtualAddressGeneration;
+    }
+
     private void feed() {
         long lastVersion = Long.MIN_VALUE;
         NetworkDirectory lastOverlay = null;
@@ -129,7 +145,12 @@ public final class NodeMesh implements AutoCloseable {
                     Collection<ServiceSpec> services = source.services();
                     MeshTableBuilder.Result result = MeshTableBuilder.build(advertise, services,
                             source::endpoints, virtualAddresses, networks);
-                    virtualAddressMap = virtualAddresses ? MeshTableBuilder.virtualAddresses(services) : java.util.Map.of();
+                    java.util.Map<String, String> addresses = virtualAddresses
+                            ? MeshTableBuilder.virtualAddresses(services) : java.util.Map.of();
+                    if (!addresses.equals(virtualAddressMap)) {
+                        virtualAddressMap = addresses;
+                        virtualAddressGeneration = GENERATIONS.incrementAndGet();
+                    }
                     result.problems().forEach(this::reportOnce);
                     if (retry || !result.table().equals(applied)) {
                         retryAt = Long.MAX_VALUE;
