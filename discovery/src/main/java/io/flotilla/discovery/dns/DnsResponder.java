@@ -51,7 +51,8 @@ import org.xbill.DNS.Type;
 public final class DnsResponder {
     /** Without EDNS, a UDP answer must fit 512 bytes (RFC 1035); more: truncated, the client retries over TCP. */
     public static final int UDP_DEFAULT_SIZE = 512;
-    private static final int MAX_UDP_SIZE = 4096;
+    /** The largest UDP answer, whatever size a client's EDNS offers. */
+    static final int MAX_UDP_SIZE = 4096;
 
     private final EndpointSource registry;
     private final Name domain;

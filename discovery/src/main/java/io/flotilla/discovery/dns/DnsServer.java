@@ -41,13 +41,21 @@ import org.slf4j.LoggerFactory;
  * whole query within {@link DnsLimits#tcpIdle} (a client trickling bytes is closed like an idle
  * one), and at most {@link DnsLimits#maxTcpConnections} are served at once: one more is closed
  * on accept, so slow clients cannot hold the server's sockets and threads.
+ *
+ * <p>Without overlay, local answers are kept encoded ({@link AnswerCache}) while the source's
+ * generation stays the same: a repeated question is answered by copying bytes, before any
+ * parsing. Overlay answers depend on who asks, and forwarded ones on the upstream: they are never
+ * kept.
  */
 public final class DnsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
     private static final int UDP_THREADS = 2;
 
     private final DnsConfig config;
+    private final EndpointSource source;
     private final DnsResponder responder;
+    /** Local answers by question, while the source's generation holds; null with overlay (answers depend on the asker). */
+    private final AnswerCache cache;
     /** Questions from tasks on overlay networks, answered by network; null: no overlay. */
     private final OverlayResponder overlay;
     private final DnsForwarder forwarder;
@@ -63,8 +71,10 @@ public final class DnsServer implements AutoCloseable {
                       DatagramSocket udp, ServerSocket tcp, DnsMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
+        this.source = registry;
         this.responder = new DnsResponder(registry, config);
         this.overlay = overlay == null ? null : new OverlayResponder(overlay, config);
+        this.cache = overlay == null ? new AnswerCache() : null;
         this.forwarder = new DnsForwarder(config, clock);
         this.tcpConnections = new Semaphore(config.limits().maxTcpConnections());
         this.udp = udp;
@@ -145,8 +155,11 @@ public final class DnsServer implements AutoCloseable {
 
     private void serveUdp() {
         byte[] buffer = new byte[65_535];
+        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+        byte[] cached = new byte[AnswerCache.MAX_ANSWER];
+        DatagramPacket reply = new DatagramPacket(cached, cached.length);
         while (running) {
-            DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+            packet.setLength(buffer.length);
             try {
                 udp.receive(packet);
             } catch (IOException e) {
@@ -156,8 +169,22 @@ public final class DnsServer implements AutoCloseable {
                 continue;
             }
             long received = System.nanoTime();
-            byte[] request = java.util.Arrays.copyOfRange(packet.getData(), packet.getOffset(),
-                    packet.getOffset() + packet.getLength());
+            // Read before the source is: an answer is kept under a generation no newer than its data.
+            long generation = cache == null ? EndpointSource.UNVERSIONED : source.generation();
+            int length = generation == EndpointSource.UNVERSIONED ? -1
+                    : cache.answer(buffer, packet.getLength(), false, generation, cached);
+            if (length > 0) {
+                metrics.answered(cached, received);
+                reply.setData(cached, 0, length);
+                reply.setSocketAddress(packet.getSocketAddress());
+                try {
+                    udp.send(reply);
+                } catch (IOException e) {
+                    LOG.debug("DNS reply to {} failed: {}", reply.getSocketAddress(), e.toString());
+                }
+                continue;
+            }
+            byte[] request = java.util.Arrays.copyOf(buffer, packet.getLength());
             InetSocketAddress client = (InetSocketAddress) packet.getSocketAddress();
             try {
                 Message query = new Message(request);
@@ -175,6 +202,9 @@ public final class DnsServer implements AutoCloseable {
                     answer = error(query, refusal).toWire();
                 } else {
                     answer = handle(query).toWire(DnsResponder.udpLimit(query));
+                    if (generation != EndpointSource.UNVERSIONED) {
+                        cache.store(request, request.length, false, generation, answer);
+                    }
                 }
                 metrics.answered(answer, received);
                 udp.send(new DatagramPacket(answer, answer.length, client));
@@ -238,6 +268,7 @@ public final class DnsServer implements AutoCloseable {
 
     private void serveConnection(Socket socket) {
         long idleNanos = config.limits().tcpIdle().toNanos();
+        byte[] cached = cache == null ? null : new byte[AnswerCache.MAX_ANSWER];
         try (socket) {
             InputStream in = socket.getInputStream();
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(socket.getOutputStream()));
@@ -253,6 +284,16 @@ public final class DnsServer implements AutoCloseable {
                     return;
                 }
                 long received = System.nanoTime();
+                long generation = cache == null ? EndpointSource.UNVERSIONED : source.generation();
+                int length = generation == EndpointSource.UNVERSIONED ? -1
+                        : cache.answer(request, request.length, true, generation, cached);
+                if (length > 0) {
+                    metrics.answered(cached, received);
+                    out.writeShort(length);
+                    out.write(cached, 0, length);
+                    out.flush();
+                    continue;
+                }
                 byte[] answer;
                 Message query = new Message(request);
                 Record question = query.getQuestion();
@@ -268,6 +309,9 @@ public final class DnsServer implements AutoCloseable {
                     }
                 } else {
                     answer = handle(query).toWire(65_535);
+                    if (generation != EndpointSource.UNVERSIONED) {
+                        cache.store(request, request.length, true, generation, answer);
+                    }
                 }
                 metrics.answered(answer, received);
                 out.writeShort(answer.length);
