@@ -106,6 +106,7 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
         HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
         String api = node.apiHostPort();
         Map<String, Long> seenByWatcher = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicReference<String> registered = new java.util.concurrent.atomic.AtomicReference<>();
         List<Long> watchLatencies = Collections.synchronizedList(new ArrayList<>());
         List<Long> dnsLatencies = new ArrayList<>();
         try (ServiceWatcher watcher = new ServiceWatcher(List.of(api), "bench_probe", List.of(), tls).start()) {
@@ -114,6 +115,8 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
                 String key = list.isEmpty() ? "empty" : list.getFirst().address();
                 seenByWatcher.putIfAbsent(key, now);
             });
+            java.util.concurrent.atomic.AtomicInteger events = new java.util.concurrent.atomic.AtomicInteger();
+            watcher.onEvent(line -> events.incrementAndGet());
             Thread.sleep(300);
             SimpleResolver resolver = new SimpleResolver(dns.address());
             resolver.setTimeout(Duration.ofSeconds(1));
@@ -123,18 +126,25 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
                 String key = add ? address : "empty";
                 seenByWatcher.remove(key);
                 long start = System.nanoTime();
+                // The server makes a registration's id (reg-…): the add's answer names what the next change deletes.
                 HttpRequest request = add
                         ? HttpRequest.newBuilder(URI.create("https://" + api + "/v1/registry"))
-                                .POST(HttpRequest.BodyPublishers.ofString(Json.write(new RegistrationRequest("probe", "probe",
-                                        "bench", address, Map.of("http", 80), List.of(), Map.of(), Duration.ofHours(1)))))
+                                .POST(HttpRequest.BodyPublishers.ofString(Json.write(new RegistrationRequest(null, "probe",
+                                        "bench", address, Map.of("http", 80), List.of(), Map.of(), Duration.ofMinutes(5)))))
                                 .build()
-                        : HttpRequest.newBuilder(URI.create("https://" + api + "/v1/registry/probe")).DELETE().build();
+                        : HttpRequest.newBuilder(URI.create("https://" + api + "/v1/registry/" + registered.get())).DELETE().build();
                 AtomicBoolean done = new AtomicBoolean();
                 Thread.ofVirtual().start(() -> {
                     try {
-                        http.send(request, HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() >= 300) {
+                            refused(request.method() + " " + request.uri().getPath() + ": HTTP " + response.statusCode()
+                                    + " " + response.body());
+                        } else if (add) {
+                            registered.set(String.valueOf(Json.read(response.body(), Map.class).get("id")));
+                        }
                     } catch (IOException | InterruptedException e) {
-                        // measured below as a timeout
+                        refused(request.method() + " " + request.uri().getPath() + ": " + e);
                     } finally {
                         done.set(true);
                     }
@@ -162,9 +172,27 @@ public final class DiscoveryBenchCommand implements Callable<Integer> {
                     Thread.sleep(1);
                 }
             }
+            if (watchLatencies.size() < changes) {
+                System.out.printf("the watcher saw %d of %d changes (%d events, %d reconnects)%n", watchLatencies.size(),
+                        changes, events.get(), watcher.reconnects());
+            }
+        }
+        if (refusals.get() > 0) {
+            System.out.printf("%d of %d changes were refused or failed (first: %s): their figures are missing%n",
+                    refusals.get(), changes, firstRefusal.get());
+            refusals.set(0);
         }
         print(count, "change → watcher", watchLatencies);
         print(count, "change → DNS answer", dnsLatencies);
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicReference<String> firstRefusal = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** A change the API did not take: counted and shown, never silently missing from the figures. */
+    private void refused(String why) {
+        refusals.incrementAndGet();
+        firstRefusal.compareAndSet(null, why);
     }
 
     private static void print(int count, String what, List<Long> nanos) {
