@@ -356,13 +356,11 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Level-triggered reporting: when the manager shows an older state than ours, say ours again,
-     * through the runner so that a status it moves to meanwhile (a rotation's) is not overtaken.
-     */
-    /**
-     * Reports the runner's status again when the manager's copy differs in what the agent observes.
-     * A manager answers a report before committing it, so a leader that died in between lost it:
-     * a change that keeps the task RUNNING (a rotated secret's version, a new pid) must be sent again.
+     * Level-triggered reporting: when the manager's copy differs from ours in what the agent
+     * observes ({@link TaskStatus#sameObservation}), say ours again, through the runner so that a
+     * status it moves to meanwhile is not overtaken. A manager answers a report before committing
+     * it, so a leader that died in between lost it: a change that keeps the task RUNNING (a
+     * rotated secret's version, a new pid) must be sent again, not only a new state.
      */
     private void reportIfManagerBehind(Task task, TaskRunner runner) {
         if (!runner.status().sameObservation(task.status())) {

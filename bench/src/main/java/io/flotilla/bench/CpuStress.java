@@ -27,10 +27,6 @@ final class CpuStress implements AutoCloseable {
         return stress;
     }
 
-    int processes() {
-        return spinners.size();
-    }
-
     @Override
     public void close() {
         spinners.forEach(Process::destroyForcibly);

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Proposes commands to the Raft group, each through the calling thread's client lane
  * ({@link RaftClientLanes}): encodes the command, waits briefly for a quorum when this peer sees
- * none (an election under way: {@link LeaderWait}) and refuses it if none comes, bounds the wait for its commit ({@link RaftSettings#BULK_WRITE_TIMEOUT} for a bulk
- * entry), and turns the reply into the state that includes it, or into the failure callers
+ * none (an election under way: {@link LeaderWait}) and refuses it if none comes, bounds the wait
+ * for its commit ({@link RaftSettings#BULK_WRITE_TIMEOUT} for a bulk entry), and turns the reply into the state that includes it, or into the failure callers
  * handle: {@link UnavailableException} (no leader or quorum, or not committed in time: it may
  * still commit) or {@link CommandFailedException} (the state refused it). Keeps the requests in
  * flight, so that closing can let them finish.
