@@ -12,17 +12,11 @@ import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.api.EndpointEvent;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.StateMachine;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +43,7 @@ import org.xbill.DNS.Type;
  * telling (its generation stays): only a kept answer still shows the old data.
  */
 class DnsAnswerCacheTest {
+    private static final Duration WAIT = Duration.ofSeconds(3);
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private final List<DnsServer> servers = new ArrayList<>();
     private ClusterState state = ClusterState.EMPTY;
@@ -245,28 +240,10 @@ class DnsAnswerCacheTest {
     }
 
     private static byte[] udp(DnsServer server, byte[] query) throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            socket.setSoTimeout(3_000);
-            socket.send(new DatagramPacket(query, query.length, server.address()));
-            byte[] buffer = new byte[65_535];
-            DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
-            socket.receive(reply);
-            return Arrays.copyOf(buffer, reply.getLength());
-        }
+        return DnsClients.udp(server.address(), "127.0.0.1", query, WAIT);
     }
 
     private static byte[] tcp(DnsServer server, byte[] query) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(server.address(), 3_000);
-            socket.setSoTimeout(3_000);
-            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-            out.writeShort(query.length);
-            out.write(query);
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            byte[] reply = new byte[in.readUnsignedShort()];
-            in.readFully(reply);
-            return reply;
-        }
+        return DnsClients.tcp(server.address(), "127.0.0.1", query, WAIT);
     }
 }

@@ -28,24 +28,32 @@ final class DnsClients {
 
     /** The first reply to {@code query} sent over UDP from {@code source} (port any), within {@code wait}. */
     static Message askUdp(InetSocketAddress server, String source, Message query, Duration wait) throws IOException {
+        return new Message(udp(server, source, query.toWire(), wait));
+    }
+
+    /** The first reply's bytes to the query bytes {@code wire}, over UDP from {@code source}, within {@code wait}. */
+    static byte[] udp(InetSocketAddress server, String source, byte[] wire, Duration wait) throws IOException {
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(source, 0))) {
             socket.setSoTimeout((int) wait.toMillis());
-            byte[] wire = query.toWire();
             socket.send(new DatagramPacket(wire, wire.length, server));
             byte[] buffer = new byte[65_535];
             DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
             socket.receive(reply);
-            return new Message(java.util.Arrays.copyOf(reply.getData(), reply.getLength()));
+            return java.util.Arrays.copyOf(reply.getData(), reply.getLength());
         }
     }
 
     /** The reply to {@code query} over a new TCP connection from {@code source}. */
     static Message askTcp(InetSocketAddress server, String source, Message query, Duration wait) throws IOException {
+        return new Message(tcp(server, source, query.toWire(), wait));
+    }
+
+    /** The reply's bytes to the query bytes {@code wire} over a new TCP connection from {@code source}. */
+    static byte[] tcp(InetSocketAddress server, String source, byte[] wire, Duration wait) throws IOException {
         try (Socket socket = new Socket()) {
             socket.bind(new InetSocketAddress(source, 0));
             socket.connect(server, (int) wait.toMillis());
             socket.setSoTimeout((int) wait.toMillis());
-            byte[] wire = query.toWire();
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             out.writeShort(wire.length);
             out.write(wire);
@@ -53,7 +61,7 @@ final class DnsClients {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             byte[] reply = new byte[in.readUnsignedShort()];
             in.readFully(reply);
-            return new Message(reply);
+            return reply;
         }
     }
 }
