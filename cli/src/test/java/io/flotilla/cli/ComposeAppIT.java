@@ -232,8 +232,11 @@ class ComposeAppIT {
         try {
             await("every task holds v2").atMost(UP).ignoreExceptions().pollInterval(Duration.ofMillis(500)).until(() -> {
                 FileInfo held = new ApiClient(api).file(FileKind.SECRET, SECRET);
+                // an app task reports v2 written a moment before its restart policy fails it: wait for
+                // the replacements, or a poll between the two sees the old task holding v2
                 return held.tasks().size() == 4 && held.tasks().stream().allMatch(t -> t.version() == 2)
-                        && running("app").size() == 2 && running("proc").size() == 2;
+                        && running("app").size() == 2 && running("proc").size() == 2
+                        && running("app").stream().noneMatch(t -> before.get("app").contains(t.id()));
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError(e.getMessage() + "\n" + rotationState(leaderHost), e);
