@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * process left behind; with {@code --strict-reads} also a non-linearizable leader read), with the
  * smallest failing history window of each in the data dir.
  */
-@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP) on a 3+2 cluster of processes on 127.0.15.1-5 while clients write and read node labels; checks no acknowledged write is lost, every read value was written, and (reported) whether leader reads were linearizable.")
+@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels; checks no acknowledged write is lost, every read value was written, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
 public final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule and the clients' choices (default 1).")
     long seed;
@@ -32,6 +32,13 @@ public final class ChaosBenchCommand implements Callable<Integer> {
 
     @Option(names = "--registers", defaultValue = "3", description = "Label keys written and read, one register each (default 3).")
     int registers;
+
+    @Option(names = "--managers", defaultValue = "3", description = "Managers: 3 or 5 (default 3); the workers are always 2.")
+    int managers;
+
+    @Option(names = "--faults", defaultValue = "all",
+            description = "Faults drawn: process (SIGKILL, SIGSTOP), partition (a node cut off from every other by iptables; needs root and a cgroup v2 hierarchy) or all (default).")
+    String faults;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory, and where violation windows go (default: a fresh temporary one).")
     Path data;
@@ -52,10 +59,28 @@ public final class ChaosBenchCommand implements Callable<Integer> {
             System.err.println("--seconds and --writers must be at least 1, --registers at least 1, --readers at least 0");
             return 2;
         }
+        if (managers != 3 && managers != 5) {
+            System.err.println("--managers must be 3 or 5, not " + managers);
+            return 2;
+        }
+        ChaosNemesis.Faults kinds;
+        try {
+            kinds = ChaosNemesis.Faults.valueOf(faults.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            System.err.println("--faults must be process, partition or all, not " + faults);
+            return 2;
+        }
         Path dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-chaos");
-        System.out.println("Flotilla bench chaos: 3 managers + 2 workers on " + ChaosRun.PREFIX + "1-5, data in " + dir);
-        ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(seed, Duration.ofSeconds(seconds), writers, readers, registers,
-                dir, dropAck, strictReads, spreadRegisters), System.out);
+        System.out.printf("Flotilla bench chaos: %d managers + 2 workers on %s1-%d, faults: %s, data in %s%n", managers,
+                ChaosRun.PREFIX, managers + 2, kinds.kinds, dir);
+        ChaosRun.Result result;
+        try {
+            result = ChaosRun.run(new ChaosRun.Config(seed, Duration.ofSeconds(seconds), writers, readers, registers,
+                    dir, dropAck, strictReads, spreadRegisters, managers, kinds), System.out);
+        } catch (ChaosPartitions.Unavailable e) {
+            System.err.println("bench chaos: " + e.getMessage() + " (--faults process runs without partitions)");
+            return 2;
+        }
         print(result, seed, seconds, System.out);
         return result.ok() ? 0 : 1;
     }

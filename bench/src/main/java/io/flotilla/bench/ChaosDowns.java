@@ -11,15 +11,16 @@ import java.util.Map;
 
 /**
  * Issue 19's "no node wrongly judged down": every {@code node.down} event of a chaos run must fall
- * within the span of a kill of that node (from the SIGKILL until it was back, plus {@link #GRACE}
- * for the leader to see it back). A node judged down while it was only paused (SIGSTOP shorter than
- * the heartbeat timeout), or while nothing happened to it, is a wrong judgement.
+ * within the span of a kill or a partition of that node (from the SIGKILL or the cut until it was
+ * back, plus {@link #GRACE} for the leader to see it back). A node judged down while it was only
+ * paused (SIGSTOP shorter than the heartbeat timeout), or while nothing happened to it, is a wrong
+ * judgement.
  */
 final class ChaosDowns {
     /** After a killed node is back: its first heartbeat, and the leader's next pass, come within this. */
     static final Duration GRACE = Duration.ofSeconds(5);
 
-    /** A node.down event no kill explains. */
+    /** A node.down event no kill or partition explains. */
     record Wrong(ClusterEvent event, String address) {}
 
     private ChaosDowns() {}
@@ -39,7 +40,7 @@ final class ChaosDowns {
     }
 
     /**
-     * The downs no kill of the same node explains. {@code addressOf}: node id → address; an event
+     * The downs no kill or partition of the same node explains. {@code addressOf}: node id → address; an event
      * without a time, or of a node not in it, counts as wrong (it cannot be explained).
      */
     static List<Wrong> judge(List<ClusterEvent> downs, Map<String, String> addressOf, List<ChaosNemesis.Span> spans) {

@@ -14,52 +14,83 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The faults of a chaos run, one at a time from a schedule the seed fixes: SIGKILL of the leader,
  * of a manager, of a worker (its JVM and its task processes, as a host dies; it is restarted on its
- * data dir after {@code down}), and SIGSTOP/SIGCONT of a manager or a worker for less than the
- * heartbeat timeout (1.5 s). A killed manager is back and answering before the next fault, so a
- * majority is always up: these are process faults only, no partitions. Each fault's node and time
- * span are kept ({@link #spans}): a node judged down outside the span of a kill is judged wrongly
- * ({@link ChaosDowns}).
+ * data dir after {@code down}), SIGSTOP/SIGCONT of a manager or a worker for less than the
+ * heartbeat timeout (1.5 s), and partitions ({@link ChaosPartitions}) that cut the leader, a
+ * manager or a worker off from every other node for 1–4 s. A killed manager is back and answering,
+ * and a partitioned node reachable again, before the next fault, so a majority is always up. Each
+ * fault's node and time span are kept ({@link #spans}): a node judged down outside the span of a
+ * kill or a partition is judged wrongly ({@link ChaosDowns}).
  */
 final class ChaosNemesis {
-    enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, PAUSE_MANAGER, PAUSE_WORKER;
+    enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, PAUSE_MANAGER, PAUSE_WORKER,
+        PARTITION_LEADER, PARTITION_MANAGER, PARTITION_WORKER;
 
         boolean pause() {
             return this == PAUSE_MANAGER || this == PAUSE_WORKER;
+        }
+
+        boolean partition() {
+            return name().startsWith("PARTITION_");
+        }
+
+        boolean worker() {
+            return this == KILL_WORKER || this == PAUSE_WORKER || this == PARTITION_WORKER;
+        }
+
+        boolean leader() {
+            return this == KILL_LEADER || this == PARTITION_LEADER;
+        }
+    }
+
+    /** Which faults a run draws from: processes only (kills and pauses), partitions only, or both. */
+    enum Faults {
+        PROCESS(List.of(Kind.KILL_LEADER, Kind.KILL_MANAGER, Kind.KILL_WORKER, Kind.PAUSE_MANAGER, Kind.PAUSE_WORKER)),
+        PARTITION(List.of(Kind.PARTITION_LEADER, Kind.PARTITION_MANAGER, Kind.PARTITION_WORKER)),
+        ALL(List.of(Kind.values()));
+
+        final List<Kind> kinds;
+
+        Faults(List<Kind> kinds) {
+            this.kinds = kinds;
         }
     }
 
     /** A fault as it happened: the node's address, from the signal until the node was resumed or restarted (and, for a manager, answering). */
     record Span(Kind kind, String address, java.time.Instant start, java.time.Instant end) {}
 
-    /** One fault: its kind, the manager (0–2) or worker (3–4) it hits when not the leader, its pause before and its length. */
+    /** One fault: its kind, the node it hits when not the leader (managers first, then the 2 workers), its pause before and its length. */
     record Fault(Kind kind, int node, Duration before, Duration length) {}
 
     /** Longest SIGSTOP: below the 1.5 s after which a silent node is judged down. */
     static final Duration MAX_PAUSE = Duration.ofMillis(1000);
 
     private final FailoverCluster cluster;
+    private final ChaosPartitions partitions;
     private final PrintStream out;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Map<Kind, Integer> done = new TreeMap<>();
     private final List<Span> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Thread thread;
 
-    ChaosNemesis(FailoverCluster cluster, PrintStream out) {
+    /** @param partitions how to cut nodes off; null when the schedule has no partition */
+    ChaosNemesis(FailoverCluster cluster, ChaosPartitions partitions, PrintStream out) {
         this.cluster = cluster;
+        this.partitions = partitions;
         this.out = out;
     }
 
     /**
-     * The schedule of {@code count} faults for {@code seed}: the same seed, the same faults in the same
+     * The schedule of {@code count} faults of the kinds {@code faults} allows for {@code seed}, on a
+     * cluster of {@code managers} managers and 2 workers: the same seed, the same faults in the same
      * order. A {@link SplittableRandom}, not a {@code Random}: the first draws of {@code new Random(s)}
      * for neighbouring seeds are nearly the same (seeds 1–29 all start with the same few kinds).
      */
-    static List<Fault> schedule(long seed, int count) {
+    static List<Fault> schedule(long seed, int count, Faults kinds, int managers) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
-            int node = kind == Kind.KILL_WORKER || kind == Kind.PAUSE_WORKER ? 3 + random.nextInt(2) : random.nextInt(3);
+            Kind kind = kinds.kinds.get(random.nextInt(kinds.kinds.size()));
+            int node = kind.worker() ? managers + random.nextInt(2) : random.nextInt(managers);
             Duration length = kind.pause() ? Duration.ofMillis(300 + random.nextInt(700))
                     : Duration.ofMillis(1000 + random.nextInt(3000));
             faults.add(new Fault(kind, node, Duration.ofMillis(500 + random.nextInt(2000)), length));
@@ -104,7 +135,7 @@ final class ChaosNemesis {
     }
 
     private void inject(Fault fault) throws Exception {
-        String leader = fault.kind() == Kind.KILL_LEADER ? cluster.leaderApi() : null;
+        String leader = fault.kind().leader() ? cluster.leaderApi() : null;
         String target = leader != null ? leader.substring(0, leader.indexOf(':')) : cluster.addr(fault.node());
         FailoverNode node = cluster.node(target);
         out.printf("nemesis: %s %s for %d ms%n", fault.kind(), target, fault.length().toMillis());
@@ -120,7 +151,11 @@ final class ChaosNemesis {
             return;
         }
         try {
-            kill(fault, node, target);
+            if (fault.kind().partition()) {
+                partition(fault, target);
+            } else {
+                kill(fault, node, target);
+            }
         } finally {
             spans.add(new Span(fault.kind(), target, start, java.time.Instant.now()));
         }
@@ -130,13 +165,32 @@ final class ChaosNemesis {
         node.killHost();
         Thread.sleep(fault.length().toMillis());
         cluster.restart(target);
-        if (fault.node() <= 2 || fault.kind() == Kind.KILL_LEADER) {
+        if (fault.node() < cluster.managers() || fault.kind() == Kind.KILL_LEADER) {
             // back and answering before the next fault: never two managers down at once
             FailoverReads.awaitUntil(target + " answering again", Duration.ofSeconds(90), () -> {
                 new ApiClient(target).info();
                 return true;
             });
         }
+    }
+
+    /**
+     * Cuts the node off from every other node for the fault's length, heals, and waits (≤ 90 s) until
+     * the cluster counts it again: every node ready and no manager unreachable, through the leader.
+     */
+    private void partition(Fault fault, String target) throws Exception {
+        partitions.isolate(target, cluster.addresses());
+        try {
+            Thread.sleep(fault.length().toMillis());
+        } finally {
+            partitions.heal();
+        }
+        FailoverReads.awaitUntil(target + " counted again after the partition", Duration.ofSeconds(90), () -> {
+            String leaderApi = cluster.leaderApi();
+            var info = new io.flotilla.client.ClusterClient(leaderApi).info();
+            return FailoverReads.readyNodes(leaderApi) == cluster.size()
+                    && info.managers().stream().noneMatch(m -> m.status().equals("Unreachable"));
+        });
     }
 
     private static void signal(String signal, long pid) throws IOException, InterruptedException {

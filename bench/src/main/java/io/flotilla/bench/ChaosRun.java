@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One chaos run: forms 3 managers + 2 workers ({@link FailoverCluster}) on {@code 127.0.15.1–5},
+ * One chaos run: forms 3 (or 5) managers + 2 workers ({@link FailoverCluster}) on {@code 127.0.15.1–7},
  * deploys a small process-driver service, runs the {@link ChaosClients} against the
  * {@link ChaosNemesis} for the given time, stops the faults, waits for convergence (every node
  * ready, every manager with the same registers, the service at exactly its replicas with as many
@@ -39,11 +39,12 @@ final class ChaosRun {
      * What a run is asked: its seed, its length, its clients, where its data and findings go, whether
      * to record one acknowledgement for a write never sent (a test of the checks), and whether leader
      * reads that are not linearizable fail the run; {@code spreadRegisters}: each register a label of
-     * its own node (round robin over the five), not all on the first worker — see docs/benchmarks.md
-     * for what concurrent updates of one node's labels lose today.
+     * its own node (round robin over the nodes), not all on the first worker — see docs/benchmarks.md
+     * for what concurrent updates of one node's labels once lost; {@code managers} 3 or 5;
+     * {@code faults} the kinds of fault drawn.
      */
     record Config(long seed, Duration length, int writers, int readers, int registers, Path dir, boolean dropAck,
-                  boolean strictReads, boolean spreadRegisters) {}
+                  boolean strictReads, boolean spreadRegisters, int managers, ChaosNemesis.Faults faults) {}
 
     /** What a run found; {@code converge} null when the cluster did not converge. */
     record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
@@ -58,13 +59,19 @@ final class ChaosRun {
     private ChaosRun() {}
 
     static Result run(Config config, PrintStream out) throws Exception {
-        FailoverCluster cluster = new FailoverCluster(PREFIX, 1, config.dir(), false);
-        Thread cleanup = new Thread(cluster::killAll, "chaos-cleanup");
+        ChaosPartitions partitions = config.faults() == ChaosNemesis.Faults.PROCESS ? null : ChaosPartitions.open();
+        FailoverCluster cluster = new FailoverCluster(PREFIX, 1, config.dir(), false, config.managers(), partitions);
+        Thread cleanup = new Thread(() -> {
+            cluster.killAll();
+            if (partitions != null) {
+                partitions.close();
+            }
+        }, "chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
-        ChaosNemesis nemesis = new ChaosNemesis(cluster, out);
+        ChaosNemesis nemesis = new ChaosNemesis(cluster, partitions, out);
         try {
             cluster.form();
-            List<String> managers = List.of(cluster.addr(0), cluster.addr(1), cluster.addr(2));
+            List<String> managers = cluster.addresses().subList(0, cluster.managers());
             String first = cluster.addr(0);
             new ApiClient(first).deploy(new StackSpec("chaos", List.of(new ServiceSpec(SERVICE, "chaos",
                     ServiceMode.REPLICATED, REPLICAS, TaskTemplate.process(List.of("sleep", "1000000")), List.of(), List.of(),
@@ -72,12 +79,12 @@ final class ChaosRun {
             awaitUntil("the service running", Duration.ofSeconds(60), () -> FailoverReads.running(first, SERVICE).size() == REPLICAS);
             Map<String, String> nodeOf = new java.util.TreeMap<>();
             for (int i = 0; i < config.registers(); i++) {
-                int node = config.spreadRegisters() ? (3 + i) % 5 : 3;
+                int node = config.spreadRegisters() ? (cluster.managers() + i) % cluster.size() : cluster.managers();
                 nodeOf.put("chaos-r" + i, FailoverReads.nodeIdAt(first, cluster.addr(node)));
             }
             List<String> registers = List.copyOf(nodeOf.keySet());
             ChaosClients clients = new ChaosClients(managers, nodeOf);
-            List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000);
+            List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000, config.faults(), cluster.managers());
             out.printf("chaos: seed %d, %d s, faults %s …%n", config.seed(), config.length().toSeconds(), schedule.subList(0, 3));
             clients.start(config.writers(), config.readers(), config.seed());
             nemesis.start(schedule);
@@ -101,18 +108,18 @@ final class ChaosRun {
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
             List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), converged, out);
             cluster.killAll();
-            int leftovers = leftovers(config.dir());
+            int leftovers = leftovers(config.dir(), out);
             return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, clients.failures(),
                     faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown);
         } finally {
             nemesis.stop();
-            cluster.killAll();
+            cleanup.run();
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
     }
 
     /**
-     * The node.down events no kill explains ({@link ChaosDowns}), each printed; read once the
+     * The node.down events no kill or partition explains ({@link ChaosDowns}), each printed; read once the
      * cluster converged (every node answers for its id). Not converged: not judged (the run fails
      * on that already).
      */
@@ -122,12 +129,12 @@ final class ChaosRun {
             return List.of();
         }
         Map<String, String> addressOf = new java.util.HashMap<>();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < cluster.size(); i++) {
             addressOf.put(FailoverReads.nodeIdAt(managers.getFirst(), cluster.addr(i)), cluster.addr(i));
         }
         List<io.flotilla.model.ClusterEvent> downs = ChaosDowns.nodeDowns(managers.getFirst());
         List<ChaosDowns.Wrong> wrong = ChaosDowns.judge(downs, addressOf, spans);
-        out.printf("chaos: %d node.down events, %d not explained by a kill%n", downs.size(), wrong.size());
+        out.printf("chaos: %d node.down events, %d not explained by a kill or a partition%n", downs.size(), wrong.size());
         wrong.forEach(w -> out.println("chaos: wrongly judged down: " + w.address() + " at " + w.event().time()
                 + " (" + w.event().position() + "); faults on it: " + spans.stream().filter(s -> s.address().equals(w.address())).toList()));
         return wrong;
@@ -145,7 +152,7 @@ final class ChaosRun {
                 String leader = cluster.leaderApi();
                 ClusterInfo info = new ClusterClient(leader).info();
                 int ready = readyNodes(leader);
-                if (ready != 5 || info.managers().stream().anyMatch(m -> m.status().equals("Unreachable"))) {
+                if (ready != cluster.size() || info.managers().stream().anyMatch(m -> m.status().equals("Unreachable"))) {
                     why[0] = ready + " ready nodes, managers " + info.managers();
                     return false;
                 }
@@ -201,12 +208,31 @@ final class ChaosRun {
         }
     }
 
-    /** Processes left once the run ended: its task processes and node JVMs (their command names its data dir). */
-    static int leftovers(Path dir) {
-        String data = dir.toAbsolutePath().toString();
-        return taskProcesses().size() + (int) ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).stream().anyMatch(s -> s.startsWith(data))).orElse(false))
-                .count();
+    /**
+     * Processes left once the run ended: its task processes and node JVMs (their command names a
+     * data dir in the run's). A process killed a moment ago may still be listed until the kernel has reaped it:
+     * they get 5 s to go; those still there are printed.
+     */
+    static int leftovers(Path dir, PrintStream out) throws InterruptedException {
+        List<ProcessHandle> left = List.of();
+        for (long deadline = System.nanoTime() + 5_000_000_000L; System.nanoTime() < deadline; Thread.sleep(100)) {
+            left = leftoverProcesses(dir);
+            if (left.isEmpty()) {
+                return 0;
+            }
+        }
+        left.forEach(p -> out.println("chaos: process left: " + p.pid() + " " + p.info().commandLine().orElse("?")));
+        return left.size();
+    }
+
+    private static List<ProcessHandle> leftoverProcesses(Path dir) {
+        // a node's arguments name its data dir under the run's (not the run's own: `bench chaos --data DIR`)
+        String data = dir.toAbsolutePath() + "/";
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).filter(p -> {
+            String env = environ(p.pid());
+            return env.contains("FLOTILLA_TASK_ID=") && env.contains("FLOTILLA_ADDRESS=" + PREFIX)
+                    || p.info().arguments().map(a -> List.of(a).stream().anyMatch(s -> s.startsWith(data))).orElse(false);
+        }).toList();
     }
 
     private static String environ(long pid) {

@@ -19,9 +19,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The failover benchmark's cluster: three managers and two workers, each its own {@code flotilla}
- * JVM ({@code init}/{@code join}) on 127.0.0.{base}…{base+4} (or another loopback /24), node {@code i} with its data in
- * {@code dir/n<i>} and its log in {@code dir/<address>.log}. Starts, restarts and kills them.
+ * The failover benchmark's cluster: three (or five) managers and two workers, each its own {@code flotilla}
+ * JVM ({@code init}/{@code join}) on 127.0.0.{base}… (or another loopback /24), node {@code i} with its data in
+ * {@code dir/n<i>} and its log in {@code dir/<address>.log}. Starts, restarts and kills them; with
+ * {@link ChaosPartitions}, each node starts in a cgroup of its own so that it can be cut off.
  */
 final class FailoverCluster {
     private final Map<String, FailoverNode> nodes = new LinkedHashMap<>();
@@ -29,6 +30,8 @@ final class FailoverCluster {
     private final int base;
     private final Path dir;
     private final boolean trace;
+    private final int managers;
+    private final ChaosPartitions partitions;
 
     /** @param trace log Ratis' elections and its clients' retries in the nodes' logs */
     FailoverCluster(int base, Path dir, boolean trace) throws IOException {
@@ -37,6 +40,19 @@ final class FailoverCluster {
 
     /** @param prefix the first three octets of the nodes' loopback addresses, with the dot ({@code 127.0.15.} for chaos) */
     FailoverCluster(String prefix, int base, Path dir, boolean trace) throws IOException {
+        this(prefix, base, dir, trace, 3, null);
+    }
+
+    /**
+     * @param managers 3 or 5 (the workers are always 2, after them)
+     * @param partitions where each node's process starts so that it can be partitioned; null: nowhere
+     */
+    FailoverCluster(String prefix, int base, Path dir, boolean trace, int managers, ChaosPartitions partitions) throws IOException {
+        if (managers != 3 && managers != 5) {
+            throw new IllegalArgumentException("3 or 5 managers, not " + managers);
+        }
+        this.managers = managers;
+        this.partitions = partitions;
         this.prefix = prefix;
         this.base = base;
         this.dir = dir;
@@ -46,16 +62,31 @@ final class FailoverCluster {
         }
     }
 
-    /** The address of node {@code i}: 0–2 managers, 3–4 workers. */
+    /** The address of node {@code i}: managers first (0–2, or 0–4), then the 2 workers. */
     String addr(int i) {
         return prefix + (base + i);
+    }
+
+    /** How many managers the cluster has. */
+    int managers() {
+        return managers;
+    }
+
+    /** How many nodes, managers and workers. */
+    int size() {
+        return managers + 2;
+    }
+
+    /** The addresses of every node. */
+    List<String> addresses() {
+        return java.util.stream.IntStream.range(0, size()).mapToObj(this::addr).toList();
     }
 
     FailoverNode node(String address) {
         return nodes.get(address);
     }
 
-    /** Starts the first manager, then joins the others one at a time, until 5 nodes are ready and 3 managers reachable. */
+    /** Starts the first manager, then joins the others one at a time, until every node is ready and every manager reachable. */
     void form() throws Exception {
         String first = addr(0);
         start(first, "init", "--data", dir.resolve("n0").toString(), "--advertise", first);
@@ -65,23 +96,23 @@ final class FailoverCluster {
         ClusterClient cluster = new ClusterClient(first);
         String managerToken = String.valueOf(cluster.joinToken("manager", false).get("token"));
         String workerToken = String.valueOf(cluster.joinToken("worker", false).get("token"));
-        for (int i = 1; i <= 4; i++) {
+        for (int i = 1; i < size(); i++) {
             // One at a time: five JVMs starting together on 2 busy cores time out their joins.
-            start(addr(i), "join", "--token", i <= 2 ? managerToken : workerToken, "--data", dir.resolve("n" + i).toString(),
+            start(addr(i), "join", "--token", i < managers ? managerToken : workerToken, "--data", dir.resolve("n" + i).toString(),
                     "--advertise", addr(i), first);
             int expected = i + 1;
             awaitUntil(addr(i) + " ready", Duration.ofSeconds(90), () -> readyNodes(first) == expected);
         }
-        awaitUntil("5 ready nodes and 3 reachable managers", Duration.ofSeconds(120), () -> {
+        awaitUntil(size() + " ready nodes and " + managers + " reachable managers", Duration.ofSeconds(120), () -> {
             ClusterInfo info = new ClusterClient(first).info();
-            return readyNodes(first) == 5 && info.managers().size() == 3
+            return readyNodes(first) == size() && info.managers().size() == managers
                     && info.managers().stream().allMatch(m -> !m.status().equals("Unreachable"));
         });
     }
 
     /** The API address of a manager that is alive and answers. */
     String anyManager() {
-        for (int i = 0; i <= 2; i++) {
+        for (int i = 0; i < managers; i++) {
             FailoverNode proc = nodes.get(addr(i));
             if (proc != null && proc.process().isAlive()) {
                 try {
@@ -118,6 +149,9 @@ final class FailoverCluster {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main"));
         command.addAll(List.of(args));
         Path log = dir.resolve(address + ".log");
+        if (partitions != null) {
+            command = partitions.wrap(address, command);
+        }
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         nodes.put(address, new FailoverNode(process, List.of(args), address));

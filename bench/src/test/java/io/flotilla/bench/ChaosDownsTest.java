@@ -39,4 +39,15 @@ class ChaosDownsTest {
         assertThat(ChaosDowns.judge(List.of(paused, otherKilled, beforeTheKill, longAfter, unknownNode), ADDRESS, spans))
                 .extracting(ChaosDowns.Wrong::event).containsExactly(paused, otherKilled, beforeTheKill, longAfter, unknownNode);
     }
+
+    @Test
+    void aPartitionExplainsADownOfTheNodeItCutOffAndOfNoOther() {
+        List<Span> spans = List.of(new Span(Kind.PARTITION_WORKER, "127.0.15.5", T, T.plusSeconds(4)),
+                new Span(Kind.PARTITION_LEADER, "127.0.15.1", T.plusSeconds(30), T.plusSeconds(33)));
+        ClusterEvent cutOff = down("w2", T.plusSeconds(2));
+        ClusterEvent leaderCutOff = down("m1", T.plusSeconds(32));
+        ClusterEvent bystander = down("w1", T.plusSeconds(2));
+        assertThat(ChaosDowns.judge(List.of(cutOff, leaderCutOff, bystander), ADDRESS, spans))
+                .extracting(ChaosDowns.Wrong::event).containsExactly(bystander);
+    }
 }

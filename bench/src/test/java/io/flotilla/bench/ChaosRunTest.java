@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A short chaos run on real node processes (fixed seed) must find nothing; its own history with one
- * acknowledgement for a write never sent must be found out. Takes a minute or so (five JVMs).
+ * Short chaos runs on real node processes (fixed seeds) must find nothing: process faults on 3
+ * managers, and partitions (iptables, {@link ChaosPartitions}) on 5; the first run's own history
+ * with one acknowledgement for a write never sent must be found out. A minute or two each.
  */
 class ChaosRunTest {
     @Test
@@ -24,7 +25,8 @@ class ChaosRunTest {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "chaos")), "run");
         // every register a label of one node, updated together through different managers: the run that
         // found acknowledged writes lost when a manager logged its stale copy of the whole spec (NodeSpecPatch)
-        ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(7, Duration.ofSeconds(15), 2, 2, 2, dir, false, false, false), System.out);
+        ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(7, Duration.ofSeconds(15), 2, 2, 2, dir, false, false, false,
+                3, ChaosNemesis.Faults.PROCESS), System.out);
         ChaosBenchCommand.print(result, 7, 15, System.out);
         assertTrue(result.acknowledged() > 0, "no write was acknowledged");
         assertNotNull(result.converge(), "the cluster did not converge");
@@ -45,6 +47,24 @@ class ChaosRunTest {
         assertTrue(!dropped.ok(false));
         Path window = dropped.windows().stream().filter(w -> w.toString().contains("lost-write")).findFirst().orElseThrow();
         assertTrue(Files.readString(window).contains("never-sent"));
+    }
+
+    @Test
+    @Timeout(300)
+    void partitionsOnFiveManagersLoseNothing() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "chaos")), "partitions");
+        ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(7, Duration.ofSeconds(20), 2, 2, 2, dir, false, false, false,
+                5, ChaosNemesis.Faults.PARTITION), System.out);
+        ChaosBenchCommand.print(result, 7, 20, System.out);
+        assertTrue(result.faults().keySet().stream().anyMatch(ChaosNemesis.Kind::partition), "no partition happened: " + result.faults());
+        assertTrue(result.acknowledged() > 0, "no write was acknowledged");
+        assertNotNull(result.converge(), "the cluster did not converge");
+        assertEquals(0, result.verdict().lostWrites(), "lost acknowledged writes; see " + result.verdict().windows());
+        assertEquals(0, result.verdict().neverWritten(), "reads of a value never written");
+        assertEquals(0, result.orphans());
+        assertEquals(0, result.leftovers(), "processes left behind");
+        assertEquals(List.of(), result.wronglyDown(), "nodes judged down while only paused or untouched");
+        assertTrue(result.ok());
     }
 
     private static boolean lastFromAck(ChaosRun.Result result, String register) {

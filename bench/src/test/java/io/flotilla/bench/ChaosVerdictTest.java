@@ -55,15 +55,27 @@ class ChaosVerdictTest {
 
     @Test
     void theSeedFixesTheSchedule() {
-        assertEquals(ChaosNemesis.schedule(42, 50), ChaosNemesis.schedule(42, 50));
-        assertNotEquals(ChaosNemesis.schedule(42, 50), ChaosNemesis.schedule(43, 50));
-        // neighbouring seeds start differently: every kind comes first for some seed in 1..40
-        assertEquals(java.util.EnumSet.allOf(ChaosNemesis.Kind.class), java.util.stream.LongStream.rangeClosed(1, 40)
-                .mapToObj(s -> ChaosNemesis.schedule(s, 1).getFirst().kind()).collect(java.util.stream.Collectors.toSet()));
-        assertTrue(ChaosNemesis.schedule(42, 200).stream().allMatch(f -> !f.kind().pause()
+        ChaosNemesis.Faults all = ChaosNemesis.Faults.ALL;
+        assertEquals(ChaosNemesis.schedule(42, 50, all, 3), ChaosNemesis.schedule(42, 50, all, 3));
+        assertNotEquals(ChaosNemesis.schedule(42, 50, all, 3), ChaosNemesis.schedule(43, 50, all, 3));
+        // neighbouring seeds start differently: every kind comes first for some seed in 1..60
+        assertEquals(java.util.EnumSet.allOf(ChaosNemesis.Kind.class), java.util.stream.LongStream.rangeClosed(1, 60)
+                .mapToObj(s -> ChaosNemesis.schedule(s, 1, all, 3).getFirst().kind()).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(ChaosNemesis.schedule(42, 200, all, 3).stream().allMatch(f -> !f.kind().pause()
                 || f.length().compareTo(ChaosNemesis.MAX_PAUSE) <= 0));
-        // workers' faults hit workers (3, 4), managers' faults managers (0-2)
-        assertTrue(ChaosNemesis.schedule(42, 200).stream().allMatch(f -> (f.kind() == ChaosNemesis.Kind.KILL_WORKER
-                || f.kind() == ChaosNemesis.Kind.PAUSE_WORKER) == (f.node() >= 3)));
+        for (int managers : new int[] {3, 5}) {
+            // workers' faults hit workers (after the managers), managers' faults managers
+            assertTrue(ChaosNemesis.schedule(42, 200, all, managers).stream()
+                    .allMatch(f -> f.kind().worker() == (f.node() >= managers) && f.node() < managers + 2));
+            assertTrue(ChaosNemesis.schedule(42, 200, all, managers).stream().anyMatch(f -> f.node() == managers - 1));
+        }
+    }
+
+    @Test
+    void aFaultSetDrawsOnlyItsKinds() {
+        assertTrue(ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.PARTITION, 3).stream().allMatch(f -> f.kind().partition()));
+        assertTrue(ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.PROCESS, 3).stream().noneMatch(f -> f.kind().partition()));
+        assertEquals(java.util.EnumSet.allOf(ChaosNemesis.Kind.class), ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.ALL, 3)
+                .stream().map(ChaosNemesis.Fault::kind).collect(java.util.stream.Collectors.toSet()));
     }
 }
