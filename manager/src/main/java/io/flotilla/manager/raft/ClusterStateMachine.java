@@ -58,6 +58,10 @@ public final class ClusterStateMachine extends BaseStateMachine {
     static final String ERROR = "error ";
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    /** How long after a failed snapshot the next one is tried. */
+    static final java.time.Duration SNAPSHOT_RETRY_PAUSE = java.time.Duration.ofSeconds(1);
+    /** {@link System#nanoTime()} of the last failed snapshot; long ago at first. */
+    private volatile long snapshotFailedAt = System.nanoTime() - SNAPSHOT_RETRY_PAUSE.toNanos() - 1;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition advanced = lock.newCondition();
     private volatile ClusterState state = ClusterState.EMPTY;
@@ -251,9 +255,16 @@ public final class ClusterStateMachine extends BaseStateMachine {
     /**
      * Writes the state as {@link StateSnapshot} JSON to a temporary file, forces it to disk and
      * renames it to the name Ratis expects ({@code snapshot.<term>_<index>}), with its MD5 beside.
+     * A snapshot that cannot be written (a full disk) fails as an {@link IOException}, which Ratis
+     * logs and survives, leaving nothing half-written; any other exception would close this peer
+     * for good. After a failure the next attempt waits {@link #SNAPSHOT_RETRY_PAUSE}: Ratis asks
+     * again after every applied entry, and the log keeps every entry until a snapshot succeeds.
      */
     @Override
     public long takeSnapshot() throws IOException {
+        if (System.nanoTime() - snapshotFailedAt < SNAPSHOT_RETRY_PAUSE.toNanos()) {
+            return -1;
+        }
         ClusterState snapshotState;
         TermIndex applied;
         lock.lock();
@@ -267,7 +278,13 @@ public final class ClusterStateMachine extends BaseStateMachine {
             return -1;
         }
         long began = System.nanoTime();
-        writeSnapshot(StateSnapshot.of(snapshotState), applied);
+        try {
+            writeSnapshot(StateSnapshot.of(snapshotState), applied);
+        } catch (IOException | RuntimeException e) {
+            snapshotFailedAt = System.nanoTime();
+            throw new IOException("snapshot at " + applied + " not written (the log keeps its entries; next try in "
+                    + SNAPSHOT_RETRY_PAUSE.toMillis() + " ms): " + e, e);
+        }
         RaftMeters current = meters;
         if (current != null) {
             current.snapshot().record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -278,17 +295,39 @@ public final class ClusterStateMachine extends BaseStateMachine {
         return applied.getIndex();
     }
 
+    /**
+     * The snapshot file and its MD5 are both written before the snapshot takes its name, so a
+     * snapshot is there whole or not at all; on a failure what was written is removed.
+     */
     private void writeSnapshot(StateSnapshot snapshot, TermIndex applied) throws IOException {
         Path target = storage.getSnapshotFile(applied.getTerm(), applied.getIndex()).toPath();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(java.nio.ByteBuffer.wrap(Json.writeBytes(snapshot)));
-            channel.force(true);
+        Path digest = MD5FileUtil.getDigestFileForFile(target.toFile()).toPath();
+        try {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                channel.write(java.nio.ByteBuffer.wrap(Json.writeBytes(snapshot)));
+                channel.force(true);
+            }
+            MD5Hash md5 = MD5FileUtil.computeMd5ForFile(tmp.toFile());
+            MD5FileUtil.saveMD5File(target.toFile(), md5);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target, md5), applied));
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(tmp);
+            if (!Files.exists(target)) {
+                deleteQuietly(digest);
+            }
+            throw e;
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target.toFile());
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target, md5), applied));
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {} after a failed snapshot: {}", file, e.toString());
+        }
     }
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {

@@ -133,6 +133,34 @@ public class RaftClusterStoreTest {
     }
 
     @Test
+    void aSnapshotThatCannotBeWrittenFailsAsAnIoErrorLeavesNothingAndIsTriedAgainLater() throws Exception {
+        Manager manager = start();
+        fill(manager, 1);
+        ClusterStateMachine machine = manager.store().machine();
+        org.apache.ratis.server.protocol.TermIndex applied = machine.getLastAppliedTermIndex();
+        Path target = ((org.apache.ratis.statemachine.impl.SimpleStateMachineStorage) machine.getStateMachineStorage())
+                .getSnapshotFile(applied.getTerm(), applied.getIndex()).toPath();
+        // where the snapshot's MD5 goes, something that cannot be replaced: its write fails, as on a full disk
+        Path obstacle = Files.createDirectories(target.resolveSibling(target.getFileName() + ".md5").resolve("x"));
+
+        // an IOException, which Ratis logs and survives; anything else closes the peer for good
+        assertThatThrownBy(machine::takeSnapshot).isInstanceOf(IOException.class).hasMessageContaining("not written");
+        assertThat(snapshotFiles()).isEmpty();
+        assertThat(Files.exists(target.resolveSibling(target.getFileName() + ".tmp"))).isFalse();
+        // asked again at once (Ratis asks after every applied entry): not tried
+        assertThat(machine.takeSnapshot()).isEqualTo(-1);
+
+        Files.delete(obstacle);
+        Files.delete(obstacle.getParent());
+        Thread.sleep(ClusterStateMachine.SNAPSHOT_RETRY_PAUSE.toMillis() + 100);
+        assertThat(machine.takeSnapshot()).isEqualTo(applied.getIndex());
+        assertThat(snapshotFiles()).containsExactly(target);
+        org.apache.ratis.util.MD5FileUtil.verifySavedMD5(target.toFile(),
+                org.apache.ratis.util.MD5FileUtil.computeMd5ForFile(target.toFile()));
+        manager.submit(new Command.CreateService("after", ServiceSpec.process("after", 1, List.of("true")), T0)).get();
+    }
+
+    @Test
     void snapshotFileHoldsTheStateAsJson() throws Exception {
         Manager manager = start();
         ClusterState written = fill(manager, 1);
