@@ -57,7 +57,6 @@ import org.slf4j.LoggerFactory;
  * threads but not the tasks: they run on under their shims and the next agent on the same data directory adopts them.
  */
 public final class Agent implements AutoCloseable {
-    static final Duration POLL_WAIT = Duration.ofSeconds(10);
     static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(2);
     private static final int REMEMBERED_FINISHED_TASKS = 10_000;
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
@@ -146,7 +145,7 @@ public final class Agent implements AutoCloseable {
         new TaskAdoption(config.dataDir(), drivers, context, reporter, clock).adoptSurvivors(runners, finished);
         reporter.start();
         sessionThread = Thread.ofPlatform().name("agent-session-" + config.nodeId()).daemon()
-                .start(this::sessionLoop);
+                .start(new ManagerSession(this, config.nodeId(), channel, sessions));
         maintenance = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("agent-maintenance-" + config.nodeId()).daemon().factory());
         maintenance.scheduleWithFixedDelay(this::maintain, MAINTENANCE_INTERVAL.toMillis(),
@@ -216,53 +215,18 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void sessionLoop() {
-        boolean inSession = false;
-        long index = 0;
-        boolean failing = false;
-        while (!closed) {
-            try {
-                AssignmentSet assignments = inSession
-                        ? channel.assignments(config.nodeId(), index, POLL_WAIT)
-                        : channel.hello(hello());
-                if (closed) {
-                    return;
-                }
-                if (!inSession) {
-                    inSession = true;
-                    log.info("node {}: session open with the manager", config.nodeId());
-                    runners.values().forEach(TaskRunner::reportStatus);
-                    reporter.sessionOpened();
-                }
-                if (failing) {
-                    failing = false;
-                }
-                index = assignments.index();
-                reconcile(assignments);
-                sessions.offer(assignments.session());
-            } catch (IOException | RuntimeException e) {
-                if (closed || Thread.currentThread().isInterrupted()) {
-                    return;
-                }
-                if (e instanceof ManagerRefusedException refused && refused.status() == 403) {
-                    sessions.refused(refused.getMessage());
-                }
-                if (!failing) {
-                    log.warn("node {}: no assignment set from the manager, tasks keep running; retrying: {}", config.nodeId(),
-                            e.getMessage());
-                    failing = true;
-                }
-                inSession = false;
-                try {
-                    channel.awaitRetry(); // the channel's backoff: the node's one (ManagerConnection)
-                } catch (InterruptedException interrupted) {
-                    return;
-                }
-            }
-        }
+    boolean isClosed() {
+        return closed;
     }
 
-    private AgentHello hello() {
+    /** The session opened: every runner tells its status again, and the reporter may send. */
+    void sessionOpened() {
+        runners.values().forEach(TaskRunner::reportStatus);
+        reporter.sessionOpened();
+    }
+
+    /** What the session says to a manager first: this node as it describes itself. */
+    AgentHello hello() {
         return new AgentHello(new Node(config.nodeId(), new NodeSpec(null, null, null),
                 new NodeStatus(NodeState.READY, config.hostname(), config.address(), config.resources(),
                         drivers.keySet(), clock.instant(), null)));
