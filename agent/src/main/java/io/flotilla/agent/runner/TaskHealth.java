@@ -8,21 +8,22 @@ import java.time.InstantSource;
 /**
  * Checks one running task's health: through its driver where the driver checks health itself (a
  * container's own healthcheck), else with a {@link HealthChecker} on this node, in the task's
- * environment and working directory. Each change goes to the listener (the runner). Guarded by
- * the runner's lock.
+ * environment and working directory. Each change is told to the runner: the task's status shows it
+ * while the task runs, and an unhealthy task fails. Guarded by the runner's lock.
  */
 final class TaskHealth {
+    private final TaskRunner runner;
     private final Task task;
     private final TaskWorkspace workspace;
     private final InstantSource clock;
-    private final HealthChecker.Listener listener;
+    private final HealthChecker.Listener listener = this::changed;
     private HealthChecker checker;
 
-    TaskHealth(Task task, TaskWorkspace workspace, InstantSource clock, HealthChecker.Listener listener) {
+    TaskHealth(TaskRunner runner, Task task, TaskWorkspace workspace, InstantSource clock) {
+        this.runner = runner;
         this.task = task;
         this.workspace = workspace;
         this.clock = clock;
-        this.listener = listener;
     }
 
     /** Whether the task's template asks for health checks. */
@@ -55,5 +56,13 @@ final class TaskHealth {
     void closeForRestart() {
         close();
         checker = null;
+    }
+
+    /** A new health: shown in the status while the task runs; an unhealthy task fails. */
+    private void changed(String health, String output) {
+        if (!health.equals(runner.status().health()) && runner.runsStill("health: " + health, health)
+                && HealthChecker.UNHEALTHY.equals(health)) {
+            runner.fail("unhealthy", "unhealthy: " + output);
+        }
     }
 }

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one task on this node and owns its status, which moves one step at a time and only
- * forward (the table is in {@link TaskStateMachine}):
+ * Runs one task on this node and owns its status ({@link TaskStatusKeeper}), which moves one step
+ * at a time and only forward (the table is in {@link TaskStateMachine}):
  *
  * <pre>
  * ASSIGNED ─▶ PREPARING ─▶ STARTING ─▶ RUNNING ─▶ COMPLETE (exit 0) | FAILED (exit ≠ 0, unhealthy)
@@ -61,7 +61,7 @@ public final class TaskRunner {
     private final TaskHealth health; // guarded by lock
     private final CountDownLatch stopAsked = new CountDownLatch(1);
     private final Object lock = new Object();
-    private TaskStatus status;
+    private final TaskStatusKeeper status; // guarded by lock
     private TaskHandle handle;
     private StopRequest stopRequest;
     private boolean detached;
@@ -71,12 +71,12 @@ public final class TaskRunner {
 
     private TaskRunner(Task task, Assignment assignment, TaskStatus status, TaskRunnerContext context) {
         this.task = task;
-        this.status = status;
         this.context = context;
         this.workspace = new TaskWorkspace(task, assignment, context, log);
+        this.status = new TaskStatusKeeper(task, context, workspace, status);
         this.stopper = new TaskStopper(task, assignment, log);
         this.dependencyChanges = new DependencyChanges(this, task, context, workspace, stopper, log);
-        this.health = new TaskHealth(task, workspace, context.clock(), this::healthChanged);
+        this.health = new TaskHealth(this, task, workspace, context.clock());
     }
 
     /** A task newly assigned to this node, wired as {@code assignment} says; {@link #start()} prepares and launches it. */
@@ -87,13 +87,12 @@ public final class TaskRunner {
     /** A task an earlier agent started and that still runs; {@link #start()} watches it. */
     public static TaskRunner adopted(TaskRecord record, TaskHandle handle, TaskRunnerContext context) {
         Task task = record.task();
-        TaskStatus adopted = new TaskStatus(TaskState.RUNNING, context.clock().instant(), "adopted by a restarted agent",
-                null, null, pidOf(handle), handle.containerId(), record.hostPorts(),
+        TaskStatus adopted = TaskStatusKeeper.adopted(context.clock().instant(), handle, record.hostPorts(),
                 TaskHealth.enabled(task) ? HealthChecker.STARTING : null);
         TaskRunner runner = new TaskRunner(task, record.assignment(), adopted, context);
         runner.handle = handle;
         runner.workspace.adopt(record);
-        runner.status = adopted.withFiles(runner.workspace.files.held());
+        runner.status.holdFiles();
         return runner;
     }
 
@@ -111,7 +110,7 @@ public final class TaskRunner {
 
     public TaskStatus status() {
         synchronized (lock) {
-            return status;
+            return status.current();
         }
     }
 
@@ -121,7 +120,7 @@ public final class TaskRunner {
      */
     public void reportStatus() {
         synchronized (lock) {
-            context.listener().statusChanged(task.id(), status);
+            status.tell();
         }
     }
 
@@ -305,8 +304,7 @@ public final class TaskRunner {
 
     /** {@code launched} runs: RUNNING with its pid, watched, and health-checked unless a stop is asked. Holds the lock. */
     private void runs(TaskHandle launched, String message, String healthNow) {
-        move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), message, null, null, pidOf(launched),
-                launched.containerId(), workspace.hostPorts, healthNow));
+        status.running(launched, message, healthNow);
         watch(launched);
         if (stopRequest != null) {
             stopper.stopAfter(Duration.ZERO, launched);
@@ -338,21 +336,13 @@ public final class TaskRunner {
         finish(ending.state(), ending.message(), ending.error(), ending.exitCode());
     }
 
-    private void healthChanged(String health, String output) {
-        if (!health.equals(status().health()) && runsStill("health: " + health, health)
-                && HealthChecker.UNHEALTHY.equals(health)) {
-            requestStop(new StopRequest(TaskState.FAILED, "unhealthy", "unhealthy: " + output));
-        }
-    }
-
     /** RUNNING still, with a new message, health and the file versions held now; false if it does not run. */
     boolean runsStill(String message, String healthNow) {
         synchronized (lock) {
             if (status.state() != TaskState.RUNNING || stopRequest != null || detached) {
                 return false;
             }
-            move(new TaskStatus(TaskState.RUNNING, context.clock().instant(), message, null, null, status.pid(),
-                    status.containerId(), status.hostPorts(), healthNow));
+            status.stillRunning(message, healthNow);
             return true;
         }
     }
@@ -366,16 +356,12 @@ public final class TaskRunner {
         }
     }
 
-    private static Long pidOf(TaskHandle handle) {
-        return handle.pid() > 0 ? handle.pid() : null;
-    }
-
     boolean moveTo(TaskState state, String message) {
         synchronized (lock) {
             if (detached || status.state().isTerminal()) {
                 return false;
             }
-            move(new TaskStatus(state, context.clock().instant(), message, null, null, null, null, workspace.hostPorts, null));
+            status.step(state, message);
             return true;
         }
     }
@@ -386,24 +372,12 @@ public final class TaskRunner {
             if (detached || status.state().isTerminal()) {
                 return;
             }
-            last = new TaskStatus(state, context.clock().instant(), message, error, exitCode, status.pid(),
-                    status.containerId(), status.hostPorts(), status.health());
-            move(last);
+            last = status.end(state, message, error, exitCode);
             if (follower != null) {
                 follower.close();
             }
         }
         workspace.ended(last);
         log.info("task {}: {} ({})", task.id(), state.displayName(), error != null ? error : message);
-    }
-
-    /** The one place the status changes (with the file versions the task holds, none once it ended); callers hold the lock. */
-    private void move(TaskStatus next) {
-        if (!TaskStateMachine.allows(status.state(), next.state())) {
-            throw new IllegalStateException("task " + task.id() + " cannot go from " + status.state() + " to "
-                    + next.state());
-        }
-        status = next.state().isTerminal() ? next : next.withFiles(workspace.files.held());
-        context.listener().statusChanged(task.id(), status);
     }
 }
