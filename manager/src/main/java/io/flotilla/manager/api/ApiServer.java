@@ -1,21 +1,14 @@
 package io.flotilla.manager.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import io.flotilla.manager.cluster.ClusterAdmin;
 import io.flotilla.manager.dispatcher.Dispatcher;
-import io.flotilla.manager.dispatcher.NotLeaderException;
-import io.flotilla.manager.dispatcher.UnknownNodeException;
 import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.ClusterStore;
-import io.flotilla.manager.raft.CommandFailedException;
-import io.flotilla.manager.raft.UnavailableException;
 import io.flotilla.model.Json;
 import io.flotilla.model.api.ApiError;
 import io.flotilla.model.api.TaskLogSource;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
 import java.util.List;
@@ -34,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Errors always answer an {@link ApiError}: {@code not_found} 404, {@code invalid} 400 (with
  * the JSON parser's message for a malformed body), {@code conflict} 409, {@code unavailable} 503
- * (no leader or quorum), {@code internal} 500; {@code unauthenticated} 401 and {@code forbidden} 403
- * as {@link ApiCaller} decides.
+ * (no leader or quorum), {@code internal} 500 ({@link ApiFailures}); {@code unauthenticated} 401 and
+ * {@code forbidden} 403 as {@link ApiCaller} decides.
  *
  * <p>With an SSL context it is HTTPS only (TLS 1.3), and <em>wants</em> a client certificate:
  * the handshake refuses certificates the cluster CA did not sign, and a client without one gets
@@ -143,28 +136,7 @@ public final class ApiServer implements AutoCloseable {
                     answer = route(request, caller);
                 }
             } catch (Exception e) {
-                if (exchange.responseCode() != -1) {
-                    LOG.debug("{} {} failed after the answer started: {}", request.method(),
-                            exchange.path(), e.toString());
-                    return;
-                }
-                ApiException error = toApiException(e);
-                if (e instanceof NotLeaderException notLeader && notLeader.leaderApi() != null) {
-                    exchange.responseHeader(LEADER_HEADER, notLeader.leaderApi());
-                }
-                if (e instanceof InterruptedException) {
-                    // The server is closing: in-flight long polls end; nothing went wrong.
-                    Thread.currentThread().interrupt();
-                    LOG.debug("{} {} interrupted by shutdown", request.method(), exchange.path());
-                } else if (!exchange.open()) {
-                    // The client went (or was cut: the request deadline) while its request was read.
-                    LOG.debug("{} {}: the connection closed: {}", request.method(), exchange.path(), e.toString());
-                    return;
-                } else if (error.status() >= 500) {
-                    LOG.warn("{} {} → {}: {}", request.method(), exchange.path(), error.status(),
-                            error.getMessage(), e);
-                }
-                send(exchange, error.status(), error.error());
+                ApiFailures.answer(exchange, request, e);
                 return;
             }
             if (answer instanceof Answer special) {
@@ -361,25 +333,6 @@ public final class ApiServer implements AutoCloseable {
 
     static ApiException notFound(ApiRequest r) {
         return ApiException.notFound("no such endpoint: " + r.method() + " " + r.exchange().path());
-    }
-
-    static ApiException toApiException(Exception e) {
-        Throwable cause = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
-        return switch (cause) {
-            case ApiException api -> api;
-            case UnavailableException u -> new ApiException(503, "unavailable", u.getMessage());
-            case UnknownNodeException u -> ApiException.notFound(u.getMessage());
-            case NotLeaderException u -> new ApiException(503, "unavailable", u.getMessage());
-            case CommandFailedException c -> new ApiException(500, "internal", c.getMessage());
-            case JsonMappingException j when j.getCause() instanceof IllegalArgumentException
-                                              || j.getCause() instanceof NullPointerException ->
-                    ApiException.invalid("invalid body: " + j.getCause().getMessage());
-            case JsonProcessingException j -> ApiException.invalid("malformed JSON: " + j.getOriginalMessage());
-            case IllegalArgumentException i -> ApiException.invalid(i.getMessage());
-            case NullPointerException npe -> ApiException.invalid("missing field: " + npe.getMessage());
-            case InterruptedException i -> new ApiException(503, "unavailable", "the manager is stopping");
-            default -> new ApiException(500, "internal", cause.toString());
-        };
     }
 
     private static OutputStream startStream(ApiExchange exchange) throws IOException {

@@ -24,7 +24,7 @@ import java.util.List;
  * included), read by {@link ApiRequest#parse} as the API reads a body, and the Raft log's
  * {@link Command}s, read by {@link Json#read} as the state machine reads them.
  *
- * <p>A body gives a value or an error that {@link ApiServer#toApiException} answers with 400: a
+ * <p>A body gives a value or an error that {@link ApiFailures#toApiException} answers with 400: a
  * 500 (an unexpected exception; it is also logged as a warning) is a finding. A command gives a
  * value (or null for {@code null}) or an {@link UncheckedIOException} (a UTF-32 body with a bad
  * code point included: {@code utf32-invalid-code-point}). Either way, a Jackson
@@ -57,7 +57,7 @@ class ApiJsonFuzzTest {
         try {
             ApiRequest.parse(body, type);
         } catch (Exception refused) {
-            ApiException answer = ApiServer.toApiException(refused);
+            ApiException answer = ApiFailures.toApiException(refused);
             if (answer.status() != 400 || refused instanceof JsonProcessingException j && !expectedCause(j.getCause())) {
                 throw new AssertionError("a " + type.getSimpleName() + " body answered " + answer.status(), refused);
             }
