@@ -8,19 +8,13 @@ import io.flotilla.manager.Manager;
 import io.flotilla.manager.ManagerConfig;
 import io.flotilla.model.NodeRole;
 import io.flotilla.model.api.ManagerPeer;
-import io.flotilla.model.api.TaskLogSource;
 import io.flotilla.node.mesh.NodeMesh;
 import io.flotilla.node.metrics.NodeMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,9 +60,10 @@ public final class LocalNode implements AutoCloseable {
     /** Every part's meters, one registry; served on {@code --metrics} ({@link NodeMetrics#serve}). */
     private final NodeMetrics metrics;
 
-    private LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort,
-                      io.flotilla.security.NodeTls tls, io.flotilla.security.CertificateRenewer renewer,
-                      NodeMetrics metrics) {
+    /** The node of {@code agent} and, when it is a manager, {@code manager}, as {@link NodeLaunch} started them. */
+    LocalNode(String nodeId, Manager manager, Agent agent, HttpManagerChannel channel, String apiHostPort,
+              io.flotilla.security.NodeTls tls, io.flotilla.security.CertificateRenewer renewer,
+              NodeMetrics metrics) {
         this.metrics = metrics;
         this.tls = tls;
         this.renewer = renewer;
@@ -105,9 +100,10 @@ public final class LocalNode implements AutoCloseable {
                     ? NodeAddresses.freePort(api.getAddress()) : api.getPort() + 1);
         }
         io.flotilla.security.NodeTls tls = NodeCredentials.forDevNode(data, nodeId, api.getAddress());
-        LocalNode node = run(nodeId, data, new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT)
-                .withTls(tls).withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls, overlay,
-                dnsDomain);
+        LocalNode node = NodeLaunch.run(nodeId, data,
+                new ManagerConfig(nodeId, data.resolve("manager"), api, raft, HEARTBEAT_TIMEOUT).withTls(tls)
+                        .withLeaseTtl(LeaseSetting.load(data)), api.getAddress().getHostAddress(), List.of(), tls,
+                overlay, dnsDomain);
         node.followCa();
         return node;
     }
@@ -148,8 +144,8 @@ public final class LocalNode implements AutoCloseable {
         String host = config.advertise();
         io.flotilla.security.NodeTls tls = NodeCredentials.forClusterNode(data, config, certValidity);
         if (config.role() != NodeRole.MANAGER) {
-            LocalNode node = run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls, overlay,
-                    dnsDomain);
+            LocalNode node = NodeLaunch.run(config.nodeId(), data, null, host, apiAddresses(config.managers()), tls,
+                    overlay, dnsDomain);
             try {
                 node.role.serveRelay(host);
             } catch (IOException | RuntimeException e) {
@@ -164,8 +160,8 @@ public final class LocalNode implements AutoCloseable {
         ManagerConfig managerConfig = new ManagerConfig(config.nodeId(), data.resolve("manager"), api, raft,
                 HEARTBEAT_TIMEOUT, config.bootstrap(), config.managers(), tls).withLeaseTtl(LeaseSetting.load(data))
                 .withNetworkPool(NetworkPoolSetting.load(data));
-        LocalNode node = run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()), tls, overlay,
-                dnsDomain);
+        LocalNode node = NodeLaunch.run(config.nodeId(), data, managerConfig, host, apiAddresses(config.managers()),
+                tls, overlay, dnsDomain);
         try {
             node.role.joinRaftGroup(config.managers(), host);
         } catch (RuntimeException e) {
@@ -250,58 +246,6 @@ public final class LocalNode implements AutoCloseable {
     /** After a role change, DNS answers from the new source (own registry, or the managers' mirror). */
     private void restartDns() throws IOException {
         dns.restartDns();
-    }
-
-    private static LocalNode run(String nodeId, Path data, ManagerConfig managerConfig, String address,
-                                 List<String> knownManagers, io.flotilla.security.NodeTls tls, boolean overlay,
-                                 String dnsDomain) throws IOException {
-        // Clients in this process (demo, benchmarks) use this node's directory unless told otherwise.
-        io.flotilla.client.ClientTls.offerDirectory(tls.directory().path());
-        // The agent (which reads task logs) needs the API address the manager binds, so the
-        // manager gets a log source that is filled in once the agent exists.
-        AtomicReference<TaskLogSource> logs = new AtomicReference<>(TaskLogSource.NONE);
-        TaskLogSource delegating = (task, tail, follow, out) -> logs.get().write(task, tail, follow, out);
-        Manager manager = null;
-        Set<String> managers = new LinkedHashSet<>();
-        String apiHostPort = null;
-        NodeMetrics metrics = new NodeMetrics();
-        if (managerConfig != null) {
-            manager = new Manager(managerConfig, InstantSource.system(), delegating,
-                    io.flotilla.manager.ManagerTuning.defaults(), metrics.registry());
-            manager.start();
-            InetSocketAddress bound = manager.apiAddress();
-            address = bound.getAddress().getHostAddress();
-            apiHostPort = address + ":" + bound.getPort();
-            managers.add(apiHostPort);
-        }
-        managers.addAll(knownManagers);
-        try {
-            AgentConfig config = agentConfig(nodeId, address, data, overlay, dnsDomain);
-            HttpManagerChannel channel = new HttpManagerChannel(new ArrayList<>(managers), tls.context(),
-                    tls.directory().caCertificate());
-            Agent agent = new Agent(config, channel, InstantSource.system(), metrics.registry());
-            logs.set(agent.logs());
-            agent.start();
-            return new LocalNode(nodeId, manager, agent, channel, apiHostPort, tls,
-                    NodeCredentials.renewer(tls, channel::managers), metrics);
-        } catch (RuntimeException e) {
-            if (manager != null) {
-                manager.close();
-            }
-            metrics.close();
-            throw e;
-        }
-    }
-
-    /**
-     * The node's agent: on this machine's resources and drivers, under {@code <data>/agent}, with the
-     * node's {@code --overlay} and DNS domain (null: the default), which it has no other way to know.
-     */
-    static AgentConfig agentConfig(String nodeId, String address, Path data, boolean overlay, String dnsDomain) {
-        return new AgentConfig(nodeId, NodeAddresses.hostname(), address, data.resolve("agent"),
-                AgentConfig.detectResources(), AgentConfig.detectDrivers(), HEARTBEAT_INTERVAL,
-                io.flotilla.agent.volume.GlusterDefaults.load(data.resolve("agent"), System.getenv()))
-                .withOverlay(overlay).withDnsDomain(dnsDomain);
     }
 
     private static List<String> apiAddresses(List<ManagerPeer> managers) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalNodeAgentConfigTest {
     @Test
     void theAgentGetsTheNodesDnsDomainAndOverlay(@TempDir Path data) {
-        AgentConfig config = LocalNode.agentConfig("node-1", "127.0.0.1", data, true, "corp.example");
+        AgentConfig config = NodeLaunch.agentConfig("node-1", "127.0.0.1", data, true, "corp.example");
 
         assertThat(config.dnsDomain()).isEqualTo("corp.example");
         assertThat(config.overlay()).isTrue();
@@ -24,7 +24,7 @@ class LocalNodeAgentConfigTest {
 
     @Test
     void withoutADomainTheAgentUsesTheDnsServersDefault(@TempDir Path data) {
-        AgentConfig config = LocalNode.agentConfig("node-1", "127.0.0.1", data, false, null);
+        AgentConfig config = NodeLaunch.agentConfig("node-1", "127.0.0.1", data, false, null);
 
         assertThat(config.dnsDomain()).isEqualTo(AgentConfig.DEFAULT_DNS_DOMAIN)
                 .isEqualTo(io.flotilla.discovery.dns.DnsConfig.DEFAULT_DOMAIN);
