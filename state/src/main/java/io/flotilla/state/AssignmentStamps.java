@@ -30,7 +30,7 @@ import org.pcollections.PMap;
  * <p>And per network the last change to what the sessions of its nodes carry of it
  * ({@code networks}, see {@link #networksTouched}): its addresses, an endpoint's readiness or node,
  * a node's underlay address or state. A node's session changed when a network it has a task on
- * did ({@link ClusterState#nodeSessionChangedSince}); indexed by network, so a poll looks at the
+ * did ({@link StateStamps#nodeSessionChangedSince}); indexed by network, so a poll looks at the
  * few networks, never at tasks, and at nothing when no network changed since it last looked.
  *
  * <p>A stamp is greater than the index of every state before the change and at most the index of

@@ -23,7 +23,8 @@ import java.util.Set;
  * indexes), {@link NodeTable}, {@link VolumeTable}, {@link Registrations}, {@link NetworkTable}
  * (networks and their addresses) and {@link ImageTable}; plus the cluster's identity and {@code index}, the last Raft log
  * index applied (0 for an empty state), and the stamps of the nodes' assignment sets
- * ({@link AssignmentStamps}), which apply sets from what each command changed ({@link Changes}).
+ * ({@link AssignmentStamps}), which apply sets from what each command changed ({@link Changes}) and
+ * {@link #stamps()} reads.
  * This class answers what spans tables.
  */
 public final class ClusterState {
@@ -192,51 +193,9 @@ public final class ClusterState {
         return tasks.ofNode(nodeId);
     }
 
-    /**
-     * True if what node {@code nodeId} must run (its tasks, their desired states and templates,
-     * the ports published with them) may have changed since the state with index {@code index}:
-     * anything but the status of a task it already has, which stays in its set. Never false when
-     * it did change; may be true when it did not (a snapshot load counts as a change).
-     */
-    public boolean nodeTasksChangedSince(String nodeId, long index) {
-        AssignmentStamps.NodeStamps changed = stamps.of(nodeId);
-        return stamps.portsChangedAt() > index || (changed != null && changed.tasks() > index);
-    }
-
-    /**
-     * The stamp of the last change to what node {@code nodeId} must run (0 if none): equal stamps
-     * mean the same tasks, templates and ended-or-not states (statuses aside), so a value derived
-     * from those alone may be kept while the stamp stays.
-     */
-    public long nodeTasksStamp(String nodeId) {
-        AssignmentStamps.NodeStamps changed = stamps.of(nodeId);
-        return changed == null ? 0 : changed.tasks();
-    }
-
-    /**
-     * True if node {@code nodeId}'s assignment set may differ in any way from the one at index
-     * {@code index}: {@link #nodeTasksChangedSince}, or a status of one of its tasks (a report of
-     * the node applied, which the agent learns from its set).
-     */
-    public boolean nodeSetChangedSince(String nodeId, long index) {
-        AssignmentStamps.NodeStamps changed = stamps.of(nodeId);
-        return stamps.portsChangedAt() > index || (changed != null && changed.set() > index);
-    }
-
-    /**
-     * True if what node {@code nodeId}'s session carries may have changed since the state with
-     * index {@code index}: the node itself (spec, status, removal), a service's spec, the cluster's
-     * root CA or a rotation, or whether the node's renewal in a rotation is counted, or a network the
-     * node has a task on (its addresses, or an endpoint's readiness on it: the node's network
-     * directory). Never false when it did change (a snapshot load counts as a change).
-     */
-    public boolean nodeSessionChangedSince(String nodeId, long index) {
-        return stamps.sessionOf(nodeId) > index || stamps.networkOfNodeChangedSince(networks, nodeId, index);
-    }
-
-    /** The stamp of the last change to a service's spec (0 if none): equal stamps, equal service specs. */
-    public long serviceSpecsStamp() {
-        return stamps.specsChangedAt();
+    /** What may have changed for a node since an earlier state: its tasks, its assignment set, its session. */
+    public StateStamps stamps() {
+        return new StateStamps(stamps, networks);
     }
 
     // ---- the cluster, registrations, nodes, volumes ----

@@ -109,7 +109,7 @@ class ChangesPropertyTest {
         named.addAll(changes.nodeStatuses());
         assertThat(named).as(as + ": nodes whose set changed").isEqualTo(nodeSets);
         for (String nodeId : nodeSets) {
-            assertThat(after.nodeSetChangedSince(nodeId, before.index())).as(as + ": stamp of " + nodeId).isTrue();
+            assertThat(after.stamps().nodeSetChangedSince(nodeId, before.index())).as(as + ": stamp of " + nodeId).isTrue();
         }
         boolean ports = false;
         for (Service then : before.services()) {
@@ -121,18 +121,18 @@ class ChangesPropertyTest {
         assertThat(changes.serviceSpecs()).as(as + ": service specs").isEqualTo(specs);
         for (String nodeId : NODES) {
             boolean session = specs || changes.nodes().contains(nodeId) || !caOf(before, nodeId).equals(caOf(after, nodeId));
-            assertThat(after.nodeSessionChangedSince(nodeId, before.index())).as(as + ": session of " + nodeId)
+            assertThat(after.stamps().nodeSessionChangedSince(nodeId, before.index())).as(as + ": session of " + nodeId)
                     .isEqualTo(session);
         }
         for (String nodeId : ports ? NODES : List.<String>of()) {
-            assertThat(after.nodeTasksChangedSince(nodeId, before.index())).as(as + ": ports go into every set").isTrue();
+            assertThat(after.stamps().nodeTasksChangedSince(nodeId, before.index())).as(as + ": ports go into every set").isTrue();
         }
         if (!changes.isEmpty()) {
             return;
         }
         for (String nodeId : NODES) {
-            assertThat(after.nodeSetChangedSince(nodeId, before.index())).as(as + ": nothing changed").isFalse();
-            assertThat(after.nodeSessionChangedSince(nodeId, before.index())).as(as + ": no session change").isFalse();
+            assertThat(after.stamps().nodeSetChangedSince(nodeId, before.index())).as(as + ": nothing changed").isFalse();
+            assertThat(after.stamps().nodeSessionChangedSince(nodeId, before.index())).as(as + ": no session change").isFalse();
         }
     }
 

@@ -66,7 +66,7 @@ class ChangesTest {
         assertThat(changes.services()).isEmpty();
         assertThat(changes.nodes()).as("the node's own record did not change").isEmpty();
         assertThat(changes.volumes()).isEmpty();
-        assertThat(applied.state().nodeTasksChangedSince("n1", 3)).as("the stamps follow the changes").isTrue();
+        assertThat(applied.state().stamps().nodeTasksChangedSince("n1", 3)).as("the stamps follow the changes").isTrue();
 
         StateMachine.Applied status = StateMachine.applyWithChanges(applied.state(), 5, new Command.UpdateTaskStatuses("n1",
                 List.of(new Command.TaskStatusUpdate("t1", TaskStatus.of(TaskState.RUNNING, T0.plusSeconds(1), "up")))));

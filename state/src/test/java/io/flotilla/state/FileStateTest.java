@@ -174,8 +174,8 @@ class FileStateTest {
         long before = s.index();
 
         ClusterState v2 = apply(s, new Command.UpdateFile(FileKind.SECRET, "api-key", 2, sealed(2), T0));
-        assertThat(v2.nodeTasksChangedSince("n1", before)).isTrue();
-        assertThat(v2.nodeTasksChangedSince("n2", before)).isFalse();
+        assertThat(v2.stamps().nodeTasksChangedSince("n1", before)).isTrue();
+        assertThat(v2.stamps().nodeTasksChangedSince("n2", before)).isFalse();
         StateMachine.Applied applied = StateMachine.applyWithChanges(s, ++index,
                 new Command.UpdateFile(FileKind.SECRET, "api-key", 2, sealed(2), T0));
         assertThat(applied.changes().files()).containsExactly("secret:api-key");

@@ -76,19 +76,19 @@ class StateMachineTest {
     @Test
     void aReportedStatusChangesTheNodesSetButNotWhatItMustRun() {
         ClusterState s = StateMachine.apply(deployed(), 4, new Command.AssignTasks(List.of(new Command.Assignment("t1", "n1")), T0));
-        assertThat(s.nodeTasksChangedSince("n1", 3)).as("assigned: a new task for n1").isTrue();
+        assertThat(s.stamps().nodeTasksChangedSince("n1", 3)).as("assigned: a new task for n1").isTrue();
 
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1",
                 TaskStatus.of(TaskState.RUNNING, T0.plusSeconds(1), "started")))));
-        assertThat(s.nodeTasksChangedSince("n1", 4)).as("its own status: nothing new to run").isFalse();
-        assertThat(s.nodeSetChangedSince("n1", 4)).as("but the set shows the status").isTrue();
-        assertThat(s.nodeTasksChangedSince("n1", 3)).as("the assignment is still newer than 3").isTrue();
-        assertThat(s.nodeSetChangedSince("n1", 5)).isFalse();
+        assertThat(s.stamps().nodeTasksChangedSince("n1", 4)).as("its own status: nothing new to run").isFalse();
+        assertThat(s.stamps().nodeSetChangedSince("n1", 4)).as("but the set shows the status").isTrue();
+        assertThat(s.stamps().nodeTasksChangedSince("n1", 3)).as("the assignment is still newer than 3").isTrue();
+        assertThat(s.stamps().nodeSetChangedSince("n1", 5)).isFalse();
 
         s = StateMachine.apply(s, 6, new Command.UpdateTaskStatuses(null, List.of(new Command.TaskStatusUpdate("t1",
                 TaskStatus.of(TaskState.ORPHANED, T0.plusSeconds(2), "orphaned")))));
-        assertThat(s.nodeTasksChangedSince("n1", 5)).as("an ended task leaves the set: the node must stop it").isTrue();
-        assertThat(s.nodeSetChangedSince("n1", 5)).isTrue();
+        assertThat(s.stamps().nodeTasksChangedSince("n1", 5)).as("an ended task leaves the set: the node must stop it").isTrue();
+        assertThat(s.stamps().nodeSetChangedSince("n1", 5)).isTrue();
     }
 
     @Test
@@ -97,10 +97,10 @@ class StateMachineTest {
         s = StateMachine.apply(s, 5, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1",
                 TaskStatus.of(TaskState.RUNNING, T0.plusSeconds(1), "started")))));
         s = StateMachine.apply(s, 6, new Command.SetDesiredStates(List.of(new Command.DesiredStateChange("t1", TaskState.SHUTDOWN)), T0));
-        assertThat(s.nodeTasksChangedSince("n1", 5)).isTrue();
+        assertThat(s.stamps().nodeTasksChangedSince("n1", 5)).isTrue();
         s = StateMachine.apply(s, 7, new Command.UpdateTaskStatuses("n1", List.of(new Command.TaskStatusUpdate("t1",
                 TaskStatus.of(TaskState.SHUTDOWN, T0.plusSeconds(2), "stopped")))));
-        assertThat(s.nodeTasksChangedSince("n1", 6)).as("a task that ended leaves the set").isTrue();
+        assertThat(s.stamps().nodeTasksChangedSince("n1", 6)).as("a task that ended leaves the set").isTrue();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.flotilla.manager.dispatcher;
 import io.flotilla.manager.raft.ClusterStore;
 import io.flotilla.model.api.ManagerPeer;
 import io.flotilla.state.ClusterState;
+import io.flotilla.state.StateStamps;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agents' assignment long polls, answered only when the polling node's set may have changed
- * ({@link ClusterState#nodeTasksChangedSince}), not on every log entry: with 10,000 agents
+ * ({@link StateStamps#nodeTasksChangedSince}), not on every log entry: with 10,000 agents
  * polling, waking every poll on every applied entry would rebuild and send 10,000 sets per entry.
  *
  * <p>A change to what the node must run (a task added, removed or asked to stop, a template, the
@@ -115,13 +116,15 @@ public final class AssignmentWatch {
     }
 
     private boolean changed(ClusterState state, String nodeId, long after, List<ManagerPeer> managers) {
-        return state.nodeTasksChangedSince(nodeId, after) || state.nodeSessionChangedSince(nodeId, after)
+        StateStamps stamps = state.stamps();
+        return stamps.nodeTasksChangedSince(nodeId, after) || stamps.nodeSessionChangedSince(nodeId, after)
                 || sessions.managersChanged(nodeId, managers) || dependencyChanges.changedSince(state, nodeId, after);
     }
 
     /** Whether the waiter waited {@code statusDelay} and its node's set changed in any way (a status, say). */
     private boolean statusDue(ClusterState state, String nodeId, Waiter waiter, long nowNanos) {
-        return nowNanos - waiter.sinceNanos() >= statusDelayNanos && state.nodeSetChangedSince(nodeId, waiter.after());
+        return nowNanos - waiter.sinceNanos() >= statusDelayNanos
+                && state.stamps().nodeSetChangedSince(nodeId, waiter.after());
     }
 
     /** Polls waiting now (for tests and metrics). */

@@ -15,6 +15,7 @@ import io.flotilla.model.api.NetworkDirectory.PeerEntry;
 import io.flotilla.model.api.NetworkDirectory.ServiceEntry;
 import io.flotilla.state.ClusterState;
 import io.flotilla.state.NetworkTable;
+import io.flotilla.state.StateStamps;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -38,7 +39,7 @@ import java.util.Set;
  * registry's names agree.
  *
  * <p>What wakes a node's poll when this changes is the state's network stamps
- * ({@link ClusterState#nodeSessionChangedSince}): a network of the node changed (its addresses),
+ * ({@link StateStamps#nodeSessionChangedSince}): a network of the node changed (its addresses),
  * an endpoint's readiness or node on it changed, or a service's spec changed.
  */
 public final class NetworkDirectories {

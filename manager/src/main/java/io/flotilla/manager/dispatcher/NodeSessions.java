@@ -12,6 +12,7 @@ import io.flotilla.model.api.NodeSession;
 import io.flotilla.security.CertificateAuthority;
 import io.flotilla.security.Pem;
 import io.flotilla.state.ClusterState;
+import io.flotilla.state.StateStamps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
  * mesh's services, the CA's identity and the node's overlay networks ({@link NetworkDirectories}),
  * made from the state when the dispatcher answers. What the
  * state holds wakes a waiting poll through the state's stamps
- * ({@link ClusterState#nodeSessionChangedSince}); the managers' Raft group is not in the state, so
+ * ({@link StateStamps#nodeSessionChangedSince}); the managers' Raft group is not in the state, so
  * this class remembers per node the group it last sent ({@link #managersChanged}).
  *
  * <p>The mesh's services are made once per change of any service's spec and shared by every
@@ -79,8 +80,8 @@ public final class NodeSessions {
 
     private MeshServices meshServices(ClusterState state) {
         Mesh current = mesh;
-        if (current.stamp() != state.serviceSpecsStamp()) {
-            current = new Mesh(state.serviceSpecsStamp(), meshServicesOf(state));
+        if (current.stamp() != state.stamps().serviceSpecsStamp()) {
+            current = new Mesh(state.stamps().serviceSpecsStamp(), meshServicesOf(state));
             mesh = current;
         }
         return current.services();

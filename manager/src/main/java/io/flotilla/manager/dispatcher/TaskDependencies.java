@@ -8,6 +8,7 @@ import io.flotilla.model.PortSpec;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
 import io.flotilla.state.ClusterState;
+import io.flotilla.state.StateStamps;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class TaskDependencies {
     /**
      * Wakes a node's poll when a service one of its tasks depends on changed after the poll's index.
      * Per node it keeps the services of its running tasks and what their templates require, while
-     * the node's tasks stamp ({@link ClusterState#nodeTasksStamp}) stays: at a million tasks, walking
+     * the node's tasks stamp ({@link StateStamps#nodeTasksStamp}) stays: at a million tasks, walking
      * each polling node's 200 tasks on every pass (5,000 polls) was a quarter of the leader's CPU
      * while endpoints changed. The services' own {@code depends_on} is read from the state each time.
      */
@@ -88,7 +89,7 @@ public final class TaskDependencies {
             if (registry.lastChangeIndex() <= after) {
                 return false;
             }
-            long stamp = state.nodeTasksStamp(nodeId);
+            long stamp = state.stamps().nodeTasksStamp(nodeId);
             NodeServices services = memo.get(nodeId);
             if (services == null || services.stamp() != stamp || stamp == 0) {
                 services = NodeServices.of(state, nodeId, stamp);

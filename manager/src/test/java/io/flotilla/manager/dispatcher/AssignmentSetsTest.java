@@ -144,6 +144,7 @@ class AssignmentSetsTest {
         assertThat(state.networks().missingAddress(state.task("t5").orElseThrow())).isNull();
         assertThat(AssignmentSets.of(state, "n1").tasks()).extracting(Task::id).containsExactly("t2", "t3", "t4", "t5");
         assertThat(AssignmentSets.of(state, "n1").assignment("t5").networks()).hasSize(1);
-        assertThat(state.nodeTasksChangedSince("n1", seen) || state.nodeSessionChangedSince("n1", seen)).isTrue();
+        assertThat(state.stamps().nodeTasksChangedSince("n1", seen) || state.stamps().nodeSessionChangedSince("n1", seen))
+                .isTrue();
     }
 }

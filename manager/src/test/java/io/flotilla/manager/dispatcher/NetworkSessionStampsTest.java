@@ -6,11 +6,12 @@ import io.flotilla.model.Command;
 import io.flotilla.model.NodeState;
 import io.flotilla.model.TaskState;
 import io.flotilla.state.ClusterState;
+import io.flotilla.state.StateStamps;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * What wakes a node's session for its network directory ({@link ClusterState#nodeSessionChangedSince}):
+ * What wakes a node's session for its network directory ({@link StateStamps#nodeSessionChangedSince}):
  * a change on a network it has a task on (an endpoint's readiness, a task's address, a node's state),
  * and nothing on the networks it is not on, nor a status that leaves every endpoint as it was.
  */
@@ -28,9 +29,9 @@ class NetworkSessionStampsTest {
         NetworkFixture cluster = cluster();
         long seen = cluster.state().index();
         ClusterState after = cluster.running("api1").state();
-        assertThat(after.nodeSessionChangedSince("n1", seen)).as("n1 shares front with api1").isTrue();
-        assertThat(after.nodeSessionChangedSince("n2", seen)).isTrue();
-        assertThat(after.nodeSessionChangedSince("n3", seen)).as("n3 is on no network of api1").isFalse();
+        assertThat(after.stamps().nodeSessionChangedSince("n1", seen)).as("n1 shares front with api1").isTrue();
+        assertThat(after.stamps().nodeSessionChangedSince("n2", seen)).isTrue();
+        assertThat(after.stamps().nodeSessionChangedSince("n3", seen)).as("n3 is on no network of api1").isFalse();
     }
 
     @Test
@@ -38,9 +39,9 @@ class NetworkSessionStampsTest {
         NetworkFixture cluster = cluster();
         long seen = cluster.state().index();
         ClusterState after = cluster.status("blog1", TaskState.RUNNING, "unhealthy").state();
-        assertThat(after.nodeSessionChangedSince("n3", seen)).isTrue();
-        assertThat(after.nodeSessionChangedSince("n1", seen)).isFalse();
-        assertThat(after.nodeSessionChangedSince("n2", seen)).isFalse();
+        assertThat(after.stamps().nodeSessionChangedSince("n3", seen)).isTrue();
+        assertThat(after.stamps().nodeSessionChangedSince("n1", seen)).isFalse();
+        assertThat(after.stamps().nodeSessionChangedSince("n2", seen)).isFalse();
     }
 
     @Test
@@ -51,7 +52,7 @@ class NetworkSessionStampsTest {
             long seen = cluster.state().index();
             ClusterState after = cluster.status("web2", state, null).state();
             assertThat(after.task("web2").orElseThrow().state()).isEqualTo(state);
-            assertThat(after.nodeSessionChangedSince("n1", seen)).as("web2 is still not ready").isFalse();
+            assertThat(after.stamps().nodeSessionChangedSince("n1", seen)).as("web2 is still not ready").isFalse();
         }
     }
 
@@ -60,13 +61,13 @@ class NetworkSessionStampsTest {
         NetworkFixture cluster = cluster();
         long seen = cluster.state().index();
         ClusterState after = cluster.task("web2", "shop_web", 2, "n2").state(); // an address on front
-        assertThat(after.nodeSessionChangedSince("n1", seen)).isTrue();
-        assertThat(after.nodeSessionChangedSince("n3", seen)).isFalse();
+        assertThat(after.stamps().nodeSessionChangedSince("n1", seen)).isTrue();
+        assertThat(after.stamps().nodeSessionChangedSince("n3", seen)).isFalse();
 
         seen = after.index();
         after = cluster.apply(new Command.SetNodeStates(java.util.List.of(
                 new Command.NodeStateChange("n2", NodeState.DOWN, "missed heartbeats")), NetworkFixture.T0));
-        assertThat(after.nodeSessionChangedSince("n1", seen)).as("its endpoints on front are no longer ready").isTrue();
-        assertThat(after.nodeSessionChangedSince("n3", seen)).isFalse();
+        assertThat(after.stamps().nodeSessionChangedSince("n1", seen)).as("its endpoints on front are no longer ready").isTrue();
+        assertThat(after.stamps().nodeSessionChangedSince("n3", seen)).isFalse();
     }
 }
