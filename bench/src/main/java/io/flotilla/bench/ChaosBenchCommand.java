@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * process left behind; with {@code --strict-reads} also a non-linearizable leader read), with the
  * smallest failing history window of each in the data dir.
  */
-@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels; checks no acknowledged write is lost, every read value was written, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
+@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions, full disks) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels; checks no acknowledged write is lost, every read value was written, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
 public final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule and the clients' choices (default 1).")
     long seed;
@@ -37,7 +37,7 @@ public final class ChaosBenchCommand implements Callable<Integer> {
     int managers;
 
     @Option(names = "--faults", defaultValue = "all",
-            description = "Faults drawn: process (SIGKILL, SIGSTOP), partition (a node cut off from every other by iptables; needs root and a cgroup v2 hierarchy) or all (default).")
+            description = "Faults drawn, one set or a comma-separated list: process (SIGKILL, SIGSTOP), partition (a node cut off from every other by iptables; needs root and a cgroup v2 hierarchy), disk (a manager's data dir, a small tmpfs, filled up; needs root), all (default).")
     String faults;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory, and where violation windows go (default: a fresh temporary one).")
@@ -63,16 +63,16 @@ public final class ChaosBenchCommand implements Callable<Integer> {
             System.err.println("--managers must be 3 or 5, not " + managers);
             return 2;
         }
-        ChaosNemesis.Faults kinds;
+        java.util.List<ChaosNemesis.Kind> kinds;
         try {
-            kinds = ChaosNemesis.Faults.valueOf(faults.toUpperCase(java.util.Locale.ROOT));
+            kinds = ChaosNemesis.Faults.parse(faults);
         } catch (IllegalArgumentException e) {
-            System.err.println("--faults must be process, partition or all, not " + faults);
+            System.err.println("--faults: " + e.getMessage());
             return 2;
         }
         Path dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-chaos");
         System.out.printf("Flotilla bench chaos: %d managers + 2 workers on %s1-%d, faults: %s, data in %s%n", managers,
-                ChaosRun.PREFIX, managers + 2, kinds.kinds, dir);
+                ChaosRun.PREFIX, managers + 2, kinds, dir);
         ChaosRun.Result result;
         try {
             result = ChaosRun.run(new ChaosRun.Config(seed, Duration.ofSeconds(seconds), writers, readers, registers,

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ChaosNemesis {
     enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, PAUSE_MANAGER, PAUSE_WORKER,
-        PARTITION_LEADER, PARTITION_MANAGER, PARTITION_WORKER;
+        PARTITION_LEADER, PARTITION_MANAGER, PARTITION_WORKER, FILL_DISK_LEADER, FILL_DISK_MANAGER;
 
         boolean pause() {
             return this == PAUSE_MANAGER || this == PAUSE_WORKER;
@@ -38,20 +38,39 @@ final class ChaosNemesis {
         }
 
         boolean leader() {
-            return this == KILL_LEADER || this == PARTITION_LEADER;
+            return this == KILL_LEADER || this == PARTITION_LEADER || this == FILL_DISK_LEADER;
+        }
+
+        boolean disk() {
+            return name().startsWith("FILL_DISK_");
         }
     }
 
-    /** Which faults a run draws from: processes only (kills and pauses), partitions only, or both. */
+    /** Which faults a run draws from: processes only (kills and pauses), partitions only, full disks only, or all. */
     enum Faults {
         PROCESS(List.of(Kind.KILL_LEADER, Kind.KILL_MANAGER, Kind.KILL_WORKER, Kind.PAUSE_MANAGER, Kind.PAUSE_WORKER)),
         PARTITION(List.of(Kind.PARTITION_LEADER, Kind.PARTITION_MANAGER, Kind.PARTITION_WORKER)),
+        DISK(List.of(Kind.FILL_DISK_LEADER, Kind.FILL_DISK_MANAGER)),
         ALL(List.of(Kind.values()));
 
         final List<Kind> kinds;
 
         Faults(List<Kind> kinds) {
             this.kinds = kinds;
+        }
+
+        /** The kinds of a comma-separated list of sets ({@code partition,disk}), in the enum's order. */
+        static List<Kind> parse(String sets) {
+            java.util.EnumSet<Kind> kinds = java.util.EnumSet.noneOf(Kind.class);
+            for (String set : sets.split(",")) {
+                try {
+                    kinds.addAll(valueOf(set.strip().toUpperCase(java.util.Locale.ROOT)).kinds);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("faults are process, partition, disk or all (or a list of them), not '"
+                            + set.strip() + "'");
+                }
+            }
+            return List.copyOf(kinds);
         }
     }
 
@@ -85,11 +104,16 @@ final class ChaosNemesis {
      * order. A {@link SplittableRandom}, not a {@code Random}: the first draws of {@code new Random(s)}
      * for neighbouring seeds are nearly the same (seeds 1–29 all start with the same few kinds).
      */
-    static List<Fault> schedule(long seed, int count, Faults kinds, int managers) {
+    static List<Fault> schedule(long seed, int count, Faults faults, int managers) {
+        return schedule(seed, count, faults.kinds, managers);
+    }
+
+    /** The same, drawing from {@code kinds}. */
+    static List<Fault> schedule(long seed, int count, List<Kind> kinds, int managers) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            Kind kind = kinds.kinds.get(random.nextInt(kinds.kinds.size()));
+            Kind kind = kinds.get(random.nextInt(kinds.size()));
             int node = kind.worker() ? managers + random.nextInt(2) : random.nextInt(managers);
             Duration length = kind.pause() ? Duration.ofMillis(300 + random.nextInt(700))
                     : Duration.ofMillis(1000 + random.nextInt(3000));
@@ -153,6 +177,8 @@ final class ChaosNemesis {
         try {
             if (fault.kind().partition()) {
                 partition(fault, target);
+            } else if (fault.kind().disk()) {
+                fillDisk(fault, target);
             } else {
                 kill(fault, node, target);
             }
@@ -185,12 +211,34 @@ final class ChaosNemesis {
         } finally {
             partitions.heal();
         }
-        FailoverReads.awaitUntil(target + " counted again after the partition", Duration.ofSeconds(90), () -> {
+        awaitCounted(target + " counted again after the partition");
+    }
+
+    /** Until every node is ready and no manager unreachable, through the leader (≤ 90 s). */
+    private void awaitCounted(String what) throws InterruptedException {
+        FailoverReads.awaitUntil(what, Duration.ofSeconds(90), () -> {
             String leaderApi = cluster.leaderApi();
             var info = new io.flotilla.client.ClusterClient(leaderApi).info();
             return FailoverReads.readyNodes(leaderApi) == cluster.size()
                     && info.managers().stream().noneMatch(m -> m.status().equals("Unreachable"));
         });
+    }
+
+    /**
+     * Fills the node's data dir ({@link ChaosDisks}) for the fault's length, frees it, and waits until
+     * the cluster counts the node again. The run snapshots every {@link ChaosRun#SNAPSHOT_INTERVAL}
+     * entries, so a snapshot (and the log purge after it) meets the full disk; the Raft log itself
+     * writes into segments it preallocated and meets it only when a segment rolls.
+     */
+    private void fillDisk(Fault fault, String target) throws Exception {
+        long bytes = ChaosDisks.fill(cluster.data(target));
+        out.printf("nemesis: %s's disk full (%d MiB written)%n", target, bytes >> 20);
+        try {
+            Thread.sleep(fault.length().toMillis());
+        } finally {
+            ChaosDisks.free(cluster.data(target));
+        }
+        awaitCounted(target + " counted again after its disk was freed");
     }
 
     private static void signal(String signal, long pid) throws IOException, InterruptedException {

@@ -34,6 +34,8 @@ final class ChaosRun {
     static final String PREFIX = "127.0.15.";
     static final String SERVICE = "chaos_sleep";
     static final int REPLICAS = 2;
+    /** Log entries between snapshots when disks fill ({@link ChaosDisks}): about one a second in a run. */
+    static final int SNAPSHOT_INTERVAL = 50;
 
     /**
      * What a run is asked: its seed, its length, its clients, where its data and findings go, whether
@@ -44,7 +46,7 @@ final class ChaosRun {
      * {@code faults} the kinds of fault drawn.
      */
     record Config(long seed, Duration length, int writers, int readers, int registers, Path dir, boolean dropAck,
-                  boolean strictReads, boolean spreadRegisters, int managers, ChaosNemesis.Faults faults) {}
+                  boolean strictReads, boolean spreadRegisters, int managers, List<ChaosNemesis.Kind> faults) {}
 
     /** What a run found; {@code converge} null when the cluster did not converge. */
     record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
@@ -59,12 +61,23 @@ final class ChaosRun {
     private ChaosRun() {}
 
     static Result run(Config config, PrintStream out) throws Exception {
-        ChaosPartitions partitions = config.faults() == ChaosNemesis.Faults.PROCESS ? null : ChaosPartitions.open();
+        List<ChaosNemesis.Kind> kinds = config.faults();
+        ChaosPartitions partitions = kinds.stream().anyMatch(ChaosNemesis.Kind::partition) ? ChaosPartitions.open() : null;
         FailoverCluster cluster = new FailoverCluster(PREFIX, 1, config.dir(), false, config.managers(), partitions);
+        ChaosDisks disks = null;
+        if (kinds.stream().anyMatch(ChaosNemesis.Kind::disk)) {
+            disks = ChaosDisks.open(cluster.addresses().stream().map(cluster::data).toList());
+            // a snapshot every few seconds of the run: a full disk then meets one within its seconds
+            cluster.systemProperty(io.flotilla.manager.ManagerTuning.SNAPSHOT_INTERVAL_PROPERTY, Integer.toString(SNAPSHOT_INTERVAL));
+        }
+        ChaosDisks openedDisks = disks;
         Thread cleanup = new Thread(() -> {
             cluster.killAll();
             if (partitions != null) {
                 partitions.close();
+            }
+            if (openedDisks != null) {
+                openedDisks.close();
             }
         }, "chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);

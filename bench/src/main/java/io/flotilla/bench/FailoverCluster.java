@@ -32,6 +32,7 @@ final class FailoverCluster {
     private final boolean trace;
     private final int managers;
     private final ChaosPartitions partitions;
+    private final List<String> jvmOptions = new ArrayList<>();
 
     /** @param trace log Ratis' elections and its clients' retries in the nodes' logs */
     FailoverCluster(int base, Path dir, boolean trace) throws IOException {
@@ -67,6 +68,16 @@ final class FailoverCluster {
         return prefix + (base + i);
     }
 
+    /** Adds {@code -D} options to every node JVM started from now on. */
+    void systemProperty(String name, String value) {
+        jvmOptions.add("-D" + name + "=" + value);
+    }
+
+    /** The data dir of the node at {@code address}. */
+    Path data(String address) {
+        return dir.resolve("n" + (Integer.parseInt(address.substring(address.lastIndexOf('.') + 1)) - base));
+    }
+
     /** How many managers the cluster has. */
     int managers() {
         return managers;
@@ -98,7 +109,7 @@ final class FailoverCluster {
         String workerToken = String.valueOf(cluster.joinToken("worker", false).get("token"));
         for (int i = 1; i < size(); i++) {
             // One at a time: five JVMs starting together on 2 busy cores time out their joins.
-            start(addr(i), "join", "--token", i < managers ? managerToken : workerToken, "--data", dir.resolve("n" + i).toString(),
+            start(addr(i), "join", "--token", i < managers ? managerToken : workerToken, "--data", data(addr(i)).toString(),
                     "--advertise", addr(i), first);
             int expected = i + 1;
             awaitUntil(addr(i) + " ready", Duration.ofSeconds(90), () -> readyNodes(first) == expected);
@@ -143,6 +154,7 @@ final class FailoverCluster {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx160m", "-XX:TieredStopAtLevel=1",
                 "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
         if (trace) {
             command.add("-Dlogback.configurationFile=" + dir.resolve("logback-trace.xml"));
         }
@@ -160,7 +172,7 @@ final class FailoverCluster {
     /** Starts the node at {@code address} again on its data dir (its first command, {@code init} or {@code join}: no token needed). */
     void restart(String address) throws IOException {
         FailoverNode old = nodes.get(address);
-        start(address, old.args().getFirst(), "--data", dir.resolve("n" + (Integer.parseInt(address.substring(address.lastIndexOf('.') + 1)) - base)).toString());
+        start(address, old.args().getFirst(), "--data", data(address).toString());
     }
 
     /** Ends every node this benchmark started and their tasks (also on Ctrl-C). */

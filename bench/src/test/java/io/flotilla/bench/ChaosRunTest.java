@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Short chaos runs on real node processes (fixed seeds) must find nothing: process faults on 3
- * managers, and partitions (iptables, {@link ChaosPartitions}) on 5; the first run's own history
+ * managers, and partitions (iptables, {@link ChaosPartitions}) and full disks ({@link ChaosDisks})
+ * on 5; the first run's own history
  * with one acknowledgement for a write never sent must be found out. A minute or two each.
  */
 class ChaosRunTest {
@@ -26,7 +27,7 @@ class ChaosRunTest {
         // every register a label of one node, updated together through different managers: the run that
         // found acknowledged writes lost when a manager logged its stale copy of the whole spec (NodeSpecPatch)
         ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(7, Duration.ofSeconds(15), 2, 2, 2, dir, false, false, false,
-                3, ChaosNemesis.Faults.PROCESS), System.out);
+                3, ChaosNemesis.Faults.PROCESS.kinds), System.out);
         ChaosBenchCommand.print(result, 7, 15, System.out);
         assertTrue(result.acknowledged() > 0, "no write was acknowledged");
         assertNotNull(result.converge(), "the cluster did not converge");
@@ -51,12 +52,13 @@ class ChaosRunTest {
 
     @Test
     @Timeout(300)
-    void partitionsOnFiveManagersLoseNothing() throws Exception {
+    void partitionsAndFullDisksOnFiveManagersLoseNothing() throws Exception {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "chaos")), "partitions");
-        ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(7, Duration.ofSeconds(20), 2, 2, 2, dir, false, false, false,
-                5, ChaosNemesis.Faults.PARTITION), System.out);
-        ChaosBenchCommand.print(result, 7, 20, System.out);
+        ChaosRun.Result result = ChaosRun.run(new ChaosRun.Config(7, Duration.ofSeconds(25), 2, 2, 2, dir, false, false, false,
+                5, ChaosNemesis.Faults.parse("partition,disk")), System.out);
+        ChaosBenchCommand.print(result, 7, 25, System.out);
         assertTrue(result.faults().keySet().stream().anyMatch(ChaosNemesis.Kind::partition), "no partition happened: " + result.faults());
+        assertTrue(result.faults().keySet().stream().anyMatch(ChaosNemesis.Kind::disk), "no disk filled: " + result.faults());
         assertTrue(result.acknowledged() > 0, "no write was acknowledged");
         assertNotNull(result.converge(), "the cluster did not converge");
         assertEquals(0, result.verdict().lostWrites(), "lost acknowledged writes; see " + result.verdict().windows());

@@ -78,4 +78,14 @@ class ChaosVerdictTest {
         assertEquals(java.util.EnumSet.allOf(ChaosNemesis.Kind.class), ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.ALL, 3)
                 .stream().map(ChaosNemesis.Fault::kind).collect(java.util.stream.Collectors.toSet()));
     }
+
+    @Test
+    void faultSetsParseFromAListAndABadOneIsNamed() {
+        assertEquals(List.of(ChaosNemesis.Kind.PARTITION_LEADER, ChaosNemesis.Kind.PARTITION_MANAGER, ChaosNemesis.Kind.PARTITION_WORKER,
+                ChaosNemesis.Kind.FILL_DISK_LEADER, ChaosNemesis.Kind.FILL_DISK_MANAGER), ChaosNemesis.Faults.parse("disk, partition"));
+        assertEquals(List.of(ChaosNemesis.Kind.values()), ChaosNemesis.Faults.parse("all"));
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ChaosNemesis.Faults.parse("process,flood"));
+        assertTrue(bad.getMessage().contains("'flood'"), bad.getMessage());
+    }
 }
