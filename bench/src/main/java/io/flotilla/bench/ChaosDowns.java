@@ -14,7 +14,7 @@ import java.util.Map;
  * within the span of a kill or a partition of that node (from the SIGKILL or the cut until it was
  * back, plus {@link #GRACE} for the leader to see it back). A node judged down while it was only
  * paused (SIGSTOP shorter than the heartbeat timeout), or while nothing happened to it, is a wrong
- * judgement.
+ * judgement; so is one judged down while its disk was full (its heartbeats need no disk).
  */
 final class ChaosDowns {
     /** After a killed node is back: its first heartbeat, and the leader's next pass, come within this. */
@@ -47,7 +47,7 @@ final class ChaosDowns {
         List<Wrong> wrong = new ArrayList<>();
         for (ClusterEvent down : downs) {
             String address = addressOf.get(down.node());
-            boolean explained = address != null && down.time() != null && spans.stream().anyMatch(span -> !span.kind().pause()
+            boolean explained = address != null && down.time() != null && spans.stream().anyMatch(span -> explains(span.kind())
                     && span.address().equals(address) && !down.time().isBefore(span.start())
                     && !down.time().isAfter(span.end().plus(GRACE)));
             if (!explained) {
@@ -55,5 +55,10 @@ final class ChaosDowns {
             }
         }
         return wrong;
+    }
+
+    /** Kills and partitions: a node killed or cut off is rightly judged down; one paused below the timeout, or with a full disk, is not. */
+    private static boolean explains(ChaosNemesis.Kind kind) {
+        return !kind.pause() && !kind.disk();
     }
 }

@@ -50,4 +50,12 @@ class ChaosDownsTest {
         assertThat(ChaosDowns.judge(List.of(cutOff, leaderCutOff, bystander), ADDRESS, spans))
                 .extracting(ChaosDowns.Wrong::event).containsExactly(bystander);
     }
+
+    @Test
+    void aFullDiskExplainsNoDown() {
+        List<Span> spans = List.of(new Span(Kind.FILL_DISK_LEADER, "127.0.15.1", T, T.plusSeconds(4)));
+        ClusterEvent duringTheFill = down("m1", T.plusSeconds(2));
+        assertThat(ChaosDowns.judge(List.of(duringTheFill), ADDRESS, spans)).extracting(ChaosDowns.Wrong::event)
+                .containsExactly(duringTheFill);
+    }
 }
