@@ -11,7 +11,7 @@
 # guard for a whole node frozen and woken at once. A copy frozen between that read and its append
 # (two shell builtins) would still append once on waking: only a fencing token checked by the
 # storage closes that. busybox date has whole seconds only, so it counts a lease as expired one
-# second early.
+# second early. The file is opened once for appending, so the window is a few builtins and one write(2).
 # Usage: docker run -v shop_data-1:/data -e PORT=8080 flotilla-test/busybox:1 sh -c "$(flotilla demo-app ledger --print-script)"
 dir=${LEDGER_DIR:-/data}
 port=${PORT:-8080}
@@ -37,6 +37,10 @@ n=${last%% *}
 [ -n "$last" ] || n=0
 case $n in ''|*[!0-9]*) fail "the last line of $file is not a ledger line ('<n> <task> <time>'): '$last'; move the file away or fix it";; esac
 size=$(( $(wc -c < "$file") ))
+# The file stays open for appending (fd 4), so that an append is one write(2) right after the lease
+# check: opening it there, on a FUSE mount (GlusterFS), put a slow open() inside the window in which
+# a copy frozen after its check still writes once on waking (a CI run caught one, 2026-12-06).
+exec 4>>"$file" || fail "cannot open $file for appending"
 
 www=$(mktemp -d /tmp/ledger-www.XXXXXX) || fail "cannot create a directory under /tmp"
 echo "$n" > "$www/index.html"
@@ -90,7 +94,7 @@ while :; do
   # which a freeze may miss (it was forked after the freezer listed the processes) — the shell then
   # woke up to a time from before the freeze, found its lease valid and appended once.
   stop_if_lease_expired
-  echo "$line" >> "$file" || fail "cannot append to $file"
+  echo "$line" >&4 || fail "cannot append to $file"
   sync "$file"
   last=$line
   size=$((size + ${#line} + 1))

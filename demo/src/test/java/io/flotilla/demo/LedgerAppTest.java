@@ -330,6 +330,12 @@ class LedgerAppTest {
         int port = freePort();
         Process app = startScript("task-s", port);
         awaitNumber(14, app);
+        // the file stays open for appending: no open() between the lease check and the write
+        assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(app.pid()), "fd", "4")))
+                .as("the shell's fd 4").isEqualTo(ledger().toRealPath());
+        String flags = Files.readString(Path.of("/proc", Long.toString(app.pid()), "fdinfo", "4")).lines()
+                .filter(l -> l.startsWith("flags:")).findFirst().orElseThrow().substring("flags:".length()).strip();
+        assertThat(Integer.parseInt(flags, 8) & 02000).as("fd 4 opened O_APPEND (flags %s)", flags).isEqualTo(02000);
         assertThat(get(port, "/health")).isEqualTo("200 ok");
         assertThat(Long.parseLong(get(port, "/").substring(4))).isGreaterThanOrEqualTo(14);
         app.destroy(); // SIGTERM to the shell
