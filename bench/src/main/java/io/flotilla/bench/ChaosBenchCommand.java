@@ -13,10 +13,11 @@ import picocli.CommandLine.Option;
  * {@code flotilla bench chaos}: a first nemesis harness on real node processes ({@link ChaosRun}).
  * Prints the faults as they come and a table of what the checks found; exits 1 on any violation
  * (a lost acknowledged write, a read of a value never written, no convergence, an orphan or a
- * process left behind; with {@code --strict-reads} also a non-linearizable leader read), with the
+ * process left behind, two writers of the fenced ledger, an HTTP request through the mesh that failed
+ * while its entry node was up and reachable; with {@code --strict-reads} also a non-linearizable leader read), with the
  * smallest failing history window of each in the data dir.
  */
-@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions, full disks) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels; checks no acknowledged write is lost, every read value was written, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
+@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions, full disks) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels, a fenced stateful ledger appends and HTTP requests go through every node's mesh; checks no acknowledged write is lost, every read value was written, the ledger never had two writers, no request through a live node's mesh failed, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
 public final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule and the clients' choices (default 1).")
     long seed;
@@ -102,6 +103,12 @@ public final class ChaosBenchCommand implements Callable<Integer> {
         table.row("checks undecided", result.verdict().unknown());
         table.row("nodes judged down while only paused or untouched", result.wronglyDown().size());
         table.row("time to converge", result.converge() == null ? "did not converge" : String.format("%.1f s", result.converge().toMillis() / 1000.0));
+        table.row("ledger lines (fenced stateful slot)", result.ledger().lines());
+        table.row("ledger writers, one after another", result.ledger().writers());
+        table.row("ledger double writers", result.ledger().doubleWriters());
+        table.row("HTTP requests through the mesh", result.http().requests());
+        table.row("HTTP failed: entry node killed or cut off", result.http().excused().size());
+        table.row("HTTP failed otherwise", result.http().failed().size());
         table.row("orphan task processes", result.orphans());
         table.row("processes left", result.leftovers());
         result.failures().forEach((cause, n) -> table.row("failed: " + cause, n));

@@ -77,7 +77,10 @@ final class ChaosNemesis {
     /** A fault as it happened: the node's address, from the signal until the node was resumed or restarted (and, for a manager, answering). */
     record Span(Kind kind, String address, java.time.Instant start, java.time.Instant end) {}
 
-    /** One fault: its kind, the node it hits when not the leader (managers first, then the 2 workers), its pause before and its length. */
+    /**
+     * One fault: its kind, the node it hits when not the leader (managers first, then the 2 workers: the
+     * first the one running the ledger), its pause before and its length.
+     */
     record Fault(Kind kind, int node, Duration before, Duration length) {}
 
     /** Longest SIGSTOP: below the 1.5 s after which a silent node is judged down. */
@@ -86,16 +89,22 @@ final class ChaosNemesis {
     private final FailoverCluster cluster;
     private final ChaosPartitions partitions;
     private final PrintStream out;
+    private final java.util.function.Supplier<String> ledgerHost;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Map<Kind, Integer> done = new TreeMap<>();
     private final List<Span> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Thread thread;
 
-    /** @param partitions how to cut nodes off; null when the schedule has no partition */
-    ChaosNemesis(FailoverCluster cluster, ChaosPartitions partitions, PrintStream out) {
+    /**
+     * @param partitions how to cut nodes off; null when the schedule has no partition
+     * @param ledgerHost the address of the worker running the fenced ledger ({@link ChaosLedger}), or null:
+     *                   a worker fault's first worker, so that half of them hit the ledger's host
+     */
+    ChaosNemesis(FailoverCluster cluster, ChaosPartitions partitions, PrintStream out, java.util.function.Supplier<String> ledgerHost) {
         this.cluster = cluster;
         this.partitions = partitions;
         this.out = out;
+        this.ledgerHost = ledgerHost;
     }
 
     /**
@@ -160,7 +169,8 @@ final class ChaosNemesis {
 
     private void inject(Fault fault) throws Exception {
         String leader = fault.kind().leader() ? cluster.leaderApi() : null;
-        String target = leader != null ? leader.substring(0, leader.indexOf(':')) : cluster.addr(fault.node());
+        String target = leader != null ? leader.substring(0, leader.indexOf(':'))
+                : fault.kind().worker() ? worker(fault.node() - cluster.managers()) : cluster.addr(fault.node());
         FailoverNode node = cluster.node(target);
         out.printf("nemesis: %s %s for %d ms%n", fault.kind(), target, fault.length().toMillis());
         java.time.Instant start = java.time.Instant.now();
@@ -185,6 +195,16 @@ final class ChaosNemesis {
         } finally {
             spans.add(new Span(fault.kind(), target, start, java.time.Instant.now()));
         }
+    }
+
+    /** Worker 0 is the ledger's host when it runs on a worker, worker 1 the other; else they are in order. */
+    private String worker(int index) {
+        List<String> workers = new ArrayList<>(cluster.addresses().subList(cluster.managers(), cluster.size()));
+        String host = ledgerHost.get();
+        if (host != null && workers.remove(host)) {
+            workers.addFirst(host);
+        }
+        return workers.get(index);
     }
 
     private void kill(Fault fault, FailoverNode node, String target) throws Exception {

@@ -24,16 +24,19 @@ import java.util.stream.Collectors;
 
 /**
  * One chaos run: forms 3 (or 5) managers + 2 workers ({@link FailoverCluster}) on {@code 127.0.15.1–7},
- * deploys a small process-driver service, runs the {@link ChaosClients} against the
+ * deploys a small process-driver service, the fenced {@link ChaosLedger} and the web service of
+ * {@link ChaosHttp}, runs the {@link ChaosClients} and the HTTP load against the
  * {@link ChaosNemesis} for the given time, stops the faults, waits for convergence (every node
- * ready, every manager with the same registers, the service at exactly its replicas with as many
+ * ready, every manager with the same registers, every service at exactly its replicas with as many
  * task processes on the machine), reads every register through every manager, checks
- * ({@link ChaosVerdict}), and ends every process it started.
+ * ({@link ChaosVerdict}, the ledger's file, the HTTP failures), and ends every process it started.
  */
 final class ChaosRun {
     static final String PREFIX = "127.0.15.";
     static final String SERVICE = "chaos_sleep";
     static final int REPLICAS = 2;
+    /** The run's services and their replicas: the sleepers, the fenced ledger, the web service behind the mesh. */
+    static final Map<String, Integer> WANTED = Map.of(SERVICE, REPLICAS, ChaosLedger.SERVICE, 1, ChaosHttp.SERVICE, ChaosHttp.REPLICAS);
     /** Log entries between snapshots when disks fill ({@link ChaosDisks}): about one a second in a run. */
     static final int SNAPSHOT_INTERVAL = 50;
 
@@ -52,9 +55,10 @@ final class ChaosRun {
     record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
                   Map<String, Long> failures, Map<ChaosNemesis.Kind, Integer> faults, int orphans, int leftovers,
                   List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads,
-                  List<ChaosDowns.Wrong> wronglyDown) {
+                  List<ChaosDowns.Wrong> wronglyDown, ChaosLedger.Check ledger, ChaosHttp.Tally http) {
         boolean ok() {
-            return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty();
+            return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty()
+                    && ledger.ok() && http.failed().isEmpty() && http.ok() > 0;
         }
     }
 
@@ -81,15 +85,20 @@ final class ChaosRun {
             }
         }, "chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
-        ChaosNemesis nemesis = new ChaosNemesis(cluster, partitions, out);
+        ChaosNemesis nemesis = new ChaosNemesis(cluster, partitions, out, () -> ChaosLedger.host(cluster));
         try {
             cluster.form();
             List<String> managers = cluster.addresses().subList(0, cluster.managers());
             String first = cluster.addr(0);
             new ApiClient(first).deploy(new StackSpec("chaos", List.of(new ServiceSpec(SERVICE, "chaos",
                     ServiceMode.REPLICATED, REPLICAS, TaskTemplate.process(List.of("sleep", "1000000")), List.of(), List.of(),
-                    Map.of(), null, null))));
-            awaitUntil("the service running", Duration.ofSeconds(60), () -> FailoverReads.running(first, SERVICE).size() == REPLICAS);
+                    Map.of(), null, null), ChaosLedger.service(config.dir().resolve("ledger")),
+                    ChaosHttp.service(config.dir().resolve("www")))));
+            awaitUntil("the services running", Duration.ofSeconds(60), () -> WANTED.entrySet().stream()
+                    .allMatch(e -> FailoverReads.running(first, e.getKey()).size() == e.getValue()));
+            awaitUntil("the web service answering through every node's mesh", Duration.ofSeconds(60),
+                    () -> cluster.addresses().stream().allMatch(ChaosHttp::answers));
+            ChaosHttp http = new ChaosHttp(cluster.addresses());
             Map<String, String> nodeOf = new java.util.TreeMap<>();
             for (int i = 0; i < config.registers(); i++) {
                 int node = config.spreadRegisters() ? (cluster.managers() + i) % cluster.size() : cluster.managers();
@@ -100,10 +109,12 @@ final class ChaosRun {
             List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000, config.faults(), cluster.managers());
             out.printf("chaos: seed %d, %d s, faults %s …%n", config.seed(), config.length().toSeconds(), schedule.subList(0, 3));
             clients.start(config.writers(), config.readers(), config.seed());
+            http.start();
             nemesis.start(schedule);
             Thread.sleep(config.length().toMillis());
             nemesis.stop();
             clients.stop(Duration.ofSeconds(20));
+            http.stop();
             long stopped = System.nanoTime();
             boolean converged = awaitConverged(cluster, managers, Set.copyOf(nodeOf.values()), out);
             Duration converge = converged ? Duration.ofNanos(System.nanoTime() - stopped) : null;
@@ -120,10 +131,17 @@ final class ChaosRun {
                     + clients.failures().values().stream().mapToInt(Long::intValue).sum();
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
             List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), converged, out);
+            ChaosHttp.Tally tally = http.tally(nemesis.spans());
+            tally.failed().stream().limit(20).forEach(f -> out.println("chaos: HTTP request failed through " + f.entry()
+                    + " at " + f.start() + " (" + java.time.Duration.between(f.start(), f.end()).toMillis() + " ms): " + f.cause()
+                    + "; faults then: " + nemesis.spans().stream().filter(s -> !s.end().isBefore(f.start().minusSeconds(10))
+                    && !s.start().isAfter(f.end())).toList()));
             cluster.killAll();
             int leftovers = leftovers(config.dir(), out);
+            ChaosLedger.Check ledger = ChaosLedger.check(config.dir().resolve("ledger"), ChaosLedger.sawAnotherWriter(config.dir()));
+            ledger.breaks().forEach(b -> out.println("chaos: ledger: " + b));
             return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, clients.failures(),
-                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown);
+                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown, ledger, tally);
         } finally {
             nemesis.stop();
             cleanup.run();
@@ -172,12 +190,18 @@ final class ChaosRun {
                 Set<List<Map<String, String>>> views = managers.stream().map(m -> new ApiClient(m).nodes().stream()
                         .filter(n -> nodeIds.contains(n.id())).sorted(java.util.Comparator.comparing(Node::id))
                         .map(n -> n.spec().labels()).toList()).collect(Collectors.toSet());
-                Set<String> running = FailoverReads.running(leader, SERVICE).stream().map(t -> t.id()).collect(Collectors.toSet());
-                long live = new ApiClient(leader).serviceTasks(SERVICE).stream().filter(t -> !t.state().isTerminal()).count();
+                Set<String> running = new java.util.HashSet<>();
+                boolean atReplicas = true;
+                for (Map.Entry<String, Integer> service : WANTED.entrySet()) {
+                    Set<String> ids = FailoverReads.running(leader, service.getKey()).stream().map(t -> t.id()).collect(Collectors.toSet());
+                    long live = new ApiClient(leader).serviceTasks(service.getKey()).stream().filter(t -> !t.state().isTerminal()).count();
+                    atReplicas &= ids.size() == service.getValue() && live == service.getValue();
+                    running.addAll(ids);
+                }
                 Set<String> processes = taskProcesses();
-                why[0] = views.size() + " views of the registers, running tasks " + running + ", " + live + " not ended, "
-                        + "task processes of " + processes;
-                return views.size() == 1 && running.size() == REPLICAS && live == REPLICAS && processes.equals(running);
+                why[0] = views.size() + " views of the registers, running tasks " + running + (atReplicas ? "" : " (not every service at its replicas)")
+                        + ", task processes of " + processes;
+                return views.size() == 1 && atReplicas && processes.equals(running);
             });
             return true;
         } catch (InterruptedException | IllegalStateException e) {
@@ -211,8 +235,10 @@ final class ChaosRun {
     /** Tasks with a process on the machine that the cluster does not want running (0 if it cannot be asked). */
     private static int orphans(FailoverCluster cluster) {
         try {
-            Set<String> running = FailoverReads.running(cluster.leaderApi(), SERVICE).stream().map(t -> t.id())
-                    .collect(Collectors.toSet());
+            Set<String> running = new java.util.HashSet<>();
+            for (String service : WANTED.keySet()) {
+                FailoverReads.running(cluster.leaderApi(), service).forEach(t -> running.add(t.id()));
+            }
             Set<String> processes = new java.util.HashSet<>(taskProcesses());
             processes.removeAll(running);
             return processes.size();

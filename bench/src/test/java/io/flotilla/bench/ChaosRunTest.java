@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A short chaos run on real node processes (a fixed seed) must find nothing: SIGKILLs, pauses,
  * partitions (iptables, {@link ChaosPartitions}) and full disks ({@link ChaosDisks}) on five
- * managers and two workers; the run's own history
- * with one acknowledgement for a write never sent must be found out. About a minute and a half.
+ * managers and two workers, with the fenced ledger ({@link ChaosLedger}) and HTTP load through every
+ * node's mesh ({@link ChaosHttp}); the run's own history with one acknowledgement for a write never
+ * sent, and its ledger with a stale copy's append, must be found out. About a minute and a half.
  */
 class ChaosRunTest {
     private static final long SEED = 31;
@@ -43,7 +44,15 @@ class ChaosRunTest {
         assertEquals(0, result.orphans());
         assertEquals(0, result.leftovers(), "processes left behind");
         assertEquals(List.of(), result.wronglyDown(), "nodes judged down while only paused or untouched");
+        // the worker SIGKILLed first is the ledger's host: the fenced slot moved, and never had two writers
+        assertTrue(result.ledger().writers() >= 2, "the ledger did not move: " + result.ledger());
+        assertEquals(0, result.ledger().doubleWriters(), "two ledger writers: " + result.ledger().breaks());
+        assertTrue(result.http().ok() > 0, "no HTTP request through the mesh succeeded");
+        assertEquals(List.of(), result.http().failed(), "requests failed through a node that was up and reachable");
         assertTrue(result.ok());
+        List<String> lines = Files.readAllLines(ChaosLedger.file(dir.resolve("ledger")));
+        assertEquals(1, ChaosLedger.check(ChaosLedger.withStaleAppend(lines), 0).doubleWriters(),
+                "a frozen copy's append on waking must be found");
 
         // a register whose last value came from an acknowledged write (or none): an indeterminate write
         // may otherwise explain away the dropped acknowledgement

@@ -1,0 +1,186 @@
+package io.flotilla.bench;
+
+import io.flotilla.model.PortSpec;
+import io.flotilla.model.ServiceMode;
+import io.flotilla.model.ServiceSpec;
+import io.flotilla.model.TaskTemplate;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Steady HTTP load through the routing mesh of every node during a chaos run: an idempotent service
+ * (busybox httpd serving one file, {@value #REPLICAS} process tasks) published on port
+ * {@value #PUBLISHED}, and one client per node sending {@code GET /} to that node's mesh every
+ * 20 ms, with keep-alive. The mesh must hide the loss of a backend (a killed, paused or cut-off host:
+ * retries on another task, ejection), so a request fails legitimately only when its entry node itself
+ * was under a fault: killed (until it serves again), or cut off by a partition (until a second after the
+ * heal). Any other failure is one the mesh should not have let through ({@link #judge}).
+ */
+final class ChaosHttp {
+    static final String SERVICE = "chaos_web";
+    static final int REPLICAS = 2;
+    static final int PUBLISHED = 18_380;
+    static final String BODY = "chaos ok\n";
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /** After a partition heals: the entry's own connections to the others may still be in their connect timeout. */
+    private static final Duration PARTITION_GRACE = Duration.ofSeconds(1);
+
+    /** A failed request: through which node, when it was sent and ended, and why. */
+    record Failure(String entry, Instant start, Instant end, String cause) {}
+
+    /** Requests sent, failures excused by a fault on their entry node, and those not excused. */
+    record Tally(long requests, long ok, List<Failure> excused, List<Failure> failed) {}
+
+    private final List<String> entries;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, List<Instant>> served = new java.util.concurrent.ConcurrentHashMap<>();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder ok = new LongAdder();
+    private final List<Thread> threads = new ArrayList<>();
+
+    /** @param entries every node's address: a client each */
+    ChaosHttp(List<String> entries) {
+        this.entries = List.copyOf(entries);
+    }
+
+    /** The service: busybox httpd on the task's address and allocated port, serving {@link #BODY} from {@code dir}. */
+    static ServiceSpec service(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("index.html"), BODY);
+        TaskTemplate task = TaskTemplate.process(List.of("sh", "-c",
+                "exec busybox httpd -f -p \"$FLOTILLA_ADDRESS:$PORT\" -h '" + dir.toAbsolutePath() + "'"));
+        return new ServiceSpec(SERVICE, "chaos", ServiceMode.REPLICATED, REPLICAS, task,
+                List.of(new PortSpec("http", 8080, PUBLISHED, "tcp", null, "http")), List.of(), Map.of(), null, null);
+    }
+
+    /** Whether one {@code GET /} through {@code entry}'s mesh answers the body. */
+    static boolean answers(String entry) {
+        try (HttpClient client = client()) {
+            HttpResponse<String> response = client.send(request(entry), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 && response.body().equals(BODY);
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    void start() {
+        for (String entry : entries) {
+            served.put(entry, Collections.synchronizedList(new ArrayList<>()));
+            Thread thread = new Thread(() -> loop(entry), "chaos-http-" + entry);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+    }
+
+    void stop() throws InterruptedException {
+        stop.set(true);
+        for (Thread thread : threads) {
+            thread.join(TIMEOUT.plusSeconds(2));
+        }
+    }
+
+    /** The failures judged against the faults' spans. */
+    Tally tally(List<ChaosNemesis.Span> spans) {
+        List<Failure> all;
+        synchronized (failures) {
+            all = List.copyOf(failures);
+        }
+        List<Failure> excused = new ArrayList<>();
+        List<Failure> failed = new ArrayList<>();
+        for (Failure failure : all) {
+            (judge(failure, spans, served.getOrDefault(failure.entry(), List.of())) ? excused : failed).add(failure);
+        }
+        return new Tally(requests.sum(), ok.sum(), List.copyOf(excused), List.copyOf(failed));
+    }
+
+    /**
+     * Whether a fault on the failure's entry node explains it: the request overlapped a kill of the entry,
+     * from the kill until the entry served a request again, or a partition of the entry, until
+     * {@link #PARTITION_GRACE} after the heal. {@code served}: when requests through the entry succeeded.
+     */
+    static boolean judge(Failure failure, List<ChaosNemesis.Span> spans, List<Instant> served) {
+        for (ChaosNemesis.Span span : spans) {
+            if (!span.address().equals(failure.entry()) || failure.end().isBefore(span.start())) {
+                continue;
+            }
+            String kind = span.kind().name();
+            Instant until;
+            if (kind.startsWith("KILL_")) {
+                List<Instant> copy;
+                synchronized (served) {
+                    copy = List.copyOf(served);
+                }
+                until = copy.stream().filter(t -> t.isAfter(span.end())).findFirst().orElse(Instant.MAX);
+            } else if (span.kind().partition()) {
+                until = span.end().plus(PARTITION_GRACE);
+            } else {
+                continue;
+            }
+            if (!failure.start().isAfter(until)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void loop(String entry) {
+        HttpClient client = client();
+        List<Instant> times = served.get(entry);
+        while (!stop.get()) {
+            Instant start = Instant.now();
+            requests.increment();
+            String cause = null;
+            try {
+                HttpResponse<String> response = client.send(request(entry), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200 || !response.body().equals(BODY)) {
+                    cause = "HTTP " + response.statusCode();
+                }
+            } catch (IOException e) {
+                cause = e.getClass().getSimpleName() + ": " + e.getMessage();
+                client.close(); // a fresh pool: the broken connection's peer may be gone for good
+                client = client();
+            } catch (InterruptedException e) {
+                break;
+            }
+            Instant end = Instant.now();
+            if (cause == null) {
+                ok.increment();
+                times.add(end);
+            } else {
+                failures.add(new Failure(entry, start, end, cause));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        client.close();
+    }
+
+    private static HttpClient client() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    private static HttpRequest request(String entry) {
+        return HttpRequest.newBuilder(URI.create("http://" + entry + ":" + PUBLISHED + "/")).timeout(TIMEOUT).GET().build();
+    }
+}

@@ -1,0 +1,43 @@
+package io.flotilla.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flotilla.bench.ChaosHttp.Failure;
+import io.flotilla.bench.ChaosNemesis.Kind;
+import io.flotilla.bench.ChaosNemesis.Span;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which failed requests through the mesh a fault on their entry node explains. */
+class ChaosHttpTest {
+    private static final Instant T = Instant.parse("2026-12-06T13:00:00Z");
+    private static final String W = "127.0.15.6";
+
+    private static Failure failure(String entry, long fromMillis, long toMillis) {
+        return new Failure(entry, T.plusMillis(fromMillis), T.plusMillis(toMillis), "ConnectException");
+    }
+
+    @Test
+    void aKilledEntryExcusesItsFailuresUntilItServesAgain() {
+        List<Span> spans = List.of(new Span(Kind.KILL_WORKER, W, T, T.plusSeconds(3)));
+        List<Instant> served = List.of(T.minusSeconds(1), T.plusSeconds(9));
+        assertThat(ChaosHttp.judge(failure(W, -10, 5), spans, served)).as("in flight at the kill").isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 8000, 8010), spans, served)).as("restarted, not serving yet").isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 9500, 9510), spans, served)).as("after it served again").isFalse();
+        assertThat(ChaosHttp.judge(failure(W, -2000, -1990), spans, served)).as("before the kill").isFalse();
+        assertThat(ChaosHttp.judge(failure("127.0.15.7", 1000, 1010), spans, served)).as("another entry").isFalse();
+    }
+
+    @Test
+    void aPartitionExcusesItsEntryUntilASecondAfterTheHealAndAPauseOrAFullDiskNothing() {
+        List<Span> spans = List.of(new Span(Kind.PARTITION_WORKER, W, T, T.plusSeconds(2)),
+                new Span(Kind.PAUSE_MANAGER, "127.0.15.1", T, T.plusSeconds(1)),
+                new Span(Kind.FILL_DISK_MANAGER, "127.0.15.2", T, T.plusSeconds(3)));
+        assertThat(ChaosHttp.judge(failure(W, 500, 5500), spans, List.of())).isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 2900, 2950), spans, List.of())).isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 3100, 3150), spans, List.of())).isFalse();
+        assertThat(ChaosHttp.judge(failure("127.0.15.1", 500, 600), spans, List.of())).as("a paused entry only delays").isFalse();
+        assertThat(ChaosHttp.judge(failure("127.0.15.2", 500, 600), spans, List.of())).as("a full disk is no excuse").isFalse();
+    }
+}
