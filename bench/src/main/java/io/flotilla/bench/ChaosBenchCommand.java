@@ -25,6 +25,9 @@ public final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "30", description = "Seconds of faults and client load (default 30).")
     int seconds;
 
+    @Option(names = "--minutes", description = "Minutes of faults and client load, instead of --seconds (the long run: --minutes 30).")
+    Integer minutes;
+
     @Option(names = "--writers", defaultValue = "3", description = "Writer clients (default 3).")
     int writers;
 
@@ -56,6 +59,13 @@ public final class ChaosBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (minutes != null) {
+            if (minutes < 1) {
+                System.err.println("--minutes must be at least 1, not " + minutes);
+                return 2;
+            }
+            seconds = minutes * 60;
+        }
         if (seconds < 1 || writers < 1 || readers < 0 || registers < 1) {
             System.err.println("--seconds and --writers must be at least 1, --registers at least 1, --readers at least 0");
             return 2;
