@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The faults of a chaos run, one at a time from a schedule the seed fixes: SIGKILL of the leader,
  * of a manager, of a worker (its JVM and its task processes, as a host dies; it is restarted on its
- * data dir after {@code down}), SIGSTOP/SIGCONT of a manager or a worker for less than the
+ * data dir after {@code down}), of a worker's agent alone (its JVM: its tasks keep running and must be
+ * adopted when it is restarted), SIGSTOP/SIGCONT of a manager or a worker for less than the
  * heartbeat timeout (1.5 s), and partitions ({@link ChaosPartitions}) that cut the leader, a
  * manager or a worker off from every other node for 1–4 s. A killed manager is back and answering,
  * and a partitioned node reachable again, before the next fault, so a majority is always up. Each
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * kill or a partition is judged wrongly ({@link ChaosDowns}).
  */
 final class ChaosNemesis {
-    enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, PAUSE_MANAGER, PAUSE_WORKER,
+    enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, KILL_AGENT, PAUSE_MANAGER, PAUSE_WORKER,
         PARTITION_LEADER, PARTITION_MANAGER, PARTITION_WORKER, FILL_DISK_LEADER, FILL_DISK_MANAGER;
 
         boolean pause() {
@@ -34,7 +35,7 @@ final class ChaosNemesis {
         }
 
         boolean worker() {
-            return this == KILL_WORKER || this == PAUSE_WORKER || this == PARTITION_WORKER;
+            return this == KILL_WORKER || this == KILL_AGENT || this == PAUSE_WORKER || this == PARTITION_WORKER;
         }
 
         boolean leader() {
@@ -48,7 +49,7 @@ final class ChaosNemesis {
 
     /** Which faults a run draws from: processes only (kills and pauses), partitions only, full disks only, or all. */
     enum Faults {
-        PROCESS(List.of(Kind.KILL_LEADER, Kind.KILL_MANAGER, Kind.KILL_WORKER, Kind.PAUSE_MANAGER, Kind.PAUSE_WORKER)),
+        PROCESS(List.of(Kind.KILL_LEADER, Kind.KILL_MANAGER, Kind.KILL_WORKER, Kind.KILL_AGENT, Kind.PAUSE_MANAGER, Kind.PAUSE_WORKER)),
         PARTITION(List.of(Kind.PARTITION_LEADER, Kind.PARTITION_MANAGER, Kind.PARTITION_WORKER)),
         DISK(List.of(Kind.FILL_DISK_LEADER, Kind.FILL_DISK_MANAGER)),
         ALL(List.of(Kind.values()));
@@ -208,7 +209,12 @@ final class ChaosNemesis {
     }
 
     private void kill(Fault fault, FailoverNode node, String target) throws Exception {
-        node.killHost();
+        if (fault.kind() == Kind.KILL_AGENT) {
+            // the node's JVM alone: its tasks keep running, and the restarted agent must adopt them
+            node.process().destroyForcibly().waitFor();
+        } else {
+            node.killHost();
+        }
         Thread.sleep(fault.length().toMillis());
         cluster.restart(target);
         if (fault.node() < cluster.managers() || fault.kind() == Kind.KILL_LEADER) {

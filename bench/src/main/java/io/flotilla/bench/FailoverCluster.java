@@ -33,6 +33,7 @@ final class FailoverCluster {
     private final int managers;
     private final ChaosPartitions partitions;
     private final List<String> jvmOptions = new ArrayList<>();
+    private String classPath = System.getProperty("java.class.path");
 
     /** @param trace log Ratis' elections and its clients' retries in the nodes' logs */
     FailoverCluster(int base, Path dir, boolean trace) throws IOException {
@@ -71,6 +72,11 @@ final class FailoverCluster {
     /** Adds {@code -D} options to every node JVM started from now on. */
     void systemProperty(String name, String value) {
         jvmOptions.add("-D" + name + "=" + value);
+    }
+
+    /** The class path of every node JVM started from now on (by default this process's): another release's jars. */
+    void classPath(String newClassPath) {
+        classPath = newClassPath;
     }
 
     /** The data dir of the node at {@code address}. */
@@ -149,7 +155,7 @@ final class FailoverCluster {
         return leader[0];
     }
 
-    /** Starts {@code io.flotilla.cli.Main args} for the node at {@code address}, on this process's class path. */
+    /** Starts {@code io.flotilla.cli.Main args} for the node at {@code address}, on the {@link #classPath}. */
     void start(String address, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx160m", "-XX:TieredStopAtLevel=1",
@@ -158,7 +164,7 @@ final class FailoverCluster {
         if (trace) {
             command.add("-Dlogback.configurationFile=" + dir.resolve("logback-trace.xml"));
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.flotilla.cli.Main"));
+        command.addAll(List.of("-cp", classPath, "io.flotilla.cli.Main"));
         command.addAll(List.of(args));
         Path log = dir.resolve(address + ".log");
         if (partitions != null) {
@@ -173,6 +179,18 @@ final class FailoverCluster {
     void restart(String address) throws IOException {
         FailoverNode old = nodes.get(address);
         start(address, old.args().getFirst(), "--data", data(address).toString());
+    }
+
+    /**
+     * Stops the node at {@code address} as an operator does before an upgrade: SIGTERM, which ends
+     * its JVM and leaves its tasks running; until the JVM exited (≤ 30 s, then SIGKILL).
+     */
+    void stop(String address) throws InterruptedException {
+        Process process = nodes.get(address).process();
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
     }
 
     /** Ends every node this benchmark started and their tasks (also on Ctrl-C). */
