@@ -203,12 +203,14 @@ public final class ClusterStateMachine extends BaseStateMachine {
         lock.lock();
         try {
             try {
-                Command command = Json.read(entry.getStateMachineLogEntry().getLogData().toByteArray(), Command.class);
+                Command command = LogEntries.decode(entry.getStateMachineLogEntry().getLogData().toByteArray(), termIndex);
                 ClusterState before = state;
                 StateMachine.Applied applied = StateMachine.applyWithChanges(state, termIndex.getIndex(), command);
                 state = applied.state();
                 reply = OK + termIndex.getIndex();
                 notifyApplied(before, applied.changes(), state);
+            } catch (LogEntries.UnreadableEntry e) {
+                throw e;
             } catch (RuntimeException e) {
                 // Deterministic: every replica fails on the same entry and skips it the same way.
                 LOG.error("log entry {} could not be applied; skipped", termIndex, e);
