@@ -107,6 +107,8 @@ public final class ChaosBenchCommand implements Callable<Integer> {
         table.row("acknowledged writes", result.acknowledged());
         table.row("follower reads (not checked)", result.followerReads());
         table.row("lost acknowledged writes", result.verdict().lostWrites());
+        table.row("acknowledged deploys, removals and scalings", result.acknowledgedChanges());
+        table.row("lost acknowledged deploys, removals and scalings", result.lostChanges().size());
         table.row("reads of a value never written", result.verdict().neverWritten());
         table.row("registers with non-linearizable leader reads" + (result.strictReads() ? "" : " (reported, not promised)"),
                 result.verdict().violations());

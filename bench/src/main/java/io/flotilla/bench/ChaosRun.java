@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
 /**
  * One chaos run: forms 3 (or 5) managers + 2 workers ({@link FailoverCluster}) on {@code 127.0.15.1–7},
  * deploys a small process-driver service, the fenced {@link ChaosLedger} and the web service of
- * {@link ChaosHttp}, runs the {@link ChaosClients} and the HTTP load against the
+ * {@link ChaosHttp} and the small stacks of {@link ChaosStacks}, runs the {@link ChaosClients}, the
+ * changes of {@link ChaosStacks} and the HTTP load against the
  * {@link ChaosNemesis} for the given time, stops the faults, waits for convergence (every node
  * ready, every manager with the same registers, every service at exactly its replicas with as many
  * task processes on the machine), reads every register through every manager, checks
@@ -35,7 +36,7 @@ final class ChaosRun {
     static final String PREFIX = "127.0.15.";
     static final String SERVICE = "chaos_sleep";
     static final int REPLICAS = 2;
-    /** The run's services and their replicas: the sleepers, the fenced ledger, the web service behind the mesh. */
+    /** The run's services and their replicas at the start: the sleepers, the fenced ledger, the web service behind the mesh. */
     static final Map<String, Integer> WANTED = Map.of(SERVICE, REPLICAS, ChaosLedger.SERVICE, 1, ChaosHttp.SERVICE, ChaosHttp.REPLICAS);
     /** Log entries between snapshots when disks fill ({@link ChaosDisks}): about one a second in a run. */
     static final int SNAPSHOT_INTERVAL = 50;
@@ -55,10 +56,11 @@ final class ChaosRun {
     record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
                   Map<String, Long> failures, Map<ChaosNemesis.Kind, Integer> faults, int orphans, int leftovers,
                   List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads,
-                  List<ChaosDowns.Wrong> wronglyDown, ChaosLedger.Check ledger, ChaosHttp.Tally http) {
+                  List<ChaosDowns.Wrong> wronglyDown, ChaosLedger.Check ledger, ChaosHttp.Tally http,
+                  int acknowledgedChanges, List<String> lostChanges) {
         boolean ok() {
             return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty()
-                    && ledger.ok() && http.failed().isEmpty() && http.ok() > 0;
+                    && ledger.ok() && http.failed().isEmpty() && http.ok() > 0 && lostChanges.isEmpty();
         }
     }
 
@@ -99,6 +101,8 @@ final class ChaosRun {
             awaitUntil("the web service answering through every node's mesh", Duration.ofSeconds(60),
                     () -> cluster.addresses().stream().allMatch(ChaosHttp::answers));
             ChaosHttp http = new ChaosHttp(cluster.addresses());
+            ChaosStacks stacks = new ChaosStacks(managers);
+            stacks.deployAll(first);
             Map<String, String> nodeOf = new java.util.TreeMap<>();
             for (int i = 0; i < config.registers(); i++) {
                 int node = config.spreadRegisters() ? (cluster.managers() + i) % cluster.size() : cluster.managers();
@@ -109,11 +113,13 @@ final class ChaosRun {
             List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000, config.faults(), cluster.managers());
             out.printf("chaos: seed %d, %d s, faults %s …%n", config.seed(), config.length().toSeconds(), schedule.subList(0, 3));
             clients.start(config.writers(), config.readers(), config.seed());
+            stacks.start(config.seed());
             http.start();
             nemesis.start(schedule);
             Thread.sleep(config.length().toMillis());
             nemesis.stop();
             clients.stop(Duration.ofSeconds(20));
+            stacks.stop(Duration.ofSeconds(20));
             http.stop();
             long stopped = System.nanoTime();
             boolean converged = awaitConverged(cluster, managers, Set.copyOf(nodeOf.values()), out);
@@ -123,11 +129,17 @@ final class ChaosRun {
                 history = ChaosVerdict.withDroppedAck(history, registers.getFirst(), System.nanoTime());
             }
             List<RegisterOp> finalReads = finalReads(managers, nodeOf);
+            List<RegisterOp> changes = stacks.history();
+            List<String> lostChanges = converged ? ChaosStacks.lost(changes, stacks.finalReads()) : List.of();
+            lostChanges.forEach(l -> out.println("chaos: lost change: " + l));
+            int acknowledgedChanges = (int) changes.stream().filter(op -> op.outcome() == RegisterOp.Outcome.OK).count();
+            Map<String, Long> failures = new java.util.TreeMap<>(clients.failures());
+            stacks.failures().forEach((cause, n) -> failures.merge(cause, n, Long::sum));
             ChaosVerdict verdict = ChaosVerdict.check(history, clients.followerReads(), finalReads, registers, config.dir());
             int orphans = converged ? 0 : orphans(cluster);
             int acknowledged = (int) history.stream().filter(op -> op.kind() == RegisterOp.Kind.WRITE
                     && op.outcome() == RegisterOp.Outcome.OK).count();
-            int operations = history.size() + clients.followerReads().size()
+            int operations = history.size() + clients.followerReads().size() + changes.size()
                     + clients.failures().values().stream().mapToInt(Long::intValue).sum();
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
             List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), converged, out);
@@ -140,8 +152,9 @@ final class ChaosRun {
             int leftovers = leftovers(config.dir(), out);
             ChaosLedger.Check ledger = ChaosLedger.check(config.dir().resolve("ledger"), ChaosLedger.sawAnotherWriter(config.dir()));
             ledger.breaks().forEach(b -> out.println("chaos: ledger: " + b));
-            return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, clients.failures(),
-                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown, ledger, tally);
+            return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, failures,
+                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown, ledger, tally,
+                    acknowledgedChanges, lostChanges);
         } finally {
             nemesis.stop();
             cleanup.run();
@@ -192,7 +205,7 @@ final class ChaosRun {
                         .map(n -> n.spec().labels()).toList()).collect(Collectors.toSet());
                 Set<String> running = new java.util.HashSet<>();
                 boolean atReplicas = true;
-                for (Map.Entry<String, Integer> service : WANTED.entrySet()) {
+                for (Map.Entry<String, Integer> service : wanted(leader).entrySet()) {
                     Set<String> ids = FailoverReads.running(leader, service.getKey()).stream().map(t -> t.id()).collect(Collectors.toSet());
                     long live = new ApiClient(leader).serviceTasks(service.getKey()).stream().filter(t -> !t.state().isTerminal()).count();
                     atReplicas &= ids.size() == service.getValue() && live == service.getValue();
@@ -208,6 +221,12 @@ final class ChaosRun {
             out.println("chaos: no convergence within 120 s: " + why[0]);
             return false;
         }
+    }
+
+    /** Every service the cluster has (the run's own and the small stacks of {@link ChaosStacks}) and its replicas. */
+    private static Map<String, Integer> wanted(String api) {
+        return new ApiClient(api).services(null).stream().collect(Collectors.toMap(s -> s.service().spec().name(),
+                s -> s.service().spec().replicas()));
     }
 
     /** Every register read through every manager, after convergence: the runs' last word on each value. */
@@ -236,7 +255,7 @@ final class ChaosRun {
     private static int orphans(FailoverCluster cluster) {
         try {
             Set<String> running = new java.util.HashSet<>();
-            for (String service : WANTED.keySet()) {
+            for (String service : wanted(cluster.leaderApi()).keySet()) {
                 FailoverReads.running(cluster.leaderApi(), service).forEach(t -> running.add(t.id()));
             }
             Set<String> processes = new java.util.HashSet<>(taskProcesses());

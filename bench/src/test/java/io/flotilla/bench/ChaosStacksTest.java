@@ -1,0 +1,49 @@
+package io.flotilla.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The check on the chaos run's deploys, removals and scalings: an acknowledged change must be what every manager ends on. */
+class ChaosStacksTest {
+    private static final String STACK = "stack-chaos-s0";
+    private static final String REPLICAS = "replicas-chaos_sleep";
+
+    private static RegisterOp change(String register, String value, long at, RegisterOp.Outcome outcome) {
+        return new RegisterOp(500, RegisterOp.Kind.WRITE, register, value, at, at + 5, outcome);
+    }
+
+    private static RegisterOp finalRead(String register, String value) {
+        return RegisterOp.read(1100, register, value, 1000, 1001);
+    }
+
+    private static final List<RegisterOp> HISTORY = List.of(
+            change(STACK, "present", 10, RegisterOp.Outcome.OK),
+            change(REPLICAS, "2", 11, RegisterOp.Outcome.OK),
+            change(STACK, "absent", 20, RegisterOp.Outcome.OK),
+            change(REPLICAS, "3", 30, RegisterOp.Outcome.OK),
+            change(STACK, "present", 40, RegisterOp.Outcome.INFO), // a 503 or a timeout: it may have landed
+            change(REPLICAS, "1", 50, RegisterOp.Outcome.FAIL));   // refused: it did not
+
+    @Test
+    void theLastAcknowledgedChangeOrAnIndeterminateOneAfterItExplainsTheFinalValue() {
+        assertThat(ChaosStacks.lost(HISTORY, List.of(finalRead(STACK, "absent"), finalRead(STACK, "present"),
+                finalRead(REPLICAS, "3")))).isEmpty();
+    }
+
+    @Test
+    void aValueFromBeforeTheLastAcknowledgedChangeOrARefusedOneIsALostChange() {
+        assertThat(ChaosStacks.lost(HISTORY, List.of(finalRead(REPLICAS, "2")))).singleElement().asString()
+                .contains("answers 2 after the acknowledged change to 3");
+        assertThat(ChaosStacks.lost(HISTORY, List.of(finalRead(REPLICAS, "1")))).hasSize(1);
+    }
+
+    @Test
+    void aDroppedAcknowledgementIsFound() {
+        List<RegisterOp> dropped = new ArrayList<>(HISTORY);
+        dropped.add(change(STACK, "absent", 60, RegisterOp.Outcome.OK)); // acknowledged, never sent
+        assertThat(ChaosStacks.lost(dropped, List.of(finalRead(STACK, "present")))).hasSize(1);
+    }
+}
