@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A manager that was down while the others snapshotted and purged their logs past its last entry
  * catches up from the leader's snapshot (Ratis' install-snapshot path): real node processes, a
- * snapshot every 50 entries, 1,500 writes while it is down, and three elections among the two others
+ * snapshot every 50 entries, 1,500 writes while it is down (four clients at once), and three elections among the two others
  * (each closes a log segment; Ratis purges closed segments only, in steps of 1,024 entries). Before
  * {@code ClusterStateMachine.pause()}, the restarted manager's Raft peer closed on the installed
  * snapshot and never answered the new labels.
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 class SnapshotCatchUpTest {
     private static final int WRITES = 1500;
     private static final int ROUNDS = 3;
+    private static final int WRITERS = 4;
 
     @Test
     @Timeout(300)
@@ -39,8 +40,30 @@ class SnapshotCatchUpTest {
             cluster.node(lagging).killHost();
 
             for (int round = 0; round < ROUNDS; round++) {
-                for (int i = round * WRITES / ROUNDS; i < (round + 1) * WRITES / ROUNDS; i++) {
-                    write(cluster, worker, "seq=" + i);
+                // WRITERS clients at once, each its own label: a third of the time of one after the other
+                int from = round * WRITES / ROUNDS;
+                int to = (round + 1) * WRITES / ROUNDS;
+                List<Thread> writers = new java.util.ArrayList<>();
+                java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+                for (int w = 0; w < WRITERS; w++) {
+                    int writerNo = w;
+                    Thread thread = new Thread(() -> {
+                        try {
+                            for (int i = from + writerNo; i < to; i += WRITERS) {
+                                write(cluster, worker, "fill" + writerNo + "=" + i);
+                            }
+                        } catch (Throwable e) {
+                            failed.compareAndSet(null, e);
+                        }
+                    });
+                    thread.start();
+                    writers.add(thread);
+                }
+                for (Thread thread : writers) {
+                    thread.join();
+                }
+                if (failed.get() != null) {
+                    throw new AssertionError("a write was never accepted", failed.get());
                 }
                 // a new term: Ratis closes the log segment, which a later snapshot then purges
                 FailoverNode leader = cluster.node(hostOf(cluster.leaderApi()));
@@ -48,6 +71,7 @@ class SnapshotCatchUpTest {
                 Thread.sleep(1200);
                 new ProcessBuilder("kill", "-CONT", Long.toString(leader.process().pid())).start().waitFor();
             }
+            write(cluster, worker, "seq=" + (WRITES - 1));
             cluster.restart(lagging);
 
             String last = "seq=" + (WRITES - 1);
