@@ -105,8 +105,14 @@ final class ChaosHttp {
         }
         List<Failure> excused = new ArrayList<>();
         List<Failure> failed = new ArrayList<>();
+        Map<String, List<Instant>> sorted = new java.util.HashMap<>();
+        served.forEach((entry, times) -> {
+            synchronized (times) {
+                sorted.put(entry, times.stream().sorted().toList());
+            }
+        });
         for (Failure failure : all) {
-            (judge(failure, spans, served.getOrDefault(failure.entry(), List.of())) ? excused : failed).add(failure);
+            (judge(failure, spans, sorted.getOrDefault(failure.entry(), List.of())) ? excused : failed).add(failure);
         }
         return new Tally(requests.sum(), ok.sum(), List.copyOf(excused), List.copyOf(failed));
     }
@@ -114,7 +120,7 @@ final class ChaosHttp {
     /**
      * Whether a fault on the failure's entry node explains it: the request overlapped a kill of the entry,
      * from the kill until the entry served a request again, or a partition of the entry, until
-     * {@link #PARTITION_GRACE} after the heal. {@code served}: when requests through the entry succeeded.
+     * {@link #PARTITION_GRACE} after the heal. {@code served}: when requests through the entry succeeded, in order.
      */
     static boolean judge(Failure failure, List<ChaosNemesis.Span> spans, List<Instant> served) {
         for (ChaosNemesis.Span span : spans) {
@@ -124,11 +130,7 @@ final class ChaosHttp {
             String kind = span.kind().name();
             Instant until;
             if (kind.startsWith("KILL_")) {
-                List<Instant> copy;
-                synchronized (served) {
-                    copy = List.copyOf(served);
-                }
-                until = copy.stream().filter(t -> t.isAfter(span.end())).findFirst().orElse(Instant.MAX);
+                until = firstAfter(served, span.end());
             } else if (span.kind().partition()) {
                 until = span.end().plus(PARTITION_GRACE);
             } else {
@@ -139,6 +141,44 @@ final class ChaosHttp {
             }
         }
         return false;
+    }
+
+    /** The first time in {@code sorted} after {@code after}, or {@link Instant#MAX}: a binary search (a long run serves ~10^6). */
+    static Instant firstAfter(List<Instant> sorted, Instant after) {
+        int low = 0;
+        int high = sorted.size();
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (sorted.get(mid).isAfter(after)) {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        return low < sorted.size() ? sorted.get(low) : Instant.MAX;
+    }
+
+    /**
+     * The failures grouped into episodes: through one entry, each less than 5 s after the one before;
+     * one line each (entry, first and last, how many, the causes).
+     */
+    static List<String> episodes(List<Failure> failures) {
+        List<Failure> ordered = failures.stream().sorted(java.util.Comparator.comparing(Failure::entry)
+                .thenComparing(Failure::start)).toList();
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < ordered.size(); ) {
+            int j = i + 1;
+            while (j < ordered.size() && ordered.get(j).entry().equals(ordered.get(i).entry())
+                    && Duration.between(ordered.get(j - 1).start(), ordered.get(j).start()).compareTo(Duration.ofSeconds(5)) < 0) {
+                j++;
+            }
+            java.util.Set<String> causes = new java.util.TreeSet<>();
+            ordered.subList(i, j).forEach(f -> causes.add(f.cause()));
+            lines.add(ordered.get(i).entry() + " " + ordered.get(i).start() + " .. " + ordered.get(j - 1).end() + ": "
+                    + (j - i) + " failed, " + causes);
+            i = j;
+        }
+        return lines;
     }
 
     private void loop(String entry) {

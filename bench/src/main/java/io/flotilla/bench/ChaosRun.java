@@ -144,10 +144,11 @@ final class ChaosRun {
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
             List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), converged, out);
             ChaosHttp.Tally tally = http.tally(nemesis.spans());
-            tally.failed().stream().limit(20).forEach(f -> out.println("chaos: HTTP request failed through " + f.entry()
+            tally.failed().stream().limit(5).forEach(f -> out.println("chaos: HTTP request failed through " + f.entry()
                     + " at " + f.start() + " (" + java.time.Duration.between(f.start(), f.end()).toMillis() + " ms): " + f.cause()
                     + "; faults then: " + nemesis.spans().stream().filter(s -> !s.end().isBefore(f.start().minusSeconds(10))
                     && !s.start().isAfter(f.end())).toList()));
+            ChaosHttp.episodes(tally.failed()).forEach(e -> out.println("chaos: HTTP failures not excused: " + e));
             cluster.killAll();
             int leftovers = leftovers(config.dir(), out);
             ChaosLedger.Check ledger = ChaosLedger.check(config.dir().resolve("ledger"), ChaosLedger.sawAnotherWriter(config.dir()));

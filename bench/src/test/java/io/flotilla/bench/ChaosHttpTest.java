@@ -40,4 +40,17 @@ class ChaosHttpTest {
         assertThat(ChaosHttp.judge(failure("127.0.15.1", 500, 600), spans, List.of())).as("a paused entry only delays").isFalse();
         assertThat(ChaosHttp.judge(failure("127.0.15.2", 500, 600), spans, List.of())).as("a full disk is no excuse").isFalse();
     }
+
+    @Test
+    void theFirstSuccessAfterATimeIsFoundByBinarySearchAndFailuresGroupIntoEpisodes() {
+        List<Instant> served = List.of(T, T.plusSeconds(1), T.plusSeconds(2), T.plusSeconds(10));
+        assertThat(ChaosHttp.firstAfter(served, T.minusSeconds(1))).isEqualTo(T);
+        assertThat(ChaosHttp.firstAfter(served, T.plusSeconds(1))).isEqualTo(T.plusSeconds(2));
+        assertThat(ChaosHttp.firstAfter(served, T.plusSeconds(3))).isEqualTo(T.plusSeconds(10));
+        assertThat(ChaosHttp.firstAfter(served, T.plusSeconds(10))).isEqualTo(Instant.MAX);
+        assertThat(ChaosHttp.episodes(List.of(failure(W, 0, 10), failure(W, 3000, 3010), failure(W, 9000, 9010),
+                failure("127.0.15.4", 1000, 1002)))).hasSize(3).first().asString().contains(": 1 failed");
+        assertThat(ChaosHttp.episodes(List.of(failure(W, 0, 10), failure(W, 3000, 3010)))).singleElement().asString()
+                .contains(": 2 failed, [ConnectException]");
+    }
 }
