@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * applies it when it differs. A node whose role changes (promote, demote) switches source on the
  * next round.
  *
+ * <p>A manager's mesh serves nothing until the manager knows a Raft leader and has applied what it
+ * knows committed, for at most {@link #CATCH_UP_WAIT}: a manager started again begins with the state
+ * of its own log, and a chaos run saw its mesh answer 502 for tasks that were gone while their
+ * replacements, which it did not know yet, ran (docs/benchmarks.md, the long run).
+ *
  * <p>Listeners that cannot bind are tried again every 2 s. On one machine running several node
  * processes (the loopback test clusters) the first node binds a service's virtual address and the
  * others fail to: that is expected, logged once at debug, and they take over when it goes.
@@ -46,6 +51,13 @@ import org.slf4j.LoggerFactory;
 public final class NodeMesh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMesh.class);
     private static final Duration RETRY_BINDS = Duration.ofSeconds(2);
+    /**
+     * How long a manager's mesh waits, after it starts, for the manager to catch up with a leader before
+     * it serves its first table: a manager started again holds the state of its own log, which may be
+     * far behind (tasks gone, their replacements unknown). Past this, it serves what it has, as a mesh
+     * that cannot reach the managers does.
+     */
+    static final Duration CATCH_UP_WAIT = Duration.ofSeconds(10);
     private static final MeshServices NO_SERVICES = new MeshServices(-1, List.of());
     /** Where every mesh of the process draws its {@link #virtualAddressGeneration}s. */
     private static final java.util.concurrent.atomic.AtomicLong GENERATIONS = new java.util.concurrent.atomic.AtomicLong();
@@ -133,9 +145,24 @@ public final class NodeMesh implements AutoCloseable {
         NetworkDirectory lastOverlay = null;
         MeshTable applied = null;
         long retryAt = Long.MAX_VALUE;
+        long started = System.nanoTime();
+        boolean waitLogged = false;
         while (!closed) {
             try {
                 Source source = source();
+                if (applied == null && !serveFirstTable(source.caughtUp(), System.nanoTime() - started)) {
+                    if (!waitLogged) {
+                        waitLogged = true;
+                        LOG.info("mesh: waiting for this manager to catch up with the Raft leader before serving (up to {} s)",
+                                CATCH_UP_WAIT.toSeconds());
+                    }
+                    wake.tryAcquire(50, TimeUnit.MILLISECONDS);
+                    continue;
+                }
+                if (applied == null && waitLogged && !source.caughtUp()) {
+                    LOG.warn("mesh: no Raft leader caught up with in {} s; serving this manager's own state, which may be behind",
+                            CATCH_UP_WAIT.toSeconds());
+                }
                 long version = source.version();
                 NetworkDirectory networks = overlay.get();
                 boolean retry = System.nanoTime() >= retryAt;
@@ -175,6 +202,11 @@ public final class NodeMesh implements AutoCloseable {
         }
     }
 
+    /** Whether the first table may be served: its source is current, or it has waited {@link #CATCH_UP_WAIT}. */
+    static boolean serveFirstTable(boolean current, long waitedNanos) {
+        return current || waitedNanos >= CATCH_UP_WAIT.toNanos();
+    }
+
     private void bindFailures(MeshBindException e) {
         e.failures().forEach((listener, cause) -> {
             String message = "mesh: cannot listen on " + listener.bindAddress() + ":" + listener.port() + " ("
@@ -200,7 +232,7 @@ public final class NodeMesh implements AutoCloseable {
                 worker.close();
                 worker = null;
             }
-            return new ManagerSource(current.registry());
+            return new ManagerSource(current, current.registry());
         }
         if (worker == null) {
             worker = new WorkerSource(services, mirrors.get());
@@ -238,10 +270,27 @@ public final class NodeMesh implements AutoCloseable {
         Collection<ServiceSpec> services();
 
         Collection<Endpoint> endpoints(String service);
+
+        /** Whether the source holds the cluster's current state (not a manager still behind its leader). */
+        default boolean caughtUp() {
+            return true;
+        }
     }
 
     /** A manager: its own registry, whose state holds the specs. */
-    private record ManagerSource(EndpointRegistry registry) implements Source {
+    private record ManagerSource(Manager manager, EndpointRegistry registry) implements Source {
+        /**
+         * It knows a leader and has applied every entry it knows committed. A follower's commit index
+         * stops at its log's last entry while the leader's entries are still arriving, so this can hold
+         * a few round trips early; what it keeps out is the long wait of a manager that has not heard
+         * from a leader yet.
+         */
+        @Override
+        public boolean caughtUp() {
+            var store = manager.store();
+            return store.leaderId() != null && store.appliedIndex() >= store.commitIndex();
+        }
+
         @Override
         public long version() {
             return registry.index();
