@@ -120,9 +120,12 @@ final class ChaosStacks {
     /**
      * The registers whose final reads no acknowledged change explains. The changes come from one client,
      * one after the other, so each register's history is a sequence: its final value must be the last
-     * acknowledged change's, or that of an indeterminate change after it (it may have landed). An exact
-     * check with no search, because these values repeat ({@code present}, {@code absent}, 1–3), where
-     * the label registers' values are unique.
+     * acknowledged change's, or that of any indeterminate change (a timeout, a 503, a broken
+     * connection). An indeterminate change may land at any time after it was sent — also after later
+     * changes, when a manager's request to the leader is retried after the client gave up — so one sent
+     * before the last acknowledged change can still be the last to land. An acknowledged change that
+     * came earlier cannot. An exact check with no search, because these values repeat ({@code present},
+     * {@code absent}, 1–3), where the label registers' values are unique.
      */
     static List<String> lost(List<RegisterOp> history, List<RegisterOp> finalReads) {
         List<String> lost = new ArrayList<>();
@@ -140,12 +143,13 @@ final class ChaosStacks {
             }
             java.util.Set<String> explained = new java.util.HashSet<>();
             explained.add(writes.get(last).value());
-            writes.subList(last + 1, writes.size()).stream().filter(op -> op.outcome() == RegisterOp.Outcome.INFO)
-                    .forEach(op -> explained.add(op.value()));
+            writes.stream().filter(op -> op.outcome() == RegisterOp.Outcome.INFO).forEach(op -> explained.add(op.value()));
             for (RegisterOp read : finalReads) {
                 if (read.register().equals(register) && !explained.contains(read.value())) {
                     lost.add(register + ": a manager answers " + read.value() + " after the acknowledged change to "
-                            + writes.get(last).value() + " (change " + (last + 1) + " of " + writes.size() + ")");
+                            + writes.get(last).value() + " (change " + (last + 1) + " of " + writes.size() + "; the last changes: "
+                            + writes.subList(Math.max(0, writes.size() - 6), writes.size()).stream()
+                                    .map(op -> op.value() + " " + op.outcome()).toList() + ")");
                 }
             }
         }
