@@ -237,17 +237,7 @@ final class ChaosNemesis {
         } finally {
             partitions.heal();
         }
-        awaitCounted(target + " counted again after the partition");
-    }
-
-    /** Until every node is ready and no manager unreachable, through the leader (≤ 90 s). */
-    private void awaitCounted(String what) throws InterruptedException {
-        FailoverReads.awaitUntil(what, Duration.ofSeconds(90), () -> {
-            String leaderApi = cluster.leaderApi();
-            var info = new io.flotilla.client.ClusterClient(leaderApi).info();
-            return FailoverReads.readyNodes(leaderApi) == cluster.size()
-                    && info.managers().stream().noneMatch(m -> m.status().equals("Unreachable"));
-        });
+        cluster.awaitCounted(target + " counted again after the partition");
     }
 
     /**
@@ -264,7 +254,7 @@ final class ChaosNemesis {
         } finally {
             ChaosDisks.free(cluster.data(target));
         }
-        awaitCounted(target + " counted again after its disk was freed");
+        cluster.awaitCounted(target + " counted again after its disk was freed");
     }
 
     private static void signal(String signal, long pid) throws IOException, InterruptedException {

@@ -246,8 +246,13 @@ final class ChaosRun {
 
     /** Task ids of the task processes of this run's nodes on the machine (their environment names a node on 127.0.15.x). */
     static Set<String> taskProcesses() {
+        return taskProcesses(PREFIX);
+    }
+
+    /** Task ids of the task processes on the machine whose node's address starts with {@code prefix} ({@code 127.0.19.}). */
+    static Set<String> taskProcesses(String prefix) {
         return ProcessHandle.allProcesses().map(p -> environ(p.pid()))
-                .filter(env -> env.contains("FLOTILLA_TASK_ID=") && env.contains("FLOTILLA_ADDRESS=" + PREFIX))
+                .filter(env -> env.contains("FLOTILLA_TASK_ID=") && env.contains("FLOTILLA_ADDRESS=" + prefix))
                 .map(env -> env.substring(env.indexOf("FLOTILLA_TASK_ID=") + "FLOTILLA_TASK_ID=".length()).split("\0")[0])
                 .collect(Collectors.toSet());
     }

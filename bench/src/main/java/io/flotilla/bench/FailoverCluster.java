@@ -127,6 +127,19 @@ final class FailoverCluster {
         });
     }
 
+    /**
+     * Until the cluster counts every node again, through the leader (≤ 90 s): every node ready, every
+     * manager a member and none unreachable. What a fault or an upgrade step waits for before the next.
+     */
+    void awaitCounted(String what) throws InterruptedException {
+        awaitUntil(what, Duration.ofSeconds(90), () -> {
+            String leaderApi = leaderApi();
+            ClusterInfo info = new ClusterClient(leaderApi).info();
+            return readyNodes(leaderApi) == size() && info.managers().size() == managers
+                    && info.managers().stream().noneMatch(m -> m.status().equals("Unreachable"));
+        });
+    }
+
     /** The API address of a manager that is alive and answers. */
     String anyManager() {
         for (int i = 0; i < managers; i++) {

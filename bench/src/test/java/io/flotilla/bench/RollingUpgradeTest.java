@@ -9,7 +9,6 @@ import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import io.flotilla.model.TaskTemplate;
-import io.flotilla.model.api.ClusterInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,12 +36,13 @@ import org.junit.jupiter.api.Timeout;
 class RollingUpgradeTest {
     private static final String SERVICE = "upgrade_sleep";
     private static final int REPLICAS = 3;
+    private static final String PREFIX = "127.0.19.";
 
     @Test
     @Timeout(420)
     void everyNodeUpgradedOneAtATimeKeepsTheWritesAndTheRunningTasks() throws Exception {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "upgrade")), "run");
-        FailoverCluster cluster = new FailoverCluster("127.0.19.", 1, dir, false, 3, null);
+        FailoverCluster cluster = new FailoverCluster(PREFIX, 1, dir, false, 3, null);
         cluster.classPath(PreviousRelease.classPath());
         AtomicBoolean stop = new AtomicBoolean();
         Thread writer = null;
@@ -108,7 +108,7 @@ class RollingUpgradeTest {
             }
             String api = cluster.leaderApi();
             FailoverReads.awaitUntil("exactly the running tasks' processes on the machine, none orphaned", Duration.ofSeconds(60),
-                    () -> taskProcesses().equals(pids(api).keySet()));
+                    () -> ChaosRun.taskProcesses(PREFIX).equals(pids(api).keySet()));
 
             new ApiClient(api).deploy(new StackSpec("after", List.of(new ServiceSpec("after_sleep", "after",
                     ServiceMode.REPLICATED, 2, TaskTemplate.process(List.of("sleep", "1000000")), List.of(), List.of(),
@@ -131,19 +131,6 @@ class RollingUpgradeTest {
         return pids;
     }
 
-    /** The task ids of the task processes of this test's nodes on the machine. */
-    private static java.util.Set<String> taskProcesses() {
-        return ProcessHandle.allProcesses().map(p -> {
-            try {
-                return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ")));
-            } catch (java.io.IOException | SecurityException e) {
-                return "";
-            }
-        }).filter(env -> env.contains("FLOTILLA_TASK_ID=") && env.contains("FLOTILLA_ADDRESS=127.0.19."))
-                .map(env -> env.substring(env.indexOf("FLOTILLA_TASK_ID=") + "FLOTILLA_TASK_ID=".length()).split("\0")[0])
-                .collect(Collectors.toSet());
-    }
-
     private static void write(FailoverCluster cluster, String worker, AtomicBoolean stop, AtomicInteger acknowledged,
                               java.util.Set<Integer> acknowledgedSet) {
         int next = 0;
@@ -164,15 +151,13 @@ class RollingUpgradeTest {
         }
     }
 
-    /** Until the node answers on its own API (a worker relays it), every node is ready and no manager unreachable, through the leader. */
+    /** Until the node answers on its own API (a worker relays it), then until the cluster counts every node again. */
     private static void awaitCounted(FailoverCluster cluster, String address, String what) throws InterruptedException {
-        FailoverReads.awaitUntil(what, Duration.ofSeconds(90), () -> {
+        FailoverReads.awaitUntil(address + " answering", Duration.ofSeconds(90), () -> {
             new ClusterClient(address).info();
-            String leaderApi = cluster.leaderApi();
-            ClusterInfo info = new ClusterClient(leaderApi).info();
-            return FailoverReads.readyNodes(leaderApi) == cluster.size() && info.managers().size() == cluster.managers()
-                    && info.managers().stream().noneMatch(m -> m.status().equals("Unreachable"));
+            return true;
         });
+        cluster.awaitCounted(what);
     }
 
     private static String host(String api) {
