@@ -127,9 +127,8 @@ final class ChaosHttp {
             if (!span.address().equals(failure.entry()) || failure.end().isBefore(span.start())) {
                 continue;
             }
-            String kind = span.kind().name();
             Instant until;
-            if (kind.startsWith("KILL_")) {
+            if (span.kind().kill()) {
                 until = firstAfter(served, span.end());
             } else if (span.kind().partition()) {
                 until = span.end().plus(PARTITION_GRACE);

@@ -18,8 +18,9 @@ import java.util.Map;
  * The chaos run's fenced stateful ledger: the ledger demo's busybox script ({@code flotilla demo-app
  * ledger --print-script}) as a one-slot stateful process service, so that its task is fenced (it runs
  * only while its node holds a lease with the managers, docs/stateful.md) and moves when its node is
- * lost; it runs on the workers, and half of the workers' faults hit its host ({@link ChaosNemesis}). Every node runs on this machine, so a directory of the run is the storage its copies share, as
- * a GlusterFS volume is across hosts. It appends {@code <n> <task id> <time>} every 50 ms, continuing
+ * lost; it runs on the workers, and half of the workers' faults hit its host ({@link ChaosNemesis}).
+ * Every node runs on this machine, so a directory of the run is the storage its copies share, as a
+ * GlusterFS volume is across hosts. It appends {@code <n> <task id> <time>} every 50 ms, continuing
  * after the file's last number.
  *
  * <p>The check reads the whole file after the run: two writers at once show as a line that does not

@@ -30,6 +30,10 @@ final class ChaosNemesis {
             return this == PAUSE_MANAGER || this == PAUSE_WORKER;
         }
 
+        boolean kill() {
+            return name().startsWith("KILL_");
+        }
+
         boolean partition() {
             return name().startsWith("PARTITION_");
         }

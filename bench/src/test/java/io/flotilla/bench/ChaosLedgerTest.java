@@ -67,5 +67,7 @@ class ChaosLedgerTest {
         assertThat(spec.labels()).containsEntry("flotilla.stateful", "true");
         assertThat(spec.task().placement().constraints()).containsExactly("node.role==worker");
         assertThat(spec.task().command()).hasSize(4).element(3).asString().contains("exit 75");
+        // what sawAnotherWriter looks for in a copy's output is what the script prints
+        assertThat(ChaosLedger.script()).contains(ChaosLedger.SAW_ANOTHER_WRITER);
     }
 }
