@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
  * The stateful demo: a writer that must never run twice. It appends {@code <n> <task id> <iso time>}
  * to {@code <dir>/ledger.log} every interval (fsync each), continuing after the file's last
  * number, and exits {@value #EXIT_FOREIGN_WRITER} (EX_TEMPFAIL) the moment it sees another
- * writer's line ({@link LedgerFile}). So a fencing failure shows as a non-zero exit, a line from
- * two task ids interleaved, or a number written twice — and a failover that lost data as a gap.
+ * writer's line or finds the file taken over by a newer copy ({@link LedgerFile}). So a fencing
+ * failure shows as a non-zero exit, a line from two task ids interleaved, or a number written
+ * twice — and a failover that lost data as a gap.
  *
  * <p>{@code GET /} answers the last number written, {@code GET /health} 200. SIGTERM stops it
  * between two appends (never in the middle of one). {@code --print-script} prints the same app as
@@ -124,6 +125,11 @@ final class LedgerApp implements Callable<Integer> {
                     });
                 } catch (LeaseExpired e) {
                     return leaseExpired(lease, deadline);
+                } catch (LedgerFile.TakenOverException e) {
+                    if (lease.expired(System.currentTimeMillis(), before)) {
+                        return leaseExpired(lease, before); // fenced in time: the replacement took over after the lease
+                    }
+                    throw e; // taken over while this copy still held its lease (or no lease): two copies ran
                 }
                 last.set(ledger.lastNumber());
                 if (lease.expired(System.currentTimeMillis(), deadline)) {

@@ -6,8 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 
 /**
@@ -17,9 +20,13 @@ import java.time.Instant;
  * with the line it wrote last (at open: the file as it was), so a second writer on the same file
  * is caught at the first check after its first line.
  *
- * <p>The check and the append are two steps: two writers racing in between may both append (and
- * write one number twice) — the next check of one of them still sees the other's line. This is
- * defence in depth, not a lock: the lease and the watchdog are what keep the second copy away.
+ * <p>A writer takes the file over when it starts ({@link #open}): it moves the file aside and puts
+ * a copy of it in its place, so a copy that opened the file earlier can no longer append to the
+ * ledger, even if it passed its checks before the takeover (frozen between its check and its
+ * write). Two writers that both opened the file after the last takeover may still both append
+ * between a check and a write (and write one number twice) — the next check of one of them sees
+ * the other's line. This is defence in depth, not a lock: the lease and the watchdog are what keep
+ * the second copy away.
  *
  * <p>Appends go through an O_APPEND channel, so a foreign line is never overwritten, only followed.
  */
@@ -28,8 +35,18 @@ final class LedgerFile implements Closeable {
     private static final int TAIL = 4096;
 
     /** Another writer appended (or rewrote the file) since this one's last line. */
-    static final class ForeignWriterException extends IOException {
+    static class ForeignWriterException extends IOException {
         ForeignWriterException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Another writer took the file over (replaced it) since this one opened it: this one's writes
+     * go to the replaced file, never to the ledger.
+     */
+    static final class TakenOverException extends ForeignWriterException {
+        TakenOverException(String message) {
             super(message);
         }
     }
@@ -42,6 +59,8 @@ final class LedgerFile implements Closeable {
     private String expectedLast;
     private long expectedSize;
     private long lastNumber;
+    /** The file's identity (device and inode) right after this writer took it over. */
+    private Object key;
 
     private LedgerFile(Path file, String writer, FileChannel reader, FileChannel appender) {
         this.file = file;
@@ -51,15 +70,24 @@ final class LedgerFile implements Closeable {
     }
 
     /**
-     * Opens (creating if missing) {@code file} for {@code writer}, taking the file as it is: the next
-     * number follows its last line. A torn last line (no newline: a crash in the middle of a
-     * write) is cut off first.
+     * Takes the ledger {@code file} over for {@code writer}, in three steps: renames the file aside
+     * (to {@code .ledger.log.replaced}), copies it to a hidden file of this writer's, checks the copy
+     * (a torn last line, no newline: a crash in the middle of a write, is cut off), opens it, and
+     * renames it to {@code file}. The next number follows its last line.
+     *
+     * <p>The first rename is the storage's own fence: a copy that opened the file before it (a node
+     * frozen between its lease check and its write, woken after this copy started; or a write queued
+     * in a frozen GlusterFS client) holds the file renamed aside, so its late write never reaches the
+     * ledger, and its next check finds the file taken over. The file is moved aside rather than
+     * replaced because GlusterFS can hold a rename <em>over</em> a file until a frozen client that
+     * writes it wakes up, and moving it away does not wait. If {@code file} is missing but the file
+     * aside is there (a takeover stopped between its two renames), the ledger continues from it.
      *
      * @throws IllegalArgumentException if the directory is missing, the writer name is unusable or
-     *                                  the last line is not a ledger line (nothing is changed then)
+     *                                  the last line is not a ledger line (the file is put back)
      */
     static LedgerFile open(Path file, String writer) throws IOException {
-        if (writer == null || writer.isBlank() || writer.chars().anyMatch(Character::isWhitespace)) {
+        if (writer == null || writer.isBlank() || writer.chars().anyMatch(Character::isWhitespace) || writer.contains("/")) {
             throw new IllegalArgumentException("ledger writer name must be one word, got '" + writer + "'");
         }
         Path dir = file.toAbsolutePath().getParent();
@@ -67,19 +95,61 @@ final class LedgerFile implements Closeable {
             throw new IllegalArgumentException("ledger directory " + dir
                     + " does not exist: mount the volume there, or pass --dir (or LEDGER_DIR)");
         }
-        FileChannel reader = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Path aside = dir.resolve("." + file.getFileName() + ".replaced");
+        Path fresh = dir.resolve("." + file.getFileName() + "." + writer + ".new");
+        boolean moved = false;
+        try {
+            Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+        } catch (NoSuchFileException e) {
+            if (Files.exists(aside)) {
+                System.out.println("ledger: " + file + " is missing: continuing from " + aside
+                        + " (a takeover that stopped between its two renames)");
+            }
+        }
+        FileChannel reader = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileChannel appender = null;
         try {
-            appender = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            copy(aside, reader);
+            appender = FileChannel.open(fresh, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             LedgerFile ledger = new LedgerFile(file, writer, reader, appender);
             ledger.takeAsItIs();
+            reader.force(true);
+            Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE);
+            ledger.key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
             return ledger;
         } catch (IOException | RuntimeException e) {
             reader.close();
             if (appender != null) {
                 appender.close();
             }
+            Files.deleteIfExists(fresh);
+            if (moved && !Files.exists(file)) {
+                Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE); // refused: as it was
+            }
             throw e;
+        }
+    }
+
+    /** Copies what {@code file} holds now (nothing if it is missing) to {@code target}. */
+    private static void copy(Path file, FileChannel target) throws IOException {
+        FileChannel source;
+        try {
+            source = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        try (source) {
+            long size = source.size();
+            long position = 0;
+            while (position < size) {
+                long copied = source.transferTo(position, size - position, target);
+                if (copied <= 0) {
+                    break; // shrank meanwhile: the copy is judged by its own last line
+                }
+                position += copied;
+            }
         }
     }
 
@@ -136,6 +206,7 @@ final class LedgerFile implements Closeable {
      * write itself between the check and the append.
      */
     String append(java.util.function.Supplier<Instant> clock) throws IOException {
+        checkNotTakenOver();
         Tail tail = readTail();
         String actual = tail.lastLine();
         if (tail.size() != expectedSize || tail.tornBytes() > 0 || !java.util.Objects.equals(actual, expectedLast)) {
@@ -156,6 +227,21 @@ final class LedgerFile implements Closeable {
         expectedLast = line;
         lastNumber = next;
         return line;
+    }
+
+    /** Throws {@link TakenOverException} if {@code file} is no longer the file this writer opened. */
+    private void checkNotTakenOver() throws IOException {
+        Object now;
+        try {
+            now = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            now = null;
+        }
+        if (now == null || !now.equals(key)) {
+            throw new TakenOverException("another writer took " + file + " over: " + (now == null ? "the file is missing"
+                    : "the file in its place is not the one this copy opened") + ", so nothing this copy writes reaches the ledger."
+                    + " Two copies of this slot are writing: stopping this one.");
+        }
     }
 
     /** The file's size, its last complete line (null if none) and the bytes after the last newline. */

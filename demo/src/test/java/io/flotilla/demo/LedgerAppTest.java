@@ -27,25 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The ledger demo: its file logic directly, then the real app as separate processes (the JVM
  * version and the busybox script run by the host's busybox), as the agents run them.
  */
-class LedgerAppTest {
-    private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
-    @TempDir Path dir;
-    private final List<Process> started = new ArrayList<>();
-
-    @AfterEach
-    void killLeftovers() {
-        started.forEach(process -> process.descendants().forEach(ProcessHandle::destroyForcibly));
-        started.forEach(Process::destroyForcibly);
-    }
-
-    private Path ledger() {
-        return dir.resolve(LedgerApp.FILE_NAME);
-    }
-
-    private List<String> lines() throws IOException {
-        return Files.readAllLines(ledger());
-    }
-
+class LedgerAppTest extends LedgerTestBase {
     @Test
     void continuesAfterTheLastNumberOfTheFile() throws IOException {
         Files.writeString(ledger(), "1 old t\n41 old t\n");
@@ -125,50 +107,7 @@ class LedgerAppTest {
         assertThatThrownBy(() -> LedgerApp.Settings.of(null, null, 0L, Map.of())).hasMessageContaining("at least 1 ms");
     }
 
-    // --- the app as a process -------------------------------------------------------------
-
-    private Process startJava(String taskId, int port) throws IOException {
-        return startJava(taskId, port, Map.of());
-    }
-
-    private Process startJava(String taskId, int port, Map<String, String> env) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "io.flotilla.demo.DemoAppCommand", "ledger", "--dir", dir.toString(), "--port", Integer.toString(port), "--interval-ms", "20");
-        builder.environment().put("FLOTILLA_TASK_ID", taskId);
-        builder.environment().put("FLOTILLA_ADDRESS", "127.0.0.1");
-        builder.environment().putAll(env);
-        return start(builder);
-    }
-
-    private Process startScript(String taskId, int port) throws IOException {
-        return startScript(taskId, port, Map.of());
-    }
-
-    private Process startScript(String taskId, int port, Map<String, String> env) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder("busybox", "sh", "-c", LedgerApp.script());
-        builder.environment().putAll(Map.of("FLOTILLA_TASK_ID", taskId, "PORT", Integer.toString(port),
-                "LEDGER_DIR", dir.toString(), "LEDGER_INTERVAL_MS", "20"));
-        builder.environment().putAll(env);
-        return start(builder);
-    }
-
     // --- the writer's own lease check (FLOTILLA_LEASE_FILE) -----------------------------------
-
-    private Path leaseFile() {
-        return dir.resolve("lease");
-    }
-
-    private void lease(long deadlineMillis) throws IOException {
-        Path temporary = dir.resolve("lease.tmp");
-        Files.writeString(temporary, Long.toString(deadlineMillis));
-        Files.move(temporary, leaseFile(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void signal(Process process, String signal) throws Exception {
-        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor()).isZero();
-    }
 
     @Test
     void aFencedAppWritesWhileItsLeaseIsRenewedAndStopsWithoutWritingOnceItExpired() throws Exception {
@@ -226,59 +165,6 @@ class LedgerAppTest {
         assertThat(lines()).as("not one line after waking").isEqualTo(before);
     }
 
-    private Process start(ProcessBuilder builder) throws IOException {
-        builder.redirectErrorStream(true).redirectOutput(dir.resolve("out-" + started.size() + ".txt").toFile());
-        Process process = builder.start();
-        started.add(process);
-        return process;
-    }
-
-    private String output(Process process) throws IOException {
-        return Files.readString(dir.resolve("out-" + started.indexOf(process) + ".txt"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static String get(int port, String path) {
-        try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() + " " + response.body().strip();
-        } catch (IOException e) {
-            return "unreachable";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
-    }
-
-    /** Waits until the file holds a line numbered at least {@code number}. */
-    private void awaitNumber(long number, Process writer) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(ledger())) {
-                List<String> lines = lines();
-                if (!lines.isEmpty() && Long.parseLong(lines.getLast().split(" ")[0]) >= number) {
-                    return;
-                }
-            }
-            assertThat(writer.isAlive()).as("writer exited early: %s", output(writer)).isTrue();
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the ledger did not reach " + number + ": " + (Files.exists(ledger()) ? lines() : "no file"));
-    }
-
-    /** Every line numbered one after the other, from {@code first}. */
-    private void assertConsecutiveFrom(long first, List<String> lines) {
-        for (int i = 0; i < lines.size(); i++) {
-            assertThat(lines.get(i)).as("line %d of %s", i, lines).matches((first + i) + " \\S+ \\S+");
-        }
-    }
-
     @Test
     void theAppContinuesAFileServesItsLastNumberAndStopsCleanlyOnSigterm() throws Exception {
         Files.writeString(ledger(), "1 old t\n9 old t\n");
@@ -295,27 +181,6 @@ class LedgerAppTest {
         List<String> lines = lines();
         assertConsecutiveFrom(10, lines.subList(2, lines.size()));
         assertThat(lines.subList(2, lines.size())).allMatch(line -> line.split(" ")[1].equals("task-a"));
-    }
-
-    @Test
-    void ofTwoAppsOnOneFileOneExits75AndTheOtherKeepsWriting() throws Exception {
-        Process first = startJava("task-a", freePort());
-        awaitNumber(3, first);
-        Process second = startJava("task-b", freePort());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (first.isAlive() && second.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        Process loser = first.isAlive() ? second : first;
-        Process winner = loser == first ? second : first;
-        assertThat(loser.waitFor(5, TimeUnit.SECONDS)).as("one of the two stopped").isTrue();
-        assertThat(loser.exitValue()).as(output(loser)).isEqualTo(LedgerApp.EXIT_FOREIGN_WRITER);
-        assertThat(output(loser)).contains("another writer changed").contains("Exiting 75");
-        long now = Long.parseLong(lines().getLast().split(" ")[0]);
-        awaitNumber(now + 5, winner);
-        assertThat(winner.isAlive()).isTrue();
-        String winnerId = winner == first ? "task-a" : "task-b";
-        assertThat(lines().getLast()).contains(" " + winnerId + " ");
     }
 
     @Test
@@ -371,9 +236,4 @@ class LedgerAppTest {
         assertThat(Files.readString(ledger(), StandardCharsets.UTF_8)).isEqualTo("hello world\n");
     }
 
-    /** Never skipped: the container tests run this script, so it must be checked where busybox is (.ci/run installs it). */
-    private static void requireBusybox() {
-        assertThat(Files.isExecutable(Path.of("/bin/busybox")) || Files.isExecutable(Path.of("/usr/bin/busybox")))
-                .as("busybox is needed for this test: apt-get install busybox-static").isTrue();
-    }
 }
