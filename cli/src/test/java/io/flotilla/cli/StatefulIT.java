@@ -314,17 +314,18 @@ class StatefulIT {
     }
 
     /**
-     * Freezes the whole node running {@code task} — its JVM, shims, watchdogs and tasks (container
-     * processes included), with one kill(1); its Gluster FUSE client keeps running (the storage
-     * layer's own fencing is not what is tested) — until the slot's replacement answers elsewhere,
+     * Freezes the whole node running {@code task} — its JVM, shims, watchdogs, tasks (container
+     * processes included) and its GlusterFS FUSE client, with one kill(1), as a paused VM — until
+     * the slot's replacement answers elsewhere,
      * then 1 s more, then wakes it. On waking, the old copy's watchdog (lease expired) and its own
      * lease check race to stop it; what counts is that it never appends again: the ledger shows one
      * writer at a time, and one copy runs. Returns the replacement.
      */
     private static Task freezeWholeNode(String stack, Task task, long before) throws Exception {
         ClusterNodeProcess frozenHost = nodeOf(task.nodeId());
-        List<Long> frozen = new ArrayList<>(hostProcesses(frozenHost).stream()
-                .filter(p -> !p.info().command().orElse("").endsWith("/glusterfs")).map(ProcessHandle::pid).toList());
+        // (the FUSE client's executable is glusterfsd: a filter on "/glusterfs" never kept it running,
+        // and a write queued in the frozen client is what landed late in the CI run of 2026-12-06)
+        List<Long> frozen = new ArrayList<>(hostProcesses(frozenHost).stream().map(ProcessHandle::pid).toList());
         frozen.add(frozenHost.pid());
         HostProcesses.signal("STOP", frozen);
         Task replacement;
@@ -408,14 +409,19 @@ class StatefulIT {
     /** Until a task of the stack's ledger runs (and matches), answering over HTTP. */
     private static Task awaitLedger(String stack, java.util.function.Predicate<Task> which) {
         Task[] found = {null};
-        await(stack + " ledger running").atMost(UP).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Optional<Task> task = running(stack).stream().filter(t -> which == null || which.test(t)).findFirst();
-            if (task.isPresent() && number(task.get()).isPresent()) {
-                found[0] = task.get();
-                return true;
-            }
-            return false;
-        });
+        try {
+            await(stack + " ledger running").atMost(UP).pollInterval(Duration.ofMillis(100)).until(() -> {
+                Optional<Task> task = running(stack).stream().filter(t -> which == null || which.test(t)).findFirst();
+                if (task.isPresent() && number(task.get()).isPresent()) {
+                    found[0] = task.get();
+                    return true;
+                }
+                return false;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; service ps:\n"
+                    + Cli.run(api, "service", "ps", "--no-trunc", stack + "_ledger").out() + "outputs:\n" + taskOutputs(stack), e);
+        }
         return found[0];
     }
 
@@ -465,6 +471,27 @@ class StatefulIT {
     private static String tail(Path file, int lines) throws IOException {
         List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** The last lines of the stack's ledger tasks' output and shim logs on every node: what a timeout shows. */
+    private static String taskOutputs(String stack) {
+        StringBuilder out = new StringBuilder();
+        for (Task task : new ApiClient(api).serviceTasks(stack + "_ledger")) {
+            for (ClusterNodeProcess node : nodes.values()) {
+                for (String log : List.of("output.log", "shim.log")) {
+                    Path file = taskDirectory(node, task).resolve(log);
+                    try {
+                        if (Files.exists(file)) {
+                            out.append("-- ").append(node.address).append(' ').append(task.id()).append(' ').append(log).append(":\n")
+                                    .append(tail(file, 4)).append('\n');
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        out.append("-- ").append(file).append(": ").append(e).append('\n');
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** A task's directory on its node (the agent's data dir: shim, pid, exit, the watchdog's {@code fenced}). */
