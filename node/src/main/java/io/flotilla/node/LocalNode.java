@@ -261,6 +261,12 @@ public final class LocalNode implements AutoCloseable {
         return role.manager();
     }
 
+    /** Why this node cannot go on — its manager's Raft server stopped by itself — or null. */
+    public String failure() {
+        Manager manager = role.manager();
+        return manager == null || manager.store() == null ? null : manager.store().failure();
+    }
+
     /** The cluster's id as this node's manager has applied it; null on a worker and before the cluster's init. */
     public String clusterId() {
         Manager manager = role.manager();

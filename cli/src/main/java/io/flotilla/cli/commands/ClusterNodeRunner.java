@@ -52,9 +52,21 @@ final class ClusterNodeRunner {
         overlay.start(node, config.advertise(), dns.domain);
         mesh.start(node, config.advertise());
         System.out.flush();
-        stopped.await();
+        while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            String failure = node.failure();
+            if (failure != null) {
+                // a manager without its Raft log can answer nothing truthfully: exit, so that the operator
+                // (or the service manager restarting it) sees why, and clients go to the other managers
+                System.err.println("Flotilla node " + running.nodeId() + " cannot go on: " + failure
+                        + (failure.endsWith(".") ? "" : ".") + " Exiting with status " + EXIT_RAFT_STOPPED + ".");
+                return EXIT_RAFT_STOPPED;
+            }
+        }
         return 0;
     }
+
+    /** The exit status of a node whose manager's Raft server stopped by itself: EX_SOFTWARE of sysexits.h. */
+    static final int EXIT_RAFT_STOPPED = 70;
 
     static String requireAdvertise(String advertise) {
         if (advertise == null || advertise.isBlank()) {

@@ -194,6 +194,13 @@ public final class ClusterStateMachine extends BaseStateMachine {
         }
     }
 
+    private volatile String fatal;
+
+    /** Why this state machine stopped its log (an entry it cannot read), or null. */
+    public String fatal() {
+        return fatal;
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
@@ -210,6 +217,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
                 reply = OK + termIndex.getIndex();
                 notifyApplied(before, applied.changes(), state);
             } catch (LogEntries.UnreadableEntry e) {
+                fatal = e.getMessage(); // Ratis closes the server; the node exits with this (RaftClusterStore#failure)
                 throw e;
             } catch (RuntimeException e) {
                 // Deterministic: every replica fails on the same entry and skips it the same way.

@@ -58,7 +58,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private final ClusterStateMachine machine = new ClusterStateMachine();
     private final RaftServer server;
     private final RaftPeers peers;
-    private final RaftClientLanes lanes;
+    final RaftClientLanes lanes; // package-private: a test sends an entry no release writes
     private final CommandProposer proposer;
     private final RaftMembership membership;
     private volatile RaftServer.Division division;
@@ -375,6 +375,15 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     /** The state machine, for tests and tools. */
     public ClusterStateMachine machine() {
         return machine;
+    }
+
+    /**
+     * Why this manager stopped its log by itself (an entry it cannot read: Ratis then closes the
+     * server), or null: the node exits with it. Not a closed division as such — a manager removed
+     * from the group sees its division close before its node turns it into a worker.
+     */
+    public String failure() {
+        return closed ? null : machine.fatal();
     }
 
     /** Stops the client and the server. Takes no snapshot: the log is the state. */
