@@ -317,12 +317,14 @@ public final class DiscoveryApi {
     }
 
     RegistrationResult renew(String id, ApiCaller caller) {
-        Registration registration = store.state().registrations().get(id)
-                .orElseThrow(() -> ApiException.notFound("no such registration: " + id + " (expired or removed: register again)"));
-        RegistrationRules.checkRenew(caller, registration);
+        // Leadership first: a follower behind the log does not know a registration made a moment ago, and
+        // a 404 tells the caller to register again (the chaos run's names client caught that).
         if (!store.isLeader()) {
             throw new ApiException(503, "unavailable", "renewals go to the leader; this manager does not lead");
         }
+        Registration registration = store.state().registrations().get(id)
+                .orElseThrow(() -> ApiException.notFound("no such registration: " + id + " (expired or removed: register again)"));
+        RegistrationRules.checkRenew(caller, registration);
         renewals.renew(id, clock.instant());
         return new RegistrationResult(id, registration.service(), store.state().index(), registration.ttl());
     }
