@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * while its entry node was up and reachable; with {@code --strict-reads} also a non-linearizable leader read), with the
  * smallest failing history window of each in the data dir.
  */
-@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions, full disks) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels, a fenced stateful ledger appends and HTTP requests go through every node's mesh; checks no acknowledged write is lost, every read value was written, the ledger never had two writers, no request through a live node's mesh failed, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
+@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions, full disks) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels, deploy and remove stacks, register and renew names, a fenced stateful ledger appends and HTTP requests go through every node's mesh; checks no acknowledged write, change or registration is lost, every read value was written, the ledger never had two writers, no request through a live node's mesh failed, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
 public final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule and the clients' choices (default 1).")
     long seed;
@@ -118,6 +118,10 @@ public final class ChaosBenchCommand implements Callable<Integer> {
         table.row("ledger lines (fenced stateful slot)", result.ledger().lines());
         table.row("ledger writers, one after another", result.ledger().writers());
         table.row("ledger double writers", result.ledger().doubleWriters());
+        table.row("registrations: registered / renewed / removed", result.names().registered() + " / "
+                + result.names().renewed() + " / " + result.names().deregistered());
+        table.row("registrations expired early, lost or back", result.names().expiredEarly().size() + " / "
+                + result.names().lost().size() + " / " + result.names().back().size());
         table.row("HTTP requests through the mesh", result.http().requests());
         table.row("HTTP failed: entry node killed or cut off", result.http().excused().size());
         table.row("HTTP failed otherwise", result.http().failed().size());

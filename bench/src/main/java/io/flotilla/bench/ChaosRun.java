@@ -26,11 +26,11 @@ import java.util.stream.Collectors;
  * One chaos run: forms 3 (or 5) managers + 2 workers ({@link FailoverCluster}) on {@code 127.0.15.1–7},
  * deploys a small process-driver service, the fenced {@link ChaosLedger} and the web service of
  * {@link ChaosHttp} and the small stacks of {@link ChaosStacks}, runs the {@link ChaosClients}, the
- * changes of {@link ChaosStacks} and the HTTP load against the
- * {@link ChaosNemesis} for the given time, stops the faults, waits for convergence (every node
- * ready, every manager with the same registers, every service at exactly its replicas with as many
- * task processes on the machine), reads every register through every manager, checks
- * ({@link ChaosVerdict}, the ledger's file, the HTTP failures), and ends every process it started.
+ * changes of {@link ChaosStacks}, the self-registrations of {@link ChaosNames} and the HTTP load
+ * against the {@link ChaosNemesis} for the given time, stops the faults, waits for convergence (every
+ * node ready, every manager with the same registers, every service at exactly its replicas with as
+ * many task processes on the machine), reads every register and registration through every manager,
+ * checks ({@link ChaosVerdict}, the ledger's file, the HTTP failures), and ends every process it started.
  */
 final class ChaosRun {
     static final String PREFIX = "127.0.15.";
@@ -57,10 +57,10 @@ final class ChaosRun {
                   Map<String, Long> failures, Map<ChaosNemesis.Kind, Integer> faults, int orphans, int leftovers,
                   List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads,
                   List<ChaosDowns.Wrong> wronglyDown, ChaosLedger.Check ledger, ChaosHttp.Tally http,
-                  int acknowledgedChanges, List<String> lostChanges) {
+                  int acknowledgedChanges, List<String> lostChanges, ChaosNames.Check names) {
         boolean ok() {
             return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty()
-                    && ledger.ok() && http.failed().isEmpty() && http.ok() > 0 && lostChanges.isEmpty();
+                    && ledger.ok() && http.failed().isEmpty() && http.ok() > 0 && lostChanges.isEmpty() && names.ok();
         }
     }
 
@@ -114,6 +114,8 @@ final class ChaosRun {
             out.printf("chaos: seed %d, %d s, faults %s …%n", config.seed(), config.length().toSeconds(), schedule.subList(0, 3));
             clients.start(config.writers(), config.readers(), config.seed());
             stacks.start(config.seed());
+            ChaosNames names = new ChaosNames(managers);
+            names.start(config.seed());
             http.start();
             nemesis.start(schedule);
             Thread.sleep(config.length().toMillis());
@@ -124,6 +126,10 @@ final class ChaosRun {
             long stopped = System.nanoTime();
             boolean converged = awaitConverged(cluster, managers, Set.copyOf(nodeOf.values()), out);
             Duration converge = converged ? Duration.ofNanos(System.nanoTime() - stopped) : null;
+            ChaosNames.Check namesCheck = names.stopAndCheck(Duration.ofSeconds(20)); // renewed until now: read at once
+            namesCheck.expiredEarly().forEach(e -> out.println("chaos: registration expired early: " + e));
+            namesCheck.lost().forEach(e -> out.println("chaos: registration lost: " + e));
+            namesCheck.back().forEach(e -> out.println("chaos: registration back after its removal: " + e));
             List<RegisterOp> history = clients.history();
             if (config.dropAck()) {
                 history = ChaosVerdict.withDroppedAck(history, registers.getFirst(), System.nanoTime());
@@ -135,11 +141,13 @@ final class ChaosRun {
             int acknowledgedChanges = (int) changes.stream().filter(op -> op.outcome() == RegisterOp.Outcome.OK).count();
             Map<String, Long> failures = new java.util.TreeMap<>(clients.failures());
             stacks.failures().forEach((cause, n) -> failures.merge(cause, n, Long::sum));
+            namesCheck.failures().forEach((cause, n) -> failures.merge(cause, n, Long::sum));
             ChaosVerdict verdict = ChaosVerdict.check(history, clients.followerReads(), finalReads, registers, config.dir());
             int orphans = converged ? 0 : orphans(cluster);
             int acknowledged = (int) history.stream().filter(op -> op.kind() == RegisterOp.Kind.WRITE
                     && op.outcome() == RegisterOp.Outcome.OK).count();
-            int operations = history.size() + clients.followerReads().size() + changes.size()
+            int operations = history.size() + clients.followerReads().size() + changes.size() + namesCheck.registered()
+                    + namesCheck.renewed() + namesCheck.deregistered()
                     + clients.failures().values().stream().mapToInt(Long::intValue).sum();
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
             List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), converged, out);
@@ -155,7 +163,7 @@ final class ChaosRun {
             ledger.breaks().forEach(b -> out.println("chaos: ledger: " + b));
             return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, failures,
                     faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown, ledger, tally,
-                    acknowledgedChanges, lostChanges);
+                    acknowledgedChanges, lostChanges, namesCheck);
         } finally {
             nemesis.stop();
             cleanup.run();

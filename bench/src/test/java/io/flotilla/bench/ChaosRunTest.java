@@ -51,9 +51,11 @@ class ChaosRunTest {
         assertEquals(0, result.ledger().doubleWriters(), "two ledger writers: " + result.ledger().breaks());
         assertTrue(result.http().ok() > 0, "no HTTP request through the mesh succeeded");
         assertEquals(List.of(), result.http().failed(), "requests failed through a node that was up and reachable");
-        assertTrue(result.ok());
         assertTrue(result.acknowledgedChanges() > ChaosStacks.STACKS + 1, "no deploy, removal or scaling acknowledged during the run");
         assertEquals(List.of(), result.lostChanges(), "lost acknowledged deploys, removals or scalings");
+        assertTrue(result.names().renewed() > 0, "no registration renewed: " + result.names());
+        assertTrue(result.names().ok(), "registrations: " + result.names());
+        assertTrue(result.ok());
         List<String> lines = Files.readAllLines(ChaosLedger.file(dir.resolve("ledger")));
         assertEquals(1, ChaosLedger.check(ChaosLedger.withStaleAppend(lines), 0).doubleWriters(),
                 "a frozen copy's append on waking must be found");
