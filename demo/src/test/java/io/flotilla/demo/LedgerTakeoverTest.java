@@ -125,6 +125,13 @@ class LedgerTakeoverTest extends LedgerTestBase {
         assertThat(older.waitFor(10, TimeUnit.SECONDS)).as("the older copy stopped: %s", output(older)).isTrue();
         assertThat(older.exitValue()).as(output(older)).isEqualTo(LedgerApp.EXIT_FOREIGN_WRITER);
         assertThat(output(older)).contains("another writer took").contains("Exiting 75");
+        // the older copy may stop while the file is between the newer one's two renames (missing):
+        // the newer one says it writes only once its copy is in place
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!output(newer).contains("writing") && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(output(newer)).as("the newer copy took over").contains("writing");
         long now = Long.parseLong(lines().getLast().split(" ")[0]);
         awaitNumber(now + 5, newer);
         assertThat(newer.isAlive()).as(output(newer)).isTrue();
