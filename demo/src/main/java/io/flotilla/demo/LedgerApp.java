@@ -125,11 +125,14 @@ final class LedgerApp implements Callable<Integer> {
                     });
                 } catch (LeaseExpired e) {
                     return leaseExpired(lease, deadline);
-                } catch (LedgerFile.TakenOverException e) {
+                } catch (LedgerFile.ForeignWriterException e) {
+                    // taken over, or the file changed (a copy frozen after its takeover check and
+                    // before it read the file's end sees the replacement's lines): fenced in time if
+                    // this copy's lease had passed
                     if (lease.expired(System.currentTimeMillis(), before)) {
-                        return leaseExpired(lease, before); // fenced in time: the replacement took over after the lease
+                        return leaseExpired(lease, before);
                     }
-                    throw e; // taken over while this copy still held its lease (or no lease): two copies ran
+                    throw e; // while this copy still held its lease (or had none): two copies ran
                 }
                 last.set(ledger.lastNumber());
                 if (lease.expired(System.currentTimeMillis(), deadline)) {

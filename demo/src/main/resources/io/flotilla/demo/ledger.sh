@@ -108,6 +108,8 @@ while :; do
   actual=$(tail -n 1 "$file")
   actual_size=$(( $(wc -c < "$file") ))
   if [ "$actual" != "$last" ] || [ "$actual_size" -ne "$size" ]; then
+    # (a copy frozen after the check above and woken after a takeover reads the newer copy's file)
+    stop_if_lease_expired
     echo "ledger: another writer changed $file: it ends with '$actual', not with this task's '$last' ($actual_size bytes, expected $size). Two copies of this slot are writing: stopping this one. Exiting 75." >&2
     finish
     exit 75

@@ -120,6 +120,44 @@ class LedgerTakeoverTest extends LedgerTestBase {
         assertOneWriterAtATime();
     }
 
+    @Test
+    void aFencedAppWhoseLeasePassedFindsTheFileChangedAndStopsByItsLease() throws Exception {
+        assertStopsByItsLeaseOnAChangedFile(startJava("task-f", freePort(), fenced()));
+    }
+
+    @Test
+    void aFencedScriptWhoseLeasePassedFindsTheFileChangedAndStopsByItsLease() throws Exception {
+        requireBusybox();
+        assertStopsByItsLeaseOnAChangedFile(startScript("task-f", freePort(), fenced()));
+    }
+
+    private Map<String, String> fenced() throws IOException {
+        lease(System.currentTimeMillis() + 60_000);
+        return Map.of(LedgerApp.LEASE_FILE_VARIABLE, leaseFile().toString());
+    }
+
+    /**
+     * A copy frozen past its lease wakes to a file another writer appended to in place (a copy
+     * frozen after its takeover check and before it reads the file's end sees the same): its lease
+     * passed first, so it was fenced in time, and it says so rather than "two copies".
+     */
+    private void assertStopsByItsLeaseOnAChangedFile(Process stale) throws Exception {
+        awaitNumber(3, stale);
+        lease(System.currentTimeMillis() + 2500); // whole seconds: the script counts a lease as expired 1 s early
+        Thread.sleep(300);
+        signal(stale, "STOP");
+        Thread.sleep(2500);
+        long last = Long.parseLong(lines().getLast().split(" ")[0]);
+        Files.writeString(ledger(), (last + 1) + " task-r " + T + "\n", java.nio.file.StandardOpenOption.APPEND);
+        signal(stale, "CONT");
+        assertThat(stale.waitFor(10, TimeUnit.SECONDS)).as("exits after waking: %s", output(stale)).isTrue();
+        assertThat(stale.exitValue()).isEqualTo(LedgerApp.EXIT_FOREIGN_WRITER);
+        assertThat(output(stale)).as("fenced in time: by its lease, not as a second writer")
+                .contains("lease with the managers expired").doesNotContain("Two copies");
+        assertThat(lines().getLast()).startsWith((last + 1) + " task-r ");
+        assertOneWriterAtATime();
+    }
+
     /** The older copy exits 75 as taken over; the newer keeps writing; the file shows one writer after the other. */
     private void assertTakenOver(Process older, Process newer, String olderId, String newerId) throws Exception {
         assertThat(older.waitFor(10, TimeUnit.SECONDS)).as("the older copy stopped: %s", output(older)).isTrue();
