@@ -10,28 +10,36 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An in-memory leader's store for dispatcher and leader loop tests that records every submission:
+ * An in-memory store for dispatcher and leader loop tests that records every submission:
  * {@link #stalled} never commits (a stalled Raft log; a test may complete a {@link #commits} future
- * itself), {@link #applying} applies each command at once, in order.
+ * itself), {@link #applying} applies each command at once, in order; {@link #following} does
+ * not lead.
  */
 public final class FakeStore implements ClusterStore {
     public final List<Command> submitted = new CopyOnWriteArrayList<>();
     /** Each submission's future (stalled: never completed unless a test does). */
     public final List<CompletableFuture<ClusterState>> commits = new CopyOnWriteArrayList<>();
     private final boolean applies;
+    private final boolean leads;
     private volatile ClusterState state;
 
-    private FakeStore(ClusterState state, boolean applies) {
+    private FakeStore(ClusterState state, boolean applies, boolean leads) {
         this.state = state;
         this.applies = applies;
+        this.leads = leads;
     }
 
     public static FakeStore stalled(ClusterState state) {
-        return new FakeStore(state, false);
+        return new FakeStore(state, false, true);
     }
 
     public static FakeStore applying(ClusterState state) {
-        return new FakeStore(state, true);
+        return new FakeStore(state, true, true);
+    }
+
+    /** A manager that does not lead, with {@code state} applied (a follower, perhaps behind the log); never commits. */
+    public static FakeStore following(ClusterState state) {
+        return new FakeStore(state, false, false);
     }
 
     @Override
@@ -58,7 +66,7 @@ public final class FakeStore implements ClusterStore {
 
     @Override
     public boolean isLeader() {
-        return true;
+        return leads;
     }
 
     @Override

@@ -3,15 +3,13 @@ package io.flotilla.manager.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flotilla.manager.FakeStore;
 import io.flotilla.manager.discovery.Renewals;
 import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.ClusterStore;
-import io.flotilla.model.Command;
 import io.flotilla.state.ClusterState;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,32 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class RenewOnFollowerTest {
     /** A follower whose applied state has no registration at all. */
-    private static final ClusterStore FOLLOWER = new ClusterStore() {
-        @Override
-        public ClusterState state() {
-            return ClusterState.EMPTY;
-        }
-
-        @Override
-        public ClusterState awaitIndex(long after, Duration max) {
-            return ClusterState.EMPTY;
-        }
-
-        @Override
-        public CompletableFuture<ClusterState> submit(Command command) {
-            return CompletableFuture.failedFuture(new IllegalStateException("not in this test"));
-        }
-
-        @Override
-        public boolean isLeader() {
-            return false;
-        }
-
-        @Override
-        public long term() {
-            return 2;
-        }
-    };
+    private static final ClusterStore FOLLOWER = FakeStore.following(ClusterState.EMPTY);
 
     @Test
     void aFollowerThatDoesNotKnowTheRegistrationSaysItDoesNotLead() {
