@@ -104,7 +104,7 @@ final class ClusterEndpoints {
     ChangeResult removeStack(String name) throws InterruptedException {
         int services = store.state().servicesOfStack(name).size();
         if (services == 0) {
-            throw StackAbsence.notFound(store, name);
+            throw Absence.stack(store, name);
         }
         ClusterState after = Submissions.await(store.submit(new Command.RemoveStack(name, clock.instant())));
         vault.retain(StackFiles.ids(after));

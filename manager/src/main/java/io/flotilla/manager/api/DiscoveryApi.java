@@ -330,8 +330,7 @@ public final class DiscoveryApi {
     }
 
     ChangeResult deregister(String id, ApiCaller caller) throws InterruptedException {
-        Registration registration = store.state().registrations().get(id)
-                .orElseThrow(() -> ApiException.notFound("no such registration: " + id));
+        Registration registration = store.state().registrations().get(id).orElseThrow(() -> Absence.registration(store, id));
         RegistrationRules.checkDeregister(caller, registration);
         ClusterState after = Submissions.await(store.submit(
                 new Command.DeregisterEndpoints(List.of(id), "deregistered", clock.instant())));

@@ -66,7 +66,7 @@ final class VolumeEndpoints {
         ClusterState state = store.state();
         int services = state.servicesOfStack(stack).size();
         if (services == 0 && state.volumesOfStack(stack).isEmpty()) {
-            throw StackAbsence.notFound(store, stack);
+            throw Absence.stack(store, stack);
         }
         ClusterState after = state;
         if (services > 0) {

@@ -1,49 +1,42 @@
 package io.flotilla.manager.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.manager.FakeStore;
+import io.flotilla.manager.discovery.Renewals;
+import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.ClusterStore;
-import io.flotilla.model.Command;
 import io.flotilla.state.ClusterState;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.time.Instant;
+import java.time.InstantSource;
 import org.junit.jupiter.api.Test;
 
-/** Only the leader says a stack does not exist; a manager that does not lead may be behind the log (503). */
-class StackAbsenceTest {
+/** Only the leader says a stack or a registration does not exist; a manager that does not lead may be behind the log (503). */
+class AbsenceTest {
+    private static final ClusterStore LEADER = FakeStore.applying(ClusterState.EMPTY);
+    private static final ClusterStore FOLLOWER = FakeStore.following(ClusterState.EMPTY);
+
     @Test
     void theLeaderAnswers404AndAManagerThatDoesNotLead503() {
-        assertThat(StackAbsence.notFound(FakeStore.applying(ClusterState.EMPTY), "shop").status()).isEqualTo(404);
-        ClusterStore follower = new ClusterStore() {
-            @Override
-            public ClusterState state() {
-                return ClusterState.EMPTY;
-            }
-
-            @Override
-            public ClusterState awaitIndex(long after, Duration max) {
-                return ClusterState.EMPTY;
-            }
-
-            @Override
-            public CompletableFuture<ClusterState> submit(Command command) {
-                return CompletableFuture.failedFuture(new IllegalStateException("not in this test"));
-            }
-
-            @Override
-            public boolean isLeader() {
-                return false;
-            }
-
-            @Override
-            public long term() {
-                return 2;
-            }
-        };
-        assertThat(StackAbsence.notFound(follower, "shop")).satisfies(e -> {
+        assertThat(Absence.stack(LEADER, "shop").status()).isEqualTo(404);
+        assertThat(Absence.stack(FOLLOWER, "shop")).satisfies(e -> {
             assertThat(e.status()).isEqualTo(503);
             assertThat(e.getMessage()).contains("knows no stack shop").contains("does not lead");
         });
+    }
+
+    @Test
+    void removingARegistrationAFollowerDoesNotKnowYetIsSentToTheLeader() {
+        assertThatThrownBy(() -> api(FOLLOWER).deregister("reg-made-a-moment-ago", ApiCaller.PLAINTEXT))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503))
+                .hasMessageContaining("knows no registration reg-made-a-moment-ago").hasMessageContaining("does not lead");
+        assertThatThrownBy(() -> api(LEADER).deregister("reg-gone", ApiCaller.PLAINTEXT))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404))
+                .hasMessageContaining("no such registration: reg-gone");
+    }
+
+    private static DiscoveryApi api(ClusterStore store) {
+        return new DiscoveryApi(null, store, new Renewals(Instant.EPOCH), InstantSource.system(), () -> "x");
     }
 }
