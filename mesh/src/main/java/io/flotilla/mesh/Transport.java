@@ -36,6 +36,16 @@ record Transport(String name, EventLoopGroup group, Class<? extends ServerChanne
     /** ... then one probe every 10 s, and after 6 unanswered ones the peer is taken as gone (about 2 min in all). */
     static final int KEEPALIVE_INTERVAL_SECONDS = 10;
     static final int KEEPALIVE_PROBES = 6;
+    /**
+     * TCP_USER_TIMEOUT on backend connections (epoll only; the JDK's NIO has no such option): bytes
+     * sent to a backend that its kernel has not acknowledged after this long close the connection.
+     * A backend's kernel acknowledges at once even when the backend process is slow or paused, so
+     * this finds a host that is gone or cut off (a request sent on a pooled connection to it would
+     * otherwise wait for the response timeout); the request then fails before any response byte
+     * and an idempotent one is retried on another backend. HAProxy's {@code tcp-ut} on a server
+     * line; it also ends keep-alive probing after the first unanswered probe.
+     */
+    static final int BACKEND_UNACKNOWLEDGED_MILLIS = 2000;
 
     static Transport create(int threads) {
         int loops = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
@@ -82,10 +92,13 @@ record Transport(String name, EventLoopGroup group, Class<? extends ServerChanne
         return bootstrap;
     }
 
-    /** Keep-alive on the connections made to backends. */
+    /** Keep-alive and the unacknowledged-bytes limit on the connections made to backends. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     Bootstrap keepAlive(Bootstrap bootstrap) {
         keepAliveOptions().forEach((option, value) -> bootstrap.option((ChannelOption) option, value));
+        if (name.equals("epoll")) {
+            bootstrap.option(EpollChannelOption.TCP_USER_TIMEOUT, BACKEND_UNACKNOWLEDGED_MILLIS);
+        }
         return bootstrap;
     }
 }
