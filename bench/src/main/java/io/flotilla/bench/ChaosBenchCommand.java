@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * while its entry node was up and reachable; with {@code --strict-reads} also a non-linearizable leader read), with the
  * smallest failing history window of each in the data dir.
  */
-@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions, full disks) on a cluster of 3 or 5 managers and 2 workers, processes on 127.0.15.1-7, while clients write and read node labels, deploy and remove stacks, register and renew names, a fenced stateful ledger appends and HTTP requests go through every node's mesh; checks no acknowledged write, change or registration is lost, every read value was written, the ledger never had two writers, no request through a live node's mesh failed, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
+@Command(name = "chaos", description = "Faults (SIGKILL, SIGSTOP, partitions, full disks) on a cluster of 3 or 5 managers and 3 (or 2) workers, processes on 127.0.15.1-8, while clients write and read node labels, deploy and remove stacks, register and renew names, a fenced stateful ledger appends and HTTP requests go through every node's mesh; checks no acknowledged write, change or registration is lost, every read value was written, the ledger never had two writers, no request through a live node's mesh failed, no node was wrongly judged down, and (reported) whether leader reads were linearizable.")
 public final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule and the clients' choices (default 1).")
     long seed;
@@ -37,8 +37,11 @@ public final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--registers", defaultValue = "3", description = "Label keys written and read, one register each (default 3).")
     int registers;
 
-    @Option(names = "--managers", defaultValue = "3", description = "Managers: 3 or 5 (default 3); the workers are always 2.")
+    @Option(names = "--managers", defaultValue = "3", description = "Managers: 3 or 5 (default 3).")
     int managers;
+
+    @Option(names = "--workers", defaultValue = "3", description = "Workers: 2 or 3 (default 3).")
+    int workers;
 
     @Option(names = "--faults", defaultValue = "all",
             description = "Faults drawn, one set or a comma-separated list: process (SIGKILL, SIGSTOP), partition (a node cut off from every other by iptables; needs root and a cgroup v2 hierarchy), disk (a manager's data dir, a small tmpfs, filled up; needs root), all (default).")
@@ -74,6 +77,10 @@ public final class ChaosBenchCommand implements Callable<Integer> {
             System.err.println("--managers must be 3 or 5, not " + managers);
             return 2;
         }
+        if (workers != 2 && workers != 3) {
+            System.err.println("--workers must be 2 or 3, not " + workers);
+            return 2;
+        }
         java.util.List<ChaosNemesis.Kind> kinds;
         try {
             kinds = ChaosNemesis.Faults.parse(faults);
@@ -82,12 +89,12 @@ public final class ChaosBenchCommand implements Callable<Integer> {
             return 2;
         }
         Path dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-chaos");
-        System.out.printf("Flotilla bench chaos: %d managers + 2 workers on %s1-%d, faults: %s, data in %s%n", managers,
-                ChaosRun.PREFIX, managers + 2, kinds, dir);
+        System.out.printf("Flotilla bench chaos: %d managers + %d workers on %s1-%d, faults: %s, data in %s%n", managers,
+                workers, ChaosRun.PREFIX, managers + workers, kinds, dir);
         ChaosRun.Result result;
         try {
             result = ChaosRun.run(new ChaosRun.Config(seed, Duration.ofSeconds(seconds), writers, readers, registers,
-                    dir, dropAck, strictReads, spreadRegisters, managers, kinds), System.out);
+                    dir, dropAck, strictReads, spreadRegisters, managers, workers, kinds), System.out);
         } catch (ChaosPartitions.Unavailable e) {
             System.err.println("bench chaos: " + e.getMessage() + " (--faults process runs without partitions)");
             return 2;
@@ -107,8 +114,9 @@ public final class ChaosBenchCommand implements Callable<Integer> {
         table.row("acknowledged writes", result.acknowledged());
         table.row("follower reads (not checked)", result.followerReads());
         table.row("lost acknowledged writes", result.verdict().lostWrites());
-        table.row("acknowledged deploys, removals and scalings", result.acknowledgedChanges());
-        table.row("lost acknowledged deploys, removals and scalings", result.lostChanges().size());
+        table.row("acknowledged deploys, removals, scalings and rolling updates", result.acknowledgedChanges());
+        table.row("  of which rolling updates of " + ChaosHttp.SERVICE + " under the HTTP load", result.rollouts());
+        table.row("lost acknowledged deploys, removals, scalings and rolling updates", result.lostChanges().size());
         table.row("reads of a value never written", result.verdict().neverWritten());
         table.row("registers with non-linearizable leader reads" + (result.strictReads() ? "" : " (reported, not promised)"),
                 result.verdict().violations());

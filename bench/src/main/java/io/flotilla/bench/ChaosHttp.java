@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.LongAdder;
  * (busybox httpd serving one file, {@value #REPLICAS} process tasks) published on port
  * {@value #PUBLISHED}, and one client per node sending {@code GET /} to that node's mesh every
  * 20 ms, with keep-alive. The mesh must hide the loss of a backend (a killed, paused or cut-off host:
- * retries on another task, ejection), so a request fails legitimately only when its entry node itself
+ * retries on another task, ejection) and the service's rolling updates ({@link ChaosStacks} rolls it
+ * out again every few seconds), so a request fails legitimately only when its entry node itself
  * was under a fault: killed (until it serves again), or cut off by a partition (until a second after the
  * heal). Any other failure is one the mesh should not have let through ({@link #judge}).
  */
@@ -34,6 +35,14 @@ final class ChaosHttp {
     static final int REPLICAS = 2;
     static final int PUBLISHED = 18_380;
     static final String BODY = "chaos ok\n";
+    /** The environment variable a rolling update of the service changes ({@link ChaosStacks}): g0, g1, … */
+    static final String GENERATION = "CHAOS_GENERATION";
+    /**
+     * One task at a time, the new one started before the old one stops (so that a rolling update
+     * alone never leaves one backend), and on through failures (a fault kills new tasks too).
+     */
+    static final io.flotilla.model.UpdateConfig ROLLOUT = new io.flotilla.model.UpdateConfig(1, Duration.ZERO, "continue",
+            Duration.ofSeconds(5), 0, "start-first");
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     /** After a partition heals: the entry's own connections to the others may still be in their connect timeout. */
     private static final Duration PARTITION_GRACE = Duration.ofSeconds(1);
@@ -57,14 +66,18 @@ final class ChaosHttp {
         this.entries = List.copyOf(entries);
     }
 
-    /** The service: busybox httpd on the task's address and allocated port, serving {@link #BODY} from {@code dir}. */
+    /**
+     * The service: busybox httpd on the task's address and allocated port, serving {@link #BODY} from
+     * {@code dir}, at generation g0, rolled out with {@link #ROLLOUT}.
+     */
     static ServiceSpec service(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("index.html"), BODY);
         TaskTemplate task = TaskTemplate.process(List.of("sh", "-c",
-                "exec busybox httpd -f -p \"$FLOTILLA_ADDRESS:$PORT\" -h '" + dir.toAbsolutePath() + "'"));
+                "exec busybox httpd -f -p \"$FLOTILLA_ADDRESS:$PORT\" -h '" + dir.toAbsolutePath() + "'"))
+                .withEnvironment(Map.of(GENERATION, "g0"));
         return new ServiceSpec(SERVICE, "chaos", ServiceMode.REPLICATED, REPLICAS, task,
-                List.of(new PortSpec("http", 8080, PUBLISHED, "tcp", null, "http")), List.of(), Map.of(), null, null);
+                List.of(new PortSpec("http", 8080, PUBLISHED, "tcp", null, "http")), List.of(), Map.of(), ROLLOUT, null);
     }
 
     /** Whether one {@code GET /} through {@code entry}'s mesh answers the body. */

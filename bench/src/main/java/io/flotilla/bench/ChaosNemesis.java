@@ -83,7 +83,7 @@ final class ChaosNemesis {
     record Span(Kind kind, String address, java.time.Instant start, java.time.Instant end) {}
 
     /**
-     * One fault: its kind, the node it hits when not the leader (managers first, then the 2 workers: the
+     * One fault: its kind, the node it hits when not the leader (managers first, then the workers: the
      * first the one running the ledger), its pause before and its length.
      */
     record Fault(Kind kind, int node, Duration before, Duration length) {}
@@ -114,21 +114,21 @@ final class ChaosNemesis {
 
     /**
      * The schedule of {@code count} faults of the kinds {@code faults} allows for {@code seed}, on a
-     * cluster of {@code managers} managers and 2 workers: the same seed, the same faults in the same
+     * cluster of {@code managers} managers and {@code workers} workers: the same seed, the same faults in the same
      * order. A {@link SplittableRandom}, not a {@code Random}: the first draws of {@code new Random(s)}
      * for neighbouring seeds are nearly the same (seeds 1–29 all start with the same few kinds).
      */
-    static List<Fault> schedule(long seed, int count, Faults faults, int managers) {
-        return schedule(seed, count, faults.kinds, managers);
+    static List<Fault> schedule(long seed, int count, Faults faults, int managers, int workers) {
+        return schedule(seed, count, faults.kinds, managers, workers);
     }
 
     /** The same, drawing from {@code kinds}. */
-    static List<Fault> schedule(long seed, int count, List<Kind> kinds, int managers) {
+    static List<Fault> schedule(long seed, int count, List<Kind> kinds, int managers, int workers) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Kind kind = kinds.get(random.nextInt(kinds.size()));
-            int node = kind.worker() ? managers + random.nextInt(2) : random.nextInt(managers);
+            int node = kind.worker() ? managers + random.nextInt(workers) : random.nextInt(managers);
             Duration length = kind.pause() ? Duration.ofMillis(300 + random.nextInt(700))
                     : Duration.ofMillis(1000 + random.nextInt(3000));
             faults.add(new Fault(kind, node, Duration.ofMillis(500 + random.nextInt(2000)), length));
@@ -202,7 +202,7 @@ final class ChaosNemesis {
         }
     }
 
-    /** Worker 0 is the ledger's host when it runs on a worker, worker 1 the other; else they are in order. */
+    /** Worker 0 is the ledger's host when it runs on a worker, then the others; else they are in order. */
     private String worker(int index) {
         List<String> workers = new ArrayList<>(cluster.addresses().subList(cluster.managers(), cluster.size()));
         String host = ledgerHost.get();

@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One chaos run: forms 3 (or 5) managers + 2 workers ({@link FailoverCluster}) on {@code 127.0.15.1–7},
+ * One chaos run: forms 3 (or 5) managers + 2 (or 3) workers ({@link FailoverCluster}) on {@code 127.0.15.1–8},
  * deploys a small process-driver service, the fenced {@link ChaosLedger} and the web service of
  * {@link ChaosHttp} and the small stacks of {@link ChaosStacks}, runs the {@link ChaosClients}, the
  * changes of {@link ChaosStacks}, the self-registrations of {@link ChaosNames} and the HTTP load
@@ -46,18 +46,18 @@ final class ChaosRun {
      * to record one acknowledgement for a write never sent (a test of the checks), and whether leader
      * reads that are not linearizable fail the run; {@code spreadRegisters}: each register a label of
      * its own node (round robin over the nodes), not all on the first worker — see docs/benchmarks.md
-     * for what concurrent updates of one node's labels once lost; {@code managers} 3 or 5;
+     * for what concurrent updates of one node's labels once lost; {@code managers} 3 or 5, {@code workers} 2 or 3;
      * {@code faults} the kinds of fault drawn.
      */
     record Config(long seed, Duration length, int writers, int readers, int registers, Path dir, boolean dropAck,
-                  boolean strictReads, boolean spreadRegisters, int managers, List<ChaosNemesis.Kind> faults) {}
+                  boolean strictReads, boolean spreadRegisters, int managers, int workers, List<ChaosNemesis.Kind> faults) {}
 
     /** What a run found; {@code converge} null when the cluster did not converge. */
     record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
                   Map<String, Long> failures, Map<ChaosNemesis.Kind, Integer> faults, int orphans, int leftovers,
                   List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads,
                   List<ChaosDowns.Wrong> wronglyDown, ChaosLedger.Check ledger, ChaosHttp.Tally http,
-                  int acknowledgedChanges, List<String> lostChanges, ChaosNames.Check names) {
+                  int acknowledgedChanges, long rollouts, List<String> lostChanges, ChaosNames.Check names) {
         boolean ok() {
             return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty()
                     && ledger.ok() && http.failed().isEmpty() && http.ok() > 0 && lostChanges.isEmpty() && names.ok();
@@ -69,7 +69,7 @@ final class ChaosRun {
     static Result run(Config config, PrintStream out) throws Exception {
         List<ChaosNemesis.Kind> kinds = config.faults();
         ChaosPartitions partitions = kinds.stream().anyMatch(ChaosNemesis.Kind::partition) ? ChaosPartitions.open() : null;
-        FailoverCluster cluster = new FailoverCluster(PREFIX, 1, config.dir(), false, config.managers(), partitions);
+        FailoverCluster cluster = new FailoverCluster(PREFIX, 1, config.dir(), false, config.managers(), config.workers(), partitions);
         ChaosDisks disks = null;
         if (kinds.stream().anyMatch(ChaosNemesis.Kind::disk)) {
             disks = ChaosDisks.open(cluster.addresses().stream().map(cluster::data).toList());
@@ -110,7 +110,7 @@ final class ChaosRun {
             }
             List<String> registers = List.copyOf(nodeOf.keySet());
             ChaosClients clients = new ChaosClients(managers, nodeOf);
-            List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000, config.faults(), cluster.managers());
+            List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000, config.faults(), cluster.managers(), cluster.size() - cluster.managers());
             out.printf("chaos: seed %d, %d s, faults %s …%n", config.seed(), config.length().toSeconds(), schedule.subList(0, 3));
             clients.start(config.writers(), config.readers(), config.seed());
             stacks.start(config.seed());
@@ -163,7 +163,7 @@ final class ChaosRun {
             ledger.breaks().forEach(b -> out.println("chaos: ledger: " + b));
             return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, failures,
                     faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown, ledger, tally,
-                    acknowledgedChanges, lostChanges, namesCheck);
+                    acknowledgedChanges, ChaosStacks.rollouts(changes), lostChanges, namesCheck);
         } finally {
             nemesis.stop();
             cleanup.run();
@@ -220,8 +220,14 @@ final class ChaosRun {
                     atReplicas &= ids.size() == service.getValue() && live == service.getValue();
                     running.addAll(ids);
                 }
+                // the web service's last rolling update done: every task runs its current generation
+                String generation = new ApiClient(leader).service(ChaosHttp.SERVICE).spec().task().environment().get(ChaosHttp.GENERATION);
+                boolean rolledOut = FailoverReads.running(leader, ChaosHttp.SERVICE).stream()
+                        .allMatch(t -> generation.equals(t.spec().environment().get(ChaosHttp.GENERATION)));
+                atReplicas &= rolledOut;
                 Set<String> processes = taskProcesses();
-                why[0] = views.size() + " views of the registers, running tasks " + running + (atReplicas ? "" : " (not every service at its replicas)")
+                why[0] = views.size() + " views of the registers, running tasks " + running
+                        + (atReplicas ? "" : rolledOut ? " (not every service at its replicas)" : " (" + ChaosHttp.SERVICE + " not all at " + generation + ")")
                         + ", task processes of " + processes;
                 return views.size() == 1 && atReplicas && processes.equals(running);
             });

@@ -6,6 +6,7 @@ import io.flotilla.model.ServiceMode;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.StackSpec;
 import io.flotilla.model.TaskTemplate;
+import io.flotilla.model.api.ServiceUpdateRequest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,8 +19,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The chaos run's client of the cluster's desired state: it deploys and removes {@value #STACKS} small
  * stacks ({@code chaos-s<i>}, one {@code sleep} task each) and scales {@code chaos_sleep} between 1 and
- * 3, each change through a random manager every 0.3–0.8 s. Each is a register for the same checks as
- * the labels: a stack's value is {@code present} or {@code absent}, the service's its replicas; an
+ * 3, each change through a random manager every 0.3–0.8 s; about one change in six is instead a rolling
+ * update of the web service {@link ChaosHttp#SERVICE} (its {@link ChaosHttp#GENERATION} set to the next
+ * {@code g<n>}), under the HTTP load. Each is a register for the same checks as the labels: a stack's
+ * value is {@code present} or {@code absent}, the service's its replicas, the web service's its generation; an
  * acknowledged change must survive ({@link #lost}). Removing a stack that is not there
  * (404) leaves it absent: an acknowledged write of {@code absent}. After convergence every manager is
  * asked for every register (the final reads), and the cluster must run exactly what they say.
@@ -34,23 +37,27 @@ final class ChaosStacks {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<RegisterOp> history = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+    private int generation;
     private Thread thread;
 
     ChaosStacks(List<String> managers) {
         this.managers = List.copyOf(managers);
     }
 
+    private static final String GENERATION = "generation-" + ChaosHttp.SERVICE;
+
     static String stack(int i) {
         return "chaos-s" + i;
     }
 
-    /** The registers: {@code stack-chaos-s<i>} and {@code replicas-chaos_sleep}. */
+    /** The registers: {@code stack-chaos-s<i>}, {@code replicas-chaos_sleep} and {@code generation-chaos_web}. */
     static List<String> registers() {
         List<String> registers = new ArrayList<>();
         for (int i = 0; i < STACKS; i++) {
             registers.add("stack-" + stack(i));
         }
         registers.add("replicas-" + ChaosRun.SERVICE);
+        registers.add(GENERATION);
         return List.copyOf(registers);
     }
 
@@ -63,6 +70,12 @@ final class ChaosStacks {
         }
         long now = System.nanoTime();
         history.add(RegisterOp.write(CLIENT, "replicas-" + ChaosRun.SERVICE, Integer.toString(ChaosRun.REPLICAS), now - 2, now - 1));
+        history.add(RegisterOp.write(CLIENT, GENERATION, "g0", now - 2, now - 1)); // deployed with the run's stack
+    }
+
+    /** The rolling updates of the web service acknowledged. */
+    static long rollouts(List<RegisterOp> history) {
+        return history.stream().filter(op -> op.register().equals(GENERATION) && op.outcome() == RegisterOp.Outcome.OK).count() - 1;
     }
 
     void start(long seed) {
@@ -113,6 +126,9 @@ final class ChaosStacks {
             long invoke = System.nanoTime();
             int replicas = client.service(ChaosRun.SERVICE).spec().replicas();
             reads.add(RegisterOp.read(1100 + m, "replicas-" + ChaosRun.SERVICE, Integer.toString(replicas), invoke, System.nanoTime()));
+            invoke = System.nanoTime();
+            String generation = client.service(ChaosHttp.SERVICE).spec().task().environment().get(ChaosHttp.GENERATION);
+            reads.add(RegisterOp.read(1100 + m, GENERATION, generation, invoke, System.nanoTime()));
         }
         return reads;
     }
@@ -162,7 +178,12 @@ final class ChaosStacks {
         String register;
         String value;
         Runnable call;
-        if (what == 0) {
+        if (random.nextInt(6) == 0) {
+            register = GENERATION;
+            value = "g" + ++generation;
+            call = () -> client.updateService(ChaosHttp.SERVICE, new ServiceUpdateRequest(null, Map.of(ChaosHttp.GENERATION, value),
+                    null, null, null, null, null, null, null, null, null, null, false));
+        } else if (what == 0) {
             int replicas = 1 + random.nextInt(3);
             register = "replicas-" + ChaosRun.SERVICE;
             value = Integer.toString(replicas);

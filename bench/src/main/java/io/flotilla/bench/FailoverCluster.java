@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The failover benchmark's cluster: three (or five) managers and two workers, each its own {@code flotilla}
+ * The failover benchmark's cluster: three (or five) managers and two (or three) workers, each its own {@code flotilla}
  * JVM ({@code init}/{@code join}) on 127.0.0.{base}… (or another loopback /24), node {@code i} with its data in
  * {@code dir/n<i>} and its log in {@code dir/<address>.log}. Starts, restarts and kills them; with
  * {@link ChaosPartitions}, each node starts in a cgroup of its own so that it can be cut off.
@@ -31,6 +31,7 @@ final class FailoverCluster {
     private final Path dir;
     private final boolean trace;
     private final int managers;
+    private final int workers;
     private final ChaosPartitions partitions;
     private final List<String> jvmOptions = new ArrayList<>();
     private String classPath = System.getProperty("java.class.path");
@@ -45,15 +46,26 @@ final class FailoverCluster {
         this(prefix, base, dir, trace, 3, null);
     }
 
+    /** With 2 workers. */
+    FailoverCluster(String prefix, int base, Path dir, boolean trace, int managers, ChaosPartitions partitions) throws IOException {
+        this(prefix, base, dir, trace, managers, 2, partitions);
+    }
+
     /**
-     * @param managers 3 or 5 (the workers are always 2, after them)
+     * @param managers 3 or 5
+     * @param workers 2 or 3, after the managers
      * @param partitions where each node's process starts so that it can be partitioned; null: nowhere
      */
-    FailoverCluster(String prefix, int base, Path dir, boolean trace, int managers, ChaosPartitions partitions) throws IOException {
+    FailoverCluster(String prefix, int base, Path dir, boolean trace, int managers, int workers, ChaosPartitions partitions)
+            throws IOException {
         if (managers != 3 && managers != 5) {
             throw new IllegalArgumentException("3 or 5 managers, not " + managers);
         }
+        if (workers != 2 && workers != 3) {
+            throw new IllegalArgumentException("2 or 3 workers, not " + workers);
+        }
         this.managers = managers;
+        this.workers = workers;
         this.partitions = partitions;
         this.prefix = prefix;
         this.base = base;
@@ -64,7 +76,7 @@ final class FailoverCluster {
         }
     }
 
-    /** The address of node {@code i}: managers first (0–2, or 0–4), then the 2 workers. */
+    /** The address of node {@code i}: managers first (0–2, or 0–4), then the workers. */
     String addr(int i) {
         return prefix + (base + i);
     }
@@ -91,7 +103,7 @@ final class FailoverCluster {
 
     /** How many nodes, managers and workers. */
     int size() {
-        return managers + 2;
+        return managers + workers;
     }
 
     /** The addresses of every node. */

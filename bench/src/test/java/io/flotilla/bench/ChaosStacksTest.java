@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The check on the chaos run's deploys, removals and scalings: an acknowledged change must be what every manager ends on. */
+/** The check on the chaos run's deploys, removals, scalings and rolling updates: an acknowledged change must be what every manager ends on. */
 class ChaosStacksTest {
     private static final String STACK = "stack-chaos-s0";
     private static final String REPLICAS = "replicas-chaos_sleep";
@@ -54,5 +54,17 @@ class ChaosStacksTest {
         dropped.add(change(REPLICAS, "1", 60, RegisterOp.Outcome.OK)); // acknowledged, never sent
         assertThat(ChaosStacks.lost(dropped, List.of(finalRead(REPLICAS, "3")))).singleElement().asString()
                 .contains("answers 3 after the acknowledged change to 1").contains("the last changes: [2 OK, 3 OK, 1 FAIL, 1 OK]");
+    }
+
+    @Test
+    void aRollingUpdateIsARegisterToo() {
+        String generation = "generation-" + ChaosHttp.SERVICE;
+        List<RegisterOp> history = List.of(change(generation, "g0", 1, RegisterOp.Outcome.OK),
+                change(generation, "g1", 10, RegisterOp.Outcome.OK), change(generation, "g2", 20, RegisterOp.Outcome.FAIL));
+        assertThat(ChaosStacks.registers()).contains(generation);
+        assertThat(ChaosStacks.rollouts(history)).as("g0 is the deploy, not a rolling update").isEqualTo(1);
+        assertThat(ChaosStacks.lost(history, List.of(finalRead(generation, "g1")))).isEmpty();
+        assertThat(ChaosStacks.lost(history, List.of(finalRead(generation, "g0")))).singleElement().asString()
+                .contains("answers g0 after the acknowledged change to g1");
     }
 }

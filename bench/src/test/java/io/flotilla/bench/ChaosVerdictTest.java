@@ -56,26 +56,26 @@ class ChaosVerdictTest {
     @Test
     void theSeedFixesTheSchedule() {
         ChaosNemesis.Faults all = ChaosNemesis.Faults.ALL;
-        assertEquals(ChaosNemesis.schedule(42, 50, all, 3), ChaosNemesis.schedule(42, 50, all, 3));
-        assertNotEquals(ChaosNemesis.schedule(42, 50, all, 3), ChaosNemesis.schedule(43, 50, all, 3));
+        assertEquals(ChaosNemesis.schedule(42, 50, all, 3, 2), ChaosNemesis.schedule(42, 50, all, 3, 2));
+        assertNotEquals(ChaosNemesis.schedule(42, 50, all, 3, 2), ChaosNemesis.schedule(43, 50, all, 3, 2));
         // neighbouring seeds start differently: every kind comes first for some seed in 1..60
         assertEquals(java.util.EnumSet.allOf(ChaosNemesis.Kind.class), java.util.stream.LongStream.rangeClosed(1, 60)
-                .mapToObj(s -> ChaosNemesis.schedule(s, 1, all, 3).getFirst().kind()).collect(java.util.stream.Collectors.toSet()));
-        assertTrue(ChaosNemesis.schedule(42, 200, all, 3).stream().allMatch(f -> !f.kind().pause()
+                .mapToObj(s -> ChaosNemesis.schedule(s, 1, all, 3, 2).getFirst().kind()).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(ChaosNemesis.schedule(42, 200, all, 3, 2).stream().allMatch(f -> !f.kind().pause()
                 || f.length().compareTo(ChaosNemesis.MAX_PAUSE) <= 0));
         for (int managers : new int[] {3, 5}) {
             // workers' faults hit workers (after the managers), managers' faults managers
-            assertTrue(ChaosNemesis.schedule(42, 200, all, managers).stream()
+            assertTrue(ChaosNemesis.schedule(42, 200, all, managers, 2).stream()
                     .allMatch(f -> f.kind().worker() == (f.node() >= managers) && f.node() < managers + 2));
-            assertTrue(ChaosNemesis.schedule(42, 200, all, managers).stream().anyMatch(f -> f.node() == managers - 1));
+            assertTrue(ChaosNemesis.schedule(42, 200, all, managers, 2).stream().anyMatch(f -> f.node() == managers - 1));
         }
     }
 
     @Test
     void aFaultSetDrawsOnlyItsKinds() {
-        assertTrue(ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.PARTITION, 3).stream().allMatch(f -> f.kind().partition()));
-        assertTrue(ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.PROCESS, 3).stream().noneMatch(f -> f.kind().partition()));
-        assertEquals(java.util.EnumSet.allOf(ChaosNemesis.Kind.class), ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.ALL, 3)
+        assertTrue(ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.PARTITION, 3, 2).stream().allMatch(f -> f.kind().partition()));
+        assertTrue(ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.PROCESS, 3, 2).stream().noneMatch(f -> f.kind().partition()));
+        assertEquals(java.util.EnumSet.allOf(ChaosNemesis.Kind.class), ChaosNemesis.schedule(7, 200, ChaosNemesis.Faults.ALL, 3, 2)
                 .stream().map(ChaosNemesis.Fault::kind).collect(java.util.stream.Collectors.toSet()));
     }
 
