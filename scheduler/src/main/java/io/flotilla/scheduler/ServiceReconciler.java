@@ -219,6 +219,15 @@ final class ServiceReconciler {
             replace(slot, tasks.isEmpty() ? null : tasks.getLast());
             return;
         }
+        if (fenced && active.size() > 1) {
+            // Two live tasks of a fenced slot are never decided on purpose (a replacement comes only
+            // once the old task ended, and the scheduler places one at a time): if there are, the
+            // most advanced stays and the others stop now, not once it is ready (no stand-in here).
+            Task keep = mostAdvanced(active);
+            active.stream().filter(t -> t != keep).forEach(out::shutdown);
+            stopping += active.size() - 1;
+            active = new ArrayList<>(List.of(keep));
+        }
         Task primary = null;
         for (Task task : active) {
             if (isCurrent(task) && !onDrainedNode(task)) {

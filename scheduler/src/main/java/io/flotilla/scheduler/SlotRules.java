@@ -30,7 +30,9 @@ import java.util.Map;
  *       except with {@code on_node_loss: recreate}, once X has been down for longer than the
  *       lease (or was removed): then any node will do, with an empty volume.</li>
  *   <li><b>One at a time.</b> A fenced task ({@link Fencing}) is placed only once every other
- *       task of its slot has ended: a replacement never runs beside the task it replaces.</li>
+ *       task of its slot has ended: a replacement never runs beside the task it replaces. Nor
+ *       beside another task of the slot that this pass placed (two pending tasks of one slot
+ *       should not exist, but if they do, only one of them is placed).</li>
  *   <li><b>Refusals.</b> A node where a task of the slot was REJECTED in the last
  *       {@link #REJECTION_MEMORY} is avoided (the error says why it refused). Derived from the
  *       slot's history in the state, so every leader decides alike.</li>
@@ -61,6 +63,8 @@ final class SlotRules {
     private final Duration lease;
     /** Node-local volumes bound by assignments earlier in this pass (not applied yet): name → node. */
     private final Map<String, String> boundInPass = new HashMap<>();
+    /** Fenced slots (service id and slot key) whose task an assignment earlier in this pass placed: that task's id. */
+    private final Map<String, String> fencedInPass = new HashMap<>();
 
     SlotRules(ClusterState state, Instant now, Duration lease) {
         this.state = state;
@@ -87,6 +91,11 @@ final class SlotRules {
         boolean local = hasNodeLocalVolumes(task.spec());
         if (!fenced && !local && task.restartCount() == 0) {
             return TaskRules.NONE;
+        }
+        String placedNow = fenced ? fencedInPass.get(fencedKey(task)) : null;
+        if (placedNow != null && !placedNow.equals(task.id())) {
+            return waiting("waiting for task " + placedNow + " of the same slot, placed a moment ago, to end: a fenced"
+                    + " slot never runs two tasks at once");
         }
         List<Task> slot = state.tasksOfSlot(task.serviceId(), ClusterState.slotKey(task));
         Map<String, String> refused = new LinkedHashMap<>();
@@ -147,13 +156,23 @@ final class SlotRules {
         return new TaskRules(required, requiredVolume, null, refused, preferred);
     }
 
-    /** Records the node-local volumes an assignment binds (as applying it will), for the rest of the pass. */
+    /**
+     * Records the node-local volumes an assignment binds (as applying it will), and the fenced slot
+     * it fills, for the rest of the pass.
+     */
     void assigned(Service service, Task task, String nodeId) {
+        if (Fencing.fenced(service.spec(), task.spec())) {
+            fencedInPass.put(fencedKey(task), task.id());
+        }
         for (VolumeMount mount : task.spec().volumes()) {
             if (mount.named() && mount.options().nodeLocal()) {
                 boundInPass.put(mount.instanceName(task.slot(), service.spec().stateful()), nodeId);
             }
         }
+    }
+
+    private static String fencedKey(Task task) {
+        return task.serviceId() + "/" + ClusterState.slotKey(task);
     }
 
     /**

@@ -241,6 +241,36 @@ class StatefulPlacementTest {
     }
 
     @Test
+    void ofTwoPendingTasksOfOneFencedSlotOnePassPlacesOne() {
+        threeNodes();
+        String id = sim.createService(withVolume(Specs.stacked("shop", "db", 1), GLUSTER));
+        sim.converge();
+        Task first = sim.activeInSlot(id, 1);
+        sim.apply(new Command.UpdateTaskStatuses(first.nodeId(), List.of(new Command.TaskStatusUpdate(first.id(),
+                TaskStatus.of(TaskState.FAILED, sim.now, "failed").withError("exit 1")))));
+        // two replacements of the slot, both pending: a decision that should never be made twice, made twice
+        TaskStatus pending = TaskStatus.of(TaskState.PENDING, sim.now, "pending");
+        Task a = new Task("twin-a", first.serviceId(), first.serviceName(), 1, first.serviceVersion(), null, TaskState.RUNNING,
+                pending, first.spec(), sim.now, null, 1, TaskAllocation.NONE);
+        Task b = new Task("twin-b", first.serviceId(), first.serviceName(), 1, first.serviceVersion(), null, TaskState.RUNNING,
+                pending, first.spec(), sim.now, null, 1, TaskAllocation.NONE);
+        sim.apply(new Command.CreateTasks(List.of(a, b)));
+
+        sim.scheduler.place(sim.state, sim.now).forEach(sim::apply);
+        List<Task> placed = sim.tasks(id).stream().filter(t -> t.id().startsWith("twin-") && t.state() == TaskState.ASSIGNED).toList();
+        assertThat(placed).as("one of the twins placed, not both").hasSize(1);
+        Task other = sim.state.task(placed.getFirst().id().equals("twin-a") ? "twin-b" : "twin-a").orElseThrow();
+        assertThat(other.state()).isEqualTo(TaskState.PENDING);
+        assertThat(other.status().error()).contains("a fenced slot never runs two tasks at once");
+
+        // the orchestrator stops the twin that waits, and the slot settles on the placed one
+        sim.converge();
+        assertThat(sim.state.task(other.id()).orElseThrow().desiredState()).isEqualTo(TaskState.SHUTDOWN);
+        assertThat(sim.activeInSlot(id, 1).id()).isEqualTo(placed.getFirst().id());
+        assertThat(sim.activeInSlot(id, 1).state()).isEqualTo(TaskState.RUNNING);
+    }
+
+    @Test
     void aFencedReplacementWaitsForTheOldTaskNamingIt() {
         threeNodes();
         ServiceSpec spec = Specs.update(withVolume(Specs.stacked("shop", "db", 1), GLUSTER), 1, Duration.ZERO, "stop-first");
