@@ -4,30 +4,31 @@ import io.flotilla.manager.errors.ApiException;
 import io.flotilla.manager.raft.ClusterStore;
 
 /**
- * "No such stack" or "no such registration" before a change is the leader's answer only. A manager
- * that does not lead answers from its own applied state, which may be behind the log: a stack
- * deployed (or an instance registered) a moment ago through another manager is not there yet, and a
- * 404 would tell the caller its removal is done while the object lives on (the chaos run's stack
- * client caught it: an acknowledged removal, the stack present everywhere after). Such a manager
- * answers 503, and the caller asks another one; the leader, ready only once it applied its term's
- * first entry, knows every acknowledged change.
+ * "No such stack" (registration, volume, network, secret, config) before a removal is the leader's
+ * answer only. A manager that does not lead answers from its own applied state, which may be behind
+ * the log: an object made a moment ago through another manager is not there yet, and a 404 would
+ * tell the caller its removal is done while the object lives on (the chaos run's stack client caught
+ * it: an acknowledged removal, the stack present everywhere after). Such a manager answers 503, and
+ * the caller asks another one; the leader, ready only once it applied its term's first entry, knows
+ * every acknowledged change.
  */
 final class Absence {
     private Absence() {}
 
     static ApiException stack(ClusterStore store, String stack) {
-        return notFound(store, "stack " + stack, "no such stack: " + stack);
+        return of(store, "stack", stack);
     }
 
     static ApiException registration(ClusterStore store, String id) {
-        return notFound(store, "registration " + id, "no such registration: " + id);
+        return of(store, "registration", id);
     }
 
-    private static ApiException notFound(ClusterStore store, String what, String leadersAnswer) {
+    /** For an object to remove that this manager does not know: {@code kind} "volume", "network", "secret" … */
+    static ApiException of(ClusterStore store, String kind, String name) {
         if (!store.isLeader()) {
-            return new ApiException(503, "unavailable", "this manager knows no " + what
+            return new ApiException(503, "unavailable", "this manager knows no " + kind + " " + name
                     + " but does not lead, and may be behind the log: ask the leader (flotilla node ls)");
         }
-        return ApiException.notFound(leadersAnswer);
+        return ApiException.notFound("no such " + kind + ": " + name);
     }
 }

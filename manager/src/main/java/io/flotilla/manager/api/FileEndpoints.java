@@ -141,7 +141,7 @@ final class FileEndpoints {
     /** 204; 409 while a service uses it or when a stack owns it. */
     ApiServer.Answer remove(FileKind kind, String ref) throws InterruptedException {
         ClusterState state = store.state();
-        ClusterFile file = find(state, kind, ref);
+        ClusterFile file = state.files().find(kind, ref).orElseThrow(() -> Absence.of(store, kind.label(), ref));
         refuseRemoval(state, file);
         ClusterState after = Submissions.await(store.submit(new Command.RemoveFile(kind, file.name(), clock.instant())));
         after.files().get(kind, file.name()).ifPresent(left -> refuseRemoval(after, left));

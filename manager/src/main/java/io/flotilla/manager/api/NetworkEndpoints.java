@@ -68,7 +68,7 @@ final class NetworkEndpoints {
     /** 204; 409 while a service is on it or when a stack owns it. */
     ApiServer.Answer remove(String name) throws InterruptedException {
         ClusterState state = store.state();
-        refuseRemoval(state, find(state, name));
+        refuseRemoval(state, state.networks().get(name).orElseThrow(() -> Absence.of(store, "network", name)));
         ClusterState after = Submissions.await(store.submit(new Command.RemoveNetwork(name, clock.instant())));
         after.networks().get(name).ifPresent(network -> refuseRemoval(after, network));
         return new ApiServer.Answer(204, null);

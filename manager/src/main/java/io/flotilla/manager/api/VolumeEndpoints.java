@@ -47,7 +47,7 @@ final class VolumeEndpoints {
 
     ChangeResult remove(String name) throws InterruptedException {
         ClusterState state = store.state();
-        find(state, name);
+        state.volume(name).orElseThrow(() -> Absence.of(store, "volume", name));
         refuseInUse(state, name);
         ClusterState after = Submissions.await(store.submit(new Command.RemoveVolumes(List.of(name), clock.instant())));
         if (after.volume(name).isPresent()) {

@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import org.junit.jupiter.api.Test;
 
-/** Only the leader says a stack or a registration does not exist; a manager that does not lead may be behind the log (503). */
+/** Only the leader says a stack, registration, volume, network, secret or config to remove does not exist; a manager that does not lead may be behind the log (503). */
 class AbsenceTest {
     private static final ClusterStore LEADER = FakeStore.applying(ClusterState.EMPTY);
     private static final ClusterStore FOLLOWER = FakeStore.following(ClusterState.EMPTY);
@@ -34,6 +34,25 @@ class AbsenceTest {
         assertThatThrownBy(() -> api(LEADER).deregister("reg-gone", ApiCaller.PLAINTEXT))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404))
                 .hasMessageContaining("no such registration: reg-gone");
+    }
+
+    @Test
+    void removingAVolumeANetworkASecretOrAConfigAFollowerDoesNotKnowYetIsSentToTheLeader() {
+        InstantSource clock = InstantSource.system();
+        for (ClusterStore store : java.util.List.of(FOLLOWER, LEADER)) {
+            int status = store == LEADER ? 404 : 503;
+            assertThatThrownBy(() -> new VolumeEndpoints(store, clock).remove("data"))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(status))
+                    .hasMessageContaining(status == 404 ? "no such volume: data" : "knows no volume data");
+            assertThatThrownBy(() -> new NetworkEndpoints(store, clock, () -> "x").remove("backend"))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(status))
+                    .hasMessageContaining(status == 404 ? "no such network: backend" : "knows no network backend");
+            for (io.flotilla.model.FileKind kind : io.flotilla.model.FileKind.values()) {
+                assertThatThrownBy(() -> new FileEndpoints(store, clock, () -> "x").remove(kind, "db_password"))
+                        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(status))
+                        .hasMessageContaining((status == 404 ? "no such " : "knows no ") + kind.label());
+            }
+        }
     }
 
     private static DiscoveryApi api(ClusterStore store) {
