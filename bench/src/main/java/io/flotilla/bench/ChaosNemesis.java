@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * data dir after {@code down}), of a worker's agent alone (its JVM: its tasks keep running and must be
  * adopted when it is restarted), SIGSTOP/SIGCONT of a manager or a worker for less than the
  * heartbeat timeout (1.5 s), and partitions ({@link ChaosPartitions}) that cut the leader, a
- * manager or a worker off from every other node for 1–4 s. A killed manager is back and answering,
+ * manager or a worker off from every other node for 1–4 s; with five managers, every other
+ * partition of the leader takes a second manager with it (a minority of two that still reach each
+ * other, against three managers and the workers). A killed manager is back and answering,
  * and a partitioned node reachable again, before the next fault, so a majority is always up. Each
  * fault's node and time span are kept ({@link #spans}): a node judged down outside the span of a
  * kill or a partition is judged wrongly ({@link ChaosDowns}).
@@ -177,7 +179,9 @@ final class ChaosNemesis {
         String target = leader != null ? leader.substring(0, leader.indexOf(':'))
                 : fault.kind().worker() ? worker(fault.node() - cluster.managers()) : cluster.addr(fault.node());
         FailoverNode node = cluster.node(target);
-        out.printf("nemesis: %s %s for %d ms%n", fault.kind(), target, fault.length().toMillis());
+        String companion = companion(fault, target);
+        out.printf("nemesis: %s %s%s for %d ms%n", fault.kind(), target,
+                companion == null ? "" : " with " + companion + " (a minority of two managers)", fault.length().toMillis());
         java.time.Instant start = java.time.Instant.now();
         if (fault.kind().pause()) {
             signal("STOP", node.process().pid());
@@ -191,15 +195,32 @@ final class ChaosNemesis {
         }
         try {
             if (fault.kind().partition()) {
-                partition(fault, target);
+                partition(fault, companion == null ? List.of(target) : List.of(target, companion));
             } else if (fault.kind().disk()) {
                 fillDisk(fault, target);
             } else {
                 kill(fault, node, target);
             }
         } finally {
-            spans.add(new Span(fault.kind(), target, start, java.time.Instant.now()));
+            java.time.Instant end = java.time.Instant.now();
+            spans.add(new Span(fault.kind(), target, start, end));
+            if (companion != null) {
+                spans.add(new Span(fault.kind(), companion, start, end));
+            }
         }
+    }
+
+    /**
+     * The manager cut off with the leader, or null: with five managers, a partition of the leader
+     * whose drawn node is odd (a draw the leader's faults otherwise leave unused, so that seeds keep
+     * their schedules) takes the drawn manager along, or the next one if the drawn one leads.
+     */
+    private String companion(Fault fault, String leader) {
+        if (fault.kind() != Kind.PARTITION_LEADER || cluster.managers() < 5 || fault.node() % 2 == 0) {
+            return null;
+        }
+        String drawn = cluster.addr(fault.node());
+        return drawn.equals(leader) ? cluster.addr((fault.node() + 1) % cluster.managers()) : drawn;
     }
 
     /** Worker 0 is the ledger's host when it runs on a worker, then the others; else they are in order. */
@@ -231,17 +252,18 @@ final class ChaosNemesis {
     }
 
     /**
-     * Cuts the node off from every other node for the fault's length, heals, and waits (≤ 90 s) until
-     * the cluster counts it again: every node ready and no manager unreachable, through the leader.
+     * Cuts the nodes off from every other node (they still reach each other) for the fault's length,
+     * heals, and waits (≤ 90 s) until the cluster counts them again: every node ready and no manager
+     * unreachable, through the leader.
      */
-    private void partition(Fault fault, String target) throws Exception {
-        partitions.isolate(target, cluster.addresses());
+    private void partition(Fault fault, List<String> side) throws Exception {
+        partitions.isolate(side, cluster.addresses());
         try {
             Thread.sleep(fault.length().toMillis());
         } finally {
             partitions.heal();
         }
-        cluster.awaitCounted(target + " counted again after the partition");
+        cluster.awaitCounted(String.join(" and ", side) + " counted again after the partition");
     }
 
     /**

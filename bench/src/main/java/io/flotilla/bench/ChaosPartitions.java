@@ -79,13 +79,23 @@ final class ChaosPartitions implements AutoCloseable {
 
     /** Drops every packet between the node at {@code address} and each of {@code others}, both ways. */
     synchronized void isolate(String address, Collection<String> others) throws IOException, InterruptedException {
-        for (String other : others) {
-            if (!other.equals(address)) {
-                drop(address, other);
-                drop(other, address);
+        isolate(List.of(address), others);
+    }
+
+    /**
+     * Drops every packet between each node of {@code side} and each of {@code all} not on that side,
+     * both ways: the side's nodes still reach each other.
+     */
+    synchronized void isolate(List<String> side, Collection<String> all) throws IOException, InterruptedException {
+        for (String address : side) {
+            for (String other : all) {
+                if (!side.contains(other)) {
+                    drop(address, other);
+                    drop(other, address);
+                }
             }
         }
-        isolated.add(address);
+        isolated.addAll(side);
     }
 
     /** Ends every partition: the chain is emptied, every node reaches every other again. */

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 class ChaosPartitionsTest {
     private static final String NODE = "127.0.16.1";
     private static final String OTHER = "127.0.16.2";
+    private static final String THIRD = "127.0.16.3";
 
     @Test
     @Timeout(60)
@@ -54,6 +55,33 @@ class ChaosPartitionsTest {
     }
 
     @Test
+    @Timeout(60)
+    void twoNodesCutOffTogetherStillReachEachOtherButNotTheRest() throws Exception {
+        try (ChaosPartitions partitions = ChaosPartitions.open();
+             ServerSocket other = new ServerSocket(0, 50, InetAddress.getByName(OTHER));
+             ServerSocket third = new ServerSocket(0, 50, InetAddress.getByName(THIRD))) {
+            for (ServerSocket server : List.of(other, third)) {
+                Thread.ofVirtual().start(() -> {
+                    while (!server.isClosed()) {
+                        try {
+                            server.accept().close();
+                        } catch (java.io.IOException e) {
+                            return;
+                        }
+                    }
+                });
+            }
+            partitions.isolate(List.of(NODE, OTHER), List.of(NODE, OTHER, THIRD));
+            assertEquals(List.of(NODE, OTHER), partitions.isolated());
+            assertTrue(connects(partitions, NODE, OTHER, other.getLocalPort()), "one side of the minority reached the other");
+            assertFalse(connects(partitions, NODE, THIRD, third.getLocalPort()), "the minority reached the majority");
+            assertFalse(connects(partitions, THIRD, OTHER, other.getLocalPort()), "the majority reached the minority");
+            partitions.heal();
+            assertTrue(connects(partitions, THIRD, OTHER, other.getLocalPort()), "after the heal");
+        }
+    }
+
+    @Test
     void closeRemovesTheChainAndTheCgroup() throws Exception {
         ChaosPartitions partitions = ChaosPartitions.open();
         partitions.close();
@@ -66,8 +94,12 @@ class ChaosPartitionsTest {
 
     /** Whether a shell in {@code node}'s cgroup connects to the other side within 2 s (bash's /dev/tcp). */
     private static boolean connects(ChaosPartitions partitions, String node, int port) throws Exception {
+        return connects(partitions, node, OTHER, port);
+    }
+
+    private static boolean connects(ChaosPartitions partitions, String node, String to, int port) throws Exception {
         Process process = new ProcessBuilder(partitions.wrap(node, List.of("timeout", "2", "bash", "-c",
-                "exec 3<>/dev/tcp/" + OTHER + "/" + port))).redirectErrorStream(true).start();
+                "exec 3<>/dev/tcp/" + to + "/" + port))).redirectErrorStream(true).start();
         assertTrue(process.waitFor(10, TimeUnit.SECONDS));
         return process.exitValue() == 0;
     }
