@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
  * retries on another task, ejection) and the service's rolling updates ({@link ChaosStacks} rolls it
  * out again every few seconds), so a request fails legitimately only when its entry node itself
  * was under a fault: killed (until it serves again), or cut off by a partition (until a second after the
- * heal). Any other failure is one the mesh should not have let through ({@link #judge}).
+ * heal, or later until it serves again, at most {@link #PARTITION_CATCH_UP} after the heal). Any other failure is one the mesh should not have let through ({@link #judge}).
  */
 final class ChaosHttp {
     static final String SERVICE = "chaos_web";
@@ -46,6 +46,13 @@ final class ChaosHttp {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     /** After a partition heals: the entry's own connections to the others may still be in their connect timeout. */
     private static final Duration PARTITION_GRACE = Duration.ofSeconds(1);
+    /**
+     * ... and, past that second, until the entry serves a request again, for at most this long: an
+     * entry cut off missed every change meanwhile (the rolling updates replace the web tasks every
+     * few seconds), and routes to tasks that are gone until its node has caught up with the
+     * managers, as a restarted entry does.
+     */
+    static final Duration PARTITION_CATCH_UP = Duration.ofSeconds(10);
 
     /** A failed request: through which node, when it was sent and ended, and why. */
     record Failure(String entry, Instant start, Instant end, String cause) {}
@@ -133,7 +140,8 @@ final class ChaosHttp {
     /**
      * Whether a fault on the failure's entry node explains it: the request overlapped a kill of the entry,
      * from the kill until the entry served a request again, or a partition of the entry, until
-     * {@link #PARTITION_GRACE} after the heal. {@code served}: when requests through the entry succeeded, in order.
+     * {@link #PARTITION_GRACE} after the heal, or until it served again if later, but no later than
+     * {@link #PARTITION_CATCH_UP} after the heal. {@code served}: when requests through the entry succeeded, in order.
      */
     static boolean judge(Failure failure, List<ChaosNemesis.Span> spans, List<Instant> served) {
         for (ChaosNemesis.Span span : spans) {
@@ -144,7 +152,10 @@ final class ChaosHttp {
             if (span.kind().kill()) {
                 until = firstAfter(served, span.end());
             } else if (span.kind().partition()) {
+                Instant caughtUp = firstAfter(served, span.end());
+                Instant cap = span.end().plus(PARTITION_CATCH_UP);
                 until = span.end().plus(PARTITION_GRACE);
+                until = caughtUp.isAfter(until) ? (caughtUp.isBefore(cap) ? caughtUp : cap) : until;
             } else {
                 continue;
             }

@@ -34,9 +34,17 @@ class ChaosHttpTest {
         List<Span> spans = List.of(new Span(Kind.PARTITION_WORKER, W, T, T.plusSeconds(2)),
                 new Span(Kind.PAUSE_MANAGER, "127.0.15.1", T, T.plusSeconds(1)),
                 new Span(Kind.FILL_DISK_MANAGER, "127.0.15.2", T, T.plusSeconds(3)));
-        assertThat(ChaosHttp.judge(failure(W, 500, 5500), spans, List.of())).isTrue();
-        assertThat(ChaosHttp.judge(failure(W, 2900, 2950), spans, List.of())).isTrue();
-        assertThat(ChaosHttp.judge(failure(W, 3100, 3150), spans, List.of())).isFalse();
+        List<Instant> servedAtOnce = List.of(T.minusSeconds(1), T.plusMillis(2100));
+        assertThat(ChaosHttp.judge(failure(W, 500, 5500), spans, servedAtOnce)).isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 2900, 2950), spans, servedAtOnce)).as("within a second of the heal").isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 3100, 3150), spans, servedAtOnce)).as("served again, and past the second").isFalse();
+        // an entry catching up after the heal: excused until it serves again, at most 10 s after the heal
+        List<Instant> servedLater = List.of(T.minusSeconds(1), T.plusMillis(4500), T.plusSeconds(20));
+        assertThat(ChaosHttp.judge(failure(W, 4000, 4010), spans, servedLater)).as("not serving yet").isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 4600, 4610), spans, servedLater)).as("after it served again").isFalse();
+        List<Instant> neverAgain = List.of(T.minusSeconds(1));
+        assertThat(ChaosHttp.judge(failure(W, 11_900, 11_950), spans, neverAgain)).as("within 10 s of the heal").isTrue();
+        assertThat(ChaosHttp.judge(failure(W, 12_100, 12_150), spans, neverAgain)).as("past 10 s of the heal").isFalse();
         assertThat(ChaosHttp.judge(failure("127.0.15.1", 500, 600), spans, List.of())).as("a paused entry only delays").isFalse();
         assertThat(ChaosHttp.judge(failure("127.0.15.2", 500, 600), spans, List.of())).as("a full disk is no excuse").isFalse();
     }
