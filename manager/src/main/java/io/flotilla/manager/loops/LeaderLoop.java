@@ -197,9 +197,28 @@ public final class LeaderLoop implements AutoCloseable {
             submitted |= !step.commands().isEmpty();
             if (step.phase() == LeaderCore.Phase.PLACE) {
                 countPlaced(step.commands());
+                logFencedPlacements(step.commands());
             }
         } while (!step.passDone());
         return submitted;
+    }
+
+    /**
+     * Every placement of a fenced task, with the term and the task's slot: rare, and what tells
+     * afterwards which leader placed each copy when a slot ran two (the chaos run saw one).
+     */
+    private void logFencedPlacements(List<Command> commands) {
+        for (Command command : commands) {
+            if (command instanceof Command.AssignTasks assign) {
+                for (Command.Assignment assignment : assign.assignments()) {
+                    if (assignment.allocation().fenced()) {
+                        String task = store.state().task(assignment.taskId()).map(t -> t.displayName()).orElse("?");
+                        LOG.info("fenced task {} ({}) placed on node {} in term {}", assignment.taskId(), task,
+                                assignment.nodeId(), store.term());
+                    }
+                }
+            }
+        }
     }
 
     private void countPlaced(List<Command> commands) {
