@@ -88,6 +88,15 @@ final class ChaosLedger {
      * the API may no longer record the exit of a task its node was judged lost for.
      */
     static int sawAnotherWriter(Path dir) throws IOException {
+        return sawAnotherWriter(dir, null);
+    }
+
+    /**
+     * As {@link #sawAnotherWriter(Path)}, and copies each such output to {@code keep} (named
+     * {@code <node dir>-<task id>.log}) when not null: the nodes' data dirs may be tmpfs mounts
+     * ({@link ChaosDisks}), gone once the run ends.
+     */
+    static int sawAnotherWriter(Path dir, Path keep) throws IOException {
         try (java.util.stream.Stream<Path> files = Files.find(dir, 5, (path, attributes) ->
                 path.getFileName().toString().equals("output.log") && path.getParent().getParent().getFileName().toString().equals("tasks"))) {
             int saw = 0;
@@ -95,6 +104,12 @@ final class ChaosLedger {
                 try {
                     if (Files.readString(file, StandardCharsets.ISO_8859_1).contains(SAW_ANOTHER_WRITER)) {
                         saw++;
+                        if (keep != null) {
+                            Path node = dir.relativize(file).getName(0);
+                            Files.createDirectories(keep);
+                            Files.copy(file, keep.resolve(node + "-" + file.getParent().getFileName() + ".log"),
+                                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        }
                     }
                 } catch (IOException e) {
                     // a task directory removed meanwhile

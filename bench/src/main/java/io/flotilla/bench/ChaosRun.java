@@ -159,7 +159,8 @@ final class ChaosRun {
             ChaosHttp.episodes(tally.failed()).forEach(e -> out.println("chaos: HTTP failures not excused: " + e));
             cluster.killAll();
             int leftovers = leftovers(config.dir(), out);
-            ChaosLedger.Check ledger = ChaosLedger.check(config.dir().resolve("ledger"), ChaosLedger.sawAnotherWriter(config.dir()));
+            ChaosLedger.Check ledger = ChaosLedger.check(config.dir().resolve("ledger"),
+                    ChaosLedger.sawAnotherWriter(config.dir(), config.dir().resolve("ledger-found")));
             ledger.breaks().forEach(b -> out.println("chaos: ledger: " + b));
             return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, failures,
                     faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown, ledger, tally,

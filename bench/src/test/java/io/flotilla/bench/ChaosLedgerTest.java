@@ -51,6 +51,13 @@ class ChaosLedgerTest {
         int saw = ChaosLedger.sawAnotherWriter(dir);
         assertThat(saw).isEqualTo(1);
         assertThat(ChaosLedger.check(CLEAN, saw).ok()).isFalse();
+        // kept outside the nodes' data dirs (tmpfs mounts in a run with full disks), for a look afterwards
+        Path keep = dir.resolve("ledger-found");
+        assertThat(ChaosLedger.sawAnotherWriter(dir, keep)).isEqualTo(1);
+        assertThat(Files.readString(keep.resolve("n5-t1.log"))).contains("Two copies of this slot");
+        try (var kept = Files.list(keep)) {
+            assertThat(kept.count()).isEqualTo(1);
+        }
     }
 
     @Test
