@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  * retries on another task, ejection) and the service's rolling updates ({@link ChaosStacks} rolls it
  * out again every few seconds), so a request fails legitimately only when its entry node itself
  * was under a fault: killed (until it serves again), or cut off by a partition (until a second after the
- * heal, or later until it serves again, at most {@link #PARTITION_CATCH_UP} after the heal). Any other failure is one the mesh should not have let through ({@link #judge}).
+ * heal, or later until it serves again, at most {@link #PARTITION_CATCH_UP} after the heal). Any
+ * other failure is one the mesh should not have let through ({@link #judge}).
  */
 final class ChaosHttp {
     static final String SERVICE = "chaos_web";
@@ -152,10 +153,11 @@ final class ChaosHttp {
             if (span.kind().kill()) {
                 until = firstAfter(served, span.end());
             } else if (span.kind().partition()) {
-                Instant caughtUp = firstAfter(served, span.end());
+                Instant servedAgain = firstAfter(served, span.end());
                 Instant cap = span.end().plus(PARTITION_CATCH_UP);
-                until = span.end().plus(PARTITION_GRACE);
-                until = caughtUp.isAfter(until) ? (caughtUp.isBefore(cap) ? caughtUp : cap) : until;
+                Instant caughtUp = servedAgain.isBefore(cap) ? servedAgain : cap;
+                Instant grace = span.end().plus(PARTITION_GRACE);
+                until = caughtUp.isAfter(grace) ? caughtUp : grace;
             } else {
                 continue;
             }

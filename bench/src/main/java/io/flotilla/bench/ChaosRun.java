@@ -110,7 +110,8 @@ final class ChaosRun {
             }
             List<String> registers = List.copyOf(nodeOf.keySet());
             ChaosClients clients = new ChaosClients(managers, nodeOf);
-            List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000, config.faults(), cluster.managers(), cluster.size() - cluster.managers());
+            List<ChaosNemesis.Fault> schedule = ChaosNemesis.schedule(config.seed(), 1000, config.faults(), cluster.managers(),
+                    config.workers());
             out.printf("chaos: seed %d, %d s, faults %s …%n", config.seed(), config.length().toSeconds(), schedule.subList(0, 3));
             clients.start(config.writers(), config.readers(), config.seed());
             stacks.start(config.seed());
@@ -222,13 +223,15 @@ final class ChaosRun {
                     running.addAll(ids);
                 }
                 // the web service's last rolling update done: every task runs its current generation
-                String generation = new ApiClient(leader).service(ChaosHttp.SERVICE).spec().task().environment().get(ChaosHttp.GENERATION);
+                String generation = new ApiClient(leader).service(ChaosHttp.SERVICE).spec().task().environment()
+                        .get(ChaosHttp.GENERATION);
                 boolean rolledOut = FailoverReads.running(leader, ChaosHttp.SERVICE).stream()
                         .allMatch(t -> generation.equals(t.spec().environment().get(ChaosHttp.GENERATION)));
                 atReplicas &= rolledOut;
                 Set<String> processes = taskProcesses();
                 why[0] = views.size() + " views of the registers, running tasks " + running
-                        + (atReplicas ? "" : rolledOut ? " (not every service at its replicas)" : " (" + ChaosHttp.SERVICE + " not all at " + generation + ")")
+                        + (atReplicas ? "" : rolledOut ? " (not every service at its replicas)"
+                                : " (" + ChaosHttp.SERVICE + " not all at " + generation + ")")
                         + ", task processes of " + processes;
                 return views.size() == 1 && atReplicas && processes.equals(running);
             });

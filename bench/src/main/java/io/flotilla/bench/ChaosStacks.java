@@ -32,6 +32,8 @@ final class ChaosStacks {
     static final String PRESENT = "present";
     static final String ABSENT = "absent";
     private static final int CLIENT = 500;
+    /** The register of the web service's generation (its rolling updates). */
+    static final String GENERATION_REGISTER = "generation-" + ChaosHttp.SERVICE;
 
     private final List<String> managers;
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -44,8 +46,6 @@ final class ChaosStacks {
         this.managers = List.copyOf(managers);
     }
 
-    private static final String GENERATION = "generation-" + ChaosHttp.SERVICE;
-
     static String stack(int i) {
         return "chaos-s" + i;
     }
@@ -57,7 +57,7 @@ final class ChaosStacks {
             registers.add("stack-" + stack(i));
         }
         registers.add("replicas-" + ChaosRun.SERVICE);
-        registers.add(GENERATION);
+        registers.add(GENERATION_REGISTER);
         return List.copyOf(registers);
     }
 
@@ -70,12 +70,12 @@ final class ChaosStacks {
         }
         long now = System.nanoTime();
         history.add(RegisterOp.write(CLIENT, "replicas-" + ChaosRun.SERVICE, Integer.toString(ChaosRun.REPLICAS), now - 2, now - 1));
-        history.add(RegisterOp.write(CLIENT, GENERATION, "g0", now - 2, now - 1)); // deployed with the run's stack
+        history.add(RegisterOp.write(CLIENT, GENERATION_REGISTER, "g0", now - 2, now - 1)); // deployed with the run's stack
     }
 
     /** The rolling updates of the web service acknowledged. */
     static long rollouts(List<RegisterOp> history) {
-        return history.stream().filter(op -> op.register().equals(GENERATION) && op.outcome() == RegisterOp.Outcome.OK).count() - 1;
+        return history.stream().filter(op -> op.register().equals(GENERATION_REGISTER) && op.outcome() == RegisterOp.Outcome.OK).count() - 1;
     }
 
     void start(long seed) {
@@ -127,8 +127,8 @@ final class ChaosStacks {
             int replicas = client.service(ChaosRun.SERVICE).spec().replicas();
             reads.add(RegisterOp.read(1100 + m, "replicas-" + ChaosRun.SERVICE, Integer.toString(replicas), invoke, System.nanoTime()));
             invoke = System.nanoTime();
-            String generation = client.service(ChaosHttp.SERVICE).spec().task().environment().get(ChaosHttp.GENERATION);
-            reads.add(RegisterOp.read(1100 + m, GENERATION, generation, invoke, System.nanoTime()));
+            String current = client.service(ChaosHttp.SERVICE).spec().task().environment().get(ChaosHttp.GENERATION);
+            reads.add(RegisterOp.read(1100 + m, GENERATION_REGISTER, current, invoke, System.nanoTime()));
         }
         return reads;
     }
@@ -179,7 +179,7 @@ final class ChaosStacks {
         String value;
         Runnable call;
         if (random.nextInt(6) == 0) {
-            register = GENERATION;
+            register = GENERATION_REGISTER;
             value = "g" + ++generation;
             call = () -> client.updateService(ChaosHttp.SERVICE, new ServiceUpdateRequest(null, Map.of(ChaosHttp.GENERATION, value),
                     null, null, null, null, null, null, null, null, null, null, false));

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Timeout;
  * A short chaos run on real node processes (a fixed seed) must find nothing: SIGKILLs (a host, an agent alone), pauses,
  * partitions (iptables, {@link ChaosPartitions}) and full disks ({@link ChaosDisks}) on five
  * managers and two workers, with the fenced ledger ({@link ChaosLedger}) and HTTP load through every
- * node's mesh ({@link ChaosHttp}) while the web service is rolled out again and again; the run's own history with one acknowledgement for a write never
+ * node's mesh ({@link ChaosHttp}) while the web service is rolled out again and again; the run's own
+ * history with one acknowledgement for a write never
  * sent, and its ledger with a stale copy's append, must be found out. About a minute and a half.
  * Two workers, not the bench's default three: seven node JVMs on CI's two cores, and the seed's
  * schedule (which worker each fault hits) as this test describes it.

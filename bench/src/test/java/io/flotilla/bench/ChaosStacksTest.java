@@ -58,7 +58,7 @@ class ChaosStacksTest {
 
     @Test
     void aRollingUpdateIsARegisterToo() {
-        String generation = "generation-" + ChaosHttp.SERVICE;
+        String generation = ChaosStacks.GENERATION_REGISTER;
         List<RegisterOp> history = List.of(change(generation, "g0", 1, RegisterOp.Outcome.OK),
                 change(generation, "g1", 10, RegisterOp.Outcome.OK), change(generation, "g2", 20, RegisterOp.Outcome.FAIL));
         assertThat(ChaosStacks.registers()).contains(generation);

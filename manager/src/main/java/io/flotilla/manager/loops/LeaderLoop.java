@@ -212,7 +212,7 @@ public final class LeaderLoop implements AutoCloseable {
             if (command instanceof Command.AssignTasks assign) {
                 for (Command.Assignment assignment : assign.assignments()) {
                     if (assignment.allocation().fenced()) {
-                        String task = store.state().task(assignment.taskId()).map(t -> t.displayName()).orElse("?");
+                        String task = store.state().task(assignment.taskId()).map(io.flotilla.model.Task::displayName).orElse("?");
                         LOG.info("fenced task {} ({}) placed on node {} in term {}", assignment.taskId(), task,
                                 assignment.nodeId(), store.term());
                     }
