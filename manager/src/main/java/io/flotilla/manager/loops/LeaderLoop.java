@@ -28,12 +28,22 @@ import org.slf4j.LoggerFactory;
  * by a {@link ChangeTracker}); without a feed every pass is a full one.
  *
  * <p>An iteration that fails is logged and retried on the next tick; nothing stops the loop but
- * {@link #close}.
+ * {@link #close}. A submission that failed may still commit (a timeout, a leader whose log is
+ * stuck): it stays in the leader's log and commits with the next entry. So after a failure the loop
+ * decides again only once a {@link #BARRIER} it submitted is applied: every entry it submitted
+ * before (one Raft client lane, ordered) is then applied or gone, and the next pass sees it. Without
+ * that a pass re-decided on a state without its own last decision: a slot filled twice (the chaos
+ * run saw a fenced slot run two tasks this way).
  */
 public final class LeaderLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderLoop.class);
     private static final int MAX_BUSY_ITERATIONS = 100;
     private static final int PIPELINED_PARTS = 8;
+    /**
+     * An entry that changes nothing (every manager version applies it so), submitted after a failed
+     * submission: once it is applied, so is everything the loop submitted before it.
+     */
+    static final Command BARRIER = new Command.DeleteTasks(List.of());
 
     private final ClusterStore store;
     private final LeaderCore core;
@@ -51,6 +61,8 @@ public final class LeaderLoop implements AutoCloseable {
     private final boolean incremental;
     /** Where passes and placements are counted ({@code flotilla_leader_*}); none until given. */
     private volatile Meters meters;
+    /** A submission of this loop failed and may still commit: the next pass waits for a {@link #BARRIER}. */
+    private boolean unsettled;
 
     /** The loop's meters: the time of each pass that submitted or not, and the tasks it placed. */
     public record Meters(io.micrometer.core.instrument.Timer pass, io.micrometer.core.instrument.Counter placed) {}
@@ -148,6 +160,9 @@ public final class LeaderLoop implements AutoCloseable {
                     LOG.info("leading in term {}: control loop resumes, nodes get a fresh grace period", term);
                 }
                 announceTerm(term); // also the term it led from its start in, unless announceNow did
+                if (unsettled) {
+                    settle();
+                }
                 store.awaitIndex(seen, tick);
                 seen = store.state().index();
                 long began = System.nanoTime();
@@ -170,10 +185,23 @@ public final class LeaderLoop implements AutoCloseable {
             } catch (InterruptedException e) {
                 return; // only close() interrupts this thread
             } catch (RuntimeException e) {
-                LOG.warn("control loop iteration failed; retrying: {}", e.toString(), e);
+                unsettled = true; // across terms too: a lane's retry may append the entry in a later term
+                LOG.warn("control loop iteration failed; retrying once what it submitted is decided: {}", e.toString(), e);
                 sleepQuietly();
             }
         }
+    }
+
+    /**
+     * Waits until everything this loop submitted before is applied or gone: submits a
+     * {@link #BARRIER} and waits for it (a failure leaves the loop unsettled, and it tries again).
+     */
+    private void settle() throws InterruptedException {
+        long before = store.state().index();
+        submitAll(List.of(BARRIER));
+        unsettled = false;
+        LOG.info("control loop settled after a failed submission: applied up to index {} (was {}) before deciding again",
+                store.state().index(), before);
     }
 
     /** One pass of the core, step by step; returns true if it submitted anything. */

@@ -63,7 +63,10 @@ final class SimulatedManager {
         return isLeader() && noOpIndex >= 0 && commitIndex > noOpIndex && appliedIndex == commitIndex;
     }
 
-    /** Caught up with itself: every entry it appended is applied, so it never decides twice on one state. */
+    /**
+     * Caught up with itself: every entry it appended is applied, so it never decides twice on one
+     * state (the real loop waits for every submission, and after a failed one for a barrier entry).
+     */
     boolean caughtUp() {
         return isReadyLeader() && commitIndex == log.size();
     }
