@@ -26,14 +26,15 @@ import org.slf4j.LoggerFactory;
  * request is complete, so the request can be sent again; a larger or chunked one goes out as it
  * arrives and is never sent twice ({@link ProxiedRequest}). The response is passed on as it
  * arrives; the retry decision (502/503 from the backend) is taken on its status line, before any
- * byte reaches the client. Back-pressure both ways: a side that cannot take more stops the other
+ * byte reaches the client; a small response that may still be retried is kept whole until its
+ * end ({@link HeldResponse}). Back-pressure both ways: a side that cannot take more stops the other
  * side's reading.
  *
  * <p>Nothing lost: a connect failure moves on to another backend (no request byte was sent); an
- * idempotent request with a kept body is sent once more, elsewhere, after a 502/503 or a reset
- * before any response byte ({@link BackendChoice}). Answers of our own: 503 no backend, 502 all
- * attempts failed, 504 no response headers within the response timeout, 400 a body longer than
- * its Content-Length.
+ * idempotent request with a kept body is sent once more, elsewhere, after a 502/503, a reset
+ * before any response byte, or the loss of a held response ({@link BackendChoice}). Answers of
+ * our own: 503 no backend, 502 all attempts failed, 504 no response headers within the response
+ * timeout, 400 a body longer than its Content-Length.
  */
 final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     /** The connection's trace is one category: what an exchange logs reads as the proxy handler's. */
@@ -62,6 +63,8 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     private BackendState backend;
     private BackendHttpHandler connection;
     private boolean over;
+    /** The backend's response, kept until its end before the client sees any of it; null: it streams. */
+    private HeldResponse held;
 
     HttpProxyExchange(HttpProxyHandler client, ChannelHandlerContext ctx, MeshRuntime runtime, boolean http2,
             HttpRequest request, boolean keepAlive) {
@@ -233,6 +236,13 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
             attempt();
             return;
         }
+        held = HeldResponse.of(response, mayRetry());
+        if (held == null) {
+            forwardHead(response);
+        }
+    }
+
+    private void forwardHead(HttpResponse response) {
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         responseReusable = HttpUtil.isKeepAlive(response);
         ProxyMessages.responseForClient(response, choice.setsCookie(backend) ? backend.backend.id() : null);
@@ -249,6 +259,16 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
         if (over) {
             content.release();
             return;
+        }
+        if (held != null) {
+            if (!(content instanceof LastHttpContent)) {
+                held.add(content);
+                return;
+            }
+            HeldResponse whole = held;
+            held = null;
+            forwardHead(whole.head);
+            whole.parts.forEach(part -> ctx.write(part, ctx.voidPromise()));
         }
         if (content instanceof LastHttpContent) {
             responseEnded(content);
@@ -310,10 +330,7 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
         BackendState used = backend;
         used.outstanding.decrementAndGet();
         used.recordFailure();
-        if (connection != null) {
-            connection.channel().close();
-            connection = null;
-        }
+        dropConnection();
         log.debug("{}: {} failed mid-request: {}", route.service(), used, cause.toString());
         if (over) {
             return;
@@ -324,7 +341,9 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
             ctx.close();
             return;
         }
-        if (!responseStarted && mayRetry()) {
+        boolean heldBack = held != null;
+        releaseHeld();
+        if ((!responseStarted || heldBack) && mayRetry()) {
             choice.retrying(used);
             request.resend();
             attempt();
@@ -336,6 +355,13 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
 
     private boolean mayRetry() {
         return choice.mayRetry() && ctx.channel().isActive();
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.release();
+            held = null;
+        }
     }
 
     // ---- answers of our own -------------------------------------------------------------
@@ -387,6 +413,7 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
 
     private void release() {
         client.awaitNoResponseHeaders();
+        releaseHeld();
         request.release();
         if (localAnswer != null) {
             localAnswer.release();

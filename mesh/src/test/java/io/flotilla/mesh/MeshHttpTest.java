@@ -176,6 +176,37 @@ class MeshHttpTest {
     }
 
     @Test
+    void aSmallResponseCutOffAfterItsHeadersIsRetriedElsewhereForAnIdempotentRequest() throws Exception {
+        TestBackend good = fixture.backend("good");
+        try (ServerSocket cutting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                while (!cutting.isClosed()) {
+                    try (Socket socket = cutting.accept()) {
+                        socket.getInputStream().read(new byte[8192]);
+                        var out = socket.getOutputStream();
+                        out.write("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc".getBytes());
+                        out.flush();
+                        Thread.sleep(50); // the head and a third of the body are out: the host dies
+                        socket.setSoLinger(true, 0);
+                    } catch (java.io.IOException e) {
+                        return;
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            MeshRoute route = new MeshRoute("s", null, null, Balancing.ROUND_ROBIN,
+                    List.of(new MeshBackend("cut", "127.0.0.1", cutting.getLocalPort()), good.backend()));
+            int port = fixture.http(route);
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> response = fixture.get(port, "/g");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.body()).isEqualTo("good /g");
+            }
+        }
+    }
+
+    @Test
     void powerOfTwoChoicesAvoidsTheBusyBackend() {
         TestBackend slow = fixture.backend("slow");
         TestBackend fast = fixture.backend("fast");
