@@ -7,8 +7,8 @@ import java.util.List;
  * Which backend one HTTP request tries next, and whether it may try another: balanced per request
  * by {@link Balancer} (the sticky cookie it brought, or its client's address), never the same
  * backend twice, at most {@link MeshRuntime#maxAttempts} backends, and at most one retry after a
- * backend took the request: only for an idempotent request whose body is kept, when the mesh's
- * options allow it.
+ * backend took the request (a reused connection that failed before any answer does not count):
+ * only for an idempotent request whose body is kept, when the mesh's options allow it.
  */
 final class BackendChoice {
     private final RouteState route;
@@ -39,6 +39,21 @@ final class BackendChoice {
     /** A backend that could not be reached: the request never got there, so this is no retry. */
     void unreachable(BackendState backend) {
         triedAlso(backend);
+    }
+
+    /**
+     * A pooled connection, reused for this request, failed before any response byte: the backend
+     * may have closed it while it idled (keep-alive's race), or its task is gone (a rolling update
+     * stopped it before this node's table dropped it). An idempotent request with a kept body then
+     * goes elsewhere without spending its one retry; still at most {@code maxAttempts} backends.
+     */
+    boolean staleConnection(BackendState used) {
+        if (!retryable) {
+            return false;
+        }
+        route.retries.increment();
+        triedAlso(used);
+        return true;
     }
 
     /** Whether the request may go once more, elsewhere, after a backend took it. */

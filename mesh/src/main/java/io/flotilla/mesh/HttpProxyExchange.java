@@ -65,6 +65,8 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     private boolean over;
     /** The backend's response, kept until its end before the client sees any of it; null: it streams. */
     private HeldResponse held;
+    /** The backend connection in use came from the pool (it carried an earlier request). */
+    private boolean reused;
 
     HttpProxyExchange(HttpProxyHandler client, ChannelHandlerContext ctx, MeshRuntime runtime, boolean http2,
             HttpRequest request, boolean keepAlive) {
@@ -161,7 +163,8 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
         backend = chosen;
         chosen.outstanding.incrementAndGet();
         BackendHttpHandler pooled = runtime.pooled(chosen, ctx.channel().eventLoop());
-        if (pooled != null) {
+        reused = pooled != null;
+        if (reused) {
             send(pooled);
             return;
         }
@@ -343,6 +346,11 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
         }
         boolean heldBack = held != null;
         releaseHeld();
+        if (!responseStarted && reused && ctx.channel().isActive() && choice.staleConnection(used)) {
+            request.resend();
+            attempt();
+            return;
+        }
         if ((!responseStarted || heldBack) && mayRetry()) {
             choice.retrying(used);
             request.resend();

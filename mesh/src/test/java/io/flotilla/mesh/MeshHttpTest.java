@@ -207,6 +207,51 @@ class MeshHttpTest {
     }
 
     @Test
+    void reusedConnectionsThatFailBeforeAnAnswerDoNotSpendTheRetry() throws Exception {
+        TestBackend good = fixture.backend("good");
+        try (ServerSocket first = oneAnswerPerConnection(); ServerSocket second = oneAnswerPerConnection()) {
+            MeshRoute route = new MeshRoute("s", null, null, Balancing.ROUND_ROBIN, List.of(
+                    new MeshBackend("a", "127.0.0.1", first.getLocalPort()),
+                    new MeshBackend("b", "127.0.0.1", second.getLocalPort()), good.backend()));
+            int port = fixture.http(route);
+            for (int i = 0; i < 12; i++) { // after the first round, a and b fail on every pooled connection
+                assertThat(fixture.get(port, "/g").statusCode()).as("request %d", i).isEqualTo(200);
+            }
+        }
+    }
+
+    /**
+     * A backend whose connections answer one request each, then reset on the next (a task that went
+     * away while the mesh kept its idle connection).
+     */
+    private static ServerSocket oneAnswerPerConnection() throws java.io.IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket socket = server.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (socket) {
+                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
+                            while (!in.readLine().isEmpty()) {
+                                // the request head
+                            }
+                            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nonce".getBytes());
+                            in.readLine(); // the next request on this connection
+                            socket.setSoLinger(true, 0);
+                        } catch (java.io.IOException | NullPointerException e) {
+                            // the mesh closed the connection
+                        }
+                    });
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
+        return server;
+    }
+
+    @Test
     void powerOfTwoChoicesAvoidsTheBusyBackend() {
         TestBackend slow = fixture.backend("slow");
         TestBackend fast = fixture.backend("fast");
