@@ -196,9 +196,18 @@ public final class ClusterStateMachine extends BaseStateMachine {
 
     private volatile String fatal;
 
-    /** Why this state machine stopped its log (an entry it cannot read), or null. */
+    /** Why this state machine stopped its log (an entry it cannot read), or why the log failed, or null. */
     public String fatal() {
         return fatal;
+    }
+
+    /** Ratis' log worker failed a write (a full disk): it writes nothing more, ever; the node exits with this. */
+    @Override
+    public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+        String at = failedEntry == null ? "" : " at index " + failedEntry.getIndex();
+        fatal = "its Raft log could not be written" + at + " (" + cause + "), and Ratis never writes that log again; make"
+                + " room in the data dir and start the node again on it (a service manager restarting it on failure does)";
+        LOG.error("the Raft log failed{}: {}", at, cause.toString());
     }
 
     @Override

@@ -117,19 +117,34 @@ final class RaftClientLanes {
         }
     }
 
-    /** Closes every lane's client. */
+    /** How long closing the clients may take: Ratis' close waits for its requests in flight, forever if the server is wedged. */
+    static final java.time.Duration CLOSE_LIMIT = java.time.Duration.ofSeconds(5);
+
+    /**
+     * Closes every lane's client, for {@link #CLOSE_LIMIT} at most: a server whose log failed answers
+     * its requests in flight never, and a node exiting on that must not hang in its close.
+     */
     void close() {
-        synchronized (monitor) {
-            for (int lane = 0; lane < CLIENT_LANES; lane++) {
-                RaftClient client = clients.get(lane);
-                try {
-                    if (client != null) {
-                        client.close();
+        Thread closing = Thread.ofPlatform().name("raft-clients-close").daemon(true).start(() -> {
+            synchronized (monitor) {
+                for (int lane = 0; lane < CLIENT_LANES; lane++) {
+                    RaftClient client = clients.get(lane);
+                    try {
+                        if (client != null) {
+                            client.close();
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("closing a Raft client failed", e);
                     }
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("closing a Raft client failed", e);
                 }
             }
+        });
+        try {
+            if (!closing.join(CLOSE_LIMIT)) {
+                LOG.warn("Raft clients still closing after {}: left to end with the process", CLOSE_LIMIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

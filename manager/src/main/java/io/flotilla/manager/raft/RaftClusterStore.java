@@ -61,6 +61,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     final RaftClientLanes lanes; // package-private: a test sends an entry no release writes
     private final CommandProposer proposer;
     private final RaftMembership membership;
+    private final LogStall logStall = new LogStall();
     private volatile RaftServer.Division division;
     private volatile PeerReconnects reconnects;
     private volatile boolean closed;
@@ -379,11 +380,14 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     /**
      * Why this manager stopped its log by itself (an entry it cannot read: Ratis then closes the
-     * server), or null: the node exits with it. Not a closed division as such — a manager removed
+     * server), or why its log stopped writing ({@link LogStall}), or null: the node exits with it
+     * (polled every second). Not a closed division as such — a manager removed
      * from the group sees its division close before its node turns it into a worker.
      */
     public String failure() {
-        return closed ? null : machine.fatal();
+        String fatal = closed ? null : machine.fatal();
+        RaftServer.Division current = division;
+        return closed || fatal != null || current == null ? fatal : logStall.check(current.getRaftLog());
     }
 
     /** Stops the client and the server. Takes no snapshot: the log is the state. */
