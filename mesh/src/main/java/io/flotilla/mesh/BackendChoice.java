@@ -17,6 +17,8 @@ final class BackendChoice {
     private final int maxAttempts;
     private final boolean retryable;
     private List<BackendState> tried = List.of();
+    /** Of {@link #tried}: backends the request never reached (connect failed): they count against no limit. */
+    private int unreachable;
     private boolean retried;
 
     BackendChoice(RouteState route, String clientIp, String stickyId, boolean idempotent, MeshRuntime runtime) {
@@ -27,9 +29,12 @@ final class BackendChoice {
         this.retryable = idempotent && runtime.retryIdempotent;
     }
 
-    /** The backend to try next, or null when there is none or enough have been tried. */
+    /**
+     * The backend to try next, or null when there is none left or {@code maxAttempts} took the
+     * request; backends it never reached do not count (a rolling update's stopped tasks refuse at once).
+     */
     BackendState next() {
-        return tried.size() >= maxAttempts ? null : Balancer.pick(route, clientIp, stickyId, tried);
+        return tried.size() - unreachable >= maxAttempts ? null : Balancer.pick(route, clientIp, stickyId, tried);
     }
 
     int triedCount() {
@@ -38,6 +43,7 @@ final class BackendChoice {
 
     /** A backend that could not be reached: the request never got there, so this is no retry. */
     void unreachable(BackendState backend) {
+        unreachable++;
         triedAlso(backend);
     }
 

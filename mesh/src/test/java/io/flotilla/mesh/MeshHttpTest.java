@@ -127,6 +127,24 @@ class MeshHttpTest {
     }
 
     @Test
+    void backendsThatRefuseTheConnectionCountAgainstNoAttemptLimit() throws Exception {
+        TestBackend good = fixture.backend("good");
+        List<MeshBackend> backends = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                backends.add(new MeshBackend("gone" + i, "127.0.0.1", gone.getLocalPort())); // closed: refuses
+            }
+        }
+        backends.add(good.backend()); // tried fourth: round robin over the untried ones from the first
+        int port = fixture.http(new MeshRoute("s", null, null, Balancing.ROUND_ROBIN, backends));
+
+        HttpResponse<String> response = fixture.get(port, "/g");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("good /g");
+    }
+
+    @Test
     void idempotentRequestIsRetriedOnce503ButPostIsNot() {
         TestBackend dying = fixture.backend("dying");
         dying.status = 503;
