@@ -26,14 +26,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ChaosNemesis {
     enum Kind { KILL_LEADER, KILL_MANAGER, KILL_WORKER, KILL_AGENT, PAUSE_MANAGER, PAUSE_WORKER,
-        PARTITION_LEADER, PARTITION_MANAGER, PARTITION_WORKER, FILL_DISK_LEADER, FILL_DISK_MANAGER;
+        PARTITION_LEADER, PARTITION_MANAGER, PARTITION_WORKER, FILL_DISK_LEADER, FILL_DISK_MANAGER,
+        /** Not drawn: a node process that ended by itself, until {@link ChaosSupervisor} had it back. */
+        EXITED;
 
         boolean pause() {
             return this == PAUSE_MANAGER || this == PAUSE_WORKER;
         }
 
         boolean kill() {
-            return name().startsWith("KILL_");
+            return name().startsWith("KILL_") || this == EXITED;
         }
 
         boolean partition() {
@@ -58,7 +60,9 @@ final class ChaosNemesis {
         PROCESS(List.of(Kind.KILL_LEADER, Kind.KILL_MANAGER, Kind.KILL_WORKER, Kind.KILL_AGENT, Kind.PAUSE_MANAGER, Kind.PAUSE_WORKER)),
         PARTITION(List.of(Kind.PARTITION_LEADER, Kind.PARTITION_MANAGER, Kind.PARTITION_WORKER)),
         DISK(List.of(Kind.FILL_DISK_LEADER, Kind.FILL_DISK_MANAGER)),
-        ALL(List.of(Kind.values()));
+        ALL(List.of(Kind.KILL_LEADER, Kind.KILL_MANAGER, Kind.KILL_WORKER, Kind.KILL_AGENT, Kind.PAUSE_MANAGER,
+                Kind.PAUSE_WORKER, Kind.PARTITION_LEADER, Kind.PARTITION_MANAGER, Kind.PARTITION_WORKER, Kind.FILL_DISK_LEADER,
+                Kind.FILL_DISK_MANAGER));
 
         final List<Kind> kinds;
 
@@ -100,6 +104,8 @@ final class ChaosNemesis {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Map<Kind, Integer> done = new TreeMap<>();
     private final List<Span> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The node a kill fault has down right now (it is restarted by the fault, not by {@link ChaosSupervisor}), or null. */
+    private volatile String killing;
     private Thread thread;
 
     /**
@@ -164,9 +170,19 @@ final class ChaosNemesis {
         }
     }
 
-    /** The faults injected so far, each with its node and time span. */
+    /** The faults injected so far, each with its node and time span, and the supervisor's restarts. */
     List<Span> spans() {
         return List.copyOf(spans);
+    }
+
+    /** Adds a span the run saw besides the faults (a node that ended by itself: {@link Kind#EXITED}). */
+    void record(Span span) {
+        spans.add(span);
+    }
+
+    /** Whether a kill fault has the node at {@code address} down now (and will start it again itself). */
+    boolean killing(String address) {
+        return address.equals(killing);
     }
 
     /** Faults injected, by kind. */
@@ -234,6 +250,15 @@ final class ChaosNemesis {
     }
 
     private void kill(Fault fault, FailoverNode node, String target) throws Exception {
+        killing = target;
+        try {
+            killAndRestart(fault, node, target);
+        } finally {
+            killing = null;
+        }
+    }
+
+    private void killAndRestart(Fault fault, FailoverNode node, String target) throws Exception {
         if (fault.kind() == Kind.KILL_AGENT) {
             // the node's JVM alone: its tasks keep running, and the restarted agent must adopt them
             node.process().destroyForcibly().waitFor();

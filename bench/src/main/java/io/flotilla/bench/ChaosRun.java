@@ -88,6 +88,7 @@ final class ChaosRun {
         }, "chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         ChaosNemesis nemesis = new ChaosNemesis(cluster, partitions, out, () -> ChaosLedger.host(cluster));
+        ChaosSupervisor supervisor = null;
         try {
             cluster.form();
             List<String> managers = cluster.addresses().subList(0, cluster.managers());
@@ -118,6 +119,7 @@ final class ChaosRun {
             ChaosNames names = new ChaosNames(managers);
             names.start(config.seed());
             http.start();
+            supervisor = new ChaosSupervisor(cluster, nemesis, out);
             nemesis.start(schedule);
             Thread.sleep(config.length().toMillis());
             nemesis.stop();
@@ -158,6 +160,8 @@ final class ChaosRun {
                     + "; faults then: " + nemesis.spans().stream().filter(s -> !s.end().isBefore(f.start().minusSeconds(10))
                     && !s.start().isAfter(f.end())).toList()));
             ChaosHttp.episodes(tally.failed()).forEach(e -> out.println("chaos: HTTP failures not excused: " + e));
+            supervisor.close();
+            out.println("chaos: node processes that ended by themselves and were started again: " + supervisor.restarts());
             cluster.killAll();
             int leftovers = leftovers(config.dir(), out);
             ChaosLedger.Check ledger = ChaosLedger.check(config.dir().resolve("ledger"),
@@ -168,6 +172,9 @@ final class ChaosRun {
                     acknowledgedChanges, ChaosStacks.rollouts(changes), lostChanges, namesCheck);
         } finally {
             nemesis.stop();
+            if (supervisor != null) {
+                supervisor.close();
+            }
             cleanup.run();
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +24,7 @@ import java.util.Map;
  * {@link ChaosPartitions}, each node starts in a cgroup of its own so that it can be cut off.
  */
 final class FailoverCluster {
-    private final Map<String, FailoverNode> nodes = new LinkedHashMap<>();
+    private final Map<String, FailoverNode> nodes = new java.util.concurrent.ConcurrentHashMap<>(); // the nemesis and the supervisor restart nodes
     private final String prefix;
     private final int base;
     private final Path dir;
