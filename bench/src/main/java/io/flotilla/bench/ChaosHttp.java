@@ -216,7 +216,9 @@ final class ChaosHttp {
             try {
                 HttpResponse<String> response = client.send(request(entry), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() != 200 || !response.body().equals(BODY)) {
-                    cause = "HTTP " + response.statusCode();
+                    String body = response.body().strip(); // the mesh's own answers say which backends it tried
+                    cause = "HTTP " + response.statusCode() + (body.isEmpty() || body.equals(BODY) ? ""
+                            : ": " + body.substring(0, Math.min(160, body.length())));
                 }
             } catch (IOException e) {
                 cause = e.getClass().getSimpleName() + ": " + e.getMessage();
