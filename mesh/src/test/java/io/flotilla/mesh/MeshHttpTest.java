@@ -165,19 +165,10 @@ class MeshHttpTest {
     @Test
     void idempotentRequestIsRetriedAfterResetButPostGets502() throws Exception {
         TestBackend good = fixture.backend("good");
-        try (ServerSocket resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> {
-                while (!resetting.isClosed()) {
-                    try {
-                        Socket socket = resetting.accept();
-                        socket.getInputStream().read(new byte[8192]);
-                        socket.setSoLinger(true, 0);
-                        socket.close(); // RST before any response byte
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            });
+        try (ServerSocket resetting = rawBackend(socket -> {
+            socket.getInputStream().read(new byte[8192]);
+            socket.setSoLinger(true, 0); // RST before any response byte
+        })) {
             MeshRoute route = new MeshRoute("s", null, null, Balancing.ROUND_ROBIN,
                     List.of(new MeshBackend("reset", "127.0.0.1", resetting.getLocalPort()), good.backend()));
             int port = fixture.http(route);
@@ -196,23 +187,12 @@ class MeshHttpTest {
     @Test
     void aSmallResponseCutOffAfterItsHeadersIsRetriedElsewhereForAnIdempotentRequest() throws Exception {
         TestBackend good = fixture.backend("good");
-        try (ServerSocket cutting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> {
-                while (!cutting.isClosed()) {
-                    try (Socket socket = cutting.accept()) {
-                        socket.getInputStream().read(new byte[8192]);
-                        var out = socket.getOutputStream();
-                        out.write("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc".getBytes());
-                        out.flush();
-                        Thread.sleep(50); // the head and a third of the body are out: the host dies
-                        socket.setSoLinger(true, 0);
-                    } catch (java.io.IOException e) {
-                        return;
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
+        try (ServerSocket cutting = rawBackend(socket -> {
+            socket.getInputStream().read(new byte[8192]);
+            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc".getBytes());
+            Thread.sleep(50); // the head and a third of the body are out: the host dies
+            socket.setSoLinger(true, 0);
+        })) {
             MeshRoute route = new MeshRoute("s", null, null, Balancing.ROUND_ROBIN,
                     List.of(new MeshBackend("cut", "127.0.0.1", cutting.getLocalPort()), good.backend()));
             int port = fixture.http(route);
@@ -243,6 +223,24 @@ class MeshHttpTest {
      * away while the mesh kept its idle connection).
      */
     private static ServerSocket oneAnswerPerConnection() throws java.io.IOException {
+        return rawBackend(socket -> {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                // the request head
+            }
+            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nonce".getBytes());
+            in.readLine(); // the next request on this connection
+            socket.setSoLinger(true, 0);
+        });
+    }
+
+    /** What a hand-made backend does with one accepted connection (closed after it). */
+    private interface RawConnection {
+        void serve(Socket socket) throws java.io.IOException, InterruptedException;
+    }
+
+    /** A backend on loopback that misbehaves as {@code each} says, each connection on a thread of its own. */
+    private static ServerSocket rawBackend(RawConnection each) throws java.io.IOException {
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(() -> {
             while (!server.isClosed()) {
@@ -250,15 +248,9 @@ class MeshHttpTest {
                     Socket socket = server.accept();
                     Thread.ofVirtual().start(() -> {
                         try (socket) {
-                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
-                            while (!in.readLine().isEmpty()) {
-                                // the request head
-                            }
-                            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nonce".getBytes());
-                            in.readLine(); // the next request on this connection
-                            socket.setSoLinger(true, 0);
-                        } catch (java.io.IOException | NullPointerException e) {
-                            // the mesh closed the connection
+                            each.serve(socket);
+                        } catch (java.io.IOException | InterruptedException e) {
+                            // the mesh closed the connection, or the test ended
                         }
                     });
                 } catch (java.io.IOException e) {
