@@ -72,10 +72,7 @@ final class ChaosSupervisor implements AutoCloseable {
             }
             cluster.restart(address);
             restarts.incrementAndGet();
-            FailoverReads.awaitUntil(address + " answering again", Duration.ofSeconds(90), () -> {
-                new io.flotilla.client.ApiClient(address).info();
-                return true;
-            });
+            FailoverReads.awaitApi(address);
         } catch (IOException | RuntimeException e) {
             out.println("supervisor: could not start " + address + " again: " + e.getMessage());
         } catch (InterruptedException e) {
