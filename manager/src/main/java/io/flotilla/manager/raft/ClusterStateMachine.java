@@ -205,8 +205,8 @@ public final class ClusterStateMachine extends BaseStateMachine {
     @Override
     public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
         String at = failedEntry == null ? "" : " at index " + failedEntry.getIndex();
-        fatal = "its Raft log could not be written" + at + " (" + cause + "), and Ratis never writes that log again; make"
-                + " room in the data dir and start the node again on it (a service manager restarting it on failure does)";
+        fatal = "its Raft log could not be written" + at + " (" + cause + "), and Ratis never writes that log again; "
+                + LogStall.RESTART_ADVICE;
         LOG.error("the Raft log failed{}: {}", at, cause.toString());
     }
 

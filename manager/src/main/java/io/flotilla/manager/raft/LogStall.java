@@ -15,6 +15,9 @@ import org.apache.ratis.server.raftlog.RaftLog;
 final class LogStall {
     /** How long entries may wait for the disk before the log counts as failed; a healthy log flushes in milliseconds. */
     static final Duration LIMIT = Duration.ofSeconds(5);
+    /** What the operator does about a failed log (the node's exit message ends with it). */
+    static final String RESTART_ADVICE = "make room in the data dir and start the node again on it (a service manager"
+            + " restarting it on failure does)";
 
     private long flushed = Long.MIN_VALUE;
     /** Whether the last check saw entries waiting; {@link #since}: when the wait, as seen, began. */
@@ -52,7 +55,6 @@ final class LogStall {
         }
         return "its Raft log has written nothing for " + Duration.ofNanos(waited).toSeconds() + " s (entries up to index "
                 + lastIndex + " wait, on disk up to " + flushIndex + "): a write failed (a full disk?), and Ratis never"
-                + " writes that log again; make room in the data dir and start the node again on it (a service manager"
-                + " restarting it on failure does)";
+                + " writes that log again; " + RESTART_ADVICE;
     }
 }
