@@ -11,7 +11,7 @@ import java.util.List;
  * only for an idempotent request whose body is kept, when the mesh's options allow it.
  */
 final class BackendChoice {
-    private final RouteState route;
+    private RouteState route;
     private final String clientIp;
     private final String stickyId;
     private final int maxAttempts;
@@ -60,6 +60,21 @@ final class BackendChoice {
         route.retries.increment();
         triedAlso(used);
         return true;
+    }
+
+    /**
+     * Whether backends were tried and none of them took the request: each refused the connection or
+     * failed on a stale pooled one ({@link RouteRefresh} then waits for a newer table).
+     */
+    boolean noneTookIt() {
+        return !tried.isEmpty() && !retried;
+    }
+
+    /** The request goes on to {@code fresh}, a newer table's route, with every backend untried again. */
+    void reroute(RouteState fresh) {
+        route = fresh;
+        tried = List.of();
+        unreachable = 0;
     }
 
     /** Whether the request may go once more, elsewhere, after a backend took it. */

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing lost: a connect failure moves on to another backend (no request byte was sent); an
  * idempotent request with a kept body is sent once more, elsewhere, after a 502/503, a reset
- * before any response byte, or the loss of a held response ({@link BackendChoice}). Answers of
- * our own: 503 no backend, 502 all attempts failed, 504 no response headers within the response
- * timeout, 400 a body longer than its Content-Length.
+ * before any response byte, or the loss of a held response ({@link BackendChoice}); a request that
+ * every backend refused waits for a newer table ({@link RouteRefresh}). Answers of our own:
+ * 503 no backend, 502 all attempts failed, 504 no response headers within the response timeout,
+ * 400 a body longer than its Content-Length.
  */
 final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     /** The connection's trace is one category: what an exchange logs reads as the proxy handler's. */
@@ -51,6 +53,7 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     boolean keepAlive;
     private RouteState route;
     private BackendChoice choice;
+    private RouteRefresh refresh;
     /** The whole request body has arrived from the client. */
     boolean requestDone;
     private boolean requestSent;
@@ -80,9 +83,13 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
         this.http10 = request.protocolVersion() == HttpVersion.HTTP_1_0;
     }
 
-    /** The request goes to {@code route}, from the client at {@code clientIp} ({@code forwardedNode} as Forwarded names it). */
-    void route(RouteState route, String clientIp, String forwardedNode, String proto) {
+    /**
+     * The request goes to {@code route}, from the client at {@code clientIp} ({@code forwardedNode} as
+     * Forwarded names it); {@code lookup} matches it again in the listener's table of the moment.
+     */
+    void route(RouteState route, Supplier<RouteState> lookup, String clientIp, String forwardedNode, String proto) {
         this.route = route;
+        this.refresh = new RouteRefresh(lookup);
         String stickyId = route.route.balancing() == MeshRoute.Balancing.STICKY_COOKIE ? ProxyMessages.stickyCookie(request.head) : null;
         boolean idempotent = !request.streamed && ProxyMessages.idempotent(request.head.method());
         this.choice = new BackendChoice(route, clientIp, stickyId, idempotent, runtime);
@@ -153,6 +160,10 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     void attempt() {
         BackendState chosen = choice.next();
         if (chosen == null) {
+            if (choice.noneTookIt() && refresh.await(route, ctx.executor(), () -> over, this::rerouted)) {
+                log.debug("{}: every backend tried refused; waiting for a newer table", route.service());
+                return;
+            }
             boolean none = choice.triedCount() == 0;
             (none ? route.noBackend : route.exhausted).increment();
             answerLocally(none ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.BAD_GATEWAY,
@@ -186,6 +197,15 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
             }
             send(BackendHttpHandler.of(connected.channel()));
         });
+    }
+
+    /** After {@link RouteRefresh}'s wait: the newer route if one came, with every backend untried. */
+    private void rerouted(RouteState now) {
+        if (now != null && now != route) {
+            route = now;
+            choice.reroute(now);
+        }
+        attempt();
     }
 
     private void send(BackendHttpHandler to) {

@@ -141,7 +141,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             exchange.answerLocally(HttpResponseStatus.NOT_FOUND, "no route for host " + host + " and path " + path);
             return exchange;
         }
-        exchange.route(route, clientIp, forwardedNode, proto);
+        exchange.route(route, () -> listener.routes().http().match(host, path), clientIp, forwardedNode, proto);
         return exchange;
     }
 

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * L4 forwarding of one client connection. Reading from the client waits until a backend is
- * connected (a connect failure tries the next backend); then bytes flow both ways as the very
+ * connected (a connect failure tries the next backend; when every one refused, a newer table is
+ * waited for: {@link RouteRefresh}); then bytes flow both ways as the very
  * buffers that were read (no copy in the proxy), with back-pressure: a side stops reading while
  * the other cannot take more. Half-close is passed on: a FIN from one side shuts the output
  * towards the other, and the pair closes once both directions are done.
@@ -43,6 +44,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private Channel backendChannel;
     private BackendState backend;
     private final List<BackendState> tried = new ArrayList<>(2);
+    private final RouteRefresh refresh = new RouteRefresh(this::route);
     private long startNanos;
     /** A transparent listener's connection: where it was sent (its route and backend port); else null. */
     private InetSocketAddress original;
@@ -88,6 +90,16 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         String clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress();
         BackendState chosen = tried.size() >= maxAttempts ? null : Balancer.pick(route, clientIp, null, tried);
         if (chosen == null) {
+            if (!tried.isEmpty() && refresh.await(route, client.eventLoop(), () -> !client.isActive(), now -> {
+                if (now != route) {
+                    tried.clear(); // a newer table: its backends are all worth a try
+                }
+                connect();
+            })) {
+                log.debug("{}: every backend tried refused TCP client {}; waiting for a newer table", route.service(),
+                        client.remoteAddress());
+                return;
+            }
             (tried.isEmpty() ? route.noBackend : route.exhausted).increment();
             log.debug("{}: no backend for TCP client {} after {} attempt(s)", route.service(), client.remoteAddress(), tried.size());
             client.close();
