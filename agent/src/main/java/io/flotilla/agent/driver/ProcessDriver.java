@@ -171,7 +171,6 @@ public final class ProcessDriver implements Driver {
             leaveNetworks(launch.task().id(), namespace != null);
             throw new DriverException("cannot start the task's shim: " + e.getMessage(), e);
         }
-        Optional<ProcessIdentity> shimIdentity = ProcessIdentity.of(shim.pid());
         long taskPid;
         try {
             taskPid = awaitTaskPid(directory, shim.toHandle());
@@ -179,18 +178,8 @@ public final class ProcessDriver implements Driver {
             leaveNetworks(launch.task().id(), namespace != null);
             throw e;
         }
-        Optional<ProcessIdentity> taskIdentity = ProcessIdentity.of(taskPid);
-        TaskRecord record = TaskRecord.prepared(launch.task(), launch.assignment(), launch.hostPorts(),
-                launch.workingDir().toString());
-        try {
-            directory.writeRecord(new TaskRecord(record.task(), record.assignment(), shim.pid(),
-                    shimIdentity.map(ProcessIdentity::startTime).orElse(null), taskPid,
-                    taskIdentity.map(ProcessIdentity::startTime).orElse(null), record.hostPorts(),
-                    record.workingDir(), clock.instant()));
-        } catch (IOException e) {
-            log.warn("task {}: cannot write its record; a restarted agent will not adopt it: {}",
-                    directory.taskId(), e.getMessage());
-        }
+        recordStarted(directory, TaskRecord.prepared(launch.task(), launch.assignment(), launch.hostPorts(),
+                launch.workingDir().toString()), shim.pid(), taskPid);
         boolean inNamespace = namespace != null;
         CompletableFuture<ExitStatus> exit = shim.onExit().thenApply(ended -> {
             leaveNetworks(launch.task().id(), inNamespace);
@@ -225,9 +214,24 @@ public final class ProcessDriver implements Driver {
         };
     }
 
+    /** Writes the record of a task whose shim and task run: a restarted agent adopts it by these pids. */
+    private void recordStarted(TaskDirectory directory, TaskRecord prepared, long shimPid, long taskPid) {
+        try {
+            directory.writeRecord(new TaskRecord(prepared.task(), prepared.assignment(), shimPid,
+                    ProcessIdentity.of(shimPid).map(ProcessIdentity::startTime).orElse(null), taskPid,
+                    ProcessIdentity.of(taskPid).map(ProcessIdentity::startTime).orElse(null), prepared.hostPorts(),
+                    prepared.workingDir(), clock.instant()));
+        } catch (IOException e) {
+            log.warn("task {}: cannot write its record; a restarted agent will not adopt it: {}",
+                    directory.taskId(), e.getMessage());
+        }
+    }
+
     private Adoption adoptProcess(TaskDirectory directory, TaskRecord record) {
         if (record.shimPid() == null && directory.readExit().isEmpty()) {
-            return new Adoption.Ended(new ExitStatus.Unknown("the agent stopped before the task was started"));
+            Optional<ProcessHandle> shim = ProcessShim.running(directory);
+            return shim.isPresent() ? adoptUnrecorded(directory, record, shim.get())
+                    : new Adoption.Ended(new ExitStatus.Unknown("the agent stopped before the task was started"));
         }
         if (record.shimPid() != null && record.shimStartTime() != null
                 && new ProcessIdentity(record.shimPid(), record.shimStartTime()).isAlive()) {
@@ -247,6 +251,24 @@ public final class ProcessDriver implements Driver {
             ProcessGroups.killQuietly(record.taskPid());
         }
         return new Adoption.Ended(status);
+    }
+
+    /**
+     * The agent stopped after starting the shim and before recording it (the record is written once
+     * the task's pid is known), and the shim runs on: its task is adopted as a recorded one would be,
+     * and the record completed. Otherwise the task would run on with no agent that knows of it.
+     */
+    private Adoption adoptUnrecorded(TaskDirectory directory, TaskRecord prepared, ProcessHandle shim) {
+        long taskPid;
+        try {
+            taskPid = awaitTaskPid(directory, shim);
+        } catch (DriverException e) {
+            return new Adoption.Ended(exitStatus(directory));
+        }
+        recordStarted(directory, prepared, shim.pid(), taskPid);
+        log.info("task {}: adopted its shim (pid {}), which the agent had started but not recorded before it stopped",
+                directory.taskId(), shim.pid());
+        return new Adoption.StillRunning(new ProcessTaskHandle(taskPid, shim.onExit().thenApply(ended -> exitStatus(directory))));
     }
 
     private static ExitStatus exitStatus(TaskDirectory directory) {

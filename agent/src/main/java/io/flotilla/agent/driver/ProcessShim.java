@@ -1,6 +1,8 @@
 package io.flotilla.agent.driver;
 
 import java.io.IOException;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,21 @@ final class ProcessShim {
         log.warn("{} --default-signal is not available (GNU coreutils 8.32 or later): process tasks inherit the "
                 + "agent's ignored signals (a task cannot trap SIGHUP if the agent was started with nohup)", env);
         return "";
+    }
+
+    /**
+     * The shim started for {@code directory} if it runs now, found by its command line
+     * ({@code sh <dir>/shim.sh <dir> …}: the task directory names one task, so one shim at most).
+     */
+    static Optional<ProcessHandle> running(TaskDirectory directory) {
+        String script = directory.shim().toString();
+        String dir = directory.root().toString();
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            return all.filter(process -> process.info().arguments()
+                            .filter(args -> args.length >= 2 && args[0].equals(script) && args[1].equals(dir))
+                            .isPresent())
+                    .findFirst();
+        }
     }
 
     /** @param defaultSignals the command (with its options) run before the program to reset signals, or "" */
