@@ -144,7 +144,9 @@ public final class Mesh implements AutoCloseable {
             try {
                 listeners.put(entry.getKey(), open(entry.getValue(), routes));
             } catch (Exception e) {
-                log.warn("Mesh listener {} {}:{} failed to open: {}", entry.getValue().protocol(),
+                // at debug: the caller has each failure in the MeshBindException and says what it means (a node
+                // process that shares this machine binds the same virtual address, a port taken by someone else)
+                log.debug("Mesh listener {} {}:{} failed to open: {}", entry.getValue().protocol(),
                         entry.getValue().bindAddress(), entry.getValue().port(), e.toString());
                 failures.put(entry.getValue(), e);
             }
