@@ -10,6 +10,7 @@ import io.flotilla.model.api.TaskLogSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,8 @@ public final class ApiServer implements AutoCloseable {
     private final InstantSource clock;
     /** The replicated state: every caller's certificate is judged against it (deny list, roles). */
     private final ClusterStore store;
+    /** How long a {@code ?consistent} read waits for its read index: less than a client's usual 5 s timeout. */
+    static final Duration CONSISTENT_READ_WAIT = Duration.ofSeconds(3);
 
     public ApiServer(InetSocketAddress address, String nodeId, ClusterStore store, Dispatcher dispatcher,
                      InstantSource clock, Supplier<String> ids, TaskLogSource logSource, Supplier<String> leaderId,
@@ -133,6 +136,7 @@ public final class ApiServer implements AutoCloseable {
                 } else {
                     ApiCaller caller = ApiCaller.of(exchange, store.state());
                     caller.authorize(request.method(), request.path());
+                    awaitConsistent(request);
                     answer = route(request, caller);
                 }
             } catch (Exception e) {
@@ -147,6 +151,18 @@ public final class ApiServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("answering {} failed: {}", exchange.path(), e.toString());
+        }
+    }
+
+    /**
+     * A GET with {@code ?consistent} answers from a state that includes every change committed before
+     * it (a Raft read index: linearizable, one round to a majority); 503 without a leader and quorum
+     * within {@link #CONSISTENT_READ_WAIT}. Without it, a manager answers from its own applied state.
+     */
+    private void awaitConsistent(ApiRequest request) throws InterruptedException {
+        String value = request.query().get("consistent");
+        if (value != null && request.method().equals("GET") && !value.equals("false") && !value.equals("0")) {
+            store.awaitConsistent(CONSISTENT_READ_WAIT);
         }
     }
 

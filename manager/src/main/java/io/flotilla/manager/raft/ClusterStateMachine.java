@@ -210,6 +210,12 @@ public final class ClusterStateMachine extends BaseStateMachine {
         LOG.error("the Raft log failed{}: {}", at, cause.toString());
     }
 
+    /** A consistent read's query ({@link LinearizableReads}): its answer is the state, read by the caller once this returns. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();

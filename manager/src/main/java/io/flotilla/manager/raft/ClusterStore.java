@@ -26,6 +26,15 @@ public interface ClusterStore {
      */
     CompletableFuture<ClusterState> submit(Command command);
 
+    /**
+     * Returns once {@link #state()} includes every change committed before the call, so that a read
+     * of it is linearizable (a Raft read index that a majority confirmed); fails with
+     * {@link UnavailableException} without a leader and quorum within {@code max}. A store that is
+     * the whole cluster (tests) is always current.
+     */
+    default void awaitConsistent(Duration max) throws InterruptedException {
+    }
+
     /** True while this manager is the Raft leader and ready (its first entry of the term is applied). */
     boolean isLeader();
 

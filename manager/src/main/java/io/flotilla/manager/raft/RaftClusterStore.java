@@ -61,6 +61,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     final RaftClientLanes lanes; // package-private: a test sends an entry no release writes
     private final CommandProposer proposer;
     private final RaftMembership membership;
+    private final LinearizableReads reads;
     private final LogStall logStall = new LogStall();
     private volatile RaftServer.Division division;
     private volatile PeerReconnects reconnects;
@@ -109,6 +110,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         this.lanes = new RaftClientLanes(this, parameters, peers, () -> division, () -> closed);
         this.proposer = new CommandProposer(lanes, machine, this::quorum, () -> closed);
         this.membership = new RaftMembership(() -> division, this::quorum, lanes);
+        this.reads = new LinearizableReads(lanes, self.getId(), this::quorum);
     }
 
     /**
@@ -265,6 +267,11 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     @Override
     public CompletableFuture<ClusterState> submit(Command command) {
         return proposer.submit(command);
+    }
+
+    @Override
+    public void awaitConsistent(Duration max) throws InterruptedException {
+        reads.await(max);
     }
 
     @Override

@@ -127,6 +127,8 @@ final class RaftSettings {
         // A joining manager is staged (caught up) before the new group commits; on a busy host a
         // fresh JVM needs seconds for that, and a reconfiguration that times out blocks the next.
         RaftServerConfigKeys.setStagingTimeout(properties, TimeDuration.valueOf(30, TimeUnit.SECONDS));
+        // consistent reads (LinearizableReads) take a read index confirmed by a majority; writes are unchanged
+        RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThreshold);
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(properties, false);

@@ -78,6 +78,17 @@ class ApiServerTest {
     }
 
     @Test
+    void aConsistentReadAnswersAsAPlainOne() throws Exception {
+        deploy(TestManagers.stack("shop", "web"));
+
+        HttpTestClient.Answer consistent = http.get("/v1/services?consistent");
+        HttpTestClient.Answer plain = http.get("/v1/services");
+
+        assertThat(consistent.status()).as(consistent.body()).isEqualTo(200);
+        assertThat(consistent.body()).isEqualTo(plain.body()).contains("shop_web");
+    }
+
+    @Test
     void deployListShowAndScale() throws Exception {
         ChangeResult deployed = deploy(TestManagers.stack("shop", "web", "db"));
         assertThat(deployed.index()).isPositive();
