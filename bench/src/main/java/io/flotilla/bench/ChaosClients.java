@@ -4,7 +4,6 @@ import io.flotilla.client.ApiClient;
 import io.flotilla.client.ApiException;
 import io.flotilla.client.ClusterClient;
 import io.flotilla.model.Node;
-import io.flotilla.model.api.ClusterInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,10 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A write is acknowledged only by a 2xx answer; a refused connection never reached a manager
  * (FAIL), and anything else — a timeout, a 503 after proposing, a connection broken mid-request — may
- * or may not have been committed (INFO). A read is tagged {@code leader} when the manager it asked
- * named itself leader just before and just after answering: the API promises no linearizable read
- * (docs/api.md: reads answer from the local applied state), so only those reads are checked against
- * the writes; follower reads are counted, not checked.
+ * or may not have been committed (INFO). A read asks for a consistent answer
+ * ({@code GET …?consistent}: a Raft read index, docs/api.md), from any manager, so every read is
+ * checked against the writes.
  */
 final class ChaosClients {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
@@ -34,7 +32,6 @@ final class ChaosClients {
     private final List<String> registers;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<RegisterOp> history = Collections.synchronizedList(new ArrayList<>());
-    private final List<RegisterOp> followerReads = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     private final Map<Integer, RegisterOp> pending = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -76,12 +73,6 @@ final class ChaosClients {
     List<RegisterOp> history() {
         synchronized (history) {
             return List.copyOf(history);
-        }
-    }
-
-    List<RegisterOp> followerReads() {
-        synchronized (followerReads) {
-            return List.copyOf(followerReads);
         }
     }
 
@@ -131,23 +122,14 @@ final class ChaosClients {
 
     private void read(int client, String manager, String register) {
         try {
-            boolean leaderBefore = leads(manager);
             long invoke = System.nanoTime();
-            Node node = new ApiClient(manager).get("/v1/nodes/" + nodeOf.get(register), Node.class, READ_TIMEOUT);
+            Node node = new ApiClient(manager).get("/v1/nodes/" + nodeOf.get(register) + "?consistent", Node.class,
+                    READ_TIMEOUT);
             long complete = System.nanoTime();
-            boolean leaderAfter = leads(manager);
-            RegisterOp op = RegisterOp.read(client, register, node.spec().labels().get(register), invoke, complete);
-            (leaderBefore && leaderAfter ? history : followerReads).add(op);
+            history.add(RegisterOp.read(client, register, node.spec().labels().get(register), invoke, complete));
         } catch (ApiException e) {
             count("read " + cause(e));
         }
-    }
-
-    /** Whether {@code manager} names itself the leader. */
-    private static boolean leads(String manager) {
-        ClusterInfo info = new ApiClient(manager).get("/v1/cluster", ClusterInfo.class, READ_TIMEOUT);
-        return info.managers().stream().anyMatch(m -> m.id().equals(info.leaderId())
-                && m.apiAddress().startsWith(manager + ":"));
     }
 
     private void count(String cause) {

@@ -50,16 +50,16 @@ final class ChaosRun {
      * {@code faults} the kinds of fault drawn.
      */
     record Config(long seed, Duration length, int writers, int readers, int registers, Path dir, boolean dropAck,
-                  boolean strictReads, boolean spreadRegisters, int managers, int workers, List<ChaosNemesis.Kind> faults) {}
+                  boolean spreadRegisters, int managers, int workers, List<ChaosNemesis.Kind> faults) {}
 
     /** What a run found; {@code converge} null when the cluster did not converge. */
-    record Result(int operations, int acknowledged, int followerReads, ChaosVerdict verdict, Duration converge,
+    record Result(int operations, int acknowledged, ChaosVerdict verdict, Duration converge,
                   Map<String, Long> failures, Map<ChaosNemesis.Kind, Integer> faults, int orphans, int leftovers,
-                  List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, boolean strictReads,
+                  List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers,
                   List<ChaosDowns.Wrong> wronglyDown, ChaosLedger.Check ledger, ChaosHttp.Tally http,
                   int acknowledgedChanges, long rollouts, List<String> lostChanges, ChaosNames.Check names) {
         boolean ok() {
-            return verdict.ok(strictReads) && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty()
+            return verdict.ok() && converge != null && orphans == 0 && leftovers == 0 && wronglyDown.isEmpty()
                     && ledger.ok() && http.failed().isEmpty() && http.ok() > 0 && lostChanges.isEmpty() && names.ok();
         }
     }
@@ -145,11 +145,11 @@ final class ChaosRun {
             Map<String, Long> failures = new java.util.TreeMap<>(clients.failures());
             stacks.failures().forEach((cause, n) -> failures.merge(cause, n, Long::sum));
             namesCheck.failures().forEach((cause, n) -> failures.merge(cause, n, Long::sum));
-            ChaosVerdict verdict = ChaosVerdict.check(history, clients.followerReads(), finalReads, registers, config.dir());
+            ChaosVerdict verdict = ChaosVerdict.check(history, finalReads, registers, config.dir());
             int orphans = converged ? 0 : orphans(cluster);
             int acknowledged = (int) history.stream().filter(op -> op.kind() == RegisterOp.Kind.WRITE
                     && op.outcome() == RegisterOp.Outcome.OK).count();
-            int operations = history.size() + clients.followerReads().size() + changes.size() + namesCheck.registered()
+            int operations = history.size() + changes.size() + namesCheck.registered()
                     + namesCheck.renewed() + namesCheck.deregistered()
                     + clients.failures().values().stream().mapToInt(Long::intValue).sum();
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
@@ -167,8 +167,8 @@ final class ChaosRun {
             ChaosLedger.Check ledger = ChaosLedger.check(config.dir().resolve("ledger"),
                     ChaosLedger.sawAnotherWriter(config.dir(), config.dir().resolve("ledger-found")));
             ledger.breaks().forEach(b -> out.println("chaos: ledger: " + b));
-            return new Result(operations, acknowledged, clients.followerReads().size(), verdict, converge, failures,
-                    faults, orphans, leftovers, history, finalReads, registers, config.strictReads(), wronglyDown, ledger, tally,
+            return new Result(operations, acknowledged, verdict, converge, failures,
+                    faults, orphans, leftovers, history, finalReads, registers, wronglyDown, ledger, tally,
                     acknowledgedChanges, ChaosStacks.rollouts(changes), lostChanges, namesCheck);
         } finally {
             nemesis.stop();

@@ -12,24 +12,15 @@ import java.util.Map;
  * linearizability composes). <b>Lost acknowledged writes</b>: the writes and the final reads (every
  * manager, after convergence) alone — the final value must be one a linearization of the writes can
  * end on, so an acknowledged write overwritten by nothing later and missing, or a value nobody wrote,
- * shows. <b>Reads of a value never written</b>: any read, leader's or follower's, answering a value no
- * write had been sent with by then. <b>Linearizability</b>: the writes, the leader reads and the
- * final reads — what the API does not promise today (docs/api.md: reads answer from the local
- * applied state, with no read index), so it is reported and fails the run only when asked
- * ({@code strictReads}). Every failing register's smallest failing window is written to
+ * shows. <b>Reads of a value never written</b>: any read answering a value no write had been sent
+ * with by then. <b>Linearizability</b>: the writes, the reads (consistent ones: {@code ?consistent},
+ * a Raft read index, docs/api.md) and the final reads. Every failing register's smallest failing window is written to
  * {@code dir/violation-<register>-<check>.txt}.
  */
 record ChaosVerdict(int lostWrites, int neverWritten, int violations, int unknown, List<Path> windows) {
     static ChaosVerdict check(List<RegisterOp> history, List<RegisterOp> finalReads, List<String> registers, Path dir)
             throws IOException {
-        return check(history, List.of(), finalReads, registers, dir);
-    }
-
-    /** @param followerReads reads through followers: checked for values never written only */
-    static ChaosVerdict check(List<RegisterOp> history, List<RegisterOp> followerReads, List<RegisterOp> finalReads,
-                              List<String> registers, Path dir) throws IOException {
         List<RegisterOp> reads = new ArrayList<>(of(history, null, RegisterOp.Kind.READ));
-        reads.addAll(followerReads);
         reads.addAll(finalReads);
         int neverWritten = (int) reads.stream().filter(read -> read.value() != null && history.stream().noneMatch(
                 w -> w.kind() == RegisterOp.Kind.WRITE && w.outcome() != RegisterOp.Outcome.FAIL
@@ -81,12 +72,12 @@ record ChaosVerdict(int lostWrites, int neverWritten, int violations, int unknow
         return out;
     }
 
-    /** @param strictReads leader reads must be linearizable too */
-    boolean ok(boolean strictReads) {
-        return lostWrites == 0 && neverWritten == 0 && unknown == 0 && (!strictReads || violations == 0);
+    boolean ok() {
+        return lostWrites == 0 && neverWritten == 0 && unknown == 0 && violations == 0;
     }
 
     private static List<RegisterOp> of(List<RegisterOp> ops, String register, RegisterOp.Kind kind) {
-        return ops.stream().filter(op -> op.register().equals(register) && (kind == null || op.kind() == kind)).toList();
+        return ops.stream().filter(op -> (register == null || op.register().equals(register))
+                && (kind == null || op.kind() == kind)).toList();
     }
 }
