@@ -63,11 +63,13 @@ final class BackendChoice {
     }
 
     /**
-     * Whether backends were tried and none of them took the request: each refused the connection or
-     * failed on a stale pooled one ({@link RouteRefresh} then waits for a newer table).
+     * Whether {@link #next} found none only because every backend of the route was tried, not because
+     * {@code maxAttempts} took the request: the ones left refused, or failed on a stale pooled
+     * connection, and a newer table may list others ({@link RouteRefresh} waits for one). The request
+     * is on its way to a backend then (first, or its one retry), so it may go on to the newer route.
      */
-    boolean noneTookIt() {
-        return !tried.isEmpty() && !retried;
+    boolean outOfBackends() {
+        return !tried.isEmpty() && tried.size() - unreachable < maxAttempts;
     }
 
     /** The request goes on to {@code fresh}, a newer table's route, with every backend untried again. */

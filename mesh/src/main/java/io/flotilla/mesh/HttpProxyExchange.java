@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing lost: a connect failure moves on to another backend (no request byte was sent); an
  * idempotent request with a kept body is sent once more, elsewhere, after a 502/503, a reset
- * before any response byte, or the loss of a held response ({@link BackendChoice}); a request that
- * every backend refused waits for a newer table ({@link RouteRefresh}). Answers of our own:
+ * before any response byte, or the loss of a held response ({@link BackendChoice}); a request whose
+ * backends left all refused waits for a newer table ({@link RouteRefresh}). Answers of our own:
  * 503 no backend, 502 all attempts failed, 504 no response headers within the response timeout,
  * 400 a body longer than its Content-Length.
  */
@@ -160,8 +160,8 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     void attempt() {
         BackendState chosen = choice.next();
         if (chosen == null) {
-            if (choice.noneTookIt() && refresh.await(route, ctx.executor(), () -> over, this::rerouted)) {
-                log.debug("{}: every backend tried refused; waiting for a newer table", route.service());
+            if (choice.outOfBackends() && refresh.await(route, ctx.executor(), () -> over, this::rerouted)) {
+                log.debug("{}: every backend left refused; waiting for a newer table", route.service());
                 return;
             }
             boolean none = choice.triedCount() == 0;

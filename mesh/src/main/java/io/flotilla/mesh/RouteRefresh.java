@@ -7,17 +7,18 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * A request (or TCP connection) that every backend of its route refused, before any of them took
- * it, waits up to {@link #WAIT_NANOS} for this node's routing table to change, then tries the new
- * route.
+ * A request (or TCP connection) on its way to a backend, for which every backend of its route left
+ * refused (or failed on a stale pooled connection), waits up to {@link #WAIT_NANOS} for this node's
+ * routing table to change, then tries the new route. That is its first attempt, or the one retry
+ * an idempotent request has after a backend took it and failed it.
  *
  * <p>A node's table can lag behind the cluster. A rolling update's stopped tasks refuse at once
  * until the table that drops them arrives; a manager restarted during an election routes from the
  * state it had until it catches up with the new leader. Once every listed backend has refused, a
  * proxy that knows only its configuration (HAProxy, nginx) can answer 502 and nothing else. The
  * mesh is told of every task change, so it waits for the next table instead. A request that
- * waited in vain gets the same 502 as before, at most {@code WAIT_NANOS} later; no request byte
- * reached any backend, so even a POST may go on to the new route.
+ * waited in vain gets the same 502 as before, at most {@code WAIT_NANOS} later. A POST waits only
+ * when no backend took it (it has no retry): no byte of it reached a backend, so it may go on.
  */
 final class RouteRefresh {
     /** The longest a request waits for a newer table: longer than a table takes to reach a node after a change. */

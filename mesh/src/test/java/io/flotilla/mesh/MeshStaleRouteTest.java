@@ -80,6 +80,26 @@ class MeshStaleRouteTest {
     }
 
     @Test
+    void aRetryThatEveryOtherListedBackendRefusedGoesToTheNewerTable() {
+        TestBackend stopping = fixture.backend("stopping");
+        stopping.status = 503; // takes the request and fails it: the GET has its one retry left
+        TestBackend fresh = fixture.backend("fresh");
+        List<MeshBackend> listed = new java.util.ArrayList<>(List.of(stopping.backend()));
+        listed.addAll(gone(2));
+        fixture.mesh.apply(new MeshTable(List.of(new MeshListener("127.0.0.1", 0, MeshListener.Protocol.HTTP, null, false,
+                List.of(new MeshRoute("web", null, null, MeshRoute.Balancing.ROUND_ROBIN, listed))))));
+        int port = fixture.port();
+        CompletableFuture<Void> update = applyLater(table(MeshListener.Protocol.HTTP, List.of(fresh.backend())), 400);
+
+        HttpResponse<String> get = fixture.get(port, "/r");
+
+        update.join();
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("fresh /r");
+        assertThat(stopping.methods).contains("GET /r");
+    }
+
+    @Test
     void withNoNewerTableTheRequestFailsAfterTheWait() {
         fixture.mesh.apply(table(MeshListener.Protocol.HTTP, gone(2)));
         int port = fixture.port();
