@@ -210,10 +210,14 @@ public final class ClusterStateMachine extends BaseStateMachine {
         LOG.error("the Raft log failed{}: {}", at, cause.toString());
     }
 
-    /** A consistent read's query ({@link LinearizableReads}): its answer is the state, read by the caller once this returns. */
+    /**
+     * A consistent read's query ({@link LinearizableReads}), run once this peer has applied up to the
+     * read index: answers the log index applied here, which the asking manager waits to reach.
+     */
     @Override
     public CompletableFuture<Message> query(Message request) {
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        TermIndex at = getLastAppliedTermIndex();
+        return CompletableFuture.completedFuture(Message.valueOf(Long.toString(at == null ? 0 : at.getIndex())));
     }
 
     @Override
