@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Issue 19's "no node wrongly judged down": every {@code node.down} event of a chaos run must fall
  * within the span of a kill or a partition of that node (from the SIGKILL or the cut until it was
- * back, plus {@link #GRACE} for the leader to see it back). A node judged down while it was only
+ * back, plus {@link #GRACE} for the leader to see it back), or of a stall of the whole machine
+ * ({@link ChaosStalls}: every node paused with it). A node judged down while it was only
  * paused (SIGSTOP shorter than the heartbeat timeout), or while nothing happened to it, is a wrong
  * judgement; so is one judged down while its disk was full (its heartbeats need no disk).
  */
@@ -44,12 +45,20 @@ final class ChaosDowns {
      * without a time, or of a node not in it, counts as wrong (it cannot be explained).
      */
     static List<Wrong> judge(List<ClusterEvent> downs, Map<String, String> addressOf, List<ChaosNemesis.Span> spans) {
+        return judge(downs, addressOf, spans, List.of());
+    }
+
+    /** As above; a down during a stall of the whole machine ({@link ChaosStalls}), or within {@link #GRACE} after, is explained too. */
+    static List<Wrong> judge(List<ClusterEvent> downs, Map<String, String> addressOf, List<ChaosNemesis.Span> spans,
+                             List<ChaosStalls.Stall> stalls) {
         List<Wrong> wrong = new ArrayList<>();
         for (ClusterEvent down : downs) {
             String address = addressOf.get(down.node());
-            boolean explained = address != null && down.time() != null && spans.stream().anyMatch(span -> explains(span.kind())
+            boolean explained = address != null && down.time() != null && (spans.stream().anyMatch(span -> explains(span.kind())
                     && span.address().equals(address) && !down.time().isBefore(span.start())
-                    && !down.time().isAfter(span.end().plus(GRACE)));
+                    && !down.time().isAfter(span.end().plus(GRACE)))
+                    || stalls.stream().anyMatch(stall -> !down.time().isBefore(stall.start())
+                    && !down.time().isAfter(stall.end().plus(GRACE))));
             if (!explained) {
                 wrong.add(new Wrong(down, address));
             }

@@ -89,6 +89,7 @@ final class ChaosRun {
         Runtime.getRuntime().addShutdownHook(cleanup);
         ChaosNemesis nemesis = new ChaosNemesis(cluster, partitions, out, () -> ChaosLedger.host(cluster));
         ChaosSupervisor supervisor = null;
+        ChaosStalls stalls = new ChaosStalls();
         try {
             cluster.form();
             List<String> managers = cluster.addresses().subList(0, cluster.managers());
@@ -153,7 +154,8 @@ final class ChaosRun {
                     + namesCheck.renewed() + namesCheck.deregistered()
                     + clients.failures().values().stream().mapToInt(Long::intValue).sum();
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
-            List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), converged, out);
+            stalls.print(out);
+            List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), stalls.stalls(), converged, out);
             ChaosHttp.Tally tally = http.tally(nemesis.spans());
             tally.failed().stream().limit(5).forEach(f -> out.println("chaos: HTTP request failed through " + f.entry()
                     + " at " + f.start() + " (" + java.time.Duration.between(f.start(), f.end()).toMillis() + " ms): " + f.cause()
@@ -171,6 +173,7 @@ final class ChaosRun {
                     faults, orphans, leftovers, history, finalReads, registers, wronglyDown, ledger, tally,
                     acknowledgedChanges, ChaosStacks.rollouts(changes), lostChanges, namesCheck);
         } finally {
+            stalls.close();
             nemesis.stop();
             if (supervisor != null) {
                 supervisor.close();
@@ -185,8 +188,8 @@ final class ChaosRun {
      * cluster converged (every node answers for its id). Not converged: not judged (the run fails
      * on that already).
      */
-    private static List<ChaosDowns.Wrong> wronglyDown(FailoverCluster cluster, List<String> managers,
-                                                      List<ChaosNemesis.Span> spans, boolean converged, PrintStream out) {
+    private static List<ChaosDowns.Wrong> wronglyDown(FailoverCluster cluster, List<String> managers, List<ChaosNemesis.Span> spans,
+                                                      List<ChaosStalls.Stall> stalls, boolean converged, PrintStream out) {
         if (!converged) {
             return List.of();
         }
@@ -195,8 +198,9 @@ final class ChaosRun {
             addressOf.put(FailoverReads.nodeIdAt(managers.getFirst(), cluster.addr(i)), cluster.addr(i));
         }
         List<io.flotilla.model.ClusterEvent> downs = ChaosDowns.nodeDowns(managers.getFirst());
-        List<ChaosDowns.Wrong> wrong = ChaosDowns.judge(downs, addressOf, spans);
-        out.printf("chaos: %d node.down events, %d not explained by a kill or a partition%n", downs.size(), wrong.size());
+        List<ChaosDowns.Wrong> wrong = ChaosDowns.judge(downs, addressOf, spans, stalls);
+        out.printf("chaos: %d node.down events, %d not explained by a kill, a partition or a machine stall%n", downs.size(),
+                wrong.size());
         wrong.forEach(w -> out.println("chaos: wrongly judged down: " + w.address() + " at " + w.event().time()
                 + " (" + w.event().position() + "); faults on it: " + spans.stream().filter(s -> s.address().equals(w.address())).toList()));
         return wrong;

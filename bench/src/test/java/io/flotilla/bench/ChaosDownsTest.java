@@ -52,6 +52,17 @@ class ChaosDownsTest {
     }
 
     @Test
+    void aStallOfTheWholeMachineExplainsADownDuringItOrSoonAfter() {
+        List<ChaosStalls.Stall> stalls = List.of(new ChaosStalls.Stall(T, T.plusSeconds(3)));
+        ClusterEvent during = down("w1", T.plusSeconds(2));
+        ClusterEvent soonAfter = down("w2", T.plusSeconds(3).plus(ChaosDowns.GRACE));
+        ClusterEvent before = down("w1", T.minusMillis(1));
+        ClusterEvent longAfter = down("w2", T.plusSeconds(3).plus(ChaosDowns.GRACE).plusMillis(1));
+        assertThat(ChaosDowns.judge(List.of(during, soonAfter, before, longAfter), ADDRESS, List.of(), stalls))
+                .extracting(ChaosDowns.Wrong::event).containsExactly(before, longAfter);
+    }
+
+    @Test
     void aFullDiskExplainsNoDown() {
         List<Span> spans = List.of(new Span(Kind.FILL_DISK_LEADER, "127.0.15.1", T, T.plusSeconds(4)));
         ClusterEvent duringTheFill = down("m1", T.plusSeconds(2));
