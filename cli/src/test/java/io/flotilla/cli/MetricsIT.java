@@ -123,6 +123,7 @@ class MetricsIT {
 
         startPrometheus();
         await("prometheus sees both nodes up").atMost(UP).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptionsInstanceOf(java.net.ConnectException.class) // until prometheus listens
                 .until(() -> query("up").split("\"value\"").length - 1 == 2 && !query("up").contains("\"0\"]"));
         String term = query("flotilla_raft_term");
         assertThat(term).contains("\"instance\":\"" + MANAGER + ":" + METRICS_PORT + "\"");
