@@ -110,7 +110,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         this.lanes = new RaftClientLanes(this, parameters, peers, () -> division, () -> closed);
         this.proposer = new CommandProposer(lanes, machine, this::quorum, () -> closed);
         this.membership = new RaftMembership(() -> division, this::quorum, lanes);
-        this.reads = new LinearizableReads(lanes, self.getId(), this::quorum, () -> machine.applied().index());
+        this.reads = new LinearizableReads(server, self.getId(), this::quorum, () -> machine.applied().index());
     }
 
     /**
