@@ -53,6 +53,8 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     boolean keepAlive;
     private RouteState route;
     private BackendChoice choice;
+    /** Matches the request again in the listener's table of the moment; {@link #refresh} made from it only when needed. */
+    private Supplier<RouteState> lookup;
     private RouteRefresh refresh;
     /** The whole request body has arrived from the client. */
     boolean requestDone;
@@ -89,7 +91,7 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
      */
     void route(RouteState route, Supplier<RouteState> lookup, String clientIp, String forwardedNode, String proto) {
         this.route = route;
-        this.refresh = new RouteRefresh(lookup);
+        this.lookup = lookup;
         String stickyId = route.route.balancing() == MeshRoute.Balancing.STICKY_COOKIE ? ProxyMessages.stickyCookie(request.head) : null;
         boolean idempotent = !request.streamed && ProxyMessages.idempotent(request.head.method());
         this.choice = new BackendChoice(route, clientIp, stickyId, idempotent, runtime);
@@ -160,7 +162,7 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     void attempt() {
         BackendState chosen = choice.next();
         if (chosen == null) {
-            if (choice.outOfBackends() && refresh.await(route, ctx.executor(), () -> over, this::rerouted)) {
+            if (choice.outOfBackends() && refresh().await(route, ctx.executor(), () -> over, this::rerouted)) {
                 log.debug("{}: every backend left refused; waiting for a newer table", route.service());
                 return;
             }
@@ -197,6 +199,14 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
             }
             send(BackendHttpHandler.of(connected.channel()));
         });
+    }
+
+    /** Made on a request's first wait: most requests never need one (no allocation on the hot path). */
+    private RouteRefresh refresh() {
+        if (refresh == null) {
+            refresh = new RouteRefresh(lookup);
+        }
+        return refresh;
     }
 
     /** After {@link RouteRefresh}'s wait: the newer route if one came, with every backend untried. */
