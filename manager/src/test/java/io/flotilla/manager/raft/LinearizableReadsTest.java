@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.flotilla.manager.TestManagers;
 import io.flotilla.model.Command;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.api.ManagerPeer;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,13 +35,13 @@ class LinearizableReadsTest {
 
     @Test
     void everyManagerReadsAnAcknowledgedWriteAndALeaderWithoutItsMajorityCannotRead() throws Exception {
-        int p1 = freePort();
+        int p1 = TestManagers.freePort();
         RaftClusterStore leader = store(new RaftClusterStore("m1", new InetSocketAddress("127.0.0.1", p1),
                 tmp.resolve("m1"), 1000));
         leader.start(Duration.ofSeconds(30));
         List<RaftClusterStore> followers = new ArrayList<>();
         for (String id : List.of("m2", "m3")) {
-            int port = freePort();
+            int port = TestManagers.freePort();
             RaftClusterStore follower = store(new RaftClusterStore(id, new InetSocketAddress("127.0.0.1", port),
                     tmp.resolve(id), 1000, false, List.of(new ManagerPeer("m1", null, "127.0.0.1:" + p1))));
             follower.start(Duration.ofSeconds(30));
@@ -71,11 +70,5 @@ class LinearizableReadsTest {
     private RaftClusterStore store(RaftClusterStore store) {
         stores.add(store);
         return store;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
