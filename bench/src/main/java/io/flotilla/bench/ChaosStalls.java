@@ -11,8 +11,7 @@ import java.util.List;
  * Stalls of the whole machine as the run's own process sees them: a thread sleeps
  * {@value #TICK_MILLIS} ms over and over and records every sleep that overshot by {@link #STALL} or
  * more. A machine that stalls that long pauses every node process with it (two cores running eight
- * JVMs, one of them starting again: a short run at load 14 saw a node log nothing for 3 s while
- * another's Raft timer overslept by 385 ms). A node judged down for heartbeats it missed in such a
+ * JVMs, one of them starting again). A node judged down for heartbeats it missed in such a
  * stall is judged rightly, as one paused past its timeout is: {@link ChaosDowns} counts it so, and
  * the run prints every stall, so that none hides.
  */
