@@ -204,7 +204,7 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     /** Made on a request's first wait: most requests never need one (no allocation on the hot path). */
     private RouteRefresh refresh() {
         if (refresh == null) {
-            refresh = new RouteRefresh(lookup);
+            refresh = new RouteRefresh(lookup, runtime.currentCatchUp);
         }
         return refresh;
     }

@@ -81,6 +81,15 @@ public final class Mesh implements AutoCloseable {
                 options.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : options.ioThreads());
     }
 
+    /**
+     * Tells the mesh how to learn whether this node's table lags behind the cluster: a request that
+     * every listed backend refused then waits for the node to catch up ({@link RouteRefresh}).
+     * Without one, the node's table counts as current.
+     */
+    public void catchUpWith(TableCatchUp catchUp) {
+        runtime.catchUp = Objects.requireNonNull(catchUp, "catchUp");
+    }
+
     /** "epoll" or "nio": which transport the native library allowed. */
     public String transportName() {
         return transport.name();
@@ -207,7 +216,7 @@ public final class Mesh implements AutoCloseable {
                             if (!listener.admit(channel)) {
                                 return; // TCP listeners get the cap but no head or idle deadline: a quiet session is fine
                             }
-                            channel.pipeline().addLast(new TcpProxyHandler(listener, runtime.tcpBackends, runtime.maxAttempts));
+                            channel.pipeline().addLast(new TcpProxyHandler(listener, runtime.tcpBackends, runtime.maxAttempts, runtime.currentCatchUp));
                         }
                     });
         } else {

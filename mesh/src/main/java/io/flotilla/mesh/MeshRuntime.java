@@ -31,6 +31,10 @@ final class MeshRuntime {
     final Counter refusedConnections;
     final Bootstrap tcpBackends;
     private final Bootstrap httpBackends;
+    /** Whether this node's table lags ({@link RouteRefresh}); set by {@link Mesh#catchUpWith}. */
+    volatile TableCatchUp catchUp = TableCatchUp.NONE;
+    /** Asks whichever {@link #catchUp} is set when it is asked. */
+    final TableCatchUp currentCatchUp = () -> catchUp.caughtUp();
 
     MeshRuntime(Transport transport, MeshOptions options, MeterRegistry registry) {
         this.transport = transport;

@@ -44,7 +44,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private Channel backendChannel;
     private BackendState backend;
     private final List<BackendState> tried = new ArrayList<>(2);
-    private final RouteRefresh refresh = new RouteRefresh(this::route);
+    private final RouteRefresh refresh;
     private long startNanos;
     /** A transparent listener's connection: where it was sent (its route and backend port); else null. */
     private InetSocketAddress original;
@@ -53,8 +53,9 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private ArrayDeque<Object> early;
     private boolean clientFinEarly;
 
-    TcpProxyHandler(ListenerState listener, Bootstrap backendBootstrap, int maxAttempts) {
+    TcpProxyHandler(ListenerState listener, Bootstrap backendBootstrap, int maxAttempts, TableCatchUp catchUp) {
         this.listener = listener;
+        this.refresh = new RouteRefresh(this::route, catchUp);
         this.backendBootstrap = backendBootstrap;
         this.maxAttempts = maxAttempts;
     }

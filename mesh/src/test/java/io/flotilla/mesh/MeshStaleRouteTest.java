@@ -143,4 +143,38 @@ class MeshStaleRouteTest {
             update.join();
         }
     }
+
+    /**
+     * A node still catching up (a manager back from a partition) holds the request past the usual
+     * wait, until its newer table comes; the catch-up is asked once for requests that wait together.
+     */
+    @Test
+    void aNodeStillCatchingUpHoldsTheRequestUntilItsNewerTable() {
+        TestBackend fresh = fixture.backend("fresh");
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+        fixture.mesh.catchUpWith(() -> {
+            asked.incrementAndGet();
+            return caughtUp;
+        });
+        fixture.mesh.apply(table(MeshListener.Protocol.HTTP, gone(2)));
+        int port = fixture.port();
+        long pastUsualMillis = TimeUnit.NANOSECONDS.toMillis(RouteRefresh.WAIT_NANOS) + 600;
+        MeshTable newer = table(MeshListener.Protocol.HTTP, List.of(fresh.backend()));
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(pastUsualMillis);
+                fixture.mesh.apply(newer);
+                caughtUp.complete(null);
+            } catch (InterruptedException e) {
+                caughtUp.completeExceptionally(e);
+            }
+        });
+
+        HttpResponse<String> get = fixture.get(port, "/late");
+
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("fresh /late");
+        assertThat(asked).hasValue(1);
+    }
 }
