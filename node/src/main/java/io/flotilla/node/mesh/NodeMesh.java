@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * of its own log, and a chaos run saw its mesh answer 502 for tasks that were gone while their
  * replacements, which it did not know yet, ran (docs/benchmarks.md, the long run).
  *
+ * <p>A request that every backend its table listed refused waits for a newer table; on a manager,
+ * for as long as the manager is still catching up with its leader ({@link ManagerCatchUp}).
+ *
  * <p>Listeners that cannot bind are tried again every 2 s. On one machine running several node
  * processes (the loopback test clusters) the first node binds a service's virtual address and the
  * others fail to: that is expected, logged once at debug, and they take over when it goes.
@@ -76,6 +79,8 @@ public final class NodeMesh implements AutoCloseable {
     private final Thread feeder;
     private final Set<String> reported = new HashSet<>();
     private volatile boolean closed;
+    /** The source version ({@link Source#version}) the table applied last was built from. */
+    private volatile long builtVersion = Long.MIN_VALUE;
     /** Service → virtual address, for the services whose VIP this mesh serves (what DNS answers). */
     private volatile java.util.Map<String, String> virtualAddressMap = java.util.Map.of();
     /**
@@ -113,9 +118,25 @@ public final class NodeMesh implements AutoCloseable {
                                  MeterRegistry meters, boolean virtualAddresses) {
         NodeMesh node = new NodeMesh(advertise, manager, services, mirrors, overlay, virtualAddresses,
                 MeshOptions.defaults(), meters);
+        node.mesh.catchUpWith(new ManagerCatchUp(() -> catchUpTarget(manager.get()), node.wake::release,
+                () -> node.builtVersion, ManagerCatchUp.READ_WAIT));
         node.feeder.start();
         LOG.info("routing mesh on {} ({})", advertise, node.mesh.transportName());
         return node;
+    }
+
+    private static ManagerCatchUp.Target catchUpTarget(Manager current) {
+        return current == null ? null : new ManagerCatchUp.Target() {
+            @Override
+            public void awaitConsistent(Duration max) throws InterruptedException {
+                current.store().awaitConsistent(max);
+            }
+
+            @Override
+            public long index() {
+                return current.registry().index();
+            }
+        };
     }
 
     /** The listeners bound now. */
@@ -189,6 +210,7 @@ public final class NodeMesh implements AutoCloseable {
                             bindFailures(e);
                         }
                     }
+                    builtVersion = version;
                 }
                 wake.tryAcquire(50, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
