@@ -63,6 +63,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     private final RaftMembership membership;
     private final LinearizableReads reads;
     private final LogStall logStall = new LogStall();
+    /** Replaced by tests, for a shorter limit. */
+    StoppedDivision stoppedDivision = new StoppedDivision();
     private volatile RaftServer.Division division;
     private volatile PeerReconnects reconnects;
     private volatile boolean closed;
@@ -380,6 +382,11 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
         return lanes.client(RaftClientLanes.lane());
     }
 
+    /** This peer's division of the group, or null before the start (tests). */
+    RaftServer.Division division() {
+        return division;
+    }
+
     /** The state machine, for tests and tools. */
     public ClusterStateMachine machine() {
         return machine;
@@ -387,14 +394,19 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     /**
      * Why this manager stopped its log by itself (an entry it cannot read: Ratis then closes the
-     * server), or why its log stopped writing ({@link LogStall}), or null: the node exits with it
-     * (polled every second). Not a closed division as such — a manager removed
-     * from the group sees its division close before its node turns it into a worker.
+     * server), or why its log stopped writing ({@link LogStall}), or why its peer has been closed by
+     * Ratis for a while ({@link StoppedDivision}: a manager removed from the group sees its division
+     * close a moment before its node turns it into a worker), or null: the node exits with it
+     * (polled every second).
      */
     public String failure() {
         String fatal = closed ? null : machine.fatal();
         RaftServer.Division current = division;
-        return closed || fatal != null || current == null ? fatal : logStall.check(current.getRaftLog());
+        if (closed || fatal != null || current == null) {
+            return fatal;
+        }
+        String stopped = stoppedDivision.check(current);
+        return stopped != null ? stopped : logStall.check(current.getRaftLog());
     }
 
     /** Stops the client and the server. Takes no snapshot: the log is the state. */

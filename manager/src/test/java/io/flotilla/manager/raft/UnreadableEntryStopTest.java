@@ -43,6 +43,24 @@ class UnreadableEntryStopTest {
         }
     }
 
+    /** Ratis closing the peer by itself (its state machine updater failed, a leader told it to): the node must not stay up as a zombie. */
+    @Test
+    void aPeerRatisClosedWhileTheManagerRunsIsAFailureOnceItStaysClosed() throws Exception {
+        try (RaftClusterStore store = new RaftClusterStore("m1", new InetSocketAddress("127.0.0.1", freePort()),
+                dir.resolve("raft"), RaftClusterStore.DEFAULT_SNAPSHOT_THRESHOLD)) {
+            store.stoppedDivision = new StoppedDivision(Duration.ofMillis(300));
+            store.start(Duration.ofSeconds(30));
+            await().atMost(Duration.ofSeconds(10)).until(store::isLeader);
+            assertThat(store.failure()).as("running").isNull();
+
+            store.division().close();
+
+            assertThat(store.failure()).as("just closed: a removed manager's node turns it into a worker meanwhile").isNull();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> store.failure() != null);
+            assertThat(store.failure()).contains("closed by Ratis").contains("start the node again");
+        }
+    }
+
     @Test
     void aClosedStoreHasNoFailure() throws Exception {
         RaftClusterStore store = new RaftClusterStore("m1", new InetSocketAddress("127.0.0.1", freePort()),
