@@ -137,11 +137,11 @@ final class RaftSettings {
         // A joining manager is staged (caught up) before the new group commits; on a busy host a
         // fresh JVM needs seconds for that, and a reconfiguration that times out blocks the next.
         RaftServerConfigKeys.setStagingTimeout(properties, TimeDuration.valueOf(30, TimeUnit.SECONDS));
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, APPENDER_RETRY_POLICY);
         // consistent reads (LinearizableReads) take a read index confirmed by a majority; writes are unchanged.
         // The leader's lease (a majority acknowledged it within 0.9 of the minimum election timeout, on its
         // monotonic clock) stands for that confirmation, as etcd's and TiKV's lease reads do: a read costs no
         // round of heartbeats while it holds (a chaos run's readers sent ~50 rounds a second), and one once it lapses.
-        RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, APPENDER_RETRY_POLICY);
         RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
