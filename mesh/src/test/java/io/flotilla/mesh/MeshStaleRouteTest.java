@@ -160,16 +160,8 @@ class MeshStaleRouteTest {
         fixture.mesh.apply(table(MeshListener.Protocol.HTTP, gone(2)));
         int port = fixture.port();
         long pastUsualMillis = TimeUnit.NANOSECONDS.toMillis(RouteRefresh.WAIT_NANOS) + 600;
-        MeshTable newer = table(MeshListener.Protocol.HTTP, List.of(fresh.backend()));
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(pastUsualMillis);
-                fixture.mesh.apply(newer);
-                caughtUp.complete(null);
-            } catch (InterruptedException e) {
-                caughtUp.completeExceptionally(e);
-            }
-        });
+        applyLater(table(MeshListener.Protocol.HTTP, List.of(fresh.backend())), pastUsualMillis)
+                .whenComplete((applied, failure) -> caughtUp.complete(null)); // caught up: the newer table is in
 
         HttpResponse<String> get = fixture.get(port, "/late");
 
