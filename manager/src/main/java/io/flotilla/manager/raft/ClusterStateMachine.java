@@ -13,12 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -66,8 +62,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition advanced = lock.newCondition();
     private volatile ClusterState state = ClusterState.EMPTY;
-    private final ConcurrentNavigableMap<Long, List<CompletableFuture<ClusterState>>> waiters =
-            new ConcurrentSkipListMap<>();
+    private final AppliedWaiters waiters = new AppliedWaiters(() -> state);
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -159,7 +154,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
         void reset(ClusterState state);
     }
 
-    private final java.util.List<ApplyListener> applyListeners = new CopyOnWriteArrayList<>();
+    private final List<ApplyListener> applyListeners = new CopyOnWriteArrayList<>();
 
     /** Adds a listener; add it before the server starts to see the whole log replayed. */
     public void addApplyListener(ApplyListener listener) {
@@ -252,7 +247,7 @@ public final class ClusterStateMachine extends BaseStateMachine {
         if (current != null) {
             current.apply().record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
-        completeWaiters();
+        waiters.complete();
         return CompletableFuture.completedFuture(Message.valueOf(reply));
     }
 
@@ -272,36 +267,12 @@ public final class ClusterStateMachine extends BaseStateMachine {
 
     /** Completes with the latest state once the state's index has reached {@code index}. */
     public CompletableFuture<ClusterState> whenApplied(long index) {
-        ClusterState current = state;
-        if (current.index() >= index) {
-            return CompletableFuture.completedFuture(current);
-        }
-        CompletableFuture<ClusterState> future = new CompletableFuture<>();
-        waiters.computeIfAbsent(index, i -> new CopyOnWriteArrayList<>()).add(future);
-        completeWaiters(); // the index may have been reached while registering
-        return future;
-    }
-
-    private void completeWaiters() {
-        ClusterState current = state;
-        ConcurrentNavigableMap<Long, List<CompletableFuture<ClusterState>>> due = waiters.headMap(current.index(), true);
-        while (!due.isEmpty()) {
-            Map.Entry<Long, List<CompletableFuture<ClusterState>>> first = due.pollFirstEntry();
-            if (first == null) {
-                break;
-            }
-            first.getValue().forEach(future -> future.complete(current));
-        }
+        return waiters.whenApplied(index);
     }
 
     /** Fails every pending {@link #whenApplied} future: the manager is stopping. */
     void failWaiters(RuntimeException reason) {
-        List<CompletableFuture<ClusterState>> all = new ArrayList<>();
-        Map.Entry<Long, List<CompletableFuture<ClusterState>>> entry;
-        while ((entry = waiters.pollFirstEntry()) != null) {
-            all.addAll(entry.getValue());
-        }
-        all.forEach(future -> future.completeExceptionally(reason));
+        waiters.failAll(reason);
     }
 
     /**
@@ -413,6 +384,6 @@ public final class ClusterStateMachine extends BaseStateMachine {
 
     /** For tests: how long a waiter list is (to check nothing leaks). */
     int pendingWaiters() {
-        return waiters.values().stream().mapToInt(List::size).sum();
+        return waiters.pending();
     }
 }
