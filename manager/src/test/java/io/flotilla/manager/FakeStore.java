@@ -22,6 +22,9 @@ public final class FakeStore implements ClusterStore {
     private final boolean applies;
     private final boolean leads;
     private volatile ClusterState state;
+    private volatile long term = 1;
+    /** The term each fenced submission ({@link #submitInTerm}) carried, in order. */
+    public final List<Long> fencedTerms = new CopyOnWriteArrayList<>();
 
     private FakeStore(ClusterState state, boolean applies, boolean leads) {
         this.state = state;
@@ -70,7 +73,18 @@ public final class FakeStore implements ClusterStore {
     }
 
     @Override
+    public synchronized CompletableFuture<ClusterState> submitInTerm(Command command, long decidedIn) {
+        fencedTerms.add(decidedIn);
+        return ClusterStore.super.submitInTerm(command, decidedIn);
+    }
+
+    @Override
     public long term() {
-        return 1;
+        return term;
+    }
+
+    /** Another leader was elected meanwhile, or this one again: a new term (1 at first). */
+    public void term(long newTerm) {
+        this.term = newTerm;
     }
 }

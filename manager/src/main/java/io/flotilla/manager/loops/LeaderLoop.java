@@ -63,6 +63,11 @@ public final class LeaderLoop implements AutoCloseable {
     private volatile Meters meters;
     /** A submission of this loop failed and may still commit: the next pass waits for a {@link #BARRIER}. */
     private boolean unsettled;
+    /**
+     * The term this loop decides in (the loop's thread only): every decision is submitted fenced by it
+     * ({@link ClusterStore#submitInTerm}), so that no other leader appends it.
+     */
+    private long leadingTerm = -1;
 
     /** The loop's meters: the time of each pass that submitted or not, and the tasks it placed. */
     public record Meters(io.micrometer.core.instrument.Timer pass, io.micrometer.core.instrument.Counter placed) {}
@@ -120,7 +125,7 @@ public final class LeaderLoop implements AutoCloseable {
         String self = announceAs;
         if (self != null && term != announcedTerm) {
             announcedTerm = term; // once per term, even if this entry fails (leadership is then lost anyway)
-            submitAll(List.of(new Command.LeaderChanged(self, term, clock.instant())));
+            submitAll(List.of(new Command.LeaderChanged(self, term, clock.instant())), term);
         }
     }
 
@@ -140,7 +145,7 @@ public final class LeaderLoop implements AutoCloseable {
     private void run() {
         long seen = -1;
         int busy = 0;
-        long leadingTerm = store.isLeader() ? store.term() : -1; // the rules granted this term's grace at the manager's start
+        leadingTerm = store.isLeader() ? store.term() : -1; // the rules granted this term's grace at the manager's start
         while (running) {
             try {
                 if (!store.isLeader()) {
@@ -198,14 +203,17 @@ public final class LeaderLoop implements AutoCloseable {
      */
     private void settle() throws InterruptedException {
         long before = store.state().index();
-        submitAll(List.of(BARRIER));
+        submitAll(List.of(BARRIER), -1); // changes nothing: any leader may append it
         unsettled = false;
         LOG.info("control loop settled after a failed submission: applied up to index {} (was {}) before deciding again",
                 store.state().index(), before);
     }
 
-    /** One pass of the core, step by step; returns true if it submitted anything. */
+    /** One pass of the core, step by step, in the term the loop leads; returns true if it submitted anything. */
     boolean pass() throws InterruptedException {
+        if (leadingTerm < 0) {
+            leadingTerm = store.term(); // a test's pass without the loop's thread
+        }
         boolean submitted = false;
         LeaderCore.Step step;
         do {
@@ -221,7 +229,7 @@ public final class LeaderLoop implements AutoCloseable {
                     }
                 }
             }
-            submitAll(step.commands());
+            submitAll(step.commands(), leadingTerm);
             submitted |= !step.commands().isEmpty();
             if (step.phase() == LeaderCore.Phase.PLACE) {
                 countPlaced(step.commands());
@@ -265,9 +273,10 @@ public final class LeaderLoop implements AutoCloseable {
      * Submits the commands in order, each split into bounded entries ({@link CommandBatches}: a
      * verdict on a node of 20,000 tasks is ~4 MB in one entry, Ratis' appender limit); the parts of
      * one command are pipelined (up to {@value #PIPELINED_PARTS} in flight), and every part is
-     * applied before the next command and before this returns.
+     * applied before the next command and before this returns. Each is fenced by {@code term} (&lt; 0: none):
+     * a leader of another term refuses it, and the pass fails.
      */
-    private void submitAll(List<Command> commands) throws InterruptedException {
+    private void submitAll(List<Command> commands, long term) throws InterruptedException {
         ClusterState state = null;
         for (Command command : commands) {
             ArrayDeque<CompletableFuture<ClusterState>> inFlight = new ArrayDeque<>();
@@ -275,7 +284,7 @@ public final class LeaderLoop implements AutoCloseable {
                 if (inFlight.size() >= PIPELINED_PARTS) {
                     state = Submissions.await(inFlight.poll());
                 }
-                inFlight.add(store.submit(part));
+                inFlight.add(term < 0 ? store.submit(part) : store.submitInTerm(part, term));
             }
             while (!inFlight.isEmpty()) {
                 state = Submissions.await(inFlight.poll());

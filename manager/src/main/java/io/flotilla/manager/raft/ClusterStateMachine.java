@@ -206,6 +206,24 @@ public final class ClusterStateMachine extends BaseStateMachine {
     }
 
     /**
+     * A fenced command ({@link TermFence}) decided in another term than the one this leader would
+     * write it in is refused here, before it is appended: Ratis calls this under its server lock,
+     * where the current term is the entry's.
+     */
+    @Override
+    public TransactionContext preAppendTransaction(TransactionContext trx) throws IOException {
+        if (trx.getClientRequest() != null) {
+            String refusal = TermFence.refusal(TermFence.of(trx.getClientRequest().getMessage().getContent()),
+                    getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm());
+            if (refusal != null) {
+                // the default would make this leader step down: it is the rightful one, the sender is not
+                throw new org.apache.ratis.protocol.exceptions.StateMachineException(refusal, false);
+            }
+        }
+        return trx;
+    }
+
+    /**
      * A consistent read's query ({@link LinearizableReads}), run once this peer has applied up to the
      * read index: answers the log index applied here, which the asking manager waits to reach.
      */

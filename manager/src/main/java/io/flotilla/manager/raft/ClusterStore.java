@@ -27,6 +27,18 @@ public interface ClusterStore {
     CompletableFuture<ClusterState> submit(Command command);
 
     /**
+     * {@link #submit} for a decision this manager made as the leader of {@code term}: refused, with
+     * nothing appended, unless it still leads that term, and refused by any other leader its Raft
+     * client may send it on to (a stale leader's decision must not be applied by the next one). A
+     * refusal is an {@link UnavailableException} here, a {@link CommandFailedException} from the
+     * other leader.
+     */
+    default CompletableFuture<ClusterState> submitInTerm(Command command, long term) {
+        return isLeader() && term() == term ? submit(command) : CompletableFuture.failedFuture(
+                new UnavailableException("this manager no longer leads term " + term + " (term " + term() + ")"));
+    }
+
+    /**
      * Returns once {@link #state()} includes every change committed before the call, so that a read
      * of it is linearizable (a Raft read index that a majority confirmed); fails with
      * {@link UnavailableException} without a leader and quorum within {@code max}. A store that is

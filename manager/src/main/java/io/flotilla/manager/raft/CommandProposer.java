@@ -59,13 +59,22 @@ final class CommandProposer {
 
     /** See {@link ClusterStore#submit}. */
     CompletableFuture<ClusterState> submit(Command command) {
+        return submit(command, TermFence.NONE);
+    }
+
+    /**
+     * See {@link ClusterStore#submitInTerm}: {@code command} carries {@code term} ({@link TermFence};
+     * {@link TermFence#NONE}: none), and a leader of another term refuses it.
+     */
+    CompletableFuture<ClusterState> submit(Command command, long term) {
         Objects.requireNonNull(command, "command");
         if (closed.getAsBoolean()) {
             return CompletableFuture.failedFuture(new UnavailableException("the manager is stopping"));
         }
         byte[] bytes;
         try {
-            bytes = COMMAND_WRITER.writeValueAsBytes(command);
+            byte[] encoded = COMMAND_WRITER.writeValueAsBytes(command);
+            bytes = term == TermFence.NONE ? encoded : TermFence.attach(encoded, term);
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("cannot encode command: " + e.getMessage(), e));
         }
@@ -88,6 +97,9 @@ final class CommandProposer {
                                                        RaftClientReply reply, Throwable error) {
         if (error != null) {
             Throwable cause = unwrap(error);
+            if (cause instanceof StateMachineException refused) { // a leader refused it before appending (TermFence)
+                return CompletableFuture.failedFuture(new CommandFailedException(refused.getMessage()));
+            }
             if (givesUp(cause)) {
                 lanes.renew(lane, client); // Ratis closes a client's ordered window once its retries failed: use a fresh one
             }

@@ -272,6 +272,12 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<ClusterState> submitInTerm(Command command, long term) {
+        return isLeader() && term() == term ? proposer.submit(command, term) : CompletableFuture.failedFuture(
+                new UnavailableException("this manager no longer leads term " + term + " (term " + term() + ")"));
+    }
+
+    @Override
     public void awaitConsistent(Duration max) throws InterruptedException {
         reads.await(max);
     }
