@@ -43,6 +43,8 @@ public final class Manager implements AutoCloseable {
     private RaftClusterStore store;
     private Dispatcher dispatcher;
     private LeaderLoop loop;
+    /** Keeps the manager's own stalls out of the nodes' silence (DispatchRules' heartbeats). */
+    private io.flotilla.manager.dispatcher.StallWatch stallWatch;
     private ApiServer api;
     /** Discovery: the endpoint registry following this manager's applied log, and registration renewals. */
     private final io.flotilla.discovery.EndpointRegistry registry = new io.flotilla.discovery.EndpointRegistry();
@@ -122,6 +124,7 @@ public final class Manager implements AutoCloseable {
             RaftClusterStore raft = store;
             DispatchRules rules = new DispatchRules(config.heartbeatTimeout(), tuning.leaderGrace(), config.leaseTtl(),
                     clock.instant());
+            stallWatch = io.flotilla.manager.dispatcher.StallWatch.start(rules.heartbeats(), clock);
             dispatcher = new Dispatcher(store, rules, clock,
                     () -> raft.members().stream().map(ManagerPeer::id).collect(java.util.stream.Collectors.toSet()),
                     admin::leaderApi);
@@ -262,6 +265,9 @@ public final class Manager implements AutoCloseable {
         }
         if (loop != null) {
             loop.close();
+        }
+        if (stallWatch != null) {
+            stallWatch.close();
         }
         if (imageCopies != null) {
             imageCopies.close();

@@ -61,12 +61,13 @@ public final class NodeLiveness {
                 if (isJoining(node, now)) {
                     continue;
                 }
-                Duration silence = Duration.between(heartbeats.lastSeen(node.id()), now);
+                Duration silence = heartbeats.silence(node.id(), now);
                 if (silence.compareTo(timeout) <= 0) {
                     continue;
                 }
-                down.add(new NodeStateChange(node.id(), NodeState.DOWN,
-                        "no heartbeat for " + silence.toMillis() + " ms"));
+                Duration stalled = heartbeats.stalled(heartbeats.lastSeen(node.id()), now);
+                down.add(new NodeStateChange(node.id(), NodeState.DOWN, "no heartbeat for " + silence.toMillis() + " ms"
+                        + (stalled.isZero() ? "" : " (not counting " + stalled.toMillis() + " ms this leader stood still)")));
             }
             Instant deadline = fenceDeadline(heartbeats, node.id(), lease);
             for (Task task : state.tasksOfNode(node.id())) {
