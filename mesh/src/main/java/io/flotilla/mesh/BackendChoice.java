@@ -41,6 +41,11 @@ final class BackendChoice {
         return tried.size();
     }
 
+    /** The backends tried since the request last went on to a newer route (what a 502 names). */
+    List<BackendState> tried() {
+        return tried;
+    }
+
     /** A backend that could not be reached: the request never got there, so this is no retry. */
     void unreachable(BackendState backend) {
         unreachable++;

@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyExchange implements BackendHttpHandler.Exchange {
     /** The connection's trace is one category: what an exchange logs reads as the proxy handler's. */
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+    /** A 502 is logged at most once a second: a service down answers every request so. */
+    private static final LogLimit BAD_GATEWAY_LOG = new LogLimit(1_000_000_000L);
 
     private final HttpProxyHandler client;
     private final ChannelHandlerContext ctx;
@@ -168,6 +170,10 @@ final class HttpProxyExchange implements BackendHttpHandler.Exchange {
             }
             boolean none = choice.triedCount() == 0;
             (none ? route.noBackend : route.exhausted).increment();
+            if (!none && BAD_GATEWAY_LOG.tryAcquire()) {
+                log.warn("{}: answering 502: no backend answered, tried {} (of {} in its route)", route.service(),
+                        choice.tried(), route.backends.length);
+            }
             answerLocally(none ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.BAD_GATEWAY,
                     none ? "no healthy backend for " + route.service()
                          : "no backend of " + route.service() + " answered (" + choice.triedCount() + " tried)");
