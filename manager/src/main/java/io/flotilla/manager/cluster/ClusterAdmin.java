@@ -1,6 +1,7 @@
 package io.flotilla.manager.cluster;
 
 import io.flotilla.manager.errors.ApiException;
+import io.flotilla.manager.raft.Quorum;
 import io.flotilla.manager.raft.RaftClusterStore;
 import io.flotilla.manager.raft.Submissions;
 import io.flotilla.model.ClusterConfig;
@@ -108,7 +109,7 @@ public final class ClusterAdmin {
 
     /** {@code GET /v1/cluster}: id, leader and managers as this manager sees them. */
     public ClusterInfo info() {
-        RaftClusterStore.Quorum quorum = store.quorum();
+        Quorum quorum = store.quorum();
         ClusterConfig config = store.state().cluster();
         List<ManagerStatus> managers = new ArrayList<>();
         boolean leading = selfId.equals(quorum.leaderId());
@@ -151,7 +152,7 @@ public final class ClusterAdmin {
 
     /** The leader's API address, or null when no leader is known. */
     public String leaderApi() {
-        RaftClusterStore.Quorum quorum = store.quorum();
+        Quorum quorum = store.quorum();
         return managers().stream().filter(m -> m.id().equals(quorum.leaderId())).map(ManagerPeer::apiAddress)
                 .findFirst().orElse(null);
     }

@@ -42,13 +42,13 @@ final class CommandProposer {
 
     private final RaftClientLanes lanes;
     private final ClusterStateMachine machine;
-    private final Supplier<RaftClusterStore.Quorum> quorum;
+    private final Supplier<Quorum> quorum;
     private final BooleanSupplier closed;
     /** Requests sent and not yet answered: close lets them finish briefly instead of cutting them. */
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final LeaderWait leaderWait;
 
-    CommandProposer(RaftClientLanes lanes, ClusterStateMachine machine, Supplier<RaftClusterStore.Quorum> quorum,
+    CommandProposer(RaftClientLanes lanes, ClusterStateMachine machine, Supplier<Quorum> quorum,
                     BooleanSupplier closed) {
         this.lanes = lanes;
         this.machine = machine;

@@ -24,7 +24,7 @@ final class LeaderWait {
     static final Duration WAIT = RaftSettings.ELECTION_TIMEOUT_MAX.multipliedBy(2);
     static final Duration POLL = Duration.ofMillis(10);
 
-    private final Supplier<RaftClusterStore.Quorum> quorum;
+    private final Supplier<Quorum> quorum;
     private final BooleanSupplier closed;
     private final Duration wait;
     private final Executor timer;
@@ -35,11 +35,11 @@ final class LeaderWait {
         CompletableFuture<?> sent;
     }
 
-    LeaderWait(Supplier<RaftClusterStore.Quorum> quorum, BooleanSupplier closed, int lanes) {
+    LeaderWait(Supplier<Quorum> quorum, BooleanSupplier closed, int lanes) {
         this(quorum, closed, lanes, WAIT, CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS));
     }
 
-    LeaderWait(Supplier<RaftClusterStore.Quorum> quorum, BooleanSupplier closed, int lanes, Duration wait, Executor timer) {
+    LeaderWait(Supplier<Quorum> quorum, BooleanSupplier closed, int lanes, Duration wait, Executor timer) {
         this.quorum = quorum;
         this.closed = closed;
         this.wait = wait;
@@ -105,7 +105,7 @@ final class LeaderWait {
             ready.completeExceptionally(new UnavailableException("the manager is stopping"));
             return;
         }
-        RaftClusterStore.Quorum now = quorum.get();
+        Quorum now = quorum.get();
         if (now.available()) {
             ready.complete(null);
         } else if (System.nanoTime() - deadline >= 0) {

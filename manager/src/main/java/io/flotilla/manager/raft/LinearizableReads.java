@@ -30,11 +30,11 @@ final class LinearizableReads {
     private final AtomicLong calls = new AtomicLong();
     private final RaftServer server;
     private final RaftPeerId self;
-    private final Supplier<RaftClusterStore.Quorum> quorum;
+    private final Supplier<Quorum> quorum;
     /** The log index this manager's state machine has applied up to. */
     private final LongSupplier applied;
 
-    LinearizableReads(RaftServer server, RaftPeerId self, Supplier<RaftClusterStore.Quorum> quorum, LongSupplier applied) {
+    LinearizableReads(RaftServer server, RaftPeerId self, Supplier<Quorum> quorum, LongSupplier applied) {
         this.server = server;
         this.self = self;
         this.quorum = quorum;

@@ -11,17 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.TrustManager;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
-import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -289,63 +285,7 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     /** This peer's view of the group: how many managers there are and which ones it hears from. */
     public Quorum quorum() {
-        RaftServer.Division current = division;
-        if (current == null || closed) {
-            return new Quorum(List.of(), null, Map.of(), self.getId().toString());
-        }
-        List<ManagerPeer> members = current.getRaftConf().getCurrentPeers().stream()
-                .map(p -> new ManagerPeer(p.getId().toString(), null, p.getAddress())).toList();
-        DivisionInfo info = current.getInfo();
-        Map<String, Long> silence = new HashMap<>();
-        RoleInfoProto role = info.getRoleInfoProto();
-        if (info.isLeader() && role.hasLeaderInfo()) {
-            for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-                silence.put(RaftPeerId.valueOf(follower.getId().getId()).toString(), follower.getLastRpcElapsedTimeMs());
-            }
-            silence.put(self.getId().toString(), 0L);
-        } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo() && info.getLeaderId() != null) {
-            silence.put(info.getLeaderId().toString(), role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs());
-            silence.put(self.getId().toString(), 0L);
-        }
-        RaftPeerId leader = info.getLeaderId();
-        return new Quorum(members, leader == null ? null : leader.toString(), silence, self.getId().toString());
-    }
-
-    /**
-     * A peer's view of its group. On the leader: every member and when it was last heard from; on
-     * a follower only its leader. {@link #available} is this peer's best guess whether a change can
-     * commit now: a leader hearing from a majority, or a follower hearing from its leader.
-     */
-    public record Quorum(List<ManagerPeer> members, String leaderId, Map<String, Long> silenceMillis,
-                         String selfId) {
-        public boolean reachable(String id) {
-            Long millis = silenceMillis.get(id);
-            return millis != null && millis >= 0 && millis < RaftSettings.REACHABLE.toMillis();
-        }
-
-        public long reachableCount() {
-            return members.stream().filter(m -> reachable(m.id())).count();
-        }
-
-        public boolean available() {
-            if (members.isEmpty() || leaderId == null || !reachable(leaderId)) {
-                return false;
-            }
-            return !leaderId.equals(selfId) || reachableCount() > members.size() / 2;
-        }
-
-        public String describe() {
-            if (members.isEmpty()) {
-                return "no quorum: this manager is not (yet) a member of the managers' Raft group";
-            }
-            int majority = members.size() / 2 + 1;
-            if (leaderId != null && leaderId.equals(selfId)) {
-                return "no quorum: " + reachableCount() + " of " + members.size() + " managers reachable (" + majority
-                        + " needed); changes are refused until enough managers are back, tasks keep running";
-            }
-            return "no quorum: no Raft leader reachable from this manager (" + members.size() + " managers, "
-                    + majority + " needed); changes are refused until enough managers are back, tasks keep running";
-        }
+        return Quorum.of(closed ? null : division, self.getId().toString());
     }
 
     /** The current group as this peer knows it. */

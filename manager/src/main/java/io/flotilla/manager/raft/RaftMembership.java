@@ -23,10 +23,10 @@ final class RaftMembership {
     private static final Logger LOG = LoggerFactory.getLogger(RaftClusterStore.class);
 
     private final Supplier<RaftServer.Division> division;
-    private final Supplier<RaftClusterStore.Quorum> quorum;
+    private final Supplier<Quorum> quorum;
     private final RaftClientLanes lanes;
 
-    RaftMembership(Supplier<RaftServer.Division> division, Supplier<RaftClusterStore.Quorum> quorum,
+    RaftMembership(Supplier<RaftServer.Division> division, Supplier<Quorum> quorum,
                    RaftClientLanes lanes) {
         this.division = division;
         this.quorum = quorum;
@@ -46,7 +46,7 @@ final class RaftMembership {
 
     /** See {@link RaftClusterStore#removeMember}. */
     void remove(String id) throws IOException {
-        RaftClusterStore.Quorum quorum = this.quorum.get();
+        Quorum quorum = this.quorum.get();
         List<ManagerPeer> next = quorum.members().stream().filter(m -> !m.id().equals(id)).toList();
         if (next.size() == quorum.members().size()) {
             return;

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class LeaderWaitTest {
     private static final List<ManagerPeer> PEERS = List.of(new ManagerPeer("a", null, "127.0.0.1:1"),
             new ManagerPeer("b", null, "127.0.0.2:1"), new ManagerPeer("c", null, "127.0.0.3:1"));
-    private static final RaftClusterStore.Quorum LEADER_B = new RaftClusterStore.Quorum(PEERS, "b", Map.of("a", 0L, "b", 5L), "a");
-    private static final RaftClusterStore.Quorum ELECTION = new RaftClusterStore.Quorum(PEERS, null, Map.of("a", 0L), "a");
+    private static final Quorum LEADER_B = new Quorum(PEERS, "b", Map.of("a", 0L, "b", 5L), "a");
+    private static final Quorum ELECTION = new Quorum(PEERS, null, Map.of("a", 0L), "a");
 
     private final AtomicBoolean leader = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
