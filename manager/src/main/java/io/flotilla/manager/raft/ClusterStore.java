@@ -34,8 +34,8 @@ public interface ClusterStore {
      * other leader.
      */
     default CompletableFuture<ClusterState> submitInTerm(Command command, long term) {
-        return isLeader() && term() == term ? submit(command) : CompletableFuture.failedFuture(
-                new UnavailableException("this manager no longer leads term " + term + " (term " + term() + ")"));
+        return isLeader() && term() == term ? submit(command)
+                : CompletableFuture.failedFuture(UnavailableException.noLongerLeads(term, term()));
     }
 
     /**

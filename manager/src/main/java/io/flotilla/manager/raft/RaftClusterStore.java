@@ -269,8 +269,8 @@ public final class RaftClusterStore implements ClusterStore, AutoCloseable {
 
     @Override
     public CompletableFuture<ClusterState> submitInTerm(Command command, long term) {
-        return isLeader() && term() == term ? proposer.submit(command, term) : CompletableFuture.failedFuture(
-                new UnavailableException("this manager no longer leads term " + term + " (term " + term() + ")"));
+        return isLeader() && term() == term ? proposer.submit(command, term)
+                : CompletableFuture.failedFuture(UnavailableException.noLongerLeads(term, term()));
     }
 
     @Override

@@ -9,4 +9,9 @@ public final class UnavailableException extends RuntimeException {
     public UnavailableException(String message) {
         super(message);
     }
+
+    /** A decision of the leader of {@code term} that this manager no longer leads ({@link ClusterStore#submitInTerm}). */
+    static UnavailableException noLongerLeads(long term, long current) {
+        return new UnavailableException("this manager no longer leads term " + term + " (term " + current + ")");
+    }
 }

@@ -41,11 +41,18 @@ class LeaderLoopFenceTest {
         return new LeaderLoop(store, core, ChangeFeed.NONE, clock, Duration.ofMillis(100));
     }
 
+    private final FakeClock clock = new FakeClock();
+    /** A store leading term 7, with one READY node that never reports. */
+    private final FakeStore store = storeInTerm7(clock);
+
+    private static FakeStore storeInTerm7(FakeClock clock) {
+        FakeStore fake = FakeStore.applying(oneSilentNode(clock));
+        fake.term(7);
+        return fake;
+    }
+
     @Test
     void aVerdictIsSubmittedFencedByTheTermTheLoopLeads() throws Exception {
-        FakeClock clock = new FakeClock();
-        FakeStore store = FakeStore.applying(oneSilentNode(clock));
-        store.term(7);
         LeaderLoop loop = loop(store, clock);
 
         clock.advance(TIMEOUT.multipliedBy(3));
@@ -58,9 +65,6 @@ class LeaderLoopFenceTest {
 
     @Test
     void aVerdictDecidedInATermThisManagerNoLongerLeadsIsRefusedAndChangesNothing() throws Exception {
-        FakeClock clock = new FakeClock();
-        FakeStore store = FakeStore.applying(oneSilentNode(clock));
-        store.term(7);
         LeaderLoop loop = loop(store, clock);
         loop.pass(); // leads term 7: nothing to judge yet
 
