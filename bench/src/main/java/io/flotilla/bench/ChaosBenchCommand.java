@@ -127,6 +127,8 @@ public final class ChaosBenchCommand implements Callable<Integer> {
                 + result.names().lost().size() + " / " + result.names().back().size());
         table.row("HTTP requests through the mesh", result.http().requests());
         table.row("HTTP failed: entry node killed or cut off", result.http().excused().size());
+        table.row("HTTP failed: every task of " + ChaosHttp.SERVICE + " killed or cut off from the entry", result.http().noBackend().size()
+                + " (" + result.http().samples() + " samples of where they ran)");
         table.row("HTTP failed otherwise", result.http().failed().size());
         table.row("orphan task processes", result.orphans());
         table.row("processes left", result.leftovers());

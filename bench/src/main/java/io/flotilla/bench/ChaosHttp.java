@@ -28,8 +28,9 @@ import java.util.concurrent.atomic.LongAdder;
  * retries on another task, ejection) and the service's rolling updates ({@link ChaosStacks} rolls it
  * out again every few seconds), so a request fails legitimately only when its entry node itself
  * was under a fault: killed (until it serves again), or cut off by a partition (until a second after the
- * heal, or later until it serves again, at most {@link #PARTITION_CATCH_UP} after the heal). Any
- * other failure is one the mesh should not have let through ({@link #judge}).
+ * heal, or later until it serves again, at most {@link #PARTITION_CATCH_UP} after the heal) ({@link #judge}),
+ * or when every task of the service was cut off from it ({@link ChaosPlacements#allCutOff}). Any
+ * other failure is one the mesh should not have let through.
  */
 final class ChaosHttp {
     static final String SERVICE = "chaos_web";
@@ -58,8 +59,12 @@ final class ChaosHttp {
     /** A failed request: through which node, when it was sent and ended, and why. */
     record Failure(String entry, Instant start, Instant end, String cause) {}
 
-    /** Requests sent, failures excused by a fault on their entry node, and those not excused. */
-    record Tally(long requests, long ok, List<Failure> excused, List<Failure> failed) {}
+    /**
+     * Requests sent, failures excused by a fault on their entry node, those excused because the entry could
+     * reach none of the service's tasks ({@link ChaosPlacements#allCutOff}), and those not excused; {@code samples}:
+     * how many samples of the tasks' placement that judgement had.
+     */
+    record Tally(long requests, long ok, List<Failure> excused, List<Failure> noBackend, List<Failure> failed, int samples) {}
 
     private final List<String> entries;
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -118,13 +123,14 @@ final class ChaosHttp {
         }
     }
 
-    /** The failures judged against the faults' spans. */
-    Tally tally(List<ChaosNemesis.Span> spans) {
+    /** The failures judged against the faults' spans and where the service's tasks ran. */
+    Tally tally(List<ChaosNemesis.Span> spans, List<ChaosPlacements.Sample> placements) {
         List<Failure> all;
         synchronized (failures) {
             all = List.copyOf(failures);
         }
         List<Failure> excused = new ArrayList<>();
+        List<Failure> noBackend = new ArrayList<>();
         List<Failure> failed = new ArrayList<>();
         Map<String, List<Instant>> sorted = new java.util.HashMap<>();
         served.forEach((entry, times) -> {
@@ -133,9 +139,11 @@ final class ChaosHttp {
             }
         });
         for (Failure failure : all) {
-            (judge(failure, spans, sorted.getOrDefault(failure.entry(), List.of())) ? excused : failed).add(failure);
+            (judge(failure, spans, sorted.getOrDefault(failure.entry(), List.of())) ? excused
+                    : ChaosPlacements.allCutOff(failure, placements, spans) ? noBackend : failed).add(failure);
         }
-        return new Tally(requests.sum(), ok.sum(), List.copyOf(excused), List.copyOf(failed));
+        return new Tally(requests.sum(), ok.sum(), List.copyOf(excused), List.copyOf(noBackend), List.copyOf(failed),
+                placements.size());
     }
 
     /**

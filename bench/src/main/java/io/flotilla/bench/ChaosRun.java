@@ -89,6 +89,7 @@ final class ChaosRun {
         Runtime.getRuntime().addShutdownHook(cleanup);
         ChaosNemesis nemesis = new ChaosNemesis(cluster, partitions, out, () -> ChaosLedger.host(cluster));
         ChaosSupervisor supervisor = null;
+        ChaosPlacements placements = null;
         ChaosStalls stalls = new ChaosStalls();
         try {
             cluster.form();
@@ -120,6 +121,7 @@ final class ChaosRun {
             ChaosNames names = new ChaosNames(managers);
             names.start(config.seed());
             http.start();
+            placements = new ChaosPlacements(managers, ChaosHttp.SERVICE);
             supervisor = new ChaosSupervisor(cluster, nemesis, out);
             nemesis.start(schedule);
             Thread.sleep(config.length().toMillis());
@@ -127,6 +129,7 @@ final class ChaosRun {
             clients.stop(Duration.ofSeconds(20));
             stacks.stop(Duration.ofSeconds(20));
             http.stop();
+            placements.close();
             long stopped = System.nanoTime();
             boolean converged = awaitConverged(cluster, managers, Set.copyOf(nodeOf.values()), out);
             Duration converge = converged ? Duration.ofNanos(System.nanoTime() - stopped) : null;
@@ -156,12 +159,15 @@ final class ChaosRun {
             Map<ChaosNemesis.Kind, Integer> faults = nemesis.done();
             stalls.print(out);
             List<ChaosDowns.Wrong> wronglyDown = wronglyDown(cluster, managers, nemesis.spans(), stalls.stalls(), converged, out);
-            ChaosHttp.Tally tally = http.tally(nemesis.spans());
+            List<ChaosPlacements.Sample> samples = placements.samples();
+            ChaosHttp.Tally tally = http.tally(nemesis.spans(), samples);
             tally.failed().stream().limit(5).forEach(f -> out.println("chaos: HTTP request failed through " + f.entry()
                     + " at " + f.start() + " (" + java.time.Duration.between(f.start(), f.end()).toMillis() + " ms): " + f.cause()
                     + "; faults then: " + nemesis.spans().stream().filter(s -> !s.end().isBefore(f.start().minusSeconds(10))
-                    && !s.start().isAfter(f.end())).toList()));
+                    && !s.start().isAfter(f.end())).toList() + "; tasks then: " + ChaosPlacements.at(samples, f.start())));
             ChaosHttp.episodes(tally.failed()).forEach(e -> out.println("chaos: HTTP failures not excused: " + e));
+            ChaosHttp.episodes(tally.noBackend()).forEach(e -> out.println("chaos: HTTP failures with every task of "
+                    + ChaosHttp.SERVICE + " killed or cut off: " + e));
             supervisor.close();
             out.println("chaos: node processes that ended by themselves and were started again: " + supervisor.restarts());
             cluster.killAll();
@@ -177,6 +183,9 @@ final class ChaosRun {
             nemesis.stop();
             if (supervisor != null) {
                 supervisor.close();
+            }
+            if (placements != null) {
+                placements.close();
             }
             cleanup.run();
             Runtime.getRuntime().removeShutdownHook(cleanup);

@@ -55,6 +55,7 @@ class ChaosRunTest {
         assertEquals(0, result.ledger().doubleWriters(), "two ledger writers: " + result.ledger().breaks());
         assertTrue(result.http().ok() > 0, "no HTTP request through the mesh succeeded");
         assertEquals(List.of(), result.http().failed(), "requests failed through a node that was up and reachable");
+        assertTrue(result.http().samples() > 30, "where the web tasks ran was sampled " + result.http().samples() + " times in 30 s");
         assertTrue(result.acknowledgedChanges() > ChaosStacks.STACKS + 1, "no deploy, removal or scaling acknowledged during the run");
         assertTrue(result.rollouts() > 0, "no rolling update of the web service acknowledged during the run");
         assertEquals(List.of(), result.lostChanges(), "lost acknowledged deploys, removals, scalings or rolling updates");
