@@ -191,9 +191,24 @@ public final class LeaderLoop implements AutoCloseable {
                 return; // only close() interrupts this thread
             } catch (RuntimeException e) {
                 unsettled = true; // across terms too: a lane's retry may append the entry in a later term
-                LOG.warn("control loop iteration failed; retrying once what it submitted is decided: {}", e.toString(), e);
+                logFailure(leadingTerm, store.isLeader() ? store.term() : -1, e);
                 sleepQuietly();
             }
+        }
+    }
+
+    /**
+     * How a failed pass is logged: when this manager no longer leads the term the loop decided in
+     * ({@code ledTerm}: the term it leads now, -1 when it leads none; Ratis may step a leader down
+     * within its term), the fence refused the loop's decisions (nothing appended), which is
+     * expected: one line, no stack trace; any other failure as a warning with its trace.
+     */
+    static void logFailure(long leadingTerm, long ledTerm, RuntimeException e) {
+        if (ledTerm != leadingTerm) {
+            LOG.info("control loop's decisions of term {} refused, this manager {}: {}", leadingTerm,
+                    ledTerm < 0 ? "leads no term now" : "leads term " + ledTerm + " now", e.toString());
+        } else {
+            LOG.warn("control loop iteration failed; retrying once what it submitted is decided: {}", e.toString(), e);
         }
     }
 

@@ -3,6 +3,11 @@ package io.flotilla.manager.loops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
 import io.flotilla.manager.FakeClock;
 import io.flotilla.manager.FakeStore;
 import io.flotilla.manager.TestManagers;
@@ -19,6 +24,7 @@ import io.flotilla.state.StateMachine;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every decision of the leader loop is submitted fenced by the term it leads
@@ -74,5 +80,29 @@ class LeaderLoopFenceTest {
         assertThatThrownBy(loop::pass).isInstanceOf(UnavailableException.class).hasMessageContaining("no longer leads term 7");
         assertThat(store.submitted).isEmpty();
         assertThat(store.state().node("n1").orElseThrow().status().state()).isEqualTo(NodeState.READY);
+    }
+
+    @Test
+    void aRefusalOnceThisManagerNoLongerLeadsIsOneInfoLineAndAnyOtherFailureAWarningWithItsTrace() {
+        Logger logger = (Logger) LoggerFactory.getLogger(LeaderLoop.class);
+        ListAppender<ILoggingEvent> seen = new ListAppender<>();
+        seen.start();
+        logger.addAppender(seen);
+        try {
+            LeaderLoop.logFailure(7, 8, new UnavailableException("this manager no longer leads term 7 (term 8)"));
+            LeaderLoop.logFailure(9, -1, new UnavailableException("this manager no longer leads term 9 (term 9)"));
+            LeaderLoop.logFailure(8, 8, new IllegalStateException("something else"));
+        } finally {
+            logger.detachAppender(seen);
+        }
+        assertThat(seen.list).hasSize(3);
+        assertThat(seen.list.subList(0, 2)).allSatisfy(event -> {
+            assertThat(event.getLevel()).isEqualTo(Level.INFO);
+            assertThat(event.getThrowableProxy()).isNull();
+        });
+        assertThat(seen.list.get(0).getFormattedMessage()).contains("decisions of term 7 refused, this manager leads term 8 now");
+        assertThat(seen.list.get(1).getFormattedMessage()).contains("decisions of term 9 refused, this manager leads no term now");
+        assertThat(seen.list.get(2).getLevel()).isEqualTo(Level.WARN);
+        assertThat(seen.list.get(2).getThrowableProxy()).isNotNull();
     }
 }
