@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * it whole {@link MeshTable}s built from the registry's watch; {@link #apply} turns the running
  * proxy into the table.
  *
- * <p>Threads: {@code ioThreads} event loops (epoll when available, else NIO) serve both the
+ * <p>Threads: {@code ioThreads} event loops (io_uring, else epoll, else NIO: {@link Transport}) serve both the
  * clients and the backend connections; {@link #apply} and {@link #close} are synchronized and may
  * be called from any thread.
  *
@@ -90,7 +90,7 @@ public final class Mesh implements AutoCloseable {
         runtime.catchUp = Objects.requireNonNull(catchUp, "catchUp");
     }
 
-    /** "epoll" or "nio": which transport the native library allowed. */
+    /** "io_uring", "epoll" or "nio": which transport the kernel and the native libraries allowed. */
     public String transportName() {
         return transport.name();
     }
@@ -193,11 +193,11 @@ public final class Mesh implements AutoCloseable {
     }
 
     private ListenerState open(MeshListener declared, List<RouteState> routes) throws Exception {
-        if (declared.protocol() == MeshListener.Protocol.TRANSPARENT_TCP && !transport.name().equals("epoll")) {
+        if (declared.protocol() == MeshListener.Protocol.TRANSPARENT_TCP && !transport.isNative()) {
             throw new IllegalStateException("transparent listener " + declared.bindAddress() + ":" + declared.port()
-                    + " needs the epoll transport: it reads each connection's original destination (SO_ORIGINAL_DST)"
+                    + " needs the io_uring or epoll transport: it reads each connection's original destination (SO_ORIGINAL_DST)"
                     + " from the socket's descriptor, which NIO does not expose; this mesh runs on " + transport.name()
-                    + " (" + Transport.epollUnavailability() + ")");
+                    + " (" + Transport.nativeUnavailability() + ")");
         }
         SslContext ssl = declared.tls() == null ? null : sslContext(declared.tls());
         ListenerState listener = new ListenerState(declared, ssl, routes, options.maxConnections(), runtime.refusedConnections);

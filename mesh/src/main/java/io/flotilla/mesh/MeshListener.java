@@ -29,7 +29,7 @@ public record MeshListener(String bindAddress, int port, Protocol protocol, TlsS
      * destination, read from the kernel's connection tracking ({@code SO_ORIGINAL_DST}), to the
      * route whose {@link MeshRoute#host()} is that address, and reaches the chosen backend at the
      * original destination's port (its backends have port 0). That serves every port of a virtual
-     * address with one socket; it needs the epoll transport (the socket's descriptor).
+     * address with one socket; it needs the io_uring or epoll transport (the socket's descriptor).
      */
     public enum Protocol { TCP, HTTP, TRANSPARENT_TCP }
 

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * before the kernel's DNAT redirected it: {@code getsockopt(SOL_IP, SO_ORIGINAL_DST)}, which reads
  * the connection's conntrack entry. Neither the JDK nor Netty expose that option, hence the call
  * into libc through JNA (already on the node's class path, for docker-java); it needs the socket's
- * descriptor, which only the epoll transport gives.
+ * descriptor, which the io_uring and epoll transports give (NIO does not).
  *
  * <p>Why DNAT and not TPROXY: docs/networks.md, "Every port of a VIP".
  */
@@ -41,11 +41,11 @@ final class OriginalDestination {
      * connection was not translated; null when the kernel tracks no such connection (errno
      * ENOENT: conntrack off, or the entry is gone).
      *
-     * @throws IllegalStateException when the channel is not an epoll socket (no descriptor to ask)
+     * @throws IllegalStateException when the channel is not a native (io_uring or epoll) socket: no descriptor to ask
      */
     static InetSocketAddress of(Channel channel) {
         if (!(channel instanceof UnixChannel unix)) {
-            throw new IllegalStateException("the original destination of a connection needs the epoll transport"
+            throw new IllegalStateException("the original destination of a connection needs the io_uring or epoll transport"
                     + " (the socket's descriptor); this one is " + channel.getClass().getSimpleName());
         }
         byte[] value = new byte[SOCKADDR_IN];

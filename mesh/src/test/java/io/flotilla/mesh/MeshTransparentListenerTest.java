@@ -42,7 +42,7 @@ class MeshTransparentListenerTest {
                     List.of(new MeshRoute("shop_web", null, null, null, List.of(new MeshBackend("t1", "127.0.0.1", 9)))));
             assertThatThrownBy(() -> mesh.apply(new MeshTable(List.of(transparent(route("10.0.1.2", 0)), tcp))))
                     .isInstanceOf(MeshBindException.class)
-                    .hasMessageContaining("needs the epoll transport")
+                    .hasMessageContaining("needs the io_uring or epoll transport")
                     .hasMessageContaining("SO_ORIGINAL_DST")
                     .hasMessageContaining("NIO does not expose");
             assertThat(mesh.boundAddresses()).hasSize(1);
