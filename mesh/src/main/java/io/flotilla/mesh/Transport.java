@@ -30,7 +30,7 @@ import jdk.net.ExtendedSocketOptions;
 /**
  * The I/O transport: Linux io_uring when the kernel allows it (reads, writes and accepts queued on a
  * ring shared with the kernel: far fewer syscalls per request; measured ~20 % more requests a second
- * than epoll in `bench mesh`, docs/benchmarks.md), else epoll when the native library loads (fewer
+ * than epoll in {@code bench mesh}, docs/benchmarks.md), else epoll when the native library loads (fewer
  * syscalls and no selector garbage than NIO), else NIO. {@value #PROPERTY} ({@code io_uring},
  * {@code epoll}, {@code nio}) asks for one; one asked for that cannot load is an error, not a
  * fallback. One group serves both the listeners and the backend connections, so a request and its
@@ -95,7 +95,7 @@ record Transport(String name, EventLoopGroup group, Class<? extends ServerChanne
         return !name.equals("nio");
     }
 
-    /** NIO whatever the platform offers (tests of what needs epoll). */
+    /** NIO whatever the platform offers (tests of what needs a native transport). */
     static Transport nio(int loops) {
         DefaultThreadFactory threadFactory = new DefaultThreadFactory("flotilla-mesh", true);
         return new Transport("nio", new MultiThreadIoEventLoopGroup(loops, threadFactory, NioIoHandler.newFactory()),
@@ -104,9 +104,10 @@ record Transport(String name, EventLoopGroup group, Class<? extends ServerChanne
 
     /** Why no native transport is in use, for errors. */
     static String nativeUnavailability() {
+        Throwable ioUring = IoUring.unavailabilityCause();
         Throwable epoll = Epoll.unavailabilityCause();
-        return epoll == null ? "epoll is available, but this mesh was made with NIO"
-                : "io_uring unavailable: " + IoUring.unavailabilityCause() + "; epoll unavailable: " + epoll;
+        return ioUring == null || epoll == null ? "a native transport is available, but this mesh was made with NIO"
+                : "io_uring unavailable: " + ioUring + "; epoll unavailable: " + epoll;
     }
 
     /** SO_KEEPALIVE with this transport's way of setting the probe timing. */

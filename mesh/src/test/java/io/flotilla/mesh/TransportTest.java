@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * says so when it does not, rather than passing on a fallback.
  */
 class TransportTest {
-    private static Transport close(Transport transport) {
+    private static Transport shutDown(Transport transport) {
         transport.group().shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
         return transport;
     }
@@ -22,7 +22,7 @@ class TransportTest {
     void theBestTransportAvailableIsIoUringThenEpoll() {
         assertThat(IoUring.isAvailable()).as("io_uring here: %s", IoUring.unavailabilityCause()).isTrue();
         assertThat(Epoll.isAvailable()).as("epoll here: %s", Epoll.unavailabilityCause()).isTrue();
-        Transport auto = close(Transport.create(1, "auto"));
+        Transport auto = shutDown(Transport.create(1, "auto"));
         assertThat(auto.name()).isEqualTo("io_uring");
         assertThat(auto.socketChannel().getSimpleName()).isEqualTo("IoUringSocketChannel");
         assertThat(auto.isNative()).isTrue();
@@ -30,8 +30,8 @@ class TransportTest {
 
     @Test
     void aTransportAskedForByNameIsThatOne() {
-        assertThat(close(Transport.create(1, "epoll")).name()).isEqualTo("epoll");
-        Transport nio = close(Transport.create(1, "nio"));
+        assertThat(shutDown(Transport.create(1, "epoll")).name()).isEqualTo("epoll");
+        Transport nio = shutDown(Transport.create(1, "nio"));
         assertThat(nio.name()).isEqualTo("nio");
         assertThat(nio.isNative()).isFalse();
         assertThatThrownBy(() -> Transport.create(1, "kqueue")).isInstanceOf(IllegalArgumentException.class)
