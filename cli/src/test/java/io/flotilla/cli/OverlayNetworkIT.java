@@ -186,7 +186,8 @@ class OverlayNetworkIT {
 
         // The underlay carries VXLAN: capture one packet on UDP 4789 while a request crosses hosts.
         CompletableFuture<NetnsHosts.Result> capture = CompletableFuture.supplyAsync(() ->
-                NetnsHosts.run(20, "timeout", "15", "tcpdump", "-ni", "fl-underlay", "-c", "1", "udp", "port", "4789"));
+                NetnsHosts.run(20, "nsenter", "--net=/var/run/netns/flsw",
+                        "timeout", "15", "tcpdump", "-ni", "fl-underlay", "-c", "1", "udp", "port", "4789"));
         Thread.sleep(1000);
         for (String address : addressesOf("shop_web")) {
             fetch(1, client1, address + ":8080");

@@ -308,7 +308,8 @@ class OverlayKernelTest {
      * {@code filter}; returns tcpdump's line, or nothing if no such packet came within 3 seconds.
      */
     static String captureOnUnderlay(String filter, Runnable traffic) {
-        List<String> argv = new ArrayList<>(List.of("timeout", "3", "tcpdump", "-i", "fl-underlay", "-n", "-l", "-c", "1"));
+        List<String> argv = new ArrayList<>(List.of("nsenter", "--net=/var/run/netns/flsw",
+                "timeout", "3", "tcpdump", "-i", "fl-underlay", "-n", "-l", "-c", "1"));
         argv.addAll(List.of(filter.split(" ")));
         Process tcpdump;
         try {
