@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -35,6 +36,15 @@ import picocli.CommandLine.Option;
  * service with three endpoints, in this JVM), HAProxy (roundrobin), nginx (upstream, keep-alive),
  * and straight to one backend. Every proxy gets its own config on loopback ports; nothing is
  * installed or started as a system service. Prints figures; asserts nothing.
+ *
+ * <p>CPU per request ({@link ProcessCpu}): the CPU time (user + system, all threads) a proxy used
+ * while wrk ran, divided by the requests wrk completed, and the same for the backends' nginx. HAProxy
+ * counts as its process, the nginx proxy as its master and workers (not the backends' nginx, a
+ * separate instance). The Flotilla mesh runs in this JVM, so its figure is the <em>whole JVM</em>:
+ * the mesh's event loops and its share of GC, JIT and the VM's own threads, which are costs of the
+ * mesh too. Nothing else in the JVM works during a run: this thread waits for wrk's report, the mesh
+ * has no timers but its connections' and requests' own, and no meter registry publishes; wrk, the
+ * JVM's child, is left out (the JVM's own time does not include its children's).
  */
 @Command(name = "mesh", description = "Benchmark the routing mesh against HAProxy, nginx and a direct connection (wrk).")
 public final class MeshBenchCommand implements Callable<Integer> {
@@ -57,7 +67,15 @@ public final class MeshBenchCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", description = "Run only these targets: direct, flotilla, haproxy, nginx.")
     List<String> only;
 
-    private record Figures(double rps, double p50Ms, double p99Ms, String errors) {}
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ");
+    /** "µs" where the terminal's charset has µ. */
+    private static final String MICROS = System.out.charset().newEncoder().canEncode('µ') ? "µs" : "us";
+
+    /** A wrk run's figures; the CPU per request is NaN where no process was measured. */
+    private record Figures(double rps, double p50Ms, double p99Ms, String errors, double proxyCpuUs, double backendsCpuUs) {}
+
+    /** Where wrk goes and whose CPU time counts for it: a reading in nanoseconds, null for none. */
+    private record Target(int port, LongSupplier proxyCpu) {}
 
     @Override
     public Integer call() throws Exception {
@@ -79,9 +97,12 @@ public final class MeshBenchCommand implements Callable<Integer> {
         List<Process> processes = new ArrayList<>();
         Mesh mesh = null;
         try {
-            processes.add(startNginx(dir.resolve("backends"), backendsConfig(backends)));
-            processes.add(startNginx(dir.resolve("proxy"), proxyConfig(nginxPort, backends)));
-            processes.add(startHaproxy(dir, haproxyPort, backends));
+            Process backendsNginx = startNginx(dir.resolve("backends"), backendsConfig(backends));
+            processes.add(backendsNginx);
+            Process proxyNginx = startNginx(dir.resolve("proxy"), proxyConfig(nginxPort, backends));
+            processes.add(proxyNginx);
+            Process haproxyProcess = startHaproxy(dir, haproxyPort, backends);
+            processes.add(haproxyProcess);
             mesh = new Mesh(MeshOptions.defaults(), new SimpleMeterRegistry());
             int meshPort = freePort();
             ServiceSpec service = ServiceSpec.process("bench_web", 3, List.of("x")).withPorts(List.of(new PortSpec("http", 8080, meshPort, "tcp", null, "http")))
@@ -94,30 +115,33 @@ public final class MeshBenchCommand implements Callable<Integer> {
             ServiceSpec spec = service;
             mesh.apply(MeshTableBuilder.build("127.0.0.1", List.of(spec), s -> endpoints, false).table());
 
-            Map<String, Integer> targets = new LinkedHashMap<>();
-            targets.put("direct (one backend)", backends.getFirst());
-            targets.put("flotilla mesh", meshPort);
-            targets.put("haproxy roundrobin", haproxyPort);
-            targets.put("nginx upstream", nginxPort);
-            for (int port : targets.values()) {
-                awaitPort(port);
+            Map<String, Target> targets = new LinkedHashMap<>();
+            targets.put("direct (one backend)", new Target(backends.getFirst(), null));
+            targets.put("flotilla mesh", new Target(meshPort, () -> ProcessCpu.nanos(ProcessHandle.current())));
+            targets.put("haproxy roundrobin", new Target(haproxyPort, () -> ProcessCpu.treeNanos(haproxyProcess.toHandle())));
+            targets.put("nginx upstream", new Target(nginxPort, () -> ProcessCpu.treeNanos(proxyNginx.toHandle())));
+            LongSupplier backendsCpu = () -> ProcessCpu.treeNanos(backendsNginx.toHandle());
+            for (Target target : targets.values()) {
+                awaitPort(target.port());
             }
             System.out.printf("Mesh bench: %d CPUs, load average %s, wrk -t%d, %s per run; mesh transport %s%n",
                     Runtime.getRuntime().availableProcessors(), loadAverage(), threads, duration, mesh.transportName());
             Map<String, Map<Integer, Figures>> results = new LinkedHashMap<>();
-            for (Map.Entry<String, Integer> target : targets.entrySet()) {
+            for (Map.Entry<String, Target> target : targets.entrySet()) {
                 if (only != null && only.stream().noneMatch(o -> target.getKey().startsWith(o))) {
                     continue;
                 }
-                wrk(target.getValue(), 32, warmup); // warm-up (JIT, connection pools), not counted
+                wrk(target.getValue(), backendsCpu, 32, warmup); // warm-up (JIT, connection pools), not counted
                 for (int c : connections) {
-                    Figures figures = wrk(target.getValue(), c, duration);
+                    Figures figures = wrk(target.getValue(), backendsCpu, c, duration);
                     results.computeIfAbsent(target.getKey(), k -> new LinkedHashMap<>()).put(c, figures);
-                    System.out.printf("  %-22s c=%-4d %10.0f req/s  p50 %.3f ms  p99 %.3f ms%s%n", target.getKey(), c,
-                            figures.rps(), figures.p50Ms(), figures.p99Ms(), figures.errors().isEmpty() ? "" : "  " + figures.errors());
+                    System.out.printf("  %-22s c=%-4d %10.0f req/s  p50 %.3f ms  p99 %.3f ms  CPU/req %s, backends %s%s%n",
+                            target.getKey(), c, figures.rps(), figures.p50Ms(), figures.p99Ms(), micros(figures.proxyCpuUs()),
+                            micros(figures.backendsCpuUs()), figures.errors().isEmpty() ? "" : "  " + figures.errors());
                 }
             }
-            Table table = new Table("TARGET", "CONNS", "REQ/S", "P50", "P99", "REQ/S VS HAPROXY", "P99 ADDED VS DIRECT");
+            Table table = new Table("TARGET", "CONNS", "REQ/S", "P50", "P99", "PROXY CPU/REQ", "BACKENDS CPU/REQ", "REQ/S VS HAPROXY",
+                    "P99 ADDED VS DIRECT");
             for (int c : connections) {
                 Figures haproxy = results.getOrDefault("haproxy roundrobin", Map.of()).get(c);
                 Figures direct = results.getOrDefault("direct (one backend)", Map.of()).get(c);
@@ -125,12 +149,17 @@ public final class MeshBenchCommand implements Callable<Integer> {
                     Figures f = entry.getValue().get(c);
                     table.row(entry.getKey(), Integer.toString(c), String.format(Locale.ROOT, "%.0f", f.rps()),
                             String.format(Locale.ROOT, "%.3f ms", f.p50Ms()), String.format(Locale.ROOT, "%.3f ms", f.p99Ms()),
+                            micros(f.proxyCpuUs()), micros(f.backendsCpuUs()),
                             haproxy == null ? "-" : String.format(Locale.ROOT, "%.2f", f.rps() / haproxy.rps()),
                             direct == null ? "-" : String.format(Locale.ROOT, "%+.3f ms", f.p99Ms() - direct.p99Ms()));
                 }
             }
             System.out.println();
             table.print(System.out);
+            System.out.println("CPU/REQ: CPU time (user + system, all threads) used while wrk ran, per request wrk completed. PROXY: the");
+            System.out.println("  HAProxy process; nginx's master and workers; for the flotilla mesh the whole bench JVM (event loops, GC, JIT;");
+            System.out.println("  it does nothing else meanwhile). BACKENDS: the backends' nginx. wrk counts in neither. /proc/<pid>/stat: 10 ms");
+            System.out.println("  resolution per process and run.");
             System.out.println("load average after: " + loadAverage());
             return 0;
         } finally {
@@ -151,15 +180,22 @@ public final class MeshBenchCommand implements Callable<Integer> {
         }
     }
 
-    private Figures wrk(int port, int connections, String runFor) throws IOException, InterruptedException {
+    /** One wrk run; the CPU readings bracket wrk's whole life (start, connect, load, exit). */
+    private Figures wrk(Target target, LongSupplier backendsCpu, int connections, String runFor) throws IOException, InterruptedException {
+        long proxyBefore = target.proxyCpu() == null ? 0 : target.proxyCpu().getAsLong();
+        long backendsBefore = backendsCpu.getAsLong();
         Process process = new ProcessBuilder("wrk", "-t" + Math.min(threads, connections), "-c" + connections, "-d" + runFor,
-                "--latency", "http://127.0.0.1:" + port + "/").redirectErrorStream(true).start();
+                "--latency", "http://127.0.0.1:" + target.port() + "/").redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor();
+        long proxyNanos = target.proxyCpu() == null ? 0 : target.proxyCpu().getAsLong() - proxyBefore;
+        long backendsNanos = backendsCpu.getAsLong() - backendsBefore;
         Matcher rps = RPS.matcher(out);
-        if (!rps.find()) {
+        Matcher requests = REQUESTS.matcher(out);
+        if (!rps.find() || !requests.find()) {
             throw new IllegalStateException("wrk said:\n" + out);
         }
+        long completed = Long.parseLong(requests.group(1));
         double p50 = Double.NaN;
         double p99 = Double.NaN;
         Matcher m = PERCENTILE.matcher(out);
@@ -180,7 +216,16 @@ public final class MeshBenchCommand implements Callable<Integer> {
         while (e.find()) {
             errors.append(e.group().strip()).append(' ');
         }
-        return new Figures(Double.parseDouble(rps.group(1)), p50, p99, errors.toString().strip());
+        return new Figures(Double.parseDouble(rps.group(1)), p50, p99, errors.toString().strip(),
+                target.proxyCpu() == null ? Double.NaN : perRequestMicros(proxyNanos, completed), perRequestMicros(backendsNanos, completed));
+    }
+
+    private static double perRequestMicros(long nanos, long requests) {
+        return requests == 0 ? Double.NaN : nanos / 1000.0 / requests;
+    }
+
+    private static String micros(double value) {
+        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.1f %s", value, MICROS);
     }
 
     private static String backendsConfig(List<Integer> ports) {
