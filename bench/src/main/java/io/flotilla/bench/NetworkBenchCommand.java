@@ -22,11 +22,11 @@ import picocli.CommandLine.Option;
 /**
  * Issue 13's benchmark: the overlay between two containers of a stack on two test-bed hosts,
  * against the same pair of containers on one plain Docker bridge network in one host's dockerd
- * (throughput and request latency, wrk from each client's network namespace: {@link WrkPath});
+ * (throughput and request latency, wrk and iperf3 from each client's network namespace: {@link WrkPath});
  * and how long a task's name takes to follow the task when it moves: its container is killed, the
  * replacement gets a new address, and a tight loop of queries to the gateway's DNS from a task on
  * the other host ({@link NameWatch}) sees the new address. Everything runs on the namespace test
- * bed ({@link NetnsTestBed}), torn down at the end. Needs root, docker.io, busybox-static, wrk.
+ * bed ({@link NetnsTestBed}), torn down at the end. Needs root, docker.io, busybox-static, wrk, iperf3.
  */
 @Command(name = "network", description = "Benchmark the overlay against a plain Docker bridge (wrk) and how fast a moved task's name follows it.")
 public final class NetworkBenchCommand implements Callable<Integer> {
@@ -63,9 +63,9 @@ public final class NetworkBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String tool : List.of("wrk", "busybox", "nsenter", "docker")) {
+        for (String tool : List.of("wrk", "iperf3", "busybox", "nsenter", "docker")) {
             if (NetnsTestBed.run(10, List.of("sh", "-c", "command -v " + tool)).exit() != 0) {
-                throw new IllegalStateException("bench network needs " + tool + " (apt-get install -y wrk busybox-static util-linux docker.io)");
+                throw new IllegalStateException("bench network needs " + tool + " (apt-get install -y wrk iperf3 busybox-static util-linux docker.io)");
             }
         }
         Path dir = data != null ? Files.createDirectories(data) : Files.createTempDirectory("flotilla-bench-network");
@@ -81,7 +81,8 @@ public final class NetworkBenchCommand implements Callable<Integer> {
             Task server = awaitRunning(api, "srv", null);
             Task client = awaitRunning(api, "cli", null);
             long clientPid = NetnsTestBed.pid(1, client.status().containerId());
-            WrkPath overlay = new WrkPath("overlay, 2 hosts", clientPid, addressOf(api, server.id()));
+            WrkPath overlay = new WrkPath("overlay, 2 hosts", clientPid, NetnsTestBed.pid(2, server.status().containerId()),
+                    addressOf(api, server.id()));
             WrkPath bridge = bridgePair();
             List<WrkPath.Run> overlayRuns = new ArrayList<>();
             List<WrkPath.Run> bridgeRuns = new ArrayList<>();
@@ -119,7 +120,7 @@ public final class NetworkBenchCommand implements Callable<Integer> {
                 "sh", "-c", "while :; do sleep 1; done").require("docker run flbench-cli");
         String address = NetnsTestBed.docker(1, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
                 "flbench-srv").require("docker inspect flbench-srv");
-        return new WrkPath("plain bridge, 1 host", NetnsTestBed.pid(1, "flbench-cli"), address);
+        return new WrkPath("plain bridge, 1 host", NetnsTestBed.pid(1, "flbench-cli"), NetnsTestBed.pid(1, "flbench-srv"), address);
     }
 
     /** Kills the server's container {@code moves} times and times its name's following of each replacement. */
@@ -148,12 +149,13 @@ public final class NetworkBenchCommand implements Callable<Integer> {
     }
 
     static Table paths(WrkPath.Run overlay, WrkPath.Run bridge) {
-        Table table = new Table("PATH", "THROUGHPUT", "REQ/S", "P50", "P99");
-        table.row("overlay, 2 hosts", gbit(overlay.gbitPerSecond()), "%.0f".formatted(overlay.requestsPerSecond()),
-                ms(overlay.p50Ms()), ms(overlay.p99Ms()));
-        table.row("plain bridge, 1 host", gbit(bridge.gbitPerSecond()), "%.0f".formatted(bridge.requestsPerSecond()),
-                ms(bridge.p50Ms()), ms(bridge.p99Ms()));
+        Table table = new Table("PATH", "THROUGHPUT (WRK)", "THROUGHPUT (IPERF3)", "REQ/S", "P50", "P99");
+        table.row("overlay, 2 hosts", gbit(overlay.gbitPerSecond()), gbit(overlay.iperfGbitPerSecond()),
+                "%.0f".formatted(overlay.requestsPerSecond()), ms(overlay.p50Ms()), ms(overlay.p99Ms()));
+        table.row("plain bridge, 1 host", gbit(bridge.gbitPerSecond()), gbit(bridge.iperfGbitPerSecond()),
+                "%.0f".formatted(bridge.requestsPerSecond()), ms(bridge.p50Ms()), ms(bridge.p99Ms()));
         table.row("overlay ÷ bridge; added", "%.2f×".formatted(overlay.gbitPerSecond() / bridge.gbitPerSecond()),
+                "%.2f×".formatted(overlay.iperfGbitPerSecond() / bridge.iperfGbitPerSecond()),
                 "%.2f×".formatted(overlay.requestsPerSecond() / bridge.requestsPerSecond()),
                 "%+.3f ms".formatted(overlay.p50Ms() - bridge.p50Ms()), "%+.3f ms".formatted(overlay.p99Ms() - bridge.p99Ms()));
         return table;

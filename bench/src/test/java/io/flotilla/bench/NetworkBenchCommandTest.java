@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code flotilla bench network}: its parts run for real, briefly (the test bed of two namespace
- * hosts, a cluster with {@code --overlay}, wrk on both paths for a second, two moves), so that the
- * command cannot rot unnoticed. It needs root, docker.io, busybox-static and wrk, as CI has
+ * hosts, a cluster with {@code --overlay}, wrk and iperf3 on both paths for a second, two moves), so that the
+ * command cannot rot unnoticed. It needs root, docker.io, busybox-static, wrk and iperf3, as CI has
  * (.ci/run): without them it fails, never skips.
  */
 class NetworkBenchCommandTest {
@@ -50,6 +50,20 @@ class NetworkBenchCommandTest {
     }
 
     @Test
+    void readsIperf3sReceivedThroughputAndItsErrors() {
+        String report = """
+                {"start": {}, "intervals": [], "end": {"sum_sent": {"bits_per_second": 9.5e9},
+                 "sum_received": {"bits_per_second": 9.25e9}}}""";
+        assertThat(Iperf3.receivedBitsPerSecond("warning: something\n" + report)).isEqualTo(9.25e9);
+        assertThatThrownBy(() -> Iperf3.receivedBitsPerSecond("{\"start\": {}, \"error\": \"unable to connect to server\"}"))
+                .hasMessageContaining("unable to connect to server");
+        assertThatThrownBy(() -> Iperf3.receivedBitsPerSecond("{\"end\": {}}")).hasMessageContaining("no received throughput");
+        assertThat(Iperf3.seconds("10s")).isEqualTo(10);
+        assertThat(Iperf3.seconds("2m")).isEqualTo(120);
+        assertThatThrownBy(() -> Iperf3.seconds("10")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void p99OfFewerThanAHundredMovesIsTheWorst() {
         assertThat(NetworkBenchCommand.percentile(List.of(1.0, 2.0, 3.0, 4.0, 50.0), 99)).isEqualTo(50.0);
         assertThat(NetworkBenchCommand.percentile(List.of(1.0, 2.0, 3.0, 4.0, 50.0), 50)).isEqualTo(3.0);
@@ -69,8 +83,9 @@ class NetworkBenchCommandTest {
         String printed = out.toString(StandardCharsets.UTF_8);
         System.out.println(printed);
         assertThat(code).as(printed).isZero();
-        assertThat(printed).containsPattern("overlay, 2 hosts +[0-9.]+ Gbit/s +[0-9]+ +[0-9.]+ ms +[0-9.]+ ms")
-                .containsPattern("plain bridge, 1 host +[0-9.]+ Gbit/s")
+        assertThat(printed).containsPattern("overlay, 2 hosts +[0-9.]+ Gbit/s +[0-9.]+ Gbit/s +[0-9]+ +[0-9.]+ ms +[0-9.]+ ms")
+                .containsPattern("plain bridge, 1 host +[0-9.]+ Gbit/s +[0-9.]+ Gbit/s")
+                .containsPattern("overlay ÷ bridge; added +[0-9.]+× +[0-9.]+× ")
                 .containsPattern("container killed → new address answers +2 +[0-9.]+ ms")
                 .containsPattern("task RUNNING \\(its status time\\) → new address answers +2 ");
     }
