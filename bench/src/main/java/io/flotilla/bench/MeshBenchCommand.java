@@ -64,6 +64,9 @@ public final class MeshBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "wrk threads (default 2).")
     int threads;
 
+    @Option(names = "--mesh-threads", defaultValue = "0", description = "The mesh's event loops (default 0: one per core, as a node runs it).")
+    int meshThreads;
+
     @Option(names = "--only", split = ",", description = "Run only these targets: direct, flotilla, haproxy, nginx.")
     List<String> only;
 
@@ -103,7 +106,7 @@ public final class MeshBenchCommand implements Callable<Integer> {
             processes.add(proxyNginx);
             Process haproxyProcess = startHaproxy(dir, haproxyPort, backends);
             processes.add(haproxyProcess);
-            mesh = new Mesh(MeshOptions.defaults(), new SimpleMeterRegistry());
+            mesh = new Mesh(MeshOptions.defaults().withIoThreads(meshThreads), new SimpleMeterRegistry());
             int meshPort = freePort();
             ServiceSpec service = ServiceSpec.process("bench_web", 3, List.of("x")).withPorts(List.of(new PortSpec("http", 8080, meshPort, "tcp", null, "http")))
                     .withLabels(Map.of("flotilla.lb", "round_robin"));
