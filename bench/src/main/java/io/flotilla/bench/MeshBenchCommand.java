@@ -7,6 +7,7 @@ import io.flotilla.model.Endpoint;
 import io.flotilla.model.PortSpec;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.node.mesh.MeshTableBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -64,6 +66,9 @@ public final class MeshBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "wrk threads (default 2).")
     int threads;
 
+    /** The mesh's meters: its request timer gives the latency inside the mesh ({@link MeshLatency}). */
+    private MeterRegistry registry;
+
     @Option(names = "--mesh-threads", defaultValue = "0", description = "The mesh's event loops (default 0: one per core, as a node runs it).")
     int meshThreads;
 
@@ -75,10 +80,11 @@ public final class MeshBenchCommand implements Callable<Integer> {
     private static final String MICROS = System.out.charset().newEncoder().canEncode('µ') ? "µs" : "us";
 
     /** A wrk run's figures; the CPU per request is NaN where no process was measured. */
-    private record Figures(double rps, double p50Ms, double p99Ms, String errors, double proxyCpuUs, double backendsCpuUs) {}
+    private record Figures(double rps, double p50Ms, double p99Ms, String errors, double proxyCpuUs, double backendsCpuUs,
+                           double meshP50Ms, double meshP99Ms) {}
 
     /** Where wrk goes and whose CPU time counts for it: a reading in nanoseconds, null for none. */
-    private record Target(int port, LongSupplier proxyCpu) {}
+    private record Target(int port, LongSupplier proxyCpu, boolean mesh) {}
 
     @Override
     public Integer call() throws Exception {
@@ -106,7 +112,10 @@ public final class MeshBenchCommand implements Callable<Integer> {
             processes.add(proxyNginx);
             Process haproxyProcess = startHaproxy(dir, haproxyPort, backends);
             processes.add(haproxyProcess);
-            mesh = new Mesh(MeshOptions.defaults().withIoThreads(meshThreads), new SimpleMeterRegistry());
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            MeshLatency.configure(meters);
+            registry = meters;
+            mesh = new Mesh(MeshOptions.defaults().withIoThreads(meshThreads), meters);
             int meshPort = freePort();
             ServiceSpec service = ServiceSpec.process("bench_web", 3, List.of("x")).withPorts(List.of(new PortSpec("http", 8080, meshPort, "tcp", null, "http")))
                     .withLabels(Map.of("flotilla.lb", "round_robin"));
@@ -119,10 +128,10 @@ public final class MeshBenchCommand implements Callable<Integer> {
             mesh.apply(MeshTableBuilder.build("127.0.0.1", List.of(spec), s -> endpoints, false).table());
 
             Map<String, Target> targets = new LinkedHashMap<>();
-            targets.put("direct (one backend)", new Target(backends.getFirst(), null));
-            targets.put("flotilla mesh", new Target(meshPort, () -> ProcessCpu.nanos(ProcessHandle.current())));
-            targets.put("haproxy roundrobin", new Target(haproxyPort, () -> ProcessCpu.treeNanos(haproxyProcess.toHandle())));
-            targets.put("nginx upstream", new Target(nginxPort, () -> ProcessCpu.treeNanos(proxyNginx.toHandle())));
+            targets.put("direct (one backend)", new Target(backends.getFirst(), null, false));
+            targets.put("flotilla mesh", new Target(meshPort, () -> ProcessCpu.nanos(ProcessHandle.current()), true));
+            targets.put("haproxy roundrobin", new Target(haproxyPort, () -> ProcessCpu.treeNanos(haproxyProcess.toHandle()), false));
+            targets.put("nginx upstream", new Target(nginxPort, () -> ProcessCpu.treeNanos(proxyNginx.toHandle()), false));
             LongSupplier backendsCpu = () -> ProcessCpu.treeNanos(backendsNginx.toHandle());
             for (Target target : targets.values()) {
                 awaitPort(target.port());
@@ -138,9 +147,12 @@ public final class MeshBenchCommand implements Callable<Integer> {
                 for (int c : connections) {
                     Figures figures = wrk(target.getValue(), backendsCpu, c, duration);
                     results.computeIfAbsent(target.getKey(), k -> new LinkedHashMap<>()).put(c, figures);
-                    System.out.printf("  %-22s c=%-4d %10.0f req/s  p50 %.3f ms  p99 %.3f ms  CPU/req %s, backends %s%s%n",
+                    System.out.printf("  %-22s c=%-4d %10.0f req/s  p50 %.3f ms  p99 %.3f ms  CPU/req %s, backends %s%s%s%n",
                             target.getKey(), c, figures.rps(), figures.p50Ms(), figures.p99Ms(), micros(figures.proxyCpuUs()),
-                            micros(figures.backendsCpuUs()), figures.errors().isEmpty() ? "" : "  " + figures.errors());
+                            micros(figures.backendsCpuUs()), Double.isNaN(figures.meshP99Ms()) ? ""
+                                    : String.format(Locale.ROOT, "; inside the mesh p50 ≤ %.3f ms, p99 ≤ %.3f ms",
+                                            figures.meshP50Ms(), figures.meshP99Ms()),
+                            figures.errors().isEmpty() ? "" : "  " + figures.errors());
                 }
             }
             Table table = new Table("TARGET", "CONNS", "REQ/S", "P50", "P99", "PROXY CPU/REQ", "BACKENDS CPU/REQ", "REQ/S VS HAPROXY",
@@ -163,6 +175,15 @@ public final class MeshBenchCommand implements Callable<Integer> {
             System.out.println("  HAProxy process; nginx's master and workers; for the flotilla mesh the whole bench JVM (event loops, GC, JIT;");
             System.out.println("  it does nothing else meanwhile). BACKENDS: the backends' nginx. wrk counts in neither. /proc/<pid>/stat: 10 ms");
             System.out.println("  resolution per process and run.");
+            Map<Integer, Figures> meshRuns = results.getOrDefault("flotilla mesh", Map.of());
+            for (Map.Entry<Integer, Figures> run : meshRuns.entrySet()) {
+                System.out.printf(Locale.ROOT, "INSIDE THE MESH c=%d: p50 ≤ %.3f ms, p99 ≤ %.3f ms (wrk: %.3f / %.3f ms)%n", run.getKey(),
+                        run.getValue().meshP50Ms(), run.getValue().meshP99Ms(), run.getValue().p50Ms(), run.getValue().p99Ms());
+            }
+            if (!meshRuns.isEmpty()) {
+                System.out.println("  the mesh's own timer: a request's arrival to the backend's full answer, before it is written back;");
+                System.out.println("  the upper bound of its histogram bucket (buckets a fifth apart).");
+            }
             System.out.println("load average after: " + loadAverage());
             return 0;
         } finally {
@@ -187,12 +208,14 @@ public final class MeshBenchCommand implements Callable<Integer> {
     private Figures wrk(Target target, LongSupplier backendsCpu, int connections, String runFor) throws IOException, InterruptedException {
         long proxyBefore = target.proxyCpu() == null ? 0 : target.proxyCpu().getAsLong();
         long backendsBefore = backendsCpu.getAsLong();
+        TreeMap<Double, Double> meshBefore = target.mesh() ? MeshLatency.snapshot(registry) : null;
         Process process = new ProcessBuilder("wrk", "-t" + Math.min(threads, connections), "-c" + connections, "-d" + runFor,
                 "--latency", "http://127.0.0.1:" + target.port() + "/").redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor();
         long proxyNanos = target.proxyCpu() == null ? 0 : target.proxyCpu().getAsLong() - proxyBefore;
         long backendsNanos = backendsCpu.getAsLong() - backendsBefore;
+        TreeMap<Double, Double> meshAfter = target.mesh() ? MeshLatency.snapshot(registry) : null;
         Matcher rps = RPS.matcher(out);
         Matcher requests = REQUESTS.matcher(out);
         if (!rps.find() || !requests.find()) {
@@ -220,7 +243,9 @@ public final class MeshBenchCommand implements Callable<Integer> {
             errors.append(e.group().strip()).append(' ');
         }
         return new Figures(Double.parseDouble(rps.group(1)), p50, p99, errors.toString().strip(),
-                target.proxyCpu() == null ? Double.NaN : perRequestMicros(proxyNanos, completed), perRequestMicros(backendsNanos, completed));
+                target.proxyCpu() == null ? Double.NaN : perRequestMicros(proxyNanos, completed), perRequestMicros(backendsNanos, completed),
+                target.mesh() ? MeshLatency.percentileMs(meshBefore, meshAfter, 50) : Double.NaN,
+                target.mesh() ? MeshLatency.percentileMs(meshBefore, meshAfter, 99) : Double.NaN);
     }
 
     private static double perRequestMicros(long nanos, long requests) {
