@@ -66,9 +66,6 @@ public final class MeshBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "wrk threads (default 2).")
     int threads;
 
-    /** The mesh's meters: its request timer gives the latency inside the mesh ({@link MeshLatency}). */
-    private MeterRegistry registry;
-
     @Option(names = "--mesh-threads", defaultValue = "0", description = "The mesh's event loops (default 0: one per core, as a node runs it).")
     int meshThreads;
 
@@ -83,8 +80,11 @@ public final class MeshBenchCommand implements Callable<Integer> {
     private record Figures(double rps, double p50Ms, double p99Ms, String errors, double proxyCpuUs, double backendsCpuUs,
                            double meshP50Ms, double meshP99Ms) {}
 
-    /** Where wrk goes and whose CPU time counts for it: a reading in nanoseconds, null for none. */
-    private record Target(int port, LongSupplier proxyCpu, boolean mesh) {}
+    /**
+     * Where wrk goes and whose CPU time counts for it: a reading in nanoseconds, null for none; and,
+     * for the mesh, its meters, whose request timer gives the latency inside it ({@link MeshLatency}).
+     */
+    private record Target(int port, LongSupplier proxyCpu, MeterRegistry meshMeters) {}
 
     @Override
     public Integer call() throws Exception {
@@ -114,7 +114,6 @@ public final class MeshBenchCommand implements Callable<Integer> {
             processes.add(haproxyProcess);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             MeshLatency.configure(meters);
-            registry = meters;
             mesh = new Mesh(MeshOptions.defaults().withIoThreads(meshThreads), meters);
             int meshPort = freePort();
             ServiceSpec service = ServiceSpec.process("bench_web", 3, List.of("x")).withPorts(List.of(new PortSpec("http", 8080, meshPort, "tcp", null, "http")))
@@ -128,10 +127,10 @@ public final class MeshBenchCommand implements Callable<Integer> {
             mesh.apply(MeshTableBuilder.build("127.0.0.1", List.of(spec), s -> endpoints, false).table());
 
             Map<String, Target> targets = new LinkedHashMap<>();
-            targets.put("direct (one backend)", new Target(backends.getFirst(), null, false));
-            targets.put("flotilla mesh", new Target(meshPort, () -> ProcessCpu.nanos(ProcessHandle.current()), true));
-            targets.put("haproxy roundrobin", new Target(haproxyPort, () -> ProcessCpu.treeNanos(haproxyProcess.toHandle()), false));
-            targets.put("nginx upstream", new Target(nginxPort, () -> ProcessCpu.treeNanos(proxyNginx.toHandle()), false));
+            targets.put("direct (one backend)", new Target(backends.getFirst(), null, null));
+            targets.put("flotilla mesh", new Target(meshPort, () -> ProcessCpu.nanos(ProcessHandle.current()), meters));
+            targets.put("haproxy roundrobin", new Target(haproxyPort, () -> ProcessCpu.treeNanos(haproxyProcess.toHandle()), null));
+            targets.put("nginx upstream", new Target(nginxPort, () -> ProcessCpu.treeNanos(proxyNginx.toHandle()), null));
             LongSupplier backendsCpu = () -> ProcessCpu.treeNanos(backendsNginx.toHandle());
             for (Target target : targets.values()) {
                 awaitPort(target.port());
@@ -208,14 +207,15 @@ public final class MeshBenchCommand implements Callable<Integer> {
     private Figures wrk(Target target, LongSupplier backendsCpu, int connections, String runFor) throws IOException, InterruptedException {
         long proxyBefore = target.proxyCpu() == null ? 0 : target.proxyCpu().getAsLong();
         long backendsBefore = backendsCpu.getAsLong();
-        TreeMap<Double, Double> meshBefore = target.mesh() ? MeshLatency.snapshot(registry) : null;
+        MeterRegistry meshMeters = target.meshMeters();
+        TreeMap<Double, Double> meshBefore = meshMeters == null ? null : MeshLatency.snapshot(meshMeters);
         Process process = new ProcessBuilder("wrk", "-t" + Math.min(threads, connections), "-c" + connections, "-d" + runFor,
                 "--latency", "http://127.0.0.1:" + target.port() + "/").redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor();
         long proxyNanos = target.proxyCpu() == null ? 0 : target.proxyCpu().getAsLong() - proxyBefore;
         long backendsNanos = backendsCpu.getAsLong() - backendsBefore;
-        TreeMap<Double, Double> meshAfter = target.mesh() ? MeshLatency.snapshot(registry) : null;
+        TreeMap<Double, Double> meshAfter = meshMeters == null ? null : MeshLatency.snapshot(meshMeters);
         Matcher rps = RPS.matcher(out);
         Matcher requests = REQUESTS.matcher(out);
         if (!rps.find() || !requests.find()) {
@@ -244,8 +244,8 @@ public final class MeshBenchCommand implements Callable<Integer> {
         }
         return new Figures(Double.parseDouble(rps.group(1)), p50, p99, errors.toString().strip(),
                 target.proxyCpu() == null ? Double.NaN : perRequestMicros(proxyNanos, completed), perRequestMicros(backendsNanos, completed),
-                target.mesh() ? MeshLatency.percentileMs(meshBefore, meshAfter, 50) : Double.NaN,
-                target.mesh() ? MeshLatency.percentileMs(meshBefore, meshAfter, 99) : Double.NaN);
+                meshMeters == null ? Double.NaN : MeshLatency.percentileMs(meshBefore, meshAfter, 50),
+                meshMeters == null ? Double.NaN : MeshLatency.percentileMs(meshBefore, meshAfter, 99));
     }
 
     private static double perRequestMicros(long nanos, long requests) {

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -44,7 +46,7 @@ final class MeshLatency {
     }
 
     private static double[] bounds() {
-        java.util.List<Double> bounds = new java.util.ArrayList<>();
+        List<Double> bounds = new ArrayList<>();
         for (double bound = TimeUnit.MICROSECONDS.toNanos(10); bound <= TimeUnit.SECONDS.toNanos(10); bound *= 1.2) {
             bounds.add(Math.rint(bound));
         }
