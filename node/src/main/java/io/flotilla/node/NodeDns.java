@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * A node's DNS server (discovery) and where it answers from: a manager from its own registry, a
- * worker from a mirror of the managers' registry, kept current by the all-services watch from the
+ * A node's DNS server (discovery) and where it answers from: a manager from its own registry
+ * (or, while it lags behind its leader, as a worker: {@link ManagerDnsSource}), a worker from a mirror of the managers' registry, kept current by the all-services watch from the
  * manager its node session is on (and, while none answers, from the last set it had); the mesh reads the
  * same mirror ({@link SharedRegistryMirror}: one stream per node). The virtual
  * addresses are those the node's mesh serves. After a role change the server is started again
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  */
 final class NodeDns implements AutoCloseable {
     private final Supplier<Manager> manager;
-    /** The worker's one stream of the managers' registry, shared with the mesh. */
+    /** The node's one stream of the managers' registry, shared with the mesh. */
     private final SharedRegistryMirror registry;
     private final Supplier<NodeMesh> mesh;
     /** The node's DNS meters: one set, which each server started again after a role change counts on in. */
@@ -34,12 +34,12 @@ final class NodeDns implements AutoCloseable {
     private volatile List<SourcePrefix> dnsForwardFrom;
     /** This node's DNS server, once {@link #startDns} ran; null when off. */
     private volatile DnsServer dns;
-    /** On a worker serving DNS: its hold on the stream keeping the mirror of the managers' registry current. */
+    /** While serving DNS: its hold on the stream keeping the mirror of the managers' registry current. */
     private volatile SharedRegistryMirror.Lease mirror;
 
     /**
      * @param manager  the node's manager now (null while it runs none)
-     * @param registry the node's shared stream of the managers' registry (used on a worker)
+     * @param registry the node's shared stream of the managers' registry
      * @param mesh     the node's mesh now (null while it runs none)
      */
     NodeDns(Supplier<Manager> manager, SharedRegistryMirror registry, Supplier<NodeMesh> mesh,
@@ -57,10 +57,13 @@ final class NodeDns implements AutoCloseable {
         dnsForwardFrom = forwardFrom;
         EndpointSource source;
         Manager current = manager.get();
+        mirror = registry.acquire();
         if (current != null) {
-            source = current.registry();
+            source = new ManagerDnsSource(current.registry(), mirror.mirror(), () -> {
+                NodeMesh node = mesh.get();
+                return node != null && node.routesFromLeader();
+            });
         } else {
-            mirror = registry.acquire();
             source = mirror.mirror();
         }
         source = withVirtualAddresses(source);

@@ -7,18 +7,16 @@ import io.flotilla.mesh.Mesh;
 import io.flotilla.mesh.MeshBindException;
 import io.flotilla.mesh.MeshOptions;
 import io.flotilla.mesh.MeshTable;
-import io.flotilla.model.Endpoint;
-import io.flotilla.model.Service;
 import io.flotilla.model.ServiceSpec;
 import io.flotilla.model.VirtualAddresses;
 import io.flotilla.model.api.MeshServices;
 import io.flotilla.model.api.NetworkDirectory;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -31,37 +29,35 @@ import org.slf4j.LoggerFactory;
  * and cluster state; a worker keeps a mirror of the managers' registry through the managers' all-services
  * watch, and takes the services from its session ({@link MeshServices}, carried by the agent's
  * long poll, which answers when a service's spec changes), and the VIPs of the node's overlay
- * networks from its {@link NetworkDirectory} ({@link OverlayListeners}). One feeder thread rebuilds the table ({@link MeshTableBuilder}) whenever either changes (checked every 50 ms, so
- * an endpoint that leaves the registry leaves the mesh well within the agent's drain delay) and
- * applies it when it differs. A node whose role changes (promote, demote) switches source on the
- * next round.
+ * networks from its {@link NetworkDirectory} ({@link OverlayListeners}). One feeder thread rebuilds
+ * the table ({@link MeshTableBuilder}) whenever either changes (checked every 50 ms, so an endpoint
+ * that leaves the registry leaves the mesh well within the agent's drain delay) and applies it when
+ * it differs. A node whose role changes (promote, demote) switches source on the next round.
  *
- * <p>A manager's mesh serves nothing until the manager knows a Raft leader and has applied what it
- * knows committed, for at most {@link #CATCH_UP_WAIT}: a manager started again begins with the state
- * of its own log, and a chaos run saw its mesh answer 502 for tasks that were gone while their
- * replacements, which it did not know yet, ran (docs/benchmarks.md, the long run).
+ * <p>A manager holds the worker's stream too, and routes from it while its own state lags behind
+ * the leader's ({@link RouteSourceChoice}): a manager started again begins with the state of its own
+ * log, and one whose replication is stuck stays there; chaos runs saw such a mesh answer 502 for
+ * tasks that were gone while their replacements, which it did not know yet, ran
+ * (docs/benchmarks.md: the first long run, and run G). Its first table waits for the stream or for the manager to
+ * catch up, for at most {@link RouteSourceChoice#CATCH_UP_WAIT}.
  *
- * <p>A request that every backend its table listed refused waits for a newer table; on a manager,
- * for as long as the manager is still catching up with its leader ({@link ManagerCatchUp}).
+ * <p>A request that every backend its table listed refused waits for a newer table; on a manager
+ * routing from its own state, for as long as the manager is still catching up with its leader
+ * ({@link ManagerCatchUp}).
  *
  * <p>Listeners that cannot bind are tried again every 2 s. On one machine running several node
  * processes (the loopback test clusters) the first node binds a service's virtual address and the
  * others fail to: that is expected, logged once at debug, and they take over when it goes.
  *
  * <p>Metrics: the mesh's meters ({@code flotilla_mesh_*}, docs/metrics.md) go to the node's one
- * registry, which the node serves at its {@code --metrics} address with every other part's.
+ * registry, which the node serves at its {@code --metrics} address with every other part's;
+ * {@code flotilla_mesh_manager_behind} is 1 while a manager's mesh routes from the stream.
  */
 public final class NodeMesh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMesh.class);
     private static final Duration RETRY_BINDS = Duration.ofSeconds(2);
-    /**
-     * How long a manager's mesh waits, after it starts, for the manager to catch up with a leader before
-     * it serves its first table: a manager started again holds the state of its own log, which may be
-     * far behind (tasks gone, their replacements unknown). Past this, it serves what it has, as a mesh
-     * that cannot reach the managers does.
-     */
-    static final Duration CATCH_UP_WAIT = Duration.ofSeconds(10);
-    private static final MeshServices NO_SERVICES = new MeshServices(-1, List.of());
+    /** How often a manager that stays behind says so again. */
+    private static final long BEHIND_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Where every mesh of the process draws its {@link #virtualAddressGeneration}s. */
     private static final java.util.concurrent.atomic.AtomicLong GENERATIONS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -70,7 +66,7 @@ public final class NodeMesh implements AutoCloseable {
     /** The services as the node's session has them now; null before its first session. */
     private final Supplier<MeshServices> services;
     private final boolean virtualAddresses;
-    /** A new (unstarted) stream mirroring the managers' registry, for a worker (the node's TLS set up). */
+    /** A hold on the node's one stream of the managers' registry (started with the first hold). */
     private final Supplier<SharedRegistryMirror.Lease> mirrors;
     /** The node's overlay networks as last applied ({@link OverlayListeners}: a transparent VIP listener on each network's gateway). */
     private final Supplier<NetworkDirectory> overlay;
@@ -79,7 +75,7 @@ public final class NodeMesh implements AutoCloseable {
     private final Thread feeder;
     private final Set<String> reported = new HashSet<>();
     private volatile boolean closed;
-    /** The source version ({@link Source#version}) the table applied last was built from. */
+    /** The source version ({@link MeshSources.Source#version}) the table applied last was built from. */
     private volatile long builtVersion = Long.MIN_VALUE;
     /** Service → virtual address, for the services whose VIP this mesh serves (what DNS answers). */
     private volatile java.util.Map<String, String> virtualAddressMap = java.util.Map.of();
@@ -88,7 +84,14 @@ public final class NodeMesh implements AutoCloseable {
      * a mesh started after another (a role change) never repeats a value DNS saw.
      */
     private volatile long virtualAddressGeneration = GENERATIONS.incrementAndGet();
-    private WorkerSource worker;
+    /** The leader's view as streamed to this node: held from the feeder's first round on, on every node. */
+    private MeshSources.Streamed streamed;
+    /** The feeder's: which state each round's table comes from. */
+    private final RouteSourceChoice choice = new RouteSourceChoice();
+    /** When the feeder last said this manager is behind (System.nanoTime). */
+    private long behindLogged;
+    /** Whether this node's manager lags and its mesh routes from the stream ({@code flotilla_mesh_manager_behind}). */
+    private volatile boolean behind;
 
     private NodeMesh(String advertise, Supplier<Manager> manager, Supplier<MeshServices> services,
                      Supplier<SharedRegistryMirror.Lease> mirrors, Supplier<NetworkDirectory> overlay,
@@ -100,6 +103,9 @@ public final class NodeMesh implements AutoCloseable {
         this.services = services;
         this.virtualAddresses = virtualAddresses;
         this.mesh = new Mesh(options, meters);
+        Gauge.builder("flotilla.mesh.manager.behind", this, m -> m.behind ? 1 : 0)
+                .description("1 while this node's manager lags behind its leader and the mesh routes from the leader's registry")
+                .register(meters);
         this.feeder = Thread.ofPlatform().daemon().name("mesh-feeder").unstarted(this::feed);
     }
 
@@ -107,8 +113,8 @@ public final class NodeMesh implements AutoCloseable {
      * Starts the mesh of a node whose address is {@code advertise}; {@code manager} gives the
      * node's manager (null while it has none), {@code services} the services as the node's session
      * has them (null before its first session), {@code mirrors} a hold
-     * on the node's one stream of the managers' registry, shared with its DNS server (taken while
-     * the node has no manager, released when it gets one), {@code overlay} the node's overlay
+     * on the node's one stream of the managers' registry, shared with its DNS server (held for the
+     * mesh's life, on managers too: {@link RouteSourceChoice}), {@code overlay} the node's overlay
      * networks (the directory whose addresses are on the node's bridges now): every TCP port of
      * each VIP is served by a transparent listener per network ({@link OverlayListeners}).
      * {@code meters}: the node's registry, where the mesh's meters go.
@@ -118,7 +124,8 @@ public final class NodeMesh implements AutoCloseable {
                                  MeterRegistry meters, boolean virtualAddresses) {
         NodeMesh node = new NodeMesh(advertise, manager, services, mirrors, overlay, virtualAddresses,
                 MeshOptions.defaults(), meters);
-        node.mesh.catchUpWith(new ManagerCatchUp(() -> catchUpTarget(manager.get()), node.wake::release,
+        // a manager routing from the stream waits for a newer table as a worker does
+        node.mesh.catchUpWith(new ManagerCatchUp(() -> node.behind ? null : catchUpTarget(manager.get()), node.wake::release,
                 () -> node.builtVersion, ManagerCatchUp.READ_WAIT));
         node.feeder.start();
         LOG.info("routing mesh on {} ({})", advertise, node.mesh.transportName());
@@ -137,6 +144,14 @@ public final class NodeMesh implements AutoCloseable {
                 return current.registry().index();
             }
         };
+    }
+
+    /**
+     * Whether this node's manager lags behind its leader and the mesh routes from the leader's
+     * registry ({@link RouteSourceChoice}); false on a worker. The node's DNS answers from the same.
+     */
+    public boolean routesFromLeader() {
+        return behind;
     }
 
     /** The listeners bound now. */
@@ -164,32 +179,35 @@ public final class NodeMesh implements AutoCloseable {
     private void feed() {
         long lastVersion = Long.MIN_VALUE;
         NetworkDirectory lastOverlay = null;
+        MeshSources.Source lastSource = null;
         MeshTable applied = null;
         long retryAt = Long.MAX_VALUE;
         long started = System.nanoTime();
         boolean waitLogged = false;
         while (!closed) {
             try {
-                Source source = source();
-                if (applied == null && !serveFirstTable(source.caughtUp(), System.nanoTime() - started)) {
+                MeshSources.Source source = source(System.nanoTime() - started);
+                if (source == null) {
                     if (!waitLogged) {
                         waitLogged = true;
-                        LOG.info("mesh: waiting for this manager to catch up with the Raft leader before serving (up to {} s)",
-                                CATCH_UP_WAIT.toSeconds());
+                        LOG.info("mesh: waiting for this manager to catch up with the Raft leader, or for the leader's registry, before serving (up to {} s)",
+                                TimeUnit.NANOSECONDS.toSeconds(RouteSourceChoice.CATCH_UP_WAIT));
                     }
                     wake.tryAcquire(50, TimeUnit.MILLISECONDS);
                     continue;
                 }
-                if (applied == null && waitLogged && !source.caughtUp()) {
-                    LOG.warn("mesh: no Raft leader caught up with in {} s; serving this manager's own state, which may be behind",
-                            CATCH_UP_WAIT.toSeconds());
+                if (applied == null && waitLogged && source instanceof MeshSources.Own own && !own.caughtUp()) {
+                    LOG.warn("mesh: neither a Raft leader caught up with nor the leader's registry in {} s; serving this manager's own state, which may be behind",
+                            TimeUnit.NANOSECONDS.toSeconds(RouteSourceChoice.CATCH_UP_WAIT));
                 }
                 long version = source.version();
                 NetworkDirectory networks = overlay.get();
                 boolean retry = System.nanoTime() >= retryAt;
-                if (version != lastVersion || networks != lastOverlay || retry) {
+                boolean switched = lastSource == null || source.getClass() != lastSource.getClass();
+                if (version != lastVersion || networks != lastOverlay || retry || switched) {
                     lastVersion = version;
                     lastOverlay = networks;
+                    lastSource = source;
                     Collection<ServiceSpec> services = source.services();
                     MeshTableBuilder.Result result = MeshTableBuilder.build(advertise, services,
                             source::endpoints, virtualAddresses, networks);
@@ -224,9 +242,42 @@ public final class NodeMesh implements AutoCloseable {
         }
     }
 
-    /** Whether the first table may be served: its source is current, or it has waited {@link #CATCH_UP_WAIT}. */
-    static boolean serveFirstTable(boolean current, long waitedNanos) {
-        return current || waitedNanos >= CATCH_UP_WAIT.toNanos();
+    /**
+     * What this round's table is built from ({@link RouteSourceChoice}), or null while a manager's
+     * first table waits. The stream of the leader's registry is held on every node: a worker routes
+     * from it, a manager measures its own state against it and routes from it while that lags.
+     */
+    private MeshSources.Source source(long waited) {
+        if (streamed == null) {
+            streamed = new MeshSources.Streamed(services, mirrors.get());
+        }
+        Manager current = manager.get();
+        MeshSources.Own own = current == null ? null : new MeshSources.Own(current);
+        long ownIndex = own == null ? -1 : own.version();
+        long streamIndex = streamed.index();
+        long now = System.nanoTime();
+        boolean leads = own != null && own.leads();
+        RouteSourceChoice.Choice next = choice.choose(own != null, ownIndex, leads || own != null && own.caughtUp(), leads,
+                streamIndex, now, waited);
+        if (next == RouteSourceChoice.Choice.WAIT) {
+            return null;
+        }
+        boolean fromStream = next == RouteSourceChoice.Choice.LEADER;
+        boolean nowBehind = own != null && fromStream;
+        if (nowBehind && !behind) {
+            behindLogged = now;
+            LOG.warn("mesh: this manager's state (index {}) lacks what its leader reported {} ms ago (index {} now);"
+                    + " routing from the leader's registry until it catches up", ownIndex,
+                    TimeUnit.NANOSECONDS.toMillis(choice.lagNanos(now)), streamIndex);
+        } else if (nowBehind && now - behindLogged >= BEHIND_LOG_NANOS) {
+            behindLogged = now;
+            LOG.info("mesh: this manager is still behind its leader: state index {}, the leader's {} ({} ms behind)",
+                    ownIndex, streamIndex, TimeUnit.NANOSECONDS.toMillis(choice.lagNanos(now)));
+        } else if (!nowBehind && behind && own != null) {
+            LOG.info("mesh: this manager caught up with its leader (index {}); routing from its own state again", ownIndex);
+        }
+        behind = nowBehind;
+        return fromStream ? streamed : own;
     }
 
     private void bindFailures(MeshBindException e) {
@@ -247,21 +298,6 @@ public final class NodeMesh implements AutoCloseable {
         }
     }
 
-    private Source source() {
-        Manager current = manager.get();
-        if (current != null) {
-            if (worker != null) {
-                worker.close();
-                worker = null;
-            }
-            return new ManagerSource(current, current.registry());
-        }
-        if (worker == null) {
-            worker = new WorkerSource(services, mirrors.get());
-        }
-        return worker;
-    }
-
     @Override
     public void close() {
         closed = true;
@@ -271,8 +307,8 @@ public final class NodeMesh implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (worker != null) {
-            worker.close();
+        if (streamed != null) {
+            streamed.close();
         }
         mesh.close();
     }
@@ -282,90 +318,6 @@ public final class NodeMesh implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** What the table is built from, and a number that changes when it does. */
-    private interface Source {
-        long version();
-
-        Collection<ServiceSpec> services();
-
-        Collection<Endpoint> endpoints(String service);
-
-        /** Whether the source holds the cluster's current state (not a manager still behind its leader). */
-        default boolean caughtUp() {
-            return true;
-        }
-    }
-
-    /** A manager: its own registry, whose state holds the specs. */
-    private record ManagerSource(Manager manager, EndpointRegistry registry) implements Source {
-        /**
-         * It knows a leader and has applied every entry it knows committed. A follower's commit index
-         * stops at its log's last entry while the leader's entries are still arriving, so this can hold
-         * a few round trips early; what it keeps out is the long wait of a manager that has not heard
-         * from a leader yet.
-         */
-        @Override
-        public boolean caughtUp() {
-            var store = manager.store();
-            return store.leaderId() != null && store.appliedIndex() >= store.commitIndex();
-        }
-
-        @Override
-        public long version() {
-            return registry.index();
-        }
-
-        @Override
-        public Collection<ServiceSpec> services() {
-            return registry.state().services().stream().map(Service::spec).toList();
-        }
-
-        @Override
-        public Collection<Endpoint> endpoints(String service) {
-            return registry.endpointsUnordered(service);
-        }
-    }
-
-    /**
-     * A worker: endpoints from a mirror of the managers' registry (the all-services watch), the
-     * services from the node's session ({@link MeshServices}, which the agent's long poll brings
-     * as soon as a service's spec changes): no request of its own for them.
-     */
-    private static final class WorkerSource implements Source, AutoCloseable {
-        private final SharedRegistryMirror.Lease stream;
-        private final Supplier<MeshServices> services;
-
-        WorkerSource(Supplier<MeshServices> services, SharedRegistryMirror.Lease stream) {
-            this.services = services;
-            this.stream = stream;
-        }
-
-        private MeshServices current() {
-            MeshServices now = services.get();
-            return now == null ? NO_SERVICES : now;
-        }
-
-        @Override
-        public long version() {
-            return current().index() * 31 + stream.mirror().resumeIndex();
-        }
-
-        @Override
-        public Collection<ServiceSpec> services() {
-            return current().services();
-        }
-
-        @Override
-        public Collection<Endpoint> endpoints(String service) {
-            return stream.mirror().endpointsUnordered(service);
-        }
-
-        @Override
-        public void close() {
-            stream.close();
         }
     }
 }
