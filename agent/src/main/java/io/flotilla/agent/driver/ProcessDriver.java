@@ -230,8 +230,17 @@ public final class ProcessDriver implements Driver {
     private Adoption adoptProcess(TaskDirectory directory, TaskRecord record) {
         if (record.shimPid() == null && directory.readExit().isEmpty()) {
             Optional<ProcessHandle> shim = ProcessShim.running(directory);
-            return shim.isPresent() ? adoptUnrecorded(directory, record, shim.get())
-                    : new Adoption.Ended(new ExitStatus.Unknown("the agent stopped before the task was started"));
+            if (shim.isPresent()) {
+                return adoptUnrecorded(directory, record, shim.get());
+            }
+            Optional<Long> stranded = ProcessShim.strandedTask(directory);
+            if (stranded.isPresent()) {
+                log.warn("task {}: its shim is gone but the task runs on, never recorded; killing process group {}",
+                        directory.taskId(), stranded.get());
+                ProcessGroups.killQuietly(stranded.get());
+                return new Adoption.Ended(exitStatus(directory));
+            }
+            return new Adoption.Ended(new ExitStatus.Unknown("the agent stopped before the task was started"));
         }
         if (record.shimPid() != null && record.shimStartTime() != null
                 && new ProcessIdentity(record.shimPid(), record.shimStartTime()).isAlive()) {

@@ -1,6 +1,9 @@
 package io.flotilla.agent.driver;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -54,6 +57,28 @@ final class ProcessShim {
                             .filter(args -> args.length >= 2 && args[0].equals(script) && args[1].equals(dir))
                             .isPresent())
                     .findFirst();
+        }
+    }
+
+    /**
+     * The task of {@code directory} when it runs on without its shim and without a record of its
+     * pid: its pid file names a live process started with this task's {@code FLOTILLA_TASK_ID}
+     * (checked in its environment, so a reused pid is never taken for it). An agent killed between
+     * starting the shim and recording it leaves this when the shim dies too (a host kill that missed
+     * the task being forked): no exit status will ever be written, and the task would run on
+     * unknown to every agent.
+     */
+    static Optional<Long> strandedTask(TaskDirectory directory) {
+        Optional<Long> pid = directory.readPid();
+        if (pid.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            String environment = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid.get()), "environ")),
+                    StandardCharsets.UTF_8);
+            return environment.contains("FLOTILLA_TASK_ID=" + directory.taskId() + "\0") ? pid : Optional.empty();
+        } catch (IOException | SecurityException e) {
+            return Optional.empty(); // gone (or not ours to read)
         }
     }
 

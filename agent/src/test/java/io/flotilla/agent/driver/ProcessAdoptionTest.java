@@ -70,6 +70,52 @@ class ProcessAdoptionTest {
     }
 
     @Test
+    void aTaskWhoseShimDiedBeforeItWasRecordedIsKilledNotOrphaned() throws Exception {
+        Task task = task("t-stranded", "exec sleep 60");
+        TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
+        Files.createDirectories(directory.defaultWorkingDir());
+        TaskHandle first = new ProcessDriver(Clock.systemUTC()).start(new TaskLaunch(task, Assignment.NONE, directory,
+                task.spec().command(), Map.of("PATH", "/usr/bin:/bin", "FLOTILLA_TASK_ID", task.id()),
+                directory.defaultWorkingDir(), Map.of()));
+        try {
+            directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));
+            // a host kill that took the agent and the shim, but not the task being forked (the chaos run of 17:40)
+            ProcessHandle shim = ProcessShim.running(directory).orElseThrow();
+            shim.destroyForcibly();
+            shim.onExit().get(10, TimeUnit.SECONDS);
+            assertThat(ProcessHandle.of(first.pid()).map(ProcessHandle::isAlive)).hasValue(true);
+
+            Adoption adoption = new ProcessDriver(Clock.systemUTC()).adopt(directory, directory.readRecord().orElseThrow());
+
+            assertThat(adoption).isInstanceOf(Adoption.Ended.class);
+            org.awaitility.Awaitility.await("the stranded task is killed").atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> ProcessHandle.of(first.pid()).map(p -> !p.isAlive()).orElse(true));
+        } finally {
+            first.killAll();
+        }
+    }
+
+    @Test
+    void aReusedPidIsNotTakenForAStrandedTask() throws Exception {
+        Task task = task("t-reused", "exec sleep 60");
+        TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
+        Files.createDirectories(directory.defaultWorkingDir());
+        directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));
+        Process stranger = new ProcessBuilder("sleep", "60").start(); // its pid in the task's pid file: not the task
+        try {
+            Files.writeString(directory.pidFile(), stranger.pid() + "\n");
+            assertThat(directory.readPid()).hasValue(stranger.pid());
+
+            Adoption adoption = new ProcessDriver(Clock.systemUTC()).adopt(directory, directory.readRecord().orElseThrow());
+
+            assertThat(adoption).isEqualTo(new Adoption.Ended(new ExitStatus.Unknown("the agent stopped before the task was started")));
+            assertThat(stranger.isAlive()).isTrue();
+        } finally {
+            stranger.destroyForcibly();
+        }
+    }
+
+    @Test
     void aTaskWhoseShimNeverStartedHasEnded() throws Exception {
         Task task = task("t-never", "exec sleep 60");
         TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
