@@ -85,6 +85,28 @@ class ChaosPlacementsTest {
     }
 
     @Test
+    void aTaskMarkedToStopBeforeTheRequestIsNoBackendForItButOneMarkedDuringItIs() {
+        // run I: a 502 through 127.0.15.8 at 11.39; the rolling update's new task on the partitioned
+        // pair, the old one on a reachable node marked to stop at 10.54 and draining until 11.59
+        List<Span> spans = minorityPartition(1030, 7130);
+        List<Sample> samples = new ArrayList<>();
+        Placed fresh = new Placed("new", LEADER);
+        Placed second = new Placed("b", COMPANION);
+        Placed old = new Placed("old", OTHER);
+        for (long t = -2000; t <= 6000; t += 250) {
+            boolean draining = t >= 750 && t <= 1500;
+            Set<Placed> tasks = t <= 1500 ? Set.of(fresh, second, old) : Set.of(fresh, second);
+            samples.add(new Sample(T.plusMillis(t), tasks, draining ? Set.of("old") : Set.of()));
+        }
+        assertThat(ChaosPlacements.allCutOff(failure(ENTRY, 1390, 5440), samples, spans)).isTrue();
+        assertThat(ChaosPlacements.allCutOff(failure(ENTRY, 1100, 1200), samples, spans))
+                .as("marked to stop 350 ms before the request").isTrue();
+        assertThat(ChaosPlacements.allCutOff(failure(ENTRY, 500, 600), samples, List.of(
+                new Span(Kind.PARTITION_LEADER, LEADER, T, T.plusSeconds(7)), new Span(Kind.PARTITION_LEADER, COMPANION, T, T.plusSeconds(7)))))
+                .as("still wanted when the request came").isFalse();
+    }
+
+    @Test
     void theLastSampleAtATimeNamesTheTasksThen() {
         List<Sample> samples = List.of(new Sample(T, Set.of(new Placed("a", OTHER))), new Sample(T.plusSeconds(1), Set.of()));
         assertThat(ChaosPlacements.at(samples, T.plusMillis(500))).containsExactly(new Placed("a", OTHER));
