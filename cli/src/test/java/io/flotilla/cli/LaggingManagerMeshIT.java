@@ -51,7 +51,7 @@ import org.xbill.DNS.Type;
  * to the stopped tasks and answer 502 (the chaos run's finding), and name tasks that are gone.
  *
  * <p>The cut rejects with a TCP reset rather than dropping: the leader's connection then fails at
- * once and reconnects as soon as the cut is healed. With a drop, one run of seven did not see the
+ * once and reconnects as soon as the cut is healed. With a drop, one run of eight did not see the
  * follower catch up within 30 s of the heal (not investigated; TCP's retransmission backoff on the
  * leader's stalled connection is the likely wait).
  */
