@@ -98,11 +98,6 @@ final class RouteSourceChoice {
         return oldest == null ? 0 : now - oldest[1];
     }
 
-    /** The newest index the stream reported; -1 before any. */
-    long newestReported() {
-        return newest;
-    }
-
     private void record(long streamIndex, long now) {
         if (streamIndex <= newest) {
             return;
