@@ -34,10 +34,18 @@ class ProcessAdoptionTest {
                 TaskTemplate.process(List.of("/bin/sh", "-c", script)), Instant.now(), null, 0, TaskAllocation.NONE);
     }
 
+    /** Starts the task as an agent does (its id in its environment). */
     private TaskHandle start(Task task, TaskDirectory directory) throws Exception {
         Files.createDirectories(directory.defaultWorkingDir());
         return new ProcessDriver(Clock.systemUTC()).start(new TaskLaunch(task, Assignment.NONE, directory,
-                task.spec().command(), Map.of("PATH", "/usr/bin:/bin"), directory.defaultWorkingDir(), Map.of()));
+                task.spec().command(), Map.of("PATH", "/usr/bin:/bin", "FLOTILLA_TASK_ID", task.id()),
+                directory.defaultWorkingDir(), Map.of()));
+    }
+
+    /** Writes the record an agent writes before it starts the shim (no pids yet), as one killed then left it. */
+    private static void recordPrepared(Task task, TaskDirectory directory) throws Exception {
+        Files.createDirectories(directory.defaultWorkingDir());
+        directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));
     }
 
     @Test
@@ -73,12 +81,9 @@ class ProcessAdoptionTest {
     void aTaskWhoseShimDiedBeforeItWasRecordedIsKilledNotOrphaned() throws Exception {
         Task task = task("t-stranded", "exec sleep 60");
         TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
-        Files.createDirectories(directory.defaultWorkingDir());
-        TaskHandle first = new ProcessDriver(Clock.systemUTC()).start(new TaskLaunch(task, Assignment.NONE, directory,
-                task.spec().command(), Map.of("PATH", "/usr/bin:/bin", "FLOTILLA_TASK_ID", task.id()),
-                directory.defaultWorkingDir(), Map.of()));
+        TaskHandle first = start(task, directory);
         try {
-            directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));
+            recordPrepared(task, directory);
             // a host kill that took the agent and the shim, but not the task being forked (the chaos run of 17:40)
             ProcessHandle shim = ProcessShim.running(directory).orElseThrow();
             shim.destroyForcibly();
@@ -99,8 +104,7 @@ class ProcessAdoptionTest {
     void aReusedPidIsNotTakenForAStrandedTask() throws Exception {
         Task task = task("t-reused", "exec sleep 60");
         TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
-        Files.createDirectories(directory.defaultWorkingDir());
-        directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));
+        recordPrepared(task, directory);
         Process stranger = new ProcessBuilder("sleep", "60").start(); // its pid in the task's pid file: not the task
         try {
             Files.writeString(directory.pidFile(), stranger.pid() + "\n");
@@ -119,8 +123,7 @@ class ProcessAdoptionTest {
     void aTaskWhoseShimNeverStartedHasEnded() throws Exception {
         Task task = task("t-never", "exec sleep 60");
         TaskDirectory directory = TaskDirectory.of(dataDir, task.id());
-        Files.createDirectories(directory.defaultWorkingDir());
-        directory.writeRecord(TaskRecord.prepared(task, Assignment.NONE, Map.of(), directory.defaultWorkingDir().toString()));
+        recordPrepared(task, directory);
 
         Adoption adoption = new ProcessDriver(Clock.systemUTC()).adopt(directory, directory.readRecord().orElseThrow());
 
