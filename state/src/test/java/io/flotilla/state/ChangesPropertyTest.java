@@ -41,7 +41,8 @@ import net.jqwik.api.Provide;
  * For random command sequences over a small cluster (three services, six tasks, three nodes, a
  * local volume, registrations, the cluster config), the change set of every command names exactly
  * what differs between the states before and after it: a differ over the tables, not over the
- * command. And the stamps the dispatcher reads move for every node whose set differs.
+ * command. And the stamps the dispatcher reads move for every node whose set differs, and each
+ * node's tasks, as the state's index keeps them, are its tasks as they are now.
  */
 class ChangesPropertyTest {
     private static final List<String> SERVICES = List.of("s1", "s2", "s3");
@@ -60,6 +61,7 @@ class ChangesPropertyTest {
             StateMachine.Applied applied = StateMachine.applyWithChanges(state, ++index, command);
             assertDiffers(state, applied.changes(), applied.state(), command);
             state = applied.state();
+            assertNodeIndexHoldsTheTasks(state);
             Changes changes = applied.changes();
             seen.add(changes.volumes().isEmpty() ? "" : "volumes");
             seen.add(changes.nodeStatuses().isEmpty() ? "" : "statuses");
@@ -68,6 +70,14 @@ class ChangesPropertyTest {
         }
         seen.remove("");
         net.jqwik.api.statistics.Statistics.label("what the sequence changed").collect(String.join(" ", seen));
+    }
+
+    /** Each node's tasks, as the index keeps them (the tasks themselves), are the tasks assigned to it, as they are now. */
+    private static void assertNodeIndexHoldsTheTasks(ClusterState state) {
+        for (String node : NODES) {
+            assertThat(state.tasksOfNode(node)).as("tasks of node %s", node)
+                    .containsExactlyInAnyOrderElementsOf(state.tasks().stream().filter(t -> node.equals(t.nodeId())).toList());
+        }
     }
 
     /** What a node's session says of the CA in {@code state}: the root, the rotation's root, whether the node is counted. */
