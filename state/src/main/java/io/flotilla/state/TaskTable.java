@@ -2,16 +2,16 @@ package io.flotilla.state;
 
 import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
+import io.vavr.collection.HashMap;
+import io.vavr.collection.HashSet;
+import java.util.AbstractCollection;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.pcollections.HashTreePMap;
-import org.pcollections.HashTreePSet;
-import org.pcollections.PMap;
-import org.pcollections.PSet;
 import org.pcollections.PSortedSet;
 import org.pcollections.TreePSet;
 
@@ -23,6 +23,12 @@ import org.pcollections.TreePSet;
  * <p>Invariants kept by {@link #put} and {@link #remove}: every task in {@code taskIdsBySlot} and
  * {@code tasksByNode} is in {@code tasks} (in {@code tasksByNode}, the same version of it) and vice
  * versa; {@code unplaced} holds exactly the tasks desired RUNNING and not yet ASSIGNED.
+ *
+ * <p>The maps are vavr's hash array mapped tries, not pcollections' hash trees, which the rest of
+ * the state uses: at a million tasks a lookup walks ~5 levels of 32-way nodes instead of ~28 of a
+ * binary tree, a change copies fewer of them, and an entry takes ~43 bytes instead of ~95 (measured
+ * on this machine, 1,000,000 random keys; docs/benchmarks.md, Scale). The task table is where the
+ * state's size and apply's lookups are.
  */
 final class TaskTable {
     /** See {@link ClusterState#PLACEMENT_ORDER}. */
@@ -32,17 +38,17 @@ final class TaskTable {
             .thenComparingInt(Task::slot)
             .thenComparing(Task::id);
 
-    static final TaskTable EMPTY = new TaskTable(HashTreePMap.empty(), HashTreePMap.empty(), HashTreePMap.empty(),
+    static final TaskTable EMPTY = new TaskTable(HashMap.empty(), HashMap.empty(), HashMap.empty(),
             TreePSet.empty(PLACEMENT_ORDER));
 
-    private final PMap<String, Task> tasks;
+    private final HashMap<String, Task> tasks;
     /**
      * Per service, per slot key ({@link #slotKey}), the ids of the slot's tasks (its history): a
      * reconcile pass over a few changed slots of a service with a million finds them without a walk.
      * A value is the one task id (a String: most slots have one task, and a one-element set costs
-     * ≈ 150 bytes more per task) or a {@code PSet<String>} of two or more.
+     * ≈ 150 bytes more per task) or a {@code HashSet<String>} of two or more.
      */
-    private final PMap<String, PMap<Object, Object>> taskIdsBySlot;
+    private final HashMap<String, HashMap<Object, Object>> taskIdsBySlot;
     /**
      * Per node, its tasks by id: the tasks themselves, not their ids, so that a node's tasks are
      * read without a lookup each in {@code tasks} (a walk of ~28 tree levels at a million tasks).
@@ -50,15 +56,15 @@ final class TaskTable {
      * at a million tasks those lookups were a third of the leader's CPU. A status change now
      * updates the node's small map too, where it used to leave this index as it was.
      */
-    private final PMap<String, PMap<String, Task>> tasksByNode;
+    private final HashMap<String, HashMap<String, Task>> tasksByNode;
     /**
      * Tasks desired RUNNING and not yet ASSIGNED, in {@link #PLACEMENT_ORDER}: what the scheduler
      * looks at, without a walk over every task. Derived, rebuilt on snapshot load.
      */
     private final PSortedSet<Task> unplaced;
 
-    private TaskTable(PMap<String, Task> tasks, PMap<String, PMap<Object, Object>> taskIdsBySlot,
-                      PMap<String, PMap<String, Task>> tasksByNode, PSortedSet<Task> unplaced) {
+    private TaskTable(HashMap<String, Task> tasks, HashMap<String, HashMap<Object, Object>> taskIdsBySlot,
+                      HashMap<String, HashMap<String, Task>> tasksByNode, PSortedSet<Task> unplaced) {
         this.tasks = tasks;
         this.taskIdsBySlot = taskIdsBySlot;
         this.tasksByNode = tasksByNode;
@@ -66,32 +72,32 @@ final class TaskTable {
     }
 
     Collection<Task> all() {
-        return tasks.values();
+        return new Values<>(tasks);
     }
 
     Optional<Task> get(String id) {
-        return Optional.ofNullable(tasks.get(id));
+        return Optional.ofNullable(tasks.getOrElse(id, null));
     }
 
     List<Task> ofService(String serviceId) {
-        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
+        HashMap<Object, Object> slots = taskIdsBySlot.getOrElse(serviceId, null);
         if (slots == null) {
             return List.of();
         }
-        List<Task> result = new ArrayList<>();
-        for (Object ids : slots.values()) {
-            addTasks(ids, result);
+        List<Task> result = new ArrayList<>(slots.size());
+        for (Iterator<Object> it = slots.valuesIterator(); it.hasNext(); ) {
+            addTasks(it.next(), result);
         }
         return result;
     }
 
     List<Task> ofSlot(String serviceId, Object slotKey) {
-        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
-        Object ids = slots == null ? null : slots.get(slotKey);
+        HashMap<Object, Object> slots = taskIdsBySlot.getOrElse(serviceId, null);
+        Object ids = slots == null ? null : slots.getOrElse(slotKey, null);
         if (ids == null) {
             return List.of();
         }
-        List<Task> result = new ArrayList<>(ids instanceof String ? 1 : ((PSet<?>) ids).size());
+        List<Task> result = new ArrayList<>(ids instanceof String ? 1 : ((HashSet<?>) ids).size());
         addTasks(ids, result);
         return result;
     }
@@ -99,10 +105,10 @@ final class TaskTable {
     @SuppressWarnings("unchecked")
     private void addTasks(Object ids, List<Task> into) {
         if (ids instanceof String id) {
-            into.add(tasks.get(id));
+            into.add(tasks.getOrElse(id, null));
         } else {
-            for (String id : (PSet<String>) ids) {
-                into.add(tasks.get(id));
+            for (String id : (HashSet<String>) ids) {
+                into.add(tasks.getOrElse(id, null));
             }
         }
     }
@@ -118,16 +124,16 @@ final class TaskTable {
     }
 
     int slotCount(String serviceId) {
-        PMap<Object, Object> slots = taskIdsBySlot.get(serviceId);
+        HashMap<Object, Object> slots = taskIdsBySlot.getOrElse(serviceId, null);
         return slots == null ? 0 : slots.size();
     }
 
     Set<String> serviceIds() {
-        return taskIdsBySlot.keySet();
+        return new Keys<>(taskIdsBySlot);
     }
 
     Set<String> nodeIds() {
-        return tasksByNode.keySet();
+        return new Keys<>(tasksByNode);
     }
 
     Collection<Task> unplaced() {
@@ -135,14 +141,14 @@ final class TaskTable {
     }
 
     List<Task> ofNode(String nodeId) {
-        PMap<String, Task> ofNode = tasksByNode.get(nodeId);
-        return ofNode == null ? List.of() : new ArrayList<>(ofNode.values());
+        HashMap<String, Task> ofNode = tasksByNode.getOrElse(nodeId, null);
+        return ofNode == null ? List.of() : new ArrayList<>(new Values<>(ofNode));
     }
 
     /** With {@code task} added or replaced. */
     TaskTable put(Task task) {
-        Task old = tasks.get(task.id());
-        PMap<String, PMap<String, Task>> byNode = tasksByNode;
+        Task old = tasks.getOrElse(task.id(), null);
+        HashMap<String, HashMap<String, Task>> byNode = tasksByNode;
         if (old != null && old.nodeId() != null && !old.nodeId().equals(task.nodeId())) {
             byNode = removeFrom(byNode, old.nodeId(), task.id());
         }
@@ -153,25 +159,25 @@ final class TaskTable {
         if (isUnplaced(task)) {
             toPlace = toPlace.plus(task);
         }
-        PMap<String, PMap<Object, Object>> bySlot = taskIdsBySlot;
+        HashMap<String, HashMap<Object, Object>> bySlot = taskIdsBySlot;
         if (old != null && !slotKey(old).equals(slotKey(task))) {
             bySlot = removeFromSlot(bySlot, old);
         }
         if (old == null || !slotKey(old).equals(slotKey(task))) {
             bySlot = addToSlot(bySlot, task);
         }
-        return new TaskTable(tasks.plus(task.id(), task), bySlot, byNode, toPlace);
+        return new TaskTable(tasks.put(task.id(), task), bySlot, byNode, toPlace);
     }
 
     /** Without task {@code taskId} (this table when it has none). */
     TaskTable remove(String taskId) {
-        Task old = tasks.get(taskId);
+        Task old = tasks.getOrElse(taskId, null);
         if (old == null) {
             return this;
         }
-        PMap<String, PMap<String, Task>> byNode = old.nodeId() == null ? tasksByNode
+        HashMap<String, HashMap<String, Task>> byNode = old.nodeId() == null ? tasksByNode
                 : removeFrom(tasksByNode, old.nodeId(), taskId);
-        return new TaskTable(tasks.minus(taskId), removeFromSlot(taskIdsBySlot, old), byNode,
+        return new TaskTable(tasks.remove(taskId), removeFromSlot(taskIdsBySlot, old), byNode,
                 isUnplaced(old) ? unplaced.minus(old) : unplaced);
     }
 
@@ -180,21 +186,21 @@ final class TaskTable {
     }
 
     @SuppressWarnings("unchecked")
-    private static PMap<String, PMap<Object, Object>> addToSlot(PMap<String, PMap<Object, Object>> index, Task task) {
-        PMap<Object, Object> slots = index.get(task.serviceId());
+    private static HashMap<String, HashMap<Object, Object>> addToSlot(HashMap<String, HashMap<Object, Object>> index, Task task) {
+        HashMap<Object, Object> slots = index.getOrElse(task.serviceId(), null);
         Object key = slotKey(task);
-        Object ids = slots == null ? null : slots.get(key);
+        Object ids = slots == null ? null : slots.getOrElse(key, null);
         Object added = ids == null ? task.id()
-                : ids instanceof String one ? HashTreePSet.singleton(one).plus(task.id())
-                : ((PSet<String>) ids).plus(task.id());
-        return index.plus(task.serviceId(), (slots == null ? HashTreePMap.<Object, Object>empty() : slots).plus(key, added));
+                : ids instanceof String one ? HashSet.of(one, task.id())
+                : ((HashSet<String>) ids).add(task.id());
+        return index.put(task.serviceId(), (slots == null ? HashMap.<Object, Object>empty() : slots).put(key, added));
     }
 
     @SuppressWarnings("unchecked")
-    private static PMap<String, PMap<Object, Object>> removeFromSlot(PMap<String, PMap<Object, Object>> index, Task task) {
-        PMap<Object, Object> slots = index.get(task.serviceId());
+    private static HashMap<String, HashMap<Object, Object>> removeFromSlot(HashMap<String, HashMap<Object, Object>> index, Task task) {
+        HashMap<Object, Object> slots = index.getOrElse(task.serviceId(), null);
         Object key = slotKey(task);
-        Object ids = slots == null ? null : slots.get(key);
+        Object ids = slots == null ? null : slots.getOrElse(key, null);
         if (ids == null) {
             return index;
         }
@@ -202,24 +208,68 @@ final class TaskTable {
         if (ids instanceof String one) {
             left = one.equals(task.id()) ? null : one;
         } else {
-            PSet<String> rest = ((PSet<String>) ids).minus(task.id());
-            left = rest.size() == 1 ? rest.iterator().next() : rest;
+            HashSet<String> rest = ((HashSet<String>) ids).remove(task.id());
+            left = rest.size() == 1 ? rest.head() : rest;
         }
-        PMap<Object, Object> slotsLeft = left == null ? slots.minus(key) : slots.plus(key, left);
-        return slotsLeft.isEmpty() ? index.minus(task.serviceId()) : index.plus(task.serviceId(), slotsLeft);
+        HashMap<Object, Object> slotsLeft = left == null ? slots.remove(key) : slots.put(key, left);
+        return slotsLeft.isEmpty() ? index.remove(task.serviceId()) : index.put(task.serviceId(), slotsLeft);
     }
 
-    private static PMap<String, PMap<String, Task>> addTo(PMap<String, PMap<String, Task>> index, String nodeId, Task task) {
-        PMap<String, Task> ofNode = index.get(nodeId);
-        return index.plus(nodeId, ofNode == null ? HashTreePMap.singleton(task.id(), task) : ofNode.plus(task.id(), task));
+    private static HashMap<String, HashMap<String, Task>> addTo(HashMap<String, HashMap<String, Task>> index, String nodeId, Task task) {
+        HashMap<String, Task> ofNode = index.getOrElse(nodeId, null);
+        return index.put(nodeId, (ofNode == null ? HashMap.<String, Task>empty() : ofNode).put(task.id(), task));
     }
 
-    private static PMap<String, PMap<String, Task>> removeFrom(PMap<String, PMap<String, Task>> index, String nodeId, String taskId) {
-        PMap<String, Task> ofNode = index.get(nodeId);
+    private static HashMap<String, HashMap<String, Task>> removeFrom(HashMap<String, HashMap<String, Task>> index, String nodeId, String taskId) {
+        HashMap<String, Task> ofNode = index.getOrElse(nodeId, null);
         if (ofNode == null) {
             return index;
         }
-        PMap<String, Task> left = ofNode.minus(taskId);
-        return left.isEmpty() ? index.minus(nodeId) : index.plus(nodeId, left);
+        HashMap<String, Task> left = ofNode.remove(taskId);
+        return left.isEmpty() ? index.remove(nodeId) : index.put(nodeId, left);
+    }
+
+    /** A map's keys as a read-only set, a view as pcollections' key sets are (no copy). */
+    private static final class Keys<K> extends java.util.AbstractSet<K> {
+        private final HashMap<K, ?> map;
+
+        Keys(HashMap<K, ?> map) {
+            this.map = map;
+        }
+
+        @Override
+        public Iterator<K> iterator() {
+            return map.keysIterator();
+        }
+
+        @Override
+        public int size() {
+            return map.size();
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public boolean contains(Object key) {
+            return map.containsKey((K) key);
+        }
+    }
+
+    /** A map's values as a read-only collection, iterated in place (vavr's {@code values()} builds a lazy stream). */
+    private static final class Values<V> extends AbstractCollection<V> {
+        private final HashMap<?, V> map;
+
+        Values(HashMap<?, V> map) {
+            this.map = map;
+        }
+
+        @Override
+        public Iterator<V> iterator() {
+            return map.valuesIterator();
+        }
+
+        @Override
+        public int size() {
+            return map.size();
+        }
     }
 }
