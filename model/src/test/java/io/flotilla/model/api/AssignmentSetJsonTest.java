@@ -105,6 +105,29 @@ class AssignmentSetJsonTest {
     }
 
     @Test
+    void tasksWithEqualStatusesAndTimesShareOneDecodedCopyOfEach() throws Exception {
+        TaskTemplate template = web("nginx:1.27");
+        TaskStatus assigned = new TaskStatus(TaskState.ASSIGNED, T0, "assigned to n1", null, null, null, null, Map.of(), null);
+        List<Task> tasks = new ArrayList<>();
+        tasks.add(task("t0", "web", 1, template, 1, assigned, TaskAllocation.NONE)); // the group's head
+        for (int i = 1; i <= 4; i++) { // reported together: equal statuses, each its own object
+            tasks.add(new Task("t" + i, "web-id", "shop_web", i + 1, 1, "n1", TaskState.RUNNING,
+                    TaskStatus.of(TaskState.RUNNING, T0.plusSeconds(5), "started"), template,
+                    Instant.parse("2026-01-01T00:00:01Z"), null, 0, TaskAllocation.NONE));
+        }
+        tasks.add(task("t5", "web", 1, template, 6, TaskStatus.of(TaskState.RUNNING, T0.plusSeconds(6), "started"),
+                TaskAllocation.NONE));
+        AssignmentSet set = new AssignmentSet(7, "n1", tasks, Map.of(), Map.of());
+        AssignmentSet back = Json.read(Json.writeBytes(set), AssignmentSet.class);
+        assertThat(back.tasks()).containsExactlyElementsOf(tasks);
+        List<Task> decoded = back.tasks();
+        assertThat(decoded.get(2).status()).isSameAs(decoded.get(1).status());
+        assertThat(decoded.get(4).status()).isSameAs(decoded.get(1).status());
+        assertThat(decoded.get(3).createdAt()).isSameAs(decoded.get(1).createdAt());
+        assertThat(decoded.get(5).status()).isNotEqualTo(decoded.get(1).status());
+    }
+
+    @Test
     void format4CarriesTheSlotInTheAssignmentAndTheTaskTypedWithoutVariables() throws Exception {
         JsonNode json = Json.MAPPER.readTree(Json.writeBytes(realisticSet()));
         assertThat(json.get("format").asInt()).isEqualTo(4);
