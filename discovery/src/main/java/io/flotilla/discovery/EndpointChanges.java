@@ -5,13 +5,13 @@ import io.flotilla.model.Registration;
 import io.flotilla.model.Service;
 import io.flotilla.model.Task;
 import io.flotilla.state.ClusterState;
+import io.flotilla.state.TriePMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
 /**
@@ -56,7 +56,7 @@ final class EndpointChanges {
         PMap<String, PMap<String, Endpoint>> next = current;
         for (EndpointChange change : changes) {
             PMap<String, Endpoint> updated = next.get(change.service());
-            updated = (updated == null ? HashTreePMap.<String, Endpoint>empty() : updated).minusAll(change.removed());
+            updated = (updated == null ? TriePMap.<String, Endpoint>empty() : updated).minusAll(change.removed());
             for (Endpoint endpoint : change.upserted()) {
                 updated = updated.plus(endpoint.id(), endpoint);
             }

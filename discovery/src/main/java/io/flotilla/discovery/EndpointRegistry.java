@@ -12,6 +12,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import io.flotilla.state.TriePMap;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
@@ -78,7 +79,7 @@ public final class EndpointRegistry implements EndpointSource {
             for (String name : names) {
                 SortedMap<String, Endpoint> endpoints = ServiceEndpoints.of(newState, name);
                 if (!endpoints.isEmpty()) {
-                    next = next.plus(name, HashTreePMap.from(endpoints));
+                    next = next.plus(name, TriePMap.from(endpoints)); // a service's: up to a million
                 }
             }
             history = new EndpointHistory(historyCapacity, newState.index());
