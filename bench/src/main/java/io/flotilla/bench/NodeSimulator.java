@@ -22,9 +22,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * ASSIGNED → RUNNING as soon as its node learns of it, and counts as running once the node's next
  * assignment set shows it RUNNING (the manager accepts a report at once and applies it later).
  *
- * <p>No thread per node: every request is asynchronous on one shared JDK {@link HttpClient}, and
- * the nodes' timers (report coalescing, poll pacing, heartbeats) run on one scheduler thread, so
- * 10,000 nodes cost a few threads and one TCP connection each for the long poll.
+ * <p>No thread per node: every request is asynchronous on a few shared JDK {@link HttpClient}s
+ * (node i on client i mod {@value #CLIENTS}), and the nodes' timers (report coalescing, poll pacing,
+ * heartbeats) run on one scheduler thread, so 10,000 nodes cost a few threads and one TCP
+ * connection each for the long poll. Not one client: a JDK client keeps its idle connections to
+ * one address in one list that each request walks under a lock, and with 5,000 nodes that walk
+ * was a fifth of the simulator's CPU (which the managers share the machine with).
  */
 final class NodeSimulator implements AutoCloseable {
     /**
@@ -35,8 +38,11 @@ final class NodeSimulator implements AutoCloseable {
      */
     record Settings(Duration pollWait, Duration pollPause, Duration reportDelay, Duration heartbeatInterval) {}
 
+    /** HTTP clients the nodes are spread over, each with its own connection pool and selector thread. */
+    static final int CLIENTS = 16;
+
     final Settings settings;
-    final HttpClient http;
+    private final List<HttpClient> clients = new ArrayList<>();
     final ScheduledExecutorService timers;
     final List<URI> managers;
     private final List<SimulatedNode> nodes = new ArrayList<>();
@@ -77,9 +83,12 @@ final class NodeSimulator implements AutoCloseable {
     NodeSimulator(List<URI> managers, Settings settings) {
         this.managers = List.copyOf(managers);
         this.settings = settings;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .executor(Executors.newFixedThreadPool(2, Thread.ofPlatform().name("sim-http-", 0).daemon().factory()))
-                .version(HttpClient.Version.HTTP_1_1).build();
+        java.util.concurrent.Executor executor = Executors.newFixedThreadPool(2,
+                Thread.ofPlatform().name("sim-http-", 0).daemon().factory());
+        for (int i = 0; i < CLIENTS; i++) {
+            clients.add(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).executor(executor)
+                    .version(HttpClient.Version.HTTP_1_1).build());
+        }
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sim-timers").daemon().factory());
     }
 
@@ -124,9 +133,10 @@ final class NodeSimulator implements AutoCloseable {
         return known != null ? known : managers.get(i % managers.size());
     }
 
-    <T> CompletableFuture<T> send(HttpRequest request, Class<T> type) {
+    /** Sends node {@code number}'s request on its client; a status other than 2xx fails with a {@link SimulatorException}. */
+    <T> CompletableFuture<T> send(int number, HttpRequest request, Class<T> type) {
         requests.incrementAndGet();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+        return clients.get(number % CLIENTS).sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() / 100 != 2) {
                 response.headers().firstValue("Flotilla-Leader")
                         .ifPresent(address -> leader = URI.create("http://" + address));
@@ -145,7 +155,7 @@ final class NodeSimulator implements AutoCloseable {
     public void close() {
         nodes.forEach(SimulatedNode::stop);
         timers.shutdownNow();
-        http.shutdownNow();
+        clients.forEach(HttpClient::shutdownNow);
     }
 
     static final class SimulatorException extends RuntimeException {

@@ -90,7 +90,7 @@ final class SimulatedNode {
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(new AgentHello(node)))).build();
         sim.helloSlots.acquireUninterruptibly();
-        return sim.send(request, AssignmentSet.class)
+        return sim.send(number, request, AssignmentSet.class)
                 .whenComplete((set, error) -> sim.helloSlots.release())
                 .handle((set, error) -> {
                     if (error != null) {
@@ -114,7 +114,7 @@ final class SimulatedNode {
         HttpRequest request = HttpRequest.newBuilder(sim.manager(number).resolve("/v1/dispatcher/assignments?node=" + id
                         + "&after=" + after + "&wait=" + wait.toMillis()))
                 .timeout(wait.plusSeconds(60)).GET().build();
-        sim.send(request, AssignmentSet.class).whenComplete((set, error) -> {
+        sim.send(number, request, AssignmentSet.class).whenComplete((set, error) -> {
             if (stopped) {
                 return;
             }
@@ -205,7 +205,7 @@ final class SimulatedNode {
         HttpRequest request = HttpRequest.newBuilder(sim.manager(number).resolve("/v1/dispatcher/status"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(new StatusReport(id, updates)))).build();
-        sim.send(request, Void.class).whenComplete((ignored, error) -> {
+        sim.send(number, request, Void.class).whenComplete((ignored, error) -> {
             boolean again;
             synchronized (this) {
                 reportInFlight = false;
