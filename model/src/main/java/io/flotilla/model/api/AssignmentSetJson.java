@@ -114,6 +114,7 @@ final class AssignmentSetJson {
                 }
                 groupOf[i] = group;
             }
+            Written written = new Written();
             gen.writeStartObject(set);
             gen.writeNumberField("format", formatOf(set));
             gen.writeNumberField("index", set.index());
@@ -126,8 +127,8 @@ final class AssignmentSetJson {
                 gen.writeNumberField("serviceVersion", head.serviceVersion());
                 provider.defaultSerializeField("spec", head.spec(), gen);
                 gen.writeStringField("desiredState", head.desiredState().name());
-                provider.defaultSerializeField("status", head.status(), gen);
-                writeInstant(gen, "createdAt", head.createdAt());
+                written.status(gen, head.status());
+                written.instant(gen, "createdAt", head.createdAt());
                 provider.defaultSerializeField("allocation", head.allocation(), gen);
                 provider.defaultSerializeField("assignment", set.assignment(head.id()), gen);
                 gen.writeEndObject();
@@ -148,13 +149,13 @@ final class AssignmentSetJson {
                     gen.writeStringField("desiredState", task.desiredState().name());
                 }
                 if (task != head && !task.status().equals(head.status())) {
-                    provider.defaultSerializeField("status", task.status(), gen);
+                    written.status(gen, task.status());
                 }
                 if (!Objects.equals(task.createdAt(), head.createdAt())) {
-                    writeInstant(gen, "createdAt", task.createdAt());
+                    written.instant(gen, "createdAt", task.createdAt());
                 }
                 if (task.notBefore() != null) {
-                    writeInstant(gen, "notBefore", task.notBefore());
+                    written.instant(gen, "notBefore", task.notBefore());
                 }
                 if (task.restartCount() != 0) {
                     gen.writeNumberField("restartCount", task.restartCount());
@@ -190,11 +191,37 @@ final class AssignmentSetJson {
             return format;
         }
 
-        private static void writeInstant(JsonGenerator gen, String field, Instant instant) throws IOException {
+    }
+
+    /**
+     * Statuses and instants encoded once per set, as the decoder decodes them once ({@code Decoded}):
+     * a node's tasks reported together carry equal statuses and times, and the leader encoded each
+     * task's on its own, on every answered long poll (at a million tasks, a sixth of the
+     * leader's samples in the assignment sets' encoding). The bytes are what the mapper writes.
+     */
+    private static final class Written {
+        private final Map<TaskStatus, String> statuses = new HashMap<>();
+        private final Map<Instant, String> instants = new HashMap<>();
+
+        void status(JsonGenerator gen, TaskStatus status) throws IOException {
+            gen.writeFieldName("status");
+            if (status == null) {
+                gen.writeNull();
+                return;
+            }
+            String json = statuses.get(status);
+            if (json == null) {
+                json = io.flotilla.model.Json.MAPPER.writeValueAsString(status);
+                statuses.put(status, json);
+            }
+            gen.writeRawValue(json);
+        }
+
+        void instant(JsonGenerator gen, String field, Instant instant) throws IOException {
             if (instant == null) {
                 gen.writeNullField(field);
             } else {
-                gen.writeStringField(field, instant.toString());
+                gen.writeStringField(field, instants.computeIfAbsent(instant, Instant::toString));
             }
         }
     }
