@@ -141,10 +141,10 @@ final class SimulatedNode {
         long nowNanos = System.nanoTime();
         synchronized (this) {
             index = Math.max(index, set.index());
-            Set<String> wanted = new HashSet<>();
+            int wanted = 0;
             for (Task task : set.tasks()) {
                 if (task.desiredState() == TaskState.RUNNING) {
-                    wanted.add(task.id());
+                    wanted++;
                     if (running.add(task.id()) && task.state().compareTo(TaskState.RUNNING) < 0) {
                         pending.add(new TaskStatusUpdate(task.id(), TaskStatus.of(TaskState.RUNNING, now, "started")));
                         pendingRunning++;
@@ -164,9 +164,22 @@ final class SimulatedNode {
                     pending.add(new TaskStatusUpdate(task.id(), TaskStatus.of(TaskState.SHUTDOWN, now, "stopped")));
                 }
             }
-            running.retainAll(wanted); // level-triggered: missing from the set means not wanted
+            // Level-triggered: missing from the set means not wanted. Every task the set wants is in
+            // running now, so running holds more only when some are no longer wanted (the sets
+            // answer every few seconds with up to 200 tasks: no set is built when nothing left).
+            if (running.size() > wanted) {
+                Set<String> ids = new HashSet<>();
+                for (Task task : set.tasks()) {
+                    if (task.desiredState() == TaskState.RUNNING) {
+                        ids.add(task.id());
+                    }
+                }
+                running.retainAll(ids);
+            }
             unconfirmed.keySet().retainAll(running);
-            stopping.retainAll(set.tasks().stream().map(Task::id).collect(java.util.stream.Collectors.toSet()));
+            if (!stopping.isEmpty()) {
+                stopping.retainAll(set.tasks().stream().map(Task::id).collect(java.util.stream.Collectors.toSet()));
+            }
             if (!pending.isEmpty() && !reportScheduled && !reportInFlight) {
                 reportScheduled = true;
                 delay(sim.settings.reportDelay()).thenRun(this::report);
