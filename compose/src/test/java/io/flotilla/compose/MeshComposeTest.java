@@ -94,7 +94,7 @@ class MeshComposeTest {
                     command: ./blog
                     ports: [{target: 8080, published: 80, app_protocol: http}]
                 """)).isInstanceOf(ComposeException.class)
-                .hasMessageContaining("published port 80: services shop_web and shop_blog both publish it for the same route");
+                .hasMessageContaining("published port 80: services shop_blog and shop_web both publish it for the same route");
     }
 
     @Test

@@ -45,7 +45,9 @@ public final class MeshClaims {
             if (service.virtualAddress() && !service.ports().isEmpty()) {
                 ServiceSpec other = vips.putIfAbsent(VirtualAddresses.of(service.name()), service);
                 if (other != null && !other.name().equals(service.name())) {
-                    throw new IllegalArgumentException("services " + other.name() + " and " + service.name()
+                    boolean inOrder = other.name().compareTo(service.name()) <= 0;
+                    throw new IllegalArgumentException("services " + (inOrder ? other : service).name() + " and "
+                            + (inOrder ? service : other).name()
                             + " have the same virtual address " + VirtualAddresses.of(service.name())
                             + ": rename one, or give one deploy.endpoint_mode: dnsrr");
                 }
@@ -68,7 +70,11 @@ public final class MeshClaims {
         return ingress;
     }
 
-    private static void conflict(int published, Claim a, Claim b) {
+    /** Names the two services in name order, whatever order the state iterates them in (its ids' hashes). */
+    private static void conflict(int published, Claim first, Claim second) {
+        boolean inOrder = first.service().name().compareTo(second.service().name()) <= 0;
+        Claim a = inOrder ? first : second;
+        Claim b = inOrder ? second : first;
         String both = a.service().name().equals(b.service().name())
                 ? "service " + a.service().name() + " publishes it twice"
                 : "services " + a.service().name() + " and " + b.service().name() + " both publish it";

@@ -37,6 +37,8 @@ class MeshClaimsTest {
                         service("b_db", Map.of(), tcp(5432))), "services a_db and b_db both publish it; only HTTP"),
                 new Row("HTTP and TCP on one port", List.of(service("a_web", Map.of(), http(80)),
                         service("b_db", Map.of(), new PortSpec("x", 1, 80, "tcp", null))), "a_web and b_db both publish it"),
+                new Row("two TCP services, the second first by name", List.of(service("b_db", Map.of(), tcp(5432)),
+                        service("a_db", Map.of(), tcp(5432))), "services a_db and b_db both publish it; only HTTP"),
                 new Row("two HTTP catch-alls", List.of(service("a_web", Map.of(), http(80)),
                         service("b_web", Map.of(), http(80))), "for the same route (host * path /)"),
                 new Row("HTTP by host", List.of(service("a_web", Map.of("flotilla.http.host", "a.example"), http(80)),
