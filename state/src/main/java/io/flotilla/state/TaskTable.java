@@ -4,7 +4,6 @@ import io.flotilla.model.Task;
 import io.flotilla.model.TaskState;
 import io.vavr.collection.HashMap;
 import io.vavr.collection.HashSet;
-import java.util.AbstractCollection;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -72,7 +71,7 @@ final class TaskTable {
     }
 
     Collection<Task> all() {
-        return new Values<>(tasks);
+        return TrieViews.values(tasks);
     }
 
     Optional<Task> get(String id) {
@@ -129,11 +128,11 @@ final class TaskTable {
     }
 
     Set<String> serviceIds() {
-        return new Keys<>(taskIdsBySlot);
+        return TrieViews.keys(taskIdsBySlot);
     }
 
     Set<String> nodeIds() {
-        return new Keys<>(tasksByNode);
+        return TrieViews.keys(tasksByNode);
     }
 
     Collection<Task> unplaced() {
@@ -142,7 +141,7 @@ final class TaskTable {
 
     List<Task> ofNode(String nodeId) {
         HashMap<String, Task> ofNode = tasksByNode.getOrElse(nodeId, null);
-        return ofNode == null ? List.of() : new ArrayList<>(new Values<>(ofNode));
+        return ofNode == null ? List.of() : new ArrayList<>(TrieViews.values(ofNode));
     }
 
     /** With {@code task} added or replaced. */
@@ -227,49 +226,5 @@ final class TaskTable {
         }
         HashMap<String, Task> left = ofNode.remove(taskId);
         return left.isEmpty() ? index.remove(nodeId) : index.put(nodeId, left);
-    }
-
-    /** A map's keys as a read-only set, a view as pcollections' key sets are (no copy). */
-    private static final class Keys<K> extends java.util.AbstractSet<K> {
-        private final HashMap<K, ?> map;
-
-        Keys(HashMap<K, ?> map) {
-            this.map = map;
-        }
-
-        @Override
-        public Iterator<K> iterator() {
-            return map.keysIterator();
-        }
-
-        @Override
-        public int size() {
-            return map.size();
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public boolean contains(Object key) {
-            return map.containsKey((K) key);
-        }
-    }
-
-    /** A map's values as a read-only collection, iterated in place (vavr's {@code values()} builds a lazy stream). */
-    private static final class Values<V> extends AbstractCollection<V> {
-        private final HashMap<?, V> map;
-
-        Values(HashMap<?, V> map) {
-            this.map = map;
-        }
-
-        @Override
-        public Iterator<V> iterator() {
-            return map.valuesIterator();
-        }
-
-        @Override
-        public int size() {
-            return map.size();
-        }
     }
 }

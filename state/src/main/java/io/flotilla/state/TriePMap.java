@@ -2,7 +2,6 @@ package io.flotilla.state;
 
 import io.vavr.Tuple2;
 import io.vavr.collection.HashMap;
-import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Collection;
@@ -95,37 +94,12 @@ public final class TriePMap<K, V> extends AbstractUnmodifiableMap<K, V> implemen
 
     @Override
     public Set<K> keySet() {
-        return new AbstractSet<>() {
-            @Override
-            public Iterator<K> iterator() {
-                return map.keysIterator();
-            }
-
-            @Override
-            public int size() {
-                return map.size();
-            }
-
-            @Override
-            public boolean contains(Object key) {
-                return containsKey(key);
-            }
-        };
+        return TrieViews.keys(map);
     }
 
     @Override
     public Collection<V> values() {
-        return new AbstractCollection<>() {
-            @Override
-            public Iterator<V> iterator() {
-                return map.valuesIterator();
-            }
-
-            @Override
-            public int size() {
-                return map.size();
-            }
-        };
+        return TrieViews.values(map);
     }
 
     @Override
